@@ -1,0 +1,519 @@
+import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
+import { Future, NO_ERROR } from './future.js';
+import { onePass } from './internal/inline.js';
+import { checkDelay, describe, isGenerator } from './internal/validate.js';
+import type { TimerHandle, Runnable } from './loop/handle.js';
+import { getRunningLoop } from './loop/registry.js';
+import { ensureFuture, type Awaitable, type Coroutine } from './task.js';
+
+/** What an awaitable settles to: Future<T>/PromiseLike<T>/Coroutine<T> give T. */
+export type AwaitedOf<A> = A extends Future<infer T>
+  ? T
+  : A extends PromiseLike<infer T>
+    ? T
+    : A extends Coroutine<infer T>
+      ? T
+      : never;
+
+// ---- sleep ------------------------------------------------------------------------------------
+
+/** A sleep's future: cancelling it (or its waiting task) removes its timer at once. */
+class SleepFuture<T> extends Future<T> {
+  /** @internal */ _timer: TimerHandle | null = null;
+  /** @internal */ _result: T | undefined = undefined;
+
+  override _cancelNow(msg?: string): boolean {
+    if (!super._cancelNow(msg)) return false;
+    this._timer?.cancel();
+    this._timer = null;
+    return true;
+  }
+}
+
+function wakeSleeper(fut: SleepFuture<unknown>): void {
+  fut._timer = null;
+  if (fut._state === 0) fut.setResult(fut._result);
+}
+
+/**
+ * Waits `delayMs` milliseconds, then resolves with `result`. `sleep(0)` yields exactly one loop
+ * pass (asyncio's bare `yield`), letting every other ready task run once.
+ *
+ * Cancellation: a checkpoint. Cancelling the waiting task removes the timer; nothing is lost.
+ *
+ * @example
+ * ```ts
+ * await sleep(100);                          // async style
+ * const v = yield* sleep(100, 'value');      // generator style
+ * ```
+ */
+export function sleep<T = void>(delayMs: number, result?: T): Future<T> {
+  checkDelay('sleep', 'delayMs', delayMs);
+  const loop = getRunningLoop();
+  if (delayMs === 0) return onePass(loop, result as T);
+  const fut = new SleepFuture<T>(loop);
+  fut._result = result;
+  fut._timer = loop.callLater(delayMs, wakeSleeper, fut as SleepFuture<unknown>);
+  return fut;
+}
+
+// ---- gather -----------------------------------------------------------------------------------
+
+/** gather's outer future: cancelling it cancels every child still running. */
+class GatheringFuture<T> extends Future<T> {
+  /** @internal */ _cancelRequested = false;
+  constructor(
+    loop: Future<unknown>['_loop'],
+    private readonly children: Future<unknown>[],
+  ) {
+    super(loop);
+  }
+
+  override cancel(msg?: string): boolean {
+    if (this.done()) return false;
+    let ret = false;
+    for (const child of this.children) if (child.cancel(msg)) ret = true;
+    // A cancelled child would not always make gather fail (returnExceptions): remember the request.
+    if (ret) this._cancelRequested = true;
+    return ret;
+  }
+}
+
+/** Collects children's outcomes for gather(); one runnable per child watches it. */
+class Gathering {
+  nFinished = 0;
+  constructor(
+    readonly outer: GatheringFuture<unknown[]>,
+    readonly children: Future<unknown>[],
+    readonly nFuts: number,
+    readonly returnExceptions: boolean,
+  ) {}
+
+  childDone(fut: Future<unknown>): void {
+    this.nFinished++;
+    const outer = this.outer;
+    if (outer.done()) {
+      if (!fut.cancelled()) fut._markRetrieved();
+      return;
+    }
+    if (!this.returnExceptions) {
+      if (fut.cancelled()) {
+        outer._failNow(fut._makeCancelledError());
+        outer._retrieved = true;
+        return;
+      }
+      const exc = fut._awaiterError();
+      if (exc !== NO_ERROR) {
+        outer._failNow(exc);
+        if (!outer._retrieved) outer._watchUnretrieved();
+        return;
+      }
+    }
+    if (this.nFinished < this.nFuts) return;
+    const results: unknown[] = [];
+    for (const child of this.children) {
+      if (child.cancelled()) results.push(new CancelledError(child._cancelMessage));
+      else {
+        const e = child._awaiterError();
+        results.push(e === NO_ERROR ? child._value : e);
+      }
+    }
+    if (outer._cancelRequested) {
+      outer._failNow(new CancelledError());
+      outer._retrieved = true;
+    } else outer.setResult(results);
+  }
+}
+
+class GatherChild implements Runnable {
+  constructor(
+    private readonly g: Gathering,
+    private readonly fut: Future<unknown>,
+  ) {}
+  _run(): void {
+    this.g.childDone(this.fut);
+  }
+}
+
+/**
+ * Waits for every awaitable and resolves with their results in argument order (duplicates run
+ * once). On the first error the returned future fails with it while the others keep running;
+ * with `returnExceptions` errors are returned in place of results.
+ *
+ * Cancellation: a checkpoint. Cancelling the returned future (or its waiting task) cancels every
+ * child still running; the gather then fails with `CancelledError` even with `returnExceptions`.
+ * A child that is cancelled by someone else counts as an error (a `CancelledError`).
+ *
+ * @example
+ * ```ts
+ * const [a, b] = await gather([fetchA(), sleep(10, 'b')]);
+ * const [x, y] = yield* gather([taskX, taskY], { returnExceptions: true });
+ * ```
+ */
+export function gather<const A extends readonly Awaitable<unknown>[]>(
+  aws: A,
+  opts: { returnExceptions: true },
+): Future<{ -readonly [K in keyof A]: unknown }>;
+export function gather<const A extends readonly Awaitable<unknown>[]>(
+  aws: A,
+  opts?: { returnExceptions?: boolean },
+): Future<{ -readonly [K in keyof A]: AwaitedOf<A[K]> }>;
+export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExceptions?: boolean } = {}): Future<unknown[]> {
+  if (aws === null || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== 'function' || isGenerator(aws)) {
+    throw new TypeError(`gather: aws must be an array of awaitables, got ${describe(aws)}`);
+  }
+  const returnExceptions = Boolean(opts?.returnExceptions);
+  const loop = getRunningLoop();
+  const items = [...aws];
+  if (items.length === 0) {
+    const outer = new Future<unknown[]>(loop);
+    outer.setResult([]);
+    return outer;
+  }
+  items.forEach((aw, i) => {
+    if (!(aw instanceof Future) && !isGenerator(aw) && !(aw !== null && typeof (aw as PromiseLike<unknown>)?.then === 'function')) {
+      throw new TypeError(`gather: aws[${i}] must be a Future, a coroutine or a promise, got ${describe(aw)}`);
+    }
+  });
+  const byArg = new Map<unknown, Future<unknown>>();
+  const children: Future<unknown>[] = [];
+  for (const aw of items) {
+    let fut = byArg.get(aw);
+    if (fut === undefined) {
+      fut = ensureFuture(aw, loop);
+      byArg.set(aw, fut);
+    }
+    children.push(fut);
+  }
+  const outer = new GatheringFuture<unknown[]>(loop, children);
+  const g = new Gathering(outer, children, byArg.size, returnExceptions);
+  for (const fut of byArg.values()) fut._addWaiter(new GatherChild(g, fut));
+  return outer;
+}
+
+// ---- wait -------------------------------------------------------------------------------------
+
+/** `wait()` returns as soon as any future finishes. */
+export const FIRST_COMPLETED = 'FIRST_COMPLETED';
+/** `wait()` returns when any future fails, or when all are done. */
+export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
+/** `wait()` returns when all futures are done (the default). */
+export const ALL_COMPLETED = 'ALL_COMPLETED';
+
+class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pending: Set<F> }> implements Runnable {
+  /** @internal */ timer: TimerHandle | null = null;
+  private counter: number;
+  private readonly watchers: Array<[F, Runnable]> = [];
+
+  constructor(
+    loop: Future<unknown>['_loop'],
+    private readonly fs: Set<F>,
+    private readonly returnWhen: string,
+  ) {
+    super(loop);
+    this.counter = fs.size;
+    for (const f of fs) {
+      const w: Runnable = { _run: () => this.completed(f) };
+      this.watchers.push([f, w]);
+      f._addWaiter(w);
+    }
+  }
+
+  private completed(f: F): void {
+    this.counter--;
+    if (
+      this.counter <= 0 ||
+      this.returnWhen === FIRST_COMPLETED ||
+      (this.returnWhen === FIRST_EXCEPTION && !f.cancelled() && f._state === 2)
+    ) {
+      this._run();
+    }
+  }
+
+  /** Finishes: the done and pending sets as they are now (also the timeout's callback). */
+  _run(): void {
+    if (this._state !== 0) return;
+    this.cleanup();
+    const done = new Set<F>();
+    const pending = new Set<F>();
+    for (const f of this.fs) (f.done() ? done : pending).add(f);
+    this.setResult({ done, pending });
+  }
+
+  override _cancelNow(msg?: string): boolean {
+    if (!super._cancelNow(msg)) return false;
+    this.cleanup();
+    return true;
+  }
+
+  private cleanup(): void {
+    this.timer?.cancel();
+    this.timer = null;
+    for (const [f, w] of this.watchers) if (!f.done()) f._removeWaiter(w);
+    this.watchers.length = 0;
+  }
+}
+
+/**
+ * Waits for futures (not coroutines: wrap them with `createTask`) until `returnWhen` holds or
+ * `timeout` ms pass, and resolves with `{ done, pending }`. It never throws `TimeoutError` and
+ * never cancels the pending futures.
+ *
+ * Cancellation: a checkpoint. Cancelling the waiting task stops the wait only; the futures go on.
+ *
+ * @example
+ * ```ts
+ * const { done, pending } = await wait([t1, t2], { returnWhen: FIRST_COMPLETED, timeout: 500 });
+ * ```
+ */
+export function wait<F extends Future<unknown>>(
+  aws: Iterable<F>,
+  opts: { timeout?: number | null; returnWhen?: string } = {},
+): Future<{ done: Set<F>; pending: Set<F> }> {
+  if (aws instanceof Future || isGenerator(aws)) {
+    throw new TypeError(`wait: aws must be an iterable of futures, not ${describe(aws)}`);
+  }
+  if (aws === null || typeof aws !== 'object' || typeof (aws as Iterable<F>)[Symbol.iterator] !== 'function') {
+    throw new TypeError(`wait: aws must be an iterable of futures, got ${describe(aws)}`);
+  }
+  const fs = new Set<F>();
+  for (const f of aws) {
+    if (isGenerator(f)) throw new TypeError('wait: passing coroutines is forbidden, use tasks explicitly (createTask)');
+    if (!(f instanceof Future)) throw new TypeError(`wait: every item must be a Future or Task, got ${describe(f)}`);
+    fs.add(f);
+  }
+  if (fs.size === 0) throw new RangeError('wait: the set of futures is empty');
+  const returnWhen = opts.returnWhen ?? ALL_COMPLETED;
+  if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
+    throw new RangeError(
+      `wait: returnWhen must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${describe(returnWhen)}`,
+    );
+  }
+  const timeout = opts.timeout ?? null;
+  if (timeout !== null) checkDelay('wait', 'opts.timeout', timeout);
+  const loop = getRunningLoop();
+  for (const f of fs) if (f._loop !== loop) throw new RuntimeError(`wait: ${String(f)} belongs to another loop`);
+  const w = new WaitFuture<F>(loop, fs, returnWhen);
+  if (timeout !== null && w._state === 0) w.timer = loop.callLater(timeout, () => w._run());
+  return w;
+}
+
+// ---- asCompleted ------------------------------------------------------------------------------
+
+/** The iterator `asCompleted()` returns: sync iteration yields futures of results in completion
+ *  order; async iteration yields the original futures as they complete. */
+export interface AsCompletedIterator<T> extends Iterable<Future<T>>, AsyncIterable<Future<T>> {
+  /** Sync protocol: a future of the next result to complete. */
+  next(): IteratorResult<Future<T>, undefined>;
+}
+
+class AsCompleted<T> implements AsCompletedIterator<T> {
+  private readonly done: Array<Future<T> | null> = [];
+  private readonly waiters: Array<Future<Future<T> | null>> = [];
+  private todo: Set<Future<T>>;
+  private todoLeft: number;
+  private timer: TimerHandle | null = null;
+  private readonly watchers = new Map<Future<T>, Runnable>();
+
+  constructor(
+    private readonly loop: Future<unknown>['_loop'],
+    futs: Set<Future<T>>,
+    timeout: number | null,
+  ) {
+    this.todo = futs;
+    this.todoLeft = futs.size;
+    for (const f of futs) {
+      const w: Runnable = { _run: () => this.completed(f) };
+      this.watchers.set(f, w);
+      f._addWaiter(w);
+    }
+    if (futs.size > 0 && timeout !== null) this.timer = loop.callLater(timeout, () => this.timedOut());
+  }
+
+  private completed(f: Future<T>): void {
+    if (!this.todo.has(f)) return;
+    this.todo.delete(f);
+    this.push(f);
+    if (this.todo.size === 0) this.timer?.cancel();
+  }
+
+  private timedOut(): void {
+    for (const f of this.todo) {
+      f._removeWaiter(this.watchers.get(f)!);
+      this.push(null);
+    }
+    this.todo.clear();
+  }
+
+  private push(f: Future<T> | null): void {
+    while (this.waiters.length > 0) {
+      const w = this.waiters.shift()!;
+      if (!w.done()) {
+        w.setResult(f);
+        return;
+      }
+    }
+    this.done.push(f);
+  }
+
+  /** The next completion (the original future, or null for the timeout) as a future. */
+  private nextDone(): Future<Future<T> | null> {
+    const fut = new Future<Future<T> | null>(this.loop);
+    if (this.done.length > 0) fut.setResult(this.done.shift()!);
+    else this.waiters.push(fut);
+    return fut;
+  }
+
+  next(): IteratorResult<Future<T>, undefined> {
+    if (this.todoLeft === 0) return { done: true, value: undefined };
+    this.todoLeft--;
+    const result = new Future<T>(this.loop);
+    const next = this.nextDone();
+    next._addWaiter({
+      _run: () => {
+        if (next.cancelled()) {
+          result.cancel();
+          return;
+        }
+        const f = next._value as Future<T> | null;
+        if (f === null) result._failNow(new TimeoutError('asCompleted: timed out'));
+        else if (f.cancelled()) result.cancel(f._cancelMessage);
+        else {
+          const e = f._awaiterError();
+          if (f._state === 2) result._failNow(e);
+          else result.setResult(f._value as T);
+        }
+      },
+    });
+    return { done: false, value: result };
+  }
+
+  [Symbol.iterator](): Iterator<Future<T>> {
+    return this as Iterator<Future<T>>;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Future<T>> {
+    return {
+      next: () => this.asyncNext() as unknown as Promise<IteratorResult<Future<T>>>,
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    } as AsyncIterator<Future<T>>;
+  }
+
+  /** A Future (so the awaiting task can be cancelled at it) of the next original future. */
+  private asyncNext(): Future<IteratorResult<Future<T>, undefined>> {
+    const out = new Future<IteratorResult<Future<T>, undefined>>(this.loop);
+    if (this.todoLeft === 0) {
+      out.setResult({ done: true, value: undefined });
+      return out;
+    }
+    const next = this.nextDone();
+    const relay: Runnable = {
+      _run: () => {
+        if (out.done()) return;
+        const f = next._value as Future<T> | null;
+        this.todoLeft--;
+        if (f === null) out._failNow(new TimeoutError('asCompleted: timed out'));
+        else out.setResult({ done: false, value: f });
+      },
+    };
+    next._addWaiter(relay);
+    // Cancelled while waiting (a `break` or a cancelled task): give the slot back, lose nothing.
+    out._addWaiter({
+      _run: () => {
+        if (!out.cancelled()) return;
+        if (next.done()) {
+          const f = next._value as Future<T> | null;
+          this.done.unshift(f);
+        } else {
+          next.cancel();
+        }
+      },
+    });
+    return out;
+  }
+}
+
+/**
+ * Iterates over awaitables in completion order. Sync iteration (`for (const f of …)`) yields, for
+ * each, a future of the next result to complete; async iteration (`for await`) yields the original
+ * futures as they complete, and survives a `break`. After `timeout` ms the remaining ones raise
+ * `TimeoutError`.
+ *
+ * Cancellation: each wait is a checkpoint; a task cancelled while waiting takes no completion,
+ * which the next iteration still gets.
+ *
+ * @example
+ * ```ts
+ * for await (const done of asCompleted([t1, t2, t3])) console.log(done.result());
+ * ```
+ */
+export function asCompleted<T>(aws: Iterable<Awaitable<T>>, opts: { timeout?: number | null } = {}): AsCompletedIterator<T> {
+  if (aws instanceof Future || isGenerator(aws)) {
+    throw new TypeError(`asCompleted: aws must be an iterable of futures, not ${describe(aws)}`);
+  }
+  if (aws === null || typeof aws !== 'object' || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw new TypeError(`asCompleted: aws must be an iterable of awaitables, got ${describe(aws)}`);
+  }
+  const timeout = opts.timeout ?? null;
+  if (timeout !== null) checkDelay('asCompleted', 'opts.timeout', timeout);
+  const loop = getRunningLoop();
+  const futs = new Set<Future<T>>();
+  for (const aw of new Set(aws)) futs.add(ensureFuture(aw, loop));
+  return new AsCompleted<T>(loop, futs, timeout);
+}
+
+// ---- shield -----------------------------------------------------------------------------------
+
+/**
+ * Protects an awaitable from cancellation: cancelling the returned future (or the task waiting
+ * on it) does not cancel the inner one, which runs on; cancelling the inner one cancels the outer.
+ * If the outer was cancelled and the inner later fails, that error goes to the exception handler.
+ *
+ * Cancellation: the wait is a checkpoint for the caller (it gets `CancelledError`), not for the
+ * inner work, which keeps running and keeps its result.
+ *
+ * @example
+ * ```ts
+ * const saved = await shield(saveToDisk(doc)); // a cancel of this task does not stop the save
+ * ```
+ */
+export function shield<T>(aw: Awaitable<T>): Future<T> {
+  const inner = ensureFuture(aw);
+  if (inner.done()) return inner;
+  const loop = inner._loop;
+  const outer = new Future<T>(loop);
+  const onInner: Runnable = {
+    _run: () => {
+      if (outer.cancelled()) return;
+      if (inner.cancelled()) outer.cancel();
+      else {
+        const e = inner._awaiterError();
+        if (inner._state === 2) outer._failNow(e);
+        else outer.setResult(inner._value as T);
+        if (inner._state === 2 && !outer._retrieved) outer._watchUnretrieved();
+      }
+    },
+  };
+  inner._addWaiter(onInner);
+  outer._addWaiter({
+    _run: () => {
+      if (!outer.cancelled() || inner.done()) return;
+      inner._removeWaiter(onInner);
+      inner._addWaiter({
+        _run: () => {
+          if (inner.cancelled() || inner._state !== 2) return;
+          const exc = inner._awaiterError();
+          loop.callExceptionHandler({
+            message: `${(exc as Error)?.name ?? 'Error'} exception in shielded future`,
+            exception: exc,
+            future: inner,
+          });
+        },
+      });
+    },
+  });
+  return outer;
+}
+

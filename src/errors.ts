@@ -1,0 +1,207 @@
+/**
+ * Every public error class of tulip (asyncio's `exceptions.py`, plus the queue errors).
+ *
+ * asyncio's `ValueError` maps to JavaScript's `RangeError` and its `TypeError` to `TypeError`;
+ * messages follow asyncio's wording.
+ *
+ * @module
+ */
+
+/**
+ * Thrown into a task at the point where it waits when the task is cancelled, and raised by
+ * `result()` of a cancelled future. It carries the message given to `cancel(msg)`.
+ *
+ * JavaScript has no `BaseException`, so a broad `catch (e)` also catches cancellation: re-throw it
+ * (`if (isCancelledError(e)) throw e;`) unless you mean to swallow the cancellation.
+ *
+ * Cancellation: this *is* the cancellation signal; catching it without re-throwing ends the cancel
+ * request for the task's code but leaves `task.cancelling()` counting it (see `Task.uncancel`).
+ *
+ * @example
+ * ```ts
+ * try { await sleep(1000); } catch (e) { if (isCancelledError(e)) cleanup(); throw e; }
+ * ```
+ */
+export class CancelledError extends Error {
+  override name = 'CancelledError';
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? '', options);
+  }
+}
+
+/**
+ * Raised by `timeout()`, `timeoutAt()`, `waitFor()` and `asCompleted()` when their deadline passes.
+ * When it comes from a cancelled wait, its `cause` is that `CancelledError`.
+ *
+ * Cancellation: not a cancellation; a task that gets it is not cancelled.
+ *
+ * @example
+ * ```ts
+ * try { await waitFor(fetchIt(), 100); } catch (e) { if (e instanceof TimeoutError) retry(); }
+ * ```
+ */
+export class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+/**
+ * The operation is not allowed in the object's present state (e.g. `setResult()` on a done future,
+ * `result()` on a pending one).
+ *
+ * Cancellation: unrelated to cancellation.
+ *
+ * @example
+ * ```ts
+ * fut.setResult(1); fut.setResult(2); // throws InvalidStateError('invalid state: the future is already done')
+ * ```
+ */
+export class InvalidStateError extends Error {
+  override name = 'InvalidStateError';
+}
+
+/**
+ * asyncio's `RuntimeError`: an API used where it cannot work (no running loop, `run()` inside a
+ * running loop, a task group that is finished, a lock that is not acquired …).
+ *
+ * Cancellation: unrelated to cancellation.
+ *
+ * @example
+ * ```ts
+ * getRunningLoop(); // outside any loop: throws RuntimeError('no running event loop')
+ * ```
+ */
+export class RuntimeError extends Error {
+  override name = 'RuntimeError';
+}
+
+/**
+ * Several errors raised together, as by a `TaskGroup` whose children failed. `errors` holds them in
+ * the order they happened.
+ *
+ * Cancellation: a group never holds a `CancelledError`; cancelled children are not failures.
+ *
+ * @example
+ * ```ts
+ * try { await new TaskGroup().run(async (tg) => { tg.createTask(a); tg.createTask(b); }); }
+ * catch (e) { if (e instanceof ExceptionGroup) for (const err of e.errors) log(err); }
+ * ```
+ */
+export class ExceptionGroup extends AggregateError {
+  override name = 'ExceptionGroup';
+  declare readonly errors: unknown[];
+  constructor(message: string, errors: readonly unknown[], options?: ErrorOptions) {
+    super([...errors], `${message} (${errors.length} sub-exception${errors.length === 1 ? '' : 's'})`, options);
+  }
+}
+
+/**
+ * `getNowait()` on an empty queue.
+ *
+ * Cancellation: unrelated to cancellation.
+ *
+ * @example
+ * ```ts
+ * try { q.getNowait(); } catch (e) { if (e instanceof QueueEmptyError) idle(); }
+ * ```
+ */
+export class QueueEmptyError extends Error {
+  override name = 'QueueEmptyError';
+}
+
+/**
+ * `putNowait()` on a full queue.
+ *
+ * Cancellation: unrelated to cancellation.
+ *
+ * @example
+ * ```ts
+ * try { q.putNowait(x); } catch (e) { if (e instanceof QueueFullError) dropOldest(); }
+ * ```
+ */
+export class QueueFullError extends Error {
+  override name = 'QueueFullError';
+}
+
+/**
+ * A put on a shut-down queue, or a get on one that is shut down and empty.
+ *
+ * Cancellation: unrelated to cancellation.
+ *
+ * @example
+ * ```ts
+ * q.shutdown(); await q.put(1); // rejects with QueueShutDownError
+ * ```
+ */
+export class QueueShutDownError extends Error {
+  override name = 'QueueShutDownError';
+}
+
+/**
+ * A `Barrier` was aborted or reset while tasks waited on it.
+ *
+ * Cancellation: unrelated to cancellation.
+ *
+ * @example
+ * ```ts
+ * barrier.abort(); await barrier.wait(); // rejects with BrokenBarrierError
+ * ```
+ */
+export class BrokenBarrierError extends RuntimeError {
+  override name = 'BrokenBarrierError';
+}
+
+/**
+ * A stream ended before the expected number of bytes or the separator arrived. `partial` holds the
+ * bytes read before the end; `expected` the number asked for (`null` for a separator read).
+ *
+ * Cancellation: unrelated to cancellation.
+ *
+ * @example
+ * ```ts
+ * try { await reader.readexactly(36); } catch (e) { if (e instanceof IncompleteReadError) use(e.partial); }
+ * ```
+ */
+export class IncompleteReadError extends Error {
+  override name = 'IncompleteReadError';
+  readonly partial: Uint8Array;
+  readonly expected: number | null;
+  constructor(partial: Uint8Array, expected: number | null) {
+    super(`${partial.length} bytes read on a total of ${expected === null ? 'undefined' : expected} expected bytes`);
+    this.partial = partial;
+    this.expected = expected;
+  }
+}
+
+/**
+ * A stream read found no separator within its buffer limit. `consumed` is the number of bytes to
+ * consume to get past the limit; the data stays in the buffer.
+ *
+ * Cancellation: unrelated to cancellation.
+ *
+ * @example
+ * ```ts
+ * try { await reader.readuntil('\n'); } catch (e) { if (e instanceof LimitOverrunError) skip(e.consumed); }
+ * ```
+ */
+export class LimitOverrunError extends Error {
+  override name = 'LimitOverrunError';
+  readonly consumed: number;
+  constructor(message: string, consumed: number) {
+    super(message);
+    this.consumed = consumed;
+  }
+}
+
+/**
+ * Tells tulip's cancellation apart from other errors (JavaScript has no `BaseException`).
+ *
+ * Cancellation: use it in broad `catch` blocks to re-throw cancellation.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (isCancelledError(e)) throw e; log(e); }
+ * ```
+ */
+export function isCancelledError(e: unknown): e is CancelledError {
+  return e instanceof CancelledError;
+}

@@ -1,0 +1,451 @@
+import { CancelledError, InvalidStateError, RuntimeError } from './errors.js';
+import { describe } from './internal/validate.js';
+import type { EventLoop } from './loop/eventloop.js';
+import { Handle, type Runnable } from './loop/handle.js';
+import { getRunningLoop } from './loop/registry.js';
+
+const PENDING = 0;
+const FINISHED = 1;
+const FAILED = 2;
+const CANCELLED = 3;
+type State = typeof PENDING | typeof FINISHED | typeof FAILED | typeof CANCELLED;
+const STATE_NAMES = ['pending', 'finished', 'failed', 'cancelled'] as const;
+
+/** A done callback: a user function, or an internal runnable (a task, an awaiter). Typed without
+ *  `T` so that `Future<T>` stays assignable to `Future<unknown>`. */
+type Entry = ((fut: never) => unknown) | Runnable;
+
+/**
+ * The task side of `await fut` in async-function tasks (installed by the task layer): returns the
+ * async task whose code is calling `then()`, if any.
+ * @internal
+ */
+export interface AwaitingTask {
+  /** `fut.then()` was called from this task: it now waits on `fut` (false: it cannot). */
+  _thenAttached(fut: Future<unknown>): boolean;
+  /** The awaiter of `fut` is about to settle: returns an error to deliver instead (a cancel). */
+  _thenSettling(fut: Future<unknown>): unknown;
+}
+let awaitingTask: () => AwaitingTask | undefined = () => undefined;
+
+/** @internal */
+export function setAwaitingTaskHook(hook: () => AwaitingTask | undefined): void {
+  awaitingTask = hook;
+}
+
+/** Marks an error value that means "no error" in a settled awaiter. */
+const NO_ERROR: unique symbol = Symbol('no error');
+
+/** Reports plain futures whose error nobody read, when they are garbage-collected (as asyncio). */
+const unread = new FinalizationRegistry<{ loop: EventLoop; exception: unknown }>((held) => {
+  if (!held.loop.isClosed()) {
+    held.loop.callExceptionHandler({ message: 'Future exception was never retrieved', exception: held.exception });
+  }
+});
+
+/**
+ * A one-shot result: pending, then finished with a value, failed with an error, or cancelled.
+ * Awaitable in both coroutine styles: `await fut` (a thenable) and `yield* fut` (an iterator that
+ * yields the future while it is pending and returns its result — asyncio's `Future.__await__`).
+ * Done callbacks never run inside `setResult()`: they are scheduled on the loop, in order.
+ *
+ * Cancellation: awaiting a future is a checkpoint. Cancelling the waiting task cancels the
+ * future itself (as asyncio does); `fut.cancel()` is immediate and wakes every waiter with a
+ * `CancelledError`.
+ *
+ * @example
+ * ```ts
+ * const fut = getRunningLoop().createFuture<string>();
+ * getRunningLoop().callLater(10, () => fut.setResult('done'));
+ * console.log(await fut); // or, in a generator task: yield* fut
+ * ```
+ */
+export class Future<T = unknown> implements PromiseLike<T> {
+  /** @internal */ _state: State = PENDING;
+  /** @internal */ _value: unknown = undefined;
+  /** @internal */ readonly _loop: EventLoop;
+  /** @internal */ _retrieved = false;
+  /** @internal */ _cancelMessage: string | undefined = undefined;
+  /** @internal */ _cancelError: CancelledError | null = null;
+  /** @internal How many waiters and callbacks the future had when it completed. */
+  _nAwaiters = 0;
+  private _cb0: Entry | null = null;
+  private _cbs: Entry[] | null = null;
+  private _unreadToken: object | null = null;
+
+  /** Binds to `loop`, or to the running loop (throws `RuntimeError` when there is none). */
+  constructor(loop?: EventLoop) {
+    this._loop = loop ?? getRunningLoop();
+  }
+
+  /** The loop this future belongs to. */
+  getLoop(): EventLoop {
+    return this._loop;
+  }
+
+  /** True once finished, failed or cancelled. */
+  done(): boolean {
+    return this._state !== PENDING;
+  }
+
+  /** True once cancelled. */
+  cancelled(): boolean {
+    return this._state === CANCELLED;
+  }
+
+  /**
+   * The value; throws the error of a failed future, `CancelledError` for a cancelled one and
+   * `InvalidStateError` for a pending one.
+   */
+  result(): T {
+    switch (this._state) {
+      case FINISHED:
+        return this._value as T;
+      case FAILED:
+        this._markRetrieved();
+        throw this._value;
+      case CANCELLED:
+        throw this._makeCancelledError();
+      default:
+        throw new InvalidStateError(`result: ${this._describe()} is not done yet`);
+    }
+  }
+
+  /**
+   * The error of a failed future, `undefined` for a finished one; throws `CancelledError` for a
+   * cancelled future and `InvalidStateError` for a pending one.
+   */
+  exception(): unknown {
+    switch (this._state) {
+      case FINISHED:
+        return undefined;
+      case FAILED:
+        this._markRetrieved();
+        return this._value;
+      case CANCELLED:
+        throw this._makeCancelledError();
+      default:
+        throw new InvalidStateError(`exception: ${this._describe()} is not done yet`);
+    }
+  }
+
+  /** Finishes the future with `value`; `InvalidStateError` if it is done already. */
+  setResult(value: T): void {
+    if (this._state !== PENDING) {
+      throw new InvalidStateError(`setResult: invalid state: ${this._describe()} is already ${STATE_NAMES[this._state]}`);
+    }
+    this._state = FINISHED;
+    this._value = value;
+    this._scheduleCallbacks();
+  }
+
+  /** Fails the future with `error`; `InvalidStateError` if it is done already. */
+  setException(error: unknown): void {
+    if (this._state !== PENDING) {
+      throw new InvalidStateError(
+        `setException: invalid state: ${this._describe()} is already ${STATE_NAMES[this._state]}`,
+      );
+    }
+    if (error instanceof CancelledError) {
+      throw new TypeError('setException: a CancelledError cannot be set as an exception; use cancel(msg)');
+    }
+    this._state = FAILED;
+    this._value = error;
+    this._retrieved = this._hasCallbacks();
+    this._scheduleCallbacks();
+    if (!this._retrieved) this._watchUnretrieved();
+  }
+
+  /**
+   * Cancels the future at once: it becomes done and cancelled, and its waiters get a
+   * `CancelledError` carrying `msg`. Returns false when it was done already.
+   */
+  cancel(msg?: string): boolean {
+    return this._cancelNow(msg);
+  }
+
+  /**
+   * Calls `cb(fut)` once the future is done — in a later loop pass, never synchronously, in
+   * registration order. If the future is done already the call is scheduled at once.
+   */
+  addDoneCallback(cb: (fut: Future<T>) => unknown): void {
+    if (typeof cb !== 'function') {
+      throw new TypeError(`addDoneCallback: callback must be a function, got ${describe(cb)}`);
+    }
+    this._addEntry(cb);
+  }
+
+  /** Removes every registration of `cb`; returns how many were removed. */
+  removeDoneCallback(cb: (fut: Future<T>) => unknown): number {
+    return this._removeEntry(cb);
+  }
+
+  /**
+   * Makes the future a thenable, so `await fut` works. In an async-function task, the task waits
+   * on this future: cancelling the task cancels it.
+   */
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return new Promise<R1 | R2>((resolve, reject) => {
+      const task = awaitingTask();
+      const aw = new ThenAwaiter<T>(this, onfulfilled, onrejected, resolve, reject, task);
+      // A task that cannot wait on this future (itself) gets the error from _thenSettling.
+      if (task !== undefined && !task._thenAttached(this)) this._loop._enqueue(aw);
+      else this._addEntry(aw);
+    });
+  }
+
+  /** `fut.catch(fn)`, as on a promise. */
+  catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.then(undefined, onrejected);
+  }
+
+  /** `fut.finally(fn)`, as on a promise. */
+  finally(onfinally?: (() => void) | null): Promise<T> {
+    return this.then().finally(onfinally);
+  }
+
+  /** `yield* fut` in a generator task: yields the future while pending, then returns its result. */
+  [Symbol.iterator](): Generator<Future<T>, T, unknown> {
+    return new FutureIterator(this) as unknown as Generator<Future<T>, T, unknown>;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Future';
+  }
+
+  toString(): string {
+    return `<${this._describe()}>`;
+  }
+
+  // ---- internals shared with the task layer -------------------------------------------------
+
+  /** @internal */
+  _describe(): string {
+    return `${this.constructor.name} ${STATE_NAMES[this._state]}`;
+  }
+
+  /** @internal Future.cancel itself (Task overrides `cancel` with request semantics). */
+  _cancelNow(msg?: string): boolean {
+    if (this._state !== PENDING) return false;
+    this._state = CANCELLED;
+    this._cancelMessage = msg === undefined ? undefined : String(msg);
+    this._scheduleCallbacks();
+    return true;
+  }
+
+  /**
+   * @internal Finishes the future and runs its waiters in this very pass: for resolutions that
+   * are themselves a scheduled callback (one-pass waits), so waiters still never run inside a
+   * user's `setResult()` call.
+   */
+  _resolveInline(value: T): void {
+    this._state = FINISHED;
+    this._value = value;
+    const first = this._cb0;
+    const rest = this._cbs;
+    this._cb0 = null;
+    this._cbs = null;
+    this._nAwaiters = (first !== null ? 1 : 0) + (rest !== null ? rest.length : 0);
+    if (first !== null) this._runEntry(first);
+    if (rest !== null) for (let i = 0; i < rest.length; i++) this._runEntry(rest[i]!);
+  }
+
+  /** @internal Fails the future, with the "unretrieved" bookkeeping left to the caller. */
+  _failNow(error: unknown): boolean {
+    if (this._state !== PENDING) return false;
+    this._state = FAILED;
+    this._value = error;
+    this._retrieved = this._hasCallbacks();
+    this._scheduleCallbacks();
+    return true;
+  }
+
+  /** @internal The error an awaiter gets (NO_ERROR for a finished future); marks it retrieved. */
+  _awaiterError(): unknown {
+    if (this._state === FINISHED) return NO_ERROR;
+    if (this._state === CANCELLED) return this._makeCancelledError();
+    this._markRetrieved();
+    return this._value;
+  }
+
+  /** @internal */
+  _makeCancelledError(): CancelledError {
+    if (this._cancelError === null) this._cancelError = new CancelledError(this._cancelMessage);
+    return this._cancelError;
+  }
+
+  /** @internal Registers an internal runnable (a task, an awaiter) to run once done. */
+  _addWaiter(r: Runnable): void {
+    this._addEntry(r);
+  }
+
+  /** @internal */
+  _removeWaiter(r: Runnable): void {
+    this._removeEntry(r);
+  }
+
+  /** @internal Called at the end of the pass in which a task failed with nobody awaiting it. */
+  _reportIfUnretrieved(): void {
+    if (this._retrieved || this._state !== FAILED) return;
+    this._retrieved = true;
+    this._loop.callExceptionHandler({
+      message: `${this.constructor.name} exception was never retrieved`,
+      exception: this._value,
+      future: this,
+      ...this._reportExtras(),
+    });
+  }
+
+  /** @internal Extra context keys for reports (a task adds itself). */
+  _reportExtras(): Record<string, unknown> {
+    return {};
+  }
+
+  /** @internal Plain futures are reported at GC; tasks override this to report at pass end. */
+  _watchUnretrieved(): void {
+    const token = {};
+    this._unreadToken = token;
+    unread.register(this, { loop: this._loop, exception: this._value }, token);
+  }
+
+  /** @internal */
+  _markRetrieved(): void {
+    if (this._retrieved) return;
+    this._retrieved = true;
+    if (this._unreadToken !== null) {
+      unread.unregister(this._unreadToken);
+      this._unreadToken = null;
+    }
+  }
+
+  /** @internal */
+  _hasCallbacks(): boolean {
+    return this._cb0 !== null || (this._cbs !== null && this._cbs.length > 0);
+  }
+
+  private _addEntry(e: Entry): void {
+    if (this._state !== PENDING) {
+      this._dispatch(e);
+      return;
+    }
+    if (this._cb0 === null && this._cbs === null) this._cb0 = e;
+    else if (this._cbs === null) this._cbs = [e];
+    else this._cbs.push(e);
+  }
+
+  private _removeEntry(e: Entry): number {
+    let removed = 0;
+    const rest = this._cbs;
+    // Keep order: fold cb0 into the list while filtering.
+    const all: Entry[] = [];
+    if (this._cb0 !== null) all.push(this._cb0);
+    if (rest !== null) for (const x of rest) all.push(x);
+    const kept: Entry[] = [];
+    for (const x of all) {
+      if (x === e) removed++;
+      else kept.push(x);
+    }
+    if (removed > 0) {
+      this._cb0 = kept.length > 0 ? kept[0]! : null;
+      this._cbs = kept.length > 1 ? kept.slice(1) : null;
+    }
+    return removed;
+  }
+
+  private _scheduleCallbacks(): void {
+    const first = this._cb0;
+    const rest = this._cbs;
+    this._cb0 = null;
+    this._cbs = null;
+    this._nAwaiters = (first !== null ? 1 : 0) + (rest !== null ? rest.length : 0);
+    if (first !== null) this._dispatch(first);
+    if (rest !== null) for (let i = 0; i < rest.length; i++) this._dispatch(rest[i]!);
+  }
+
+  private _runEntry(e: Entry): void {
+    if (typeof e === 'function') new Handle(e as (...a: never[]) => unknown, [this], this._loop)._run();
+    else e._run();
+  }
+
+  private _dispatch(e: Entry): void {
+    if (typeof e === 'function') this._loop._enqueue(new Handle(e as (...a: never[]) => unknown, [this], this._loop));
+    else this._loop._enqueue(e);
+  }
+}
+
+/**
+ * The iterator behind `yield* fut`: one small object instead of a generator per wait. It yields
+ * the future while it is pending and returns its result (or throws its error) once done.
+ */
+class FutureIterator<T> {
+  constructor(private readonly fut: Future<T>) {}
+
+  next(): IteratorResult<Future<T>, T> {
+    const f = this.fut;
+    if (f._state === PENDING) return { done: false, value: f };
+    return { done: true, value: f.result() };
+  }
+
+  throw(e: unknown): IteratorResult<Future<T>, T> {
+    throw e;
+  }
+
+  return(value: T): IteratorResult<Future<T>, T> {
+    return { done: true, value };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+/** The awaiter behind `fut.then(…)`: settles the promise `then()` returned, from a loop pass. */
+class ThenAwaiter<T> implements Runnable {
+  constructor(
+    private readonly fut: Future<T>,
+    private readonly onOk: ((value: T) => unknown) | null | undefined,
+    private readonly onErr: ((reason: unknown) => unknown) | null | undefined,
+    private readonly resolve: (v: never) => void,
+    private readonly reject: (e: unknown) => void,
+    private readonly task: AwaitingTask | undefined,
+  ) {}
+
+  _run(): void {
+    const fut = this.fut;
+    const loop = fut._loop;
+    // An async continuation will run: let it run before the next callback, and let its promise
+    // chains settle before the next pass.
+    loop._yieldMicro = true;
+    loop._asyncFlag = true;
+    let error = this.task === undefined ? NO_ERROR : this.task._thenSettling(fut);
+    if (error === NO_ERROR) error = fut._awaiterError();
+    try {
+      if (error === NO_ERROR) {
+        const v = fut._value as T;
+        this.resolve((this.onOk ? this.onOk(v) : v) as never);
+      } else if (this.onErr) {
+        this.resolve(this.onErr(error) as never);
+      } else {
+        this.reject(error);
+      }
+    } catch (e) {
+      this.reject(e);
+    }
+  }
+
+  toString(): string {
+    return `<awaiter of ${String(this.fut)}>`;
+  }
+}
+
+export { NO_ERROR };
+
+/** The same-loop check shared by waits: a future of another loop cannot be awaited here. */
+export function checkSameLoop(op: string, fut: Future<unknown>, loop: EventLoop): void {
+  if (fut._loop !== loop) {
+    throw new RuntimeError(`${op}: ${String(fut)} is attached to a different event loop`);
+  }
+}

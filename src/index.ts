@@ -1,0 +1,56 @@
+/**
+ * tulip — asyncio for TypeScript: an event loop, futures, tasks with real cancellation, task
+ * groups, timeouts and combinators, usable from generator coroutines (`function*` + `yield*`) and
+ * from async functions alike.
+ *
+ * @module
+ */
+export {
+  CancelledError,
+  TimeoutError,
+  InvalidStateError,
+  RuntimeError,
+  ExceptionGroup,
+  QueueEmptyError,
+  QueueFullError,
+  QueueShutDownError,
+  BrokenBarrierError,
+  IncompleteReadError,
+  LimitOverrunError,
+  isCancelledError,
+} from './errors.js';
+export { EventLoop, newEventLoop, type Executor, type LoopOptions } from './loop/eventloop.js';
+export { Handle, TimerHandle } from './loop/handle.js';
+export { type Clock, RealClock } from './loop/clock.js';
+export { type ExceptionContext, type ExceptionHandler } from './loop/exceptions.js';
+export { getRunningLoop } from './loop/registry.js';
+export { run, Runner, type RunOptions } from './loop/runners.js';
+export { Future } from './future.js';
+export {
+  Task,
+  createTask,
+  currentTask,
+  allTasks,
+  ensureFuture,
+  isFuture,
+  isCoroutine,
+  type Coroutine,
+  type TaskBody,
+  type Awaitable,
+  type TaskOptions,
+} from './task.js';
+export {
+  sleep,
+  gather,
+  wait,
+  asCompleted,
+  shield,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  ALL_COMPLETED,
+  type AwaitedOf,
+  type AsCompletedIterator,
+} from './combinators.js';
+export { Timeout, timeout, timeoutAt, waitFor } from './timeouts.js';
+export { TaskGroup } from './taskgroup.js';
+export { toThread } from './threads.js';

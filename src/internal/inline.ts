@@ -1,0 +1,188 @@
+/**
+ * Inline futures: the machinery behind scopes (`Timeout.run`, `TaskGroup.run`, `Lock.run` …) and
+ * `waitFor`. Their work is a coroutine that runs *inside the task that awaits them* — as asyncio's
+ * `async with` and `await coro()` do — in either style:
+ *  - `yield* f` runs the coroutine inline in the calling generator task;
+ *  - `await f` drives it from the calling async-function task, awaiting each future it yields;
+ *  - handed to something that only watches futures (`gather`, `wait`, `addDoneCallback`), or
+ *    awaited outside any task, it runs in a helper task of its own.
+ */
+import { CancelledError, RuntimeError } from '../errors.js';
+import { Future, NO_ERROR } from '../future.js';
+import type { EventLoop } from '../loop/eventloop.js';
+import type { Runnable } from '../loop/handle.js';
+import { Task, currentTask, ensureFuture, type Coroutine } from '../task.js';
+import { isGenerator, isThenable } from './validate.js';
+
+/** How an inline coroutine is being run: by a generator task, or by an async driver. */
+export type Mode = 'generator' | 'async';
+
+/** A scope body: called with its argument, it returns a generator, a promise or a value. */
+export type Body<A, T> = (arg: A) => Coroutine<T> | PromiseLike<T> | T;
+
+/**
+ * Calls `body(arg)` and waits for what it returns, within the running coroutine: a generator
+ * runs inline; a promise is awaited (natively in async mode, so the body's own awaits stay the
+ * task's waiters; through a wrapper future in generator mode).
+ */
+export function* callBody<A, T>(body: Body<A, T>, arg: A, mode: Mode): Coroutine<T> {
+  const r = body(arg);
+  if (r instanceof Future) return (yield* r) as T;
+  if (isGenerator(r)) return yield* r as Coroutine<T>;
+  if (isThenable(r)) {
+    if (mode === 'async') return (yield r) as T;
+    return (yield* ensureFuture(r as PromiseLike<T>)) as T;
+  }
+  return r as T;
+}
+
+/**
+ * Runs a coroutine from async code: awaits each future (or promise) it yields, so that in an
+ * async-function task those futures are the task's waiters. A bare `yield` is one loop pass.
+ */
+export async function drive<T>(gen: Coroutine<T>, loop: EventLoop): Promise<T> {
+  let value: unknown = undefined;
+  let error: unknown = NO_ERROR;
+  for (;;) {
+    const r = error === NO_ERROR ? gen.next(value) : gen.throw(error);
+    if (r.done) return r.value;
+    const y = r.value;
+    value = undefined;
+    error = NO_ERROR;
+    try {
+      if (y === undefined) await onePass(loop, undefined);
+      else if (y instanceof Future || isThenable(y)) value = await y;
+      else throw new RuntimeError(`bad yield in a coroutine run from async code: ${String(y)}`);
+    } catch (e) {
+      error = e;
+    }
+  }
+}
+
+/**
+ * A future that starts its coroutine on first use (see the module doc) and then reflects its
+ * outcome. `make(mode)` builds the coroutine.
+ */
+export class InlineFuture<T> extends Future<T> {
+  private _started = false;
+  private _promise: Promise<T> | null = null;
+  private _helper: Task<T> | null = null;
+
+  constructor(
+    loop: EventLoop,
+    private readonly _make: (mode: Mode) => Coroutine<T>,
+  ) {
+    super(loop);
+  }
+
+  override [Symbol.iterator](): Generator<Future<T>, T, unknown> {
+    if (this._started) return super[Symbol.iterator]();
+    this._started = true;
+    return this._inline() as unknown as Generator<Future<T>, T, unknown>;
+  }
+
+  override then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    if (!this._started) {
+      if (currentTask() === undefined) {
+        this._startHelper();
+      } else {
+        this._started = true;
+        this._promise = drive(this._make('async'), this._loop);
+        this._promise.then(
+          (v) => this._settle(NO_ERROR, v),
+          (e) => this._settle(e, undefined),
+        );
+      }
+    }
+    if (this._promise !== null) return this._promise.then(onfulfilled, onrejected);
+    return super.then(onfulfilled, onrejected);
+  }
+
+  override addDoneCallback(cb: (fut: Future<T>) => unknown): void {
+    this._startHelper();
+    super.addDoneCallback(cb);
+  }
+
+  override _addWaiter(r: Runnable): void {
+    this._startHelper();
+    super._addWaiter(r);
+  }
+
+  /** Before it starts: cancelled at once. Running: cancels the task that runs it. */
+  override cancel(msg?: string): boolean {
+    if (this.done()) return false;
+    if (this._helper !== null) return this._helper.cancel(msg);
+    if (!this._started) {
+      this._started = true;
+      return this._cancelNow(msg);
+    }
+    return false;
+  }
+
+  private *_inline(): Coroutine<T> {
+    let v: T;
+    try {
+      v = yield* this._make('generator');
+    } catch (e) {
+      this._settle(e, undefined);
+      throw e;
+    }
+    this._settle(NO_ERROR, v);
+    return v;
+  }
+
+  private _startHelper(): void {
+    if (this._started) return;
+    this._started = true;
+    const task = new Task<T>(this._make('generator'), { loop: this._loop, hidden: true });
+    this._helper = task;
+    task._addWaiter({
+      _run: () => {
+        if (task.cancelled()) this._settle(task._makeCancelledError(), undefined);
+        else this._settle(task._awaiterError(), task._value as T);
+      },
+    });
+  }
+
+  private _settle(error: unknown, value: T | undefined): void {
+    if (this._state !== 0) return;
+    if (error === NO_ERROR) this.setResult(value as T);
+    else if (error instanceof CancelledError) {
+      this._cancelError = error;
+      this._cancelNow(error.message);
+    } else {
+      this._failNow(error);
+      this._retrieved = true; // the error went to whoever ran the coroutine
+    }
+  }
+}
+
+/** Resolves a future with a value "inline": its waiters run in this very pass. */
+class PassResolver<T> implements Runnable {
+  constructor(
+    private readonly fut: Future<T>,
+    private readonly value: T,
+    private passes: number,
+  ) {}
+
+  _run(): void {
+    if (--this.passes > 0) {
+      this.fut._loop._enqueue(this);
+      return;
+    }
+    if (this.fut._state === 0) this.fut._resolveInline(this.value);
+  }
+}
+
+/**
+ * A future that resolves after exactly `passes` loop passes: its waiters run in the pass after
+ * the one that created it (asyncio's bare `yield`, `sleep(0)`).
+ */
+export function onePass<T>(loop: EventLoop, value: T, passes = 1): Future<T> {
+  const fut = new Future<T>(loop);
+  loop._enqueue(new PassResolver(fut, value, passes));
+  return fut;
+}

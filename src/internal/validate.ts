@@ -1,0 +1,71 @@
+/**
+ * Argument checks shared by the public API: each throws a TypeError or RangeError that names the
+ * argument, what was expected and what came.
+ */
+
+/** A short, safe description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+    case 'symbol':
+      return value.toString();
+    case 'function':
+      return `function ${value.name || '(anonymous)'}`;
+    default: {
+      if (typeof (value as PromiseLike<unknown>).then === 'function' && value instanceof Promise) return 'a Promise';
+      const ctor = (value as object).constructor;
+      return ctor && ctor.name ? `a ${ctor.name} object` : 'an object';
+    }
+  }
+}
+
+/** A delay in ms: a finite or infinite number, not NaN, not negative. */
+export function checkDelay(op: string, name: string, value: unknown): number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${op}: ${name} must be a number of milliseconds, got ${describe(value)}`);
+  }
+  if (Number.isNaN(value)) throw new RangeError(`${op}: ${name} must be a number of milliseconds, got NaN`);
+  if (value < 0) throw new RangeError(`${op}: ${name} must not be negative, got ${value}`);
+  return value;
+}
+
+/** A point in time on the loop's clock, or null for "never". */
+export function checkDeadline(op: string, name: string, value: unknown): number | null {
+  if (value === null) return null;
+  if (typeof value !== 'number') {
+    throw new TypeError(`${op}: ${name} must be a number of milliseconds or null, got ${describe(value)}`);
+  }
+  if (Number.isNaN(value)) throw new RangeError(`${op}: ${name} must be a number of milliseconds or null, got NaN`);
+  return value;
+}
+
+export function checkFunction(op: string, name: string, value: unknown): void {
+  if (typeof value !== 'function') {
+    throw new TypeError(`${op}: ${name} must be a function, got ${describe(value)}`);
+  }
+}
+
+export function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return (
+    x !== null &&
+    (typeof x === 'object' || typeof x === 'function') &&
+    typeof (x as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+export function isGenerator(x: unknown): x is Generator<unknown, unknown, unknown> {
+  return (
+    x !== null &&
+    typeof x === 'object' &&
+    typeof (x as Generator).next === 'function' &&
+    typeof (x as Generator).throw === 'function' &&
+    typeof (x as Generator)[Symbol.iterator] === 'function'
+  );
+}

@@ -1,0 +1,701 @@
+import { RuntimeError } from '../errors.js';
+import { MinHeap } from '../internal/heap.js';
+import { checkDeadline, checkDelay, checkFunction, describe } from '../internal/validate.js';
+import { Future } from '../future.js';
+import { Task, type TaskBody, type TaskOptions, ensureFuture, type Awaitable, alsExit } from '../task.js';
+import { RealClock, type Clock } from './clock.js';
+import { Handle, TimerHandle, type Runnable } from './handle.js';
+import { formatContext, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
+import { setRunningLoop } from './registry.js';
+
+/** Host time a burst of synchronous passes may take before the loop yields to Node's I/O. */
+const BURST_MS = 8;
+/** Purge cancelled timers when more than this many sit in the heap and they are over half of it. */
+const MIN_CANCELLED_TIMERS = 100;
+
+/** Runs an executor job: anything with `submit(fn, ...args)` returning a promise or future. */
+export interface Executor {
+  submit<R, A extends unknown[]>(fn: (...args: A) => R | PromiseLike<R>, ...args: A): PromiseLike<R>;
+  shutdown?(wait?: boolean): PromiseLike<void> | void;
+}
+
+/** Options of `newEventLoop()` and `new EventLoop()`. */
+export interface LoopOptions {
+  /** The loop's time source (default: the host's monotonic clock). `MockClock` gives virtual time. */
+  clock?: Clock;
+  /** Debug mode: slow-callback reports. */
+  debug?: boolean;
+}
+
+/**
+ * The event loop: a FIFO ready queue run in passes (a snapshot per pass, as asyncio's
+ * `_run_once`), and a heap of timers. It is a guest of Node's own loop: one host wake-up
+ * (`setImmediate`) runs a burst of passes, and one host timer is armed for the earliest deadline.
+ *
+ * Most code never touches the loop: `run(main)` creates one, and `getRunningLoop()` finds it.
+ *
+ * Cancellation: the loop itself is not cancelled; `stop()` ends `runForever()` after the current
+ * pass, and `close()` drops whatever is still scheduled.
+ *
+ * @example
+ * ```ts
+ * const loop = newEventLoop();
+ * loop.callLater(10, () => loop.stop());
+ * await loop.runForever();
+ * loop.close();
+ * ```
+ */
+export class EventLoop {
+  /** Passes that take longer than this (ms) are reported in debug mode. */
+  slowCallbackDuration = 100;
+
+  /** @internal */ _ready: Runnable[] = [];
+  /** @internal */ _asyncFlag = false;
+  /** @internal */ _yieldMicro = false;
+  /** @internal */ readonly _tasks = new Set<Task<unknown>>();
+  /** @internal */ _unretrieved: Future<unknown>[] = [];
+  /** @internal */ readonly _clock: Clock;
+
+  private _spare: Runnable[] = [];
+  private _batch: Runnable[] | null = null;
+  private _batchIndex = 0;
+  private readonly _timers = new MinHeap<TimerHandle>();
+  private _cancelledTimers = 0;
+  private _timerSeq = 0;
+  private _running = false;
+  private _stopping = false;
+  private _closed = false;
+  private _hostScheduled = false;
+  private _hostTimer: ReturnType<typeof setTimeout> | null = null;
+  private _hostTimerWhen = Infinity;
+  private _burstStart = 0;
+  private _debug: boolean;
+  private _exceptionHandler: ExceptionHandler | null = null;
+  private _stopResolve: (() => void) | null = null;
+  private _blockedWaiters: Array<{ fut: Future<void>; cushion: number; since: number }> = [];
+  private _defaultExecutor: Executor | null = null;
+  private readonly _pumpBound = (): void => this._pump();
+  private readonly _hostWake = (): void => {
+    this._hostScheduled = false;
+    this._burstStart = performance.now();
+    alsExit(this._pumpBound);
+  };
+  private readonly _timerWake = (): void => {
+    this._hostTimer = null;
+    this._hostTimerWhen = Infinity;
+    this._hostWake();
+  };
+  private readonly _clockWake = (): void => this._wakeHost();
+
+  constructor(opts: LoopOptions = {}) {
+    if (opts === null || typeof opts !== 'object') {
+      throw new TypeError(`newEventLoop: opts must be an object, got ${describe(opts)}`);
+    }
+    const clock = opts.clock ?? new RealClock();
+    if (clock === null || typeof clock !== 'object' || typeof (clock as Clock).now !== 'function') {
+      throw new TypeError(`newEventLoop: opts.clock must be a Clock with a now() method, got ${describe(clock)}`);
+    }
+    this._clock = clock;
+    this._debug = opts.debug ?? false;
+  }
+
+  // ---- time and scheduling ---------------------------------------------------------------
+
+  /** The loop's current time in ms (monotonic float; virtual under a `MockClock`). */
+  time(): number {
+    return this._clock.now();
+  }
+
+  /**
+   * Schedules `cb(...args)` to run once in a later pass, after the callbacks scheduled before it.
+   *
+   * Cancellation: not a checkpoint. Cancel the returned handle to drop the call.
+   *
+   * @example
+   * ```ts
+   * getRunningLoop().callSoon((x) => console.log(x), 42);
+   * ```
+   */
+  callSoon<A extends unknown[]>(cb: (...args: A) => unknown, ...args: A): Handle {
+    this._checkClosed('callSoon');
+    checkFunction('callSoon', 'callback', cb);
+    const h = new Handle(cb as (...a: never[]) => unknown, args, this);
+    this._enqueue(h);
+    return h;
+  }
+
+  /**
+   * Schedules `cb(...args)` to run `delayMs` ms from now (0 or less: in the next pass that
+   * checks timers). Timers with the same deadline run in scheduling order.
+   *
+   * Cancellation: not a checkpoint. Cancel the returned handle to drop the call.
+   *
+   * @example
+   * ```ts
+   * const h = getRunningLoop().callLater(50, () => console.log('50 ms'));
+   * ```
+   */
+  callLater<A extends unknown[]>(delayMs: number, cb: (...args: A) => unknown, ...args: A): TimerHandle {
+    if (typeof delayMs !== 'number' || Number.isNaN(delayMs)) {
+      throw new TypeError(`callLater: delayMs must be a number of milliseconds, got ${describe(delayMs)}`);
+    }
+    return this.callAt(this._clock.now() + delayMs, cb, ...args);
+  }
+
+  /**
+   * Schedules `cb(...args)` to run at loop time `whenMs` (see `time()`).
+   *
+   * Cancellation: not a checkpoint. Cancel the returned handle to drop the call.
+   *
+   * @example
+   * ```ts
+   * const loop = getRunningLoop();
+   * loop.callAt(loop.time() + 1000, () => console.log('one second later'));
+   * ```
+   */
+  callAt<A extends unknown[]>(whenMs: number, cb: (...args: A) => unknown, ...args: A): TimerHandle {
+    this._checkClosed('callAt');
+    if (checkDeadline('callAt', 'whenMs', whenMs) === null) {
+      throw new TypeError('callAt: whenMs must be a number of milliseconds, got null');
+    }
+    checkFunction('callAt', 'callback', cb);
+    const h = new TimerHandle(whenMs, this._timerSeq++, cb as (...a: never[]) => unknown, args, this);
+    this._addTimer(h);
+    return h;
+  }
+
+  /** @internal Puts a runnable on the ready queue and makes sure a pass will run it. */
+  _enqueue(r: Runnable): void {
+    this._ready.push(r);
+    if (this._batch === null && !this._hostScheduled) this._wakeHost();
+  }
+
+  /** @internal */
+  _addTimer(h: TimerHandle): void {
+    this._timers.push(h);
+    if (this._batch === null && !this._hostScheduled && this._running) {
+      // Idle: re-arm the host timer if this deadline is the new earliest one.
+      if (h._when < this._hostTimerWhen) this._wakeHost();
+    }
+  }
+
+  /** @internal A scheduled timer was cancelled: purge the heap when cancelled timers dominate. */
+  _timerCancelled(): void {
+    this._cancelledTimers++;
+    if (this._cancelledTimers > MIN_CANCELLED_TIMERS && this._cancelledTimers * 2 > this._timers.size) {
+      this._timers.filter((t) => !t._cancelled);
+      this._cancelledTimers = 0;
+    }
+  }
+
+  // ---- running --------------------------------------------------------------------------
+
+  /**
+   * Runs the loop until `stop()` is called; resolves after the pass in which it was called.
+   *
+   * Cancellation: not cancellable; call `stop()`.
+   *
+   * @example
+   * ```ts
+   * loop.callLater(10, () => loop.stop());
+   * await loop.runForever();
+   * ```
+   */
+  runForever(): Promise<void> {
+    this._checkClosed('runForever');
+    if (this._running) throw new RuntimeError('runForever: this event loop is already running');
+    this._running = true;
+    this._clock.attach?.(this._clockWake);
+    return new Promise<void>((resolve) => {
+      this._stopResolve = resolve;
+      this._wakeHost();
+    });
+  }
+
+  /**
+   * Runs the loop until `aw` is done and returns its result (or throws its error). A task body or
+   * generator is wrapped in a task first.
+   *
+   * Cancellation: not cancellable from outside; if the loop is stopped before `aw` is done it
+   * rejects with `RuntimeError('Event loop stopped before Future completed.')`.
+   *
+   * @example
+   * ```ts
+   * const loop = newEventLoop();
+   * const n = await loop.runUntilComplete(async () => 7);
+   * loop.close();
+   * ```
+   */
+  async runUntilComplete<T>(aw: Awaitable<T> | TaskBody<T>): Promise<T> {
+    this._checkClosed('runUntilComplete');
+    if (this._running) throw new RuntimeError('runUntilComplete: this event loop is already running');
+    const fut =
+      typeof aw === 'function' ? this.createTask(aw as TaskBody<T>) : ensureFuture(aw as Awaitable<T>, this);
+    if (fut.getLoop() !== this) {
+      throw new RuntimeError('runUntilComplete: the future belongs to a different event loop');
+    }
+    const stopper = (): void => this.stop();
+    fut.addDoneCallback(stopper);
+    try {
+      await this.runForever();
+    } finally {
+      fut.removeDoneCallback(stopper);
+    }
+    if (!fut.done()) throw new RuntimeError('Event loop stopped before Future completed.');
+    return fut.result();
+  }
+
+  /**
+   * Asks `runForever()` to return after the current pass.
+   *
+   * Cancellation: not a checkpoint; scheduled callbacks stay scheduled for the next run.
+   *
+   * @example
+   * ```ts
+   * getRunningLoop().callLater(1000, () => getRunningLoop().stop());
+   * ```
+   */
+  stop(): void {
+    this._stopping = true;
+    if (this._running && this._batch === null) this._wakeHost();
+  }
+
+  /** True while `runForever()` (or `runUntilComplete`) is in progress. */
+  isRunning(): boolean {
+    return this._running;
+  }
+
+  /** True once `close()` was called. */
+  isClosed(): boolean {
+    return this._closed;
+  }
+
+  /**
+   * Closes the loop: drops every scheduled callback and timer. A running loop cannot be closed.
+   * Idempotent.
+   *
+   * Cancellation: not a checkpoint. Use `run()`/`Runner`, which cancel leftover tasks first.
+   *
+   * @example
+   * ```ts
+   * await loop.runUntilComplete(main); loop.close();
+   * ```
+   */
+  close(): void {
+    if (this._running) throw new RuntimeError('close: cannot close a running event loop');
+    if (this._closed) return;
+    this._closed = true;
+    this._ready = [];
+    this._timers.clear();
+    this._disarmHostTimer();
+    this._unretrieved = [];
+    const ex = this._defaultExecutor;
+    this._defaultExecutor = null;
+    if (ex?.shutdown) void Promise.resolve(ex.shutdown(false)).catch(() => {});
+  }
+
+  // ---- futures and tasks ------------------------------------------------------------------
+
+  /**
+   * Creates a pending future bound to this loop.
+   *
+   * Cancellation: awaiting it is a checkpoint; cancelling the waiting task cancels the future.
+   *
+   * @example
+   * ```ts
+   * const f = getRunningLoop().createFuture<number>();
+   * setTimeout(() => f.setResult(1), 10);
+   * await f;
+   * ```
+   */
+  createFuture<T = unknown>(): Future<T> {
+    return new Future<T>(this);
+  }
+
+  /**
+   * Wraps `body` in a task on this loop; its first step runs in a later pass.
+   *
+   * Cancellation: see `createTask`.
+   *
+   * @example
+   * ```ts
+   * const t = getRunningLoop().createTask(async () => 42, { name: 'answer' });
+   * ```
+   */
+  createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
+    this._checkClosed('createTask');
+    return new Task<T>(body, { ...opts, loop: this });
+  }
+
+  // ---- executors ----------------------------------------------------------------------------
+
+  /**
+   * Runs `fn(...args)` on `executor` (or the default executor) and returns a future of its result.
+   *
+   * Cancellation: a checkpoint when awaited; cancelling the waiting task cancels the returned
+   * future but cannot stop work already handed to the executor.
+   *
+   * @example
+   * ```ts
+   * const digest = await loop.runInExecutor(pool, hashFile, path);
+   * ```
+   */
+  runInExecutor<R, A extends unknown[]>(
+    executor: Executor | null,
+    fn: (...args: A) => R | PromiseLike<R>,
+    ...args: A
+  ): Future<R> {
+    this._checkClosed('runInExecutor');
+    checkFunction('runInExecutor', 'fn', fn);
+    const ex = executor ?? this._defaultExecutor;
+    if (ex === null) {
+      throw new RuntimeError(
+        'runInExecutor: no executor given and no default executor set (call loop.setDefaultExecutor(executor))',
+      );
+    }
+    if (typeof ex.submit !== 'function') {
+      throw new TypeError(`runInExecutor: executor must have a submit() method, got ${describe(ex)}`);
+    }
+    return ensureFuture(ex.submit(fn, ...args), this) as Future<R>;
+  }
+
+  /**
+   * Sets the executor used by `runInExecutor(null, …)` and `toThread`.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * loop.setDefaultExecutor(myPool);
+   * ```
+   */
+  setDefaultExecutor(executor: Executor | null): void {
+    if (executor !== null && (typeof executor !== 'object' || typeof executor.submit !== 'function')) {
+      throw new TypeError(`setDefaultExecutor: executor must have a submit() method, got ${describe(executor)}`);
+    }
+    this._defaultExecutor = executor;
+  }
+
+  /**
+   * Shuts down the default executor, waiting for its jobs to finish.
+   *
+   * Cancellation: a checkpoint; cancelling the wait does not stop the shutdown.
+   *
+   * @example
+   * ```ts
+   * await loop.shutdownDefaultExecutor();
+   * ```
+   */
+  shutdownDefaultExecutor(): Future<void> {
+    const ex = this._defaultExecutor;
+    this._defaultExecutor = null;
+    const done = Promise.resolve(ex?.shutdown?.(true)).then(() => undefined);
+    return ensureFuture(done, this);
+  }
+
+  // ---- errors and debug -------------------------------------------------------------------
+
+  /**
+   * Sets the function that receives errors nobody else can: failed callbacks, never-retrieved task
+   * errors, errors of cancelled shields. `null` restores the default (print to stderr).
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * loop.setExceptionHandler((loop, ctx) => logger.error(ctx.message, ctx.exception));
+   * ```
+   */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== 'function') {
+      throw new TypeError(`setExceptionHandler: handler must be a function or null, got ${describe(handler)}`);
+    }
+    this._exceptionHandler = handler;
+  }
+
+  /** The handler set by `setExceptionHandler`, or `null` for the default one. */
+  getExceptionHandler(): ExceptionHandler | null {
+    return this._exceptionHandler;
+  }
+
+  /**
+   * The default handling of an error report: prints the message, the context and the stack to
+   * stderr (asyncio logs it).
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * loop.setExceptionHandler((loop, ctx) => { metrics.count++; loop.defaultExceptionHandler(ctx); });
+   * ```
+   */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    console.error(formatContext(context));
+  }
+
+  /**
+   * Reports `context` to the exception handler. Never throws: an error in a custom handler is
+   * itself reported through the default handler.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * loop.callExceptionHandler({ message: 'worker crashed', exception: err });
+   * ```
+   */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this._exceptionHandler;
+    if (handler === null) {
+      try {
+        this.defaultExceptionHandler(context);
+      } catch {
+        // stderr is gone: nothing left to report to
+      }
+      return;
+    }
+    try {
+      handler(this, context);
+    } catch (e) {
+      try {
+        this.defaultExceptionHandler({ message: 'Unhandled error in exception handler', exception: e, context });
+      } catch {
+        // nothing left to report to
+      }
+    }
+  }
+
+  /** True in debug mode. */
+  getDebug(): boolean {
+    return this._debug;
+  }
+
+  /** Switches debug mode (slow-callback reports) on or off. */
+  setDebug(on: boolean): void {
+    this._debug = Boolean(on);
+  }
+
+  // ---- the pass machinery -----------------------------------------------------------------
+
+  /** @internal Resolves `fut` once every task is blocked (and has been for `cushion` ms). */
+  _whenAllBlocked(fut: Future<void>, cushion: number): void {
+    this._blockedWaiters.push({ fut, cushion, since: -1 });
+    this._blockedWaiters.sort((a, b) => a.cushion - b.cushion);
+  }
+
+  /** @internal Asks the host for a burst of passes, unless one is already coming. */
+  _wakeHost(): void {
+    if (this._hostScheduled || !this._running || this._batch !== null) return;
+    this._hostScheduled = true;
+    setImmediate(this._hostWake);
+  }
+
+  /** Runs passes until a host boundary is needed (microtasks, I/O, idle). */
+  private _pump(): void {
+    setRunningLoop(this);
+    try {
+      for (;;) {
+        if (this._batch === null) this._beginPass();
+        if (!this._runBatch()) return; // suspended until a microtask resumes us
+        if (!this._finishPass()) return;
+      }
+    } finally {
+      if (this._batch === null) setRunningLoop(null);
+    }
+  }
+
+  private _beginPass(): void {
+    const timers = this._timers;
+    if (timers.size > 0) {
+      const now = this._clock.now();
+      let top = timers.peek();
+      while (top !== undefined && (top._cancelled || top._when <= now)) {
+        timers.pop();
+        top._scheduled = false;
+        if (top._cancelled) this._cancelledTimers--;
+        else this._ready.push(top);
+        top = timers.peek();
+      }
+    }
+    const batch = this._ready;
+    this._ready = this._spare;
+    this._batch = batch;
+    this._batchIndex = 0;
+  }
+
+  /** Runs the current batch; false when it yielded to the microtask queue mid-way. */
+  private _runBatch(): boolean {
+    const batch = this._batch!;
+    const n = batch.length;
+    let i = this._batchIndex;
+    if (this._debug) return this._runBatchDebug(batch, n, i);
+    while (i < n) {
+      const r = batch[i]!;
+      batch[i++] = undefined as unknown as Runnable;
+      r._run();
+      if (this._yieldMicro) {
+        this._yieldMicro = false;
+        this._batchIndex = i;
+        queueMicrotask(this._pumpBound);
+        return false;
+      }
+    }
+    batch.length = 0;
+    this._spare = batch;
+    this._batch = null;
+    return true;
+  }
+
+  private _runBatchDebug(batch: Runnable[], n: number, i: number): boolean {
+    while (i < n) {
+      const r = batch[i]!;
+      batch[i++] = undefined as unknown as Runnable;
+      const t0 = performance.now();
+      r._run();
+      const took = performance.now() - t0;
+      if (took >= this.slowCallbackDuration) {
+        this.callExceptionHandler({
+          message: `Executing ${String(r)} took ${took.toFixed(3)} ms`,
+          ...(r instanceof Task ? { task: r } : r instanceof Handle ? { handle: r } : {}),
+        });
+      }
+      if (this._yieldMicro) {
+        this._yieldMicro = false;
+        this._batchIndex = i;
+        queueMicrotask(this._pumpBound);
+        return false;
+      }
+    }
+    batch.length = 0;
+    this._spare = batch;
+    this._batch = null;
+    return true;
+  }
+
+  /** End-of-pass work; true when the next pass may run at once, in the same burst. */
+  private _finishPass(): boolean {
+    if (this._unretrieved.length > 0) this._reportUnretrieved();
+    if (this._stopping) {
+      this._stopping = false;
+      this._running = false;
+      this._disarmHostTimer();
+      this._clock.detach?.(this._clockWake);
+      const resolve = this._stopResolve;
+      this._stopResolve = null;
+      resolve?.();
+      return false;
+    }
+    if (this._ready.length > 0 || this._timerDue()) {
+      if (this._asyncFlag || performance.now() - this._burstStart > BURST_MS) return this._yieldToHost();
+      return true;
+    }
+    // Nothing ready. If async code ran, its promise chains may still schedule work: look again
+    // after the host has drained the microtask queue.
+    if (this._asyncFlag) return this._yieldToHost();
+    return this._idle();
+  }
+
+  private _yieldToHost(): boolean {
+    this._asyncFlag = false;
+    this._wakeHost();
+    return false;
+  }
+
+  private _timerDue(): boolean {
+    const top = this._timers.peek();
+    return top !== undefined && (top._cancelled || top._when <= this._clock.now());
+  }
+
+  /** Every task is blocked: wake a waitAllTasksBlocked() caller, jump virtual time, or arm a timer. */
+  private _idle(): boolean {
+    let cushionWait = Infinity;
+    if (this._blockedWaiters.length > 0) {
+      const r = this._wakeBlockedWaiter();
+      if (r === 0) return true;
+      cushionWait = r;
+    }
+    let top = this._timers.peek();
+    while (top !== undefined && top._cancelled) {
+      this._timers.pop();
+      top._scheduled = false;
+      this._cancelledTimers--;
+      top = this._timers.peek();
+    }
+    const clock = this._clock;
+    if (clock.idle !== undefined && this._blockedWaiters.length === 0) {
+      if (clock.idle(top === undefined ? null : top._when, this._clockWake)) return true;
+    }
+    let real = Infinity;
+    if (top !== undefined) {
+      const wait = top._when - clock.now();
+      real = clock.realDelay ? clock.realDelay(wait) : wait;
+    }
+    if (cushionWait < real) this._armHostTimer(NaN, cushionWait);
+    else if (real !== Infinity) this._armHostTimer(top!._when, real);
+    else this._disarmHostTimer();
+    return false;
+  }
+
+  /**
+   * Wakes the first waitAllTasksBlocked() caller whose cushion has passed: 0 when one was woken,
+   * else the real ms until the first cushion passes (Infinity: no waiter left).
+   */
+  private _wakeBlockedWaiter(): number {
+    const waiters = this._blockedWaiters;
+    while (waiters.length > 0 && waiters[0]!.fut.done()) waiters.shift();
+    const w = waiters[0];
+    if (w === undefined) return Infinity;
+    if (w.cushion > 0) {
+      const now = performance.now();
+      if (w.since < 0) w.since = now;
+      if (now - w.since < w.cushion) return w.cushion - (now - w.since);
+    }
+    waiters.shift();
+    for (const other of waiters) other.since = -1;
+    w.fut.setResult(undefined);
+    return 0;
+  }
+
+  private _armHostTimer(when: number, realDelay: number): void {
+    if (this._hostTimer !== null) {
+      if (this._hostTimerWhen === when) return; // NaN (a cushion wait) never matches: re-armed
+
+      clearTimeout(this._hostTimer);
+    }
+    this._hostTimerWhen = when;
+    // Node timers have 1 ms granularity; a timer that fires early is simply re-armed.
+    this._hostTimer = setTimeout(this._timerWake, Math.max(1, Math.ceil(realDelay)));
+  }
+
+  private _disarmHostTimer(): void {
+    if (this._hostTimer !== null) {
+      clearTimeout(this._hostTimer);
+      this._hostTimer = null;
+      this._hostTimerWhen = Infinity;
+    }
+  }
+
+  private _reportUnretrieved(): void {
+    const list = this._unretrieved;
+    this._unretrieved = [];
+    for (const fut of list) fut._reportIfUnretrieved();
+  }
+
+  private _checkClosed(op: string): void {
+    if (this._closed) throw new RuntimeError(`${op}: the event loop is closed`);
+  }
+}
+
+/**
+ * Creates a new event loop (not running). Most code uses `run()` instead.
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * const loop = newEventLoop({ clock: new MockClock({ autojumpThreshold: 0 }) });
+ * ```
+ */
+export function newEventLoop(opts?: LoopOptions): EventLoop {
+  return new EventLoop(opts);
+}

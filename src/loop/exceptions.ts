@@ -1,0 +1,35 @@
+/** The exception handler's types and the default report format. */
+import type { Future } from '../future.js';
+import type { Task } from '../task.js';
+import type { EventLoop } from './eventloop.js';
+import type { Handle } from './handle.js';
+
+/**
+ * What an error report carries (asyncio's context keys): always `message`, and where they apply
+ * the `exception`, the `future` or `task` it came from, and the callback `handle`.
+ */
+export interface ExceptionContext {
+  message: string;
+  exception?: unknown;
+  future?: Future<unknown>;
+  task?: Task<unknown>;
+  handle?: Handle;
+  [key: string]: unknown;
+}
+
+/** A loop's exception handler: receives every error nobody else can take. */
+export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
+
+/** The text the default handler prints: the message, the other keys, and the error's stack. */
+export function formatContext(context: ExceptionContext): string {
+  const lines = [context.message];
+  for (const [key, value] of Object.entries(context)) {
+    if (key === 'message' || key === 'exception') continue;
+    lines.push(`${key}: ${String(value)}`);
+  }
+  const exc = context.exception;
+  if (exc !== undefined) {
+    lines.push(exc instanceof Error && exc.stack ? exc.stack : `exception: ${String(exc)}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,103 @@
+import type { HeapItem } from '../internal/heap.js';
+import type { EventLoop } from './eventloop.js';
+
+/** Something the loop's ready queue can run: a Handle, a task step, a future's awaiter. */
+export interface Runnable {
+  _run(): void;
+}
+
+/**
+ * A callback scheduled with `loop.callSoon()`: it runs once, in a later loop pass, unless
+ * cancelled first. An error it throws goes to the loop's exception handler.
+ *
+ * Cancellation: `cancel()` keeps the callback from running; it is idempotent and cheap.
+ *
+ * @example
+ * ```ts
+ * const h = getRunningLoop().callSoon(() => console.log('later'));
+ * h.cancel(); // never printed
+ * ```
+ */
+export class Handle implements Runnable {
+  /** @internal */ _cancelled = false;
+  /** @internal */ _callback: ((...args: never[]) => unknown) | null;
+  /** @internal */ _args: unknown[];
+  /** @internal */ readonly _loop: EventLoop;
+
+  /** @internal Use `loop.callSoon()`. */
+  constructor(callback: (...args: never[]) => unknown, args: unknown[], loop: EventLoop) {
+    this._callback = callback;
+    this._args = args;
+    this._loop = loop;
+  }
+
+  /** Keeps the callback from running (no effect once it ran). */
+  cancel(): void {
+    if (!this._cancelled) {
+      this._cancelled = true;
+      this._callback = null;
+      this._args = [];
+    }
+  }
+
+  /** True once `cancel()` was called. */
+  cancelled(): boolean {
+    return this._cancelled;
+  }
+
+  /** @internal */
+  _run(): void {
+    const cb = this._callback;
+    if (this._cancelled || cb === null) return;
+    this._loop._asyncFlag = true; // a callback may resolve promises whose continuations must run
+    try {
+      (cb as (...a: unknown[]) => unknown)(...this._args);
+    } catch (e) {
+      this._loop.callExceptionHandler({
+        message: `Exception in callback ${this.toString()}`,
+        exception: e,
+        handle: this,
+      });
+    }
+  }
+
+  toString(): string {
+    const name = this._callback ? this._callback.name || '(anonymous)' : '(cancelled)';
+    return `<${this.constructor.name} ${name}()>`;
+  }
+}
+
+/**
+ * A callback scheduled for a point in time with `loop.callLater()` or `loop.callAt()`.
+ * Timers with equal deadlines run in the order they were scheduled.
+ *
+ * Cancellation: `cancel()` removes the timer from the loop (lazily, without a heap search).
+ *
+ * @example
+ * ```ts
+ * const t = getRunningLoop().callLater(100, () => console.log('100 ms later'));
+ * t.when(); // loop.time() + 100
+ * ```
+ */
+export class TimerHandle extends Handle implements HeapItem {
+  /** @internal */ _when: number;
+  /** @internal */ _seq: number;
+  /** @internal */ _scheduled = true;
+
+  /** @internal Use `loop.callLater()` / `loop.callAt()`. */
+  constructor(when: number, seq: number, callback: (...args: never[]) => unknown, args: unknown[], loop: EventLoop) {
+    super(callback, args, loop);
+    this._when = when;
+    this._seq = seq;
+  }
+
+  /** The deadline, in ms on the loop's clock (`loop.time()`). */
+  when(): number {
+    return this._when;
+  }
+
+  override cancel(): void {
+    if (!this._cancelled && this._scheduled) this._loop._timerCancelled();
+    super.cancel();
+  }
+}

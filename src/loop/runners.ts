@@ -1,0 +1,135 @@
+import { CancelledError, RuntimeError } from '../errors.js';
+import { Future } from '../future.js';
+import { describe } from '../internal/validate.js';
+import { gather } from '../combinators.js';
+import type { Task, TaskBody } from '../task.js';
+import type { Clock } from './clock.js';
+import { EventLoop } from './eventloop.js';
+import { runningLoopOrUndefined } from './registry.js';
+
+/** Options of `run()` and `new Runner()`. */
+export interface RunOptions {
+  /** Debug mode (slow-callback reports, creation stacks). */
+  debug?: boolean;
+  /** The loop's clock; `new MockClock(...)` from `tulip/testing` gives virtual time. */
+  clock?: Clock;
+  /** The name of the main task. */
+  name?: string;
+}
+
+/**
+ * Runs several top-level calls on one loop (asyncio's `Runner`): the loop is created lazily,
+ * and `close()` cancels leftover tasks, shuts the default executor down and closes the loop.
+ *
+ * Cancellation: each `run()` resolves or rejects with its main task; leftover tasks are cancelled
+ * only by `close()`.
+ *
+ * @example
+ * ```ts
+ * const runner = new Runner();
+ * try {
+ *   await runner.run(async () => setUp());
+ *   await runner.run(async () => work());
+ * } finally { await runner.close(); }
+ * ```
+ */
+export class Runner {
+  private _loop: EventLoop | null = null;
+  private _closed = false;
+  private readonly _opts: RunOptions;
+
+  constructor(opts: RunOptions = {}) {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`Runner: opts must be an object, got ${describe(opts)}`);
+    this._opts = opts;
+  }
+
+  /** The runner's loop (created on first use). */
+  getLoop(): EventLoop {
+    if (this._closed) throw new RuntimeError('Runner.getLoop: the runner is closed');
+    if (this._loop === null) {
+      this._loop = new EventLoop({
+        ...(this._opts.clock !== undefined ? { clock: this._opts.clock } : {}),
+        debug: this._opts.debug ?? false,
+      });
+    }
+    return this._loop;
+  }
+
+  /** Runs `main` (a task body, or a Future of this loop) to completion on the runner's loop. */
+  async run<T>(main: TaskBody<T> | Future<T>): Promise<T> {
+    if (runningLoopOrUndefined() !== undefined) {
+      throw new RuntimeError('Runner.run() cannot be called from a running event loop');
+    }
+    if (this._closed) throw new RuntimeError('Runner.run: the runner is closed');
+    const loop = this.getLoop();
+    if (main instanceof Future) {
+      if (main.getLoop() !== loop) throw new RuntimeError('Runner.run: the future belongs to a different loop');
+      return loop.runUntilComplete(main);
+    }
+    const opts = this._opts.name !== undefined ? { name: this._opts.name } : undefined;
+    return loop.runUntilComplete(loop.createTask(main, opts));
+  }
+
+  /**
+   * Cancels every task left on the loop (again and again, until none is pending), reports their
+   * errors, shuts the default executor down and closes the loop. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this._closed) return;
+    this._closed = true;
+    const loop = this._loop;
+    this._loop = null;
+    if (loop === null) return;
+    try {
+      await cancelAllTasks(loop);
+      await loop.runUntilComplete(loop.shutdownDefaultExecutor());
+    } finally {
+      loop.close();
+    }
+  }
+}
+
+/** Cancels leftover tasks until none is pending; reports errors other than cancellation. */
+async function cancelAllTasks(loop: EventLoop): Promise<void> {
+  const reported = new Set<Task<unknown>>();
+  for (;;) {
+    const pending = [...loop._tasks];
+    if (pending.length === 0) return;
+    for (const t of pending) t.cancel();
+    await loop.runUntilComplete(() => gather(pending, { returnExceptions: true }));
+    for (const t of pending) {
+      if (!t.done() || t.cancelled() || reported.has(t)) continue;
+      reported.add(t);
+      const exc = t.exception();
+      if (exc !== undefined && !(exc instanceof CancelledError)) {
+        loop.callExceptionHandler({ message: 'unhandled exception during run() shutdown', exception: exc, task: t });
+      }
+    }
+  }
+}
+
+/**
+ * Runs `main` as a task on a new event loop and resolves with its result (asyncio's `run`); then
+ * cancels leftover tasks, shuts the default executor down and closes the loop. Calling it from
+ * inside a running loop rejects with `RuntimeError`.
+ *
+ * Cancellation: the main task can cancel itself or be cancelled by its own tasks; `run` then
+ * rejects with `CancelledError`.
+ *
+ * @example
+ * ```ts
+ * const n = await run(async () => { await sleep(10); return 42; });
+ * await run(function* () { yield* sleep(10); });
+ * ```
+ */
+export async function run<T>(main: TaskBody<T>, opts: RunOptions = {}): Promise<T> {
+  if (runningLoopOrUndefined() !== undefined) {
+    throw new RuntimeError('run() cannot be called from a running event loop');
+  }
+  const runner = new Runner(opts);
+  try {
+    return await runner.run(main);
+  } finally {
+    await runner.close();
+  }
+}

@@ -1,0 +1,538 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { CancelledError, RuntimeError } from './errors.js';
+import { Future, NO_ERROR, setAwaitingTaskHook, type AwaitingTask } from './future.js';
+import { describe, isGenerator, isThenable } from './internal/validate.js';
+import type { EventLoop } from './loop/eventloop.js';
+import type { Runnable } from './loop/handle.js';
+import { getRunningLoop, runningLoopOrUndefined, setTaskLoopHook } from './loop/registry.js';
+
+/** A generator coroutine: `function*` code that waits with `yield*` and returns a `T`. */
+export type Coroutine<T> = Generator<unknown, T, unknown>;
+/** What a task runs: a generator object, or a function returning a generator, a promise or a value. */
+export type TaskBody<T> = Coroutine<T> | (() => Coroutine<T> | PromiseLike<T> | T);
+/** Anything a task can wait for. */
+export type Awaitable<T> = Future<T> | PromiseLike<T> | Coroutine<T>;
+
+/** Options of `createTask`. */
+export interface TaskOptions {
+  /** The task's name (default `Task-<n>`). */
+  name?: string;
+}
+
+/** @internal What the loop and the internals may also pass. */
+interface InternalTaskOptions extends TaskOptions {
+  loop?: EventLoop;
+  /** A helper of tulip's own: left out of `allTasks()`. */
+  hidden?: boolean;
+}
+
+const STARTING = 0; // body not called yet
+const GENERATOR = 1; // stepped by the task
+const ASYNC = 2; // a promise (async function) runs; the task waits for it to settle
+
+/** The generator task being stepped, or the task whose body is being called. */
+let stepping: Task<unknown> | null = null;
+/** Switched on by the first task whose body is a plain or async function. */
+let als: AsyncLocalStorage<Task<unknown>> | null = null;
+let taskCounter = 0;
+
+const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as unknown;
+
+/** @internal Runs `fn` outside every task's async context (the loop runs its passes so). */
+export function alsExit(fn: () => void): void {
+  if (als === null) fn();
+  else als.exit(fn);
+}
+
+/**
+ * A coroutine running on the loop: a Future that the task finishes with its body's result.
+ *
+ * A generator body is stepped by the task itself (asyncio's `Task.__step`): whatever it waits on
+ * with `yield*` is the task's waiter. An async-function body runs in the task's async context
+ * (`currentTask()` works inside it); each `await` of a tulip future makes that future the waiter.
+ *
+ * Cancellation: `cancel(msg)` is a request. It cancels the future the task waits on, so the
+ * `CancelledError(msg)` is thrown in at that `yield*`/`await`; a task busy elsewhere (running, or
+ * awaiting a foreign promise) gets it at its next wait. `signal` is aborted at once, so `fetch`,
+ * timers and streams given the signal stop too. A task that catches the error and goes on is not
+ * cancelled; `cancelling()` counts requests and `uncancel()` takes one back.
+ *
+ * @example
+ * ```ts
+ * const t = createTask(async () => { await sleep(1000); return 'late'; });
+ * t.cancel('no time');
+ * try { await t; } catch (e) { console.log(isCancelledError(e), (e as Error).message); } // true 'no time'
+ * ```
+ */
+export class Task<T = unknown> extends Future<T> implements Runnable, AwaitingTask {
+  /** @internal */ _futWaiter: Future<unknown> | null = null;
+  /** @internal */ _mustCancel = false;
+  private _mode: typeof STARTING | typeof GENERATOR | typeof ASYNC;
+  private _body: TaskBody<T>;
+  private _coro: Coroutine<T> | null = null;
+  private _name: string | null;
+  private readonly _num: number;
+  private _cancelsRequested = 0;
+  private _taskCancelMessage: string | undefined = undefined;
+  private _pendingError: unknown = NO_ERROR;
+  private _ctrl: AbortController | null = null;
+  private _sourceStack: string | undefined = undefined;
+  /** @internal A helper of tulip's own, left out of allTasks(). */
+  readonly _hidden: boolean;
+
+  /** @internal Use `createTask()` or `loop.createTask()`. */
+  constructor(body: TaskBody<T>, opts: InternalTaskOptions = {}) {
+    checkBody('createTask', body);
+    const name = opts.name;
+    if (name !== undefined && typeof name !== 'string') {
+      throw new TypeError(`createTask: opts.name must be a string, got ${describe(name)}`);
+    }
+    super(opts.loop ?? getRunningLoop());
+    this._hidden = opts.hidden === true;
+    this._num = this._hidden ? 0 : ++taskCounter;
+    this._name = name ?? null;
+    this._body = body;
+    if (typeof body === 'function') {
+      this._mode = STARTING;
+      if (als === null && !(body instanceof (GeneratorFunction as typeof Function))) als = new AsyncLocalStorage();
+    } else {
+      this._mode = GENERATOR;
+      this._coro = body;
+    }
+    const loop = this._loop;
+    if (loop.getDebug()) this._sourceStack = new Error('task created here').stack;
+    loop._tasks.add(this as Task<unknown>);
+    loop._enqueue(this);
+  }
+
+  // ---- public API ---------------------------------------------------------------------------
+
+  /**
+   * Requests cancellation; returns false when the task is done already. See the class doc.
+   */
+  override cancel(msg?: string): boolean {
+    if (this._state !== 0) return false;
+    this._cancelsRequested++;
+    const message = msg === undefined ? undefined : String(msg);
+    if (this._ctrl !== null && !this._ctrl.signal.aborted) this._ctrl.abort(new CancelledError(message));
+    const waiter = this._futWaiter;
+    if (waiter !== null && waiter.cancel(message)) return true;
+    this._mustCancel = true;
+    this._taskCancelMessage = message;
+    return true;
+  }
+
+  /** The number of cancel requests not yet taken back with `uncancel()`. */
+  cancelling(): number {
+    return this._cancelsRequested;
+  }
+
+  /**
+   * Takes back one cancel request (as `timeout()` and `TaskGroup` do for their own); at zero a
+   * cancellation not yet delivered is dropped and `signal` is renewed. Returns the new count.
+   */
+  uncancel(): number {
+    if (this._cancelsRequested > 0) {
+      this._cancelsRequested--;
+      if (this._cancelsRequested === 0) {
+        this._mustCancel = false;
+        if (this._ctrl !== null && this._ctrl.signal.aborted) this._ctrl = null;
+      }
+    }
+    return this._cancelsRequested;
+  }
+
+  /** The task's name: the one given, or `Task-<n>`. */
+  getName(): string {
+    return this._name ?? `Task-${this._num}`;
+  }
+
+  /** Renames the task. */
+  setName(name: string): void {
+    this._name = String(name);
+  }
+
+  /** The generator a generator task runs, or the function given as the body. */
+  getCoro(): unknown {
+    return this._coro ?? this._body;
+  }
+
+  /**
+   * An AbortSignal aborted (with a `CancelledError`) as soon as the task is cancelled: pass it to
+   * `fetch`, streams, timers and child processes. Renewed when `uncancel()` reaches zero.
+   */
+  get signal(): AbortSignal {
+    if (this._ctrl === null) {
+      this._ctrl = new AbortController();
+      if (this._cancelsRequested > 0) this._ctrl.abort(new CancelledError(this._taskCancelMessage));
+    }
+    return this._ctrl.signal;
+  }
+
+  /**
+   * Where the task comes from: the stack lines of its creation site (recorded in debug mode) and
+   * what it waits on. JavaScript cannot read a suspended coroutine's frames.
+   */
+  getStack(): string[] {
+    const lines: string[] = [];
+    if (this._sourceStack !== undefined) {
+      for (const line of this._sourceStack.split('\n').slice(1)) lines.push(line.trim());
+    }
+    if (this._futWaiter !== null) lines.push(`waiting on ${String(this._futWaiter)}`);
+    return lines;
+  }
+
+  /** Prints the task, its state and `getStack()` to stderr. */
+  printStack(): void {
+    const lines = this.getStack();
+    console.error([`Stack for ${String(this)}:`, ...lines.map((l) => `  ${l}`)].join('\n'));
+  }
+
+  override get [Symbol.toStringTag](): string {
+    return 'Task';
+  }
+
+  override toString(): string {
+    return `<${this._describe()}>`;
+  }
+
+  // ---- stepping -----------------------------------------------------------------------------
+
+  /** @internal One step, run from the loop's ready queue. */
+  _run(): void {
+    if (this._state !== 0) return;
+    if (this._mode === STARTING) this._start();
+    else if (this._mode === GENERATOR) this._step();
+    // ASYNC: woken only by its promise's settlement, never from the ready queue.
+  }
+
+  private _start(): void {
+    const body = this._body as () => unknown;
+    if (this._mustCancel) {
+      // Cancelled before its first step: the body never runs.
+      this._mustCancel = false;
+      this._endCancelled(new CancelledError(this._taskCancelMessage));
+      return;
+    }
+    let r: unknown;
+    const prev = stepping;
+    stepping = this as Task<unknown>;
+    try {
+      r = als === null ? body() : als.run(this as Task<unknown>, body);
+    } catch (e) {
+      stepping = prev;
+      this._endWithError(e);
+      return;
+    }
+    stepping = prev;
+    if (r instanceof Future) {
+      this._mode = GENERATOR;
+      this._coro = r[Symbol.iterator]() as Coroutine<T>;
+      this._step();
+    } else if (isGenerator(r)) {
+      this._mode = GENERATOR;
+      this._coro = r as Coroutine<T>;
+      this._step();
+    } else if (isThenable(r)) {
+      this._mode = ASYNC;
+      const loop = this._loop;
+      loop._yieldMicro = true;
+      loop._asyncFlag = true;
+      r.then(
+        (v) => this._asyncSettled(NO_ERROR, v as T),
+        (e) => this._asyncSettled(e === NO_ERROR ? undefined : e, undefined),
+      );
+    } else {
+      this._endWithResult(r as T);
+    }
+  }
+
+  private _step(): void {
+    const coro = this._coro!;
+    let error: unknown = this._pendingError;
+    let value: unknown = undefined;
+    this._pendingError = NO_ERROR;
+    const waiter = this._futWaiter;
+    this._futWaiter = null;
+    if (this._mustCancel) {
+      this._mustCancel = false;
+      if (waiter !== null) this._reportLostError(waiter);
+      error = this._cancelErrorToThrow();
+    } else if (error === NO_ERROR && waiter !== null) {
+      // Deliver the waiter's outcome: `yield fut` gets it as well as `yield* fut`.
+      error = waiter._awaiterError();
+      if (error === NO_ERROR) value = waiter._value;
+    }
+    const prev = stepping;
+    stepping = this as Task<unknown>;
+    let r: IteratorResult<unknown, T>;
+    try {
+      r = error === NO_ERROR ? coro.next(value) : coro.throw(error);
+    } catch (e) {
+      stepping = prev;
+      this._endWithError(e);
+      return;
+    }
+    stepping = prev;
+    if (r.done) {
+      this._endWithResult(r.value);
+      return;
+    }
+    const y = r.value;
+    if (y instanceof Future) {
+      if (y === (this as unknown)) {
+        this._pendingError = new RuntimeError(`Task cannot await on itself: ${String(this)}`);
+        this._loop._enqueue(this);
+      } else if (y._loop !== this._loop) {
+        this._pendingError = new RuntimeError(`${String(this)} got ${String(y)} attached to a different loop`);
+        this._loop._enqueue(this);
+      } else {
+        this._futWaiter = y;
+        y._addWaiter(this);
+        if (this._mustCancel && y.cancel(this._taskCancelMessage)) this._mustCancel = false;
+      }
+    } else if (y === undefined) {
+      this._loop._enqueue(this); // a bare `yield`: one loop pass
+    } else {
+      this._pendingError = new RuntimeError(
+        `Task got bad yield: ${describe(y)} (yield* a Future, a Task or a coroutine; wrap promises with ensureFuture)`,
+      );
+      this._loop._enqueue(this);
+    }
+  }
+
+  private _asyncSettled(error: unknown, value: T | undefined): void {
+    if (this._state !== 0) return;
+    this._futWaiter = null;
+    if (error === NO_ERROR) this._endWithResult(value as T);
+    else this._endWithError(error);
+  }
+
+  private _endWithResult(value: T): void {
+    if (this._mustCancel) {
+      // Cancelled right before the body returned: the task ends cancelled (as asyncio).
+      this._mustCancel = false;
+      this._endCancelled(new CancelledError(this._taskCancelMessage));
+      return;
+    }
+    this._loop._tasks.delete(this as Task<unknown>);
+    this.setResult(value);
+  }
+
+  private _endWithError(e: unknown): void {
+    if (e instanceof CancelledError) {
+      this._endCancelled(e);
+      return;
+    }
+    this._loop._tasks.delete(this as Task<unknown>);
+    this._failNow(e);
+    if (!this._retrieved) this._loop._unretrieved.push(this as Task<unknown>);
+  }
+
+  private _endCancelled(e: CancelledError): void {
+    this._loop._tasks.delete(this as Task<unknown>);
+    this._cancelError = e;
+    this._cancelNow(e.message === '' ? this._taskCancelMessage : e.message);
+  }
+
+  private _cancelErrorToThrow(): CancelledError {
+    return new CancelledError(this._taskCancelMessage);
+  }
+
+  /** A failure that a cancel pre-empted is reported, not dropped (DESIGN §4). */
+  private _reportLostError(waiter: Future<unknown>): void {
+    if (waiter._state !== 2 /* FAILED */ || waiter._nAwaiters > 1) return; // others got the error
+    const exception = waiter._awaiterError();
+    this._loop.callExceptionHandler({
+      message: `${String(this)} was cancelled before it could receive the error of ${String(waiter)}`,
+      exception,
+      future: waiter,
+      task: this as Task<unknown>,
+    });
+  }
+
+  // ---- AwaitingTask (async-function tasks) ----------------------------------------------------
+
+  /** @internal */
+  _thenAttached(fut: Future<unknown>): boolean {
+    if (this._state !== 0) return true;
+    if (fut === (this as unknown)) {
+      this._pendingError = new RuntimeError(`Task cannot await on itself: ${String(this)}`);
+      return false;
+    }
+    this._futWaiter = fut;
+    if (this._mustCancel && fut.cancel(this._taskCancelMessage)) this._mustCancel = false;
+    return true;
+  }
+
+  /** @internal */
+  _thenSettling(fut: Future<unknown>): unknown {
+    if (this._futWaiter === fut) this._futWaiter = null;
+    if (this._pendingError !== NO_ERROR) {
+      const e = this._pendingError;
+      this._pendingError = NO_ERROR;
+      return e;
+    }
+    if (this._mustCancel && this._state === 0) {
+      this._mustCancel = false;
+      this._reportLostError(fut);
+      return this._cancelErrorToThrow();
+    }
+    return NO_ERROR;
+  }
+
+  // ---- reports ------------------------------------------------------------------------------
+
+  /** @internal */
+  override _describe(): string {
+    const states = ['pending', 'finished', 'failed', 'cancelled'];
+    return `Task ${states[this._state]} name='${this.getName()}'`;
+  }
+
+  /** @internal */
+  override _reportExtras(): Record<string, unknown> {
+    return { task: this };
+  }
+
+  /** @internal Tasks are reported at the end of the pass in which they failed (DESIGN §4). */
+  override _watchUnretrieved(): void {}
+}
+
+function checkBody(op: string, body: unknown): void {
+  if (typeof body === 'function') return;
+  if (isGenerator(body)) return;
+  if (body instanceof Future) {
+    throw new TypeError(`${op}: body must be a generator or a function, got ${describe(body)}; a Future is already scheduled: await it`);
+  }
+  if (isThenable(body)) {
+    throw new TypeError(
+      `${op}: body must be a generator or a function, got a Promise: its work has already started outside the task; pass a function instead, e.g. createTask(() => fetchIt())`,
+    );
+  }
+  throw new TypeError(`${op}: body must be a generator or a function returning a promise or a generator, got ${describe(body)}`);
+}
+
+/** The task whose code is running, in either style; undefined in a plain callback. */
+function current(): Task<unknown> | undefined {
+  if (stepping !== null) return stepping;
+  return als === null ? undefined : als.getStore();
+}
+
+setAwaitingTaskHook(() => (als === null ? undefined : als.getStore()));
+setTaskLoopHook(() => current()?._loop);
+
+/**
+ * Wraps `body` in a task on the running loop and schedules its first step. Keep the task (or use
+ * a `TaskGroup`): its error reaches the exception handler if nobody awaits it.
+ *
+ * Cancellation: not a checkpoint. The new task can be cancelled at once; if it is cancelled before
+ * its first step, its body never runs.
+ *
+ * @example
+ * ```ts
+ * const a = createTask(function* () { yield* sleep(10); return 1; });
+ * const b = createTask(async () => { await sleep(10); return 2; }, { name: 'b' });
+ * console.log(await a + await b);
+ * ```
+ */
+export function createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
+  return new Task<T>(body, opts);
+}
+
+/**
+ * The task running the calling code (either style), or `undefined` in a plain callback or
+ * outside any loop.
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * await fetch(url, { signal: currentTask()!.signal });
+ * ```
+ */
+export function currentTask(): Task | undefined {
+  return current();
+}
+
+/**
+ * The tasks of the running loop that are not done yet (those the user and `run` created).
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * for (const t of allTasks()) if (t !== currentTask()) t.cancel();
+ * ```
+ */
+export function allTasks(): Set<Task> {
+  const loop = runningLoopOrUndefined();
+  const tasks = new Set<Task>();
+  if (loop !== undefined) for (const t of loop._tasks) if (!t._hidden) tasks.add(t as Task);
+  return tasks;
+}
+
+/**
+ * Turns anything awaitable into a Future of the running loop (or of `loop`): a Future or Task is
+ * returned as it is, a generator becomes a Task, a promise or thenable is wrapped.
+ *
+ * Cancellation: wrapping is not a checkpoint. Cancelling the wrapper of a promise stops nobody's
+ * work but its waiters'; use a task's `signal` to stop the work itself.
+ *
+ * @example
+ * ```ts
+ * function* job() { const res = yield* ensureFuture(fetch(url)); }
+ * ```
+ */
+export function ensureFuture<T>(aw: Awaitable<T>, loop?: EventLoop): Future<T> {
+  if (aw instanceof Future) {
+    if (loop !== undefined && aw._loop !== loop) {
+      throw new RangeError('ensureFuture: the future is attached to a different loop than the one given');
+    }
+    return aw;
+  }
+  if (isGenerator(aw)) return new Task<T>(aw as Coroutine<T>, loop ? { loop } : {});
+  if (isThenable(aw)) {
+    const fut = new Future<T>(loop ?? getRunningLoop());
+    aw.then(
+      (v) => {
+        if (fut._state === 0) fut.setResult(v);
+      },
+      (e) => {
+        if (fut._state !== 0) return;
+        if (e instanceof CancelledError) fut.cancel(e.message);
+        else fut.setException(e);
+      },
+    );
+    return fut;
+  }
+  throw new TypeError(`ensureFuture: a Future, a coroutine or an awaitable is required, got ${describe(aw)}`);
+}
+
+/**
+ * True for tulip Futures and Tasks.
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * isFuture(createTask(job())); // true
+ * ```
+ */
+export function isFuture(x: unknown): x is Future<unknown> {
+  return x instanceof Future;
+}
+
+/**
+ * True for generator objects (tulip's coroutines).
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * function* job() {}
+ * isCoroutine(job()); // true
+ * ```
+ */
+export function isCoroutine(x: unknown): x is Coroutine<unknown> {
+  return isGenerator(x) && !(x instanceof Future);
+}

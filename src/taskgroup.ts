@@ -1,0 +1,171 @@
+import { CancelledError, ExceptionGroup, RuntimeError } from './errors.js';
+import { Future } from './future.js';
+import { InlineFuture, callBody, type Body, type Mode } from './internal/inline.js';
+import { describe } from './internal/validate.js';
+import type { EventLoop } from './loop/eventloop.js';
+import { getRunningLoop } from './loop/registry.js';
+import { currentTask, type Coroutine, type Task, type TaskBody, type TaskOptions } from './task.js';
+
+/**
+ * Structured concurrency (asyncio's `TaskGroup`): tasks created in the group belong to the block
+ * that runs it, and the block does not exit before every one of them is done. The first child
+ * failure cancels the other children and the body; the failures then surface together as an
+ * `ExceptionGroup('unhandled errors in a TaskGroup', errors)`.
+ *
+ * Cancellation: waiting for the children at the end of the block is a checkpoint. A cancellation
+ * of the calling task cancels every child, waits for them, then propagates as `CancelledError`
+ * (unless children failed: their errors win, and the task's cancel count is kept). `cancel()`
+ * (asyncio 3.15) cancels the body and every child; the block then exits without an error.
+ *
+ * @example
+ * ```ts
+ * await new TaskGroup().run(async (tg) => {
+ *   tg.createTask(async () => fetchUser(1));
+ *   tg.createTask(async () => fetchUser(2));
+ * }); // both are done here
+ * ```
+ */
+export class TaskGroup {
+  private _entered = false;
+  private _exiting = false;
+  private _aborting = false;
+  private _cancelOnEnter = false;
+  private _loop: EventLoop | null = null;
+  private _parent: Task<unknown> | null = null;
+  private _parentCancelRequested = false;
+  private readonly _tasks = new Set<Task<unknown>>();
+  private _errors: unknown[] = [];
+  private _onCompleted: Future<boolean> | null = null;
+
+  /**
+   * Creates a task in the group. Refused before the group is entered, once it is shutting down
+   * after a failure or `cancel()`, and once it is finished.
+   */
+  createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
+    if (!this._entered) throw new RuntimeError(`TaskGroup.createTask: ${this} has not been entered`);
+    if (this._exiting && this._tasks.size === 0) throw new RuntimeError(`TaskGroup.createTask: ${this} is finished`);
+    if (this._aborting) throw new RuntimeError(`TaskGroup.createTask: ${this} is shutting down`);
+    const task = this._loop!.createTask(body, opts);
+    this._tasks.add(task as Task<unknown>);
+    task.addDoneCallback(this._onTaskDone as (t: Future<T>) => void);
+    return task;
+  }
+
+  /**
+   * Runs `body(this)` inside the calling task as the group's block (`async with TaskGroup() as tg:`)
+   * and waits for every child. Awaitable with `await` and `yield*`.
+   */
+  run<T>(body: (tg: TaskGroup) => Coroutine<T> | PromiseLike<T> | T): Future<T> {
+    if (typeof body !== 'function') throw new TypeError(`TaskGroup.run: body must be a function, got ${describe(body)}`);
+    return new InlineFuture<T>(getRunningLoop(), (mode) => this._scope(body, mode));
+  }
+
+  /**
+   * Cancels the body and every child not done; the block then exits without raising
+   * `CancelledError`. Before the block is entered it takes effect on entry; idempotent.
+   */
+  cancel(): void {
+    if (!this._entered) {
+      this._cancelOnEnter = true;
+      return;
+    }
+    if (this._exiting && this._tasks.size === 0) return;
+    if (!this._aborting) this._abort();
+    if (this._parent !== null && !this._parentCancelRequested) {
+      this._parentCancelRequested = true;
+      this._parent.cancel();
+    }
+  }
+
+  toString(): string {
+    const state = !this._entered ? 'created' : this._aborting ? 'shutting down' : this._exiting ? 'exiting' : 'active';
+    return `<TaskGroup tasks=${this._tasks.size} ${state}>`;
+  }
+
+  private *_scope<T>(body: Body<TaskGroup, T>, mode: Mode): Coroutine<T> {
+    this._enter();
+    let result: T | undefined;
+    let failed = false;
+    let error: unknown;
+    try {
+      result = yield* callBody(body, this, mode);
+    } catch (e) {
+      failed = true;
+      error = e;
+    }
+    yield* this._exit(failed, error);
+    return result as T;
+  }
+
+  private _enter(): void {
+    if (this._entered) throw new RuntimeError(`TaskGroup: ${this} has already been entered`);
+    const parent = currentTask();
+    if (parent === undefined) throw new RuntimeError('TaskGroup: cannot determine the parent task (use it inside a task)');
+    this._loop = parent.getLoop();
+    this._parent = parent as Task<unknown>;
+    this._entered = true;
+    if (this._cancelOnEnter) this.cancel();
+  }
+
+  private *_exit(failed: boolean, error: unknown): Coroutine<void> {
+    this._exiting = true;
+    let propagateCancel: CancelledError | null = failed && error instanceof CancelledError ? error : null;
+    if (failed && !this._aborting) this._abort();
+    while (this._tasks.size > 0) {
+      if (this._onCompleted === null) this._onCompleted = this._loop!.createFuture<boolean>();
+      try {
+        yield* this._onCompleted;
+      } catch (e) {
+        if (!(e instanceof CancelledError)) throw e;
+        if (!this._aborting) {
+          propagateCancel = e;
+          this._abort();
+        }
+      }
+      this._onCompleted = null;
+    }
+    const parent = this._parent!;
+    if (this._parentCancelRequested && parent.uncancel() === 0) propagateCancel = null;
+    if (propagateCancel !== null && this._errors.length === 0) throw propagateCancel;
+    if (failed && !(error instanceof CancelledError)) this._errors.push(error);
+    if (this._errors.length > 0) {
+      // Keep the parent's cancel count stable when it is also cancelled from outside.
+      if (parent.cancelling() > 0) {
+        parent.uncancel();
+        parent.cancel();
+      }
+      const errors = this._errors;
+      this._errors = [];
+      throw new ExceptionGroup('unhandled errors in a TaskGroup', errors);
+    }
+  }
+
+  private _abort(): void {
+    this._aborting = true;
+    for (const t of this._tasks) if (!t.done()) t.cancel();
+  }
+
+  private readonly _onTaskDone = (task: Task<unknown>): void => {
+    this._tasks.delete(task);
+    if (this._onCompleted !== null && this._tasks.size === 0 && !this._onCompleted.done()) {
+      this._onCompleted.setResult(true);
+    }
+    if (task._state !== 2 /* failed */) return;
+    const exc = task.exception();
+    this._errors.push(exc);
+    const parent = this._parent!;
+    if (parent.done()) {
+      this._loop!.callExceptionHandler({
+        message: `Task ${task} has errored out but its parent task ${parent} is already completed`,
+        exception: exc,
+        task,
+      });
+      return;
+    }
+    if (!this._aborting && !this._parentCancelRequested) {
+      this._abort();
+      this._parentCancelRequested = true;
+      parent.cancel();
+    }
+  };
+}

@@ -1,0 +1,133 @@
+import type { Clock } from '../loop/clock.js';
+import { describe } from '../internal/validate.js';
+
+/** Options of `MockClock`. */
+export interface MockClockOptions {
+  /**
+   * Real ms the loop must stay idle (every task blocked) before time jumps to the next deadline:
+   * 0 jumps at once, `Infinity` (the default) never.
+   */
+  autojumpThreshold?: number;
+  /** Virtual ms per real ms (default 0: time moves only by `jump()` and autojump). */
+  rate?: number;
+}
+
+function checkNonNegative(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || Number.isNaN(v)) {
+    throw new TypeError(`${op}: ${name} must be a non-negative number, got ${describe(v)}`);
+  }
+  if (v < 0) throw new RangeError(`${op}: ${name} must not be negative, got ${v}`);
+  return v;
+}
+
+/**
+ * Virtual time for tests (Trio's `MockClock`): a one-hour timeout takes milliseconds. Time moves
+ * when you `jump()` it, at `rate` times real time, and — with `autojumpThreshold` — by itself to
+ * the next deadline once every task has been blocked for that many real ms. Pending foreign
+ * promises (real I/O) count as blocked, so a threshold above 0 gives them time to arrive.
+ *
+ * Cancellation: the clock has no waits of its own.
+ *
+ * @example
+ * ```ts
+ * await run(async () => {
+ *   await sleep(3_600_000); // an hour, in no time
+ * }, { clock: new MockClock({ autojumpThreshold: 0 }) });
+ * ```
+ */
+export class MockClock implements Clock {
+  private _base = 0;
+  private _realBase = performance.now();
+  private _rate: number;
+  private _threshold: number;
+  private readonly _loops = new Set<() => void>();
+  private _jumpTimer: ReturnType<typeof setTimeout> | null = null;
+  private _jumpDue = false;
+
+  constructor(opts: MockClockOptions = {}) {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`MockClock: opts must be an object, got ${describe(opts)}`);
+    this._rate = checkNonNegative('MockClock', 'rate', opts.rate ?? 0);
+    this._threshold = checkNonNegative('MockClock', 'autojumpThreshold', opts.autojumpThreshold ?? Infinity);
+  }
+
+  /** The virtual time (ms). */
+  now(): number {
+    return this._rate === 0 ? this._base : this._base + (performance.now() - this._realBase) * this._rate;
+  }
+
+  /** Virtual ms per real ms. */
+  get rate(): number {
+    return this._rate;
+  }
+
+  set rate(r: number) {
+    checkNonNegative('MockClock.rate', 'rate', r);
+    this._base = this.now();
+    this._realBase = performance.now();
+    this._rate = r;
+    this._wakeAll();
+  }
+
+  /** Real ms of idleness before an autojump (see the options). */
+  get autojumpThreshold(): number {
+    return this._threshold;
+  }
+
+  set autojumpThreshold(t: number) {
+    this._threshold = checkNonNegative('MockClock.autojumpThreshold', 'autojumpThreshold', t);
+    this._wakeAll();
+  }
+
+  /** Moves virtual time forward by `ms`; timers that come due run at the loop's next pass. */
+  jump(ms: number): void {
+    checkNonNegative('MockClock.jump', 'ms', ms);
+    this._base += ms;
+    this._wakeAll();
+  }
+
+  /** @internal */
+  realDelay(ms: number): number {
+    return this._rate === 0 ? Infinity : ms / this._rate;
+  }
+
+  /** @internal Autojump: called by the loop when every task is blocked. */
+  idle(deadline: number | null, wake: () => void): boolean {
+    if (deadline === null || this._threshold === Infinity) return false;
+    if (this._threshold === 0 || this._jumpDue) {
+      this._cancelJumpTimer();
+      this._jumpDue = false;
+      if (deadline > this.now()) this._base += deadline - this.now();
+      return true;
+    }
+    // Wait for `threshold` real ms of idleness; a later idle() call restarts the wait.
+    this._cancelJumpTimer();
+    this._jumpTimer = setTimeout(() => {
+      this._jumpTimer = null;
+      this._jumpDue = true;
+      wake();
+    }, this._threshold);
+    return false;
+  }
+
+  /** @internal */
+  attach(wake: () => void): void {
+    this._loops.add(wake);
+  }
+
+  /** @internal */
+  detach(wake: () => void): void {
+    this._loops.delete(wake);
+    if (this._loops.size === 0) this._cancelJumpTimer();
+  }
+
+  private _cancelJumpTimer(): void {
+    if (this._jumpTimer !== null) {
+      clearTimeout(this._jumpTimer);
+      this._jumpTimer = null;
+    }
+  }
+
+  private _wakeAll(): void {
+    for (const wake of this._loops) wake();
+  }
+}

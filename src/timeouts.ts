@@ -1,0 +1,220 @@
+import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
+import { Future } from './future.js';
+import { InlineFuture, callBody, type Body, type Mode } from './internal/inline.js';
+import { checkDeadline, describe, isGenerator, isThenable } from './internal/validate.js';
+import type { Handle } from './loop/handle.js';
+import { getRunningLoop } from './loop/registry.js';
+import { currentTask, ensureFuture, type Awaitable, type Coroutine, type Task } from './task.js';
+
+const CREATED = 'created';
+const ENTERED = 'active';
+const EXPIRING = 'expiring';
+const EXPIRED = 'expired';
+const EXITED = 'finished';
+type State = typeof CREATED | typeof ENTERED | typeof EXPIRING | typeof EXPIRED | typeof EXITED;
+
+/**
+ * A deadline for a block of code in the calling task (asyncio's `Timeout`). When the deadline
+ * passes, the task is cancelled; the scope turns that cancellation into a `TimeoutError` (with the
+ * `CancelledError` as its `cause`) when it exits. Nested timeouts with the same deadline convert
+ * only at the outermost one; a cancellation from outside stays a `CancelledError`.
+ *
+ * Cancellation: the body's waits are checkpoints as usual; the scope itself adds none. A
+ * cancellation from outside passes through unchanged, and the deadline's own cancel request is
+ * taken back (`uncancel`) when the scope exits, so the task is not left cancelled.
+ *
+ * @example
+ * ```ts
+ * await timeout(500).run(async (t) => { await slowThing(); });          // async style
+ * yield* timeout(500).run(function* (t) { yield* slowThing(); });       // generator style
+ * ```
+ */
+export class Timeout {
+  private _state: State = CREATED;
+  private _when: number | null;
+  private _task: Task<unknown> | null = null;
+  private _cancelling = 0;
+  private _handle: Handle | null = null;
+
+  /** @internal Use `timeout()` or `timeoutAt()`. */
+  constructor(when: number | null) {
+    this._when = when;
+  }
+
+  /** The deadline on the loop's clock (ms), or null for none. */
+  when(): number | null {
+    return this._when;
+  }
+
+  /**
+   * Moves the deadline (null: none). Only while the scope is active; a deadline in the past fires
+   * at the next loop pass.
+   */
+  reschedule(when: number | null): void {
+    checkDeadline('Timeout.reschedule', 'when', when);
+    if (this._state !== ENTERED) {
+      if (this._state === CREATED) throw new RuntimeError('Timeout.reschedule: the timeout has not been entered');
+      throw new RuntimeError(`Timeout.reschedule: cannot change the deadline of a ${this._state} timeout`);
+    }
+    this._when = when;
+    this._handle?.cancel();
+    this._handle = null;
+    if (when === null) return;
+    const loop = this._task!._loop;
+    this._handle = when <= loop.time() ? loop.callSoon(this._onTimeout) : loop.callAt(when, this._onTimeout);
+  }
+
+  /** True once the deadline has passed and cancelled the task. */
+  expired(): boolean {
+    return this._state === EXPIRING || this._state === EXPIRED;
+  }
+
+  /**
+   * Runs `body(this)` inside the calling task under this deadline (`async with timeout(d) as t:`).
+   * Awaitable with `await` and `yield*`; the body may be a generator or an async function.
+   */
+  run<T>(body: (t: Timeout) => Coroutine<T> | PromiseLike<T> | T): Future<T> {
+    if (typeof body !== 'function') throw new TypeError(`Timeout.run: body must be a function, got ${describe(body)}`);
+    return new InlineFuture<T>(getRunningLoop(), (mode) => this._scope(body, mode));
+  }
+
+  toString(): string {
+    return `<Timeout [${this._state}] when=${this._when}>`;
+  }
+
+  private *_scope<T>(body: Body<Timeout, T>, mode: Mode): Coroutine<T> {
+    this._enter();
+    let result: T;
+    try {
+      result = yield* callBody(body, this, mode);
+    } catch (e) {
+      this._exit(e, true);
+      throw e;
+    }
+    this._exit(undefined, false);
+    return result;
+  }
+
+  private _enter(): void {
+    if (this._state !== CREATED) throw new RuntimeError('Timeout: it has already been entered');
+    const task = currentTask();
+    if (task === undefined) throw new RuntimeError('Timeout should be used inside a task');
+    this._task = task as Task<unknown>;
+    this._cancelling = task.cancelling();
+    this._state = ENTERED;
+    this.reschedule(this._when);
+  }
+
+  /** Converts the deadline's cancellation into a TimeoutError (thrown from here). */
+  private _exit(error: unknown, failed: boolean): void {
+    this._handle?.cancel();
+    this._handle = null;
+    if (this._state === EXPIRING) {
+      this._state = EXPIRED;
+      if (this._task!.uncancel() <= this._cancelling && failed && error instanceof CancelledError) {
+        throw new TimeoutError('timeout: the deadline passed', { cause: error });
+      }
+    } else if (this._state === ENTERED) {
+      this._state = EXITED;
+    }
+  }
+
+  private readonly _onTimeout = (): void => {
+    if (this._state !== ENTERED) return;
+    this._task!.cancel();
+    this._state = EXPIRING;
+    this._handle = null;
+  };
+}
+
+/**
+ * A `Timeout` `delayMs` from now (null: no deadline, reschedulable later).
+ *
+ * Cancellation: see `Timeout`.
+ *
+ * @example
+ * ```ts
+ * try { await timeout(100).run(async () => { await sleep(1000); }); }
+ * catch (e) { if (e instanceof TimeoutError) console.log('too slow'); }
+ * ```
+ */
+export function timeout(delayMs: number | null): Timeout {
+  const d = checkDeadline('timeout', 'delayMs', delayMs);
+  return new Timeout(d === null ? null : getRunningLoop().time() + d);
+}
+
+/**
+ * A `Timeout` at loop time `whenMs` (see `loop.time()`); null: no deadline.
+ *
+ * Cancellation: see `Timeout`.
+ *
+ * @example
+ * ```ts
+ * const deadline = getRunningLoop().time() + 1000;
+ * await timeoutAt(deadline).run(async () => { await step1(); await step2(); });
+ * ```
+ */
+export function timeoutAt(whenMs: number | null): Timeout {
+  const w = checkDeadline('timeoutAt', 'whenMs', whenMs);
+  getRunningLoop();
+  return new Timeout(w);
+}
+
+/**
+ * Waits for `aw` for at most `timeoutMs` ms (null: no limit). On timeout it cancels `aw`, waits
+ * for its cleanup to finish, and raises `TimeoutError`; if `aw` swallows the cancellation and
+ * returns a value, that value is returned. A timeout of 0 cancels `aw` before it starts (but
+ * returns the result of one that is done already).
+ *
+ * Cancellation: a checkpoint. Cancelling the waiting task cancels `aw` too.
+ *
+ * @example
+ * ```ts
+ * const page = await waitFor(fetchPage(), 2000);
+ * const row = yield* waitFor(db.query(sql), 500);
+ * ```
+ */
+export function waitFor<T>(aw: Awaitable<T>, timeoutMs: number | null): Future<T> {
+  const t = checkDeadline('waitFor', 'timeoutMs', timeoutMs);
+  if (!(aw instanceof Future) && !isGenerator(aw) && !isThenable(aw)) {
+    throw new TypeError(`waitFor: aw must be a Future, a coroutine or a promise, got ${describe(aw)}`);
+  }
+  const loop = getRunningLoop();
+  return new InlineFuture<T>(loop, (mode) => waitForScope(aw, t, mode));
+}
+
+function* waitForScope<T>(aw: Awaitable<T>, t: number | null, mode: Mode): Coroutine<T> {
+  if (t !== null && t <= 0) {
+    const fut = ensureFuture(aw);
+    if (fut.done()) return fut.result();
+    fut.cancel();
+    try {
+      yield* waitSettled(fut);
+    } catch {
+      // its outcome is read below
+    }
+    try {
+      return fut.result();
+    } catch (e) {
+      if (e instanceof CancelledError) throw new TimeoutError('waitFor: timed out', { cause: e });
+      throw e;
+    }
+  }
+  const inner: () => Coroutine<T> = function* () {
+    if (isGenerator(aw) || aw instanceof Future) return yield* aw as Coroutine<T>;
+    return yield* callBody(() => aw as PromiseLike<T>, undefined, mode);
+  };
+  if (t === null) return yield* inner();
+  return yield* new Timeout(getRunningLoop().time() + t).run(inner);
+}
+
+/** Waits until `fut` is done, whatever its outcome (asyncio's `_cancel_and_wait` tail). */
+function* waitSettled(fut: Future<unknown>): Coroutine<void> {
+  while (!fut.done()) {
+    try {
+      yield* fut;
+    } catch (e) {
+      if (!fut.done()) throw e; // the caller itself was cancelled
+    }
+  }
+}
