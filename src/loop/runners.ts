@@ -45,7 +45,7 @@ export class Runner {
 
   /** The runner's loop (created on first use). */
   getLoop(): EventLoop {
-    if (this._closed) throw new RuntimeError('Runner.getLoop: the runner is closed');
+    if (this._closed) throw new RuntimeError('Runner.getLoop: the Runner is closed');
     if (this._loop === null) {
       this._loop = new EventLoop({
         ...(this._opts.clock !== undefined ? { clock: this._opts.clock } : {}),
@@ -60,7 +60,7 @@ export class Runner {
     if (runningLoopOrUndefined() !== undefined) {
       throw new RuntimeError('Runner.run() cannot be called from a running event loop');
     }
-    if (this._closed) throw new RuntimeError('Runner.run: the runner is closed');
+    if (this._closed) throw new RuntimeError('Runner.run: the Runner is closed');
     const loop = this.getLoop();
     if (main instanceof Future) {
       if (main.getLoop() !== loop) throw new RuntimeError('Runner.run: the future belongs to a different loop');
