@@ -188,6 +188,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
+    if (this._state !== PENDING) return this._settledThen(onfulfilled, onrejected);
     return new Promise<R1 | R2>((resolve, reject) => {
       const task = awaitingTask();
       const aw = new ThenAwaiter<T>(this, onfulfilled, onrejected, resolve, reject, task);
@@ -195,6 +196,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
       if (task !== undefined && !task._thenAttached(this)) this._loop._enqueue(aw);
       else this._addEntry(aw);
     });
+  }
+
+  /** `await` of a done future does not suspend (as in asyncio): only the promise's microtask. */
+  private _settledThen<R1, R2>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    const error = this._awaiterError();
+    const p = (error === NO_ERROR ? Promise.resolve(this._value) : Promise.reject(error)) as Promise<T>;
+    return p.then(onfulfilled, onrejected);
   }
 
   /** `fut.catch(fn)`, as on a promise. */
