@@ -1,8 +1,8 @@
 import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
-import { Future, NO_ERROR } from './future.js';
+import { Future, NO_ERROR, type Waiter } from './future.js';
 import { onePass } from './internal/inline.js';
-import { checkDelay, describe, isGenerator } from './internal/validate.js';
-import type { TimerHandle, Runnable } from './loop/handle.js';
+import { checkDelay, describe, isGenerator, isThenable } from './internal/validate.js';
+import type { TimerHandle } from './loop/handle.js';
 import { getRunningLoop } from './loop/registry.js';
 import { ensureFuture, type Awaitable, type Coroutine } from './task.js';
 
@@ -79,8 +79,8 @@ class GatheringFuture<T> extends Future<T> {
   }
 }
 
-/** Collects children's outcomes for gather(); one runnable per child watches it. */
-class Gathering {
+/** Collects children's outcomes for gather(): one waiter object watches every child. */
+class Gathering implements Waiter {
   nFinished = 0;
   constructor(
     readonly outer: GatheringFuture<unknown[]>,
@@ -89,7 +89,7 @@ class Gathering {
     readonly returnExceptions: boolean,
   ) {}
 
-  childDone(fut: Future<unknown>): void {
+  _wake(fut: Future<unknown>): void {
     this.nFinished++;
     const outer = this.outer;
     if (outer.done()) {
@@ -110,28 +110,19 @@ class Gathering {
       }
     }
     if (this.nFinished < this.nFuts) return;
-    const results: unknown[] = [];
-    for (const child of this.children) {
-      if (child.cancelled()) results.push(new CancelledError(child._cancelMessage));
+    const results: unknown[] = new Array(this.children.length);
+    for (let i = 0; i < this.children.length; i++) {
+      const child = this.children[i]!;
+      if (child.cancelled()) results[i] = new CancelledError(child._cancelMessage);
       else {
         const e = child._awaiterError();
-        results.push(e === NO_ERROR ? child._value : e);
+        results[i] = e === NO_ERROR ? child._value : e;
       }
     }
     if (outer._cancelRequested) {
       outer._failNow(new CancelledError());
       outer._retrieved = true;
     } else outer.setResult(results);
-  }
-}
-
-class GatherChild implements Runnable {
-  constructor(
-    private readonly g: Gathering,
-    private readonly fut: Future<unknown>,
-  ) {}
-  _run(): void {
-    this.g.childDone(this.fut);
   }
 }
 
@@ -170,26 +161,45 @@ export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExcepti
     outer.setResult([]);
     return outer;
   }
-  items.forEach((aw, i) => {
-    if (!(aw instanceof Future) && !isGenerator(aw) && !(aw !== null && typeof (aw as PromiseLike<unknown>)?.then === 'function')) {
+  for (let i = 0; i < items.length; i++) {
+    const aw = items[i];
+    if (!(aw instanceof Future) && !isThenable(aw) && !isGenerator(aw)) {
       throw new TypeError(`gather: aws[${i}] must be a Future, a coroutine or a promise, got ${describe(aw)}`);
     }
-  });
-  const byArg = new Map<unknown, Future<unknown>>();
-  const children: Future<unknown>[] = [];
-  for (const aw of items) {
-    let fut = byArg.get(aw);
-    if (fut === undefined) {
-      fut = ensureFuture(aw, loop);
-      byArg.set(aw, fut);
-    }
-    children.push(fut);
   }
+  // Duplicates run once: futures are told apart by identity, other awaitables through a map.
+  let byArg: Map<unknown, Future<unknown>> | null = null;
+  const children: Future<unknown>[] = new Array(items.length);
+  const unique: Future<unknown>[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const aw = items[i];
+    let fut: Future<unknown> | undefined;
+    if (aw instanceof Future) {
+      if (aw._gatherMark !== gatherRound) {
+        aw._gatherMark = gatherRound;
+        unique.push(aw);
+      }
+      fut = aw;
+    } else {
+      byArg ??= new Map();
+      fut = byArg.get(aw);
+      if (fut === undefined) {
+        fut = ensureFuture(aw, loop);
+        byArg.set(aw, fut);
+        unique.push(fut);
+      }
+    }
+    children[i] = fut;
+  }
+  gatherRound++;
   const outer = new GatheringFuture<unknown[]>(loop, children);
-  const g = new Gathering(outer, children, byArg.size, returnExceptions);
-  for (const fut of byArg.values()) fut._addWaiter(new GatherChild(g, fut));
+  const g = new Gathering(outer, children, unique.length, returnExceptions);
+  for (let i = 0; i < unique.length; i++) unique[i]!._addWaiter(g);
   return outer;
 }
+
+/** Stamps futures while one gather() call dedups its arguments. */
+let gatherRound = 1;
 
 // ---- wait -------------------------------------------------------------------------------------
 
@@ -200,10 +210,9 @@ export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
 /** `wait()` returns when all futures are done (the default). */
 export const ALL_COMPLETED = 'ALL_COMPLETED';
 
-class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pending: Set<F> }> implements Runnable {
+class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pending: Set<F> }> implements Waiter {
   /** @internal */ timer: TimerHandle | null = null;
   private counter: number;
-  private readonly watchers: Array<[F, Runnable]> = [];
 
   constructor(
     loop: Future<unknown>['_loop'],
@@ -212,26 +221,22 @@ class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pendi
   ) {
     super(loop);
     this.counter = fs.size;
-    for (const f of fs) {
-      const w: Runnable = { _run: () => this.completed(f) };
-      this.watchers.push([f, w]);
-      f._addWaiter(w);
-    }
+    for (const f of fs) f._addWaiter(this);
   }
 
-  private completed(f: F): void {
+  _wake(f: Future<unknown>): void {
     this.counter--;
     if (
       this.counter <= 0 ||
       this.returnWhen === FIRST_COMPLETED ||
-      (this.returnWhen === FIRST_EXCEPTION && !f.cancelled() && f._state === 2)
+      (this.returnWhen === FIRST_EXCEPTION && f._state === 2)
     ) {
-      this._run();
+      this.finish();
     }
   }
 
-  /** Finishes: the done and pending sets as they are now (also the timeout's callback). */
-  _run(): void {
+  /** Finishes with the done and pending sets as they are now (also the timeout's callback). */
+  finish(): void {
     if (this._state !== 0) return;
     this.cleanup();
     const done = new Set<F>();
@@ -249,8 +254,7 @@ class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pendi
   private cleanup(): void {
     this.timer?.cancel();
     this.timer = null;
-    for (const [f, w] of this.watchers) if (!f.done()) f._removeWaiter(w);
-    this.watchers.length = 0;
+    for (const f of this.fs) f._removeWaiter(this);
   }
 }
 
@@ -294,7 +298,7 @@ export function wait<F extends Future<unknown>>(
   const loop = getRunningLoop();
   for (const f of fs) if (f._loop !== loop) throw new RuntimeError(`wait: ${String(f)} belongs to another loop`);
   const w = new WaitFuture<F>(loop, fs, returnWhen);
-  if (timeout !== null && w._state === 0) w.timer = loop.callLater(timeout, () => w._run());
+  if (timeout !== null) w.timer = loop.callLater(timeout, () => w.finish());
   return w;
 }
 
@@ -307,13 +311,12 @@ export interface AsCompletedIterator<T> extends Iterable<Future<T>>, AsyncIterab
   next(): IteratorResult<Future<T>, undefined>;
 }
 
-class AsCompleted<T> implements AsCompletedIterator<T> {
+class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
   private readonly done: Array<Future<T> | null> = [];
   private readonly waiters: Array<Future<Future<T> | null>> = [];
   private todo: Set<Future<T>>;
   private todoLeft: number;
   private timer: TimerHandle | null = null;
-  private readonly watchers = new Map<Future<T>, Runnable>();
 
   constructor(
     private readonly loop: Future<unknown>['_loop'],
@@ -322,15 +325,12 @@ class AsCompleted<T> implements AsCompletedIterator<T> {
   ) {
     this.todo = futs;
     this.todoLeft = futs.size;
-    for (const f of futs) {
-      const w: Runnable = { _run: () => this.completed(f) };
-      this.watchers.set(f, w);
-      f._addWaiter(w);
-    }
+    for (const f of futs) f._addWaiter(this);
     if (futs.size > 0 && timeout !== null) this.timer = loop.callLater(timeout, () => this.timedOut());
   }
 
-  private completed(f: Future<T>): void {
+  _wake(fut: Future<unknown>): void {
+    const f = fut as Future<T>;
     if (!this.todo.has(f)) return;
     this.todo.delete(f);
     this.push(f);
@@ -339,7 +339,7 @@ class AsCompleted<T> implements AsCompletedIterator<T> {
 
   private timedOut(): void {
     for (const f of this.todo) {
-      f._removeWaiter(this.watchers.get(f)!);
+      f._removeWaiter(this);
       this.push(null);
     }
     this.todo.clear();
@@ -370,7 +370,7 @@ class AsCompleted<T> implements AsCompletedIterator<T> {
     const result = new Future<T>(this.loop);
     const next = this.nextDone();
     next._addWaiter({
-      _run: () => {
+      _wake: () => {
         if (next.cancelled()) {
           result.cancel();
           return;
@@ -409,19 +409,18 @@ class AsCompleted<T> implements AsCompletedIterator<T> {
       return out;
     }
     const next = this.nextDone();
-    const relay: Runnable = {
-      _run: () => {
+    next._addWaiter({
+      _wake: () => {
         if (out.done()) return;
         const f = next._value as Future<T> | null;
         this.todoLeft--;
         if (f === null) out._failNow(new TimeoutError('asCompleted: timed out'));
         else out.setResult({ done: false, value: f });
       },
-    };
-    next._addWaiter(relay);
+    });
     // Cancelled while waiting (a `break` or a cancelled task): give the slot back, lose nothing.
     out._addWaiter({
-      _run: () => {
+      _wake: () => {
         if (!out.cancelled()) return;
         if (next.done()) {
           const f = next._value as Future<T> | null;
@@ -484,8 +483,8 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
   if (inner.done()) return inner;
   const loop = inner._loop;
   const outer = new Future<T>(loop);
-  const onInner: Runnable = {
-    _run: () => {
+  const onInner: Waiter = {
+    _wake: () => {
       if (outer.cancelled()) return;
       if (inner.cancelled()) outer.cancel();
       else {
@@ -498,11 +497,11 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
   };
   inner._addWaiter(onInner);
   outer._addWaiter({
-    _run: () => {
+    _wake: () => {
       if (!outer.cancelled() || inner.done()) return;
       inner._removeWaiter(onInner);
       inner._addWaiter({
-        _run: () => {
+        _wake: () => {
           if (inner.cancelled() || inner._state !== 2) return;
           const exc = inner._awaiterError();
           loop.callExceptionHandler({

@@ -11,9 +11,18 @@ const CANCELLED = 3;
 type State = typeof PENDING | typeof FINISHED | typeof FAILED | typeof CANCELLED;
 const STATE_NAMES = ['pending', 'finished', 'failed', 'cancelled'] as const;
 
-/** A done callback: a user function, or an internal runnable (a task, an awaiter). Typed without
- *  `T` so that `Future<T>` stays assignable to `Future<unknown>`. */
-type Entry = ((fut: never) => unknown) | Runnable;
+/**
+ * An internal waiter (a task, an awaiter, a combinator): woken with the future when its callbacks
+ * run. Cheaper than a callback function: no closure, no handle.
+ * @internal
+ */
+export interface Waiter {
+  _wake(fut: Future<unknown>): void;
+}
+
+/** A done callback: a user function or an internal waiter. Typed without `T` so that
+ *  `Future<T>` stays assignable to `Future<unknown>`. */
+type Entry = ((fut: never) => unknown) | Waiter;
 
 /**
  * The task side of `await fut` in async-function tasks (installed by the task layer): returns the
@@ -60,13 +69,15 @@ const unread = new FinalizationRegistry<{ loop: EventLoop; exception: unknown }>
  * console.log(await fut); // or, in a generator task: yield* fut
  * ```
  */
-export class Future<T = unknown> implements PromiseLike<T> {
+export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   /** @internal */ _state: State = PENDING;
   /** @internal */ _value: unknown = undefined;
   /** @internal */ readonly _loop: EventLoop;
   /** @internal */ _retrieved = false;
   /** @internal */ _cancelMessage: string | undefined = undefined;
   /** @internal */ _cancelError: CancelledError | null = null;
+  /** @internal gather()'s dedup stamp. */
+  _gatherMark = 0;
   /** @internal How many waiters and callbacks the future had when it completed. */
   _nAwaiters = 0;
   private _cb0: Entry | null = null;
@@ -193,7 +204,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       const task = awaitingTask();
       const aw = new ThenAwaiter<T>(this, onfulfilled, onrejected, resolve, reject, task);
       // A task that cannot wait on this future (itself) gets the error from _thenSettling.
-      if (task !== undefined && !task._thenAttached(this)) this._loop._enqueue(aw);
+      if (task !== undefined && !task._thenAttached(this)) this._loop._enqueue(new LateWake(aw, this as Future<unknown>));
       else this._addEntry(aw);
     });
   }
@@ -255,13 +266,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   _resolveInline(value: T): void {
     this._state = FINISHED;
     this._value = value;
-    const first = this._cb0;
-    const rest = this._cbs;
-    this._cb0 = null;
-    this._cbs = null;
-    this._nAwaiters = (first !== null ? 1 : 0) + (rest !== null ? rest.length : 0);
-    if (first !== null) this._runEntry(first);
-    if (rest !== null) for (let i = 0; i < rest.length; i++) this._runEntry(rest[i]!);
+    this._nAwaiters = this._countEntries();
+    this._run();
   }
 
   /** @internal Fails the future, with the "unretrieved" bookkeeping left to the caller. */
@@ -288,14 +294,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this._cancelError;
   }
 
-  /** @internal Registers an internal runnable (a task, an awaiter) to run once done. */
-  _addWaiter(r: Runnable): void {
-    this._addEntry(r);
+  /** @internal Registers an internal waiter, woken once the future is done. */
+  _addWaiter(w: Waiter): void {
+    this._addEntry(w);
   }
 
   /** @internal */
-  _removeWaiter(r: Runnable): void {
-    this._removeEntry(r);
+  _removeWaiter(w: Waiter): void {
+    this._removeEntry(w);
   }
 
   /** @internal Called at the end of the pass in which a task failed with nobody awaiting it. */
@@ -339,7 +345,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   private _addEntry(e: Entry): void {
     if (this._state !== PENDING) {
-      this._dispatch(e);
+      // Done already: scheduled on its own, after whatever is already scheduled.
+      const loop = this._loop;
+      if (typeof e === 'function') loop._enqueue(new Handle(e as (...a: never[]) => unknown, [this], loop));
+      else loop._enqueue(new LateWake(e, this as Future<unknown>));
       return;
     }
     if (this._cb0 === null && this._cbs === null) this._cb0 = e;
@@ -348,12 +357,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   private _removeEntry(e: Entry): number {
+    // Once done, the callbacks are as good as scheduled (asyncio hands them to call_soon).
+    if (this._state !== PENDING) return 0;
     let removed = 0;
-    const rest = this._cbs;
-    // Keep order: fold cb0 into the list while filtering.
     const all: Entry[] = [];
     if (this._cb0 !== null) all.push(this._cb0);
-    if (rest !== null) for (const x of rest) all.push(x);
+    if (this._cbs !== null) for (const x of this._cbs) all.push(x);
     const kept: Entry[] = [];
     for (const x of all) {
       if (x === e) removed++;
@@ -366,24 +375,53 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return removed;
   }
 
+  private _countEntries(): number {
+    return (this._cb0 !== null ? 1 : 0) + (this._cbs !== null ? this._cbs.length : 0);
+  }
+
+  /** Completion: the callbacks run together, in order, in a later pass (one queue entry). */
   private _scheduleCallbacks(): void {
+    this._nAwaiters = this._countEntries();
+    if (this._nAwaiters > 0) this._loop._enqueue(this);
+  }
+
+  /** @internal Runs the callbacks registered before completion (from the ready queue). */
+  _run(): void {
     const first = this._cb0;
     const rest = this._cbs;
     this._cb0 = null;
     this._cbs = null;
-    this._nAwaiters = (first !== null ? 1 : 0) + (rest !== null ? rest.length : 0);
-    if (first !== null) this._dispatch(first);
-    if (rest !== null) for (let i = 0; i < rest.length; i++) this._dispatch(rest[i]!);
+    if (first !== null) this._runEntry(first);
+    if (rest !== null) for (let i = 0; i < rest.length; i++) this._runEntry(rest[i]!);
   }
 
   private _runEntry(e: Entry): void {
-    if (typeof e === 'function') new Handle(e as (...a: never[]) => unknown, [this], this._loop)._run();
-    else e._run();
+    if (typeof e !== 'function') {
+      e._wake(this as Future<unknown>);
+      return;
+    }
+    const loop = this._loop;
+    loop._asyncFlag = true; // user code may resolve promises
+    try {
+      (e as (fut: Future<T>) => unknown)(this);
+    } catch (err) {
+      loop.callExceptionHandler({
+        message: `Exception in callback ${e.name || '(anonymous)'}(${String(this)})`,
+        exception: err,
+        future: this as Future<unknown>,
+      });
+    }
   }
+}
 
-  private _dispatch(e: Entry): void {
-    if (typeof e === 'function') this._loop._enqueue(new Handle(e as (...a: never[]) => unknown, [this], this._loop));
-    else this._loop._enqueue(e);
+/** A waiter added after completion: woken from its own queue entry. */
+class LateWake implements Runnable {
+  constructor(
+    private readonly w: Waiter,
+    private readonly fut: Future<unknown>,
+  ) {}
+  _run(): void {
+    this.w._wake(this.fut);
   }
 }
 
@@ -414,7 +452,7 @@ class FutureIterator<T> {
 }
 
 /** The awaiter behind `fut.then(…)`: settles the promise `then()` returned, from a loop pass. */
-class ThenAwaiter<T> implements Runnable {
+class ThenAwaiter<T> implements Waiter {
   constructor(
     private readonly fut: Future<T>,
     private readonly onOk: ((value: T) => unknown) | null | undefined,
@@ -424,7 +462,7 @@ class ThenAwaiter<T> implements Runnable {
     private readonly task: AwaitingTask | undefined,
   ) {}
 
-  _run(): void {
+  _wake(): void {
     const fut = this.fut;
     const loop = fut._loop;
     // An async continuation will run: let it run before the next callback, and let its promise

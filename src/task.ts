@@ -1,9 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CancelledError, RuntimeError } from './errors.js';
-import { Future, NO_ERROR, setAwaitingTaskHook, type AwaitingTask } from './future.js';
+import { Future, NO_ERROR, setAwaitingTaskHook, type AwaitingTask, type Waiter } from './future.js';
 import { describe, isGenerator, isThenable } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
-import type { Runnable } from './loop/handle.js';
 import { getRunningLoop, runningLoopOrUndefined, setTaskLoopHook } from './loop/registry.js';
 
 /** A generator coroutine: `function*` code that waits with `yield*` and returns a `T`. */
@@ -64,7 +63,7 @@ export function alsExit(fn: () => void): void {
  * try { await t; } catch (e) { console.log(isCancelledError(e), (e as Error).message); } // true 'no time'
  * ```
  */
-export class Task<T = unknown> extends Future<T> implements Runnable, AwaitingTask {
+export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask {
   /** @internal */ _futWaiter: Future<unknown> | null = null;
   /** @internal */ _mustCancel = false;
   private _mode: typeof STARTING | typeof GENERATOR | typeof ASYNC;
@@ -77,6 +76,9 @@ export class Task<T = unknown> extends Future<T> implements Runnable, AwaitingTa
   private _pendingError: unknown = NO_ERROR;
   private _ctrl: AbortController | null = null;
   private _sourceStack: string | undefined = undefined;
+  /** @internal Links of the loop's live-task list. */
+  _prevLive: Task<unknown> | null = null;
+  /** @internal */ _nextLive: Task<unknown> | null = null;
   /** @internal A helper of tulip's own, left out of allTasks(). */
   readonly _hidden: boolean;
 
@@ -101,7 +103,10 @@ export class Task<T = unknown> extends Future<T> implements Runnable, AwaitingTa
     }
     const loop = this._loop;
     if (loop.getDebug()) this._sourceStack = new Error('task created here').stack;
-    loop._tasks.add(this as Task<unknown>);
+    const head = loop._liveHead;
+    if (head !== null) head._prevLive = this as Task<unknown>;
+    this._nextLive = head;
+    loop._liveHead = this as Task<unknown>;
     loop._enqueue(this);
   }
 
@@ -198,12 +203,20 @@ export class Task<T = unknown> extends Future<T> implements Runnable, AwaitingTa
 
   // ---- stepping -----------------------------------------------------------------------------
 
-  /** @internal One step, run from the loop's ready queue. */
-  _run(): void {
-    if (this._state !== 0) return;
+  /** @internal From the ready queue: a step while pending, the done callbacks once done. */
+  override _run(): void {
+    if (this._state !== 0) {
+      super._run();
+      return;
+    }
     if (this._mode === STARTING) this._start();
     else if (this._mode === GENERATOR) this._step();
     // ASYNC: woken only by its promise's settlement, never from the ready queue.
+  }
+
+  /** @internal The future the task waits on is done: resume. */
+  _wake(fut: Future<unknown>): void {
+    if (this._futWaiter === fut && this._state === 0) this._step();
   }
 
   private _start(): void {
@@ -315,7 +328,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable, AwaitingTa
       this._endCancelled(new CancelledError(this._taskCancelMessage));
       return;
     }
-    this._loop._tasks.delete(this as Task<unknown>);
+    this._unlink();
     this.setResult(value);
   }
 
@@ -324,15 +337,26 @@ export class Task<T = unknown> extends Future<T> implements Runnable, AwaitingTa
       this._endCancelled(e);
       return;
     }
-    this._loop._tasks.delete(this as Task<unknown>);
+    this._unlink();
     this._failNow(e);
     if (!this._retrieved) this._loop._unretrieved.push(this as Task<unknown>);
   }
 
   private _endCancelled(e: CancelledError): void {
-    this._loop._tasks.delete(this as Task<unknown>);
+    this._unlink();
     this._cancelError = e;
     this._cancelNow(e.message === '' ? this._taskCancelMessage : e.message);
+  }
+
+  /** Leaves the loop's live-task list (once done). */
+  private _unlink(): void {
+    const prev = this._prevLive;
+    const next = this._nextLive;
+    if (prev !== null) prev._nextLive = next;
+    else if (this._loop._liveHead === (this as Task<unknown>)) this._loop._liveHead = next;
+    if (next !== null) next._prevLive = prev;
+    this._prevLive = null;
+    this._nextLive = null;
   }
 
   private _cancelErrorToThrow(): CancelledError {
@@ -467,7 +491,7 @@ export function currentTask(): Task | undefined {
 export function allTasks(): Set<Task> {
   const loop = runningLoopOrUndefined();
   const tasks = new Set<Task>();
-  if (loop !== undefined) for (const t of loop._tasks) if (!t._hidden) tasks.add(t as Task);
+  if (loop !== undefined) for (const t of loop._liveTasks()) if (!t._hidden) tasks.add(t as Task);
   return tasks;
 }
 

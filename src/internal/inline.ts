@@ -8,9 +8,8 @@
  *    awaited outside any task, it runs in a helper task of its own.
  */
 import { CancelledError, RuntimeError } from '../errors.js';
-import { Future, NO_ERROR } from '../future.js';
+import { Future, NO_ERROR, type Waiter } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
-import type { Runnable } from '../loop/handle.js';
 import { Task, currentTask, ensureFuture, type Coroutine } from '../task.js';
 import { isGenerator, isThenable } from './validate.js';
 
@@ -106,9 +105,9 @@ export class InlineFuture<T> extends Future<T> {
     super.addDoneCallback(cb);
   }
 
-  override _addWaiter(r: Runnable): void {
+  override _addWaiter(w: Waiter): void {
     this._startHelper();
-    super._addWaiter(r);
+    super._addWaiter(w);
   }
 
   /** Before it starts: cancelled at once. Running: cancels the task that runs it. */
@@ -140,7 +139,7 @@ export class InlineFuture<T> extends Future<T> {
     const task = new Task<T>(this._make('generator'), { loop: this._loop, hidden: true });
     this._helper = task;
     task._addWaiter({
-      _run: () => {
+      _wake: () => {
         if (task.cancelled()) this._settle(task._makeCancelledError(), undefined);
         else this._settle(task._awaiterError(), task._value as T);
       },
@@ -160,29 +159,28 @@ export class InlineFuture<T> extends Future<T> {
   }
 }
 
-/** Resolves a future with a value "inline": its waiters run in this very pass. */
-class PassResolver<T> implements Runnable {
+/**
+ * A future that resolves after exactly `passes` loop passes: its waiters run in the pass after
+ * the one that created it (asyncio's bare `yield`, `sleep(0)`). It is its own queue entry.
+ */
+class PassFuture<T> extends Future<T> {
   constructor(
-    private readonly fut: Future<T>,
-    private readonly value: T,
-    private passes: number,
-  ) {}
+    loop: EventLoop,
+    private readonly _passValue: T,
+    private _passes: number,
+  ) {
+    super(loop);
+    loop._enqueue(this);
+  }
 
-  _run(): void {
-    if (--this.passes > 0) {
-      this.fut._loop._enqueue(this);
-      return;
-    }
-    if (this.fut._state === 0) this.fut._resolveInline(this.value);
+  override _run(): void {
+    if (this._state !== 0) super._run();
+    else if (--this._passes > 0) this._loop._enqueue(this);
+    else this._resolveInline(this._passValue);
   }
 }
 
-/**
- * A future that resolves after exactly `passes` loop passes: its waiters run in the pass after
- * the one that created it (asyncio's bare `yield`, `sleep(0)`).
- */
+/** A future that resolves with `value` after `passes` loop passes (default 1). */
 export function onePass<T>(loop: EventLoop, value: T, passes = 1): Future<T> {
-  const fut = new Future<T>(loop);
-  loop._enqueue(new PassResolver(fut, value, passes));
-  return fut;
+  return new PassFuture(loop, value, passes);
 }

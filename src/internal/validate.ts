@@ -60,7 +60,14 @@ export function isThenable(x: unknown): x is PromiseLike<unknown> {
   );
 }
 
+/** %GeneratorPrototype%: the prototype of every generator function's `prototype`. */
+const GeneratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})())) as object;
+
 export function isGenerator(x: unknown): x is Generator<unknown, unknown, unknown> {
+  if (x === null || typeof x !== 'object') return false;
+  // Fast path: a real generator object (two prototype hops), without megamorphic lookups.
+  const proto = Object.getPrototypeOf(x) as object | null;
+  if (proto !== null && Object.getPrototypeOf(proto) === GeneratorPrototype) return true;
   return (
     x !== null &&
     typeof x === 'object' &&

@@ -52,7 +52,8 @@ export class EventLoop {
   /** @internal */ _ready: Runnable[] = [];
   /** @internal */ _asyncFlag = false;
   /** @internal */ _yieldMicro = false;
-  /** @internal */ readonly _tasks = new Set<Task<unknown>>();
+  /** @internal The live tasks, newest first: an intrusive list (the loop owns its tasks). */
+  _liveHead: Task<unknown> | null = null;
   /** @internal */ _unretrieved: Future<unknown>[] = [];
   /** @internal */ readonly _clock: Clock;
 
@@ -476,6 +477,13 @@ export class EventLoop {
   }
 
   // ---- the pass machinery -----------------------------------------------------------------
+
+  /** @internal The tasks not done yet, oldest first. */
+  _liveTasks(): Task<unknown>[] {
+    const out: Task<unknown>[] = [];
+    for (let t = this._liveHead; t !== null; t = t._nextLive) out.push(t);
+    return out.reverse();
+  }
 
   /** @internal Resolves `fut` once every task is blocked (and has been for `cushion` ms). */
   _whenAllBlocked(fut: Future<void>, cushion: number): void {

@@ -93,7 +93,7 @@ export class Runner {
 async function cancelAllTasks(loop: EventLoop): Promise<void> {
   const reported = new Set<Task<unknown>>();
   for (;;) {
-    const pending = [...loop._tasks];
+    const pending = loop._liveTasks();
     if (pending.length === 0) return;
     for (const t of pending) t.cancel();
     await loop.runUntilComplete(() => gather(pending, { returnExceptions: true }));
