@@ -1,0 +1,735 @@
+// Behaviour ports of CPython 3.13 Lib/test/test_asyncio/test_runners.py (RunTests, RunnerTests).
+// These tests call run()/Runner themselves, so each one owns its loop(s). The signal /
+// KeyboardInterrupt, event-loop-policy, loop-factory and contextvars tests are not ported.
+import { describe, it, expect } from 'vitest';
+import {
+  Runner,
+  RuntimeError,
+  createTask,
+  currentTask,
+  ensureFuture,
+  getRunningLoop,
+  isCancelledError,
+  run,
+  sleep,
+  type Coroutine,
+  type EventLoop,
+  type ExceptionContext,
+  type Task,
+} from 'tulip';
+import { MockClock } from 'tulip/testing';
+import {
+  FOREVER,
+  ValueError,
+  ZeroDivisionError,
+  assertCancelled,
+  recordExceptions,
+  rejectionG,
+  syncError,
+} from './helpers.js';
+
+// ---- local helpers ------------------------------------------------------------------------
+
+class FancyExit extends Error {
+  override name = 'FancyExit';
+}
+
+const HOUR = 3_600_000;
+
+/** Returns the error of `fn`, thrown synchronously or through the awaitable it returns. */
+async function errorOf(fn: () => unknown): Promise<unknown> {
+  let r: unknown;
+  try {
+    r = fn();
+  } catch (e) {
+    return e;
+  }
+  if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
+    try {
+      await (r as PromiseLike<unknown>);
+    } catch (e) {
+      return e;
+    }
+  }
+  throw new Error('expected an error, but none was raised');
+}
+
+/** The contexts of `seen` that carry `exc` as their exception. */
+const reportsOf = (seen: ExceptionContext[], exc: unknown) => seen.filter((c) => c.exception === exc);
+
+// ---- run(): results and errors ------------------------------------------------------------------
+
+describe('run(): what main returns or throws', () => {
+  // ports test_runners.py::RunTests.test_asyncio_run_return
+  it('run(() => 7) resolves to 7 without any await in main', async () => {
+    expect(await run(() => 7)).toBe(7);
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_return
+  it('run() of a function returning a generator object resolves to its return value', async () => {
+    function* main(): Coroutine<string> {
+      yield* sleep(1);
+      return 'gen';
+    }
+    expect(await run(() => main())).toBe('gen');
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_raises
+  it('run() of a generator rejects with the error it throws', async () => {
+    const err = new ValueError('spam');
+    const e = await errorOf(() =>
+      run(function* () {
+        yield* sleep(0);
+        throw err;
+      }),
+    );
+    expect(e).toBe(err);
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_raises
+  it('run() rejects with an error main throws before its first await', async () => {
+    const e = await errorOf(() =>
+      run(() => {
+        throw new ValueError('sync spam');
+      }),
+    );
+    expect(e).toBeInstanceOf(ValueError);
+    expect((e as Error).message).toBe('sync spam');
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_only_coro
+  it('run() refuses a bare native promise with TypeError', async () => {
+    let started = false;
+    const p = (async () => {
+      started = true;
+      return 1;
+    })();
+    const e = await errorOf(() => run(p as never));
+    expect(e).toBeInstanceOf(TypeError);
+    expect(started).toBe(true); // …which is exactly why: its work began outside any task
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_only_coro
+  it('run() refuses something that is neither a function nor a coroutine', async () => {
+    for (const o of [1, 'main', { not: 'a coroutine' }]) {
+      const e = await errorOf(() => run(o as never));
+      expect(e instanceof TypeError || e instanceof RangeError, `run(${JSON.stringify(o)}) gave ${String(e)}`).toBe(
+        true,
+      );
+    }
+  });
+
+  // ports test_runners.py::RunTests.test_interrupt_cancelled_task (without the signal)
+  it('run() rejects with CancelledError when main gets cancelled (async)', async () => {
+    const e = await errorOf(() =>
+      run(async () => {
+        const me = currentTask()!;
+        createTask(async () => {
+          await sleep(0);
+          me.cancel('stop main');
+        });
+        await sleep(FOREVER);
+      }),
+    );
+    assertCancelled(e, 'stop main');
+  });
+
+  // ports test_runners.py::RunTests.test_interrupt_cancelled_task (without the signal)
+  it('run() rejects with CancelledError when main gets cancelled (generator)', async () => {
+    const e = await errorOf(() =>
+      run(function* () {
+        const me = currentTask()!;
+        createTask(function* () {
+          yield* sleep(0);
+          me.cancel();
+        });
+        yield* sleep(FOREVER);
+      }),
+    );
+    assertCancelled(e);
+  });
+});
+
+// ---- run(): the loop it makes ---------------------------------------------------------------------
+
+describe('run(): a fresh loop each time', () => {
+  // ports test_runners.py::RunTests.test_asyncio_run_set_event_loop (behaviour: a new loop per call)
+  it('each call runs on a new loop, which is closed when run() settles', async () => {
+    const loop1 = await run(() => getRunningLoop());
+    const loop2 = await run(function* () {
+      yield* sleep(0);
+      return getRunningLoop();
+    });
+    expect(loop1).not.toBe(loop2);
+    expect(loop1.isClosed()).toBe(true);
+    expect(loop2.isClosed()).toBe(true);
+    expect(loop1.isRunning()).toBe(false);
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_set_event_loop
+  it('no loop is running once run() has settled', async () => {
+    await run(async () => {
+      await sleep(0);
+    });
+    const e = syncError(() => getRunningLoop());
+    expect(e).toBeInstanceOf(RuntimeError);
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_debug
+  it('the debug option sets the debug mode of the new loop', async () => {
+    expect(await run(() => getRunningLoop().getDebug(), { debug: true })).toBe(true);
+    expect(await run(() => getRunningLoop().getDebug(), { debug: false })).toBe(false);
+    expect(
+      await run(
+        function* () {
+          yield* sleep(0);
+          return getRunningLoop().getDebug();
+        },
+        { debug: true },
+      ),
+    ).toBe(true);
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_loop_factory (tulip's clock option instead)
+  it('the clock option runs main on virtual time: an hour-long sleep costs nothing', async () => {
+    const started = Date.now();
+    const elapsed = await run(
+      async () => {
+        const loop = getRunningLoop();
+        const t0 = loop.time();
+        await sleep(HOUR);
+        return loop.time() - t0;
+      },
+      { clock: new MockClock({ autojumpThreshold: 0 }) },
+    );
+    expect(elapsed).toBeGreaterThanOrEqual(HOUR);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_return (tulip's name option)
+  it('the name option names the main task', async () => {
+    expect(await run(() => currentTask()!.getName(), { name: 'the-main' })).toBe('the-main');
+    expect(
+      await run(
+        function* () {
+          yield* sleep(0);
+          return currentTask()!.getName();
+        },
+        { name: 'gen-main' },
+      ),
+    ).toBe('gen-main');
+  });
+});
+
+// ---- run(): nesting -------------------------------------------------------------------------------
+
+describe('run(): no nesting', () => {
+  // ports test_runners.py::RunTests.test_asyncio_run_from_running_loop
+  it('run() called inside a running async task rejects or throws RuntimeError, and the inner main never runs', async () => {
+    let innerRan = false;
+    await run(async () => {
+      const e = await errorOf(() =>
+        run(() => {
+          innerRan = true;
+        }),
+      );
+      expect(e).toBeInstanceOf(RuntimeError);
+      expect((e as Error).message).toMatch(/cannot be called from a running/);
+      // the outer loop is unharmed
+      expect(await sleep(1, 'outer fine')).toBe('outer fine');
+    });
+    expect(innerRan).toBe(false);
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_from_running_loop
+  it('run() called from a plain callback of a running loop is refused too', async () => {
+    const e = await run(async () => {
+      const loop = getRunningLoop();
+      const got = loop.createFuture<unknown>();
+      loop.callSoon(() => {
+        errorOf(() => run(() => 1)).then(
+          (x) => got.setResult(x),
+          (x) => got.setResult(x),
+        );
+      });
+      return await got;
+    });
+    expect(e).toBeInstanceOf(RuntimeError);
+  });
+});
+
+// ---- run(): leftover tasks at exit -------------------------------------------------------------
+
+describe('run(): tasks left over when main ends', () => {
+  // ports test_runners.py::RunTests.test_asyncio_run_cancels_hanging_tasks
+  it('leftover generator tasks are cancelled and their finally blocks run', async () => {
+    let lo!: Task<void>;
+    let cleaned = false;
+    const r = await run(function* () {
+      lo = createTask(function* () {
+        try {
+          yield* sleep(FOREVER);
+        } finally {
+          cleaned = true;
+        }
+      });
+      yield* sleep(0);
+      return 123;
+    });
+    expect(r).toBe(123);
+    expect(lo.done()).toBe(true);
+    expect(lo.cancelled()).toBe(true);
+    expect(cleaned).toBe(true);
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_cancels_hanging_tasks
+  it('leftover async tasks are cancelled and their finally blocks, even ones that wait, run', async () => {
+    let lo!: Task<void>;
+    const log: string[] = [];
+    const r = await run(async () => {
+      lo = createTask(async () => {
+        try {
+          await sleep(FOREVER);
+        } catch (e) {
+          log.push(isCancelledError(e) ? 'cancelled' : 'other');
+          throw e;
+        } finally {
+          await sleep(1);
+          log.push('cleaned');
+        }
+      });
+      await sleep(0);
+      return 123;
+    });
+    expect(r).toBe(123);
+    expect(lo.cancelled()).toBe(true);
+    expect(log).toEqual(['cancelled', 'cleaned']);
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_cancels_hanging_tasks (DESIGN: keep cancelling)
+  it('tasks spawned by leftover tasks while they are being cancelled are cancelled too', async () => {
+    let late: Task<void> | undefined;
+    let loop!: EventLoop;
+    await run(async () => {
+      loop = getRunningLoop();
+      createTask(async () => {
+        try {
+          await sleep(FOREVER);
+        } finally {
+          late = createTask(() => sleep(FOREVER));
+        }
+      });
+      await sleep(0);
+    });
+    expect(late).toBeDefined();
+    expect(late!.done()).toBe(true);
+    expect(late!.cancelled()).toBe(true);
+    expect(loop.isClosed()).toBe(true);
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_reports_hanging_tasks_errors
+  it('an error a leftover async task raises while cancelled goes to the exception handler, once', async () => {
+    let lo!: Task<void>;
+    let seen!: ExceptionContext[];
+    let err: unknown;
+    const r = await run(async () => {
+      seen = recordExceptions();
+      lo = createTask(async () => {
+        try {
+          await sleep(100);
+        } catch (e) {
+          if (isCancelledError(e)) {
+            err = new ZeroDivisionError();
+            throw err;
+          }
+          throw e;
+        }
+      });
+      await sleep(0);
+      return 123;
+    });
+    expect(r).toBe(123);
+    expect(lo.done()).toBe(true);
+    expect(lo.exception()).toBe(err);
+    const reports = reportsOf(seen, err);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.message).toMatch(/run.*shutdown/);
+    expect(reports[0]!.task).toBe(lo);
+    expect(reports[0]!.exception).toBeInstanceOf(ZeroDivisionError);
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_reports_hanging_tasks_errors
+  it('an error a leftover generator task raises while cancelled goes to the exception handler, once', async () => {
+    let lo!: Task<void>;
+    let seen!: ExceptionContext[];
+    const r = await run(function* () {
+      seen = recordExceptions();
+      lo = createTask(function* () {
+        try {
+          yield* sleep(100);
+        } catch (e) {
+          if (isCancelledError(e)) throw new ZeroDivisionError();
+          throw e;
+        }
+      });
+      yield* sleep(0);
+      return 123;
+    });
+    expect(r).toBe(123);
+    expect(lo.exception()).toBeInstanceOf(ZeroDivisionError);
+    const reports = reportsOf(seen, lo.exception());
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.message).toMatch(/run.*shutdown/);
+    expect(reports[0]!.task).toBe(lo);
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_cancels_hanging_tasks
+  it('leftover tasks that just end cancelled are not reported to the exception handler', async () => {
+    let seen!: ExceptionContext[];
+    await run(async () => {
+      seen = recordExceptions();
+      for (let i = 0; i < 3; i++) createTask(() => sleep(FOREVER));
+      await sleep(0);
+    });
+    expect(seen).toEqual([]);
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_closes_gens_after_hanging_tasks_errors
+  it('when main fails, run() rejects with its error and still cancels and reports the leftovers (async)', async () => {
+    let lazyboy!: Task<void>;
+    let seen!: ExceptionContext[];
+    const e = await errorOf(() =>
+      run(async () => {
+        seen = recordExceptions();
+        lazyboy = createTask(async () => {
+          try {
+            for (;;) await sleep(1000);
+          } catch (c) {
+            if (isCancelledError(c)) throw new ZeroDivisionError();
+            throw c;
+          }
+        });
+        await sleep(0);
+        throw new FancyExit();
+      }),
+    );
+    expect(e).toBeInstanceOf(FancyExit);
+    expect(lazyboy.done()).toBe(true);
+    expect(lazyboy.exception()).toBeInstanceOf(ZeroDivisionError);
+    expect(reportsOf(seen, lazyboy.exception())).toHaveLength(1);
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_closes_gens_after_hanging_tasks_errors
+  it('when main fails, run() rejects with its error and still cancels and reports the leftovers (generator)', async () => {
+    let lazyboy!: Task<void>;
+    let seen!: ExceptionContext[];
+    const e = await errorOf(() =>
+      run(function* () {
+        seen = recordExceptions();
+        lazyboy = createTask(function* () {
+          try {
+            for (;;) yield* sleep(1000);
+          } catch (c) {
+            if (isCancelledError(c)) throw new ZeroDivisionError();
+            throw c;
+          }
+        });
+        yield* sleep(0);
+        throw new FancyExit();
+      }),
+    );
+    expect(e).toBeInstanceOf(FancyExit);
+    expect(lazyboy.done()).toBe(true);
+    expect(lazyboy.exception()).toBeInstanceOf(ZeroDivisionError);
+    expect(reportsOf(seen, lazyboy.exception())).toHaveLength(1);
+  });
+
+  // ports test_runners.py::RunTests.test_asyncio_run_cancels_hanging_tasks (the loop is closed after)
+  it('the loop is closed only after the leftover tasks have finished their cleanup', async () => {
+    let closedDuringCleanup: boolean | undefined;
+    let loop!: EventLoop;
+    await run(async () => {
+      loop = getRunningLoop();
+      createTask(async () => {
+        try {
+          await sleep(FOREVER);
+        } finally {
+          await sleep(1);
+          closedDuringCleanup = loop.isClosed();
+        }
+      });
+      await sleep(0);
+    });
+    expect(closedDuringCleanup).toBe(false);
+    expect(loop.isClosed()).toBe(true);
+  });
+});
+
+// ---- Runner -------------------------------------------------------------------------------------
+
+describe('Runner', () => {
+  // ports test_runners.py::RunnerTests.test_run
+  it('runs generator mains one after another on the same loop', async () => {
+    const runner = new Runner();
+    try {
+      const loop = runner.getLoop();
+      expect(
+        await runner.run(function* () {
+          yield* sleep(0);
+          return 'done';
+        }),
+      ).toBe('done');
+      expect(await runner.run(() => getRunningLoop())).toBe(loop);
+      expect(await runner.run(() => 7)).toBe(7);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  // ports test_runners.py::RunnerTests.test_run
+  it('getLoop() gives the loop the runs use, idle and open between runs', async () => {
+    const runner = new Runner();
+    try {
+      const loop = runner.getLoop();
+      expect(loop.isClosed()).toBe(false);
+      expect(loop.isRunning()).toBe(false);
+      expect(await runner.run(async () => getRunningLoop())).toBe(loop);
+      expect(loop.isRunning()).toBe(false);
+      expect(loop.isClosed()).toBe(false);
+      expect(runner.getLoop()).toBe(loop);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  // ports test_runners.py::RunnerTests.test_run (RunTests.test_asyncio_run_raises)
+  it('a run that fails rejects with its error and the runner stays usable', async () => {
+    const runner = new Runner();
+    try {
+      const err = new ValueError('spam');
+      expect(
+        await errorOf(() =>
+          runner.run(async () => {
+            await sleep(0);
+            throw err;
+          }),
+        ),
+      ).toBe(err);
+      expect(await runner.run(async () => 'after')).toBe('after');
+    } finally {
+      await runner.close();
+    }
+  });
+
+  // ports test_runners.py::RunnerTests.test_run (tasks live on between runs, as in asyncio)
+  it('a task left over from one run goes on during the next one', async () => {
+    const runner = new Runner();
+    try {
+      // (wrapped in an object: a Task is a thenable, which a promise would adopt)
+      const { bg } = await runner.run(async () => ({
+        bg: createTask(async () => {
+          await sleep(5);
+          return 'background';
+        }),
+      }));
+      expect(bg.done()).toBe(false);
+      expect(await runner.run(async () => await bg)).toBe('background');
+    } finally {
+      await runner.close();
+    }
+  });
+
+  // ports test_runners.py::RunnerTests.test_explicit_close
+  it('close() cancels the tasks left over from the runs and closes the loop', async () => {
+    const runner = new Runner();
+    let cleaned = false;
+    const { bg } = await runner.run(function* () {
+      const t = createTask(function* () {
+        try {
+          yield* sleep(FOREVER);
+        } finally {
+          cleaned = true;
+        }
+      });
+      yield* sleep(0);
+      return { bg: t }; // not the bare Task: a promise would adopt that thenable
+    });
+    const loop = runner.getLoop();
+    expect(bg.done()).toBe(false);
+    await runner.close();
+    expect(bg.cancelled()).toBe(true);
+    expect(cleaned).toBe(true);
+    expect(loop.isClosed()).toBe(true);
+  });
+
+  // ports test_runners.py::RunnerTests.test_explicit_close
+  it('after close(), getLoop() throws RuntimeError "Runner is closed"', async () => {
+    const runner = new Runner();
+    const loop = runner.getLoop();
+    await runner.close();
+    const e = syncError(() => runner.getLoop());
+    expect(e).toBeInstanceOf(RuntimeError);
+    expect((e as Error).message).toMatch(/Runner is closed/);
+    expect(loop.isClosed()).toBe(true);
+  });
+
+  // ports test_runners.py::RunnerTests.test_double_close
+  it('a second close() is a no-op', async () => {
+    const runner = new Runner();
+    const loop = runner.getLoop();
+    await runner.close();
+    expect(loop.isClosed()).toBe(true);
+    await runner.close();
+    expect(loop.isClosed()).toBe(true);
+  });
+
+  // ports test_runners.py::RunnerTests.test_second_with_block_raises
+  it('run() after close() is refused with RuntimeError and main never runs', async () => {
+    const ret: number[] = [];
+    const runner = new Runner();
+    await runner.run(async () => {
+      ret.push(1);
+    });
+    await runner.close();
+    const e = await errorOf(() =>
+      runner.run(async () => {
+        ret.push(2);
+      }),
+    );
+    expect(e).toBeInstanceOf(RuntimeError);
+    expect((e as Error).message).toMatch(/Runner is closed/);
+    expect(ret).toEqual([1]);
+  });
+
+  // ports test_runners.py::RunnerTests.test_run_future (asyncio 3.14: any awaitable)
+  it('run() accepts a Future of its own loop', async () => {
+    const runner = new Runner();
+    try {
+      const loop = runner.getLoop();
+      const fut = loop.createFuture<string>();
+      loop.callSoon(() => fut.setResult('from the future'));
+      expect(await runner.run(fut)).toBe('from the future');
+    } finally {
+      await runner.close();
+    }
+  });
+
+  // ports test_runners.py::RunnerTests.test_run_future (asyncio 3.14: any awaitable)
+  it('run() of a Future that fails rejects with its error', async () => {
+    const runner = new Runner();
+    try {
+      const loop = runner.getLoop();
+      const fut = loop.createFuture<string>();
+      const err = new ValueError('future failed');
+      loop.callLater(1, () => fut.setException(err));
+      expect(await errorOf(() => runner.run(fut))).toBe(err);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  // ports test_runners.py::RunnerTests.test_recursive_run
+  it('Runner.run() inside one of its own runs is refused with RuntimeError', async () => {
+    const runner = new Runner();
+    let innerRan = false;
+    try {
+      const e = await runner.run(async () =>
+        errorOf(() =>
+          runner.run(async () => {
+            innerRan = true;
+          }),
+        ),
+      );
+      expect(e).toBeInstanceOf(RuntimeError);
+      expect((e as Error).message).toMatch(/cannot be called from a running event loop/);
+    } finally {
+      await runner.close();
+    }
+    expect(innerRan).toBe(false);
+  });
+
+  // ports test_runners.py::RunnerTests.test_recursive_run
+  it('Runner.run() from a generator run of the same runner is refused with RuntimeError', async () => {
+    const runner = new Runner();
+    try {
+      const e = await runner.run(function* () {
+        return yield* ensureFuture(errorOf(() => runner.run(function* () {})));
+      });
+      expect(e).toBeInstanceOf(RuntimeError);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  // ports test_runners.py::RunnerTests.test_non_debug / test_debug (with a clock)
+  it('a Runner given a MockClock runs on virtual time across runs', async () => {
+    const runner = new Runner({ clock: new MockClock({ autojumpThreshold: 0 }) });
+    try {
+      const loop = runner.getLoop();
+      const t0 = loop.time();
+      await runner.run(() => sleep(HOUR));
+      await runner.run(function* () {
+        yield* sleep(HOUR);
+      });
+      expect(loop.time() - t0).toBeGreaterThanOrEqual(2 * HOUR);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  // ports test_runners.py::RunnerTests.test_interrupt_wait (without the signal)
+  it('a cancelled main of a Runner rejects with CancelledError and cancels the future it waited on', async () => {
+    const runner = new Runner();
+    try {
+      const loop = runner.getLoop();
+      const fut = loop.createFuture<void>();
+      let innerSaw: unknown;
+      const e = await errorOf(() =>
+        runner.run(async () => {
+          const me = currentTask()!;
+          loop.callLater(5, () => me.cancel());
+          try {
+            await fut;
+          } catch (c) {
+            innerSaw = c;
+            throw c;
+          }
+        }),
+      );
+      assertCancelled(e);
+      assertCancelled(innerSaw);
+      expect(fut.cancelled()).toBe(true);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  // ports test_runners.py::RunnerTests.test_interrupt_call_soon (without the signal)
+  it('a cancelled generator main that only ever sleeps 0 is still cancelled', async () => {
+    const runner = new Runner();
+    try {
+      const loop = runner.getLoop();
+      let loops = 0;
+      const e = await errorOf(() =>
+        runner.run(function* () {
+          const me = currentTask()!;
+          loop.callLater(5, () => me.cancel());
+          const c = yield* rejectionG(
+            (function* () {
+              for (;;) {
+                loops += 1;
+                yield* sleep(0);
+              }
+            })(),
+          );
+          assertCancelled(c);
+          throw c;
+        }),
+      );
+      assertCancelled(e);
+      expect(loops).toBeGreaterThan(0);
+    } finally {
+      await runner.close();
+    }
+  });
+});

@@ -1,0 +1,802 @@
+// Behaviour ports of CPython 3.13 Lib/test/test_asyncio/test_waitfor.py (AsyncioWaitForTest,
+// WaitForShieldTests). Since asyncio 3.12, wait_for(aw, t) is `async with timeout(t): return await
+// aw`: on expiry it cancels the inner task, waits for it to finish, and raises TimeoutError caused by
+// the CancelledError. Units are milliseconds; tests whose original sleeps for seconds, or whose
+// inner task ignores cancellation for a while, run on virtual time.
+import { describe, it, expect } from 'vitest';
+import {
+  TimeoutError,
+  createTask,
+  currentTask,
+  getRunningLoop,
+  isCancelledError,
+  run,
+  shield,
+  sleep,
+  wait,
+  waitFor,
+  type Coroutine,
+  type TaskBody,
+} from 'tulip';
+import { MockClock } from 'tulip/testing';
+import { FOREVER, ValueError, assertCancelled, rejection, rejectionG } from './helpers.js';
+
+// ---- local helpers ------------------------------------------------------------------------
+
+/** A timeout that passes a "> 0" check but costs next to nothing (CPython's _EPSILON). */
+const EPSILON = 0.1;
+const HOUR = 3_600_000;
+
+class FooException extends Error {
+  override name = 'FooException';
+}
+
+/** Runs `main` on a fresh loop with virtual time that jumps whenever every task is blocked. */
+function virtual<T>(main: TaskBody<T>): Promise<T> {
+  return run(main, { clock: new MockClock({ autojumpThreshold: 0 }) });
+}
+
+const now = (): number => getRunningLoop().time();
+
+/**
+ * CPython's SlowTask: runs for TASK_TIMEOUT ms of loop time, ignoring every cancel request.
+ * Both styles are provided; `exited` turns true when the body has run to its end.
+ */
+class SlowTask {
+  static readonly TASK_TIMEOUT = 200;
+  exited = false;
+
+  async runAsync(): Promise<void> {
+    const exitAt = now() + SlowTask.TASK_TIMEOUT;
+    for (;;) {
+      const toSleep = exitAt - now();
+      if (toSleep <= 0) break;
+      try {
+        await sleep(toSleep);
+      } catch (e) {
+        if (!isCancelledError(e)) throw e;
+      }
+    }
+    this.exited = true;
+  }
+
+  *runGen(): Coroutine<void> {
+    const exitAt = now() + SlowTask.TASK_TIMEOUT;
+    for (;;) {
+      const toSleep = exitAt - now();
+      if (toSleep <= 0) break;
+      try {
+        yield* sleep(toSleep);
+      } catch (e) {
+        if (!isCancelledError(e)) throw e;
+      }
+    }
+    this.exited = true;
+  }
+}
+
+// ---- values and errors of the inner awaitable --------------------------------------------------
+
+describe('waitFor passes the inner result through', () => {
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_blocking
+  it('returns the value of an inner future that resolves in time (async)', () =>
+    run(async () => {
+      expect(await waitFor(sleep(10, 'value'), 1000)).toBe('value');
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_blocking
+  it('returns the value of an inner generator coroutine that finishes in time (generator)', () =>
+    run(function* () {
+      function* coro(): Coroutine<string> {
+        yield* sleep(10);
+        return 'done';
+      }
+      expect(yield* waitFor(coro(), 1000)).toBe('done');
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_blocking
+  it('with a null timeout, a generator caller waits as long as it takes', () =>
+    virtual(function* () {
+      function* coro(): Coroutine<string> {
+        yield* sleep(5 * HOUR);
+        return 'done';
+      }
+      const t0 = now();
+      expect(yield* waitFor(coro(), null)).toBe('done');
+      expect(now() - t0).toBeGreaterThanOrEqual(5 * HOUR);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_race_condition
+  it('a result set before the timeout reaches a generator caller', () =>
+    run(function* () {
+      const loop = getRunningLoop();
+      const fut = loop.createFuture<string>();
+      const w = waitFor(fut, 200);
+      loop.callLater(10, () => fut.setResult('ok'));
+      expect(yield* w).toBe('ok');
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for (error path)
+  it("the inner task's own error passes through unchanged (async)", () =>
+    run(async () => {
+      const err = new ValueError('inner');
+      const inner = createTask(async () => {
+        await sleep(1);
+        throw err;
+      });
+      expect(await rejection(waitFor(inner, 1000))).toBe(err);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for (error path)
+  it("the inner task's own error passes through unchanged (generator)", () =>
+    run(function* () {
+      const err = new ValueError('inner');
+      function* inner(): Coroutine<void> {
+        yield* sleep(1);
+        throw err;
+      }
+      expect(yield* rejectionG(waitFor(inner(), 1000))).toBe(err);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_timeout_less_then_0_or_0_future_done
+  it('a zero timeout on a done future returns its result to a generator caller', () =>
+    run(function* () {
+      const fut = getRunningLoop().createFuture<string>();
+      fut.setResult('done');
+      expect(yield* waitFor(fut, 0)).toBe('done');
+      expect(fut.done()).toBe(true);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_timeout_less_then_0_or_0_future_done
+  it("a negative timeout on a failed future raises the future's error, not TimeoutError", () =>
+    run(async () => {
+      const err = new ValueError('already failed');
+      const fut = getRunningLoop().createFuture<string>();
+      fut.setException(err);
+      expect(await rejection(waitFor(fut, -1))).toBe(err);
+    }));
+});
+
+// ---- foreign promises ----------------------------------------------------------------------
+
+describe('a foreign promise as the inner awaitable', () => {
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_race_condition (foreign promise)
+  it('returns the value of a native promise that settles in time (async)', () =>
+    run(async () => {
+      const p = new Promise<string>((resolve) => setTimeout(resolve, 10, 'native'));
+      expect(await waitFor(p, 1000)).toBe('native');
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_race_condition (foreign promise)
+  it('returns the value of a native promise that settles in time (generator)', () =>
+    run(function* () {
+      const p = new Promise<string>((resolve) => setTimeout(resolve, 10, 'native'));
+      expect(yield* waitFor(p, 1000)).toBe('native');
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for (foreign promise)
+  it(
+    'raises TimeoutError when a native promise never settles (async)',
+    () =>
+      run(async () => {
+        const p = new Promise<string>(() => {});
+        const e = await rejection(waitFor(p, 20));
+        expect(e).toBeInstanceOf(TimeoutError);
+        expect(currentTask()!.cancelling()).toBe(0);
+      }),
+    2000, // a hang is the failure mode: fail fast
+  );
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for (foreign promise)
+  it('raises TimeoutError when a native promise never settles (generator)', () =>
+    run(function* () {
+      const p = new Promise<string>(() => {});
+      const e = yield* rejectionG(waitFor(p, 20));
+      expect(e).toBeInstanceOf(TimeoutError);
+      expect(currentTask()!.cancelling()).toBe(0);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for (foreign promise, error path)
+  it("a native promise's rejection passes through unchanged", () =>
+    run(async () => {
+      const err = new ValueError('native failure');
+      const p = new Promise<string>((_, reject) => setTimeout(reject, 5, err));
+      expect(await rejection(waitFor(p, 1000))).toBe(err);
+    }));
+});
+
+// ---- the timeout path -------------------------------------------------------------------------
+
+describe('on timeout', () => {
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for
+  it('raises TimeoutError exactly at the deadline of the loop clock and leaves the inner task cancelled (async)', () =>
+    virtual(async () => {
+      let running: boolean | undefined;
+      const fut = createTask(async () => {
+        running = true;
+        try {
+          await sleep(10 * HOUR);
+        } finally {
+          running = false;
+        }
+        return 'done';
+      });
+      const t0 = now();
+      const e = await rejection(waitFor(fut, HOUR));
+      expect(e).toBeInstanceOf(TimeoutError);
+      expect(now() - t0).toBeGreaterThanOrEqual(HOUR);
+      expect(now() - t0).toBeLessThan(HOUR + 1);
+      expect(fut.cancelled()).toBe(true);
+      expect(running).toBe(false);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for
+  it('raises TimeoutError exactly at the deadline of the loop clock and leaves the inner task cancelled (generator)', () =>
+    virtual(function* () {
+      const fut = createTask(function* () {
+        yield* sleep(10 * HOUR);
+        return 'done';
+      });
+      const t0 = now();
+      const e = yield* rejectionG(waitFor(fut, HOUR));
+      expect(e).toBeInstanceOf(TimeoutError);
+      expect(now() - t0).toBeGreaterThanOrEqual(HOUR);
+      expect(now() - t0).toBeLessThan(HOUR + 1);
+      expect(fut.cancelled()).toBe(true);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_waits_for_task_cancellation
+  it('waits for the inner task to finish its cleanup, then raises TimeoutError caused by CancelledError (async)', () =>
+    virtual(async () => {
+      let taskDone = false;
+      const inner = createTask(async () => {
+        try {
+          await sleep(10_000);
+        } catch (e) {
+          if (isCancelledError(e)) await sleep(50);
+          throw e;
+        } finally {
+          taskDone = true;
+        }
+      });
+      const t0 = now();
+      const e = await rejection(waitFor(inner, EPSILON));
+      expect(e).toBeInstanceOf(TimeoutError);
+      assertCancelled((e as Error).cause);
+      expect(taskDone).toBe(true);
+      expect(inner.cancelled()).toBe(true);
+      expect(now() - t0).toBeGreaterThanOrEqual(50);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_waits_for_task_cancellation
+  it('waits for the inner task to finish its cleanup, then raises TimeoutError caused by CancelledError (generator)', () =>
+    virtual(function* () {
+      let taskDone = false;
+      const inner = createTask(function* () {
+        try {
+          yield* sleep(10_000);
+        } catch (e) {
+          if (isCancelledError(e)) yield* sleep(50);
+          throw e;
+        } finally {
+          taskDone = true;
+        }
+      });
+      const t0 = now();
+      const e = yield* rejectionG(waitFor(inner, EPSILON));
+      expect(e).toBeInstanceOf(TimeoutError);
+      assertCancelled((e as Error).cause);
+      expect(taskDone).toBe(true);
+      expect(now() - t0).toBeGreaterThanOrEqual(50);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_waits_for_task_cancellation_w_timeout_0
+  it('with a zero timeout it still waits for the running inner task to clean up (async)', () =>
+    virtual(async () => {
+      let taskDone = false;
+      const foo = async () => {
+        const inner = createTask(async () => {
+          try {
+            await sleep(10_000);
+          } catch (e) {
+            if (isCancelledError(e)) await sleep(EPSILON);
+            throw e;
+          } finally {
+            taskDone = true;
+          }
+        });
+        await sleep(EPSILON);
+        await waitFor(inner, 0);
+      };
+      const e = await rejection(foo());
+      expect(e).toBeInstanceOf(TimeoutError);
+      assertCancelled((e as Error).cause);
+      expect(taskDone).toBe(true);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_waits_for_task_cancellation_w_timeout_0
+  it('with a zero timeout it still waits for the running inner task to clean up (generator)', () =>
+    virtual(function* () {
+      let taskDone = false;
+      function* foo(): Coroutine<void> {
+        const inner = createTask(function* () {
+          try {
+            yield* sleep(10_000);
+          } catch (e) {
+            if (isCancelledError(e)) yield* sleep(EPSILON);
+            throw e;
+          } finally {
+            taskDone = true;
+          }
+        });
+        yield* sleep(EPSILON);
+        yield* waitFor(inner, 0);
+      }
+      const e = yield* rejectionG(foo());
+      expect(e).toBeInstanceOf(TimeoutError);
+      assertCancelled((e as Error).cause);
+      expect(taskDone).toBe(true);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_reraises_exception_during_cancellation
+  it('an error the inner task raises while being cancelled replaces the TimeoutError (async)', () =>
+    virtual(async () => {
+      const inner = createTask(async () => {
+        try {
+          await sleep(200);
+        } finally {
+          // eslint-disable-next-line no-unsafe-finally
+          throw new FooException();
+        }
+      });
+      const e = await rejection(waitFor(inner, EPSILON));
+      expect(e).toBeInstanceOf(FooException);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_reraises_exception_during_cancellation
+  it('an error the inner task raises while being cancelled replaces the TimeoutError (generator)', () =>
+    virtual(function* () {
+      const inner = createTask(function* () {
+        try {
+          yield* sleep(200);
+        } finally {
+          // eslint-disable-next-line no-unsafe-finally
+          throw new FooException();
+        }
+      });
+      const e = yield* rejectionG(waitFor(inner, EPSILON));
+      expect(e).toBeInstanceOf(FooException);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for (the caller is not left cancelled)
+  it('after a TimeoutError the waiting task is not cancelled and can go on waiting (async)', () =>
+    virtual(async () => {
+      const e = await rejection(waitFor(sleep(FOREVER), 10));
+      expect(e).toBeInstanceOf(TimeoutError);
+      expect(currentTask()!.cancelling()).toBe(0);
+      expect(await sleep(100, 'alive')).toBe('alive');
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for (the caller is not left cancelled)
+  it('after a TimeoutError the waiting task is not cancelled and can go on waiting (generator)', () =>
+    virtual(function* () {
+      const e = yield* rejectionG(waitFor(sleep(FOREVER), 10));
+      expect(e).toBeInstanceOf(TimeoutError);
+      expect(currentTask()!.cancelling()).toBe(0);
+      expect(yield* sleep(100, 'alive')).toBe('alive');
+    }));
+});
+
+// ---- zero and negative timeouts ----------------------------------------------------------------
+
+describe('zero and negative timeouts', () => {
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_timeout_less_then_0_or_0_coroutine_do_not_started
+  it('a zero timeout cancels an inner generator coroutine before it ever starts', () =>
+    run(function* () {
+      let started = false;
+      function* foo(): Coroutine<void> {
+        started = true;
+      }
+      const e = yield* rejectionG(waitFor(foo(), 0));
+      expect(e).toBeInstanceOf(TimeoutError);
+      yield* sleep(0);
+      expect(started).toBe(false);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_timeout_less_then_0_or_0_coroutine_do_not_started
+  it('a zero timeout cancels an inner async task that has not started yet, so its body never runs', () =>
+    run(async () => {
+      let started = false;
+      const inner = createTask(async () => {
+        started = true;
+      });
+      const e = await rejection(waitFor(inner, 0));
+      expect(e).toBeInstanceOf(TimeoutError);
+      expect(inner.cancelled()).toBe(true);
+      await sleep(0);
+      expect(started).toBe(false);
+    }));
+
+  for (const t of [0, -1]) {
+    // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_timeout_less_then_0_or_0
+    it(`a timeout of ${t} cancels a started inner task and lets its finally run (async)`, () =>
+      run(async () => {
+        let running: boolean | undefined;
+        const started = getRunningLoop().createFuture<void>();
+        const fut = createTask(async () => {
+          running = true;
+          started.setResult();
+          try {
+            await sleep(FOREVER);
+          } finally {
+            running = false;
+          }
+          return 'done';
+        });
+        await started;
+        const e = await rejection(waitFor(fut, t));
+        expect(e).toBeInstanceOf(TimeoutError);
+        expect(fut.done()).toBe(true);
+        expect(fut.cancelled()).toBe(true);
+        expect(running).toBe(false);
+      }));
+
+    // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_timeout_less_then_0_or_0
+    it(`a timeout of ${t} cancels a started inner task and lets its finally run (generator)`, () =>
+      run(function* () {
+        let running: boolean | undefined;
+        const started = getRunningLoop().createFuture<void>();
+        const fut = createTask(function* () {
+          running = true;
+          started.setResult();
+          try {
+            yield* sleep(FOREVER);
+          } finally {
+            running = false;
+          }
+          return 'done';
+        });
+        yield* started;
+        const e = yield* rejectionG(waitFor(fut, t));
+        expect(e).toBeInstanceOf(TimeoutError);
+        expect(fut.cancelled()).toBe(true);
+        expect(running).toBe(false);
+      }));
+  }
+});
+
+// ---- an inner task that swallows the cancellation --------------------------------------------
+
+describe('an inner task that swallows the cancellation', () => {
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_cancellation_race_condition
+  it('an inner coroutine that catches the cancel and then returns gives its value (async)', () =>
+    virtual(async () => {
+      const inner = createTask(async () => {
+        const c = await rejection(sleep(1000));
+        assertCancelled(c);
+        return 1;
+      });
+      expect(await waitFor(inner, 10)).toBe(1);
+      expect(currentTask()!.cancelling()).toBe(0);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_cancellation_race_condition
+  it('an inner coroutine that catches the cancel and then returns gives its value (generator)', () =>
+    virtual(function* () {
+      function* inner(): Coroutine<number> {
+        const c = yield* rejectionG(sleep(1000));
+        assertCancelled(c);
+        return 1;
+      }
+      expect(yield* waitFor(inner(), 10)).toBe(1);
+      expect(currentTask()!.cancelling()).toBe(0);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_cancel_suppressed
+  it('an inner task that returns from its cancel handler gives that value, not TimeoutError (async)', () =>
+    virtual(async () => {
+      const return42 = createTask(async () => {
+        try {
+          await sleep(10_000);
+        } catch (e) {
+          if (isCancelledError(e)) return 42;
+          throw e;
+        }
+        return 0;
+      });
+      expect(await waitFor(return42, 100)).toBe(42);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_cancel_suppressed
+  it('an inner task that returns from its cancel handler gives that value, not TimeoutError (generator)', () =>
+    virtual(function* () {
+      function* return42(): Coroutine<number> {
+        try {
+          yield* sleep(10_000);
+        } catch (e) {
+          if (isCancelledError(e)) return 42;
+          throw e;
+        }
+        return 0;
+      }
+      expect(yield* waitFor(return42(), 100)).toBe(42);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_asyncio_wait_for_timeout
+  it('an inner task that ignores cancel requests runs to its end before waitFor returns (async)', () =>
+    virtual(async () => {
+      const t = new SlowTask();
+      let outcome: unknown = 'returned';
+      try {
+        await waitFor(createTask(() => t.runAsync()), SlowTask.TASK_TIMEOUT / 2);
+      } catch (e) {
+        if (!(e instanceof TimeoutError)) throw e;
+        outcome = e;
+      }
+      expect(t.exited).toBe(true);
+      expect(outcome).toBe('returned'); // the inner suppressed the cancel and returned
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_asyncio_wait_for_timeout
+  it('an inner task that ignores cancel requests runs to its end before waitFor returns (generator)', () =>
+    virtual(function* () {
+      const t = new SlowTask();
+      const t0 = now();
+      yield* waitFor(t.runGen(), SlowTask.TASK_TIMEOUT / 2);
+      expect(t.exited).toBe(true);
+      expect(now() - t0).toBeGreaterThanOrEqual(SlowTask.TASK_TIMEOUT);
+    }));
+});
+
+// ---- cancelling the waiting task ----------------------------------------------------------------
+
+describe('cancelling the task that waits', () => {
+  // ports test_waitfor.py::AsyncioWaitForTest.test_asyncio_wait_for_cancelled
+  it(
+    'cancelling the waiting task waits for an inner task that ignores cancels to finish (async)',
+    () =>
+      virtual(async () => {
+        const t = new SlowTask();
+        // as in asyncio, the inner coroutine runs inside the waiting task (here: its promise is
+        // created there), so it has started when the cancel arrives
+        const waitforTask = createTask(async () => {
+          await waitFor(t.runAsync(), SlowTask.TASK_TIMEOUT * 2);
+        });
+        await sleep(0);
+        waitforTask.cancel();
+        await wait([waitforTask]);
+        expect(t.exited).toBe(true);
+      }),
+    2000, // a hang is the failure mode: fail fast
+  );
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_asyncio_wait_for_cancelled (task body = waitFor's future)
+  it(
+    'the same holds for a task whose body function returns the waitFor future itself',
+    () =>
+      virtual(async () => {
+        const t = new SlowTask();
+        const waitforTask = createTask(() => waitFor(t.runAsync(), SlowTask.TASK_TIMEOUT * 2));
+        await sleep(0);
+        waitforTask.cancel();
+        await wait([waitforTask]);
+        expect(t.exited).toBe(true);
+      }),
+    2000, // a hang is the failure mode: fail fast
+  );
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_asyncio_wait_for_cancelled
+  it('cancelling the waiting task waits for an inner task that ignores cancels to finish (generator)', () =>
+    virtual(function* () {
+      const t = new SlowTask();
+      const waitforTask = createTask(function* () {
+        yield* waitFor(t.runGen(), SlowTask.TASK_TIMEOUT * 2);
+      });
+      yield* sleep(0);
+      waitforTask.cancel();
+      yield* wait([waitforTask]);
+      expect(t.exited).toBe(true);
+    }));
+
+  for (const timeoutMs of [null, 60_000] as const) {
+    // ports test_waitfor.py::AsyncioWaitForTest.test_cancel_blocking_wait_for / test_cancel_wait_for
+    it(`cancelling the waiting task cancels the inner task (timeout ${timeoutMs}, async)`, () =>
+      run(async () => {
+        const loop = getRunningLoop();
+        const task = createTask(async () => {
+          await loop.createFuture<void>(); // never resolved
+        });
+        const w = createTask(() => waitFor(task, timeoutMs));
+        loop.callSoon(() => w.cancel());
+        assertCancelled(await rejection(w));
+        expect(task.cancelled()).toBe(true);
+      }));
+
+    // ports test_waitfor.py::AsyncioWaitForTest.test_cancel_blocking_wait_for / test_cancel_wait_for
+    it(`cancelling the waiting task cancels the inner task (timeout ${timeoutMs}, generator)`, () =>
+      run(function* () {
+        const loop = getRunningLoop();
+        const task = createTask(function* () {
+          yield* loop.createFuture<void>();
+        });
+        const w = createTask(function* () {
+          yield* waitFor(task, timeoutMs);
+        });
+        loop.callSoon(() => w.cancel());
+        assertCancelled(yield* rejectionG(w));
+        expect(task.cancelled()).toBe(true);
+      }));
+  }
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_self_cancellation
+  it('a waitFor task cancelled before it starts never touches an inner task that holds out (async)', () =>
+    virtual(async () => {
+      const innerTask = createTask(async () => {
+        try {
+          await sleep(300);
+        } catch (e) {
+          if (!isCancelledError(e)) throw e;
+          try {
+            await sleep(300);
+          } catch (e2) {
+            if (!isCancelledError(e2)) throw e2;
+            await sleep(300);
+          }
+        }
+        return 42;
+      });
+      const task = createTask(() => waitFor(innerTask, 100));
+      task.cancel();
+      assertCancelled(await rejection(task));
+      expect(await innerTask).toBe(42);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_self_cancellation
+  it('a waitFor task cancelled before it starts never touches an inner task that holds out (generator)', () =>
+    virtual(function* () {
+      const innerTask = createTask(function* () {
+        try {
+          yield* sleep(300);
+        } catch (e) {
+          if (!isCancelledError(e)) throw e;
+          try {
+            yield* sleep(300);
+          } catch (e2) {
+            if (!isCancelledError(e2)) throw e2;
+            yield* sleep(300);
+          }
+        }
+        return 42;
+      });
+      const task = createTask(function* () {
+        return yield* waitFor(innerTask, 100);
+      });
+      task.cancel();
+      assertCancelled(yield* rejectionG(task));
+      expect(yield* innerTask).toBe(42);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_issue86296
+  it('a cancel that arrives after the inner task finished still cancels the waiting task (async)', () =>
+    run(async () => {
+      const innerTask = createTask(async () => 'done');
+      let reachedEnd = false;
+      const task = createTask(async () => {
+        await waitFor(innerTask, 100_000);
+        await sleep(FOREVER);
+        reachedEnd = true;
+      });
+      expect(task.done()).toBe(false);
+      await sleep(0);
+      task.cancel();
+      assertCancelled(await rejection(task));
+      expect(innerTask.done()).toBe(true);
+      expect(await innerTask).toBe('done');
+      expect(reachedEnd).toBe(false);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_issue86296
+  it('a cancel that arrives after the inner task finished still cancels the waiting task (generator)', () =>
+    run(function* () {
+      const innerTask = createTask(function* () {
+        return 'done';
+      });
+      let reachedEnd = false;
+      const task = createTask(function* () {
+        yield* waitFor(innerTask, 100_000);
+        yield* sleep(FOREVER);
+        reachedEnd = true;
+      });
+      expect(task.done()).toBe(false);
+      yield* sleep(0);
+      task.cancel();
+      assertCancelled(yield* rejectionG(task));
+      expect(innerTask.done()).toBe(true);
+      expect(yield* innerTask).toBe('done');
+      expect(reachedEnd).toBe(false);
+    }));
+
+  // ports test_waitfor.py::AsyncioWaitForTest.test_cancel_wait_for (cancel message)
+  it('the cancel message of the waiting task reaches the inner generator coroutine', () =>
+    run(function* () {
+      let innerSaw: unknown;
+      function* inner(): Coroutine<void> {
+        try {
+          yield* sleep(FOREVER);
+        } catch (e) {
+          innerSaw = e;
+          throw e;
+        }
+      }
+      const w = createTask(function* () {
+        yield* waitFor(inner(), 60_000);
+      });
+      yield* sleep(1);
+      w.cancel('stop waiting');
+      assertCancelled(yield* rejectionG(w), 'stop waiting');
+      assertCancelled(innerSaw);
+    }));
+});
+
+// ---- waitFor and shield -------------------------------------------------------------------------
+
+describe('waitFor around shield()', () => {
+  // ports test_waitfor.py::WaitForShieldTests.test_zero_timeout
+  it('a zero timeout cancels the shield but the shielded task keeps running (async)', () =>
+    run(async () => {
+      const task = createTask(async () => {
+        await sleep(10);
+        return 'done';
+      });
+      const shielded = shield(task);
+      const e = await rejection(waitFor(shielded, 0));
+      expect(e).toBeInstanceOf(TimeoutError);
+      expect(task.done()).toBe(false);
+      expect(task.cancelled()).toBe(false);
+      expect(shielded.cancelled()).toBe(true);
+      await sleep(30);
+      expect(task.done()).toBe(true);
+      expect(task.result()).toBe('done');
+    }));
+
+  // ports test_waitfor.py::WaitForShieldTests.test_zero_timeout
+  it('a zero timeout cancels the shield but the shielded task keeps running (generator)', () =>
+    run(function* () {
+      const task = createTask(function* () {
+        yield* sleep(10);
+        return 'done';
+      });
+      const shielded = shield(task);
+      const e = yield* rejectionG(waitFor(shielded, 0));
+      expect(e).toBeInstanceOf(TimeoutError);
+      expect(task.done()).toBe(false);
+      expect(shielded.cancelled()).toBe(true);
+      yield* sleep(30);
+      expect(task.done()).toBe(true);
+    }));
+
+  // ports test_waitfor.py::WaitForShieldTests.test_none_timeout
+  it('waitFor(shield(task), null) waits for a generator task to complete', () =>
+    run(function* () {
+      const task = createTask(function* () {
+        yield* sleep(20);
+        return 'done';
+      });
+      yield* waitFor(shield(task), null);
+      expect(task.done()).toBe(true);
+      expect(yield* task).toBe('done');
+    }));
+
+  // ports test_waitfor.py::WaitForShieldTests.test_shielded_timeout
+  it('a shielded task outlives a one-hour timeout on virtual time (async)', () =>
+    virtual(async () => {
+      const task = createTask(async () => {
+        await sleep(2 * HOUR);
+        return 'done';
+      });
+      const e = await rejection(waitFor(shield(task), HOUR));
+      expect(e).toBeInstanceOf(TimeoutError);
+      expect(task.done()).toBe(false);
+      expect(await task).toBe('done');
+    }));
+});
