@@ -13,6 +13,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 15000,
+    // Tests of garbage-collection-time reports (plain futures' unretrieved errors) call gc().
+    execArgv: ['--expose-gc'],
     reporters: ['default'],
   },
 });

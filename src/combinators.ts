@@ -85,7 +85,7 @@ class Gathering implements Waiter {
   constructor(
     readonly outer: GatheringFuture<unknown[]>,
     readonly children: Future<unknown>[],
-    readonly nFuts: number,
+    public nFuts: number,
     readonly returnExceptions: boolean,
   ) {}
 
@@ -167,39 +167,44 @@ export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExcepti
       throw new TypeError(`gather: aws[${i}] must be a Future, a coroutine or a promise, got ${describe(aw)}`);
     }
   }
-  // Duplicates run once: futures are told apart by identity, other awaitables through a map.
-  let byArg: Map<unknown, Future<unknown>> | null = null;
   const children: Future<unknown>[] = new Array(items.length);
-  const unique: Future<unknown>[] = [];
+  let byArg: Map<unknown, Future<unknown>> | null = null; // the same promise or coroutine twice
   for (let i = 0; i < items.length; i++) {
     const aw = items[i];
-    let fut: Future<unknown> | undefined;
     if (aw instanceof Future) {
-      if (aw._gatherMark !== gatherRound) {
-        aw._gatherMark = gatherRound;
-        unique.push(aw);
-      }
-      fut = aw;
-    } else {
-      byArg ??= new Map();
-      fut = byArg.get(aw);
-      if (fut === undefined) {
-        fut = ensureFuture(aw, loop);
-        byArg.set(aw, fut);
-        unique.push(fut);
-      }
+      children[i] = aw;
+      continue;
+    }
+    byArg ??= new Map();
+    let fut = byArg.get(aw);
+    if (fut === undefined) {
+      fut = ensureFuture(aw as Awaitable<unknown>, loop);
+      byArg.set(aw, fut);
     }
     children[i] = fut;
   }
-  gatherRound++;
+  for (const fut of children) {
+    if (fut._loop !== loop) throw new RangeError(`gather: ${String(fut)} is tied to a different event loop than the running one`);
+  }
   const outer = new GatheringFuture<unknown[]>(loop, children);
-  const g = new Gathering(outer, children, unique.length, returnExceptions);
-  for (let i = 0; i < unique.length; i++) unique[i]!._addWaiter(g);
+  const g = new Gathering(outer, children, 0, returnExceptions);
+  // Duplicates run once: a pending future whose last waiter is `g` is already watched; done ones
+  // (whose waiters do not stay listed) are told apart with a set.
+  let doneSeen: Set<Future<unknown>> | null = null;
+  for (let i = 0; i < children.length; i++) {
+    const fut = children[i]!;
+    if (fut._state === 0) {
+      if (fut._lastEntry() === g) continue;
+    } else {
+      doneSeen ??= new Set();
+      if (doneSeen.has(fut)) continue;
+      doneSeen.add(fut);
+    }
+    g.nFuts++;
+    fut._addWaiter(g);
+  }
   return outer;
 }
-
-/** Stamps futures while one gather() call dedups its arguments. */
-let gatherRound = 1;
 
 // ---- wait -------------------------------------------------------------------------------------
 
@@ -213,6 +218,7 @@ export const ALL_COMPLETED = 'ALL_COMPLETED';
 class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pending: Set<F> }> implements Waiter {
   /** @internal */ timer: TimerHandle | null = null;
   private counter: number;
+  private triggered = false;
 
   constructor(
     loop: Future<unknown>['_loop'],
@@ -231,18 +237,30 @@ class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pendi
       this.returnWhen === FIRST_COMPLETED ||
       (this.returnWhen === FIRST_EXCEPTION && f._state === 2)
     ) {
-      this.finish();
+      this.trigger();
     }
   }
 
-  /** Finishes with the done and pending sets as they are now (also the timeout's callback). */
-  finish(): void {
-    if (this._state !== 0) return;
+  /**
+   * The wait is over (also the timeout's callback). As in asyncio, the done and pending sets are
+   * taken when the waiting task resumes — one pass later — so futures finishing meanwhile count.
+   */
+  trigger(): void {
+    if (this._state !== 0 || this.triggered) return;
+    this.triggered = true;
     this.cleanup();
+    this._loop._enqueue(this);
+  }
+
+  override _run(): void {
+    if (this._state !== 0) {
+      super._run();
+      return;
+    }
     const done = new Set<F>();
     const pending = new Set<F>();
     for (const f of this.fs) (f.done() ? done : pending).add(f);
-    this.setResult({ done, pending });
+    this._resolveInline({ done, pending });
   }
 
   override _cancelNow(msg?: string): boolean {
@@ -298,7 +316,7 @@ export function wait<F extends Future<unknown>>(
   const loop = getRunningLoop();
   for (const f of fs) if (f._loop !== loop) throw new RuntimeError(`wait: ${String(f)} belongs to another loop`);
   const w = new WaitFuture<F>(loop, fs, returnWhen);
-  if (timeout !== null) w.timer = loop.callLater(timeout, () => w.finish());
+  if (timeout !== null) w.timer = loop.callLater(timeout, () => w.trigger());
   return w;
 }
 
@@ -465,6 +483,9 @@ export function asCompleted<T>(aws: Iterable<Awaitable<T>>, opts: { timeout?: nu
 
 // ---- shield -----------------------------------------------------------------------------------
 
+/** Inner futures that already have a "exception in shielded future" reporter. */
+const shieldLogged = new WeakSet<Future<unknown>>();
+
 /**
  * Protects an awaitable from cancellation: cancelling the returned future (or the task waiting
  * on it) does not cancel the inner one, which runs on; cancelling the inner one cancels the outer.
@@ -500,6 +521,8 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
     _wake: () => {
       if (!outer.cancelled() || inner.done()) return;
       inner._removeWaiter(onInner);
+      if (shieldLogged.has(inner)) return; // one report however many shields were cancelled
+      shieldLogged.add(inner);
       inner._addWaiter({
         _wake: () => {
           if (inner.cancelled() || inner._state !== 2) return;

@@ -205,3 +205,65 @@ export class LimitOverrunError extends Error {
 export function isCancelledError(e: unknown): e is CancelledError {
   return e instanceof CancelledError;
 }
+
+/**
+ * A `…Nowait` call that would have to wait: `Lock.acquireNowait()` on a held lock,
+ * `Semaphore.acquireNowait()` at zero, `CapacityLimiter.acquireNowait()` with no token free, a
+ * channel's `sendNowait()` into a full buffer or `receiveNowait()` from an empty one (Trio's
+ * `WouldBlock`).
+ *
+ * Cancellation: unrelated to cancellation; the `…Nowait` calls never wait.
+ *
+ * @example
+ * ```ts
+ * try { send.sendNowait(item); } catch (e) { if (e instanceof WouldBlockError) dropped++; else throw e; }
+ * ```
+ */
+export class WouldBlockError extends Error {
+  override name = 'WouldBlockError';
+}
+
+/**
+ * A memory channel's `receive()` when every send end is closed and the buffer is drained (Trio's
+ * `EndOfChannel`). `for await` over the receive end ends instead of throwing it.
+ *
+ * Cancellation: unrelated to cancellation.
+ *
+ * @example
+ * ```ts
+ * try { await receive.receive(); } catch (e) { if (e instanceof EndOfChannelError) return; throw e; }
+ * ```
+ */
+export class EndOfChannelError extends Error {
+  override name = 'EndOfChannelError';
+}
+
+/**
+ * A channel end used after it was closed by its own side (Trio's `ClosedResourceError`); also what
+ * a task blocked on an end gets when that very end is closed.
+ *
+ * Cancellation: unrelated to cancellation.
+ *
+ * @example
+ * ```ts
+ * send.close(); send.sendNowait(1); // throws ClosedResourceError
+ * ```
+ */
+export class ClosedResourceError extends Error {
+  override name = 'ClosedResourceError';
+}
+
+/**
+ * A memory channel's `send()` when every receive end is closed: nobody will ever read the value
+ * (Trio's `BrokenResourceError`).
+ *
+ * Cancellation: unrelated to cancellation.
+ *
+ * @example
+ * ```ts
+ * receive.close(); await send.send(1); // throws BrokenResourceError
+ * ```
+ */
+export class BrokenResourceError extends Error {
+  override name = 'BrokenResourceError';
+}

@@ -30,8 +30,11 @@ type Entry = ((fut: never) => unknown) | Waiter;
  * @internal
  */
 export interface AwaitingTask {
+  readonly _loop: EventLoop;
   /** `fut.then()` was called from this task: it now waits on `fut` (false: it cannot). */
   _thenAttached(fut: Future<unknown>): boolean;
+  /** True when the task waits on no future. */
+  _idle(): boolean;
   /** The awaiter of `fut` is about to settle: returns an error to deliver instead (a cancel). */
   _thenSettling(fut: Future<unknown>): unknown;
 }
@@ -51,6 +54,9 @@ const unread = new FinalizationRegistry<{ loop: EventLoop; exception: unknown }>
     held.loop.callExceptionHandler({ message: 'Future exception was never retrieved', exception: held.exception });
   }
 });
+
+/** The unregister tokens of futures watched by `unread` (rare: failed with nobody waiting). */
+const unreadTokens = new WeakMap<Future<unknown>, object>();
 
 /**
  * A one-shot result: pending, then finished with a value, failed with an error, or cancelled.
@@ -74,15 +80,8 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   /** @internal */ _value: unknown = undefined;
   /** @internal */ readonly _loop: EventLoop;
   /** @internal */ _retrieved = false;
-  /** @internal */ _cancelMessage: string | undefined = undefined;
-  /** @internal */ _cancelError: CancelledError | null = null;
-  /** @internal gather()'s dedup stamp. */
-  _gatherMark = 0;
-  /** @internal How many waiters and callbacks the future had when it completed. */
-  _nAwaiters = 0;
   private _cb0: Entry | null = null;
   private _cbs: Entry[] | null = null;
-  private _unreadToken: object | null = null;
 
   /** Binds to `loop`, or to the running loop (throws `RuntimeError` when there is none). */
   constructor(loop?: EventLoop) {
@@ -145,6 +144,11 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     if (this._state !== PENDING) {
       throw new InvalidStateError(`setResult: invalid state: ${this._describe()} is already ${STATE_NAMES[this._state]}`);
     }
+    this._setResultNow(value);
+  }
+
+  /** @internal */
+  _setResultNow(value: T): void {
     this._state = FINISHED;
     this._value = value;
     this._scheduleCallbacks();
@@ -160,10 +164,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     if (error instanceof CancelledError) {
       throw new TypeError('setException: a CancelledError cannot be set as an exception; use cancel(msg)');
     }
-    this._state = FAILED;
-    this._value = error;
-    this._retrieved = this._hasCallbacks();
-    this._scheduleCallbacks();
+    this._failNow(error);
     if (!this._retrieved) this._watchUnretrieved();
   }
 
@@ -199,12 +200,25 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
+    return this._then(onfulfilled, onrejected, false);
+  }
+
+  /**
+   * @internal `then`, where `weak` makes the future the awaiting task's waiter only when the task
+   * waits on nothing else yet (so it never hides the waits of code running inside the promise).
+   */
+  _then<R1 = T, R2 = never>(
+    onfulfilled: ((value: T) => R1 | PromiseLike<R1>) | null | undefined,
+    onrejected: ((reason: unknown) => R2 | PromiseLike<R2>) | null | undefined,
+    weak: boolean,
+  ): Promise<R1 | R2> {
     if (this._state !== PENDING) return this._settledThen(onfulfilled, onrejected);
     return new Promise<R1 | R2>((resolve, reject) => {
-      const task = awaitingTask();
+      let task = awaitingTask();
+      if (weak && task !== undefined && !task._idle()) task = undefined;
       const aw = new ThenAwaiter<T>(this, onfulfilled, onrejected, resolve, reject, task);
       // A task that cannot wait on this future (itself) gets the error from _thenSettling.
-      if (task !== undefined && !task._thenAttached(this)) this._loop._enqueue(new LateWake(aw, this as Future<unknown>));
+      if (task !== undefined && !task._thenAttached(this)) task._loop._enqueue(new LateWake(aw, this as Future<unknown>));
       else this._addEntry(aw);
     });
   }
@@ -249,13 +263,23 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     return `${this.constructor.name} ${STATE_NAMES[this._state]}`;
   }
 
-  /** @internal Future.cancel itself (Task overrides `cancel` with request semantics). */
-  _cancelNow(msg?: string): boolean {
+  /**
+   * @internal Future.cancel itself (Task overrides `cancel` with request semantics). While
+   * cancelled, `_value` holds the cancel message, or the CancelledError itself once made.
+   */
+  _cancelNow(msg?: string | CancelledError): boolean {
     if (this._state !== PENDING) return false;
     this._state = CANCELLED;
-    this._cancelMessage = msg === undefined ? undefined : String(msg);
+    this._value = msg === undefined || msg instanceof CancelledError ? msg : String(msg);
     this._scheduleCallbacks();
     return true;
+  }
+
+  /** @internal The message the future was cancelled with. */
+  get _cancelMessage(): string | undefined {
+    if (this._state !== CANCELLED) return undefined;
+    const v = this._value;
+    return v instanceof CancelledError ? v.message : (v as string | undefined);
   }
 
   /**
@@ -266,7 +290,6 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   _resolveInline(value: T): void {
     this._state = FINISHED;
     this._value = value;
-    this._nAwaiters = this._countEntries();
     this._run();
   }
 
@@ -275,7 +298,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     if (this._state !== PENDING) return false;
     this._state = FAILED;
     this._value = error;
-    this._retrieved = this._hasCallbacks();
+    if (this._hasCallbacks()) this._retrieved = true;
     this._scheduleCallbacks();
     return true;
   }
@@ -290,8 +313,11 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
 
   /** @internal */
   _makeCancelledError(): CancelledError {
-    if (this._cancelError === null) this._cancelError = new CancelledError(this._cancelMessage);
-    return this._cancelError;
+    const v = this._value;
+    if (v instanceof CancelledError) return v;
+    const e = new CancelledError(v as string | undefined);
+    this._value = e;
+    return e;
   }
 
   /** @internal Registers an internal waiter, woken once the future is done. */
@@ -324,7 +350,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   /** @internal Plain futures are reported at GC; tasks override this to report at pass end. */
   _watchUnretrieved(): void {
     const token = {};
-    this._unreadToken = token;
+    unreadTokens.set(this as Future<unknown>, token);
     unread.register(this, { loop: this._loop, exception: this._value }, token);
   }
 
@@ -332,9 +358,10 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   _markRetrieved(): void {
     if (this._retrieved) return;
     this._retrieved = true;
-    if (this._unreadToken !== null) {
-      unread.unregister(this._unreadToken);
-      this._unreadToken = null;
+    const token = unreadTokens.get(this as Future<unknown>);
+    if (token !== undefined) {
+      unread.unregister(token);
+      unreadTokens.delete(this as Future<unknown>);
     }
   }
 
@@ -375,14 +402,15 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     return removed;
   }
 
-  private _countEntries(): number {
-    return (this._cb0 !== null ? 1 : 0) + (this._cbs !== null ? this._cbs.length : 0);
-  }
-
   /** Completion: the callbacks run together, in order, in a later pass (one queue entry). */
   private _scheduleCallbacks(): void {
-    this._nAwaiters = this._countEntries();
-    if (this._nAwaiters > 0) this._loop._enqueue(this);
+    if (this._cb0 !== null || this._cbs !== null) this._loop._enqueue(this);
+  }
+
+  /** @internal The last waiter or callback registered (gather's dedup check). */
+  _lastEntry(): unknown {
+    const rest = this._cbs;
+    return rest !== null && rest.length > 0 ? rest[rest.length - 1] : this._cb0;
   }
 
   /** @internal Runs the callbacks registered before completion (from the ready queue). */
@@ -430,11 +458,16 @@ class LateWake implements Runnable {
  * the future while it is pending and returns its result (or throws its error) once done.
  */
 class FutureIterator<T> {
+  private yielded = false;
   constructor(private readonly fut: Future<T>) {}
 
   next(): IteratorResult<Future<T>, T> {
     const f = this.fut;
-    if (f._state === PENDING) return { done: false, value: f };
+    if (f._state === PENDING) {
+      if (this.yielded) throw new RuntimeError(`resumed while ${String(f)} is still pending: await wasn't used with the future`);
+      this.yielded = true;
+      return { done: false, value: f };
+    }
     return { done: true, value: f.result() };
   }
 

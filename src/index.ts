@@ -54,3 +54,33 @@ export {
 export { Timeout, timeout, timeoutAt, waitFor } from './timeouts.js';
 export { TaskGroup } from './taskgroup.js';
 export { toThread } from './threads.js';
+
+// ---- synchronisation primitives, queues and channels --------------------------------------------
+export { WouldBlockError, EndOfChannelError, ClosedResourceError, BrokenResourceError } from './errors.js';
+export {
+  Lock,
+  Event,
+  Condition,
+  Semaphore,
+  BoundedSemaphore,
+  Barrier,
+  CapacityLimiter,
+  type LockStatistics,
+  type EventStatistics,
+  type ConditionStatistics,
+  type SemaphoreStatistics,
+  type BarrierState,
+  type BarrierStatistics,
+  type CapacityLimiterStatistics,
+} from './sync/index.js';
+export {
+  Queue,
+  LifoQueue,
+  PriorityQueue,
+  defaultCompare,
+  openMemoryChannel,
+  MemorySendChannel,
+  MemoryReceiveChannel,
+  type QueueStatistics,
+  type MemoryChannelStatistics,
+} from './queues/index.js';

@@ -28,6 +28,17 @@ interface InternalTaskOptions extends TaskOptions {
 const STARTING = 0; // body not called yet
 const GENERATOR = 1; // stepped by the task
 const ASYNC = 2; // a promise (async function) runs; the task waits for it to settle
+const GEN_PROMISE = 3; // a generator waits on a promise whose code runs in the task's context
+
+/**
+ * Yielded by tulip's own generator code (a scope calling an async body) to wait for a promise
+ * whose code runs in the task's context: its awaits are the task's waiters, so cancellation
+ * reaches them, and the generator resumes when the promise settles.
+ * @internal
+ */
+export class PromiseWait {
+  constructor(readonly promise: PromiseLike<unknown>) {}
+}
 
 /** The generator task being stepped, or the task whose body is being called. */
 let stepping: Task<unknown> | null = null;
@@ -36,6 +47,11 @@ let als: AsyncLocalStorage<Task<unknown>> | null = null;
 let taskCounter = 0;
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as unknown;
+
+/** @internal True while a generator task is being stepped. */
+export function isStepping(): boolean {
+  return stepping !== null;
+}
 
 /** @internal Runs `fn` outside every task's async context (the loop runs its passes so). */
 export function alsExit(fn: () => void): void {
@@ -66,21 +82,15 @@ export function alsExit(fn: () => void): void {
 export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask {
   /** @internal */ _futWaiter: Future<unknown> | null = null;
   /** @internal */ _mustCancel = false;
-  private _mode: typeof STARTING | typeof GENERATOR | typeof ASYNC;
-  private _body: TaskBody<T>;
-  private _coro: Coroutine<T> | null = null;
-  private _name: string | null;
+  private _mode: typeof STARTING | typeof GENERATOR | typeof ASYNC | typeof GEN_PROMISE;
+  /** The body function until it is called, then the generator (or the function, in async mode). */
+  private _coro: TaskBody<T>;
   private readonly _num: number;
   private _cancelsRequested = 0;
-  private _taskCancelMessage: string | undefined = undefined;
-  private _pendingError: unknown = NO_ERROR;
-  private _ctrl: AbortController | null = null;
-  private _sourceStack: string | undefined = undefined;
   /** @internal Links of the loop's live-task list. */
   _prevLive: Task<unknown> | null = null;
   /** @internal */ _nextLive: Task<unknown> | null = null;
-  /** @internal A helper of tulip's own, left out of allTasks(). */
-  readonly _hidden: boolean;
+  private _ext: TaskExt | null = null;
 
   /** @internal Use `createTask()` or `loop.createTask()`. */
   constructor(body: TaskBody<T>, opts: InternalTaskOptions = {}) {
@@ -90,19 +100,22 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       throw new TypeError(`createTask: opts.name must be a string, got ${describe(name)}`);
     }
     super(opts.loop ?? getRunningLoop());
-    this._hidden = opts.hidden === true;
-    this._num = this._hidden ? 0 : ++taskCounter;
-    this._name = name ?? null;
-    this._body = body;
+    const hidden = opts.hidden === true;
+    this._num = hidden ? 0 : ++taskCounter;
+    this._coro = body;
     if (typeof body === 'function') {
       this._mode = STARTING;
       if (als === null && !(body instanceof (GeneratorFunction as typeof Function))) als = new AsyncLocalStorage();
     } else {
       this._mode = GENERATOR;
-      this._coro = body;
     }
     const loop = this._loop;
-    if (loop.getDebug()) this._sourceStack = new Error('task created here').stack;
+    if (name !== undefined || hidden) {
+      const ext = this._x();
+      ext.name = name ?? null;
+      ext.hidden = hidden;
+    }
+    if (loop.getDebug()) this._x().sourceStack = new Error('task created here').stack;
     const head = loop._liveHead;
     if (head !== null) head._prevLive = this as Task<unknown>;
     this._nextLive = head;
@@ -119,12 +132,23 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     if (this._state !== 0) return false;
     this._cancelsRequested++;
     const message = msg === undefined ? undefined : String(msg);
-    if (this._ctrl !== null && !this._ctrl.signal.aborted) this._ctrl.abort(new CancelledError(message));
+    const ctrl = this._ext?.ctrl;
+    if (ctrl && !ctrl.signal.aborted) ctrl.abort(new CancelledError(message));
     const waiter = this._futWaiter;
     if (waiter !== null && waiter.cancel(message)) return true;
     this._mustCancel = true;
-    this._taskCancelMessage = message;
+    if (message !== undefined || this._ext !== null) this._x().cancelMsg = message;
     return true;
+  }
+
+  /** A task's result comes from its body: `RuntimeError`, as in asyncio. */
+  override setResult(_value: T): void {
+    throw new RuntimeError(`setResult: ${String(this)}: Task does not support set_result operation`);
+  }
+
+  /** A task's error comes from its body: `RuntimeError`, as in asyncio. */
+  override setException(_error: unknown): void {
+    throw new RuntimeError(`setException: ${String(this)}: Task does not support set_exception operation`);
   }
 
   /** The number of cancel requests not yet taken back with `uncancel()`. */
@@ -141,7 +165,8 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       this._cancelsRequested--;
       if (this._cancelsRequested === 0) {
         this._mustCancel = false;
-        if (this._ctrl !== null && this._ctrl.signal.aborted) this._ctrl = null;
+        const ext = this._ext;
+        if (ext !== null && ext.ctrl !== null && ext.ctrl.signal.aborted) ext.ctrl = null;
       }
     }
     return this._cancelsRequested;
@@ -149,17 +174,17 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
 
   /** The task's name: the one given, or `Task-<n>`. */
   getName(): string {
-    return this._name ?? `Task-${this._num}`;
+    return this._ext?.name ?? `Task-${this._num}`;
   }
 
   /** Renames the task. */
   setName(name: string): void {
-    this._name = String(name);
+    this._x().name = String(name);
   }
 
   /** The generator a generator task runs, or the function given as the body. */
   getCoro(): unknown {
-    return this._coro ?? this._body;
+    return this._coro;
   }
 
   /**
@@ -167,11 +192,12 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
    * `fetch`, streams, timers and child processes. Renewed when `uncancel()` reaches zero.
    */
   get signal(): AbortSignal {
-    if (this._ctrl === null) {
-      this._ctrl = new AbortController();
-      if (this._cancelsRequested > 0) this._ctrl.abort(new CancelledError(this._taskCancelMessage));
+    const ext = this._x();
+    if (ext.ctrl === null) {
+      ext.ctrl = new AbortController();
+      if (this._cancelsRequested > 0) ext.ctrl.abort(new CancelledError(ext.cancelMsg));
     }
-    return this._ctrl.signal;
+    return ext.ctrl.signal;
   }
 
   /**
@@ -180,9 +206,8 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
    */
   getStack(): string[] {
     const lines: string[] = [];
-    if (this._sourceStack !== undefined) {
-      for (const line of this._sourceStack.split('\n').slice(1)) lines.push(line.trim());
-    }
+    const stack = this._ext?.sourceStack;
+    if (stack !== undefined) for (const line of stack.split('\n').slice(1)) lines.push(line.trim());
     if (this._futWaiter !== null) lines.push(`waiting on ${String(this._futWaiter)}`);
     return lines;
   }
@@ -211,6 +236,11 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     }
     if (this._mode === STARTING) this._start();
     else if (this._mode === GENERATOR) this._step();
+    else if (this._mode === GEN_PROMISE && this._ext?.settled === true) {
+      this._mode = GENERATOR;
+      this._ext.settled = false;
+      this._step();
+    }
     // ASYNC: woken only by its promise's settlement, never from the ready queue.
   }
 
@@ -220,11 +250,11 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   }
 
   private _start(): void {
-    const body = this._body as () => unknown;
+    const body = this._coro as () => unknown;
     if (this._mustCancel) {
       // Cancelled before its first step: the body never runs.
       this._mustCancel = false;
-      this._endCancelled(new CancelledError(this._taskCancelMessage));
+      this._endCancelled(new CancelledError(this._ext?.cancelMsg));
       return;
     }
     let r: unknown;
@@ -238,11 +268,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       return;
     }
     stepping = prev;
-    if (r instanceof Future) {
-      this._mode = GENERATOR;
-      this._coro = r[Symbol.iterator]() as Coroutine<T>;
-      this._step();
-    } else if (isGenerator(r)) {
+    if (isGenerator(r)) {
       this._mode = GENERATOR;
       this._coro = r as Coroutine<T>;
       this._step();
@@ -251,25 +277,34 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       const loop = this._loop;
       loop._yieldMicro = true;
       loop._asyncFlag = true;
-      r.then(
-        (v) => this._asyncSettled(NO_ERROR, v as T),
-        (e) => this._asyncSettled(e === NO_ERROR ? undefined : e, undefined),
-      );
+      const onOk = (v: unknown): void => this._asyncSettled(NO_ERROR, v as T);
+      const onErr = (e: unknown): void => this._asyncSettled(e === NO_ERROR ? undefined : e, undefined);
+      // A returned Future is awaited from the task's context, so it is the task's waiter (and a
+      // scope's future runs inline in this task, as `await scope` would).
+      if (r instanceof Future) callInTask(this as Task<unknown>, (f: Future<unknown>) => f.then(onOk, onErr), r);
+      else r.then(onOk, onErr);
     } else {
       this._endWithResult(r as T);
     }
   }
 
   private _step(): void {
-    const coro = this._coro!;
-    let error: unknown = this._pendingError;
+    const coro = this._coro as Coroutine<T>;
+    let error: unknown = NO_ERROR;
     let value: unknown = undefined;
-    this._pendingError = NO_ERROR;
+    const ext = this._ext;
+    if (ext !== null) {
+      error = ext.pendingError;
+      value = ext.pendingValue;
+      ext.pendingError = NO_ERROR;
+      ext.pendingValue = undefined;
+    }
     const waiter = this._futWaiter;
     this._futWaiter = null;
     if (this._mustCancel) {
       this._mustCancel = false;
-      if (waiter !== null) this._reportLostError(waiter);
+      if (waiter !== null) this._reportLostError(waiter._state === 2 ? waiter._awaiterError() : NO_ERROR, waiter);
+      else if (error !== NO_ERROR && !(error instanceof CancelledError)) this._reportLostError(error, null);
       error = this._cancelErrorToThrow();
     } else if (error === NO_ERROR && waiter !== null) {
       // Deliver the waiter's outcome: `yield fut` gets it as well as `yield* fut`.
@@ -294,24 +329,44 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     const y = r.value;
     if (y instanceof Future) {
       if (y === (this as unknown)) {
-        this._pendingError = new RuntimeError(`Task cannot await on itself: ${String(this)}`);
+        this._x().pendingError = new RuntimeError(`Task cannot await on itself: ${String(this)}`);
         this._loop._enqueue(this);
       } else if (y._loop !== this._loop) {
-        this._pendingError = new RuntimeError(`${String(this)} got ${String(y)} attached to a different loop`);
+        this._x().pendingError = new RuntimeError(`${String(this)} got ${String(y)} attached to a different loop`);
         this._loop._enqueue(this);
       } else {
         this._futWaiter = y;
         y._addWaiter(this);
-        if (this._mustCancel && y.cancel(this._taskCancelMessage)) this._mustCancel = false;
+        if (this._mustCancel && y.cancel(this._ext?.cancelMsg)) this._mustCancel = false;
       }
     } else if (y === undefined) {
       this._loop._enqueue(this); // a bare `yield`: one loop pass
+    } else if (y instanceof PromiseWait) {
+      this._mode = GEN_PROMISE;
+      const loop = this._loop;
+      loop._yieldMicro = true;
+      loop._asyncFlag = true;
+      y.promise.then(
+        (v) => this._promiseSettled(NO_ERROR, v),
+        (e) => this._promiseSettled(e === NO_ERROR ? undefined : e, undefined),
+      );
     } else {
-      this._pendingError = new RuntimeError(
+      this._x().pendingError = new RuntimeError(
         `Task got bad yield: ${describe(y)} (yield* a Future, a Task or a coroutine; wrap promises with ensureFuture)`,
       );
       this._loop._enqueue(this);
     }
+  }
+
+  /** A PromiseWait's promise settled: resume the generator from the loop, with its outcome. */
+  private _promiseSettled(error: unknown, value: unknown): void {
+    if (this._state !== 0) return;
+    const ext = this._x();
+    ext.pendingError = error;
+    ext.pendingValue = value;
+    ext.settled = true;
+    this._futWaiter = null;
+    this._loop._enqueue(this);
   }
 
   private _asyncSettled(error: unknown, value: T | undefined): void {
@@ -325,11 +380,11 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     if (this._mustCancel) {
       // Cancelled right before the body returned: the task ends cancelled (as asyncio).
       this._mustCancel = false;
-      this._endCancelled(new CancelledError(this._taskCancelMessage));
+      this._endCancelled(new CancelledError(this._ext?.cancelMsg));
       return;
     }
     this._unlink();
-    this.setResult(value);
+    this._setResultNow(value);
   }
 
   private _endWithError(e: unknown): void {
@@ -344,8 +399,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
 
   private _endCancelled(e: CancelledError): void {
     this._unlink();
-    this._cancelError = e;
-    this._cancelNow(e.message === '' ? this._taskCancelMessage : e.message);
+    this._cancelNow(e);
   }
 
   /** Leaves the loop's live-task list (once done). */
@@ -360,17 +414,26 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   }
 
   private _cancelErrorToThrow(): CancelledError {
-    return new CancelledError(this._taskCancelMessage);
+    return new CancelledError(this._ext?.cancelMsg);
+  }
+
+  private _x(): TaskExt {
+    if (this._ext === null) this._ext = new TaskExt();
+    return this._ext;
+  }
+
+  /** @internal A helper of tulip's own, left out of allTasks(). */
+  get _hidden(): boolean {
+    return this._ext?.hidden === true;
   }
 
   /** A failure that a cancel pre-empted is reported, not dropped (DESIGN §4). */
-  private _reportLostError(waiter: Future<unknown>): void {
-    if (waiter._state !== 2 /* FAILED */ || waiter._nAwaiters > 1) return; // others got the error
-    const exception = waiter._awaiterError();
+  private _reportLostError(exception: unknown, waiter: Future<unknown> | null): void {
+    if (exception === NO_ERROR || exception instanceof CancelledError) return;
     this._loop.callExceptionHandler({
-      message: `${String(this)} was cancelled before it could receive the error of ${String(waiter)}`,
+      message: `${String(this)} was cancelled before it could receive the error of ${waiter === null ? 'what it awaited' : String(waiter)}`,
       exception,
-      future: waiter,
+      ...(waiter !== null ? { future: waiter } : {}),
       task: this as Task<unknown>,
     });
   }
@@ -379,27 +442,38 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
 
   /** @internal */
   _thenAttached(fut: Future<unknown>): boolean {
-    if (this._state !== 0) return true;
+    // Only async code waits through then(): a generator task waiting on a future keeps that waiter.
+    if (this._state !== 0 || (this._mode !== ASYNC && this._mode !== GEN_PROMISE)) return true;
     if (fut === (this as unknown)) {
-      this._pendingError = new RuntimeError(`Task cannot await on itself: ${String(this)}`);
+      this._x().pendingError = new RuntimeError(`Task cannot await on itself: ${String(this)}`);
+      return false;
+    }
+    if (fut._loop !== this._loop) {
+      this._x().pendingError = new RuntimeError(`${String(this)} got ${String(fut)} attached to a different loop`);
       return false;
     }
     this._futWaiter = fut;
-    if (this._mustCancel && fut.cancel(this._taskCancelMessage)) this._mustCancel = false;
+    if (this._mustCancel && fut.cancel(this._ext?.cancelMsg)) this._mustCancel = false;
     return true;
+  }
+
+  /** @internal */
+  _idle(): boolean {
+    return this._futWaiter === null;
   }
 
   /** @internal */
   _thenSettling(fut: Future<unknown>): unknown {
     if (this._futWaiter === fut) this._futWaiter = null;
-    if (this._pendingError !== NO_ERROR) {
-      const e = this._pendingError;
-      this._pendingError = NO_ERROR;
+    const ext = this._ext;
+    if (ext !== null && ext.pendingError !== NO_ERROR) {
+      const e = ext.pendingError;
+      ext.pendingError = NO_ERROR;
       return e;
     }
     if (this._mustCancel && this._state === 0) {
       this._mustCancel = false;
-      this._reportLostError(fut);
+      if (fut._state === 2) this._reportLostError(fut._awaiterError(), fut);
       return this._cancelErrorToThrow();
     }
     return NO_ERROR;
@@ -422,6 +496,22 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   override _watchUnretrieved(): void {}
 }
 
+/** Task state that most tasks never need, allocated on first use. */
+class TaskExt {
+  name: string | null = null;
+  /** The message of a cancel request not yet delivered. */
+  cancelMsg: string | undefined = undefined;
+  /** An error to throw in at the next step (a bad yield, awaiting itself). */
+  pendingError: unknown = NO_ERROR;
+  /** A value to send in at the next step (a PromiseWait's outcome). */
+  pendingValue: unknown = undefined;
+  /** A PromiseWait's promise has settled: the next queue entry resumes the generator. */
+  settled = false;
+  ctrl: AbortController | null = null;
+  sourceStack: string | undefined = undefined;
+  hidden = false;
+}
+
 function checkBody(op: string, body: unknown): void {
   if (typeof body === 'function') return;
   if (isGenerator(body)) return;
@@ -434,6 +524,16 @@ function checkBody(op: string, body: unknown): void {
     );
   }
   throw new TypeError(`${op}: body must be a generator or a function returning a promise or a generator, got ${describe(body)}`);
+}
+
+/**
+ * @internal Calls `fn(arg)` in `task`'s async context (switching AsyncLocalStorage on if needed),
+ * so the awaits of an async `fn` are the task's waiters. Generator functions are called directly.
+ */
+export function callInTask<A, R>(task: Task<unknown> | undefined, fn: (arg: A) => R, arg: A): R {
+  if (task === undefined || fn instanceof (GeneratorFunction as typeof Function)) return fn(arg);
+  if (als === null) als = new AsyncLocalStorage();
+  return als.run(task, fn, arg);
 }
 
 /** The task whose code is running, in either style; undefined in a plain callback. */

@@ -57,7 +57,8 @@ export class TaskGroup {
    */
   run<T>(body: (tg: TaskGroup) => Coroutine<T> | PromiseLike<T> | T): Future<T> {
     if (typeof body !== 'function') throw new TypeError(`TaskGroup.run: body must be a function, got ${describe(body)}`);
-    return new InlineFuture<T>(getRunningLoop(), (mode) => this._scope(body, mode));
+    if (this._entered) throw new RuntimeError(`TaskGroup.run: ${this} has already been entered`);
+    return new InlineFuture<T>(getRunningLoop(), (mode) => this._scope(body, mode), 'TaskGroup.run()');
   }
 
   /**

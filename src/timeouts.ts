@@ -1,6 +1,6 @@
 import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
 import { Future } from './future.js';
-import { InlineFuture, callBody, type Body, type Mode } from './internal/inline.js';
+import { InlineFuture, WeakAwait, callBody, type Body, type Mode } from './internal/inline.js';
 import { checkDeadline, describe, isGenerator, isThenable } from './internal/validate.js';
 import type { Handle } from './loop/handle.js';
 import { getRunningLoop } from './loop/registry.js';
@@ -75,7 +75,8 @@ export class Timeout {
    */
   run<T>(body: (t: Timeout) => Coroutine<T> | PromiseLike<T> | T): Future<T> {
     if (typeof body !== 'function') throw new TypeError(`Timeout.run: body must be a function, got ${describe(body)}`);
-    return new InlineFuture<T>(getRunningLoop(), (mode) => this._scope(body, mode));
+    if (this._state !== CREATED) throw new RuntimeError(`Timeout.run: ${this} has already been entered`);
+    return new InlineFuture<T>(getRunningLoop(), (mode) => this._scope(body, mode), 'Timeout.run()');
   }
 
   toString(): string {
@@ -180,7 +181,7 @@ export function waitFor<T>(aw: Awaitable<T>, timeoutMs: number | null): Future<T
     throw new TypeError(`waitFor: aw must be a Future, a coroutine or a promise, got ${describe(aw)}`);
   }
   const loop = getRunningLoop();
-  return new InlineFuture<T>(loop, (mode) => waitForScope(aw, t, mode));
+  return new InlineFuture<T>(loop, (mode) => waitForScope(aw, t, mode), 'waitFor()');
 }
 
 function* waitForScope<T>(aw: Awaitable<T>, t: number | null, mode: Mode): Coroutine<T> {
@@ -202,7 +203,11 @@ function* waitForScope<T>(aw: Awaitable<T>, t: number | null, mode: Mode): Corou
   }
   const inner: () => Coroutine<T> = function* () {
     if (isGenerator(aw) || aw instanceof Future) return yield* aw as Coroutine<T>;
-    return yield* callBody(() => aw as PromiseLike<T>, undefined, mode);
+    // A promise: wait through a cancellable wrapper (weakly in async code, so that the waits of
+    // an async function behind the promise, running in this task, stay the ones cancelled).
+    const w = ensureFuture(aw);
+    if (mode === 'async') return (yield new WeakAwait(w)) as T;
+    return yield* w;
   };
   if (t === null) return yield* inner();
   return yield* new Timeout(getRunningLoop().time() + t).run(inner);

@@ -10,7 +10,7 @@
 import { CancelledError, RuntimeError } from '../errors.js';
 import { Future, NO_ERROR, type Waiter } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
-import { Task, currentTask, ensureFuture, type Coroutine } from '../task.js';
+import { PromiseWait, Task, callInTask, currentTask, ensureFuture, isStepping, type Coroutine } from '../task.js';
 import { isGenerator, isThenable } from './validate.js';
 
 /** How an inline coroutine is being run: by a generator task, or by an async driver. */
@@ -21,18 +21,36 @@ export type Body<A, T> = (arg: A) => Coroutine<T> | PromiseLike<T> | T;
 
 /**
  * Calls `body(arg)` and waits for what it returns, within the running coroutine: a generator
- * runs inline; a promise is awaited (natively in async mode, so the body's own awaits stay the
- * task's waiters; through a wrapper future in generator mode).
+ * runs inline; an async body runs in the calling task's context and its promise is awaited so
+ * that the body's own awaits stay the task's waiters (natively in async mode, through a
+ * `PromiseWait` in a generator task).
  */
 export function* callBody<A, T>(body: Body<A, T>, arg: A, mode: Mode): Coroutine<T> {
-  const r = body(arg);
+  const r = mode === 'generator' ? callInTask(currentTask() as Task<unknown> | undefined, body, arg) : body(arg);
   if (r instanceof Future) return (yield* r) as T;
   if (isGenerator(r)) return yield* r as Coroutine<T>;
   if (isThenable(r)) {
     if (mode === 'async') return (yield r) as T;
-    return (yield* ensureFuture(r as PromiseLike<T>)) as T;
+    return (yield new PromiseWait(r)) as T;
   }
   return r as T;
+}
+
+/**
+ * Yielded to `drive` to await a future only "weakly": it becomes the task's waiter only if the
+ * task waits on nothing else (a foreign promise's wrapper, which code inside the promise must not
+ * override, and which must not override that code's waits).
+ */
+export class WeakAwait {
+  constructor(readonly fut: Future<unknown>) {}
+}
+
+/** True while `drive` is stepping its coroutine (and no task step runs inside it). */
+let driving = false;
+
+/** The mode for a coroutine started now: async when `drive` runs it, else generator. */
+function modeHere(): Mode {
+  return driving && !isStepping() ? 'async' : 'generator';
 }
 
 /**
@@ -43,13 +61,22 @@ export async function drive<T>(gen: Coroutine<T>, loop: EventLoop): Promise<T> {
   let value: unknown = undefined;
   let error: unknown = NO_ERROR;
   for (;;) {
-    const r = error === NO_ERROR ? gen.next(value) : gen.throw(error);
+    let r: IteratorResult<unknown, T>;
+    const prev = driving;
+    driving = true; // scopes iterated inside run in async mode
+    try {
+      r = error === NO_ERROR ? gen.next(value) : gen.throw(error);
+    } finally {
+      driving = prev;
+    }
     if (r.done) return r.value;
     const y = r.value;
     value = undefined;
     error = NO_ERROR;
     try {
       if (y === undefined) await onePass(loop, undefined);
+      else if (y instanceof WeakAwait) value = await y.fut._then(undefined, undefined, true);
+      else if (y instanceof PromiseWait) value = await y.promise;
       else if (y instanceof Future || isThenable(y)) value = await y;
       else throw new RuntimeError(`bad yield in a coroutine run from async code: ${String(y)}`);
     } catch (e) {
@@ -70,6 +97,7 @@ export class InlineFuture<T> extends Future<T> {
   constructor(
     loop: EventLoop,
     private readonly _make: (mode: Mode) => Coroutine<T>,
+    private readonly _what = 'this wait',
   ) {
     super(loop);
   }
@@ -77,7 +105,7 @@ export class InlineFuture<T> extends Future<T> {
   override [Symbol.iterator](): Generator<Future<T>, T, unknown> {
     if (this._started) return super[Symbol.iterator]();
     this._started = true;
-    return this._inline() as unknown as Generator<Future<T>, T, unknown>;
+    return this._inline(modeHere()) as unknown as Generator<Future<T>, T, unknown>;
   }
 
   override then<R1 = T, R2 = never>(
@@ -86,7 +114,9 @@ export class InlineFuture<T> extends Future<T> {
   ): Promise<R1 | R2> {
     if (!this._started) {
       if (currentTask() === undefined) {
-        this._startHelper();
+        return Promise.reject(
+          new RuntimeError(`${this._what} must be awaited inside a task (or handed to gather/wait, which run it in one)`),
+        ).then(onfulfilled, onrejected);
       } else {
         this._started = true;
         this._promise = drive(this._make('async'), this._loop);
@@ -121,10 +151,10 @@ export class InlineFuture<T> extends Future<T> {
     return false;
   }
 
-  private *_inline(): Coroutine<T> {
+  private *_inline(mode: Mode): Coroutine<T> {
     let v: T;
     try {
-      v = yield* this._make('generator');
+      v = yield* this._make(mode);
     } catch (e) {
       this._settle(e, undefined);
       throw e;
@@ -149,10 +179,7 @@ export class InlineFuture<T> extends Future<T> {
   private _settle(error: unknown, value: T | undefined): void {
     if (this._state !== 0) return;
     if (error === NO_ERROR) this.setResult(value as T);
-    else if (error instanceof CancelledError) {
-      this._cancelError = error;
-      this._cancelNow(error.message);
-    } else {
+    else if (error instanceof CancelledError) this._cancelNow(error); else {
       this._failNow(error);
       this._retrieved = true; // the error went to whoever ran the coroutine
     }
@@ -161,16 +188,20 @@ export class InlineFuture<T> extends Future<T> {
 
 /**
  * A future that resolves after exactly `passes` loop passes: its waiters run in the pass after
- * the one that created it (asyncio's bare `yield`, `sleep(0)`). It is its own queue entry.
+ * the one that created it (asyncio's bare `yield`, `sleep(0)`). It is its own queue entry, and
+ * its own `yield*` iterator: in a generator task it is a bare `yield` (the task reschedules itself),
+ * so the common `yield* sleep(0)` costs no waiter and no extra queue entry.
  */
 class PassFuture<T> extends Future<T> {
+  private _queued = false;
+  private _yielded = false;
+
   constructor(
     loop: EventLoop,
     private readonly _passValue: T,
     private _passes: number,
   ) {
     super(loop);
-    loop._enqueue(this);
   }
 
   override _run(): void {
@@ -178,9 +209,61 @@ class PassFuture<T> extends Future<T> {
     else if (--this._passes > 0) this._loop._enqueue(this);
     else this._resolveInline(this._passValue);
   }
+
+  /** @internal Someone watches the future: start counting passes (once). */
+  _queue(): void {
+    if (this._queued || this._state !== 0) return;
+    this._queued = true;
+    this._loop._enqueue(this);
+  }
+
+  override then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this._queue();
+    return super.then(onfulfilled, onrejected);
+  }
+
+  override addDoneCallback(cb: (fut: Future<T>) => unknown): void {
+    this._queue();
+    super.addDoneCallback(cb);
+  }
+
+  override _addWaiter(w: Waiter): void {
+    this._queue();
+    super._addWaiter(w);
+  }
+
+  override [Symbol.iterator](): Generator<Future<T>, T, unknown> {
+    if (this._queued || this._passes !== 1 || this._yielded) return super[Symbol.iterator]();
+    this._yielded = true;
+    return this as unknown as Generator<Future<T>, T, unknown>;
+  }
+
+  /** The bare-yield protocol: first a bare `yield`, then the value. */
+  next(): IteratorResult<undefined, T> {
+    if (this._state === 0 && this._yielded && !this._queued) {
+      this._queued = true; // the task will resume after one pass
+      return { done: false, value: undefined };
+    }
+    if (this._state === 0) this._resolveInline(this._passValue);
+    return { done: true, value: this.result() };
+  }
+
+  throw(e: unknown): never {
+    if (this._state === 0) this._cancelNow(e instanceof CancelledError ? e : undefined);
+    throw e;
+  }
+
+  return(value: T): IteratorResult<undefined, T> {
+    return { done: true, value };
+  }
 }
 
 /** A future that resolves with `value` after `passes` loop passes (default 1). */
 export function onePass<T>(loop: EventLoop, value: T, passes = 1): Future<T> {
-  return new PassFuture(loop, value, passes);
+  const fut = new PassFuture(loop, value, passes);
+  if (passes > 1) fut._queue();
+  return fut;
 }

@@ -95,7 +95,10 @@ async function cancelAllTasks(loop: EventLoop): Promise<void> {
   for (;;) {
     const pending = loop._liveTasks();
     if (pending.length === 0) return;
-    for (const t of pending) t.cancel();
+    for (const t of pending) {
+      t._markRetrieved(); // its error is reported below, once, as a shutdown error
+      t.cancel();
+    }
     await loop.runUntilComplete(() => gather(pending, { returnExceptions: true }));
     for (const t of pending) {
       if (!t.done() || t.cancelled() || reported.has(t)) continue;

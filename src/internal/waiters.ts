@@ -1,0 +1,217 @@
+/**
+ * Shared machinery of the synchronisation primitives, queues and channels: a ring-buffer deque
+ * (item storage and FIFO waiter lists), lazy loop binding, already-done futures for fast paths,
+ * and the `run(body)` scope that holds a resource around a body.
+ */
+import { RuntimeError } from '../errors.js';
+import { Future } from '../future.js';
+import type { EventLoop } from '../loop/eventloop.js';
+import { getRunningLoop } from '../loop/registry.js';
+import type { Coroutine } from '../task.js';
+import { InlineFuture, callBody, type Mode } from './inline.js';
+import { checkFunction } from './validate.js';
+
+/** A double-ended queue on a growable ring buffer: O(1) at both ends. */
+export class Deque<T> {
+  private _buf: (T | undefined)[] = new Array<T | undefined>(8);
+  private _head = 0;
+  private _len = 0;
+
+  get length(): number {
+    return this._len;
+  }
+
+  push(x: T): void {
+    if (this._len === this._buf.length) this._grow();
+    this._buf[(this._head + this._len) & (this._buf.length - 1)] = x;
+    this._len++;
+  }
+
+  unshift(x: T): void {
+    if (this._len === this._buf.length) this._grow();
+    this._head = (this._head - 1) & (this._buf.length - 1);
+    this._buf[this._head] = x;
+    this._len++;
+  }
+
+  shift(): T | undefined {
+    if (this._len === 0) return undefined;
+    const x = this._buf[this._head];
+    this._buf[this._head] = undefined;
+    this._head = (this._head + 1) & (this._buf.length - 1);
+    this._len--;
+    return x;
+  }
+
+  pop(): T | undefined {
+    if (this._len === 0) return undefined;
+    const i = (this._head + this._len - 1) & (this._buf.length - 1);
+    const x = this._buf[i];
+    this._buf[i] = undefined;
+    this._len--;
+    return x;
+  }
+
+  /** The item at position `i` from the front (undefined when out of range). */
+  at(i: number): T | undefined {
+    if (i < 0 || i >= this._len) return undefined;
+    return this._buf[(this._head + i) & (this._buf.length - 1)];
+  }
+
+  /** Removes the first occurrence of `x`; false when it is not there. */
+  remove(x: T): boolean {
+    const mask = this._buf.length - 1;
+    for (let i = 0; i < this._len; i++) {
+      if (this._buf[(this._head + i) & mask] !== x) continue;
+      if (i === 0) {
+        this.shift();
+        return true;
+      }
+      for (let j = i; j < this._len - 1; j++) {
+        this._buf[(this._head + j) & mask] = this._buf[(this._head + j + 1) & mask];
+      }
+      this._buf[(this._head + this._len - 1) & mask] = undefined;
+      this._len--;
+      return true;
+    }
+    return false;
+  }
+
+  /** Keeps only the items for which `keep` is true, in order. */
+  filter(keep: (x: T) => boolean): void {
+    const kept = this.toArray().filter(keep);
+    this.clear();
+    for (const x of kept) this.push(x);
+  }
+
+  clear(): void {
+    this._buf = new Array<T | undefined>(8);
+    this._head = 0;
+    this._len = 0;
+  }
+
+  toArray(): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < this._len; i++) out.push(this.at(i) as T);
+    return out;
+  }
+
+  [Symbol.iterator](): Iterator<T> {
+    return this.toArray()[Symbol.iterator]();
+  }
+
+  private _grow(): void {
+    const old = this._buf;
+    const n = old.length;
+    const buf = new Array<T | undefined>(n * 2);
+    for (let i = 0; i < this._len; i++) buf[i] = old[(this._head + i) & (n - 1)];
+    this._buf = buf;
+    this._head = 0;
+  }
+}
+
+/** Something with a future: a waiter record, or the future itself. */
+type HasFuture = Future<unknown> | { readonly fut: Future<unknown> };
+
+function futOf(w: HasFuture): Future<unknown> {
+  return w instanceof Future ? w : w.fut;
+}
+
+/** How many waiters are still blocked (their future is not done: neither woken nor cancelled). */
+export function countPending(waiters: Deque<HasFuture>): number {
+  let n = 0;
+  for (let i = 0; i < waiters.length; i++) if (!futOf(waiters.at(i)!).done()) n++;
+  return n;
+}
+
+/** The first waiter still blocked, or undefined. */
+export function firstPending<W extends HasFuture>(waiters: Deque<W>): W | undefined {
+  for (let i = 0; i < waiters.length; i++) {
+    const w = waiters.at(i)!;
+    if (!futOf(w).done()) return w;
+  }
+  return undefined;
+}
+
+/** Removes waiters from the front until one still blocked comes out (undefined: none left). */
+export function shiftPending<W extends HasFuture>(waiters: Deque<W>): W | undefined {
+  for (;;) {
+    const w = waiters.shift();
+    if (w === undefined || !futOf(w).done()) return w;
+  }
+}
+
+/** True when some waiter is not cancelled (blocked, or woken and not yet resumed). */
+export function anyLive(waiters: Deque<HasFuture>): boolean {
+  for (let i = 0; i < waiters.length; i++) if (!futOf(waiters.at(i)!).cancelled()) return true;
+  return false;
+}
+
+/**
+ * Drops the waiters that are done when the list has grown past twice what was live at the last
+ * prune: for lists whose waiters do not remove themselves (Event), so cancelled waits cannot pile up.
+ */
+export function pruneDone(waiters: Deque<HasFuture>, state: { pruneAt: number }): void {
+  if (waiters.length < state.pruneAt) return;
+  waiters.filter((w) => !futOf(w).done());
+  state.pruneAt = Math.max(16, waiters.length * 2);
+}
+
+/** A future of `loop` that is already finished with `value`: awaiting it does not suspend. */
+export function doneFuture<T>(loop: EventLoop, value: T): Future<T> {
+  const fut = new Future<T>(loop);
+  fut.setResult(value);
+  return fut;
+}
+
+/**
+ * Lazy loop binding (asyncio's `_LoopBoundMixin`): a primitive binds to the running loop the first
+ * time it must wait, and refuses every other loop afterwards.
+ */
+export class LoopBound {
+  /** @internal */ _loop: EventLoop | null = null;
+
+  /** @internal The running loop, binding to it on first use; RuntimeError for another loop. */
+  _getLoop(): EventLoop {
+    const loop = getRunningLoop();
+    if (this._loop === null) this._loop = loop;
+    else if (this._loop !== loop) throw new RuntimeError(`${String(this)} is bound to a different event loop`);
+    return loop;
+  }
+}
+
+/** A scope body of `run(body)`: no argument; a generator, a promise or a value. */
+export type ScopeBody<T> = () => Coroutine<T> | PromiseLike<T> | T;
+
+/**
+ * `async with resource:` — a Future that, once awaited (or `yield*`-ed), acquires inside the calling
+ * task, runs `body` there, and releases on return, throw and cancellation. If the task is cancelled
+ * while acquiring, the body never runs.
+ */
+export function runHolding<T>(
+  op: string,
+  acquire: () => Future<unknown>,
+  release: () => void,
+  body: ScopeBody<T>,
+): Future<T> {
+  checkFunction(op, 'body', body);
+  return new InlineFuture<T>(getRunningLoop(), (mode) => holding(acquire, release, body, mode));
+}
+
+function* holding<T>(acquire: () => Future<unknown>, release: () => void, body: ScopeBody<T>, mode: Mode): Coroutine<T> {
+  yield* acquire();
+  try {
+    return yield* callBody(body, undefined, mode);
+  } finally {
+    release();
+  }
+}
+
+/** Checks a count argument: a non-negative integer (TypeError / RangeError naming it). */
+export function checkCount(op: string, name: string, value: unknown, min = 0): number {
+  if (typeof value !== 'number') throw new TypeError(`${op}: ${name} must be an integer, got ${typeof value}`);
+  if (!Number.isInteger(value) || value < min) {
+    throw new RangeError(`${op}: ${name} must be an integer >= ${min}, got ${value}`);
+  }
+  return value;
+}

@@ -1,0 +1,353 @@
+import { BrokenResourceError, ClosedResourceError, EndOfChannelError, WouldBlockError } from '../errors.js';
+import { Future } from '../future.js';
+import { InlineFuture } from '../internal/inline.js';
+import { describe } from '../internal/validate.js';
+import { Deque, LoopBound, countPending, doneFuture, shiftPending } from '../internal/waiters.js';
+import type { EventLoop } from '../loop/eventloop.js';
+import { getRunningLoop } from '../loop/registry.js';
+import type { Coroutine } from '../task.js';
+
+/** What a memory channel's `statistics()` reports (Trio's `MemoryChannelStatistics`). */
+export interface MemoryChannelStatistics {
+  currentBufferUsed: number;
+  maxBufferSize: number;
+  openSendChannels: number;
+  openReceiveChannels: number;
+  /** Tasks blocked in `send()`. */
+  tasksWaitingSend: number;
+  /** Tasks blocked in `receive()`. */
+  tasksWaitingReceive: number;
+}
+
+/** @internal */
+export interface SendWaiter<T> {
+  readonly fut: Future<void>;
+  readonly value: T;
+  readonly owner: MemorySendChannel<T>;
+}
+
+/** @internal */
+export interface ReceiveWaiter<T> {
+  readonly fut: Future<T>;
+  readonly owner: MemoryReceiveChannel<T>;
+}
+
+/** Marks "nothing to receive right now". */
+const NOTHING: unique symbol = Symbol('nothing');
+
+/** @internal What the ends of one channel share: the buffer, the open-end counts and the waiting tasks. */
+export class ChannelState<T> extends LoopBound {
+  readonly data = new Deque<T>();
+  openSend = 0;
+  openReceive = 0;
+  readonly sendWaiters = new Deque<SendWaiter<T>>();
+  readonly receiveWaiters = new Deque<ReceiveWaiter<T>>();
+
+  constructor(readonly maxBufferSize: number) {
+    super();
+  }
+
+  statistics(): MemoryChannelStatistics {
+    return {
+      currentBufferUsed: this.data.length,
+      maxBufferSize: this.maxBufferSize,
+      openSendChannels: this.openSend,
+      openReceiveChannels: this.openReceive,
+      tasksWaitingSend: countPending(this.sendWaiters),
+      tasksWaitingReceive: countPending(this.receiveWaiters),
+    };
+  }
+
+  /** A receiver got `value` but was cancelled before resuming: give it to the next one, or keep it first in line. */
+  redeliver(value: T): void {
+    if (this.openReceive === 0) return;
+    const rw = shiftPending(this.receiveWaiters);
+    if (rw === undefined) {
+      this.data.unshift(value);
+      return;
+    }
+    rw.owner._waiting.delete(rw);
+    rw.fut.setResult(value);
+  }
+
+  override toString(): string {
+    return `<memory channel ${this.data.length}/${this.maxBufferSize} send ends:${this.openSend} receive ends:${this.openReceive}>`;
+  }
+}
+
+/**
+ * Opens a Trio memory channel: returns its send end and its receive end. Up to `maxBufferSize`
+ * values wait in the buffer (0: every `send()` waits for a `receive()`, a rendezvous; `Infinity`:
+ * unbounded). Ends can be cloned (`clone()`) for several producers or consumers, and closed one by
+ * one: when every send end is closed, receivers drain the buffer and then get `EndOfChannelError`
+ * (`for await` ends); when every receive end is closed, senders get `BrokenResourceError`.
+ *
+ * Cancellation: see `MemorySendChannel` and `MemoryReceiveChannel`.
+ *
+ * @example
+ * ```ts
+ * const [send, receive] = openMemoryChannel<string>(10);
+ * createTask(async () => { for await (const msg of receive) console.log(msg); });
+ * await send.send('hello');
+ * send.close(); // the consumer's loop ends once it has read everything
+ * ```
+ */
+export function openMemoryChannel<T>(maxBufferSize: number): [MemorySendChannel<T>, MemoryReceiveChannel<T>] {
+  if (typeof maxBufferSize !== 'number' || Number.isNaN(maxBufferSize)) {
+    throw new TypeError(`openMemoryChannel: maxBufferSize must be an integer or Infinity, got ${describe(maxBufferSize)}`);
+  }
+  if (maxBufferSize < 0) throw new RangeError(`openMemoryChannel: maxBufferSize must be >= 0, got ${maxBufferSize}`);
+  if (!Number.isInteger(maxBufferSize) && maxBufferSize !== Infinity) {
+    throw new TypeError(`openMemoryChannel: maxBufferSize must be an integer or Infinity, got ${maxBufferSize}`);
+  }
+  const state = new ChannelState<T>(maxBufferSize);
+  return [new MemorySendChannel(state), new MemoryReceiveChannel(state)];
+}
+
+/**
+ * The send end of a memory channel (see `openMemoryChannel`).
+ *
+ * Cancellation: `send()` is a checkpoint only when it waits (buffer full, no receiver waiting). A
+ * task cancelled while waiting sends nothing. If a receiver already took the value and the task is
+ * cancelled before it resumes, the value stays delivered and the task still sees `CancelledError`.
+ *
+ * @example
+ * ```ts
+ * const [send, receive] = openMemoryChannel<number>(0);
+ * const producer2 = send.clone();
+ * await send.send(1);        // waits for a receiver (rendezvous)
+ * send.close(); producer2.close();
+ * ```
+ */
+export class MemorySendChannel<T> {
+  private _closed = false;
+  /** @internal Tasks waiting in `send()` on this end (woken with ClosedResourceError on close). */
+  readonly _waiting = new Set<SendWaiter<T>>();
+
+  /** @internal Use `openMemoryChannel()` or `clone()`. */
+  constructor(private readonly _state: ChannelState<T>) {
+    _state.openSend++;
+  }
+
+  /**
+   * Sends `value`, waiting while the buffer is full and no receiver waits. Throws
+   * `ClosedResourceError` if this end is closed and `BrokenResourceError` if every receive end is;
+   * fails with them if that happens while waiting.
+   */
+  send(value: T): Future<void> {
+    const loop = getRunningLoop();
+    if (this._trySend('send', value)) return doneFuture(loop, undefined);
+    this._state._getLoop();
+    return new InlineFuture<void>(loop, () => this._sendSlow(loop, value));
+  }
+
+  /** Sends `value` at once, or throws `WouldBlockError` (or the errors of `send`). */
+  sendNowait(value: T): void {
+    if (!this._trySend('sendNowait', value)) {
+      throw new WouldBlockError('MemorySendChannel.sendNowait: the buffer is full and no receiver is waiting');
+    }
+  }
+
+  /** Another send end of the same channel; the channel stays open until every clone is closed. */
+  clone(): MemorySendChannel<T> {
+    if (this._closed) throw new ClosedResourceError('MemorySendChannel.clone: this send channel is closed');
+    return new MemorySendChannel(this._state);
+  }
+
+  /**
+   * Closes this end (idempotent). Tasks waiting in `send()` on it fail with `ClosedResourceError`;
+   * when it was the last send end, waiting receivers get `EndOfChannelError`.
+   */
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    const st = this._state;
+    for (const w of this._waiting) {
+      st.sendWaiters.remove(w);
+      if (!w.fut.done()) w.fut.setException(new ClosedResourceError('MemorySendChannel.send: the send channel was closed'));
+    }
+    this._waiting.clear();
+    if (--st.openSend > 0) return;
+    for (let rw = st.receiveWaiters.shift(); rw !== undefined; rw = st.receiveWaiters.shift()) {
+      rw.owner._waiting.delete(rw);
+      if (!rw.fut.done()) rw.fut.setException(new EndOfChannelError('MemoryReceiveChannel.receive: every send channel is closed'));
+    }
+  }
+
+  /** The channel's statistics (shared by all its ends). */
+  statistics(): MemoryChannelStatistics {
+    return this._state.statistics();
+  }
+
+  toString(): string {
+    return `<MemorySendChannel${this._closed ? ' closed' : ''} of ${String(this._state)}>`;
+  }
+
+  /** True when delivered or buffered, false when it would block; throws when it never can. */
+  private _trySend(op: string, value: T): boolean {
+    if (this._closed) throw new ClosedResourceError(`MemorySendChannel.${op}: this send channel is closed`);
+    const st = this._state;
+    if (st.openReceive === 0) throw new BrokenResourceError(`MemorySendChannel.${op}: every receive channel is closed`);
+    const rw = shiftPending(st.receiveWaiters);
+    if (rw !== undefined) {
+      rw.owner._waiting.delete(rw);
+      rw.fut.setResult(value);
+      return true;
+    }
+    if (st.data.length < st.maxBufferSize) {
+      st.data.push(value);
+      return true;
+    }
+    return false;
+  }
+
+  private *_sendSlow(loop: EventLoop, value: T): Coroutine<void> {
+    if (this._trySend('send', value)) return;
+    const w: SendWaiter<T> = { fut: new Future<void>(loop), value, owner: this };
+    this._state.sendWaiters.push(w);
+    this._waiting.add(w);
+    try {
+      yield* w.fut;
+    } catch (e) {
+      if (!w.fut.done() || w.fut.cancelled()) {
+        this._state.sendWaiters.remove(w);
+        this._waiting.delete(w);
+      }
+      throw e;
+    }
+  }
+}
+
+/**
+ * The receive end of a memory channel (see `openMemoryChannel`). `for await (const v of receive)`
+ * receives until every send end is closed and the buffer is drained.
+ *
+ * Cancellation: `receive()` is a checkpoint only when it waits. A task cancelled while waiting
+ * receives nothing; one cancelled after a value was handed to it (but before it resumed) passes
+ * the value on to the next receiver, or puts it back first in line, so no value is lost.
+ *
+ * @example
+ * ```ts
+ * const [send, receive] = openMemoryChannel<Job>(100);
+ * for (let i = 0; i < 4; i++) {
+ *   const worker = receive.clone();
+ *   createTask(async () => { for await (const job of worker) await run(job); });
+ * }
+ * receive.close(); // the workers' clones keep the channel readable
+ * ```
+ */
+export class MemoryReceiveChannel<T> implements AsyncIterable<T> {
+  private _closed = false;
+  /** @internal Tasks waiting in `receive()` on this end (woken with ClosedResourceError on close). */
+  readonly _waiting = new Set<ReceiveWaiter<T>>();
+
+  /** @internal Use `openMemoryChannel()` or `clone()`. */
+  constructor(private readonly _state: ChannelState<T>) {
+    _state.openReceive++;
+  }
+
+  /**
+   * Receives the next value, waiting while there is none. Throws `ClosedResourceError` if this end
+   * is closed and `EndOfChannelError` once every send end is closed and the buffer is empty; fails
+   * with them if that happens while waiting.
+   */
+  receive(): Future<T> {
+    const loop = getRunningLoop();
+    const r = this._tryReceive('receive');
+    if (r !== NOTHING) return doneFuture(loop, r);
+    this._state._getLoop();
+    return new InlineFuture<T>(loop, () => this._receiveSlow(loop));
+  }
+
+  /** Receives a value at once, or throws `WouldBlockError` (or the errors of `receive`). */
+  receiveNowait(): T {
+    const r = this._tryReceive('receiveNowait');
+    if (r === NOTHING) throw new WouldBlockError('MemoryReceiveChannel.receiveNowait: no value is ready');
+    return r;
+  }
+
+  /** Another receive end of the same channel. */
+  clone(): MemoryReceiveChannel<T> {
+    if (this._closed) throw new ClosedResourceError('MemoryReceiveChannel.clone: this receive channel is closed');
+    return new MemoryReceiveChannel(this._state);
+  }
+
+  /**
+   * Closes this end (idempotent). Tasks waiting in `receive()` on it fail with
+   * `ClosedResourceError`; when it was the last receive end, the buffer is dropped and waiting
+   * senders get `BrokenResourceError`.
+   */
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    const st = this._state;
+    for (const w of this._waiting) {
+      st.receiveWaiters.remove(w);
+      if (!w.fut.done()) w.fut.setException(new ClosedResourceError('MemoryReceiveChannel.receive: the receive channel was closed'));
+    }
+    this._waiting.clear();
+    if (--st.openReceive > 0) return;
+    for (let sw = st.sendWaiters.shift(); sw !== undefined; sw = st.sendWaiters.shift()) {
+      sw.owner._waiting.delete(sw);
+      if (!sw.fut.done()) sw.fut.setException(new BrokenResourceError('MemorySendChannel.send: every receive channel is closed'));
+    }
+    st.data.clear();
+  }
+
+  /** The channel's statistics (shared by all its ends). */
+  statistics(): MemoryChannelStatistics {
+    return this._state.statistics();
+  }
+
+  /** `for await (const v of receive)`: receives until the channel ends (`EndOfChannelError`). */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    const next = async (): Promise<IteratorResult<T, undefined>> => {
+      try {
+        return { done: false, value: await this.receive() };
+      } catch (e) {
+        if (e instanceof EndOfChannelError) return { done: true, value: undefined };
+        throw e;
+      }
+    };
+    return { next };
+  }
+
+  toString(): string {
+    return `<MemoryReceiveChannel${this._closed ? ' closed' : ''} of ${String(this._state)}>`;
+  }
+
+  /** A value if one is ready (from the buffer or a waiting sender), NOTHING if it would block. */
+  private _tryReceive(op: string): T | typeof NOTHING {
+    if (this._closed) throw new ClosedResourceError(`MemoryReceiveChannel.${op}: this receive channel is closed`);
+    const st = this._state;
+    const sw = shiftPending(st.sendWaiters);
+    if (sw !== undefined) {
+      sw.owner._waiting.delete(sw);
+      sw.fut.setResult(undefined);
+      st.data.push(sw.value);
+    }
+    if (st.data.length > 0) return st.data.shift() as T;
+    if (st.openSend === 0) throw new EndOfChannelError(`MemoryReceiveChannel.${op}: every send channel is closed`);
+    return NOTHING;
+  }
+
+  private *_receiveSlow(loop: EventLoop): Coroutine<T> {
+    const r = this._tryReceive('receive');
+    if (r !== NOTHING) return r;
+    const w: ReceiveWaiter<T> = { fut: new Future<T>(loop), owner: this };
+    this._state.receiveWaiters.push(w);
+    this._waiting.add(w);
+    try {
+      return yield* w.fut;
+    } catch (e) {
+      const fut = w.fut;
+      if (!fut.done() || fut.cancelled()) {
+        this._state.receiveWaiters.remove(w);
+        this._waiting.delete(w);
+      } else if (fut.exception() === undefined) {
+        this._state.redeliver(fut.result());
+      }
+      throw e;
+    }
+  }
+}

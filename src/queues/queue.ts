@@ -1,0 +1,432 @@
+import { QueueEmptyError, QueueFullError, QueueShutDownError } from '../errors.js';
+import { Future } from '../future.js';
+import { InlineFuture } from '../internal/inline.js';
+import { checkFunction, describe } from '../internal/validate.js';
+import { Deque, LoopBound, countPending, doneFuture, pruneDone, shiftPending } from '../internal/waiters.js';
+import type { EventLoop } from '../loop/eventloop.js';
+import { getRunningLoop } from '../loop/registry.js';
+import type { Coroutine } from '../task.js';
+
+/** What `Queue.statistics()` reports. */
+export interface QueueStatistics {
+  qsize: number;
+  maxsize: number;
+  /** Items put and not yet marked done with `taskDone()`. */
+  unfinishedTasks: number;
+  /** Tasks blocked in `get()` that have not been woken yet. */
+  tasksWaitingGet: number;
+  /** Tasks blocked in `put()` that have not been woken yet. */
+  tasksWaitingPut: number;
+  shutdown: boolean;
+}
+
+/**
+ * A FIFO queue between producer and consumer tasks (asyncio's `Queue`, 3.13): `put()` waits
+ * while the queue holds `maxsize` items (`maxsize <= 0`: unbounded), `get()` waits while it is
+ * empty; waiting getters and putters are served in FIFO order. `taskDone()`/`join()` track work in
+ * progress, `shutdown()` ends the queue, and `for await (const item of queue)` consumes it,
+ * ending once the queue is shut down and drained (the loop does not call `taskDone()`). The queue
+ * binds to the first loop in which a task waits on it.
+ *
+ * As in asyncio, an item put while getters wait goes into the queue and wakes the first getter;
+ * a `get()`/`getNowait()` that runs before that getter resumes may take the item, and the woken
+ * getter then waits again.
+ *
+ * Cancellation: `get()`, `put()` and `join()` are checkpoints only when they wait. A cancelled
+ * `get()` takes no item and a cancelled `put()` adds none; a getter (putter) cancelled after it
+ * was woken passes the wake-up to the next one, so no item or free slot is lost. A task cancelled
+ * inside `for await` takes no item.
+ *
+ * @example
+ * ```ts
+ * const q = new Queue<string>(100);
+ * createTask(async () => { for await (const job of q) { await handle(job); q.taskDone(); } });
+ * await q.put('job-1');
+ * await q.join();   // every job handled
+ * q.shutdown();     // the consumer's loop ends
+ * ```
+ */
+export class Queue<T> extends LoopBound implements AsyncIterable<T> {
+  private readonly _maxsize: number;
+  /** @internal FIFO storage (LifoQueue takes from the other end). */
+  protected readonly _items = new Deque<T>();
+  private readonly _getters = new Deque<Future<void>>();
+  private readonly _putters = new Deque<Future<void>>();
+  private _unfinished = 0;
+  private _joiners = new Deque<Future<void>>();
+  private readonly _prune = { pruneAt: 16 };
+  private _shutdown: 'alive' | 'shutdown' | 'shutdown-immediate' = 'alive';
+
+  /** `maxsize` (default 0): the capacity; `<= 0` (or Infinity) means unbounded. NaN is refused. */
+  constructor(maxsize = 0) {
+    super();
+    if (typeof maxsize !== 'number') {
+      throw new TypeError(`${new.target.name}: maxsize must be a number, got ${describe(maxsize)}`);
+    }
+    if (Number.isNaN(maxsize)) throw new RangeError(`${new.target.name}: maxsize must be a number, got NaN`);
+    this._maxsize = maxsize;
+  }
+
+  /** The capacity given to the constructor. */
+  get maxsize(): number {
+    return this._maxsize;
+  }
+
+  /** The number of items in the queue. */
+  qsize(): number {
+    return this._items.length;
+  }
+
+  /** True when the queue holds no item. */
+  empty(): boolean {
+    return this.qsize() === 0;
+  }
+
+  /** True when the queue holds `maxsize` items (never for an unbounded queue). */
+  full(): boolean {
+    return this._maxsize > 0 && this.qsize() >= this._maxsize;
+  }
+
+  /**
+   * Puts `item`, waiting while the queue is full. Throws `QueueShutDownError` once the queue is
+   * shut down (and fails with it if the shutdown comes while waiting).
+   */
+  put(item: T): Future<void> {
+    if (this._shutdown !== 'alive') throw new QueueShutDownError(`${this.constructor.name}.put: the queue is shut down`);
+    if (!this.full()) {
+      const loop = getRunningLoop();
+      this.putNowait(item);
+      return doneFuture(loop, undefined);
+    }
+    const loop = this._getLoop();
+    return new InlineFuture<void>(loop, () => this._putSlow(loop, item));
+  }
+
+  /** Puts `item` at once: `QueueFullError` when full, `QueueShutDownError` once shut down. */
+  putNowait(item: T): void {
+    if (this._shutdown !== 'alive') throw new QueueShutDownError(`${this.constructor.name}.putNowait: the queue is shut down`);
+    if (this.full()) throw new QueueFullError(`${this.constructor.name}.putNowait: the queue is full (maxsize ${this._maxsize})`);
+    this._put(item);
+    this._unfinished++;
+    wakeUpNext(this._getters);
+  }
+
+  /**
+   * Removes and returns the next item, waiting while the queue is empty. Throws
+   * `QueueShutDownError` once the queue is shut down and empty (and fails with it if that happens
+   * while waiting).
+   */
+  get(): Future<T> {
+    if (!this.empty()) {
+      const loop = getRunningLoop();
+      return doneFuture(loop, this.getNowait());
+    }
+    if (this._shutdown !== 'alive') {
+      throw new QueueShutDownError(`${this.constructor.name}.get: the queue is shut down and empty`);
+    }
+    const loop = this._getLoop();
+    return new InlineFuture<T>(loop, () => this._getSlow(loop));
+  }
+
+  /** The next item at once: `QueueEmptyError` when empty, `QueueShutDownError` once shut down and empty. */
+  getNowait(): T {
+    if (this.empty()) {
+      if (this._shutdown !== 'alive') {
+        throw new QueueShutDownError(`${this.constructor.name}.getNowait: the queue is shut down and empty`);
+      }
+      throw new QueueEmptyError(`${this.constructor.name}.getNowait: the queue is empty`);
+    }
+    const item = this._get();
+    wakeUpNext(this._putters);
+    return item;
+  }
+
+  /**
+   * Marks one item got earlier as processed; when every item put has been, `join()` returns.
+   * Throws `RangeError('taskDone() called too many times')` when no item is unfinished.
+   */
+  taskDone(): void {
+    if (this._unfinished <= 0) throw new RangeError(`${this.constructor.name}: taskDone() called too many times`);
+    this._unfinished--;
+    if (this._unfinished === 0) this._wakeJoiners();
+  }
+
+  /** Waits until every item put has been marked done with `taskDone()`. */
+  join(): Future<void> {
+    if (this._unfinished === 0) return doneFuture(getRunningLoop(), undefined);
+    const fut = new Future<void>(this._getLoop());
+    pruneDone(this._joiners, this._prune);
+    this._joiners.push(fut);
+    return fut;
+  }
+
+  /**
+   * Shuts the queue down: `put()` now fails with `QueueShutDownError`, and `get()` does once the
+   * queue is empty; blocked putters and getters are woken to re-check. With `immediate`, the items
+   * left are dropped (each counted as done for `join()`), so getters fail at once.
+   */
+  shutdown(immediate = false): void {
+    if (typeof immediate !== 'boolean') {
+      throw new TypeError(`${this.constructor.name}.shutdown: immediate must be a boolean, got ${describe(immediate)}`);
+    }
+    if (immediate) {
+      this._shutdown = 'shutdown-immediate';
+      while (!this.empty()) {
+        this._get();
+        if (this._unfinished > 0) this._unfinished--;
+      }
+      if (this._unfinished === 0) this._wakeJoiners();
+    } else if (this._shutdown === 'alive') {
+      this._shutdown = 'shutdown';
+    }
+    wakeAll(this._getters);
+    wakeAll(this._putters);
+  }
+
+  /** Sizes, unfinished items, waiting tasks and whether the queue is shut down. */
+  statistics(): QueueStatistics {
+    return {
+      qsize: this.qsize(),
+      maxsize: this._maxsize,
+      unfinishedTasks: this._unfinished,
+      tasksWaitingGet: countPending(this._getters),
+      tasksWaitingPut: countPending(this._putters),
+      shutdown: this._shutdown !== 'alive',
+    };
+  }
+
+  /**
+   * `for await (const item of queue)`: gets items until the queue is shut down and drained. Does
+   * not call `taskDone()`. Breaking out of the loop leaves the queue as it is.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    const next = async (): Promise<IteratorResult<T, undefined>> => {
+      try {
+        return { done: false, value: await this.get() };
+      } catch (e) {
+        if (e instanceof QueueShutDownError) return { done: true, value: undefined };
+        throw e;
+      }
+    };
+    return { next };
+  }
+
+  override toString(): string {
+    let s = `<${this.constructor.name} maxsize=${this._maxsize}`;
+    if (!this.empty()) s += ` size=${this.qsize()}`;
+    const g = countPending(this._getters);
+    const p = countPending(this._putters);
+    if (g > 0) s += ` _getters[${g}]`;
+    if (p > 0) s += ` _putters[${p}]`;
+    if (this._unfinished > 0) s += ` tasks=${this._unfinished}`;
+    if (this._shutdown !== 'alive') s += ` ${this._shutdown}`;
+    return `${s}>`;
+  }
+
+  /** @internal Stores an item (subclasses change the order). */
+  protected _put(item: T): void {
+    this._items.push(item);
+  }
+
+  /** @internal Takes the next item (subclasses change the order). */
+  protected _get(): T {
+    return this._items.shift() as T;
+  }
+
+  private _wakeJoiners(): void {
+    const joiners = this._joiners;
+    this._joiners = new Deque<Future<void>>();
+    wakeAll(joiners);
+  }
+
+  private *_putSlow(loop: EventLoop, item: T): Coroutine<void> {
+    while (this.full()) {
+      if (this._shutdown !== 'alive') throw new QueueShutDownError(`${this.constructor.name}.put: the queue is shut down`);
+      const putter = new Future<void>(loop);
+      this._putters.push(putter);
+      try {
+        yield* putter;
+      } catch (e) {
+        putter.cancel();
+        this._putters.remove(putter);
+        // Woken by a get, but leaving: wake the next putter in line instead.
+        if (!this.full() && !putter.cancelled()) wakeUpNext(this._putters);
+        throw e;
+      }
+    }
+    this.putNowait(item);
+  }
+
+  private *_getSlow(loop: EventLoop): Coroutine<T> {
+    while (this.empty()) {
+      if (this._shutdown !== 'alive') {
+        throw new QueueShutDownError(`${this.constructor.name}.get: the queue is shut down and empty`);
+      }
+      const getter = new Future<void>(loop);
+      this._getters.push(getter);
+      try {
+        yield* getter;
+      } catch (e) {
+        getter.cancel();
+        this._getters.remove(getter);
+        // Woken by a put, but leaving: wake the next getter so the item is not stranded.
+        if (!this.empty() && !getter.cancelled()) wakeUpNext(this._getters);
+        throw e;
+      }
+    }
+    return this.getNowait();
+  }
+}
+
+/** Wakes the first waiter still blocked (woken waiters leave the list). */
+function wakeUpNext(waiters: Deque<Future<void>>): void {
+  shiftPending(waiters)?.setResult(undefined);
+}
+
+function wakeAll(waiters: Deque<Future<void>>): void {
+  for (let w = waiters.shift(); w !== undefined; w = waiters.shift()) if (!w.done()) w.setResult(undefined);
+}
+
+/**
+ * A `Queue` that returns the most recently put item first (a stack).
+ *
+ * Cancellation: as `Queue`.
+ *
+ * @example
+ * ```ts
+ * const q = new LifoQueue<number>();
+ * q.putNowait(1); q.putNowait(2);
+ * q.getNowait(); // 2
+ * ```
+ */
+export class LifoQueue<T> extends Queue<T> {
+  protected override _get(): T {
+    return this._items.pop() as T;
+  }
+}
+
+/**
+ * A `Queue` that returns the smallest item first (a binary heap). Without `compare`, numbers
+ * (and bigints) are ordered numerically, strings by UTF-16 code units, and arrays element by
+ * element like Python tuples — so `[priority, item]` pairs work; other values need a comparator,
+ * which works as `Array.prototype.sort`'s (negative: `a` comes out first). Equal items come out in
+ * the order they were put. An item the order cannot compare is refused with `TypeError` and the
+ * queue is left unchanged.
+ *
+ * Cancellation: as `Queue`.
+ *
+ * @example
+ * ```ts
+ * const jobs = new PriorityQueue<[number, string]>();
+ * jobs.putNowait([2, 'write']); jobs.putNowait([1, 'read']);
+ * jobs.getNowait(); // [1, 'read']
+ * const byDeadline = new PriorityQueue<Job>(0, (a, b) => a.deadline - b.deadline);
+ * ```
+ */
+export class PriorityQueue<T> extends Queue<T> {
+  private readonly _heap: { readonly item: T; readonly seq: number }[] = [];
+  private _seq = 0;
+  private readonly _compare: (a: T, b: T) => number;
+
+  /** `maxsize` as `Queue`'s; `compare` (optional) orders the items. */
+  constructor(maxsize = 0, compare?: (a: T, b: T) => number) {
+    super(maxsize);
+    if (compare !== undefined) checkFunction('PriorityQueue', 'compare', compare);
+    this._compare = compare ?? (defaultCompare as (a: T, b: T) => number);
+  }
+
+  override qsize(): number {
+    return this._heap.length;
+  }
+
+  protected override _put(item: T): void {
+    const heap = this._heap;
+    const entry = { item, seq: this._seq++ };
+    // Find the slot first (the comparator may throw), then move the entries along the path.
+    let slot = heap.length;
+    while (slot > 0) {
+      const parent = (slot - 1) >> 1;
+      if (!this._less(entry, heap[parent]!)) break;
+      slot = parent;
+    }
+    let i = heap.length;
+    heap.push(entry);
+    while (i > slot) {
+      const parent = (i - 1) >> 1;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[slot] = entry;
+  }
+
+  protected override _get(): T {
+    const heap = this._heap;
+    const top = heap[0]!;
+    const n = heap.length - 1;
+    const last = heap[n]!;
+    // Walk down first (the comparator may throw), then move the entries along the path.
+    const path: number[] = [];
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && this._less(heap[child + 1]!, heap[child]!)) child++;
+      if (!this._less(heap[child]!, last)) break;
+      path.push(child);
+      i = child;
+    }
+    heap.pop();
+    if (n > 0) {
+      let hole = 0;
+      for (const child of path) {
+        heap[hole] = heap[child]!;
+        hole = child;
+      }
+      heap[hole] = last;
+    }
+    return top.item;
+  }
+
+  private _less(a: { item: T; seq: number }, b: { item: T; seq: number }): boolean {
+    const c = this._compare(a.item, b.item);
+    return c < 0 || (!(c > 0) && a.seq < b.seq);
+  }
+}
+
+type Kind = 'number' | 'string' | 'array' | 'other';
+
+function kindOf(x: unknown): Kind {
+  const t = typeof x;
+  if (t === 'number' || t === 'bigint' || t === 'boolean') return 'number';
+  if (t === 'string') return 'string';
+  return Array.isArray(x) ? 'array' : 'other';
+}
+
+/**
+ * The default order of `PriorityQueue`: numbers (bigints, booleans) numerically, strings by UTF-16
+ * code units, arrays lexicographically (a shorter prefix first). `TypeError` for anything else or
+ * for values of different kinds.
+ */
+export function defaultCompare(a: unknown, b: unknown): number {
+  const ka = kindOf(a);
+  const kb = kindOf(b);
+  if (ka !== kb || ka === 'other') {
+    throw new TypeError(
+      `PriorityQueue: cannot order ${describe(a)} and ${describe(b)}: the default order compares numbers, strings and arrays of them; pass a comparator`,
+    );
+  }
+  if (ka === 'array') {
+    const xa = a as unknown[];
+    const xb = b as unknown[];
+    const n = Math.min(xa.length, xb.length);
+    for (let i = 0; i < n; i++) {
+      if (xa[i] === xb[i]) continue;
+      const c = defaultCompare(xa[i], xb[i]);
+      if (c !== 0) return c;
+    }
+    return xa.length - xb.length;
+  }
+  const x = a as number | string;
+  const y = b as number | string;
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -1,0 +1,203 @@
+import { CancelledError, RuntimeError, WouldBlockError } from '../errors.js';
+import { Future } from '../future.js';
+import { InlineFuture } from '../internal/inline.js';
+import { describe } from '../internal/validate.js';
+import { Deque, LoopBound, countPending, doneFuture, firstPending, runHolding, type ScopeBody } from '../internal/waiters.js';
+import type { EventLoop } from '../loop/eventloop.js';
+import { getRunningLoop } from '../loop/registry.js';
+import { currentTask, type Coroutine } from '../task.js';
+
+/** What `CapacityLimiter.statistics()` reports (Trio's `CapacityLimiterStatistics`). */
+export interface CapacityLimiterStatistics {
+  borrowedTokens: number;
+  totalTokens: number;
+  /** Who holds a token: tasks, or whatever was passed to `acquireOnBehalfOf`. */
+  borrowers: unknown[];
+  /** Tasks blocked in `acquire()`/`acquireOnBehalfOf()`. */
+  tasksWaiting: number;
+}
+
+/** A task waiting for a token, and on whose behalf. */
+interface TokenWaiter {
+  readonly fut: Future<void>;
+  readonly borrower: unknown;
+}
+
+/**
+ * A sack of `totalTokens` tokens that tasks borrow to do something of limited capacity (Trio's
+ * `CapacityLimiter`): at most `totalTokens` borrowers at once, FIFO-fair. Unlike a semaphore it
+ * knows who holds each token, so the same borrower (by default the current task) taking a second
+ * token is refused with `RuntimeError` — the deadlock it would lead to is caught at once — and
+ * only a holder can give a token back. `totalTokens` can be changed at run time: raising it wakes
+ * waiters at once; lowering it below `borrowedTokens` lets the holders finish and admits nobody
+ * new until enough tokens come back. The limiter binds to the first loop in which a task waits.
+ *
+ * Cancellation: `acquire()`/`acquireOnBehalfOf()` are checkpoints only when they wait. A task
+ * cancelled while waiting gets no token; one cancelled after a token was handed to it (but before
+ * it resumed) gives the token back to the next waiter, so no token is lost. `run(body)` releases
+ * on return, throw and cancellation; cancelled while waiting, the body never runs.
+ *
+ * @example
+ * ```ts
+ * const limiter = new CapacityLimiter(4); // at most 4 conversions at once
+ * await limiter.run(() => convert(file));
+ * limiter.totalTokens = 8;                // more capacity from now on
+ * ```
+ */
+export class CapacityLimiter extends LoopBound {
+  private _total: number;
+  private readonly _borrowers = new Set<unknown>();
+  private readonly _waiters = new Deque<TokenWaiter>();
+
+  /** `totalTokens`: an integer >= 1, or `Infinity`. */
+  constructor(totalTokens: number) {
+    super();
+    this._total = checkTokens(totalTokens);
+  }
+
+  /** The capacity. Settable: see the class doc. */
+  get totalTokens(): number {
+    return this._total;
+  }
+
+  set totalTokens(value: number) {
+    this._total = checkTokens(value);
+    this._wakeWaiters();
+  }
+
+  /** Tokens held right now. */
+  get borrowedTokens(): number {
+    return this._borrowers.size;
+  }
+
+  /** Tokens free right now (negative after `totalTokens` was lowered below `borrowedTokens`). */
+  get availableTokens(): number {
+    return this._total - this._borrowers.size;
+  }
+
+  /** Borrows a token for the current task, waiting in FIFO order if none is free. */
+  acquire(): Future<void> {
+    return this.acquireOnBehalfOf(currentBorrower('acquire'));
+  }
+
+  /**
+   * Borrows a token on behalf of `borrower` (any object or value: a task, a worker, a request id).
+   * `RuntimeError` if `borrower` holds a token of this limiter already.
+   */
+  acquireOnBehalfOf(borrower: unknown): Future<void> {
+    if (this._tryBorrow(borrower)) return doneFuture(getRunningLoop(), undefined);
+    const loop = this._getLoop();
+    return new InlineFuture<void>(loop, () => this._acquireSlow(loop, borrower));
+  }
+
+  /** Borrows a token for the current task without waiting, or throws `WouldBlockError`. */
+  acquireNowait(): void {
+    this.acquireOnBehalfOfNowait(currentBorrower('acquireNowait'));
+  }
+
+  /** Borrows a token for `borrower` without waiting, or throws `WouldBlockError`. */
+  acquireOnBehalfOfNowait(borrower: unknown): void {
+    if (!this._tryBorrow(borrower)) throw new WouldBlockError('CapacityLimiter: no token is free');
+  }
+
+  /** Gives back the current task's token; `RuntimeError` if it holds none. */
+  release(): void {
+    this.releaseOnBehalfOf(currentBorrower('release'));
+  }
+
+  /** Gives back `borrower`'s token; `RuntimeError` if it holds none. */
+  releaseOnBehalfOf(borrower: unknown): void {
+    if (!this._borrowers.has(borrower)) {
+      throw new RuntimeError("CapacityLimiter: this borrower isn't holding any of this CapacityLimiter's tokens");
+    }
+    this._borrowers.delete(borrower);
+    this._wakeWaiters();
+  }
+
+  /**
+   * `async with limiter:` — borrows a token for the calling task around `body`, giving it back on
+   * return, throw and cancellation.
+   */
+  run<T>(body: ScopeBody<T>): Future<T> {
+    let borrower: unknown;
+    return runHolding(
+      'CapacityLimiter.run',
+      () => this.acquireOnBehalfOf((borrower = currentBorrower('run'))),
+      () => this.releaseOnBehalfOf(borrower),
+      body,
+    );
+  }
+
+  /** Tokens, borrowers and waiting tasks. */
+  statistics(): CapacityLimiterStatistics {
+    return {
+      borrowedTokens: this._borrowers.size,
+      totalTokens: this._total,
+      borrowers: [...this._borrowers],
+      tasksWaiting: countPending(this._waiters),
+    };
+  }
+
+  override toString(): string {
+    return `<CapacityLimiter ${this._borrowers.size}/${this._total} with ${countPending(this._waiters)} waiting>`;
+  }
+
+  /** Takes a token now if one is free and nobody waits; RuntimeError for a second token. */
+  private _tryBorrow(borrower: unknown): boolean {
+    if (this._borrowers.has(borrower)) {
+      throw new RuntimeError("CapacityLimiter: this borrower is already holding one of this CapacityLimiter's tokens");
+    }
+    if (this._borrowers.size < this._total && firstPending(this._waiters) === undefined) {
+      this._borrowers.add(borrower);
+      return true;
+    }
+    return false;
+  }
+
+  private *_acquireSlow(loop: EventLoop, borrower: unknown): Coroutine<void> {
+    if (this._tryBorrow(borrower)) return;
+    const w: TokenWaiter = { fut: new Future<void>(loop), borrower };
+    this._waiters.push(w);
+    try {
+      yield* w.fut;
+    } catch (e) {
+      this._waiters.remove(w);
+      // The token was handed over (the waker added us as a borrower) but we will not use it.
+      if (e instanceof CancelledError && w.fut.done() && !w.fut.cancelled()) this.releaseOnBehalfOf(borrower);
+      throw e;
+    }
+  }
+
+  /** Hands free tokens to waiters, in order; each becomes a borrower when it is woken. */
+  private _wakeWaiters(): void {
+    while (this._borrowers.size < this._total) {
+      const w = this._waiters.shift();
+      if (w === undefined) return;
+      if (w.fut.done()) continue;
+      if (this._borrowers.has(w.borrower)) {
+        w.fut.setException(
+          new RuntimeError("CapacityLimiter: this borrower is already holding one of this CapacityLimiter's tokens"),
+        );
+        continue;
+      }
+      this._borrowers.add(w.borrower);
+      w.fut.setResult(undefined);
+    }
+  }
+}
+
+function checkTokens(value: unknown): number {
+  if (typeof value !== 'number' || (!Number.isInteger(value) && value !== Infinity)) {
+    throw new TypeError(`CapacityLimiter: totalTokens must be an integer or Infinity, got ${describe(value)}`);
+  }
+  if (value < 1) throw new RangeError(`CapacityLimiter: totalTokens must be >= 1, got ${value}`);
+  return value;
+}
+
+function currentBorrower(op: string): unknown {
+  const task = currentTask();
+  if (task === undefined) {
+    throw new RuntimeError(`CapacityLimiter.${op}: no current task; use the …OnBehalfOf variant outside tasks`);
+  }
+  return task;
+}
