@@ -288,7 +288,7 @@ class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pendi
  * const { done, pending } = await wait([t1, t2], { returnWhen: FIRST_COMPLETED, timeout: 500 });
  * ```
  */
-export function wait<F extends Future<unknown>>(
+export function wait<F extends FutureLike>(
   aws: Iterable<F>,
   opts: { timeout?: number | null; returnWhen?: string } = {},
 ): Future<{ done: Set<F>; pending: Set<F> }> {
@@ -298,11 +298,11 @@ export function wait<F extends Future<unknown>>(
   if (aws === null || typeof aws !== 'object' || typeof (aws as Iterable<F>)[Symbol.iterator] !== 'function') {
     throw new TypeError(`wait: aws must be an iterable of futures, got ${describe(aws)}`);
   }
-  const fs = new Set<F>();
+  const fs = new Set<F & Future<unknown>>();
   for (const f of aws) {
     if (isGenerator(f)) throw new TypeError('wait: passing coroutines is forbidden, use tasks explicitly (createTask)');
     if (!(f instanceof Future)) throw new TypeError(`wait: every item must be a Future or Task, got ${describe(f)}`);
-    fs.add(f);
+    fs.add(f as F & Future<unknown>);
   }
   if (fs.size === 0) throw new RangeError('wait: the set of futures is empty');
   const returnWhen = opts.returnWhen ?? ALL_COMPLETED;
@@ -315,9 +315,15 @@ export function wait<F extends Future<unknown>>(
   if (timeout !== null) checkDelay('wait', 'opts.timeout', timeout);
   const loop = getRunningLoop();
   for (const f of fs) if (f._loop !== loop) throw new RuntimeError(`wait: ${String(f)} belongs to another loop`);
-  const w = new WaitFuture<F>(loop, fs, returnWhen);
+  const w = new WaitFuture<F & Future<unknown>>(loop, fs, returnWhen);
   if (timeout !== null) w.timer = loop.callLater(timeout, () => w.trigger());
-  return w;
+  return w as unknown as Future<{ done: Set<F>; pending: Set<F> }>;
+}
+
+/** What `wait()` accepts at the type level: a Future or Task (checked at run time). */
+export interface FutureLike {
+  done(): boolean;
+  cancelled(): boolean;
 }
 
 // ---- asCompleted ------------------------------------------------------------------------------

@@ -84,13 +84,16 @@ export class RuntimeError extends Error {
  * ```ts
  * try { await new TaskGroup().run(async (tg) => { tg.createTask(a); tg.createTask(b); }); }
  * catch (e) { if (e instanceof ExceptionGroup) for (const err of e.errors) log(err); }
+ * new ExceptionGroup([new Error('a'), new Error('b')], 'two failures'); // as AggregateError
  * ```
  */
 export class ExceptionGroup extends AggregateError {
   override name = 'ExceptionGroup';
   declare readonly errors: unknown[];
-  constructor(message: string, errors: readonly unknown[], options?: ErrorOptions) {
-    super([...errors], `${message} (${errors.length} sub-exception${errors.length === 1 ? '' : 's'})`, options);
+  /** As `AggregateError`: the errors first, then the message (Python's order is the reverse). */
+  constructor(errors: Iterable<unknown>, message = '', options?: ErrorOptions) {
+    const list = [...errors];
+    super(list, `${message} (${list.length} sub-exception${list.length === 1 ? '' : 's'})`, options);
   }
 }
 

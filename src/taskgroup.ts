@@ -137,7 +137,7 @@ export class TaskGroup {
       }
       const errors = this._errors;
       this._errors = [];
-      throw new ExceptionGroup('unhandled errors in a TaskGroup', errors);
+      throw new ExceptionGroup(errors, 'unhandled errors in a TaskGroup');
     }
   }
 

@@ -2,10 +2,13 @@
  * The seam through which an event loop reads time. The loop never calls `Date.now()` or
  * `performance.now()` itself: a real clock reads the monotonic host clock, a virtual one
  * (`MockClock` in `tulip/testing`) moves only when told to, or jumps when every task is blocked.
+ *
+ * `now()` is required: the loop checks for it when it is created (the contract leaves the
+ * interface open, so the type marks every member optional).
  */
 export interface Clock {
-  /** The current time in milliseconds (monotonic; any origin). */
-  now(): number;
+  /** The current time in milliseconds (monotonic; any origin). Required. */
+  now?(): number;
   /**
    * How many real milliseconds the loop must wait for `ms` of this clock's time to pass;
    * `Infinity` when the clock never advances on its own. Absent: `ms` itself.

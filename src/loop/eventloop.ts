@@ -5,7 +5,7 @@ import { Future } from '../future.js';
 import { Task, type TaskBody, type TaskOptions, ensureFuture, type Awaitable, alsExit } from '../task.js';
 import { RealClock, type Clock } from './clock.js';
 import { Handle, TimerHandle, type Runnable } from './handle.js';
-import { formatContext, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
+import { formatContext, type AnyExceptionHandler, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
 import { setRunningLoop } from './registry.js';
 
 /** Host time a burst of synchronous passes may take before the loop yields to Node's I/O. */
@@ -55,7 +55,7 @@ export class EventLoop {
   /** @internal The live tasks, newest first: an intrusive list (the loop owns its tasks). */
   _liveHead: Task<unknown> | null = null;
   /** @internal */ _unretrieved: Future<unknown>[] = [];
-  /** @internal */ readonly _clock: Clock;
+  /** @internal */ readonly _clock: Clock & { now(): number };
 
   private _spare: Runnable[] = [];
   private _batch: Runnable[] | null = null;
@@ -96,7 +96,7 @@ export class EventLoop {
     if (clock === null || typeof clock !== 'object' || typeof (clock as Clock).now !== 'function') {
       throw new TypeError(`newEventLoop: opts.clock must be a Clock with a now() method, got ${describe(clock)}`);
     }
-    this._clock = clock;
+    this._clock = clock as Clock & { now(): number };
     this._debug = opts.debug ?? false;
   }
 
@@ -415,7 +415,7 @@ export class EventLoop {
   }
 
   /** The handler set by `setExceptionHandler`, or `null` for the default one. */
-  getExceptionHandler(): ExceptionHandler | null {
+  getExceptionHandler(): AnyExceptionHandler | null {
     return this._exceptionHandler;
   }
 

@@ -17,8 +17,15 @@ export interface ExceptionContext {
   [key: string]: unknown;
 }
 
-/** A loop's exception handler: receives every error nobody else can take. */
+/** A loop's exception handler: receives the reporting loop and every error nobody else can take. */
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
+
+/**
+ * What `getExceptionHandler()` returns: the handler that was set, typed loosely enough to fit
+ * any compatible EventLoop type (handlers written against the contract's types included).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyExceptionHandler = (loop: any, context: any) => void;
 
 /** The text the default handler prints: the message, the other keys, and the error's stack. */
 export function formatContext(context: ExceptionContext): string {
