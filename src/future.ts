@@ -206,6 +206,8 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   /**
    * @internal `then`, where `weak` makes the future the awaiting task's waiter only when the task
    * waits on nothing else yet (so it never hides the waits of code running inside the promise).
+   * Returns the awaiter itself: a thenable that makes a real promise only if it is chained on
+   * (`await fut` never does), so a plain `await` costs no extra promise.
    */
   _then<R1 = T, R2 = never>(
     onfulfilled: ((value: T) => R1 | PromiseLike<R1>) | null | undefined,
@@ -213,14 +215,13 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     weak: boolean,
   ): Promise<R1 | R2> {
     if (this._state !== PENDING) return this._settledThen(onfulfilled, onrejected);
-    return new Promise<R1 | R2>((resolve, reject) => {
-      let task = awaitingTask();
-      if (weak && task !== undefined && !task._idle()) task = undefined;
-      const aw = new ThenAwaiter<T>(this, onfulfilled, onrejected, resolve, reject, task);
-      // A task that cannot wait on this future (itself) gets the error from _thenSettling.
-      if (task !== undefined && !task._thenAttached(this)) task._loop._enqueue(new LateWake(aw, this as Future<unknown>));
-      else this._addEntry(aw);
-    });
+    let task = awaitingTask();
+    if (weak && task !== undefined && !task._idle()) task = undefined;
+    const aw = new ThenAwaiter<T, R1 | R2>(this, onfulfilled, onrejected, task);
+    // A task that cannot wait on this future (itself) gets the error from _thenSettling.
+    if (task !== undefined && !task._thenAttached(this)) task._loop._enqueue(new LateWake(aw, this as Future<unknown>));
+    else this._addEntry(aw);
+    return aw as unknown as Promise<R1 | R2>;
   }
 
   /** `await` of a done future does not suspend (as in asyncio): only the promise's microtask. */
@@ -235,12 +236,12 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
 
   /** `fut.catch(fn)`, as on a promise. */
   catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
-    return this.then(undefined, onrejected);
+    return Promise.resolve(this.then(undefined, onrejected));
   }
 
   /** `fut.finally(fn)`, as on a promise. */
   finally(onfinally?: (() => void) | null): Promise<T> {
-    return this.then().finally(onfinally);
+    return Promise.resolve(this.then()).finally(onfinally);
   }
 
   /** `yield* fut` in a generator task: yields the future while pending, then returns its result. */
@@ -413,6 +414,11 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     return rest !== null && rest.length > 0 ? rest[rest.length - 1] : this._cb0;
   }
 
+  /** @internal True when the only callback is an async awaiter (see EventLoop._runBatch). */
+  _asyncOnly(): boolean {
+    return this._cbs === null && this._cb0 instanceof ThenAwaiter;
+  }
+
   /** @internal Runs the callbacks registered before completion (from the ready queue). */
   _run(): void {
     const first = this._cb0;
@@ -451,6 +457,9 @@ class LateWake implements Runnable {
   _run(): void {
     this.w._wake(this.fut);
   }
+  _asyncOnly(): boolean {
+    return this.w instanceof ThenAwaiter;
+  }
 }
 
 /**
@@ -484,38 +493,89 @@ class FutureIterator<T> {
   }
 }
 
-/** The awaiter behind `fut.then(…)`: settles the promise `then()` returned, from a loop pass. */
-class ThenAwaiter<T> implements Waiter {
+/**
+ * The awaiter behind `fut.then(…)`, settled from a loop pass. It is also what `then()` returns: a
+ * thenable whose real promise is made only when someone chains on it — or when it fails, so that
+ * an unhandled failure still reaches Node's unhandled-rejection report.
+ */
+class ThenAwaiter<T, R> implements Waiter, PromiseLike<R> {
+  private chain: Promise<R> | null = null;
+  private resolveChain: ((v: unknown) => void) | null = null;
+  private rejectChain: ((e: unknown) => void) | null = null;
+  private settled = false;
+  private result: unknown = undefined;
+
   constructor(
     private readonly fut: Future<T>,
     private readonly onOk: ((value: T) => unknown) | null | undefined,
     private readonly onErr: ((reason: unknown) => unknown) | null | undefined,
-    private readonly resolve: (v: never) => void,
-    private readonly reject: (e: unknown) => void,
     private readonly task: AwaitingTask | undefined,
   ) {}
 
   _wake(): void {
     const fut = this.fut;
     const loop = fut._loop;
-    // An async continuation will run: let it run before the next callback, and let its promise
-    // chains settle before the next pass.
+    // An async continuation will run: the loop lets it run before the next non-async entry,
+    // and lets its promise chains settle before the next pass.
     loop._yieldMicro = true;
     loop._asyncFlag = true;
     let error = this.task === undefined ? NO_ERROR : this.task._thenSettling(fut);
     if (error === NO_ERROR) error = fut._awaiterError();
     try {
-      if (error === NO_ERROR) {
-        const v = fut._value as T;
-        this.resolve((this.onOk ? this.onOk(v) : v) as never);
-      } else if (this.onErr) {
-        this.resolve(this.onErr(error) as never);
-      } else {
-        this.reject(error);
-      }
+      if (error === NO_ERROR) this.succeed(this.onOk ? this.onOk(fut._value as T) : fut._value);
+      else if (this.onErr) this.succeed(this.onErr(error));
+      else this.fail(error);
     } catch (e) {
-      this.reject(e);
+      this.fail(e);
     }
+  }
+
+  then<R1 = R, R2 = never>(
+    onfulfilled?: ((value: R) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    if (this.chain === null) {
+      if (this.settled) this.chain = Promise.resolve(this.result) as Promise<R>;
+      else {
+        this.chain = new Promise<R>((resolve, reject) => {
+          this.resolveChain = resolve as (v: unknown) => void;
+          this.rejectChain = reject;
+        });
+      }
+    }
+    return this.chain.then(onfulfilled, onrejected);
+  }
+
+  catch<R2 = never>(onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null): Promise<R | R2> {
+    return this.then(undefined, onrejected);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Promise';
+  }
+
+  finally(onfinally?: (() => void) | null): Promise<R> {
+    return this.then().finally(onfinally);
+  }
+
+  private succeed(v: unknown): void {
+    if (this.resolveChain !== null) this.resolveChain(v);
+    else if (this.chain === null && v !== null && typeof v === 'object' && typeof (v as PromiseLike<unknown>).then === 'function') {
+      this.chain = Promise.resolve(v) as Promise<R>; // a returned promise may reject: keep it tracked
+    }
+    this.settled = true;
+    this.result = v;
+  }
+
+  private fail(e: unknown): void {
+    if (this.rejectChain !== null) this.rejectChain(e);
+    else this.chain = Promise.reject(e); // unchained: Node reports it as an unhandled rejection
+    this.settled = true;
+  }
+
+  /** @internal Only async continuations behind it: the loop need not yield to microtasks first. */
+  _asyncOnly(): boolean {
+    return true;
   }
 
   toString(): string {

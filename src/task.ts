@@ -244,6 +244,11 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     // ASYNC: woken only by its promise's settlement, never from the ready queue.
   }
 
+  /** @internal A pending task's entry is a step, which is not async-only. */
+  override _asyncOnly(): boolean {
+    return this._state !== 0 && super._asyncOnly();
+  }
+
   /** @internal The future the task waits on is done: resume. */
   _wake(fut: Future<unknown>): void {
     if (this._futWaiter === fut && this._state === 0) this._step();
@@ -276,7 +281,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       this._mode = ASYNC;
       const loop = this._loop;
       loop._yieldMicro = true;
-      loop._asyncFlag = true;
+      loop._asyncFlag = true; // its first await's then() runs in a microtask
       const onOk = (v: unknown): void => this._asyncSettled(NO_ERROR, v as T);
       const onErr = (e: unknown): void => this._asyncSettled(e === NO_ERROR ? undefined : e, undefined);
       // A returned Future is awaited from the task's context, so it is the task's waiter (and a

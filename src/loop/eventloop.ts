@@ -137,9 +137,12 @@ export class EventLoop {
    * ```
    */
   callLater<A extends unknown[]>(delayMs: number, cb: (...args: A) => unknown, ...args: A): TimerHandle {
-    if (typeof delayMs !== 'number' || Number.isNaN(delayMs)) {
+    this._checkClosed('callLater');
+    if (typeof delayMs !== 'number') {
       throw new TypeError(`callLater: delayMs must be a number of milliseconds, got ${describe(delayMs)}`);
     }
+    if (Number.isNaN(delayMs)) throw new RangeError('callLater: delayMs must be a number of milliseconds, got NaN');
+    checkFunction('callLater', 'callback', cb);
     return this.callAt(this._clock.now() + delayMs, cb, ...args);
   }
 
@@ -529,6 +532,7 @@ export class EventLoop {
     this._ready = this._spare;
     this._batch = batch;
     this._batchIndex = 0;
+    this._yieldMicro = false; // the host drained the microtask queue since the last pass
   }
 
   /** Runs the current batch; false when it yielded to the microtask queue mid-way. */
@@ -539,14 +543,16 @@ export class EventLoop {
     if (this._debug) return this._runBatchDebug(batch, n, i);
     while (i < n) {
       const r = batch[i]!;
-      batch[i++] = undefined as unknown as Runnable;
-      r._run();
-      if (this._yieldMicro) {
+      // Async continuations resumed so far run (as microtasks) before the next entry that is not
+      // itself only an async resumption: the order of a pass is kept across both styles.
+      if (this._yieldMicro && (r._asyncOnly === undefined || !r._asyncOnly())) {
         this._yieldMicro = false;
         this._batchIndex = i;
         queueMicrotask(this._pumpBound);
         return false;
       }
+      batch[i++] = undefined as unknown as Runnable;
+      r._run();
     }
     batch.length = 0;
     this._spare = batch;
@@ -558,6 +564,13 @@ export class EventLoop {
     while (i < n) {
       const r = batch[i]!;
       batch[i++] = undefined as unknown as Runnable;
+      if (this._yieldMicro && (r._asyncOnly === undefined || !r._asyncOnly())) {
+        this._yieldMicro = false;
+        this._batchIndex = i - 1;
+        batch[i - 1] = r;
+        queueMicrotask(this._pumpBound);
+        return false;
+      }
       const t0 = performance.now();
       r._run();
       const took = performance.now() - t0;
@@ -566,12 +579,6 @@ export class EventLoop {
           message: `Executing ${String(r)} took ${took.toFixed(3)} ms`,
           ...(r instanceof Task ? { task: r } : r instanceof Handle ? { handle: r } : {}),
         });
-      }
-      if (this._yieldMicro) {
-        this._yieldMicro = false;
-        this._batchIndex = i;
-        queueMicrotask(this._pumpBound);
-        return false;
       }
     }
     batch.length = 0;

@@ -4,6 +4,8 @@ import type { EventLoop } from './eventloop.js';
 /** Something the loop's ready queue can run: a Handle, a task step, a future's awaiter. */
 export interface Runnable {
   _run(): void;
+  /** True when running it only resumes async code (the loop need not yield to microtasks first). */
+  _asyncOnly?(): boolean;
 }
 
 /**
