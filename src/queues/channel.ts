@@ -7,7 +7,16 @@ import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import type { Coroutine } from '../task.js';
 
-/** What a memory channel's `statistics()` reports (Trio's `MemoryChannelStatistics`). */
+/**
+ * What a memory channel's `statistics()` reports (Trio's `MemoryChannelStatistics`). A snapshot: reading it changes nothing.
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * send.statistics().currentBufferUsed; // values waiting in the buffer
+ * ```
+ */
 export interface MemoryChannelStatistics {
   currentBufferUsed: number;
   maxBufferSize: number;

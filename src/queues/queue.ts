@@ -7,7 +7,16 @@ import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import type { Coroutine } from '../task.js';
 
-/** What `Queue.statistics()` reports. */
+/**
+ * What `Queue.statistics()` reports. A snapshot: reading it changes nothing.
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * q.statistics().tasksWaitingGet; // consumers idle right now
+ * ```
+ */
 export interface QueueStatistics {
   qsize: number;
   maxsize: number;
@@ -405,7 +414,15 @@ function kindOf(x: unknown): Kind {
 /**
  * The default order of `PriorityQueue`: numbers (bigints, booleans) numerically, strings by UTF-16
  * code units, arrays lexicographically (a shorter prefix first). `TypeError` for anything else or
- * for values of different kinds.
+ * for values of different kinds. Useful to build a comparator on top of it.
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * defaultCompare([1, 'b'], [1, 'a']); // > 0
+ * const newestFirst = new PriorityQueue<[number, number]>(0, (a, b) => defaultCompare(a[0], b[0]) || b[1] - a[1]);
+ * ```
  */
 export function defaultCompare(a: unknown, b: unknown): number {
   const ka = kindOf(a);

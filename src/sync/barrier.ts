@@ -5,10 +5,28 @@ import { getRunningLoop } from '../loop/registry.js';
 import type { Coroutine } from '../task.js';
 import { Condition } from './condition.js';
 
-/** The states of a `Barrier`: filling → draining → filling …; resetting and broken on the side. */
+/**
+ * The states of a `Barrier`: filling → draining → filling …; resetting and broken on the side.
+ *
+ * Cancellation: not applicable (a type).
+ *
+ * @example
+ * ```ts
+ * if (barrier.statistics().state === 'draining') console.log('a round is leaving');
+ * ```
+ */
 export type BarrierState = 'filling' | 'draining' | 'resetting' | 'broken';
 
-/** What `Barrier.statistics()` reports. */
+/**
+ * What `Barrier.statistics()` reports. A snapshot: reading it changes nothing.
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * barrier.statistics(); // { parties: 3, nWaiting: 2, state: 'filling' }
+ * ```
+ */
 export interface BarrierStatistics {
   parties: number;
   /** Tasks waiting for the barrier to fill (0 unless filling). */

@@ -8,7 +8,16 @@ import { getRunningLoop } from '../loop/registry.js';
 import type { Coroutine } from '../task.js';
 import { Lock, type LockStatistics } from './lock.js';
 
-/** What `Condition.statistics()` reports. */
+/**
+ * What `Condition.statistics()` reports. A snapshot: reading it changes nothing.
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * cond.statistics().tasksWaiting; // 1
+ * ```
+ */
 export interface ConditionStatistics {
   /** Tasks blocked in `wait()` that have not been notified yet. */
   tasksWaiting: number;

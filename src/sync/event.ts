@@ -2,7 +2,16 @@ import { Future } from '../future.js';
 import { Deque, LoopBound, countPending, doneFuture, pruneDone } from '../internal/waiters.js';
 import { getRunningLoop } from '../loop/registry.js';
 
-/** What `Event.statistics()` reports. */
+/**
+ * What `Event.statistics()` reports. A snapshot: reading it changes nothing.
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * ev.statistics(); // { set: false, tasksWaiting: 3 }
+ * ```
+ */
 export interface EventStatistics {
   /** Whether the flag is set. */
   set: boolean;

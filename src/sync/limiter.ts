@@ -7,7 +7,16 @@ import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { currentTask, type Coroutine } from '../task.js';
 
-/** What `CapacityLimiter.statistics()` reports (Trio's `CapacityLimiterStatistics`). */
+/**
+ * What `CapacityLimiter.statistics()` reports (Trio's `CapacityLimiterStatistics`). A snapshot: reading it changes nothing.
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * limiter.statistics().borrowedTokens; // 4
+ * ```
+ */
 export interface CapacityLimiterStatistics {
   borrowedTokens: number;
   totalTokens: number;

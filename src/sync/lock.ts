@@ -14,7 +14,16 @@ import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import type { Coroutine } from '../task.js';
 
-/** What `Lock.statistics()` reports. */
+/**
+ * What `Lock.statistics()` reports. A snapshot: reading it changes nothing.
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * lock.statistics(); // { locked: true, tasksWaiting: 2 }
+ * ```
+ */
 export interface LockStatistics {
   /** Whether the lock is held. */
   locked: boolean;

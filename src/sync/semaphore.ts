@@ -15,7 +15,16 @@ import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import type { Coroutine } from '../task.js';
 
-/** What `Semaphore.statistics()` reports. */
+/**
+ * What `Semaphore.statistics()` reports. A snapshot: reading it changes nothing.
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * sem.statistics(); // { value: 0, tasksWaiting: 4 }
+ * ```
+ */
 export interface SemaphoreStatistics {
   /** Units free right now (units promised to woken waiters are already taken off). */
   value: number;

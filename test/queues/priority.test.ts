@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { LifoQueue, PriorityQueue, defaultCompare, run } from 'tulip';
+import { syncError } from '../conformance/helpers.js';
+
+function drain<T>(q: PriorityQueue<T> | LifoQueue<T>, items: readonly T[]): T[] {
+  for (const x of items) q.putNowait(x);
+  const out: T[] = [];
+  while (!q.empty()) out.push(q.getNowait());
+  return out;
+}
+
+describe('PriorityQueue', () => {
+  it('equal items come out in the order they were put', () =>
+    run(() => {
+      type Job = { p: number; name: string };
+      const q = new PriorityQueue<Job>(0, (a, b) => a.p - b.p);
+      const jobs = [
+        { p: 2, name: 'a' },
+        { p: 1, name: 'b' },
+        { p: 2, name: 'c' },
+        { p: 1, name: 'd' },
+        { p: 2, name: 'e' },
+      ];
+      expect(drain(q, jobs).map((j) => j.name)).toEqual(['b', 'd', 'a', 'c', 'e']);
+    }));
+
+  it('a thousand random numbers come out sorted', () =>
+    run(() => {
+      const xs = Array.from({ length: 1000 }, (_, i) => (i * 7919) % 1009);
+      expect(drain(new PriorityQueue<number>(), xs)).toEqual([...xs].sort((a, b) => a - b));
+    }));
+
+  it('orders nested arrays like Python tuples, a shorter prefix first', () =>
+    run(() => {
+      const items: unknown[][] = [[1, [2, 'b']], [1, [2, 'a']], [1], [0, 'z', 9]];
+      expect(drain(new PriorityQueue<unknown[]>(), items)).toEqual([[0, 'z', 9], [1], [1, [2, 'a']], [1, [2, 'b']]]);
+    }));
+
+  it('orders strings by UTF-16 code units, as Python orders str', () =>
+    run(() => {
+      expect(drain(new PriorityQueue<string>(), ['b', 'B', 'a', 'é', 'A'])).toEqual(['A', 'B', 'a', 'b', 'é']);
+    }));
+
+  it('refuses items the default order cannot compare with TypeError and leaves the queue intact', () =>
+    run(() => {
+      const q = new PriorityQueue<unknown>();
+      q.putNowait(1);
+      q.putNowait(2);
+      const e = syncError(() => q.putNowait('three'));
+      expect(e).toBeInstanceOf(TypeError);
+      expect((e as Error).message).toMatch(/cannot order .* pass a comparator/);
+      expect(q.qsize()).toBe(2);
+      expect(syncError(() => q.putNowait({}))).toBeInstanceOf(TypeError);
+      expect(drain(q as PriorityQueue<number>, [])).toEqual([1, 2]);
+    }));
+
+  it('a pop whose comparison throws leaves the heap unchanged', () =>
+    run(() => {
+      const q = new PriorityQueue<unknown[]>();
+      q.putNowait([1, 'x']);
+      q.putNowait([0, 'y']);
+      q.putNowait([1, 2]); // compared with [0, 'y'] only: fine so far
+      expect(syncError(() => q.getNowait())).toBeInstanceOf(TypeError); // re-heaping compares [1,'x'] with [1,2]
+      expect(q.qsize()).toBe(3);
+      expect(String(q)).toBe('<PriorityQueue maxsize=0 size=3 tasks=3>');
+    }));
+
+  it('refuses a comparator that is not a function', () => {
+    expect(() => new PriorityQueue(0, 'desc' as never)).toThrow(TypeError);
+  });
+
+  it('defaultCompare mirrors Python: numbers with bigints, booleans as numbers', () => {
+    expect(defaultCompare(1n, 2)).toBeLessThan(0);
+    expect(defaultCompare(true, 0)).toBeGreaterThan(0);
+    expect(defaultCompare([1, 2], [1, 2])).toBe(0);
+    expect(() => defaultCompare(null, 1)).toThrow(TypeError);
+  });
+});
+
+describe('LifoQueue', () => {
+  it('returns the newest item first', () =>
+    run(() => {
+      expect(drain(new LifoQueue<number>(), [1, 2, 3])).toEqual([3, 2, 1]);
+    }));
+});
