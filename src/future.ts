@@ -35,6 +35,8 @@ export interface AwaitingTask {
   _thenAttached(fut: Future<unknown>): boolean;
   /** True when the task waits on no future. */
   _idle(): boolean;
+  /** A cancel requested but not yet delivered, taken now (else NO_ERROR). */
+  _takePendingCancel(): unknown;
   /** The awaiter of `fut` is about to settle: returns an error to deliver instead (a cancel). */
   _thenSettling(fut: Future<unknown>): unknown;
 }
@@ -224,12 +226,18 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     return aw as unknown as Promise<R1 | R2>;
   }
 
-  /** `await` of a done future does not suspend (as in asyncio): only the promise's microtask. */
+  /**
+   * `await` of a done future does not suspend (as in asyncio): only the promise's microtask. But an
+   * async task with a cancel pending gets it here: its `await` may have reached the future only
+   * after the future finished, where asyncio's task would have been waiting on it already.
+   */
   private _settledThen<R1, R2>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    const error = this._awaiterError();
+    const task = awaitingTask();
+    let error = task === undefined ? NO_ERROR : task._takePendingCancel();
+    if (error === NO_ERROR) error = this._awaiterError();
     const p = (error === NO_ERROR ? Promise.resolve(this._value) : Promise.reject(error)) as Promise<T>;
     return p.then(onfulfilled, onrejected);
   }

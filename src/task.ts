@@ -468,6 +468,13 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   }
 
   /** @internal */
+  _takePendingCancel(): unknown {
+    if (!this._mustCancel || this._state !== 0 || (this._mode !== ASYNC && this._mode !== GEN_PROMISE)) return NO_ERROR;
+    this._mustCancel = false;
+    return this._cancelErrorToThrow();
+  }
+
+  /** @internal */
   _thenSettling(fut: Future<unknown>): unknown {
     if (this._futWaiter === fut) this._futWaiter = null;
     const ext = this._ext;

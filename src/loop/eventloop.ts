@@ -8,6 +8,11 @@ import { Handle, TimerHandle, type Runnable } from './handle.js';
 import { formatContext, type AnyExceptionHandler, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
 import { setRunningLoop } from './registry.js';
 
+/**
+ * Microtask hops the loop waits, mid-pass, for async continuations to settle before it runs the
+ * next entry: `await` of a scope (a coroutine driven from async code) takes a few hops.
+ */
+const MICRO_HOPS = 4;
 /** Host time a burst of synchronous passes may take before the loop yields to Node's I/O. */
 const BURST_MS = 8;
 /** Purge cancelled timers when more than this many sit in the heap and they are over half of it. */
@@ -76,6 +81,11 @@ export class EventLoop {
   private _blockedWaiters: Array<{ fut: Future<void>; cushion: number; since: number }> = [];
   private _defaultExecutor: Executor | null = null;
   private readonly _pumpBound = (): void => this._pump();
+  private _hops = 0;
+  private readonly _hopBound = (): void => {
+    if (--this._hops > 0) queueMicrotask(this._hopBound);
+    else this._pump();
+  };
   private readonly _hostWake = (): void => {
     this._hostScheduled = false;
     this._burstStart = performance.now();
@@ -548,7 +558,7 @@ export class EventLoop {
       if (this._yieldMicro && (r._asyncOnly === undefined || !r._asyncOnly())) {
         this._yieldMicro = false;
         this._batchIndex = i;
-        queueMicrotask(this._pumpBound);
+        this._yieldToMicrotasks();
         return false;
       }
       batch[i++] = undefined as unknown as Runnable;
@@ -568,7 +578,7 @@ export class EventLoop {
         this._yieldMicro = false;
         this._batchIndex = i - 1;
         batch[i - 1] = r;
-        queueMicrotask(this._pumpBound);
+        this._yieldToMicrotasks();
         return false;
       }
       const t0 = performance.now();
@@ -585,6 +595,12 @@ export class EventLoop {
     this._spare = batch;
     this._batch = null;
     return true;
+  }
+
+  /** Lets the async continuations resumed so far run (a few microtask hops), then goes on. */
+  private _yieldToMicrotasks(): void {
+    this._hops = MICRO_HOPS;
+    queueMicrotask(this._hopBound);
   }
 
   /** End-of-pass work; true when the next pass may run at once, in the same burst. */
