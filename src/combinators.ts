@@ -155,7 +155,7 @@ export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExcepti
   }
   const returnExceptions = Boolean(opts?.returnExceptions);
   const loop = getRunningLoop();
-  const items = [...aws];
+  const items: readonly Awaitable<unknown>[] = Array.isArray(aws) ? aws : [...aws];
   if (items.length === 0) {
     const outer = new Future<unknown[]>(loop);
     outer.setResult([]);

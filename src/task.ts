@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CancelledError, RuntimeError } from './errors.js';
 import { Future, NO_ERROR, setAwaitingTaskHook, type AwaitingTask, type Waiter } from './future.js';
-import { describe, isGenerator, isThenable } from './internal/validate.js';
+import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop, runningLoopOrUndefined, setTaskLoopHook } from './loop/registry.js';
 
@@ -29,6 +29,7 @@ const STARTING = 0; // body not called yet
 const GENERATOR = 1; // stepped by the task
 const ASYNC = 2; // a promise (async function) runs; the task waits for it to settle
 const GEN_PROMISE = 3; // a generator waits on a promise whose code runs in the task's context
+const ITERATOR = 4; // like GENERATOR, for a generator look-alike (an object with next/throw)
 
 /**
  * Yielded by tulip's own generator code (a scope calling an async body) to wait for a promise
@@ -82,7 +83,7 @@ export function alsExit(fn: () => void): void {
 export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask {
   /** @internal */ _futWaiter: Future<unknown> | null = null;
   /** @internal */ _mustCancel = false;
-  private _mode: typeof STARTING | typeof GENERATOR | typeof ASYNC | typeof GEN_PROMISE;
+  private _mode: typeof STARTING | typeof GENERATOR | typeof ASYNC | typeof GEN_PROMISE | typeof ITERATOR;
   /** The body function until it is called, then the generator (or the function, in async mode). */
   private _coro: TaskBody<T>;
   private readonly _num: number;
@@ -107,7 +108,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       this._mode = STARTING;
       if (als === null && !(body instanceof (GeneratorFunction as typeof Function))) als = new AsyncLocalStorage();
     } else {
-      this._mode = GENERATOR;
+      this._mode = isNativeGenerator(body) ? GENERATOR : ITERATOR;
     }
     const loop = this._loop;
     if (name !== undefined || hidden) {
@@ -234,10 +235,10 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       super._run();
       return;
     }
-    if (this._mode === STARTING) this._start();
-    else if (this._mode === GENERATOR) this._step();
+    if (this._mode === GENERATOR || this._mode === ITERATOR) this._step();
+    else if (this._mode === STARTING) this._start();
     else if (this._mode === GEN_PROMISE && this._ext?.settled === true) {
-      this._mode = GENERATOR;
+      this._mode = isNativeGenerator(this._coro as object) ? GENERATOR : ITERATOR;
       this._ext.settled = false;
       this._step();
     }
@@ -274,7 +275,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     }
     stepping = prev;
     if (isGenerator(r)) {
-      this._mode = GENERATOR;
+      this._mode = isNativeGenerator(r) ? GENERATOR : ITERATOR;
       this._coro = r as Coroutine<T>;
       this._step();
     } else if (isThenable(r)) {
@@ -320,7 +321,8 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     stepping = this as Task<unknown>;
     let r: IteratorResult<unknown, T>;
     try {
-      r = error === NO_ERROR ? coro.next(value) : coro.throw(error);
+      if (this._mode === GENERATOR) r = (error === NO_ERROR ? genNext.call(coro, value) : genThrow.call(coro, error)) as IteratorResult<unknown, T>;
+      else r = error === NO_ERROR ? coro.next(value) : coro.throw(error);
     } catch (e) {
       stepping = prev;
       this._endWithError(e);

@@ -193,27 +193,29 @@ export class InlineFuture<T> extends Future<T> {
  * so the common `yield* sleep(0)` costs no waiter and no extra queue entry.
  */
 class PassFuture<T> extends Future<T> {
-  private _queued = false;
-  private _yielded = false;
+  /** 0: fresh; 1: iterated as a bare yield (the task resumes after one pass); 2: in the queue. */
+  private _phase = 0;
 
+  /** The value to resolve with is kept in `_value` while pending (a pending future has none). */
   constructor(
     loop: EventLoop,
-    private readonly _passValue: T,
+    value: T,
     private _passes: number,
   ) {
     super(loop);
+    this._value = value;
   }
 
   override _run(): void {
     if (this._state !== 0) super._run();
     else if (--this._passes > 0) this._loop._enqueue(this);
-    else this._resolveInline(this._passValue);
+    else this._resolveInline(this._value as T);
   }
 
   /** @internal Someone watches the future: start counting passes (once). */
   _queue(): void {
-    if (this._queued || this._state !== 0) return;
-    this._queued = true;
+    if (this._phase === 2 || this._state !== 0) return;
+    this._phase = 2;
     this._loop._enqueue(this);
   }
 
@@ -236,18 +238,17 @@ class PassFuture<T> extends Future<T> {
   }
 
   override [Symbol.iterator](): Generator<Future<T>, T, unknown> {
-    if (this._queued || this._passes !== 1 || this._yielded) return super[Symbol.iterator]();
-    this._yielded = true;
+    if (this._phase !== 0 || this._passes !== 1 || this._state !== 0) return super[Symbol.iterator]();
     return this as unknown as Generator<Future<T>, T, unknown>;
   }
 
-  /** The bare-yield protocol: first a bare `yield`, then the value. */
+  /** The bare-yield protocol: first a bare `yield` (one pass), then the value. */
   next(): IteratorResult<undefined, T> {
-    if (this._state === 0 && this._yielded && !this._queued) {
-      this._queued = true; // the task will resume after one pass
-      return { done: false, value: undefined };
+    if (this._state === 0 && this._phase === 0) {
+      this._phase = 1;
+      return BARE_YIELD;
     }
-    if (this._state === 0) this._resolveInline(this._passValue);
+    if (this._state === 0) this._resolveInline(this._value as T);
     return { done: true, value: this.result() };
   }
 
@@ -260,6 +261,9 @@ class PassFuture<T> extends Future<T> {
     return { done: true, value };
   }
 }
+
+/** The result of a bare `yield`, shared: `yield*` hands it to the stepping task, which only reads it. */
+const BARE_YIELD: IteratorResult<undefined, never> = Object.freeze({ done: false, value: undefined });
 
 /** A future that resolves with `value` after `passes` loop passes (default 1). */
 export function onePass<T>(loop: EventLoop, value: T, passes = 1): Future<T> {

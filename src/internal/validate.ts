@@ -61,13 +61,25 @@ export function isThenable(x: unknown): x is PromiseLike<unknown> {
 }
 
 /** %GeneratorPrototype%: the prototype of every generator function's `prototype`. */
-const GeneratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})())) as object;
+const GeneratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})())) as Generator;
+
+/** True for a real generator object (not a look-alike iterator). */
+export function isNativeGenerator(x: object): boolean {
+  const proto = Object.getPrototypeOf(x) as object | null;
+  return proto !== null && Object.getPrototypeOf(proto) === GeneratorPrototype;
+}
+
+/**
+ * `%GeneratorPrototype%.next` and `.throw`. Every generator function has a prototype of its own,
+ * so generators from different closures have different hidden classes and a plain `gen.next()`
+ * call site goes megamorphic; calling the one builtin directly keeps the stepper fast.
+ */
+export const genNext = GeneratorPrototype.next as (this: Generator, v?: unknown) => IteratorResult<unknown, unknown>;
+export const genThrow = GeneratorPrototype.throw as (this: Generator, e: unknown) => IteratorResult<unknown, unknown>;
 
 export function isGenerator(x: unknown): x is Generator<unknown, unknown, unknown> {
   if (x === null || typeof x !== 'object') return false;
-  // Fast path: a real generator object (two prototype hops), without megamorphic lookups.
-  const proto = Object.getPrototypeOf(x) as object | null;
-  if (proto !== null && Object.getPrototypeOf(proto) === GeneratorPrototype) return true;
+  if (isNativeGenerator(x)) return true; // fast path, without megamorphic lookups
   return (
     x !== null &&
     typeof x === 'object' &&
