@@ -56,8 +56,9 @@ export function isStepping(): boolean {
 
 /** @internal Runs `fn` outside every task's async context (the loop runs its passes so). */
 export function alsExit(fn: () => void): void {
+  // run(undefined), not exit(): on Node 20 exit() disables the storage, toggling the promise hooks.
   if (als === null) fn();
-  else als.exit(fn);
+  else als.run(undefined as unknown as Task<unknown>, fn);
 }
 
 /**

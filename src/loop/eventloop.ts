@@ -54,7 +54,9 @@ export class EventLoop {
   /** Passes that take longer than this (ms) are reported in debug mode. */
   slowCallbackDuration = 100;
 
-  /** @internal */ _ready: Runnable[] = [];
+  /** @internal The ready queue: entries 0.._readyLen-1 (arrays are reused, never truncated). */
+  _ready: Runnable[] = [];
+  /** @internal */ _readyLen = 0;
   /** @internal */ _asyncFlag = false;
   /** @internal */ _yieldMicro = false;
   /** @internal The live tasks, newest first: an intrusive list (the loop owns its tasks). */
@@ -63,6 +65,10 @@ export class EventLoop {
   /** @internal */ readonly _clock: Clock & { now(): number };
 
   private _spare: Runnable[] = [];
+  private _batchLen = 0;
+  private _passCount = 0;
+  /** Between two passes, waiting for microtask hops: a pump is coming. */
+  private _hopping = false;
   private _batch: Runnable[] | null = null;
   private _batchIndex = 0;
   private readonly _timers = new MinHeap<TimerHandle>();
@@ -180,8 +186,8 @@ export class EventLoop {
 
   /** @internal Puts a runnable on the ready queue and makes sure a pass will run it. */
   _enqueue(r: Runnable): void {
-    this._ready.push(r);
-    if (this._batch === null && !this._hostScheduled) this._wakeHost();
+    this._ready[this._readyLen++] = r;
+    if (this._batch === null && !this._hostScheduled && !this._hopping) this._wakeHost();
   }
 
   /** @internal */
@@ -300,6 +306,7 @@ export class EventLoop {
     if (this._closed) return;
     this._closed = true;
     this._ready = [];
+    this._readyLen = 0;
     this._timers.clear();
     this._disarmHostTimer();
     this._unretrieved = [];
@@ -506,13 +513,14 @@ export class EventLoop {
 
   /** @internal Asks the host for a burst of passes, unless one is already coming. */
   _wakeHost(): void {
-    if (this._hostScheduled || !this._running || this._batch !== null) return;
+    if (this._hostScheduled || !this._running || this._batch !== null || this._hopping) return;
     this._hostScheduled = true;
     setImmediate(this._hostWake);
   }
 
   /** Runs passes until a host boundary is needed (microtasks, I/O, idle). */
   private _pump(): void {
+    this._hopping = false;
     setRunningLoop(this);
     try {
       for (;;) {
@@ -534,12 +542,14 @@ export class EventLoop {
         timers.pop();
         top._scheduled = false;
         if (top._cancelled) this._cancelledTimers--;
-        else this._ready.push(top);
+        else this._ready[this._readyLen++] = top;
         top = timers.peek();
       }
     }
     const batch = this._ready;
+    this._batchLen = this._readyLen;
     this._ready = this._spare;
+    this._readyLen = 0;
     this._batch = batch;
     this._batchIndex = 0;
     this._yieldMicro = false; // the host drained the microtask queue since the last pass
@@ -548,7 +558,7 @@ export class EventLoop {
   /** Runs the current batch; false when it yielded to the microtask queue mid-way. */
   private _runBatch(): boolean {
     const batch = this._batch!;
-    const n = batch.length;
+    const n = this._batchLen;
     let i = this._batchIndex;
     if (this._debug) return this._runBatchDebug(batch, n, i);
     while (i < n) {
@@ -564,8 +574,7 @@ export class EventLoop {
       batch[i++] = undefined as unknown as Runnable;
       r._run();
     }
-    batch.length = 0;
-    this._spare = batch;
+    this._spare = batch; // its entries were cleared as they ran
     this._batch = null;
     return true;
   }
@@ -591,7 +600,6 @@ export class EventLoop {
         });
       }
     }
-    batch.length = 0;
     this._spare = batch;
     this._batch = null;
     return true;
@@ -616,8 +624,17 @@ export class EventLoop {
       resolve?.();
       return false;
     }
-    if (this._ready.length > 0 || this._timerDue()) {
-      if (this._asyncFlag || performance.now() - this._burstStart > BURST_MS) return this._yieldToHost();
+    if (this._readyLen > 0 || this._timerDue()) {
+      // Yield to Node's I/O once the burst has used its time (the clock is read every 64 passes).
+      if ((++this._passCount & 63) === 0 && performance.now() - this._burstStart > BURST_MS) return this._yieldToHost();
+      if (this._asyncFlag) {
+        // Let async continuations run (a few microtask hops) before the next pass, without a
+        // full host turn.
+        this._asyncFlag = false;
+        this._hopping = true;
+        this._yieldToMicrotasks();
+        return false;
+      }
       return true;
     }
     // Nothing ready. If async code ran, its promise chains may still schedule work: look again
