@@ -136,10 +136,10 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     const message = msg === undefined ? undefined : String(msg);
     const ctrl = this._ext?.ctrl;
     if (ctrl && !ctrl.signal.aborted) ctrl.abort(new CancelledError(message));
+    if (message !== undefined || this._ext !== null) this._x().cancelMsg = message;
     const waiter = this._futWaiter;
     if (waiter !== null && waiter.cancel(message)) return true;
     this._mustCancel = true;
-    if (message !== undefined || this._ext !== null) this._x().cancelMsg = message;
     return true;
   }
 

@@ -30,6 +30,8 @@ export class TaskGroup {
   private _exiting = false;
   private _aborting = false;
   private _cancelOnEnter = false;
+  /** run() was called: a group is entered once. */
+  private _claimed = false;
   private _loop: EventLoop | null = null;
   private _parent: Task<unknown> | null = null;
   private _parentCancelRequested = false;
@@ -57,7 +59,8 @@ export class TaskGroup {
    */
   run<T>(body: (tg: TaskGroup) => Coroutine<T> | PromiseLike<T> | T): Future<T> {
     if (typeof body !== 'function') throw new TypeError(`TaskGroup.run: body must be a function, got ${describe(body)}`);
-    if (this._entered) throw new RuntimeError(`TaskGroup.run: ${this} has already been entered`);
+    if (this._entered || this._claimed) throw new RuntimeError(`TaskGroup.run: ${this} has already been entered`);
+    this._claimed = true;
     return new InlineFuture<T>(getRunningLoop(), (mode) => this._scope(body, mode), 'TaskGroup.run()');
   }
 

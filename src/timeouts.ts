@@ -35,6 +35,8 @@ export class Timeout {
   private _task: Task<unknown> | null = null;
   private _cancelling = 0;
   private _handle: Handle | null = null;
+  /** run() was called: a timeout is entered once. */
+  private _claimed = false;
 
   /** @internal Use `timeout()` or `timeoutAt()`. */
   constructor(when: number | null) {
@@ -75,7 +77,8 @@ export class Timeout {
    */
   run<T>(body: (t: Timeout) => Coroutine<T> | PromiseLike<T> | T): Future<T> {
     if (typeof body !== 'function') throw new TypeError(`Timeout.run: body must be a function, got ${describe(body)}`);
-    if (this._state !== CREATED) throw new RuntimeError(`Timeout.run: ${this} has already been entered`);
+    if (this._state !== CREATED || this._claimed) throw new RuntimeError(`Timeout.run: ${this} has already been entered`);
+    this._claimed = true;
     return new InlineFuture<T>(getRunningLoop(), (mode) => this._scope(body, mode), 'Timeout.run()');
   }
 

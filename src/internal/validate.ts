@@ -80,6 +80,7 @@ export const genThrow = GeneratorPrototype.throw as (this: Generator, e: unknown
 export function isGenerator(x: unknown): x is Generator<unknown, unknown, unknown> {
   if (x === null || typeof x !== 'object') return false;
   if (isNativeGenerator(x)) return true; // fast path, without megamorphic lookups
+  if (typeof (x as PromiseLike<unknown>).then === 'function') return false; // a Future is not a coroutine
   return (
     x !== null &&
     typeof x === 'object' &&

@@ -309,7 +309,7 @@ export class EventLoop {
     this._readyLen = 0;
     this._timers.clear();
     this._disarmHostTimer();
-    this._unretrieved = [];
+    this._reportUnretrieved();
     const ex = this._defaultExecutor;
     this._defaultExecutor = null;
     if (ex?.shutdown) void Promise.resolve(ex.shutdown(false)).catch(() => {});
@@ -534,6 +534,9 @@ export class EventLoop {
   }
 
   private _beginPass(): void {
+    // Tasks that failed in the previous pass with nobody awaiting them: reported now, once the
+    // async continuations of that pass (an `await` that attaches late) have run too.
+    if (this._unretrieved.length > 0) this._reportUnretrieved();
     const timers = this._timers;
     if (timers.size > 0) {
       const now = this._clock.now();
@@ -613,7 +616,6 @@ export class EventLoop {
 
   /** End-of-pass work; true when the next pass may run at once, in the same burst. */
   private _finishPass(): boolean {
-    if (this._unretrieved.length > 0) this._reportUnretrieved();
     if (this._stopping) {
       this._stopping = false;
       this._running = false;

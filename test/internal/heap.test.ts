@@ -1,0 +1,140 @@
+// Unit tests of src/internal/heap.ts: the timer heap (deadline order, FIFO ties, purging).
+import { describe, it, expect } from 'vitest';
+import { MinHeap, type HeapItem } from '../../src/internal/heap.js';
+
+interface Item extends HeapItem {
+  id: number;
+}
+
+let seq = 0;
+const item = (when: number, id = seq): Item => ({ _when: when, _seq: seq++, id });
+
+function drain(h: MinHeap<Item>): Item[] {
+  const out: Item[] = [];
+  for (let x = h.pop(); x !== undefined; x = h.pop()) out.push(x);
+  return out;
+}
+
+/** A tiny deterministic PRNG, so a failure is reproducible. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('MinHeap', () => {
+  it('an empty heap has size 0 and peek() and pop() give undefined', () => {
+    const h = new MinHeap<Item>();
+    expect(h.size).toBe(0);
+    expect(h.peek()).toBeUndefined();
+    expect(h.pop()).toBeUndefined();
+    expect(h.size).toBe(0);
+  });
+
+  it('pops items in deadline order whatever the insertion order', () => {
+    const h = new MinHeap<Item>();
+    for (const w of [50, 10, 40, 20, 30, 0, 60]) h.push(item(w));
+    expect(h.size).toBe(7);
+    expect(drain(h).map((x) => x._when)).toEqual([0, 10, 20, 30, 40, 50, 60]);
+    expect(h.size).toBe(0);
+  });
+
+  it('items with equal deadlines come out in insertion order (FIFO)', () => {
+    const h = new MinHeap<Item>();
+    const ids: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const x = item(i % 2 === 0 ? 5 : 7, i);
+      h.push(x);
+    }
+    for (const x of drain(h)) ids.push(x.id);
+    const evens = ids.slice(0, 25);
+    const odds = ids.slice(25);
+    expect(evens).toEqual([...evens].sort((a, b) => a - b));
+    expect(evens.every((i) => i % 2 === 0)).toBe(true);
+    expect(odds).toEqual([...odds].sort((a, b) => a - b));
+    expect(odds.every((i) => i % 2 === 1)).toBe(true);
+  });
+
+  it('peek() shows the earliest item without removing it', () => {
+    const h = new MinHeap<Item>();
+    const a = item(3);
+    const b = item(1);
+    h.push(a);
+    h.push(b);
+    expect(h.peek()).toBe(b);
+    expect(h.peek()).toBe(b);
+    expect(h.size).toBe(2);
+    expect(h.pop()).toBe(b);
+    expect(h.peek()).toBe(a);
+  });
+
+  it('infinite and negative deadlines are ordered too', () => {
+    const h = new MinHeap<Item>();
+    for (const w of [Infinity, -5, 0, -Infinity, 3]) h.push(item(w));
+    expect(drain(h).map((x) => x._when)).toEqual([-Infinity, -5, 0, 3, Infinity]);
+  });
+
+  it('agrees with a stable sort on 2000 random items with many equal deadlines', () => {
+    const rand = prng(12345);
+    const h = new MinHeap<Item>();
+    const all: Item[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const x = item(Math.floor(rand() * 50), i);
+      all.push(x);
+      h.push(x);
+    }
+    const expected = [...all].sort((a, b) => a._when - b._when || a._seq - b._seq);
+    expect(drain(h)).toEqual(expected);
+  });
+
+  it('interleaved pushes and pops always pop the current minimum', () => {
+    const rand = prng(99);
+    const h = new MinHeap<Item>();
+    const shadow: Item[] = [];
+    for (let i = 0; i < 3000; i++) {
+      if (rand() < 0.6 || shadow.length === 0) {
+        const x = item(Math.floor(rand() * 100), i);
+        h.push(x);
+        shadow.push(x);
+      } else {
+        shadow.sort((a, b) => a._when - b._when || a._seq - b._seq);
+        expect(h.pop()).toBe(shadow.shift());
+      }
+      expect(h.size).toBe(shadow.length);
+    }
+  });
+
+  it('filter() keeps only the matching items, still in heap order with FIFO ties', () => {
+    const h = new MinHeap<Item>();
+    for (let i = 0; i < 30; i++) h.push(item(i % 3, i));
+    h.filter((x) => x.id % 2 === 0);
+    expect(h.size).toBe(15);
+    const out = drain(h);
+    expect(out.every((x) => x.id % 2 === 0)).toBe(true);
+    const expected = [...out].sort((a, b) => a._when - b._when || a._seq - b._seq);
+    expect(out).toEqual(expected);
+  });
+
+  it('filter() that keeps nothing empties the heap, and the heap stays usable', () => {
+    const h = new MinHeap<Item>();
+    for (let i = 0; i < 5; i++) h.push(item(i));
+    h.filter(() => false);
+    expect(h.size).toBe(0);
+    expect(h.pop()).toBeUndefined();
+    h.push(item(1));
+    expect(h.size).toBe(1);
+  });
+
+  it('clear() empties the heap, and later pushes work', () => {
+    const h = new MinHeap<Item>();
+    for (let i = 0; i < 5; i++) h.push(item(5 - i));
+    h.clear();
+    expect(h.size).toBe(0);
+    expect(h.peek()).toBeUndefined();
+    const x = item(2);
+    h.push(x);
+    expect(h.pop()).toBe(x);
+  });
+});

@@ -1,0 +1,163 @@
+// Unit tests of src/loop/runners.ts: run() and Runner — options, lazy loops, executor shutdown,
+// futures as mains, and argument checks (behaviour ports live in test/conformance/runners).
+import { describe, it, expect, vi } from 'vitest';
+import { Runner, RuntimeError, createTask, currentTask, getRunningLoop, newEventLoop, run, sleep, type Executor } from 'tulip';
+import { MockClock } from 'tulip/testing';
+
+async function rejection(p: () => unknown): Promise<Error> {
+  try {
+    await p();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected an error');
+}
+
+function fakeExecutor(): Executor & { shutdown: ReturnType<typeof vi.fn> } {
+  return {
+    submit: async <R, A extends unknown[]>(fn: (...a: A) => R | PromiseLike<R>, ...args: A) => fn(...args),
+    shutdown: vi.fn(async () => {}),
+  };
+}
+
+describe('run()', () => {
+  it('resolves with the result of a main that returns a Future', async () => {
+    expect(
+      await run(() => {
+        const f = getRunningLoop().createFuture<string>();
+        getRunningLoop().callSoon(() => f.setResult('from a future'));
+        return f;
+      }),
+    ).toBe('from a future');
+  });
+
+  it('refuses non-object options with a TypeError naming opts', async () => {
+    const e = await rejection(() => run(async () => 1, null as never));
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e.message).toBe('Runner: opts must be an object, got null');
+  });
+
+  it('refuses a clock without now() with a TypeError, and a later run() still works', async () => {
+    const e = await rejection(() => run(async () => 1, { clock: {} as never }));
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e.message).toMatch(/opts\.clock/);
+    expect(await run(async () => 2)).toBe(2);
+  });
+
+  it('shuts the default executor down once, waiting for it, before closing the loop', async () => {
+    const ex = fakeExecutor();
+    let loopSeen: ReturnType<typeof getRunningLoop> | undefined;
+    await run(async () => {
+      loopSeen = getRunningLoop();
+      loopSeen.setDefaultExecutor(ex);
+      return loopSeen.runInExecutor(null, (a: number) => a * 2, 21);
+    });
+    expect(ex.shutdown).toHaveBeenCalledTimes(1);
+    expect(ex.shutdown).toHaveBeenCalledWith(true);
+    expect(loopSeen!.isClosed()).toBe(true);
+  });
+
+  it('the debug option turns debug mode on in the loop of a generator main', async () => {
+    expect(await run(function* () {
+      yield* sleep(0);
+      return getRunningLoop().getDebug();
+    }, { debug: true })).toBe(true);
+    expect(await run(function* () {
+      return getRunningLoop().getDebug();
+    })).toBe(false);
+  });
+});
+
+describe('Runner', () => {
+  it('refuses non-object options with a TypeError naming opts', () => {
+    expect(() => new Runner(5 as never)).toThrow(TypeError);
+    expect(() => new Runner(5 as never)).toThrow('Runner: opts must be an object, got 5');
+  });
+
+  it('creates its loop lazily, once, with the clock and debug options', async () => {
+    const clock = new MockClock();
+    const runner = new Runner({ clock, debug: true });
+    const loop = runner.getLoop();
+    expect(runner.getLoop()).toBe(loop);
+    expect(loop.getDebug()).toBe(true);
+    clock.jump(7);
+    expect(loop.time()).toBe(7);
+    expect(await runner.run(async () => getRunningLoop())).toBe(loop);
+    await runner.close();
+    expect(loop.isClosed()).toBe(true);
+  });
+
+  it('close() before any run does not create a loop, and then run() and getLoop() are refused', async () => {
+    const runner = new Runner();
+    await runner.close();
+    expect(() => runner.getLoop()).toThrow(RuntimeError);
+    const e = await rejection(() => runner.run(async () => 1));
+    expect(e).toBeInstanceOf(RuntimeError);
+    expect(e.message).toMatch(/closed/);
+  });
+
+  it('run() of a Future of another loop is refused with RuntimeError and the runner stays usable', async () => {
+    const runner = new Runner();
+    const other = newEventLoop();
+    const e = await rejection(() => runner.run(other.createFuture()));
+    expect(e).toBeInstanceOf(RuntimeError);
+    expect(e.message).toMatch(/different loop/);
+    expect(await runner.run(function* () {
+      return 'ok';
+    })).toBe('ok');
+    await runner.close();
+    other.close();
+  });
+
+  it('the name option names the main task of every run', async () => {
+    const runner = new Runner({ name: 'main-of-runner' });
+    try {
+      const a = await runner.run(async () => currentTask()!.getName());
+      expect(a).toBe('main-of-runner');
+      const b = await runner.run(function* () {
+        return currentTask()!.getName();
+      });
+      expect(b).toBe('main-of-runner');
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('close() shuts down the default executor with wait=true once', async () => {
+    const runner = new Runner();
+    const ex = fakeExecutor();
+    runner.getLoop().setDefaultExecutor(ex);
+    await runner.run(async () => 1);
+    expect(ex.shutdown).not.toHaveBeenCalled();
+    await runner.close();
+    expect(ex.shutdown).toHaveBeenCalledTimes(1);
+    expect(ex.shutdown).toHaveBeenCalledWith(true);
+  });
+
+  it('a leftover task that fails while being cancelled at close() is reported as a run() shutdown error', async () => {
+    const runner = new Runner();
+    const seen: unknown[] = [];
+    runner.getLoop().setExceptionHandler((_l, ctx) => {
+      seen.push(ctx);
+    });
+    const boom = new Error('cleanup failed');
+    let leftover: ReturnType<typeof createTask> | undefined;
+    await runner.run(async () => {
+      leftover = createTask(async () => {
+        try {
+          await sleep(1e9);
+        } finally {
+          // eslint-disable-next-line no-unsafe-finally
+          throw boom;
+        }
+      });
+      await sleep(0);
+    });
+    await runner.close();
+    expect(seen).toHaveLength(1);
+    const ctx = seen[0] as { message: string; exception: unknown; task: unknown };
+    expect(ctx.message).toBe('unhandled exception during run() shutdown');
+    expect(ctx.exception).toBe(boom);
+    expect(ctx.task).toBe(leftover);
+  });
+});
