@@ -91,6 +91,8 @@ class Gathering implements Waiter {
 
   _wake(fut: Future<unknown>): void {
     this.nFinished++;
+    // The common case: a child finished and others are still running.
+    if (fut._state === 1 && this.nFinished < this.nFuts) return;
     const outer = this.outer;
     if (outer.done()) {
       if (!fut.cancelled()) fut._markRetrieved();
@@ -161,38 +163,36 @@ export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExcepti
     outer.setResult([]);
     return outer;
   }
+  // Check everything first: a bad item must not leave tasks started or waiters registered.
   for (let i = 0; i < items.length; i++) {
     const aw = items[i];
-    if (!(aw instanceof Future) && !isThenable(aw) && !isGenerator(aw)) {
+    if (aw instanceof Future) {
+      if (aw._loop !== loop) throw new RangeError(`gather: aws[${i}] is tied to a different event loop than the running one`);
+    } else if (!isThenable(aw) && !isGenerator(aw)) {
       throw new TypeError(`gather: aws[${i}] must be a Future, a coroutine or a promise, got ${describe(aw)}`);
     }
   }
   const children: Future<unknown>[] = new Array(items.length);
-  let byArg: Map<unknown, Future<unknown>> | null = null; // the same promise or coroutine twice
-  for (let i = 0; i < items.length; i++) {
-    const aw = items[i];
-    if (aw instanceof Future) {
-      children[i] = aw;
-      continue;
-    }
-    byArg ??= new Map();
-    let fut = byArg.get(aw);
-    if (fut === undefined) {
-      fut = ensureFuture(aw as Awaitable<unknown>, loop);
-      byArg.set(aw, fut);
-    }
-    children[i] = fut;
-  }
-  for (const fut of children) {
-    if (fut._loop !== loop) throw new RangeError(`gather: ${String(fut)} is tied to a different event loop than the running one`);
-  }
   const outer = new GatheringFuture<unknown[]>(loop, children);
   const g = new Gathering(outer, children, 0, returnExceptions);
-  // Duplicates run once: a pending future whose last waiter is `g` is already watched; done ones
-  // (whose waiters do not stay listed) are told apart with a set.
+  let byArg: Map<unknown, Future<unknown>> | null = null; // the same promise or coroutine twice
   let doneSeen: Set<Future<unknown>> | null = null;
-  for (let i = 0; i < children.length; i++) {
-    const fut = children[i]!;
+  for (let i = 0; i < items.length; i++) {
+    const aw = items[i];
+    let fut: Future<unknown>;
+    if (aw instanceof Future) fut = aw;
+    else {
+      byArg ??= new Map();
+      let f = byArg.get(aw);
+      if (f === undefined) {
+        f = ensureFuture(aw as Awaitable<unknown>, loop);
+        byArg.set(aw, f);
+      }
+      fut = f;
+    }
+    children[i] = fut;
+    // Duplicates run once: a pending future whose last waiter is `g` is already watched; done
+    // ones (whose waiters do not stay listed) are told apart with a set.
     if (fut._state === 0) {
       if (fut._lastEntry() === g) continue;
     } else {

@@ -95,14 +95,14 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   private _ext: TaskExt | null = null;
 
   /** @internal Use `createTask()` or `loop.createTask()`. */
-  constructor(body: TaskBody<T>, opts: InternalTaskOptions = {}) {
+  constructor(body: TaskBody<T>, opts?: InternalTaskOptions) {
     checkBody('createTask', body);
-    const name = opts.name;
+    const name = opts?.name;
     if (name !== undefined && typeof name !== 'string') {
       throw new TypeError(`createTask: opts.name must be a string, got ${describe(name)}`);
     }
-    super(opts.loop ?? getRunningLoop());
-    const hidden = opts.hidden === true;
+    super(opts?.loop ?? getRunningLoop());
+    const hidden = opts?.hidden === true;
     this._num = hidden ? 0 : ++taskCounter;
     this._coro = body;
     if (typeof body === 'function') {
