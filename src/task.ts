@@ -282,8 +282,10 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     } else if (isThenable(r)) {
       this._mode = ASYNC;
       const loop = this._loop;
+      // Its first await attaches in a microtask (a scope's await takes a few): let that happen
+      // before the next entry runs, as asyncio's task would be waiting already.
       loop._yieldMicro = true;
-      loop._asyncFlag = true; // its first await's then() runs in a microtask
+      loop._asyncFlag = true;
       const onOk = (v: unknown): void => this._asyncSettled(NO_ERROR, v as T);
       const onErr = (e: unknown): void => this._asyncSettled(e === NO_ERROR ? undefined : e, undefined);
       // A returned Future is awaited from the task's context, so it is the task's waiter (and a

@@ -13,6 +13,7 @@ import { setRunningLoop } from './registry.js';
  * next entry: `await` of a scope (a coroutine driven from async code) takes a few hops.
  */
 const MICRO_HOPS = 4;
+const RESOLVED = Promise.resolve();
 /** Host time a burst of synchronous passes may take before the loop yields to Node's I/O. */
 const BURST_MS = 8;
 /** Purge cancelled timers when more than this many sit in the heap and they are over half of it. */
@@ -89,7 +90,7 @@ export class EventLoop {
   private readonly _pumpBound = (): void => this._pump();
   private _hops = 0;
   private readonly _hopBound = (): void => {
-    if (--this._hops > 0) queueMicrotask(this._hopBound);
+    if (--this._hops > 0) RESOLVED.then(this._hopBound);
     else this._pump();
   };
   private readonly _hostWake = (): void => {
@@ -611,7 +612,7 @@ export class EventLoop {
   /** Lets the async continuations resumed so far run (a few microtask hops), then goes on. */
   private _yieldToMicrotasks(): void {
     this._hops = MICRO_HOPS;
-    queueMicrotask(this._hopBound);
+    RESOLVED.then(this._hopBound); // not queueMicrotask(), which makes an AsyncResource per call
   }
 
   /** End-of-pass work; true when the next pass may run at once, in the same burst. */
