@@ -42,6 +42,18 @@ export interface AwaitingTask {
 }
 let awaitingTask: () => AwaitingTask | undefined = () => undefined;
 
+/**
+ * Debug mode: called where a task suspends (inside its `yield*`, or when its `await` attaches),
+ * so the task layer can record the suspension point. Null outside debug mode: one check.
+ * @internal
+ */
+export let onSuspend: (() => void) | null = null;
+
+/** @internal */
+export function setOnSuspend(hook: (() => void) | null): void {
+  onSuspend = hook;
+}
+
 /** @internal */
 export function setAwaitingTaskHook(hook: () => AwaitingTask | undefined): void {
   awaitingTask = hook;
@@ -220,6 +232,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     let task = awaitingTask();
     if (weak && task !== undefined && !task._idle()) task = undefined;
     const aw = new ThenAwaiter<T, R1 | R2>(this, onfulfilled, onrejected, task);
+    if (onSuspend !== null && task !== undefined) onSuspend();
     // A task that cannot wait on this future (itself) gets the error from _thenSettling.
     if (task !== undefined && !task._thenAttached(this)) task._loop._enqueue(new LateWake(aw, this as Future<unknown>));
     else this._addEntry(aw);
@@ -416,6 +429,17 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     if (this._cb0 !== null || this._cbs !== null) this._loop._enqueue(this);
   }
 
+  /**
+   * @internal Who waits on this pending future: callbacks, tasks, awaiters, combinators (the
+   * await graph reads it).
+   */
+  _entries(): readonly unknown[] {
+    const out: unknown[] = [];
+    if (this._cb0 !== null) out.push(this._cb0);
+    if (this._cbs !== null) for (const e of this._cbs) out.push(e);
+    return out;
+  }
+
   /** @internal The last waiter or callback registered (gather's dedup check). */
   _lastEntry(): unknown {
     const rest = this._cbs;
@@ -483,6 +507,7 @@ class FutureIterator<T> {
     if (f._state === PENDING) {
       if (this.yielded) throw new RuntimeError(`resumed while ${String(f)} is still pending: await wasn't used with the future`);
       this.yielded = true;
+      if (onSuspend !== null) onSuspend();
       return { done: false, value: f };
     }
     return { done: true, value: f.result() };
@@ -519,6 +544,11 @@ class ThenAwaiter<T, R> implements Waiter, PromiseLike<R> {
     private readonly onErr: ((reason: unknown) => unknown) | null | undefined,
     private readonly task: AwaitingTask | undefined,
   ) {}
+
+  /** @internal The async task this awaiter resumes, if any (the await graph). */
+  _awaitingTask(): AwaitingTask | undefined {
+    return this.task;
+  }
 
   _wake(): void {
     const fut = this.fut;

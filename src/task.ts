@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CancelledError, RuntimeError } from './errors.js';
-import { Future, NO_ERROR, setAwaitingTaskHook, type AwaitingTask, type Waiter } from './future.js';
+import { Future, NO_ERROR, setAwaitingTaskHook, setOnSuspend, type AwaitingTask, type Waiter } from './future.js';
 import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop, runningLoopOrUndefined, setTaskLoopHook } from './loop/registry.js';
@@ -117,7 +117,10 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       ext.name = name ?? null;
       ext.hidden = hidden;
     }
-    if (loop.getDebug()) this._x().sourceStack = new Error('task created here').stack;
+    if (loop.getDebug()) {
+      this._x().sourceStack = new Error('task created here').stack;
+      setOnSuspend(recordSuspension);
+    }
     const head = loop._liveHead;
     if (head !== null) head._prevLive = this as Task<unknown>;
     this._nextLive = head;
@@ -208,8 +211,8 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
    */
   getStack(): string[] {
     const lines: string[] = [];
-    const stack = this._ext?.sourceStack;
-    if (stack !== undefined) for (const line of stack.split('\n').slice(1)) lines.push(line.trim());
+    for (const line of userFrames(this._ext?.suspendStack)) lines.push(line);
+    for (const line of userFrames(this._ext?.sourceStack)) lines.push(`created ${line}`);
     if (this._futWaiter !== null) lines.push(`waiting on ${String(this._futWaiter)}`);
     return lines;
   }
@@ -432,6 +435,16 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     return this._ext;
   }
 
+  /** @internal Debug mode: the stack of the task's last suspension point. */
+  get _suspendStack(): string | undefined {
+    return this._ext?.suspendStack;
+  }
+
+  /** @internal */
+  _recordSuspension(): void {
+    if (this._loop.getDebug()) this._x().suspendStack = new Error('suspended here').stack;
+  }
+
   /** @internal A helper of tulip's own, left out of allTasks(). */
   get _hidden(): boolean {
     return this._ext?.hidden === true;
@@ -513,6 +526,19 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   override _watchUnretrieved(): void {}
 }
 
+/** tulip's own source folder (src/ or dist/): its frames are left out of task stacks. */
+const OWN_DIR = new URL('.', import.meta.url).href.replace(/^file:\/\//, '');
+
+/** The frames of a captured stack that are not tulip's own, trimmed. */
+function userFrames(stack: string | undefined): string[] {
+  if (stack === undefined) return [];
+  return stack
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter((l) => !l.includes(OWN_DIR) && !l.includes('(node:') && !l.startsWith('at node:'));
+}
+
 /** Task state that most tasks never need, allocated on first use. */
 class TaskExt {
   name: string | null = null;
@@ -526,6 +552,8 @@ class TaskExt {
   settled = false;
   ctrl: AbortController | null = null;
   sourceStack: string | undefined = undefined;
+  /** Debug mode: the stack where the task last suspended (its yield* or await). */
+  suspendStack: string | undefined = undefined;
   hidden = false;
 }
 
@@ -560,6 +588,11 @@ function current(): Task<unknown> | undefined {
 }
 
 setAwaitingTaskHook(() => (als === null ? undefined : als.getStore()));
+
+/** Debug mode's suspension hook: records where the current task suspends. */
+function recordSuspension(): void {
+  current()?._recordSuspension();
+}
 setTaskLoopHook(() => current()?._loop);
 
 /**

@@ -8,7 +8,7 @@
  *    awaited outside any task, it runs in a helper task of its own.
  */
 import { CancelledError, RuntimeError } from '../errors.js';
-import { Future, NO_ERROR, type Waiter } from '../future.js';
+import { Future, NO_ERROR, onSuspend, type Waiter } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { PromiseWait, Task, callInTask, currentTask, ensureFuture, isStepping, type Coroutine } from '../task.js';
 import { isGenerator, isThenable } from './validate.js';
@@ -246,6 +246,7 @@ class PassFuture<T> extends Future<T> {
   next(): IteratorResult<undefined, T> {
     if (this._state === 0 && this._phase === 0) {
       this._phase = 1;
+      if (onSuspend !== null) onSuspend();
       return BARE_YIELD;
     }
     if (this._state === 0) this._resolveInline(this._value as T);
