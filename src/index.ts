@@ -19,7 +19,10 @@ export {
   LimitOverrunError,
   isCancelledError,
 } from './errors.js';
-export { EventLoop, newEventLoop, type Executor, type LoopOptions } from './loop/eventloop.js';
+export { EventLoop, newEventLoop, type LoopOptions } from './loop/eventloop.js';
+export { LoopServices, type Executor } from './loop/services.js';
+export { type Instrument } from './loop/instruments.js';
+export { type LagStats } from './loop/monitor.js';
 export { Handle, TimerHandle } from './loop/handle.js';
 export { type Clock, RealClock } from './loop/clock.js';
 export { type ExceptionContext, type ExceptionHandler } from './loop/exceptions.js';

@@ -1,11 +1,11 @@
 import { RuntimeError } from '../errors.js';
 import { MinHeap } from '../internal/heap.js';
-import { checkDeadline, checkDelay, checkFunction, describe } from '../internal/validate.js';
+import { checkDeadline, checkFunction, describe } from '../internal/validate.js';
 import { Future } from '../future.js';
 import { Task, type TaskBody, type TaskOptions, ensureFuture, type Awaitable, alsExit } from '../task.js';
 import { RealClock, type Clock } from './clock.js';
 import { Handle, TimerHandle, type Runnable } from './handle.js';
-import { formatContext, type AnyExceptionHandler, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
+import { LoopServices } from './services.js';
 import { setRunningLoop } from './registry.js';
 
 /**
@@ -18,12 +18,6 @@ const RESOLVED = Promise.resolve();
 const BURST_MS = 8;
 /** Purge cancelled timers when more than this many sit in the heap and they are over half of it. */
 const MIN_CANCELLED_TIMERS = 100;
-
-/** Runs an executor job: anything with `submit(fn, ...args)` returning a promise or future. */
-export interface Executor {
-  submit<R, A extends unknown[]>(fn: (...args: A) => R | PromiseLike<R>, ...args: A): PromiseLike<R>;
-  shutdown?(wait?: boolean): PromiseLike<void> | void;
-}
 
 /** Options of `newEventLoop()` and `new EventLoop()`. */
 export interface LoopOptions {
@@ -51,9 +45,7 @@ export interface LoopOptions {
  * loop.close();
  * ```
  */
-export class EventLoop {
-  /** Passes that take longer than this (ms) are reported in debug mode. */
-  slowCallbackDuration = 100;
+export class EventLoop extends LoopServices {
 
   /** @internal The ready queue: entries 0.._readyLen-1 (arrays are reused, never truncated). */
   _ready: Runnable[] = [];
@@ -77,16 +69,12 @@ export class EventLoop {
   private _timerSeq = 0;
   private _running = false;
   private _stopping = false;
-  private _closed = false;
   private _hostScheduled = false;
   private _hostTimer: ReturnType<typeof setTimeout> | null = null;
   private _hostTimerWhen = Infinity;
   private _burstStart = 0;
-  private _debug: boolean;
-  private _exceptionHandler: ExceptionHandler | null = null;
   private _stopResolve: (() => void) | null = null;
   private _blockedWaiters: Array<{ fut: Future<void>; cushion: number; since: number }> = [];
-  private _defaultExecutor: Executor | null = null;
   private readonly _pumpBound = (): void => this._pump();
   private _hops = 0;
   private readonly _hopBound = (): void => {
@@ -106,6 +94,7 @@ export class EventLoop {
   private readonly _clockWake = (): void => this._wakeHost();
 
   constructor(opts: LoopOptions = {}) {
+    super(opts?.debug ?? false);
     if (opts === null || typeof opts !== 'object') {
       throw new TypeError(`newEventLoop: opts must be an object, got ${describe(opts)}`);
     }
@@ -114,7 +103,6 @@ export class EventLoop {
       throw new TypeError(`newEventLoop: opts.clock must be a Clock with a now() method, got ${describe(clock)}`);
     }
     this._clock = clock as Clock & { now(): number };
-    this._debug = opts.debug ?? false;
   }
 
   // ---- time and scheduling ---------------------------------------------------------------
@@ -347,154 +335,6 @@ export class EventLoop {
   createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
     this._checkClosed('createTask');
     return new Task<T>(body, { ...opts, loop: this });
-  }
-
-  // ---- executors ----------------------------------------------------------------------------
-
-  /**
-   * Runs `fn(...args)` on `executor` (or the default executor) and returns a future of its result.
-   *
-   * Cancellation: a checkpoint when awaited; cancelling the waiting task cancels the returned
-   * future but cannot stop work already handed to the executor.
-   *
-   * @example
-   * ```ts
-   * const digest = await loop.runInExecutor(pool, hashFile, path);
-   * ```
-   */
-  runInExecutor<R, A extends unknown[]>(
-    executor: Executor | null,
-    fn: (...args: A) => R | PromiseLike<R>,
-    ...args: A
-  ): Future<R> {
-    this._checkClosed('runInExecutor');
-    checkFunction('runInExecutor', 'fn', fn);
-    const ex = executor ?? this._defaultExecutor;
-    if (ex === null) {
-      throw new RuntimeError(
-        'runInExecutor: no executor given and no default executor set (call loop.setDefaultExecutor(executor))',
-      );
-    }
-    if (typeof ex.submit !== 'function') {
-      throw new TypeError(`runInExecutor: executor must have a submit() method, got ${describe(ex)}`);
-    }
-    return ensureFuture(ex.submit(fn, ...args), this) as Future<R>;
-  }
-
-  /**
-   * Sets the executor used by `runInExecutor(null, …)` and `toThread`.
-   *
-   * Cancellation: not a checkpoint.
-   *
-   * @example
-   * ```ts
-   * loop.setDefaultExecutor(myPool);
-   * ```
-   */
-  setDefaultExecutor(executor: Executor | null): void {
-    if (executor !== null && (typeof executor !== 'object' || typeof executor.submit !== 'function')) {
-      throw new TypeError(`setDefaultExecutor: executor must have a submit() method, got ${describe(executor)}`);
-    }
-    this._defaultExecutor = executor;
-  }
-
-  /**
-   * Shuts down the default executor, waiting for its jobs to finish.
-   *
-   * Cancellation: a checkpoint; cancelling the wait does not stop the shutdown.
-   *
-   * @example
-   * ```ts
-   * await loop.shutdownDefaultExecutor();
-   * ```
-   */
-  shutdownDefaultExecutor(): Future<void> {
-    const ex = this._defaultExecutor;
-    this._defaultExecutor = null;
-    const done = Promise.resolve(ex?.shutdown?.(true)).then(() => undefined);
-    return ensureFuture(done, this);
-  }
-
-  // ---- errors and debug -------------------------------------------------------------------
-
-  /**
-   * Sets the function that receives errors nobody else can: failed callbacks, never-retrieved task
-   * errors, errors of cancelled shields. `null` restores the default (print to stderr).
-   *
-   * Cancellation: not a checkpoint.
-   *
-   * @example
-   * ```ts
-   * loop.setExceptionHandler((loop, ctx) => logger.error(ctx.message, ctx.exception));
-   * ```
-   */
-  setExceptionHandler(handler: ExceptionHandler | null): void {
-    if (handler !== null && typeof handler !== 'function') {
-      throw new TypeError(`setExceptionHandler: handler must be a function or null, got ${describe(handler)}`);
-    }
-    this._exceptionHandler = handler;
-  }
-
-  /** The handler set by `setExceptionHandler`, or `null` for the default one. */
-  getExceptionHandler(): AnyExceptionHandler | null {
-    return this._exceptionHandler;
-  }
-
-  /**
-   * The default handling of an error report: prints the message, the context and the stack to
-   * stderr (asyncio logs it).
-   *
-   * Cancellation: not a checkpoint.
-   *
-   * @example
-   * ```ts
-   * loop.setExceptionHandler((loop, ctx) => { metrics.count++; loop.defaultExceptionHandler(ctx); });
-   * ```
-   */
-  defaultExceptionHandler(context: ExceptionContext): void {
-    console.error(formatContext(context));
-  }
-
-  /**
-   * Reports `context` to the exception handler. Never throws: an error in a custom handler is
-   * itself reported through the default handler.
-   *
-   * Cancellation: not a checkpoint.
-   *
-   * @example
-   * ```ts
-   * loop.callExceptionHandler({ message: 'worker crashed', exception: err });
-   * ```
-   */
-  callExceptionHandler(context: ExceptionContext): void {
-    const handler = this._exceptionHandler;
-    if (handler === null) {
-      try {
-        this.defaultExceptionHandler(context);
-      } catch {
-        // stderr is gone: nothing left to report to
-      }
-      return;
-    }
-    try {
-      handler(this, context);
-    } catch (e) {
-      try {
-        this.defaultExceptionHandler({ message: 'Unhandled error in exception handler', exception: e, context });
-      } catch {
-        // nothing left to report to
-      }
-    }
-  }
-
-  /** True in debug mode. */
-  getDebug(): boolean {
-    return this._debug;
-  }
-
-  /** Switches debug mode (slow-callback reports) on or off. */
-  setDebug(on: boolean): void {
-    this._debug = Boolean(on);
   }
 
   // ---- the pass machinery -----------------------------------------------------------------
@@ -732,9 +572,6 @@ export class EventLoop {
     for (const fut of list) fut._reportIfUnretrieved();
   }
 
-  private _checkClosed(op: string): void {
-    if (this._closed) throw new RuntimeError(`${op}: the event loop is closed`);
-  }
 }
 
 /**

@@ -1,0 +1,256 @@
+/**
+ * The services of an event loop that are not scheduling: error reports (the exception handler),
+ * debug mode, executors, instruments and the lag monitor. `EventLoop` extends this class.
+ */
+import { RuntimeError } from '../errors.js';
+import type { Future } from '../future.js';
+import { checkFunction, describe } from '../internal/validate.js';
+import { ensureFuture } from '../task.js';
+import { formatContext, type AnyExceptionHandler, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
+import { checkInstrument, type Instrument } from './instruments.js';
+import { LoopMonitor, type LagStats } from './monitor.js';
+import type { EventLoop } from './eventloop.js';
+
+/** Runs an executor job: anything with `submit(fn, ...args)` returning a promise or future. */
+export interface Executor {
+  submit<R, A extends unknown[]>(fn: (...args: A) => R | PromiseLike<R>, ...args: A): PromiseLike<R>;
+  shutdown?(wait?: boolean): PromiseLike<void> | void;
+}
+
+/**
+ * The non-scheduling half of `EventLoop` (see there).
+ *
+ * Cancellation: nothing here waits, except `shutdownDefaultExecutor()`.
+ *
+ * @example
+ * ```ts
+ * const loop = newEventLoop();
+ * loop.setExceptionHandler((loop, ctx) => console.error(ctx.message));
+ * ```
+ */
+export abstract class LoopServices {
+  /** A callback or task step longer than this (ms) is reported as a stall. */
+  slowCallbackDuration = 100;
+  /** @internal */ _debug: boolean;
+  /** @internal */ _closed = false;
+  /** @internal Installed instruments, or null (no hook costs more than a null check). */
+  _instruments: Instrument[] | null = null;
+  /** @internal */ readonly _monitor = new LoopMonitor();
+  private _exceptionHandler: ExceptionHandler | null = null;
+  /** @internal */ _defaultExecutor: Executor | null = null;
+
+  constructor(debug: boolean) {
+    this._debug = debug;
+  }
+
+  // ---- executors ----------------------------------------------------------------------------
+
+  /**
+   * Runs `fn(...args)` on `executor` (or the default executor) and returns a future of its result.
+   *
+   * Cancellation: a checkpoint when awaited; cancelling the waiting task cancels the returned
+   * future but cannot stop work already handed to the executor.
+   *
+   * @example
+   * ```ts
+   * const digest = await loop.runInExecutor(pool, hashFile, path);
+   * ```
+   */
+  runInExecutor<R, A extends unknown[]>(
+    executor: Executor | null,
+    fn: (...args: A) => R | PromiseLike<R>,
+    ...args: A
+  ): Future<R> {
+    this._checkClosed('runInExecutor');
+    checkFunction('runInExecutor', 'fn', fn);
+    const ex = executor ?? this._defaultExecutor;
+    if (ex === null) {
+      throw new RuntimeError(
+        'runInExecutor: no executor given and no default executor set (call loop.setDefaultExecutor(executor))',
+      );
+    }
+    if (typeof ex.submit !== 'function') {
+      throw new TypeError(`runInExecutor: executor must have a submit() method, got ${describe(ex)}`);
+    }
+    return ensureFuture(ex.submit(fn, ...args), this.loop()) as Future<R>;
+  }
+
+  /**
+   * Sets the executor used by `runInExecutor(null, …)` and `toThread`.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * loop.setDefaultExecutor(myPool);
+   * ```
+   */
+  setDefaultExecutor(executor: Executor | null): void {
+    if (executor !== null && (typeof executor !== 'object' || typeof executor.submit !== 'function')) {
+      throw new TypeError(`setDefaultExecutor: executor must have a submit() method, got ${describe(executor)}`);
+    }
+    this._defaultExecutor = executor;
+  }
+
+  /**
+   * Shuts down the default executor, waiting for its jobs to finish.
+   *
+   * Cancellation: a checkpoint; cancelling the wait does not stop the shutdown.
+   *
+   * @example
+   * ```ts
+   * await loop.shutdownDefaultExecutor();
+   * ```
+   */
+  shutdownDefaultExecutor(): Future<void> {
+    const ex = this._defaultExecutor;
+    this._defaultExecutor = null;
+    const done = Promise.resolve(ex?.shutdown?.(true)).then(() => undefined);
+    return ensureFuture(done, this.loop());
+  }
+
+  // ---- errors and debug -------------------------------------------------------------------
+
+  /**
+   * Sets the function that receives errors nobody else can: failed callbacks, never-retrieved task
+   * errors, errors of cancelled shields. `null` restores the default (print to stderr).
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * loop.setExceptionHandler((loop, ctx) => logger.error(ctx.message, ctx.exception));
+   * ```
+   */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== 'function') {
+      throw new TypeError(`setExceptionHandler: handler must be a function or null, got ${describe(handler)}`);
+    }
+    this._exceptionHandler = handler;
+  }
+
+  /** The handler set by `setExceptionHandler`, or `null` for the default one. */
+  getExceptionHandler(): AnyExceptionHandler | null {
+    return this._exceptionHandler;
+  }
+
+  /**
+   * The default handling of an error report: prints the message, the context and the stack to
+   * stderr (asyncio logs it).
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * loop.setExceptionHandler((loop, ctx) => { metrics.count++; loop.defaultExceptionHandler(ctx); });
+   * ```
+   */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    console.error(formatContext(context));
+  }
+
+  /**
+   * Reports `context` to the exception handler. Never throws: an error in a custom handler is
+   * itself reported through the default handler.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * loop.callExceptionHandler({ message: 'worker crashed', exception: err });
+   * ```
+   */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this._exceptionHandler;
+    if (handler === null) {
+      try {
+        this.defaultExceptionHandler(context);
+      } catch {
+        // stderr is gone: nothing left to report to
+      }
+      return;
+    }
+    try {
+      handler(this.loop(), context);
+    } catch (e) {
+      try {
+        this.defaultExceptionHandler({ message: 'Unhandled error in exception handler', exception: e, context });
+      } catch {
+        // nothing left to report to
+      }
+    }
+  }
+
+  /** True in debug mode. */
+  getDebug(): boolean {
+    return this._debug;
+  }
+
+  /** Switches debug mode (slow-callback reports) on or off. */
+  setDebug(on: boolean): void {
+    this._debug = Boolean(on);
+  }
+
+  // ---- instruments and the lag monitor ---------------------------------------------------
+
+  /**
+   * Installs an instrument: an object with any of Trio's hooks (`beforeRun`, `afterRun`,
+   * `taskSpawned`, `taskScheduled`, `beforeTaskStep`, `afterTaskStep`, `taskExited`,
+   * `beforeIoWait`, `afterIoWait`). One that throws is reported and removed.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * loop.addInstrument({ taskExited: (t) => console.log(t.getName(), 'done') });
+   * ```
+   */
+  addInstrument(instrument: Instrument): void {
+    checkInstrument('addInstrument', instrument);
+    if (this._instruments === null) this._instruments = [];
+    if (!this._instruments.includes(instrument)) this._instruments.push(instrument);
+  }
+
+  /**
+   * Removes an instrument; `RangeError` if it is not installed (as Trio's `KeyError`).
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * loop.removeInstrument(tracer);
+   * ```
+   */
+  removeInstrument(instrument: Instrument): void {
+    const list = this._instruments;
+    const i = list === null ? -1 : list.indexOf(instrument);
+    if (i < 0) throw new RangeError(`removeInstrument: ${describe(instrument)} is not installed on this loop`);
+    list!.splice(i, 1);
+    if (list!.length === 0) this._instruments = null;
+  }
+
+  /**
+   * How long Node's own I/O had to wait for this loop: count, max, p99 and mean (ms) of its bursts
+   * of work, and how many stalls were reported.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * const { p99, max } = getRunningLoop().lagStats();
+   * ```
+   */
+  lagStats(): LagStats {
+    return this._monitor.stats();
+  }
+
+  /** This object as the EventLoop it is (the only subclass). */
+  private loop(): EventLoop {
+    return this as unknown as EventLoop;
+  }
+
+  /** @internal */
+  _checkClosed(op: string): void {
+    if (this._closed) throw new RuntimeError(`${op}: the event loop is closed`);
+  }
+}
