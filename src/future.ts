@@ -18,6 +18,8 @@ const STATE_NAMES = ['pending', 'finished', 'failed', 'cancelled'] as const;
  */
 export interface Waiter {
   _wake(fut: Future<unknown>): void;
+  /** Instruments only: the future it waits on is done (a task became runnable). */
+  _scheduled?(): void;
 }
 
 /** A done callback: a user function or an internal waiter. Typed without `T` so that
@@ -37,6 +39,10 @@ export interface AwaitingTask {
   _idle(): boolean;
   /** A cancel requested but not yet delivered, taken now (else NO_ERROR). */
   _takePendingCancel(): unknown;
+  /** It became runnable (instruments). */
+  _scheduled(): void;
+  /** It resumes from an await (instruments). */
+  _resuming(): void;
   /** The awaiter of `fut` is about to settle: returns an error to deliver instead (a cancel). */
   _thenSettling(fut: Future<unknown>): unknown;
 }
@@ -312,6 +318,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   _resolveInline(value: T): void {
     this._state = FINISHED;
     this._value = value;
+    if (this._loop._instruments !== null) this._notifyScheduled();
     this._run();
   }
 
@@ -426,7 +433,14 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
 
   /** Completion: the callbacks run together, in order, in a later pass (one queue entry). */
   private _scheduleCallbacks(): void {
-    if (this._cb0 !== null || this._cbs !== null) this._loop._enqueue(this);
+    if (this._cb0 === null && this._cbs === null) return;
+    this._loop._enqueue(this);
+    if (this._loop._instruments !== null) this._notifyScheduled();
+  }
+
+  /** Instruments: the tasks waiting here became runnable. */
+  private _notifyScheduled(): void {
+    for (const e of this._entries()) if (typeof e === 'object' && e !== null) (e as Waiter)._scheduled?.();
   }
 
   /**
@@ -550,9 +564,15 @@ class ThenAwaiter<T, R> implements Waiter, PromiseLike<R> {
     return this.task;
   }
 
+  /** Instruments: the awaiting task became runnable. */
+  _scheduled(): void {
+    this.task?._scheduled();
+  }
+
   _wake(): void {
     const fut = this.fut;
     const loop = fut._loop;
+    this.task?._resuming();
     // An async continuation will run: the loop lets it run before the next non-async entry,
     // and lets its promise chains settle before the next pass.
     loop._yieldMicro = true;

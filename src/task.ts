@@ -4,6 +4,7 @@ import { Future, NO_ERROR, setAwaitingTaskHook, setOnSuspend, type AwaitingTask,
 import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop, runningLoopOrUndefined, setTaskLoopHook } from './loop/registry.js';
+import { callInstruments } from './loop/instruments.js';
 
 /** A generator coroutine: `function*` code that waits with `yield*` and returns a `T`. */
 export type Coroutine<T> = Generator<unknown, T, unknown>;
@@ -117,7 +118,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       ext.name = name ?? null;
       ext.hidden = hidden;
     }
-    if (loop.getDebug()) {
+    if (loop._debug) {
       this._x().sourceStack = new Error('task created here').stack;
       setOnSuspend(recordSuspension);
     }
@@ -126,6 +127,10 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     this._nextLive = head;
     loop._liveHead = this as Task<unknown>;
     loop._enqueue(this);
+    if (loop._instruments !== null) {
+      callInstruments(loop, 'taskSpawned', this);
+      callInstruments(loop, 'taskScheduled', this);
+    }
   }
 
   // ---- public API ---------------------------------------------------------------------------
@@ -270,6 +275,8 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     let r: unknown;
     const prev = stepping;
     stepping = this as Task<unknown>;
+    const observed = this._loop._instruments !== null && !(body instanceof (GeneratorFunction as typeof Function));
+    if (observed) callInstruments(this._loop, 'beforeTaskStep', this);
     try {
       r = als === null ? body() : als.run(this as Task<unknown>, body);
     } catch (e) {
@@ -300,7 +307,29 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     }
   }
 
+  /** One generator step, observed (instruments, timing) only when something is watching. */
   private _step(): void {
+    const loop = this._loop;
+    if (loop._instruments === null && !loop._fine) this._stepNow();
+    else this._stepObserved(loop);
+  }
+
+  private _stepObserved(loop: EventLoop): void {
+    if (loop._instruments !== null) callInstruments(loop, 'beforeTaskStep', this);
+    const resumedFrom = loop._fine ? this._ext?.suspendStack : undefined;
+    const t0 = loop._fine ? performance.now() : 0;
+    this._stepNow();
+    if (loop._fine) {
+      const took = performance.now() - t0;
+      if (took >= loop.slowCallbackDuration) {
+        const now = this._ext?.suspendStack;
+        loop._slowStep(this as Task<unknown>, took, userFrames(resumedFrom), now === resumedFrom ? [] : userFrames(now));
+      }
+    }
+    if (loop._instruments !== null) callInstruments(loop, 'afterTaskStep', this);
+  }
+
+  private _stepNow(): void {
     const coro = this._coro as Coroutine<T>;
     let error: unknown = NO_ERROR;
     let value: unknown = undefined;
@@ -354,6 +383,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       }
     } else if (y === undefined) {
       this._loop._enqueue(this); // a bare `yield`: one loop pass
+      if (this._loop._instruments !== null) callInstruments(this._loop, 'taskScheduled', this);
     } else if (y instanceof PromiseWait) {
       this._mode = GEN_PROMISE;
       const loop = this._loop;
@@ -415,8 +445,12 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     this._cancelNow(e);
   }
 
-  /** Leaves the loop's live-task list (once done). */
+  /** Leaves the loop's live-task list (once done), telling instruments it exited. */
   private _unlink(): void {
+    if (this._loop._instruments !== null) {
+      if (this._mode === ASYNC) callInstruments(this._loop, 'afterTaskStep', this);
+      callInstruments(this._loop, 'taskExited', this);
+    }
     const prev = this._prevLive;
     const next = this._nextLive;
     if (prev !== null) prev._nextLive = next;
@@ -442,7 +476,17 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
 
   /** @internal */
   _recordSuspension(): void {
-    if (this._loop.getDebug()) this._x().suspendStack = new Error('suspended here').stack;
+    if (this._loop._debug || this._loop._fine) this._x().suspendStack = new Error('suspended here').stack;
+  }
+
+  /** @internal The future it awaited is done: a waiting task became runnable (instruments). */
+  _scheduled(): void {
+    if (this._loop._instruments !== null) callInstruments(this._loop, 'taskScheduled', this);
+  }
+
+  /** @internal An async task resumes from an await (instruments). */
+  _resuming(): void {
+    if (this._loop._instruments !== null) callInstruments(this._loop, 'beforeTaskStep', this);
   }
 
   /** @internal A helper of tulip's own, left out of allTasks(). */
@@ -476,6 +520,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       return false;
     }
     this._futWaiter = fut;
+    if (this._loop._instruments !== null) callInstruments(this._loop, 'afterTaskStep', this);
     if (this._mustCancel && fut.cancel(this._ext?.cancelMsg)) this._mustCancel = false;
     return true;
   }
@@ -589,9 +634,14 @@ function current(): Task<unknown> | undefined {
 
 setAwaitingTaskHook(() => (als === null ? undefined : als.getStore()));
 
-/** Debug mode's suspension hook: records where the current task suspends. */
+/** Debug and fine mode's suspension hook: records where the current task suspends. */
 function recordSuspension(): void {
   current()?._recordSuspension();
+}
+
+/** @internal Turns the recording of suspension points on (a loop entered fine mode). */
+export function setOnSuspendRecording(): void {
+  setOnSuspend(recordSuspension);
 }
 setTaskLoopHook(() => current()?._loop);
 

@@ -2,11 +2,12 @@ import { RuntimeError } from '../errors.js';
 import { MinHeap } from '../internal/heap.js';
 import { checkDeadline, checkFunction, describe } from '../internal/validate.js';
 import { Future } from '../future.js';
-import { Task, type TaskBody, type TaskOptions, ensureFuture, type Awaitable, alsExit } from '../task.js';
+import { Task, type TaskBody, type TaskOptions, ensureFuture, type Awaitable, alsExit, setOnSuspendRecording } from '../task.js';
 import { RealClock, type Clock } from './clock.js';
 import { Handle, TimerHandle, type Runnable } from './handle.js';
 import { LoopServices } from './services.js';
 import { setRunningLoop } from './registry.js';
+import { callInstruments } from './instruments.js';
 
 /**
  * Microtask hops the loop waits, mid-pass, for async continuations to settle before it runs the
@@ -77,13 +78,30 @@ export class EventLoop extends LoopServices {
   private _blockedWaiters: Array<{ fut: Future<void>; cushion: number; since: number }> = [];
   private readonly _pumpBound = (): void => this._pump();
   private _hops = 0;
+  /** Fine mode (debug, or after a stall): every entry and task step is timed. */
+  /** @internal */ _fine = false;
+  /** @internal Stall time already reported in this burst / window (not reported again). */
+  _accounted = 0;
+  private _windowAccounted = 0;
+  private _entryCount = 0;
+  private _windowStart = 0;
+  /** The wait announced to instruments by beforeIoWait, or -1. */
+  private _ioWait = -1;
   private readonly _hopBound = (): void => {
     if (--this._hops > 0) RESOLVED.then(this._hopBound);
     else this._pump();
   };
   private readonly _hostWake = (): void => {
     this._hostScheduled = false;
-    this._burstStart = performance.now();
+    const now = performance.now();
+    this._burstStart = now;
+    this._windowStart = now;
+    this._fine = this._debug || now < this._monitor.fineUntil;
+    if (this._ioWait >= 0) {
+      const waited = this._ioWait;
+      this._ioWait = -1;
+      if (this._instruments !== null) callInstruments(this, 'afterIoWait', waited);
+    }
     alsExit(this._pumpBound);
   };
   private readonly _timerWake = (): void => {
@@ -215,6 +233,7 @@ export class EventLoop extends LoopServices {
     if (this._running) throw new RuntimeError('runForever: this event loop is already running');
     this._running = true;
     this._clock.attach?.(this._clockWake);
+    if (this._instruments !== null) callInstruments(this, 'beforeRun', this);
     return new Promise<void>((resolve) => {
       this._stopResolve = resolve;
       this._wakeHost();
@@ -370,8 +389,60 @@ export class EventLoop extends LoopServices {
         if (!this._finishPass()) return;
       }
     } finally {
-      if (this._batch === null) setRunningLoop(null);
+      if (this._batch === null) {
+        setRunningLoop(null);
+        if (!this._hopping) this._endBurst();
+      }
     }
+  }
+
+  /** Back to the host: the burst's length is a lag sample, and one over the limit a stall. */
+  private _endBurst(): void {
+    const now = performance.now();
+    const took = now - this._burstStart;
+    this._monitor.record(took);
+    if (took - this._accounted >= this.slowCallbackDuration) this._stall(took, 'burst');
+    this._accounted = 0;
+    this._windowAccounted = 0;
+  }
+
+  /** Every 64 entries: a window over the limit is a stall (coarse; fine mode names the culprit). */
+  private _checkWindow(last: Runnable): void {
+    const now = performance.now();
+    const took = now - this._windowStart;
+    this._windowStart = now;
+    if (took - (this._accounted - this._windowAccounted) >= this.slowCallbackDuration) this._stall(took, String(last));
+    this._windowAccounted = this._accounted;
+  }
+
+  /** A coarse stall: report it and time every entry and step for a while. */
+  private _stall(took: number, where: string): void {
+    this._monitor.stalls++;
+    this._accounted += took;
+    this._monitor.startFine(performance.now());
+    this._fine = true;
+    setOnSuspendRecording();
+    this.callExceptionHandler({
+      message:
+        `The event loop was blocked for ${took.toFixed(3)} ms (${where === 'burst' ? 'in one burst of callbacks' : `up to ${where}`}); ` +
+        'every callback and task step is timed for the next 10 s to name the culprit',
+      durationMs: took,
+    });
+  }
+
+  /** @internal Fine mode: a task step took `took` ms (called by the task itself). */
+  _slowStep(task: Task<unknown>, took: number, resumedFrom: readonly string[], suspendedAt: readonly string[]): void {
+    this._monitor.stalls++;
+    this._accounted += took;
+    this.callExceptionHandler({
+      message: `Executing ${String(task)} took ${took.toFixed(3)} ms`,
+      task,
+      durationMs: took,
+      // Where the slow step began (its previous suspension point, once recorded) and where it
+      // ended (the code that held the loop ran between the two).
+      resumedFrom: resumedFrom.join('\n'),
+      suspendedAt: suspendedAt.join('\n'),
+    });
   }
 
   private _beginPass(): void {
@@ -404,7 +475,7 @@ export class EventLoop extends LoopServices {
     const batch = this._batch!;
     const n = this._batchLen;
     let i = this._batchIndex;
-    if (this._debug) return this._runBatchDebug(batch, n, i);
+    if (this._fine) return this._runBatchTimed(batch, n, i);
     while (i < n) {
       const r = batch[i]!;
       // Async continuations resumed so far run (as microtasks) before the next entry that is not
@@ -417,29 +488,34 @@ export class EventLoop extends LoopServices {
       }
       batch[i++] = undefined as unknown as Runnable;
       r._run();
+      if ((++this._entryCount & 63) === 0) this._checkWindow(r);
     }
     this._spare = batch; // its entries were cleared as they ran
     this._batch = null;
     return true;
   }
 
-  private _runBatchDebug(batch: Runnable[], n: number, i: number): boolean {
+  /** Fine mode: times every entry (task steps time themselves, so they are not reported twice). */
+  private _runBatchTimed(batch: Runnable[], n: number, i: number): boolean {
     while (i < n) {
       const r = batch[i]!;
-      batch[i++] = undefined as unknown as Runnable;
       if (this._yieldMicro && (r._asyncOnly === undefined || !r._asyncOnly())) {
         this._yieldMicro = false;
-        this._batchIndex = i - 1;
-        batch[i - 1] = r;
+        this._batchIndex = i;
         this._yieldToMicrotasks();
         return false;
       }
+      batch[i++] = undefined as unknown as Runnable;
+      const before = this._accounted;
       const t0 = performance.now();
       r._run();
       const took = performance.now() - t0;
-      if (took >= this.slowCallbackDuration) {
+      if (took - (this._accounted - before) >= this.slowCallbackDuration) {
+        this._monitor.stalls++;
+        this._accounted += took;
         this.callExceptionHandler({
           message: `Executing ${String(r)} took ${took.toFixed(3)} ms`,
+          durationMs: took,
           ...(r instanceof Task ? { task: r } : r instanceof Handle ? { handle: r } : {}),
         });
       }
@@ -464,12 +540,13 @@ export class EventLoop extends LoopServices {
       this._clock.detach?.(this._clockWake);
       const resolve = this._stopResolve;
       this._stopResolve = null;
+      if (this._instruments !== null) callInstruments(this, 'afterRun', this);
       resolve?.();
       return false;
     }
     if (this._readyLen > 0 || this._timerDue()) {
-      // Yield to Node's I/O once the burst has used its time (the clock is read every 64 passes).
-      if ((++this._passCount & 63) === 0 && performance.now() - this._burstStart > BURST_MS) return this._yieldToHost();
+      // Yield to Node's I/O once the burst has used its time (the clock is read every 16 passes).
+      if ((++this._passCount & 15) === 0 && performance.now() - this._burstStart > BURST_MS) return this._yieldToHost();
       if (this._asyncFlag) {
         // Let async continuations run (a few microtask hops) before the next pass, without a
         // full host turn.
@@ -524,6 +601,10 @@ export class EventLoop extends LoopServices {
     if (cushionWait < real) this._armHostTimer(NaN, cushionWait);
     else if (real !== Infinity) this._armHostTimer(top!._when, real);
     else this._disarmHostTimer();
+    if (this._instruments !== null) {
+      this._ioWait = Math.min(cushionWait, real);
+      callInstruments(this, 'beforeIoWait', this._ioWait);
+    }
     return false;
   }
 

@@ -658,15 +658,22 @@ describe('debug mode', () => {
     expect(reports[0]!.task).toBe(t);
   });
 
-  it('does not report slow callbacks when debug mode is off', async () => {
+  it('reports a stall outside debug mode too, then names the slow callbacks that follow', async () => {
     const loop = newEventLoop();
-    loop.slowCallbackDuration = 1;
+    loop.slowCallbackDuration = 3;
     const seen = recordOn(loop);
-    loop.callSoon(() => busyWait(4));
-    loop.callSoon(() => loop.stop());
+    function slowOne(): void {
+      busyWait(5);
+    }
+    loop.callSoon(slowOne); // a burst over the limit: reported coarsely, fine timing switches on
+    loop.callLater(30, slowOne); // a later burst, timed per callback: named
+    loop.callLater(40, () => loop.stop());
     await loop.runForever();
     loop.close();
-    expect(seen).toEqual([]);
+    expect(seen.length).toBe(2);
+    expect(seen[0]!.message).toMatch(/event loop was blocked for [\d.]+ ms/);
+    expect(seen[1]!.message).toMatch(/^Executing <TimerHandle slowOne\(\)> took [\d.]+ ms/);
+    expect(loop.lagStats().stalls).toBe(2);
   });
 });
 
