@@ -56,6 +56,7 @@ export {
 } from './combinators.js';
 export { Timeout, timeout, timeoutAt, waitFor } from './timeouts.js';
 export { TaskGroup } from './taskgroup.js';
+export { CancelScope, moveOnAfter, moveOnAt, failAfter, failAt, type CancelScopeOptions } from './cancelscope.js';
 export { toThread } from './threads.js';
 
 // ---- synchronisation primitives, queues and channels --------------------------------------------

@@ -139,16 +139,99 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
    * Requests cancellation; returns false when the task is done already. See the class doc.
    */
   override cancel(msg?: string): boolean {
+    return this._cancelFrom(0, msg);
+  }
+
+  /**
+   * @internal A cancel request made from cancel-scope depth `depth` (0: from outside every scope;
+   * `timeout()` and `TaskGroup` pass the depth they were entered at). A shielded scope at that
+   * depth or deeper holds the request back until it exits.
+   */
+  _cancelFrom(depth: number, msg?: string): boolean {
     if (this._state !== 0) return false;
     this._cancelsRequested++;
     const message = msg === undefined ? undefined : String(msg);
-    const ctrl = this._ext?.ctrl;
-    if (ctrl && !ctrl.signal.aborted) ctrl.abort(new CancelledError(message));
     if (message !== undefined || this._ext !== null) this._x().cancelMsg = message;
+    const ext = this._ext;
+    if (ext !== null && ext.scopes !== null && !this._mustCancel) ext.cancelDepth = depth;
+    else if (ext !== null && ext.scopes !== null) ext.cancelDepth = Math.max(ext.cancelDepth, depth);
+    if (ext !== null && ext.scopes !== null && shieldIndex(ext.scopes) >= depth) {
+      this._mustCancel = true; // held back by a shield: delivered after it exits
+      return true;
+    }
+    const ctrl = ext?.ctrl;
+    if (ctrl && !ctrl.signal.aborted) ctrl.abort(new CancelledError(message));
     const waiter = this._futWaiter;
     if (waiter !== null && waiter.cancel(message)) return true;
     this._mustCancel = true;
     return true;
+  }
+
+  /**
+   * @internal The cancellation a checkpoint delivers now, if any: a task cancel not held back by
+   * a shield (consumed when `consume`), else the cancellation of the outermost cancelled scope
+   * that no shield cuts off (level-triggered: delivered at every checkpoint until it exits).
+   */
+  _pendingCancellation(consume: boolean): CancelledError | null {
+    const ext = this._ext;
+    const scopes = ext === null ? null : ext.scopes;
+    if (scopes === null) {
+      if (!this._mustCancel) return null;
+      if (consume) this._mustCancel = false;
+      return this._cancelErrorToThrow();
+    }
+    const shieldAt = shieldIndex(scopes);
+    if (this._mustCancel && ext!.cancelDepth > shieldAt) {
+      if (consume) this._mustCancel = false;
+      return this._cancelErrorToThrow();
+    }
+    if (ext!.protect > 0) return null;
+    for (let i = Math.max(shieldAt, 0); i < scopes.length; i++) {
+      const scope = scopes[i]!;
+      if (scope.cancelCalled) return scope._makeError();
+    }
+    return null;
+  }
+
+  /** @internal A cancel scope of this task was cancelled or unshielded: wake its wait if it now applies. */
+  _scopeChanged(): void {
+    if (this._state !== 0) return;
+    const c = this._pendingCancellation(false);
+    if (c === null) return;
+    if (this._mustCancel) {
+      const ctrl = this._ext?.ctrl;
+      if (ctrl && !ctrl.signal.aborted) ctrl.abort(new CancelledError(this._ext?.cancelMsg));
+    }
+    const waiter = this._futWaiter;
+    if (waiter !== null && waiter.cancel(c.message) && this._mustCancel) this._mustCancel = false;
+  }
+
+  /** @internal Enters / leaves a cancel scope (the scope's own code calls these). */
+  _pushScope(scope: ScopeLike): number {
+    const ext = this._x();
+    if (ext.scopes === null) ext.scopes = [];
+    ext.scopes.push(scope);
+    return ext.scopes.length;
+  }
+
+  /** @internal */
+  _popScope(scope: ScopeLike): void {
+    const ext = this._ext!;
+    const scopes = ext.scopes!;
+    const i = scopes.lastIndexOf(scope);
+    if (i >= 0) scopes.splice(i, 1);
+    if (scopes.length === 0) ext.scopes = null;
+    if (scope.shield) this._scopeChanged(); // a held-back cancel may apply now
+  }
+
+  /** @internal The number of cancel scopes the task is in (the depth of a new request). */
+  _scopeDepth(): number {
+    return this._ext?.scopes?.length ?? 0;
+  }
+
+  /** @internal While > 0, scope cancellations are not delivered (a TaskGroup waiting for its children). */
+  _protect(delta: number): void {
+    this._x().protect += delta;
   }
 
   /** A task's result comes from its body: `RuntimeError`, as in asyncio. */
@@ -205,7 +288,8 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     const ext = this._x();
     if (ext.ctrl === null) {
       ext.ctrl = new AbortController();
-      if (this._cancelsRequested > 0) ext.ctrl.abort(new CancelledError(ext.cancelMsg));
+      const heldBack = this._mustCancel && ext.scopes !== null && shieldIndex(ext.scopes) >= ext.cancelDepth;
+      if (this._cancelsRequested > 0 && !heldBack) ext.ctrl.abort(new CancelledError(ext.cancelMsg));
     }
     return ext.ctrl.signal;
   }
@@ -342,11 +426,11 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     }
     const waiter = this._futWaiter;
     this._futWaiter = null;
-    if (this._mustCancel) {
-      this._mustCancel = false;
+    const cancel = this._mustCancel || (ext !== null && ext.scopes !== null) ? this._pendingCancellation(true) : null;
+    if (cancel !== null) {
       if (waiter !== null) this._reportLostError(waiter._state === 2 ? waiter._awaiterError() : NO_ERROR, waiter);
       else if (error !== NO_ERROR && !(error instanceof CancelledError)) this._reportLostError(error, null);
-      error = this._cancelErrorToThrow();
+      error = cancel;
     } else if (error === NO_ERROR && waiter !== null) {
       // Deliver the waiter's outcome: `yield fut` gets it as well as `yield* fut`.
       error = waiter._awaiterError();
@@ -379,7 +463,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       } else {
         this._futWaiter = y;
         y._addWaiter(this);
-        if (this._mustCancel && y.cancel(this._ext?.cancelMsg)) this._mustCancel = false;
+        if (this._mustCancel || this._ext?.scopes) this._cancelNewWait(y);
       }
     } else if (y === undefined) {
       this._loop._enqueue(this); // a bare `yield`: one loop pass
@@ -461,7 +545,9 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   }
 
   private _cancelErrorToThrow(): CancelledError {
-    return new CancelledError(this._ext?.cancelMsg);
+    const e = new CancelledError(this._ext?.cancelMsg);
+    this._x().lastCancel = e;
+    return e;
   }
 
   private _x(): TaskExt {
@@ -521,7 +607,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     }
     this._futWaiter = fut;
     if (this._loop._instruments !== null) callInstruments(this._loop, 'afterTaskStep', this);
-    if (this._mustCancel && fut.cancel(this._ext?.cancelMsg)) this._mustCancel = false;
+    if (this._mustCancel || this._ext?.scopes) this._cancelNewWait(fut);
     return true;
   }
 
@@ -530,11 +616,17 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     return this._futWaiter === null;
   }
 
+  /** A new wait while a cancellation is due: cancel it at once (asyncio's `_must_cancel`). */
+  private _cancelNewWait(fut: Future<unknown>): void {
+    const c = this._pendingCancellation(false);
+    if (c !== null && fut.cancel(c.message) && this._mustCancel && c === this._ext?.lastCancel) this._mustCancel = false;
+  }
+
   /** @internal */
   _takePendingCancel(): unknown {
-    if (!this._mustCancel || this._state !== 0 || (this._mode !== ASYNC && this._mode !== GEN_PROMISE)) return NO_ERROR;
-    this._mustCancel = false;
-    return this._cancelErrorToThrow();
+    if (this._state !== 0 || (this._mode !== ASYNC && this._mode !== GEN_PROMISE)) return NO_ERROR;
+    if (!this._mustCancel && this._ext?.scopes == null) return NO_ERROR;
+    return this._pendingCancellation(true) ?? NO_ERROR;
   }
 
   /** @internal */
@@ -546,10 +638,12 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       ext.pendingError = NO_ERROR;
       return e;
     }
-    if (this._mustCancel && this._state === 0) {
-      this._mustCancel = false;
-      if (fut._state === 2) this._reportLostError(fut._awaiterError(), fut);
-      return this._cancelErrorToThrow();
+    if (this._state === 0 && (this._mustCancel || (ext !== null && ext.scopes !== null))) {
+      const c = this._pendingCancellation(true);
+      if (c !== null) {
+        if (fut._state === 2) this._reportLostError(fut._awaiterError(), fut);
+        return c;
+      }
     }
     return NO_ERROR;
   }
@@ -584,6 +678,20 @@ function userFrames(stack: string | undefined): string[] {
     .filter((l) => !l.includes(OWN_DIR) && !l.includes('(node:') && !l.startsWith('at node:'));
 }
 
+/** What the task knows of a cancel scope (src/cancelscope.ts). */
+export interface ScopeLike {
+  readonly shield: boolean;
+  readonly cancelCalled: boolean;
+  /** The CancelledError to deliver for this scope (tagged with it). */
+  _makeError(): CancelledError;
+}
+
+/** The index of the innermost shielded scope, or -1. */
+function shieldIndex(scopes: readonly ScopeLike[]): number {
+  for (let i = scopes.length - 1; i >= 0; i--) if (scopes[i]!.shield) return i;
+  return -1;
+}
+
 /** Task state that most tasks never need, allocated on first use. */
 class TaskExt {
   name: string | null = null;
@@ -596,6 +704,14 @@ class TaskExt {
   /** A PromiseWait's promise has settled: the next queue entry resumes the generator. */
   settled = false;
   ctrl: AbortController | null = null;
+  /** The cancel scopes the task is in, outermost first (null: none). */
+  scopes: ScopeLike[] | null = null;
+  /** The deepest scope depth a pending task cancel was requested from (see _cancelFrom). */
+  cancelDepth = 0;
+  /** > 0 while scope cancellations are held back (a TaskGroup waiting for its children). */
+  protect = 0;
+  /** The last task-level CancelledError made (to tell it from a scope's). */
+  lastCancel: CancelledError | null = null;
   sourceStack: string | undefined = undefined;
   /** Debug mode: the stack where the task last suspended (its yield* or await). */
   suspendStack: string | undefined = undefined;

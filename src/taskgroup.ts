@@ -38,6 +38,8 @@ export class TaskGroup {
   private readonly _tasks = new Set<Task<unknown>>();
   private _errors: unknown[] = [];
   private _onCompleted: Future<boolean> | null = null;
+  /** The parent's cancel-scope depth at entry (its cancels pass shields entered outside it). */
+  private _depth = 0;
 
   /**
    * Creates a task in the group. Refused before the group is entered, once it is shutting down
@@ -77,7 +79,7 @@ export class TaskGroup {
     if (!this._aborting) this._abort();
     if (this._parent !== null && !this._parentCancelRequested) {
       this._parentCancelRequested = true;
-      this._parent.cancel();
+      this._parent._cancelFrom(this._depth);
     }
   }
 
@@ -107,6 +109,7 @@ export class TaskGroup {
     if (parent === undefined) throw new RuntimeError('TaskGroup: cannot determine the parent task (use it inside a task)');
     this._loop = parent.getLoop();
     this._parent = parent as Task<unknown>;
+    this._depth = (parent as Task<unknown>)._scopeDepth();
     this._entered = true;
     if (this._cancelOnEnter) this.cancel();
   }
@@ -117,6 +120,10 @@ export class TaskGroup {
     if (failed && !this._aborting) this._abort();
     while (this._tasks.size > 0) {
       if (this._onCompleted === null) this._onCompleted = this._loop!.createFuture<boolean>();
+      // Once the children are told to stop, a cancel scope around the group waits for them
+      // (it is not re-delivered at every wait, which would spin).
+      const protect = this._aborting;
+      if (protect) this._parent!._protect(1);
       try {
         yield* this._onCompleted;
       } catch (e) {
@@ -125,6 +132,8 @@ export class TaskGroup {
           propagateCancel = e;
           this._abort();
         }
+      } finally {
+        if (protect) this._parent!._protect(-1);
       }
       this._onCompleted = null;
     }
@@ -169,7 +178,7 @@ export class TaskGroup {
     if (!this._aborting && !this._parentCancelRequested) {
       this._abort();
       this._parentCancelRequested = true;
-      parent.cancel();
+      parent._cancelFrom(this._depth);
     }
   };
 }

@@ -37,6 +37,8 @@ export class Timeout {
   private _handle: Handle | null = null;
   /** run() was called: a timeout is entered once. */
   private _claimed = false;
+  /** The task's cancel-scope depth at entry (its cancel passes shields entered outside it). */
+  private _depth = 0;
 
   /** @internal Use `timeout()` or `timeoutAt()`. */
   constructor(when: number | null) {
@@ -104,6 +106,7 @@ export class Timeout {
     const task = currentTask();
     if (task === undefined) throw new RuntimeError('Timeout should be used inside a task');
     this._task = task as Task<unknown>;
+    this._depth = (task as Task<unknown>)._scopeDepth();
     this._cancelling = task.cancelling();
     this._state = ENTERED;
     this.reschedule(this._when);
@@ -125,7 +128,7 @@ export class Timeout {
 
   private readonly _onTimeout = (): void => {
     if (this._state !== ENTERED) return;
-    this._task!.cancel();
+    this._task!._cancelFrom(this._depth);
     this._state = EXPIRING;
     this._handle = null;
   };

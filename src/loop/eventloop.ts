@@ -396,12 +396,15 @@ export class EventLoop extends LoopServices {
     }
   }
 
-  /** Back to the host: the burst's length is a lag sample, and one over the limit a stall. */
+  /**
+   * Back to the host: the burst's length is a lag sample. Its last window of entries (fewer than
+   * 64) over the limit is a stall — a long burst of many quick entries is lag, not a stall.
+   */
   private _endBurst(): void {
     const now = performance.now();
-    const took = now - this._burstStart;
-    this._monitor.record(took);
-    if (took - this._accounted >= this.slowCallbackDuration) this._stall(took, 'burst');
+    this._monitor.record(now - this._burstStart);
+    const took = now - this._windowStart;
+    if (took - (this._accounted - this._windowAccounted) >= this.slowCallbackDuration) this._stall(took, 'burst');
     this._accounted = 0;
     this._windowAccounted = 0;
   }
@@ -424,7 +427,7 @@ export class EventLoop extends LoopServices {
     setOnSuspendRecording();
     this.callExceptionHandler({
       message:
-        `The event loop was blocked for ${took.toFixed(3)} ms (${where === 'burst' ? 'in one burst of callbacks' : `up to ${where}`}); ` +
+        `The event loop was blocked for ${took.toFixed(3)} ms (${where === 'burst' ? 'by the last callbacks of a burst' : `up to ${where}`}); ` +
         'every callback and task step is timed for the next 10 s to name the culprit',
       durationMs: took,
     });

@@ -1,0 +1,236 @@
+/**
+ * Level-triggered cancel scopes (Trio's `CancelScope`, AnyIO's on asyncio), on top of the core's
+ * edge-triggered cancellation.
+ *
+ * Once a scope is cancelled — by `cancel()` or its deadline — every checkpoint (every wait) of its
+ * task inside it raises `CancelledError` again, until the scope exits; there the scope catches its
+ * own cancellation (`cancelledCaught`). A shielded scope keeps cancellation from outside it out —
+ * outer scopes and `task.cancel()` alike — until it exits. Scope cancellations do not touch
+ * `task.cancelling()`, so they compose with `timeout()`, `TaskGroup` and `shield()`.
+ */
+import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
+import type { Future } from './future.js';
+import { InlineFuture, callBody, type Body, type Mode } from './internal/inline.js';
+import { checkDeadline, checkDelay, describe } from './internal/validate.js';
+import type { EventLoop } from './loop/eventloop.js';
+import type { Handle } from './loop/handle.js';
+import { getRunningLoop } from './loop/registry.js';
+import { currentTask, type Coroutine, type ScopeLike, type Task } from './task.js';
+
+/** The CancelledError a scope delivers, tagged with the scope so that it can catch its own. */
+class ScopeCancelledError extends CancelledError {
+  constructor(readonly scope: CancelScope) {
+    super('cancelled by a cancel scope');
+  }
+}
+
+/** Options of `new CancelScope()`. */
+export interface CancelScopeOptions {
+  /** Loop time (ms, see `loop.time()`) at which the scope cancels itself; null: never. */
+  deadline?: number | null;
+  /** Keep cancellation from outside the scope out while inside it. */
+  shield?: boolean;
+}
+
+/**
+ * A region of a task that can be cancelled as a whole, level-triggered (see the module doc).
+ * `run(body)` runs the body inside the calling task; the scope can be entered once.
+ *
+ * Cancellation: every wait inside a cancelled scope is a checkpoint that raises; the scope
+ * catches its own `CancelledError` when it exits and `run()` then resolves to `undefined`
+ * (check `cancelledCaught`). `signal` is aborted when the scope is cancelled, for foreign work.
+ *
+ * @example
+ * ```ts
+ * const scope = new CancelScope({ deadline: getRunningLoop().time() + 1000 });
+ * await scope.run(async () => { await step1(); await step2(); });
+ * if (scope.cancelledCaught) console.log('gave up after one second');
+ * ```
+ */
+export class CancelScope implements ScopeLike {
+  private _deadline: number | null;
+  private _shield: boolean;
+  private _cancelCalled = false;
+  private _cancelledCaught = false;
+  private _task: Task<unknown> | null = null;
+  private _loop: EventLoop | null = null;
+  private _timer: Handle | null = null;
+  private _state: 'created' | 'active' | 'exited' = 'created';
+  private _ctrl: AbortController | null = null;
+
+  constructor(opts: CancelScopeOptions = {}) {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`CancelScope: opts must be an object, got ${describe(opts)}`);
+    this._deadline = checkDeadline('CancelScope', 'opts.deadline', opts.deadline ?? null);
+    this._shield = Boolean(opts.shield);
+  }
+
+  /** The deadline (loop time, ms), or null. Settable at any time; moving it reschedules. */
+  get deadline(): number | null {
+    return this._deadline;
+  }
+
+  set deadline(when: number | null) {
+    this._deadline = checkDeadline('CancelScope.deadline', 'deadline', when);
+    if (this._state === 'active') this._schedule();
+  }
+
+  /** Whether cancellation from outside is kept out. Settable at any time. */
+  get shield(): boolean {
+    return this._shield;
+  }
+
+  set shield(on: boolean) {
+    this._shield = Boolean(on);
+    if (this._state === 'active' && !this._shield) this._task!._scopeChanged();
+  }
+
+  /** True once `cancel()` was called or the deadline passed. */
+  get cancelCalled(): boolean {
+    return this._cancelCalled;
+  }
+
+  /** True when the scope exited by catching its own cancellation. */
+  get cancelledCaught(): boolean {
+    return this._cancelledCaught;
+  }
+
+  /** An AbortSignal aborted when the scope is cancelled: give it to foreign work inside. */
+  get signal(): AbortSignal {
+    if (this._ctrl === null) {
+      this._ctrl = new AbortController();
+      if (this._cancelCalled) this._ctrl.abort(this._makeError());
+    }
+    return this._ctrl.signal;
+  }
+
+  /** Cancels the scope (idempotent; also before it is entered, or after it exited). */
+  cancel(): void {
+    if (this._cancelCalled) return;
+    this._cancelCalled = true;
+    this._timer?.cancel();
+    this._timer = null;
+    if (this._ctrl !== null && !this._ctrl.signal.aborted) this._ctrl.abort(this._makeError());
+    if (this._state === 'active') this._task!._scopeChanged();
+  }
+
+  /** Runs `body(this)` inside the calling task within the scope (`with CancelScope() as s:`). */
+  run<T>(body: (scope: CancelScope) => Coroutine<T> | PromiseLike<T> | T): Future<T | undefined> {
+    if (typeof body !== 'function') throw new TypeError(`CancelScope.run: body must be a function, got ${describe(body)}`);
+    if (this._state !== 'created' || this._loop !== null) throw new RuntimeError(`CancelScope.run: ${this} has already been entered`);
+    this._loop = getRunningLoop();
+    return new InlineFuture<T | undefined>(this._loop, (mode) => this._scope(body, mode), 'CancelScope.run()');
+  }
+
+  toString(): string {
+    const flags = [this._state, this._cancelCalled ? 'cancelled' : '', this._shield ? 'shielded' : ''].filter(Boolean);
+    return `<CancelScope ${flags.join(' ')} deadline=${this._deadline}>`;
+  }
+
+  /** @internal */
+  _makeError(): CancelledError {
+    return new ScopeCancelledError(this);
+  }
+
+  private *_scope<T>(body: Body<CancelScope, T>, mode: Mode): Coroutine<T | undefined> {
+    const task = currentTask() as Task<unknown> | undefined;
+    if (task === undefined) throw new RuntimeError('CancelScope.run: must be used inside a task');
+    this._task = task;
+    this._state = 'active';
+    task._pushScope(this);
+    this._schedule();
+    if (this._cancelCalled) task._scopeChanged();
+    try {
+      return yield* callBody(body, this, mode);
+    } catch (e) {
+      if (e instanceof ScopeCancelledError && e.scope === this) {
+        this._cancelledCaught = true;
+        return undefined;
+      }
+      throw e;
+    } finally {
+      this._state = 'exited';
+      this._timer?.cancel();
+      this._timer = null;
+      task._popScope(this);
+    }
+  }
+
+  private _schedule(): void {
+    this._timer?.cancel();
+    this._timer = null;
+    const when = this._deadline;
+    if (when === null || this._cancelCalled) return;
+    const loop = this._loop!;
+    this._timer = when <= loop.time() ? loop.callSoon(() => this.cancel()) : loop.callAt(when, () => this.cancel());
+  }
+}
+
+/**
+ * Runs `body` in a cancel scope with a deadline `delayMs` from now; when it passes, the body is
+ * cancelled and the result is `undefined` (Trio's `move_on_after`). The body gets the scope.
+ *
+ * Cancellation: see `CancelScope`; the deadline's cancellation never escapes.
+ *
+ * @example
+ * ```ts
+ * const page = await moveOnAfter(500, async () => fetchPage());   // undefined if too slow
+ * ```
+ */
+export function moveOnAfter<T>(delayMs: number, body: (scope: CancelScope) => Coroutine<T> | PromiseLike<T> | T): Future<T | undefined> {
+  checkDelay('moveOnAfter', 'delayMs', delayMs);
+  return new CancelScope({ deadline: getRunningLoop().time() + delayMs }).run(body);
+}
+
+/**
+ * `moveOnAfter` with an absolute deadline (loop time, ms).
+ *
+ * Cancellation: see `CancelScope`.
+ *
+ * @example
+ * ```ts
+ * await moveOnAt(getRunningLoop().time() + 1000, async () => { await poll(); });
+ * ```
+ */
+export function moveOnAt<T>(whenMs: number | null, body: (scope: CancelScope) => Coroutine<T> | PromiseLike<T> | T): Future<T | undefined> {
+  return new CancelScope({ deadline: checkDeadline('moveOnAt', 'whenMs', whenMs) }).run(body);
+}
+
+/**
+ * Runs `body` in a cancel scope with a deadline `delayMs` from now; when it passes, the body is
+ * cancelled and `TimeoutError` is raised (Trio's `fail_after`), its `cause` the CancelledError.
+ *
+ * Cancellation: see `CancelScope`.
+ *
+ * @example
+ * ```ts
+ * yield* failAfter(100, function* () { yield* handshake(); });
+ * ```
+ */
+export function failAfter<T>(delayMs: number, body: (scope: CancelScope) => Coroutine<T> | PromiseLike<T> | T): Future<T> {
+  checkDelay('failAfter', 'delayMs', delayMs);
+  return failAt(getRunningLoop().time() + delayMs, body);
+}
+
+/**
+ * `failAfter` with an absolute deadline (loop time, ms).
+ *
+ * Cancellation: see `CancelScope`.
+ *
+ * @example
+ * ```ts
+ * await failAt(deadline, async () => { await step(); });
+ * ```
+ */
+export function failAt<T>(whenMs: number | null, body: (scope: CancelScope) => Coroutine<T> | PromiseLike<T> | T): Future<T> {
+  const scope = new CancelScope({ deadline: checkDeadline('failAt', 'whenMs', whenMs) });
+  const inner = scope.run(body);
+  return new InlineFuture<T>(getRunningLoop(), (mode) => failScope(scope, inner, mode), 'failAt()');
+}
+
+function* failScope<T>(scope: CancelScope, inner: Future<T | undefined>, mode: Mode): Coroutine<T> {
+  const v = yield* callBody(() => inner, undefined, mode);
+  if (scope.cancelledCaught) {
+    throw new TimeoutError('failAfter: the deadline passed', { cause: new CancelledError('cancelled by a cancel scope') });
+  }
+  return v as T;
+}
