@@ -1,9 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { CancelledError, RuntimeError } from './errors.js';
-import { Future, NO_ERROR, setAwaitingTaskHook, setOnSuspend, type AwaitingTask, type Waiter } from './future.js';
+import { Future, NO_ERROR, type AwaitingTask, type Waiter } from './future.js';
+import { callInTask, ctx, enableAls, isGeneratorFunction, setOnSuspendRecording } from './internal/context.js';
+import { PromiseWait, TaskExt, checkBody, shieldIndex, userFrames, type ScopeLike } from './internal/taskext.js';
 import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
-import { getRunningLoop, runningLoopOrUndefined, setTaskLoopHook } from './loop/registry.js';
+import { getRunningLoop } from './loop/registry.js';
 import { callInstruments } from './loop/instruments.js';
 
 /** A generator coroutine: `function*` code that waits with `yield*` and returns a `T`. */
@@ -32,35 +33,7 @@ const ASYNC = 2; // a promise (async function) runs; the task waits for it to se
 const GEN_PROMISE = 3; // a generator waits on a promise whose code runs in the task's context
 const ITERATOR = 4; // like GENERATOR, for a generator look-alike (an object with next/throw)
 
-/**
- * Yielded by tulip's own generator code (a scope calling an async body) to wait for a promise
- * whose code runs in the task's context: its awaits are the task's waiters, so cancellation
- * reaches them, and the generator resumes when the promise settles.
- * @internal
- */
-export class PromiseWait {
-  constructor(readonly promise: PromiseLike<unknown>) {}
-}
-
-/** The generator task being stepped, or the task whose body is being called. */
-let stepping: Task<unknown> | null = null;
-/** Switched on by the first task whose body is a plain or async function. */
-let als: AsyncLocalStorage<Task<unknown>> | null = null;
 let taskCounter = 0;
-
-const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as unknown;
-
-/** @internal True while a generator task is being stepped. */
-export function isStepping(): boolean {
-  return stepping !== null;
-}
-
-/** @internal Runs `fn` outside every task's async context (the loop runs its passes so). */
-export function alsExit(fn: () => void): void {
-  // run(undefined), not exit(): on Node 20 exit() disables the storage, toggling the promise hooks.
-  if (als === null) fn();
-  else als.run(undefined as unknown as Task<unknown>, fn);
-}
 
 /**
  * A coroutine running on the loop: a Future that the task finishes with its body's result.
@@ -108,7 +81,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     this._coro = body;
     if (typeof body === 'function') {
       this._mode = STARTING;
-      if (als === null && !(body instanceof (GeneratorFunction as typeof Function))) als = new AsyncLocalStorage();
+      if (!isGeneratorFunction(body)) enableAls();
     } else {
       this._mode = isNativeGenerator(body) ? GENERATOR : ITERATOR;
     }
@@ -120,7 +93,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     }
     if (loop._debug) {
       this._x().sourceStack = new Error('task created here').stack;
-      setOnSuspend(recordSuspension);
+      setOnSuspendRecording();
     }
     const head = loop._liveHead;
     if (head !== null) head._prevLive = this as Task<unknown>;
@@ -357,18 +330,18 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       return;
     }
     let r: unknown;
-    const prev = stepping;
-    stepping = this as Task<unknown>;
-    const observed = this._loop._instruments !== null && !(body instanceof (GeneratorFunction as typeof Function));
+    const prev = ctx.stepping;
+    ctx.stepping = this as Task<unknown>;
+    const observed = this._loop._instruments !== null && !isGeneratorFunction(body);
     if (observed) callInstruments(this._loop, 'beforeTaskStep', this);
     try {
-      r = als === null ? body() : als.run(this as Task<unknown>, body);
+      r = ctx.als === null ? body() : ctx.als.run(this as Task<unknown>, body);
     } catch (e) {
-      stepping = prev;
+      ctx.stepping = prev;
       this._endWithError(e);
       return;
     }
-    stepping = prev;
+    ctx.stepping = prev;
     if (isGenerator(r)) {
       this._mode = isNativeGenerator(r) ? GENERATOR : ITERATOR;
       this._coro = r as Coroutine<T>;
@@ -436,18 +409,18 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       error = waiter._awaiterError();
       if (error === NO_ERROR) value = waiter._value;
     }
-    const prev = stepping;
-    stepping = this as Task<unknown>;
+    const prev = ctx.stepping;
+    ctx.stepping = this as Task<unknown>;
     let r: IteratorResult<unknown, T>;
     try {
       if (this._mode === GENERATOR) r = (error === NO_ERROR ? genNext.call(coro, value) : genThrow.call(coro, error)) as IteratorResult<unknown, T>;
       else r = error === NO_ERROR ? coro.next(value) : coro.throw(error);
     } catch (e) {
-      stepping = prev;
+      ctx.stepping = prev;
       this._endWithError(e);
       return;
     }
-    stepping = prev;
+    ctx.stepping = prev;
     if (r.done) {
       this._endWithResult(r.value);
       return;
@@ -665,214 +638,9 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   override _watchUnretrieved(): void {}
 }
 
-/** tulip's own source folder (src/ or dist/): its frames are left out of task stacks. */
-const OWN_DIR = new URL('.', import.meta.url).href.replace(/^file:\/\//, '');
 
-/** The frames of a captured stack that are not tulip's own, trimmed. */
-function userFrames(stack: string | undefined): string[] {
-  if (stack === undefined) return [];
-  return stack
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim())
-    .filter((l) => !l.includes(OWN_DIR) && !l.includes('(node:') && !l.startsWith('at node:'));
-}
-
-/** What the task knows of a cancel scope (src/cancelscope.ts). */
-export interface ScopeLike {
-  readonly shield: boolean;
-  readonly cancelCalled: boolean;
-  /** The CancelledError to deliver for this scope (tagged with it). */
-  _makeError(): CancelledError;
-}
-
-/** The index of the innermost shielded scope, or -1. */
-function shieldIndex(scopes: readonly ScopeLike[]): number {
-  for (let i = scopes.length - 1; i >= 0; i--) if (scopes[i]!.shield) return i;
-  return -1;
-}
-
-/** Task state that most tasks never need, allocated on first use. */
-class TaskExt {
-  name: string | null = null;
-  /** The message of a cancel request not yet delivered. */
-  cancelMsg: string | undefined = undefined;
-  /** An error to throw in at the next step (a bad yield, awaiting itself). */
-  pendingError: unknown = NO_ERROR;
-  /** A value to send in at the next step (a PromiseWait's outcome). */
-  pendingValue: unknown = undefined;
-  /** A PromiseWait's promise has settled: the next queue entry resumes the generator. */
-  settled = false;
-  ctrl: AbortController | null = null;
-  /** The cancel scopes the task is in, outermost first (null: none). */
-  scopes: ScopeLike[] | null = null;
-  /** The deepest scope depth a pending task cancel was requested from (see _cancelFrom). */
-  cancelDepth = 0;
-  /** > 0 while scope cancellations are held back (a TaskGroup waiting for its children). */
-  protect = 0;
-  /** The last task-level CancelledError made (to tell it from a scope's). */
-  lastCancel: CancelledError | null = null;
-  sourceStack: string | undefined = undefined;
-  /** Debug mode: the stack where the task last suspended (its yield* or await). */
-  suspendStack: string | undefined = undefined;
-  hidden = false;
-}
-
-function checkBody(op: string, body: unknown): void {
-  if (typeof body === 'function') return;
-  if (isGenerator(body)) return;
-  if (body instanceof Future) {
-    throw new TypeError(`${op}: body must be a generator or a function, got ${describe(body)}; a Future is already scheduled: await it`);
-  }
-  if (isThenable(body)) {
-    throw new TypeError(
-      `${op}: body must be a generator or a function, got a Promise: its work has already started outside the task; pass a function instead, e.g. createTask(() => fetchIt())`,
-    );
-  }
-  throw new TypeError(`${op}: body must be a generator or a function returning a promise or a generator, got ${describe(body)}`);
-}
-
-/**
- * @internal Calls `fn(arg)` in `task`'s async context (switching AsyncLocalStorage on if needed),
- * so the awaits of an async `fn` are the task's waiters. Generator functions are called directly.
- */
-export function callInTask<A, R>(task: Task<unknown> | undefined, fn: (arg: A) => R, arg: A): R {
-  if (task === undefined || fn instanceof (GeneratorFunction as typeof Function)) return fn(arg);
-  if (als === null) als = new AsyncLocalStorage();
-  return als.run(task, fn, arg);
-}
-
-/** The task whose code is running, in either style; undefined in a plain callback. */
-function current(): Task<unknown> | undefined {
-  if (stepping !== null) return stepping;
-  return als === null ? undefined : als.getStore();
-}
-
-setAwaitingTaskHook(() => (als === null ? undefined : als.getStore()));
-
-/** Debug and fine mode's suspension hook: records where the current task suspends. */
-function recordSuspension(): void {
-  current()?._recordSuspension();
-}
-
-/** @internal Turns the recording of suspension points on (a loop entered fine mode). */
-export function setOnSuspendRecording(): void {
-  setOnSuspend(recordSuspension);
-}
-setTaskLoopHook(() => current()?._loop);
-
-/**
- * Wraps `body` in a task on the running loop and schedules its first step. Keep the task (or use
- * a `TaskGroup`): its error reaches the exception handler if nobody awaits it.
- *
- * Cancellation: not a checkpoint. The new task can be cancelled at once; if it is cancelled before
- * its first step, its body never runs.
- *
- * @example
- * ```ts
- * const a = createTask(function* () { yield* sleep(10); return 1; });
- * const b = createTask(async () => { await sleep(10); return 2; }, { name: 'b' });
- * console.log(await a + await b);
- * ```
- */
-export function createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
-  return new Task<T>(body, opts);
-}
-
-/**
- * The task running the calling code (either style), or `undefined` in a plain callback or
- * outside any loop.
- *
- * Cancellation: not a checkpoint.
- *
- * @example
- * ```ts
- * await fetch(url, { signal: currentTask()!.signal });
- * ```
- */
-export function currentTask(): Task | undefined {
-  return current();
-}
-
-/**
- * The tasks of the running loop that are not done yet (those the user and `run` created).
- *
- * Cancellation: not a checkpoint.
- *
- * @example
- * ```ts
- * for (const t of allTasks()) if (t !== currentTask()) t.cancel();
- * ```
- */
-export function allTasks(): Set<Task> {
-  const loop = runningLoopOrUndefined();
-  const tasks = new Set<Task>();
-  if (loop !== undefined) for (const t of loop._liveTasks()) if (!t._hidden) tasks.add(t as Task);
-  return tasks;
-}
-
-/**
- * Turns anything awaitable into a Future of the running loop (or of `loop`): a Future or Task is
- * returned as it is, a generator becomes a Task, a promise or thenable is wrapped.
- *
- * Cancellation: wrapping is not a checkpoint. Cancelling the wrapper of a promise stops nobody's
- * work but its waiters'; use a task's `signal` to stop the work itself.
- *
- * @example
- * ```ts
- * function* job() { const res = yield* ensureFuture(fetch(url)); }
- * ```
- */
-export function ensureFuture<T>(aw: Awaitable<T>, loop?: EventLoop): Future<T> {
-  if (aw instanceof Future) {
-    if (loop !== undefined && aw._loop !== loop) {
-      throw new RangeError('ensureFuture: the future is attached to a different loop than the one given');
-    }
-    return aw;
-  }
-  if (isGenerator(aw)) return new Task<T>(aw as Coroutine<T>, loop ? { loop } : {});
-  if (isThenable(aw)) {
-    const fut = new Future<T>(loop ?? getRunningLoop());
-    aw.then(
-      (v) => {
-        if (fut._state === 0) fut.setResult(v);
-      },
-      (e) => {
-        if (fut._state !== 0) return;
-        if (e instanceof CancelledError) fut.cancel(e.message);
-        else fut.setException(e);
-      },
-    );
-    return fut;
-  }
-  throw new TypeError(`ensureFuture: a Future, a coroutine or an awaitable is required, got ${describe(aw)}`);
-}
-
-/**
- * True for tulip Futures and Tasks.
- *
- * Cancellation: not a checkpoint.
- *
- * @example
- * ```ts
- * isFuture(createTask(job())); // true
- * ```
- */
-export function isFuture(x: unknown): x is Future<unknown> {
-  return x instanceof Future;
-}
-
-/**
- * True for generator objects (tulip's coroutines).
- *
- * Cancellation: not a checkpoint.
- *
- * @example
- * ```ts
- * function* job() {}
- * isCoroutine(job()); // true
- * ```
- */
-export function isCoroutine(x: unknown): x is Coroutine<unknown> {
-  return isGenerator(x) && !(x instanceof Future);
-}
+// The task functions live in tasks.ts, the execution context in internal/context.ts; re-exported
+// here for the modules that import them with the Task class.
+export { createTask, currentTask, allTasks, ensureFuture, isFuture, isCoroutine } from './tasks.js';
+export { alsExit, callInTask, isStepping, setOnSuspendRecording } from './internal/context.js';
+export { PromiseWait, type ScopeLike } from './internal/taskext.js';

@@ -1,0 +1,85 @@
+/**
+ * The parts of a task that most tasks never need (kept aside so that a Task stays small), and the
+ * small helpers the task layer shares with scopes.
+ */
+import { CancelledError } from '../errors.js';
+import { Future, NO_ERROR } from '../future.js';
+import { describe, isGenerator, isThenable } from './validate.js';
+
+/**
+ * Yielded by tulip's own generator code (a scope calling an async body) to wait for a promise
+ * whose code runs in the task's context: its awaits are the task's waiters, so cancellation
+ * reaches them, and the generator resumes when the promise settles.
+ * @internal
+ */
+export class PromiseWait {
+  constructor(readonly promise: PromiseLike<unknown>) {}
+}
+
+/** tulip's own source folder (src/ or dist/): its frames are left out of task stacks. */
+const OWN_DIR = new URL('.', import.meta.url).href.replace(/^file:\/\//, '');
+
+/** The frames of a captured stack that are not tulip's own, trimmed. */
+export function userFrames(stack: string | undefined): string[] {
+  if (stack === undefined) return [];
+  return stack
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter((l) => !l.includes(OWN_DIR) && !l.includes('(node:') && !l.startsWith('at node:'));
+}
+
+/** What the task knows of a cancel scope (src/cancelscope.ts). */
+export interface ScopeLike {
+  readonly shield: boolean;
+  readonly cancelCalled: boolean;
+  /** The CancelledError to deliver for this scope (tagged with it). */
+  _makeError(): CancelledError;
+}
+
+/** The index of the innermost shielded scope, or -1. */
+export function shieldIndex(scopes: readonly ScopeLike[]): number {
+  for (let i = scopes.length - 1; i >= 0; i--) if (scopes[i]!.shield) return i;
+  return -1;
+}
+
+/** Task state that most tasks never need, allocated on first use. */
+export class TaskExt {
+  name: string | null = null;
+  /** The message of a cancel request not yet delivered. */
+  cancelMsg: string | undefined = undefined;
+  /** An error to throw in at the next step (a bad yield, awaiting itself). */
+  pendingError: unknown = NO_ERROR;
+  /** A value to send in at the next step (a PromiseWait's outcome). */
+  pendingValue: unknown = undefined;
+  /** A PromiseWait's promise has settled: the next queue entry resumes the generator. */
+  settled = false;
+  ctrl: AbortController | null = null;
+  /** The cancel scopes the task is in, outermost first (null: none). */
+  scopes: ScopeLike[] | null = null;
+  /** The deepest scope depth a pending task cancel was requested from (see _cancelFrom). */
+  cancelDepth = 0;
+  /** > 0 while scope cancellations are held back (a TaskGroup waiting for its children). */
+  protect = 0;
+  /** The last task-level CancelledError made (to tell it from a scope's). */
+  lastCancel: CancelledError | null = null;
+  sourceStack: string | undefined = undefined;
+  /** Debug mode: the stack where the task last suspended (its yield* or await). */
+  suspendStack: string | undefined = undefined;
+  hidden = false;
+}
+
+export function checkBody(op: string, body: unknown): void {
+  if (typeof body === 'function') return;
+  if (isGenerator(body)) return;
+  if (body instanceof Future) {
+    throw new TypeError(`${op}: body must be a generator or a function, got ${describe(body)}; a Future is already scheduled: await it`);
+  }
+  if (isThenable(body)) {
+    throw new TypeError(
+      `${op}: body must be a generator or a function, got a Promise: its work has already started outside the task; pass a function instead, e.g. createTask(() => fetchIt())`,
+    );
+  }
+  throw new TypeError(`${op}: body must be a generator or a function returning a promise or a generator, got ${describe(body)}`);
+}
+

@@ -1,0 +1,127 @@
+/**
+ * The task functions of the public API: `createTask`, `currentTask`, `allTasks`, `ensureFuture`,
+ * `isFuture`, `isCoroutine`.
+ */
+import { CancelledError } from './errors.js';
+import { Future } from './future.js';
+import { current } from './internal/context.js';
+import { describe, isGenerator, isThenable } from './internal/validate.js';
+import type { EventLoop } from './loop/eventloop.js';
+import { getRunningLoop, runningLoopOrUndefined } from './loop/registry.js';
+import { Task, type Awaitable, type Coroutine, type TaskBody, type TaskOptions } from './task.js';
+
+/**
+ * Wraps `body` in a task on the running loop and schedules its first step. Keep the task (or use
+ * a `TaskGroup`): its error reaches the exception handler if nobody awaits it.
+ *
+ * Cancellation: not a checkpoint. The new task can be cancelled at once; if it is cancelled before
+ * its first step, its body never runs.
+ *
+ * @example
+ * ```ts
+ * const a = createTask(function* () { yield* sleep(10); return 1; });
+ * const b = createTask(async () => { await sleep(10); return 2; }, { name: 'b' });
+ * console.log(await a + await b);
+ * ```
+ */
+export function createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
+  return new Task<T>(body, opts);
+}
+
+/**
+ * The task running the calling code (either style), or `undefined` in a plain callback or
+ * outside any loop.
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * await fetch(url, { signal: currentTask()!.signal });
+ * ```
+ */
+export function currentTask(): Task | undefined {
+  return current();
+}
+
+/**
+ * The tasks of the running loop that are not done yet (those the user and `run` created).
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * for (const t of allTasks()) if (t !== currentTask()) t.cancel();
+ * ```
+ */
+export function allTasks(): Set<Task> {
+  const loop = runningLoopOrUndefined();
+  const tasks = new Set<Task>();
+  if (loop !== undefined) for (const t of loop._liveTasks()) if (!t._hidden) tasks.add(t as Task);
+  return tasks;
+}
+
+/**
+ * Turns anything awaitable into a Future of the running loop (or of `loop`): a Future or Task is
+ * returned as it is, a generator becomes a Task, a promise or thenable is wrapped.
+ *
+ * Cancellation: wrapping is not a checkpoint. Cancelling the wrapper of a promise stops nobody's
+ * work but its waiters'; use a task's `signal` to stop the work itself.
+ *
+ * @example
+ * ```ts
+ * function* job() { const res = yield* ensureFuture(fetch(url)); }
+ * ```
+ */
+export function ensureFuture<T>(aw: Awaitable<T>, loop?: EventLoop): Future<T> {
+  if (aw instanceof Future) {
+    if (loop !== undefined && aw._loop !== loop) {
+      throw new RangeError('ensureFuture: the future is attached to a different loop than the one given');
+    }
+    return aw;
+  }
+  if (isGenerator(aw)) return new Task<T>(aw as Coroutine<T>, loop ? { loop } : {});
+  if (isThenable(aw)) {
+    const fut = new Future<T>(loop ?? getRunningLoop());
+    aw.then(
+      (v) => {
+        if (fut._state === 0) fut.setResult(v);
+      },
+      (e) => {
+        if (fut._state !== 0) return;
+        if (e instanceof CancelledError) fut.cancel(e.message);
+        else fut.setException(e);
+      },
+    );
+    return fut;
+  }
+  throw new TypeError(`ensureFuture: a Future, a coroutine or an awaitable is required, got ${describe(aw)}`);
+}
+
+/**
+ * True for tulip Futures and Tasks.
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * isFuture(createTask(job())); // true
+ * ```
+ */
+export function isFuture(x: unknown): x is Future<unknown> {
+  return x instanceof Future;
+}
+
+/**
+ * True for generator objects (tulip's coroutines).
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * function* job() {}
+ * isCoroutine(job()); // true
+ * ```
+ */
+export function isCoroutine(x: unknown): x is Coroutine<unknown> {
+  return isGenerator(x) && !(x instanceof Future);
+}
