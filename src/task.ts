@@ -380,7 +380,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       const took = performance.now() - t0;
       if (took >= loop.slowCallbackDuration) {
         const now = this._ext?.suspendStack;
-        loop._slowStep(this as Task<unknown>, took, userFrames(resumedFrom), now === resumedFrom ? [] : userFrames(now));
+        loop._monitor.slowStep(loop, this as Task<unknown>, took, userFrames(resumedFrom), now === resumedFrom ? [] : userFrames(now));
       }
     }
     if (loop._instruments !== null) callInstruments(loop, 'afterTaskStep', this);

@@ -2,7 +2,7 @@ import { RuntimeError } from '../errors.js';
 import { MinHeap } from '../internal/heap.js';
 import { checkDeadline, checkFunction, describe } from '../internal/validate.js';
 import { Future } from '../future.js';
-import { Task, type TaskBody, type TaskOptions, ensureFuture, type Awaitable, alsExit, setOnSuspendRecording } from '../task.js';
+import { Task, type TaskBody, type TaskOptions, ensureFuture, type Awaitable, alsExit } from '../task.js';
 import { RealClock, type Clock } from './clock.js';
 import { Handle, TimerHandle, type Runnable } from './handle.js';
 import { LoopServices } from './services.js';
@@ -73,18 +73,13 @@ export class EventLoop extends LoopServices {
   private _hostScheduled = false;
   private _hostTimer: ReturnType<typeof setTimeout> | null = null;
   private _hostTimerWhen = Infinity;
-  private _burstStart = 0;
   private _stopResolve: (() => void) | null = null;
   private _blockedWaiters: Array<{ fut: Future<void>; cushion: number; since: number }> = [];
   private readonly _pumpBound = (): void => this._pump();
   private _hops = 0;
   /** Fine mode (debug, or after a stall): every entry and task step is timed. */
   /** @internal */ _fine = false;
-  /** @internal Stall time already reported in this burst / window (not reported again). */
-  _accounted = 0;
-  private _windowAccounted = 0;
   private _entryCount = 0;
-  private _windowStart = 0;
   /** The wait announced to instruments by beforeIoWait, or -1. */
   private _ioWait = -1;
   private readonly _hopBound = (): void => {
@@ -94,8 +89,7 @@ export class EventLoop extends LoopServices {
   private readonly _hostWake = (): void => {
     this._hostScheduled = false;
     const now = performance.now();
-    this._burstStart = now;
-    this._windowStart = now;
+    this._monitor.startBurst(now);
     this._fine = this._debug || now < this._monitor.fineUntil;
     if (this._ioWait >= 0) {
       const waited = this._ioWait;
@@ -391,61 +385,9 @@ export class EventLoop extends LoopServices {
     } finally {
       if (this._batch === null) {
         setRunningLoop(null);
-        if (!this._hopping) this._endBurst();
+        if (!this._hopping) this._monitor.endBurst(this);
       }
     }
-  }
-
-  /**
-   * Back to the host: the burst's length is a lag sample. Its last window of entries (fewer than
-   * 64) over the limit is a stall — a long burst of many quick entries is lag, not a stall.
-   */
-  private _endBurst(): void {
-    const now = performance.now();
-    this._monitor.record(now - this._burstStart);
-    const took = now - this._windowStart;
-    if (took - (this._accounted - this._windowAccounted) >= this.slowCallbackDuration) this._stall(took, 'burst');
-    this._accounted = 0;
-    this._windowAccounted = 0;
-  }
-
-  /** Every 64 entries: a window over the limit is a stall (coarse; fine mode names the culprit). */
-  private _checkWindow(last: Runnable): void {
-    const now = performance.now();
-    const took = now - this._windowStart;
-    this._windowStart = now;
-    if (took - (this._accounted - this._windowAccounted) >= this.slowCallbackDuration) this._stall(took, String(last));
-    this._windowAccounted = this._accounted;
-  }
-
-  /** A coarse stall: report it and time every entry and step for a while. */
-  private _stall(took: number, where: string): void {
-    this._monitor.stalls++;
-    this._accounted += took;
-    this._monitor.startFine(performance.now());
-    this._fine = true;
-    setOnSuspendRecording();
-    this.callExceptionHandler({
-      message:
-        `The event loop was blocked for ${took.toFixed(3)} ms (${where === 'burst' ? 'by the last callbacks of a burst' : `up to ${where}`}); ` +
-        'every callback and task step is timed for the next 10 s to name the culprit',
-      durationMs: took,
-    });
-  }
-
-  /** @internal Fine mode: a task step took `took` ms (called by the task itself). */
-  _slowStep(task: Task<unknown>, took: number, resumedFrom: readonly string[], suspendedAt: readonly string[]): void {
-    this._monitor.stalls++;
-    this._accounted += took;
-    this.callExceptionHandler({
-      message: `Executing ${String(task)} took ${took.toFixed(3)} ms`,
-      task,
-      durationMs: took,
-      // Where the slow step began (its previous suspension point, once recorded) and where it
-      // ended (the code that held the loop ran between the two).
-      resumedFrom: resumedFrom.join('\n'),
-      suspendedAt: suspendedAt.join('\n'),
-    });
   }
 
   private _beginPass(): void {
@@ -491,7 +433,7 @@ export class EventLoop extends LoopServices {
       }
       batch[i++] = undefined as unknown as Runnable;
       r._run();
-      if ((++this._entryCount & 63) === 0) this._checkWindow(r);
+      if ((++this._entryCount & 63) === 0) this._monitor.checkWindow(this, r);
     }
     this._spare = batch; // its entries were cleared as they ran
     this._batch = null;
@@ -509,19 +451,10 @@ export class EventLoop extends LoopServices {
         return false;
       }
       batch[i++] = undefined as unknown as Runnable;
-      const before = this._accounted;
+      const before = this._monitor.accounted;
       const t0 = performance.now();
       r._run();
-      const took = performance.now() - t0;
-      if (took - (this._accounted - before) >= this.slowCallbackDuration) {
-        this._monitor.stalls++;
-        this._accounted += took;
-        this.callExceptionHandler({
-          message: `Executing ${String(r)} took ${took.toFixed(3)} ms`,
-          durationMs: took,
-          ...(r instanceof Task ? { task: r } : r instanceof Handle ? { handle: r } : {}),
-        });
-      }
+      this._monitor.timedEntry(this, r, performance.now() - t0, before);
     }
     this._spare = batch;
     this._batch = null;
@@ -549,7 +482,7 @@ export class EventLoop extends LoopServices {
     }
     if (this._readyLen > 0 || this._timerDue()) {
       // Yield to Node's I/O once the burst has used its time (the clock is read every 16 passes).
-      if ((++this._passCount & 15) === 0 && performance.now() - this._burstStart > BURST_MS) return this._yieldToHost();
+      if ((++this._passCount & 15) === 0 && performance.now() - this._monitor.burstStart > BURST_MS) return this._yieldToHost();
       if (this._asyncFlag) {
         // Let async continuations run (a few microtask hops) before the next pass, without a
         // full host turn.

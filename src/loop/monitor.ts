@@ -22,6 +22,12 @@ export interface LagStats {
   stalls: number;
 }
 
+import { Handle } from './handle.js';
+import type { Runnable } from './handle.js';
+import type { EventLoop } from './eventloop.js';
+import type { Task } from '../task.js';
+import { setOnSuspendRecording } from '../internal/context.js';
+
 const RING = 1024;
 /** How long fine mode stays on after a stall (real ms). */
 export const FINE_MODE_MS = 10_000;
@@ -34,6 +40,85 @@ export class LoopMonitor {
   stalls = 0;
   /** Real time until which every entry and step is timed (0: off). */
   fineUntil = 0;
+
+  /** When the current burst began (real ms). */
+  burstStart = 0;
+  /** When the current window of 64 entries began. */
+  private windowStart = 0;
+  /** Stall time already reported in this burst (not reported again by a window or the burst). */
+  accounted = 0;
+  private windowAccounted = 0;
+
+  /** A host wake-up: a burst begins. */
+  startBurst(now: number): void {
+    this.burstStart = now;
+    this.windowStart = now;
+  }
+
+  /**
+   * Back to the host: the burst's length is a lag sample. Its last window of entries (fewer than
+   * 64) over the limit is a stall — a long burst of many quick entries is lag, not a stall.
+   */
+  endBurst(loop: EventLoop): void {
+    const now = performance.now();
+    this.record(now - this.burstStart);
+    const took = now - this.windowStart;
+    if (took - (this.accounted - this.windowAccounted) >= loop.slowCallbackDuration) this.stall(loop, took, 'burst');
+    this.accounted = 0;
+    this.windowAccounted = 0;
+  }
+
+  /** Every 64 entries: a window over the limit is a stall (coarse; fine mode names the culprit). */
+  checkWindow(loop: EventLoop, last: Runnable): void {
+    const now = performance.now();
+    const took = now - this.windowStart;
+    this.windowStart = now;
+    if (took - (this.accounted - this.windowAccounted) >= loop.slowCallbackDuration) this.stall(loop, took, String(last));
+    this.windowAccounted = this.accounted;
+  }
+
+  /** A coarse stall: report it, and time every entry and step for a while. */
+  private stall(loop: EventLoop, took: number, where: string): void {
+    this.stalls++;
+    this.accounted += took;
+    this.startFine(performance.now());
+    loop._fine = true;
+    setOnSuspendRecording();
+    loop.callExceptionHandler({
+      message:
+        `The event loop was blocked for ${took.toFixed(3)} ms (${where === 'burst' ? 'by the last callbacks of a burst' : `up to ${where}`}); ` +
+        'every callback and task step is timed for the next 10 s to name the culprit',
+      durationMs: took,
+    });
+  }
+
+  /** Fine mode: one entry took `took` ms; reported unless its task step reported itself. */
+  timedEntry(loop: EventLoop, r: Runnable, took: number, accountedBefore: number): void {
+    if (took - (this.accounted - accountedBefore) < loop.slowCallbackDuration) return;
+    this.stalls++;
+    this.accounted += took;
+    const task = (r as { _wake?: unknown; getName?: unknown }).getName !== undefined ? { task: r as unknown as Task<unknown> } : {};
+    loop.callExceptionHandler({
+      message: `Executing ${String(r)} took ${took.toFixed(3)} ms`,
+      durationMs: took,
+      ...(r instanceof Handle ? { handle: r } : task),
+    });
+  }
+
+  /** Fine mode: a task step took `took` ms (reported by the task itself). */
+  slowStep(loop: EventLoop, task: Task<unknown>, took: number, resumedFrom: readonly string[], suspendedAt: readonly string[]): void {
+    this.stalls++;
+    this.accounted += took;
+    loop.callExceptionHandler({
+      message: `Executing ${String(task)} took ${took.toFixed(3)} ms`,
+      task,
+      durationMs: took,
+      // Where the slow step began (its previous suspension point, once recorded) and where it
+      // ended (the code that held the loop ran between the two).
+      resumedFrom: resumedFrom.join('\n'),
+      suspendedAt: suspendedAt.join('\n'),
+    });
+  }
 
   /** Records one burst's duration. */
   record(ms: number): void {

@@ -10,6 +10,7 @@ import { formatContext, type AnyExceptionHandler, type ExceptionContext, type Ex
 import { checkInstrument, type Instrument } from './instruments.js';
 import { LoopMonitor, type LagStats } from './monitor.js';
 import type { EventLoop } from './eventloop.js';
+import { dumpTasks as dumpLoopTasks, type DumpOptions } from '../debug/dump.js';
 
 /** Runs an executor job: anything with `submit(fn, ...args)` returning a promise or future. */
 export interface Executor {
@@ -242,6 +243,23 @@ export abstract class LoopServices {
    */
   lagStats(): LagStats {
     return this._monitor.stats();
+  }
+
+  /**
+   * Every live task of this loop as a text tree — a task under the task that awaits it — with its
+   * name, state, what it waits on and where: the user's file:line of its suspension point (recorded
+   * in debug mode or after a stall), else its creation site (debug mode), else
+   * `where: unknown (run with debug: true)`. `{ print: true }` also prints it. See `dumpTasks()`.
+   *
+   * Cancellation: not a checkpoint; a snapshot that changes nothing.
+   *
+   * @example
+   * ```ts
+   * console.log(getRunningLoop().dumpTasks());
+   * ```
+   */
+  dumpTasks(opts?: DumpOptions): string {
+    return dumpLoopTasks(this.loop(), opts);
   }
 
   /** This object as the EventLoop it is (the only subclass). */
