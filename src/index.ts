@@ -58,6 +58,7 @@ export { Timeout, timeout, timeoutAt, waitFor } from './timeouts.js';
 export { TaskGroup } from './taskgroup.js';
 export { CancelScope, moveOnAfter, moveOnAt, failAfter, failAt, type CancelScopeOptions } from './cancelscope.js';
 export { toThread } from './threads.js';
+export { ThreadPoolExecutor, type ThreadPoolOptions } from './executor/index.js';
 
 // ---- synchronisation primitives, queues and channels --------------------------------------------
 export { WouldBlockError, EndOfChannelError, ClosedResourceError, BrokenResourceError } from './errors.js';
@@ -88,3 +89,20 @@ export {
   type QueueStatistics,
   type MemoryChannelStatistics,
 } from './queues/index.js';
+
+// ---- debugging: the await graph and task dumps --------------------------------------------------
+export {
+  captureCallGraph,
+  formatCallGraph,
+  printCallGraph,
+  dumpTasks,
+  printTasks,
+  captureTasks,
+  formatTasks,
+  type CallGraph,
+  type CallGraphNode,
+  type CallGraphKind,
+  type CaptureOptions,
+  type TaskDumpEntry,
+  type DumpOptions,
+} from './debug/index.js';

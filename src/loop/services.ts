@@ -9,6 +9,7 @@ import { ensureFuture } from '../task.js';
 import { formatContext, type AnyExceptionHandler, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
 import { checkInstrument, type Instrument } from './instruments.js';
 import { LoopMonitor, type LagStats } from './monitor.js';
+import { ThreadPoolExecutor } from '../executor/threadpool.js';
 import type { EventLoop } from './eventloop.js';
 import { dumpTasks as dumpLoopTasks, type DumpOptions } from '../debug/dump.js';
 
@@ -64,12 +65,8 @@ export abstract class LoopServices {
   ): Future<R> {
     this._checkClosed('runInExecutor');
     checkFunction('runInExecutor', 'fn', fn);
-    const ex = executor ?? this._defaultExecutor;
-    if (ex === null) {
-      throw new RuntimeError(
-        'runInExecutor: no executor given and no default executor set (call loop.setDefaultExecutor(executor))',
-      );
-    }
+    // As asyncio: the default executor (a thread pool) is made on first use.
+    const ex = executor ?? (this._defaultExecutor ??= new ThreadPoolExecutor());
     if (typeof ex.submit !== 'function') {
       throw new TypeError(`runInExecutor: executor must have a submit() method, got ${describe(ex)}`);
     }

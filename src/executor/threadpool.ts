@@ -1,0 +1,156 @@
+/**
+ * A worker-thread pool executor: the default executor of `runInExecutor(null, …)` and `toThread`.
+ *
+ * JavaScript functions cannot cross threads with their closures, so a job is sent as the
+ * function's source text plus its arguments (structured clone), like code sent to a process pool:
+ * the function must be self-contained (it may `require`/`import()` modules itself). Results and
+ * errors come back by structured clone too.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { RuntimeError } from '../errors.js';
+import { describe } from '../internal/validate.js';
+import type { Executor } from '../loop/services.js';
+
+/** The code each worker runs: compiles each function source once, runs jobs, posts results. */
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const compiled = new Map();
+parentPort.on('message', async ({ id, src, args }) => {
+  try {
+    let fn = compiled.get(src);
+    if (fn === undefined) {
+      fn = (0, eval)('(' + src + ')');
+      compiled.set(src, fn);
+    }
+    const value = await fn(...args);
+    parentPort.postMessage({ id, ok: true, value });
+  } catch (error) {
+    parentPort.postMessage({ id, ok: false, error });
+  }
+});
+`;
+
+interface Job {
+  id: number;
+  src: string;
+  args: unknown[];
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Options of `ThreadPoolExecutor`. */
+export interface ThreadPoolOptions {
+  /** The most threads at once (default: the machine's available parallelism). */
+  maxWorkers?: number;
+}
+
+/**
+ * A pool of worker threads that runs self-contained functions (see the module doc). Threads start
+ * on demand, up to `maxWorkers`; jobs beyond that wait in FIFO order.
+ *
+ * Cancellation: `submit()` returns a promise; cancelling a task that waits on it (through
+ * `runInExecutor`/`toThread`) stops the wait, not the job already handed to a thread.
+ *
+ * @example
+ * ```ts
+ * const pool = new ThreadPoolExecutor({ maxWorkers: 4 });
+ * getRunningLoop().setDefaultExecutor(pool);
+ * const n = await toThread((x: number) => { let s = 0; for (let i = 0; i < x; i++) s += i; return s; }, 1e8);
+ * await pool.shutdown();
+ * ```
+ */
+export class ThreadPoolExecutor implements Executor {
+  readonly maxWorkers: number;
+  private readonly idle: Worker[] = [];
+  private readonly busy = new Map<Worker, Job>();
+  private readonly queue: Job[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(opts: ThreadPoolOptions = {}) {
+    const n = opts.maxWorkers ?? Math.max(1, availableParallelism());
+    if (!Number.isInteger(n) || n < 1) {
+      throw new RangeError(`ThreadPoolExecutor: maxWorkers must be a positive integer, got ${describe(n)}`);
+    }
+    this.maxWorkers = n;
+  }
+
+  /** Runs `fn(...args)` on a thread; the promise settles with its result or error. */
+  submit<R, A extends unknown[]>(fn: (...args: A) => R | PromiseLike<R>, ...args: A): Promise<R> {
+    if (this.closed) return Promise.reject(new RuntimeError('ThreadPoolExecutor.submit: the executor is shut down'));
+    if (typeof fn !== 'function') {
+      return Promise.reject(new TypeError(`ThreadPoolExecutor.submit: fn must be a function, got ${describe(fn)}`));
+    }
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, src: fn.toString(), args, resolve: resolve as (v: unknown) => void, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Threads started so far and jobs waiting. */
+  statistics(): { threads: number; busy: number; queued: number } {
+    return { threads: this.idle.length + this.busy.size, busy: this.busy.size, queued: this.queue.length };
+  }
+
+  /**
+   * Stops accepting jobs; with `wait` (default) lets running and queued jobs finish, then ends the
+   * threads. Without `wait`, queued jobs fail and threads are terminated at once.
+   */
+  async shutdown(wait = true): Promise<void> {
+    this.closed = true;
+    if (!wait) {
+      for (const job of this.queue.splice(0)) job.reject(new RuntimeError('ThreadPoolExecutor: shut down before the job ran'));
+      for (const job of this.busy.values()) job.reject(new RuntimeError('ThreadPoolExecutor: shut down while the job ran'));
+    } else {
+      while (this.queue.length > 0 || this.busy.size > 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    const workers = [...this.idle, ...this.busy.keys()];
+    this.idle.length = 0;
+    this.busy.clear();
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let w = this.idle.pop();
+      if (w === undefined) {
+        if (this.busy.size >= this.maxWorkers) return;
+        w = this.spawn();
+      }
+      const job = this.queue.shift()!;
+      this.busy.set(w, job);
+      w.ref(); // a running job keeps the process alive
+      try {
+        w.postMessage({ id: job.id, src: job.src, args: job.args });
+      } catch (e) {
+        this.busy.delete(w);
+        this.idle.push(w);
+        job.reject(e); // arguments that cannot be cloned
+      }
+    }
+  }
+
+  private spawn(): Worker {
+    const w = new Worker(WORKER_SOURCE, { eval: true });
+    w.unref(); // an idle pool does not keep the process alive
+    w.on('message', (msg: { id: number; ok: boolean; value?: unknown; error?: unknown }) => {
+      const job = this.busy.get(w);
+      this.busy.delete(w);
+      w.unref();
+      if (!this.closed || this.queue.length > 0) this.idle.push(w);
+      if (job !== undefined && job.id === msg.id) {
+        if (msg.ok) job.resolve(msg.value);
+        else job.reject(msg.error);
+      }
+      this.dispatch();
+    });
+    w.on('error', (e) => {
+      const job = this.busy.get(w);
+      this.busy.delete(w);
+      job?.reject(e);
+      this.dispatch();
+    });
+    return w;
+  }
+}

@@ -1,0 +1,87 @@
+import { describe, it, expect } from 'vitest';
+import { ThreadPoolExecutor, createTask, gather, getRunningLoop, isCancelledError, run, sleep, toThread } from 'tulip';
+
+describe('ThreadPoolExecutor', () => {
+  it('toThread runs a self-contained function on another thread and returns its result', () =>
+    run(async () => {
+      const mainId = (await import('node:worker_threads')).threadId;
+      const id = await toThread(() => require('node:worker_threads').threadId as number);
+      expect(id).not.toBe(mainId);
+      expect(await toThread((a: number, b: number) => a * b, 6, 7)).toBe(42);
+    }));
+
+  it('runs jobs in parallel while the loop keeps running its tasks', () =>
+    run(async () => {
+      const spin = (ms: number) => {
+        const t = Date.now();
+        while (Date.now() - t < ms);
+        return ms;
+      };
+      let ticks = 0;
+      const ticker = createTask(async () => {
+        for (;;) {
+          await sleep(5);
+          ticks++;
+        }
+      });
+      const t0 = performance.now();
+      expect(await gather([toThread(spin, 150), toThread(spin, 150)])).toEqual([150, 150]);
+      const wall = performance.now() - t0;
+      ticker.cancel();
+      expect(wall).toBeLessThan(280); // two 150 ms jobs, side by side (2 cores)
+      expect(ticks).toBeGreaterThan(5); // the loop was never blocked
+    }));
+
+  it('an error thrown in the thread comes back with its class and message', () =>
+    run(async () => {
+      const e = await toThread(() => {
+        throw new RangeError('bad range in thread');
+      }).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(RangeError);
+      expect((e as Error).message).toBe('bad range in thread');
+    }));
+
+  it('a function that uses a closure fails with a ReferenceError: only self-contained code crosses', () =>
+    run(async () => {
+      const outer = 5;
+      const e = await toThread(() => outer + 1).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(ReferenceError);
+    }));
+
+  it('cancelling the waiting task stops the wait, not the job; the pool stays usable', () =>
+    run(async () => {
+      const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+      const loop = getRunningLoop();
+      const t = createTask(async () => loop.runInExecutor(pool, (ms: number) => { const s = Date.now(); while (Date.now() - s < ms); return 'job done'; }, 50));
+      await sleep(5);
+      t.cancel();
+      const err = await t.then(() => null, (e: unknown) => e);
+      expect(isCancelledError(err)).toBe(true);
+      expect(await loop.runInExecutor(pool, () => 'next job')).toBe('next job'); // queued behind the first
+      await pool.shutdown();
+    }));
+
+  it('shutdown(false) fails queued jobs, and a shut-down pool refuses new ones', async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const first = pool.submit(() => { const s = Date.now(); while (Date.now() - s < 30); return 1; }).catch((e: unknown) => e);
+    const queued = pool.submit(() => 2).catch((e: unknown) => e);
+    await pool.shutdown(false);
+    expect(String(await queued)).toMatch(/shut down before the job ran/);
+    expect(String(await first)).toMatch(/shut down while the job ran/);
+    await expect(pool.submit(() => 3)).rejects.toThrow(/is shut down/);
+  });
+
+  it('bad input: maxWorkers must be a positive integer, fn a function', async () => {
+    expect(() => new ThreadPoolExecutor({ maxWorkers: 0 })).toThrow(/maxWorkers must be a positive integer, got 0/);
+    expect(() => new ThreadPoolExecutor({ maxWorkers: 1.5 })).toThrow(RangeError);
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    await expect(pool.submit(42 as never)).rejects.toThrow(/fn must be a function, got 42/);
+    await pool.shutdown();
+  });
+});
