@@ -8,25 +8,10 @@ import {
   getRunningLoop,
   run,
   toThread,
-  type Coroutine,
   type Executor,
-  type TaskBody,
-} from 'tulip';
+  } from 'tulip';
 import { runBriefly } from 'tulip/testing';
-
-type Style = 'generator' | 'async';
-const STYLES: Style[] = ['generator', 'async'];
-const styled = <R>(style: Style, gen: () => Coroutine<R>, asy: () => Promise<R>): TaskBody<R> =>
-  style === 'generator' ? gen : asy;
-
-function syncError(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a synchronous throw');
-}
+import { STYLES, styled, syncError } from './support.js';
 
 /** An executor that runs each job when released, and records the calls. */
 class ManualExecutor implements Executor {
@@ -128,11 +113,9 @@ describe('toThread', () => {
       expect(await toThread(() => 'ok')).toBe('ok');
     }));
 
-  it('without a default executor throws RuntimeError saying how to set one', () =>
+  it('without a default executor set, a thread pool is made on first use (as asyncio does)', () =>
     run(async () => {
-      const e = syncError(() => toThread(() => 1));
-      expect(e).toBeInstanceOf(RuntimeError);
-      expect(e.message).toMatch(/setDefaultExecutor/);
+      expect(await toThread((a: number) => a + 1, 1)).toBe(2);
     }));
 
   it('outside a running loop throws RuntimeError', () => {
@@ -170,8 +153,8 @@ describe('the loop executor plumbing', () => {
       expect(e).toBeInstanceOf(TypeError);
       expect(e.message).toMatch(/^setDefaultExecutor: executor must have a submit\(\) method/);
       expect(await toThread(() => 'still the old one')).toBe('still the old one');
-      loop.setDefaultExecutor(null);
-      expect(() => toThread(() => 1)).toThrow(RuntimeError);
+      loop.setDefaultExecutor(null); // back to the thread pool made on first use
+      expect(await toThread(() => 'from the pool')).toBe('from the pool');
     }));
 
   it('shutdownDefaultExecutor() waits for the executor shutdown and clears the default', () =>
@@ -187,6 +170,6 @@ describe('the loop executor plumbing', () => {
       });
       await loop.shutdownDefaultExecutor();
       expect(log).toEqual(['shutdown(true)']);
-      expect(() => toThread(() => 1)).toThrow(RuntimeError);
+      expect(await toThread(() => 'a new pool')).toBe('a new pool'); // the old executor is not used again
     }));
 });
