@@ -16,11 +16,10 @@ import {
   timeout,
   type Coroutine,
 } from 'tulip';
-import { MockClock, runBriefly } from 'tulip/testing';
+import { runBriefly } from 'tulip/testing';
+import { runVirtual } from './support.js';
 
 const DAY = 24 * 3600 * 1000;
-const virtual = <T>(main: () => Coroutine<T> | Promise<T>): Promise<T> =>
-  run(main, { clock: new MockClock({ autojumpThreshold: 0 }) });
 
 describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style) => {
   /** The same body in either style: waits `n` times, each for `ms`, counting the CancelledErrors it swallows. */
@@ -52,7 +51,7 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
   }
 
   it('once cancelled, every later wait inside raises again until the scope exits', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const caught = { n: 0 };
       const scope = new CancelScope();
       getRunningLoop().callLater(10, () => scope.cancel());
@@ -65,7 +64,7 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
     }));
 
   it('a deadline a day away cancels the body, the scope catches it, and run() resolves to undefined', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const loop = getRunningLoop();
       const t0 = loop.time();
       const scope = new CancelScope({ deadline: t0 + DAY });
@@ -77,7 +76,7 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
     }));
 
   it('a shielded scope keeps an outer scope\'s cancellation out until it exits', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const log: string[] = [];
       const outer = new CancelScope();
       await outer.run(async () => {
@@ -97,7 +96,7 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
     }));
 
   it('a shield holds task.cancel() back, with its signal, until the shielded scope exits', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const log: string[] = [];
       const t = createTask(style === 'generator'
         ? function* () {
@@ -116,7 +115,7 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
     }));
 
   it('timeout() inside a shielded scope still fires, and converts to TimeoutError', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       let err: unknown;
       await new CancelScope({ shield: true }).run(async () => {
         try {
@@ -130,7 +129,7 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
     }));
 
   it('a TaskGroup inside a cancelled scope cancels its children, waits for them, and the scope catches it', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const log: string[] = [];
       const r = await moveOnAfter(20, async () => {
         await new TaskGroup().run(async (tg) => {
@@ -148,13 +147,13 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
 
 describe('moveOnAfter, moveOnAt and failAfter', () => {
   it('moveOnAfter returns the body\'s value when it finishes in time', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       expect(await moveOnAfter(100, async () => { await sleep(10); return 7; })).toBe(7);
       expect(await moveOnAt(getRunningLoop().time() + 100, function* () { yield* sleep(10); return 8; })).toBe(8);
     }));
 
   it('failAfter raises TimeoutError with the CancelledError as cause, and the task is not left cancelled', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       let err: unknown;
       try {
         yield* failAfter(10, function* () { yield* sleep(1000); });
@@ -168,7 +167,7 @@ describe('moveOnAfter, moveOnAt and failAfter', () => {
     }));
 
   it('a scope cancelled before it is entered cancels its first wait; cancel() is idempotent', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const scope = new CancelScope();
       scope.cancel();
       scope.cancel();
@@ -178,7 +177,7 @@ describe('moveOnAfter, moveOnAt and failAfter', () => {
     }));
 
   it('moving the deadline while inside reschedules it; the signal aborts on cancel', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const loop = getRunningLoop();
       const t0 = loop.time();
       const scope = new CancelScope({ deadline: t0 + 1000 });

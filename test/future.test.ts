@@ -14,17 +14,7 @@ import {
   type ExceptionContext,
 } from 'tulip';
 import { runBriefly } from 'tulip/testing';
-
-const newFuture = <T = unknown>(): Future<T> => getRunningLoop().createFuture<T>();
-
-function syncError(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a synchronous throw');
-}
+import { newFuture, syncError } from './support.js';
 
 describe('done callbacks', () => {
   it('never run inside setResult(): they run in one later pass, in registration order', () =>

@@ -4,7 +4,6 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import {
   CancelledError,
-  Future,
   RuntimeError,
   Task,
   allTasks,
@@ -20,40 +19,15 @@ import {
   sleep,
   timeout,
   type Coroutine,
-  type ExceptionContext,
-  type TaskBody,
   Queue,
   isCancelledError,
 } from 'tulip';
-import { MockClock, runBriefly, waitAllTasksBlocked } from 'tulip/testing';
+import { MockClock, runBriefly } from 'tulip/testing';
+import { STYLES, newFuture, recordExceptions, styled, syncError } from './support.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-type Style = 'generator' | 'async';
-const STYLES: Style[] = ['generator', 'async'];
-const styled = <R>(style: Style, gen: () => Coroutine<R>, asy: () => Promise<R>): TaskBody<R> =>
-  style === 'generator' ? gen : asy;
-
-const newFuture = <T = unknown>(): Future<T> => getRunningLoop().createFuture<T>();
-
-function record(): ExceptionContext[] {
-  const seen: ExceptionContext[] = [];
-  getRunningLoop().setExceptionHandler((_l, ctx) => {
-    seen.push(ctx);
-  });
-  return seen;
-}
-
-function syncError(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a synchronous throw');
-}
 
 /** Identity comparison (vitest's deep equality would iterate futures, which are iterables). */
 function sameMembers(set: Set<unknown>, items: unknown[]): boolean {
@@ -379,7 +353,7 @@ describe('bodies', () => {
 describe('error reports', () => {
   it('an unawaited failing task is reported once, at the end of its pass', () =>
     run(async () => {
-      const seen = record();
+      const seen = recordExceptions();
       const log: string[] = [];
       getRunningLoop().setExceptionHandler((_l, ctx) => {
         seen.push(ctx);
@@ -408,7 +382,7 @@ describe('error reports', () => {
   for (const style of STYLES) {
     it(`a failing task awaited later in the same pass is not reported (${style})`, () =>
       run(async () => {
-        const seen = record();
+        const seen = recordExceptions();
         const err = new Error('read in time');
         const failing = createTask(function* () {
           throw err;
@@ -440,7 +414,7 @@ describe('error reports', () => {
 
   it('a failing task whose exception() is read in the same pass is not reported', () =>
     run(async () => {
-      const seen = record();
+      const seen = recordExceptions();
       const t = createTask(() => {
         throw new Error('x');
       });
@@ -452,7 +426,7 @@ describe('error reports', () => {
   for (const style of STYLES) {
     it(`the error that a cancel pre-empted is reported, not lost (${style})`, () =>
       run(async () => {
-        const seen = record();
+        const seen = recordExceptions();
         const inner = newFuture<number>();
         const t = createTask(
           styled(
@@ -487,7 +461,7 @@ describe('error reports', () => {
 
   it('a result that a cancel pre-empted is not reported', () =>
     run(async () => {
-      const seen = record();
+      const seen = recordExceptions();
       const inner = newFuture<number>();
       const t = createTask(async () => {
         await inner;

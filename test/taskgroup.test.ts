@@ -10,35 +10,10 @@ import {
   getRunningLoop,
   run,
   sleep,
-  type Coroutine,
   type Task,
   type TaskBody,
 } from 'tulip';
-import { MockClock } from 'tulip/testing';
-
-type Style = 'generator' | 'async';
-const STYLES: Style[] = ['generator', 'async'];
-const styled = <R>(style: Style, gen: () => Coroutine<R>, asy: () => Promise<R>): TaskBody<R> =>
-  style === 'generator' ? gen : asy;
-const runVirtual = <T>(main: TaskBody<T>): Promise<T> => run(main, { clock: new MockClock({ autojumpThreshold: 0 }) });
-
-function syncError(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a synchronous throw');
-}
-
-async function rejection(p: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
+import { STYLES, rejection, runVirtual, styled, syncError } from './support.js';
 
 describe('TaskGroup', () => {
   for (const style of STYLES) {

@@ -14,26 +14,10 @@ import {
   timeout,
   timeoutAt,
   waitFor,
-  type Coroutine,
   type Future,
-  type TaskBody,
-} from 'tulip';
-import { MockClock, runBriefly } from 'tulip/testing';
-
-type Style = 'generator' | 'async';
-const STYLES: Style[] = ['generator', 'async'];
-const styled = <R>(style: Style, gen: () => Coroutine<R>, asy: () => Promise<R>): TaskBody<R> =>
-  style === 'generator' ? gen : asy;
-const runVirtual = <T>(main: TaskBody<T>): Promise<T> => run(main, { clock: new MockClock({ autojumpThreshold: 0 }) });
-
-function syncError(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a synchronous throw');
-}
+  } from 'tulip';
+import { runBriefly } from 'tulip/testing';
+import { STYLES, runVirtual, styled, syncError } from './support.js';
 
 describe('timeout() and timeoutAt() arguments', () => {
   it('timeout() refuses a non-number and NaN, naming delayMs and what came', () =>

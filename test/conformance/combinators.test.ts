@@ -26,59 +26,27 @@ import {
   type Coroutine,
   type Future,
   type Task,
-  type TaskBody,
-} from 'tulip';
-import { MockClock, runBriefly, waitAllTasksBlocked } from 'tulip/testing';
+  } from 'tulip';
+import { runBriefly, waitAllTasksBlocked } from 'tulip/testing';
 import {
   FOREVER,
+  STYLES,
   ValueError,
   ZeroDivisionError,
   assertCancelled,
+  errorOf,
+  passes,
   recordExceptions,
   rejection,
+  runVirtual,
+  styled,
 } from './helpers.js';
 
 // ---- local helpers ----------------------------------------------------------------------------
 
-type Style = 'generator' | 'async';
-const STYLES: Style[] = ['generator', 'async'];
-
-/** Picks the generator-style or the async-style body of a task. */
-function styled<R>(style: Style, gen: () => Coroutine<R>, asy: () => Promise<R>): TaskBody<R> {
-  return style === 'generator' ? gen : asy;
-}
-
-/** Runs `main` on virtual time: long sleeps cost nothing. */
-const runVirtual = <T>(main: TaskBody<T>): Promise<T> =>
-  run(main, { clock: new MockClock({ autojumpThreshold: 0 }) });
-
-/** Lets `n` loop passes go by. */
-async function passes(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await sleep(0);
-}
-
 const futures = <T>(n: number): Future<T>[] =>
   Array.from({ length: n }, () => getRunningLoop().createFuture<T>());
 
-/**
- * Returns the error of `fn`, whether it throws synchronously or returns an awaitable that rejects
- * (DESIGN.md §3.1 says argument errors throw synchronously; this accepts both, as the shared suite
- * does for wait()/asCompleted()).
- */
-async function errorOf(fn: () => unknown): Promise<unknown> {
-  let r: unknown;
-  try {
-    r = fn();
-  } catch (e) {
-    return e;
-  }
-  if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
-    return rejection(r as PromiseLike<unknown>);
-  }
-  throw new Error('expected an error, but none was raised');
-}
-
-/** Builds `fn` for the iteration over asCompleted: its error if it throws on iteration. */
 async function iterationError(make: () => Iterable<unknown> | AsyncIterable<unknown>, mode: 'sync' | 'async') {
   return errorOf(async () => {
     const it = make();

@@ -17,15 +17,16 @@ import {
   newEventLoop,
   run,
   sleep,
-  type Coroutine,
-  type ExceptionContext,
-} from 'tulip';
+  } from 'tulip';
 import { runBriefly } from 'tulip/testing';
 import {
   KeyError,
   ValueError,
   ZeroDivisionError,
   assertCancelled,
+  neverRetrieved,
+  passes,
+  passesG,
   recordExceptions,
   rejection,
   rejectionG,
@@ -34,26 +35,12 @@ import {
 
 // ---- local helpers ----------------------------------------------------------------------------
 
-/** Lets `n` loop passes go by (each sleep(0) is exactly one pass). */
-async function passes(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await sleep(0);
-}
-
-/** Generator-style `passes`. */
-function* passesG(n: number): Coroutine<void> {
-  for (let i = 0; i < n; i++) yield* sleep(0);
-}
-
 /** A done callback that appends `thing` to `bag` (CPython's `_make_callback`). */
 const appender =
   <T>(bag: T[], thing: T) =>
   (): void => {
     bag.push(thing);
   };
-
-/** The reports about futures whose exception nobody retrieved. */
-const neverRetrieved = (seen: ExceptionContext[]): ExceptionContext[] =>
-  seen.filter((c) => /exception was never retrieved/.test(c.message));
 
 // ---- state machine ----------------------------------------------------------------------------
 

@@ -17,19 +17,10 @@ import {
   run,
   sleep,
   waitFor,
-  type Coroutine,
   type Future,
 } from 'tulip';
-import { MockClock } from 'tulip/testing';
-import { assertCancelled, rejection, rejectionG, syncError } from './helpers.js';
+import { STYLES, assertCancelled, passes, passesG, rejection, rejectionG, syncError, virtualClock } from './helpers.js';
 
-/** `passes` loop passes (each `sleep(0)` is exactly one). */
-async function settle(passes = 20): Promise<void> {
-  for (let i = 0; i < passes; i++) await sleep(0);
-}
-function* settleG(passes = 20): Coroutine<void> {
-  for (let i = 0; i < passes; i++) yield* sleep(0);
-}
 
 describe('Lock', () => {
   // ports test_locks.py::LockTests.test_lock (+ test_lock_by_with_statement)
@@ -155,20 +146,20 @@ describe('Lock', () => {
       };
       const fa = getRunningLoop().createFuture<void>();
       const ta = createTask(() => lockit(fa.then(() => undefined)));
-      await settle();
+      await passes(20);
       const tb = createTask(() => lockit(null));
       const tc = createTask(() => lockit(null));
-      await settle();
+      await passes(20);
       expect(lock.statistics().tasksWaiting).toBe(2);
       fa.setResult();
       tb.cancel();
-      await settle();
+      await passes(20);
       expect(ta.done() && tb.cancelled() && tc.done()).toBe(true);
       expect(lock.locked()).toBe(false);
     }));
 
   // ports test_locks.py::LockTests.test_cancel_release_race
-  for (const style of ['async', 'generator'] as const) {
+  for (const style of STYLES) {
     it(`cancelling a waiter and releasing in one callback lets exactly one task in (${style})`, () =>
       run(async () => {
         const lock = new Lock();
@@ -190,18 +181,18 @@ describe('Lock', () => {
         const t1 = createTask(lockit);
         const t2 = createTask(lockit);
         const t3 = createTask(lockit);
-        await settle(2);
+        await passes(2);
         getRunningLoop().callSoon(() => {
           t1.cancel();
           lock.release();
         });
         assertCancelled(await rejection(t1));
-        await settle();
+        await passes(20);
         expect(lockCount).toBe(1);
         expect(callCount).toBe(3);
         expect(t1.cancelled() && t2.done()).toBe(true);
         t3.cancel();
-        await settle();
+        await passes(20);
         expect(t3.cancelled()).toBe(true);
       }));
   }
@@ -231,12 +222,12 @@ describe('Lock', () => {
       const lock = new Lock();
       await lock.acquire();
       const tb = createTask(async () => lock.acquire());
-      await settle();
+      await passes(20);
       const tc = createTask(async () => lock.acquire());
-      await settle();
+      await passes(20);
       lock.release(); // wakes tb …
       tb.cancel(); // … which is cancelled before it resumes
-      await settle();
+      await passes(20);
       expect(tb.cancelled()).toBe(true);
       expect(await tc).toBe(true);
       expect(lock.locked()).toBe(true);
@@ -374,7 +365,7 @@ describe('Condition', () => {
       const cond = new Condition();
       await cond.acquire();
       const waitTask = createTask(() => cond.wait());
-      await settle(1);
+      await passes(1);
       expect(cond.locked()).toBe(false);
       await cond.acquire();
       cond.notify();
@@ -406,7 +397,7 @@ describe('Condition', () => {
       waiter.cancel();
       yield* sleep(0);
       cond.release();
-      yield* settleG(3);
+      yield* passesG(3);
       expect(waiter.cancelled()).toBe(true);
       expect(waited).toBe(true);
       expect(cond.locked()).toBe(false);
@@ -430,13 +421,13 @@ describe('Condition', () => {
       yield* cond.acquire();
       cond.notify();
       cond.release();
-      yield* settleG(2);
+      yield* passesG(2);
       expect(result).toEqual([]);
       presult = true;
       yield* cond.acquire();
       cond.notify();
       cond.release();
-      yield* settleG(2);
+      yield* passesG(2);
       expect(result).toEqual([1]);
       expect(t.result()).toBe(true);
     }));
@@ -463,17 +454,17 @@ describe('Condition', () => {
         return true;
       };
       const tasks = [createTask(c(1)), createTask(c(2)), createTask(c(3))];
-      await settle();
+      await passes(20);
       await cond.acquire();
       cond.notify(1);
       cond.release();
-      await settle();
+      await passes(20);
       expect(result).toEqual([1]);
       await cond.acquire();
       cond.notify(1);
       cond.notify(2048);
       cond.release();
-      await settle();
+      await passes(20);
       expect(result).toEqual([1, 2, 3]);
       expect(await gather(tasks)).toEqual([true, true, true]);
     }));
@@ -488,7 +479,7 @@ describe('Condition', () => {
       await sleep(0);
       expect(String(cond)).toBe('<Condition [locked]>');
       cond.release();
-      await settle();
+      await passes(20);
       expect(String(cond)).toBe('<Condition [unlocked, waiters:1]>');
     }));
 
@@ -522,7 +513,7 @@ describe('Condition', () => {
         });
         expect(cond.locked()).toBe(false);
       },
-      { clock: new MockClock({ autojumpThreshold: 0 }) },
+      { clock: virtualClock() },
     ));
 
   // ports test_locks.py::ConditionTests.test_cancelled_error_wakeup
@@ -542,7 +533,7 @@ describe('Condition', () => {
       yield* sleep(0);
       yield* cond.run(() => cond.notify(1)); // wakes a …
       a.cancel(); // … which is cancelled before it resumes
-      yield* settleG(5);
+      yield* passesG(5);
       expect(a.cancelled()).toBe(true);
       expect(woken).toEqual(['b']);
       expect(b.done()).toBe(true);
@@ -562,12 +553,12 @@ describe('Condition', () => {
           cond.release();
         }
       });
-      await settle();
+      await passes(20);
       await cond.acquire();
       cond.notify();
-      await settle();
+      await passes(20);
       waiter.cancel(); // it waits for the lock we hold
-      await settle();
+      await passes(20);
       expect(waiter.done()).toBe(false);
       cond.release();
       assertCancelled(await rejection(waiter));

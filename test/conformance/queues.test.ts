@@ -18,18 +18,19 @@ import {
   run,
   sleep,
   waitFor,
-  type Coroutine,
-} from 'tulip';
-import { MockClock } from 'tulip/testing';
-import { assertCancelled, recordExceptions, rejection, rejectionG, syncError } from './helpers.js';
-
-async function settle(passes = 20): Promise<void> {
-  for (let i = 0; i < passes; i++) await sleep(0);
-}
-function* settleG(passes = 20): Coroutine<void> {
-  for (let i = 0; i < passes; i++) yield* sleep(0);
-}
-const virtual = () => ({ clock: new MockClock({ autojumpThreshold: 0 }) });
+  } from 'tulip';
+import {
+  STYLES,
+  assertCancelled,
+  passes,
+  passesG,
+  recordExceptions,
+  rejection,
+  rejectionG,
+  syncError,
+  virtualClock,
+  waiting,
+} from './helpers.js';
 
 describe('Queue basics', () => {
   // ports test_queues.py::QueueBasicTests.test_repr (+ test_str)
@@ -114,7 +115,7 @@ describe('Queue get', () => {
       getRunningLoop().callLater(10, () => q.putNowait(1));
       expect(await t).toBe(1);
       expect(finished).toBe(true);
-    }, virtual()));
+    }, { clock: virtualClock() }));
 
   // ports test_queues.py::QueueGetTests.test_nonblocking_get_exception
   it('getNowait() of an empty queue throws QueueEmptyError', () =>
@@ -123,21 +124,16 @@ describe('Queue get', () => {
     }));
 
   // ports test_queues.py::QueueGetTests.test_get_cancelled_race
-  for (const style of ['async', 'generator'] as const) {
+  for (const style of STYLES) {
     it(`a cancelled getter does not take the next item from the getter behind it (${style})`, () =>
       run(async () => {
         const q = new Queue<string>();
-        const get =
-          style === 'async'
-            ? async () => q.get()
-            : function* () {
-                return yield* q.get();
-              };
+        const get = waiting(style, () => q.get());
         const t1 = createTask(get);
         const t2 = createTask(get);
-        await settle(2);
+        await passes(2);
         t1.cancel();
-        await settle(2);
+        await passes(2);
         expect(t1.done()).toBe(true);
         await q.put('a');
         expect(await t2).toBe('a');
@@ -174,7 +170,7 @@ describe('Queue get', () => {
       const q = new Queue<number>(5);
       expect(await rejection(waitFor(q.get(), 100))).toBeInstanceOf(TimeoutError);
       expect(q.statistics().tasksWaitingGet).toBe(0);
-    }, virtual()));
+    }, { clock: virtualClock() }));
 });
 
 describe('Queue put', () => {
@@ -193,21 +189,16 @@ describe('Queue put', () => {
       expect(finished).toBe(false);
       await t;
       expect(finished).toBe(true);
-    }, virtual()));
+    }, { clock: virtualClock() }));
 
   // ports test_queues.py::QueuePutTests.test_get_cancel_drop_one_pending_reader
-  for (const style of ['async', 'generator'] as const) {
+  for (const style of STYLES) {
     it(`a reader woken by putNowait and then cancelled drops no item (${style})`, () =>
       run(function* () {
         const q = new Queue<number>();
-        const get =
-          style === 'async'
-            ? async () => q.get()
-            : function* () {
-                return yield* q.get();
-              };
+        const get = waiting(style, () => q.get());
         let reader = createTask(get);
-        yield* settleG(style === 'async' ? 3 : 1); // an async reader needs microtask hops to block
+        yield* passesG(style === 'async' ? 3 : 1); // an async reader needs microtask hops to block
         q.putNowait(1);
         q.putNowait(2);
         reader.cancel();
@@ -233,19 +224,14 @@ describe('Queue put', () => {
     }));
 
   // ports test_queues.py::QueuePutTests.test_put_cancel_drop
-  for (const style of ['async', 'generator'] as const) {
+  for (const style of STYLES) {
     it(`a writer woken by getNowait and then cancelled leaves the slot to a retry (${style})`, () =>
       run(function* () {
         const q = new Queue<number>(1);
         q.putNowait(1);
-        const put =
-          style === 'async'
-            ? async () => q.put(2)
-            : function* () {
-                yield* q.put(2);
-              };
+        const put = waiting(style, () => q.put(2));
         let writer = createTask(put);
-        yield* settleG(style === 'async' ? 3 : 1);
+        yield* passesG(style === 'async' ? 3 : 1);
         expect(q.getNowait()).toBe(1);
         writer.cancel();
         assertCancelled(yield* rejectionG(writer));
@@ -386,7 +372,7 @@ for (const [name, make] of CLASSES) {
         q.shutdown();
         expect(String(q)).toBe(`<${name} maxsize=0 shutdown>`);
         await q.join();
-        await settle(2);
+        await passes(2);
         expect(getTask.done()).toBe(true);
         expect(await rejection(getTask)).toBeInstanceOf(QueueShutDownError);
         expect(syncError(() => q.put('data'))).toBeInstanceOf(QueueShutDownError);
@@ -416,7 +402,7 @@ for (const [name, make] of CLASSES) {
         expect(joinTask.done()).toBe(false);
         expect(syncError(() => q.get())).toBeInstanceOf(QueueShutDownError);
         q.taskDone();
-        yield* settleG(3);
+        yield* passesG(3);
         expect(joinTask.done()).toBe(true);
         expect(syncError(() => q.taskDone())).toBeInstanceOf(RangeError);
       }));

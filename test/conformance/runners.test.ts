@@ -17,15 +17,18 @@ import {
   type ExceptionContext,
   type Task,
 } from 'tulip';
-import { MockClock } from 'tulip/testing';
 import {
   FOREVER,
+  STYLES,
   ValueError,
   ZeroDivisionError,
   assertCancelled,
+  errorOf,
   recordExceptions,
   rejectionG,
+  styled,
   syncError,
+  virtualClock,
 } from './helpers.js';
 
 // ---- local helpers ------------------------------------------------------------------------
@@ -35,24 +38,6 @@ class FancyExit extends Error {
 }
 
 const HOUR = 3_600_000;
-
-/** Returns the error of `fn`, thrown synchronously or through the awaitable it returns. */
-async function errorOf(fn: () => unknown): Promise<unknown> {
-  let r: unknown;
-  try {
-    r = fn();
-  } catch (e) {
-    return e;
-  }
-  if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
-    try {
-      await (r as PromiseLike<unknown>);
-    } catch (e) {
-      return e;
-    }
-  }
-  throw new Error('expected an error, but none was raised');
-}
 
 /** The contexts of `seen` that carry `exc` as their exception. */
 const reportsOf = (seen: ExceptionContext[], exc: unknown) => seen.filter((c) => c.exception === exc);
@@ -200,7 +185,7 @@ describe('run(): a fresh loop each time', () => {
         await sleep(HOUR);
         return loop.time() - t0;
       },
-      { clock: new MockClock({ autojumpThreshold: 0 }) },
+      { clock: virtualClock() },
     );
     expect(elapsed).toBeGreaterThanOrEqual(HOUR);
     expect(Date.now() - started).toBeLessThan(5000);
@@ -395,48 +380,41 @@ describe('run(): tasks left over when main ends', () => {
   });
 
   // ports test_runners.py::RunTests.test_asyncio_run_closes_gens_after_hanging_tasks_errors
-  it('when main fails, run() rejects with its error and still cancels and reports the leftovers (async)', async () => {
+  it.each(STYLES)('when main fails, run() rejects with its error and still cancels and reports the leftovers (%s)', async (style) => {
     let lazyboy!: Task<void>;
     let seen!: ExceptionContext[];
     const e = await errorOf(() =>
-      run(async () => {
-        seen = recordExceptions();
-        lazyboy = createTask(async () => {
-          try {
-            for (;;) await sleep(1000);
-          } catch (c) {
-            if (isCancelledError(c)) throw new ZeroDivisionError();
-            throw c;
-          }
-        });
-        await sleep(0);
-        throw new FancyExit();
-      }),
-    );
-    expect(e).toBeInstanceOf(FancyExit);
-    expect(lazyboy.done()).toBe(true);
-    expect(lazyboy.exception()).toBeInstanceOf(ZeroDivisionError);
-    expect(reportsOf(seen, lazyboy.exception())).toHaveLength(1);
-  });
-
-  // ports test_runners.py::RunTests.test_asyncio_run_closes_gens_after_hanging_tasks_errors
-  it('when main fails, run() rejects with its error and still cancels and reports the leftovers (generator)', async () => {
-    let lazyboy!: Task<void>;
-    let seen!: ExceptionContext[];
-    const e = await errorOf(() =>
-      run(function* () {
-        seen = recordExceptions();
-        lazyboy = createTask(function* () {
-          try {
-            for (;;) yield* sleep(1000);
-          } catch (c) {
-            if (isCancelledError(c)) throw new ZeroDivisionError();
-            throw c;
-          }
-        });
-        yield* sleep(0);
-        throw new FancyExit();
-      }),
+      run(
+        styled(
+          style,
+          function* () {
+            seen = recordExceptions();
+            lazyboy = createTask(function* () {
+              try {
+                for (;;) yield* sleep(1000);
+              } catch (c) {
+                if (isCancelledError(c)) throw new ZeroDivisionError();
+                throw c;
+              }
+            });
+            yield* sleep(0);
+            throw new FancyExit();
+          },
+          async () => {
+            seen = recordExceptions();
+            lazyboy = createTask(async () => {
+              try {
+                for (;;) await sleep(1000);
+              } catch (c) {
+                if (isCancelledError(c)) throw new ZeroDivisionError();
+                throw c;
+              }
+            });
+            await sleep(0);
+            throw new FancyExit();
+          },
+        ),
+      ),
     );
     expect(e).toBeInstanceOf(FancyExit);
     expect(lazyboy.done()).toBe(true);
@@ -663,7 +641,7 @@ describe('Runner', () => {
 
   // ports test_runners.py::RunnerTests.test_non_debug / test_debug (with a clock)
   it('a Runner given a MockClock runs on virtual time across runs', async () => {
-    const runner = new Runner({ clock: new MockClock({ autojumpThreshold: 0 }) });
+    const runner = new Runner({ clock: virtualClock() });
     try {
       const loop = runner.getLoop();
       const t0 = loop.time();

@@ -20,18 +20,19 @@ import {
   timeout,
   type Coroutine,
   type Task,
-  type TaskBody,
-} from 'tulip';
-import { MockClock, waitAllTasksBlocked } from 'tulip/testing';
+  } from 'tulip';
+import { waitAllTasksBlocked } from 'tulip/testing';
 import {
   FOREVER,
   KeyError,
   ValueError,
   ZeroDivisionError,
   assertCancelled,
+  errorOf,
   groupTypes,
   rejection,
   rejectionG,
+  runVirtual,
   syncError,
 } from './helpers.js';
 
@@ -44,32 +45,9 @@ class CustomException extends Error {
   override name = 'CustomException';
 }
 
-/** Runs `main` on a fresh loop with virtual time that jumps whenever every task is blocked. */
-function virtual<T>(main: TaskBody<T>): Promise<T> {
-  return run(main, { clock: new MockClock({ autojumpThreshold: 0 }) });
-}
-
 /** The set of error classes inside an ExceptionGroup (CPython's get_error_types). */
 function typeSet(eg: unknown): Set<unknown> {
   return new Set(groupTypes(eg));
-}
-
-/** Returns the error of `fn`, thrown synchronously or through the awaitable it returns. */
-async function errorOf(fn: () => unknown): Promise<unknown> {
-  let r: unknown;
-  try {
-    r = fn();
-  } catch (e) {
-    return e;
-  }
-  if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
-    try {
-      await (r as PromiseLike<unknown>);
-    } catch (e) {
-      return e;
-    }
-  }
-  throw new Error('expected an error, but none was raised');
 }
 
 // ---- children finishing normally ---------------------------------------------------------------
@@ -150,7 +128,7 @@ describe('children that finish normally', () => {
 
   // ports test_taskgroups.py::BaseTestTaskGroup.test_taskgroup_23
   it('children that finish while the body keeps adding more are all done at the end', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const tasks: Task<void>[] = [];
       let doneAtFive = 0;
       await new TaskGroup().run(async (g) => {
@@ -432,7 +410,7 @@ describe('a failing child', () => {
 
   // ports test_taskgroups.py::BaseTestTaskGroup.test_taskgroup_25
   it('a failure stops a group whose children keep spawning children (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       let nhydras = 0;
       const hydra = async (g: TaskGroup): Promise<void> => {
         nhydras += 1;
@@ -456,7 +434,7 @@ describe('a failing child', () => {
 
   // ports test_taskgroups.py::BaseTestTaskGroup.test_taskgroup_25
   it('a failure stops a group whose children keep spawning children (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       let nhydras = 0;
       function* hydra(g: TaskGroup): Coroutine<void> {
         nhydras += 1;
@@ -820,7 +798,7 @@ describe('cancellation from outside the group', () => {
 
   // ports test_taskgroups.py::BaseTestTaskGroup.test_taskgroup_15
   it('a child failing while the body delays its exit after an outside cancel gives an ExceptionGroup (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const r = createTask(async () => {
         await new TaskGroup().run(async (g) => {
           g.createTask(async () => {
@@ -844,7 +822,7 @@ describe('cancellation from outside the group', () => {
 
   // ports test_taskgroups.py::BaseTestTaskGroup.test_taskgroup_15
   it('a child failing while the body delays its exit after an outside cancel gives an ExceptionGroup (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const r = createTask(function* () {
         yield* new TaskGroup().run(function* (g) {
           g.createTask(function* () {
@@ -868,7 +846,7 @@ describe('cancellation from outside the group', () => {
 
   // ports test_taskgroups.py::BaseTestTaskGroup.test_taskgroup_16
   it('the same holds when the group runs in a task awaited by the cancelled one', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const nestedRunner = async () => {
         await new TaskGroup().run(async (g) => {
           g.createTask(async () => {

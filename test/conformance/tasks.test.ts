@@ -24,40 +24,25 @@ import {
   wait,
   waitFor,
   type Coroutine,
-  type Future,
   type TaskBody,
 } from 'tulip';
-import { MockClock, waitAllTasksBlocked } from 'tulip/testing';
+import { waitAllTasksBlocked } from 'tulip/testing';
 import {
   FOREVER,
+  STYLES,
   ValueError,
   ZeroDivisionError,
   assertCancelled,
+  newFuture,
+  passes,
   recordExceptions,
   rejection,
+  runVirtual,
+  styled,
   syncError,
 } from './helpers.js';
 
 // ---- local helpers ----------------------------------------------------------------------------
-
-type Style = 'generator' | 'async';
-const STYLES: Style[] = ['generator', 'async'];
-
-/** Picks the generator-style or the async-style body of a task. */
-function styled<R>(style: Style, gen: () => Coroutine<R>, asy: () => Promise<R>): TaskBody<R> {
-  return style === 'generator' ? gen : asy;
-}
-
-/** Runs `main` on virtual time: long sleeps cost nothing. */
-const runVirtual = <T>(main: TaskBody<T>): Promise<T> =>
-  run(main, { clock: new MockClock({ autojumpThreshold: 0 }) });
-
-/** Lets `n` loop passes go by (each sleep(0) is one pass). */
-async function passes(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) await sleep(0);
-}
-
-const newFuture = <T = void>(): Future<T> => getRunningLoop().createFuture<T>();
 
 const TASK_NAME = /^Task-(\d+)$/;
 
@@ -93,7 +78,7 @@ describe('task creation and names', () => {
   it('loop.createTask() takes a name, and setName() renames the task while it runs', () =>
     run(async () => {
       const seen: string[] = [];
-      const gate = newFuture();
+      const gate = newFuture<void>();
       const t = getRunningLoop().createTask(
         async () => {
           seen.push(currentTask()!.getName());
@@ -274,7 +259,7 @@ describe('currentTask, allTasks and ensureFuture', () => {
   it('allTasks() holds the main task and the pending tasks, and drops the finished ones', () =>
     run(async () => {
       const main = currentTask()!;
-      const gate = newFuture();
+      const gate = newFuture<void>();
       const t1 = createTask(async () => {
         await gate;
       });
@@ -333,7 +318,7 @@ describe('currentTask, allTasks and ensureFuture', () => {
   // ports test_tasks.py::BaseTaskTests.test_ensure_future_coroutine (a named, listed task)
   it('ensureFuture() of a generator makes a task that has a default name and is listed', () =>
     run(async () => {
-      const gate = newFuture();
+      const gate = newFuture<void>();
       function* job(): Coroutine<string> {
         yield* gate;
         return 'done';
@@ -439,7 +424,7 @@ describe.each(STYLES)('cancellation (%s style)', (style) => {
   // ports test_tasks.py::BaseTaskTests.test_task_cancel_waiter_future
   it('cancelling a task cancels the future it is waiting on, at once', () =>
     run(async () => {
-      const fut = newFuture();
+      const fut = newFuture<void>();
       const t = createTask(
         styled(
           style,
@@ -460,7 +445,7 @@ describe.each(STYLES)('cancellation (%s style)', (style) => {
   // ports test_tasks.py::BaseTaskTests.test_cancel_both_task_and_inner_future
   it('cancelling the awaited future and then the task leaves both cancelled', () =>
     run(async () => {
-      const f = newFuture();
+      const f = newFuture<void>();
       const t = createTask(
         styled(
           style,
@@ -486,8 +471,8 @@ describe.each(STYLES)('cancellation (%s style)', (style) => {
   // ports test_tasks.py::BaseTaskTests.test_cancel_task_catching
   it('a task that catches the CancelledError and returns a value is not cancelled', () =>
     run(async () => {
-      const fut1 = newFuture();
-      const fut2 = newFuture();
+      const fut1 = newFuture<void>();
+      const fut2 = newFuture<void>();
       const t = createTask(
         styled(
           style,
@@ -525,8 +510,8 @@ describe.each(STYLES)('cancellation (%s style)', (style) => {
   // ports test_tasks.py::BaseTaskTests.test_cancel_task_ignoring
   it('a task that swallows the CancelledError and waits again finishes normally', () =>
     run(async () => {
-      const fut1 = newFuture();
-      const fut2 = newFuture();
+      const fut1 = newFuture<void>();
+      const fut2 = newFuture<void>();
       const fut3 = newFuture<number>();
       const t = createTask(
         styled(
@@ -617,7 +602,7 @@ describe.each(STYLES)('cancellation (%s style)', (style) => {
   // ports test_tasks.py::BaseTaskTests.test_cancel_awaited_task
   it('a self-cancelled task that then awaits a subtask cancels that subtask and its future', () =>
     run(async () => {
-      const fut = newFuture();
+      const fut = newFuture<void>();
       let nested: Task<void> | undefined;
       const nestedBody = styled(
         style,
@@ -655,7 +640,7 @@ describe.each(STYLES)('cancellation (%s style)', (style) => {
   it('cancellation passes through nested coroutines down to the awaited future', () =>
     run(async () => {
       let proof = 0;
-      const waiter = newFuture();
+      const waiter = newFuture<void>();
       function* innerG(): Coroutine<void> {
         try {
           yield* waiter;
@@ -740,7 +725,7 @@ describe.each(STYLES)('cancellation (%s style)', (style) => {
   it('an error raised from a caught cancellation keeps it, with the cancel message, as its cause', () =>
     run(async () => {
       const loop = getRunningLoop();
-      const fut = newFuture();
+      const fut = newFuture<void>();
       const innerBody = styled(
         style,
         function* () {
@@ -903,7 +888,7 @@ describe.each(STYLES)('cancellation (%s style)', (style) => {
   // ports test_tasks.py::BaseTaskTests.test_uncancel_resets_must_cancel
   it('uncancel() back to 0 withdraws a cancel that was not delivered yet', () =>
     run(async () => {
-      const fut = newFuture();
+      const fut = newFuture<void>();
       const t = createTask(
         styled(
           style,
@@ -957,7 +942,7 @@ describe.each(STYLES)('cancellation (%s style)', (style) => {
   it('the failure of an awaited task lost to a later cancel of its awaiter reaches the exception handler', () =>
     run(async () => {
       const seen = recordExceptions();
-      const trigger = newFuture();
+      const trigger = newFuture<void>();
       const exc = new ZeroDivisionError('lost?');
       const child = createTask(function* () {
         yield* trigger;

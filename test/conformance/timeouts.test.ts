@@ -18,48 +18,26 @@ import {
   timeout,
   timeoutAt,
   type Coroutine,
-  type TaskBody,
   type Timeout,
 } from 'tulip';
-import { MockClock } from 'tulip/testing';
 import {
   FOREVER,
   KeyError,
   ValueError,
   ZeroDivisionError,
   assertCancelled,
+  errorOf,
   groupTypes,
   rejection,
   rejectionG,
+  runVirtual,
   syncError,
+  virtualClock,
 } from './helpers.js';
 
 // ---- local helpers ------------------------------------------------------------------------
 
 const HOUR = 3_600_000;
-
-/** Runs `main` on a fresh loop with virtual time that jumps whenever every task is blocked. */
-function virtual<T>(main: TaskBody<T>, clock: MockClock = new MockClock({ autojumpThreshold: 0 })): Promise<T> {
-  return run(main, { clock });
-}
-
-/** Returns the error of `fn`, thrown synchronously or through the awaitable it returns. */
-async function errorOf(fn: () => unknown): Promise<unknown> {
-  let r: unknown;
-  try {
-    r = fn();
-  } catch (e) {
-    return e;
-  }
-  if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
-    try {
-      await (r as PromiseLike<unknown>);
-    } catch (e) {
-      return e;
-    }
-  }
-  throw new Error('expected an error, but none was raised');
-}
 
 const now = (): number => getRunningLoop().time();
 
@@ -68,7 +46,7 @@ const now = (): number => getRunningLoop().time();
 describe('timeoutAt, when() and disabled timeouts', () => {
   // ports test_timeouts.py::TimeoutTests.test_timeout_at_basic
   it('a generator body outliving an absolute deadline raises TimeoutError and when() keeps the deadline', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const deadline = now() + 10;
       const cm = timeoutAt(deadline);
       const e = yield* rejectionG(
@@ -83,7 +61,7 @@ describe('timeoutAt, when() and disabled timeouts', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_at_basic
   it('the TimeoutError of a one-hour timeout arrives exactly at the deadline on the loop clock (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const t0 = now();
       const e = await rejection(
         timeout(HOUR).run(async () => {
@@ -97,7 +75,7 @@ describe('timeoutAt, when() and disabled timeouts', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_at_basic
   it('the TimeoutError of a one-hour timeout arrives exactly at the deadline on the loop clock (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const t0 = now();
       const e = yield* rejectionG(
         timeout(HOUR).run(function* () {
@@ -111,7 +89,7 @@ describe('timeoutAt, when() and disabled timeouts', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_not_called
   it('timeout(d).when() is the loop time at creation plus d, before the block is entered', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const t0 = now();
       const cm = timeout(500);
       expect(cm.when()).toBe(t0 + 500);
@@ -122,7 +100,7 @@ describe('timeoutAt, when() and disabled timeouts', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_disabled
   it('timeout(null) lets a generator body sleep for hours and never expires', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const cm = timeout(null);
       const r = yield* cm.run(function* () {
         yield* sleep(5 * HOUR);
@@ -135,7 +113,7 @@ describe('timeoutAt, when() and disabled timeouts', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_at_disabled
   it('timeoutAt(null) never expires and when() is null (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const cm = timeoutAt(null);
       await cm.run(async () => {
         await sleep(5 * HOUR);
@@ -146,7 +124,7 @@ describe('timeoutAt, when() and disabled timeouts', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_at_disabled
   it('timeoutAt(null) never expires and when() is null (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const cm = timeoutAt(null);
       yield* cm.run(function* () {
         yield* sleep(5 * HOUR);
@@ -157,7 +135,7 @@ describe('timeoutAt, when() and disabled timeouts', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_not_called
   it('expired() stays false while the body runs within its deadline', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const cm = timeout(100);
       const seen: boolean[] = [];
       await cm.run(async (t) => {
@@ -175,7 +153,7 @@ describe('timeoutAt, when() and disabled timeouts', () => {
 describe('zero and past deadlines', () => {
   // ports test_timeouts.py::TimeoutTests.test_timeout_zero
   it('timeout(0) interrupts the first wait of an async body', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const t0 = now();
       const cm = timeout(0);
       const e = await rejection(
@@ -192,7 +170,7 @@ describe('zero and past deadlines', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_zero
   it('timeout(0) interrupts the first wait of a generator body', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const t0 = now();
       const cm = timeout(0);
       const e = yield* rejectionG(
@@ -331,7 +309,7 @@ describe('errors raised inside the block, and the TimeoutError cause', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_exception_context
   it('an error whose finally block outlives the deadline becomes a TimeoutError caused by a CancelledError (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       let finallyInterrupted = false;
       const e = await rejection(
         timeout(10).run(async () => {
@@ -354,7 +332,7 @@ describe('errors raised inside the block, and the TimeoutError cause', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_exception_context
   it('an error whose finally block outlives the deadline becomes a TimeoutError caused by a CancelledError (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const e = yield* rejectionG(
         timeout(10).run(function* () {
           try {
@@ -370,7 +348,7 @@ describe('errors raised inside the block, and the TimeoutError cause', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_exception_context
   it('TimeoutError.cause is the very CancelledError the async body saw', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       let seen: unknown;
       const e = await rejection(
         timeout(10).run(async () => {
@@ -389,7 +367,7 @@ describe('errors raised inside the block, and the TimeoutError cause', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_exception_context
   it('TimeoutError.cause is the very CancelledError the generator body saw', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       let seen: unknown;
       const e = yield* rejectionG(
         timeout(10).run(function* () {
@@ -408,7 +386,7 @@ describe('errors raised inside the block, and the TimeoutError cause', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_foreign_exception_on_timeout
   it('an error raised by the cleanup of a timed-out async body replaces the TimeoutError', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const crash = async () => {
         try {
           await sleep(1000);
@@ -426,7 +404,7 @@ describe('errors raised inside the block, and the TimeoutError cause', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_foreign_exception_on_timeout
   it('an error raised by the cleanup of a timed-out generator body replaces the TimeoutError', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       function* crash(): Coroutine<void> {
         try {
           yield* sleep(1000);
@@ -444,7 +422,7 @@ describe('errors raised inside the block, and the TimeoutError cause', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_foreign_exception_on_timeout_2
   it('the last error thrown while cleaning up after the deadline is the one that comes out', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const e = await rejection(
         timeout(10).run(async () => {
           try {
@@ -520,7 +498,7 @@ describe('cancellation that is not the timeout’s own', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_cancel_in_timeout_after_cancellation
   it('a cancel requested while the timeout is expiring is not swallowed (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const task = createTask(async () => {
         await timeout(10).run(async () => {
           try {
@@ -539,7 +517,7 @@ describe('cancellation that is not the timeout’s own', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_cancel_in_timeout_after_cancellation
   it('a cancel requested while the timeout is expiring is not swallowed (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const task = createTask(function* () {
         yield* timeout(10).run(function* () {
           try {
@@ -558,7 +536,7 @@ describe('cancellation that is not the timeout’s own', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_outer_task_is_not_cancelled
   it('after a converted timeout the async task is not cancelled and keeps running', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const task = createTask(async () => {
         const e = await rejection(
           timeout(1).run(async () => {
@@ -576,7 +554,7 @@ describe('cancellation that is not the timeout’s own', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_outer_task_is_not_cancelled
   it('after a converted timeout the generator task is not cancelled and keeps running', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const task = createTask(function* () {
         const e = yield* rejectionG(
           timeout(1).run(function* () {
@@ -593,7 +571,7 @@ describe('cancellation that is not the timeout’s own', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_after_cancellation
   it('a timeout in the finally of a caught cancellation still converts to TimeoutError (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const task = createTask(async () => {
         let cleanup: unknown;
         try {
@@ -615,7 +593,7 @@ describe('cancellation that is not the timeout’s own', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_after_cancellation
   it('a timeout in the finally of a caught cancellation still converts to TimeoutError (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const task = createTask(function* () {
         let cleanup: unknown;
         try {
@@ -637,7 +615,7 @@ describe('cancellation that is not the timeout’s own', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_cancel_in_timeout_after_cancellation
   it('a new cancel inside a timeout in the finally of a caught cancellation stays CancelledError (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const task = createTask(async () => {
         let cleanup: unknown;
         try {
@@ -662,7 +640,7 @@ describe('cancellation that is not the timeout’s own', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_cancel_in_timeout_after_cancellation
   it('a new cancel inside a timeout in the finally of a caught cancellation stays CancelledError (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const task = createTask(function* () {
         let cleanup: unknown;
         try {
@@ -691,7 +669,7 @@ describe('cancellation that is not the timeout’s own', () => {
 describe('a body that swallows the timeout’s cancellation', () => {
   // ports test_timeouts.py::TimeoutTests.test_timeout_expiring
   it('an async body that catches the cancel ends the block normally with its value', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const cm = timeout(10);
       const r = await cm.run(async () => {
         try {
@@ -709,7 +687,7 @@ describe('a body that swallows the timeout’s cancellation', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_expiring
   it('a generator body that catches the cancel ends the block normally with its value', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const cm = timeout(10);
       const r = yield* cm.run(function* () {
         try {
@@ -727,7 +705,7 @@ describe('a body that swallows the timeout’s cancellation', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_expiring
   it('reschedule() while the timeout is expiring throws RuntimeError (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       let err: unknown;
       await timeout(10).run(async (cm) => {
         const c = await errorOf(() => sleep(FOREVER));
@@ -740,7 +718,7 @@ describe('a body that swallows the timeout’s cancellation', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_expiring
   it('reschedule() while the timeout is expiring throws RuntimeError (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       let err: unknown;
       yield* timeout(10).run(function* (cm) {
         assertCancelled(yield* rejectionG(sleep(FOREVER)));
@@ -805,7 +783,7 @@ describe('an async body under a timeout driven from generator code', () => {
 describe('nested timeouts', () => {
   // ports test_timeouts.py::TimeoutTests.test_nested_timeouts
   it('with the same deadline only the outer async timeout converts; the inner lets CancelledError through', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const deadline = now() + 10;
       let cancelled = false;
       let cm2!: Timeout;
@@ -831,7 +809,7 @@ describe('nested timeouts', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_nested_timeouts
   it('with the same deadline only the outer generator timeout converts; the inner lets CancelledError through', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const deadline = now() + 10;
       let cancelled = false;
       let cm2!: Timeout;
@@ -857,7 +835,7 @@ describe('nested timeouts', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_nested_timeouts
   it('an inner timeout that expires first converts, and the outer one keeps running', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const outer = timeout(HOUR);
       const r = await outer.run(async () => {
         const e = await rejection(
@@ -874,8 +852,8 @@ describe('nested timeouts', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_nested_timeouts_concurrent
   it('an outer deadline that passes while the loop is busy in an inner block is the one that fires (async)', () => {
-    const clock = new MockClock({ autojumpThreshold: 0 });
-    return virtual(async () => {
+    const clock = virtualClock();
+    return runVirtual(async () => {
       let innerSaw: unknown;
       const inner = timeout(100);
       const e = await rejection(
@@ -899,8 +877,8 @@ describe('nested timeouts', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_nested_timeouts_concurrent
   it('an outer deadline that passes while the loop is busy in an inner block is the one that fires (generator)', () => {
-    const clock = new MockClock({ autojumpThreshold: 0 });
-    return virtual(function* () {
+    const clock = virtualClock();
+    return runVirtual(function* () {
       let innerSaw: unknown;
       const inner = timeout(100);
       const e = yield* rejectionG(
@@ -924,8 +902,8 @@ describe('nested timeouts', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_nested_timeouts_loop_busy
   it('when both deadlines pass during a busy stretch, the outer block still raises TimeoutError promptly (async)', () => {
-    const clock = new MockClock({ autojumpThreshold: 0 });
-    return virtual(async () => {
+    const clock = virtualClock();
+    return runVirtual(async () => {
       getRunningLoop().slowCallbackDuration = FOREVER;
       const t0 = now();
       const e = await rejection(
@@ -948,8 +926,8 @@ describe('nested timeouts', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_nested_timeouts_loop_busy
   it('when both deadlines pass during a busy stretch, the outer block still raises TimeoutError promptly (generator)', () => {
-    const clock = new MockClock({ autojumpThreshold: 0 });
-    return virtual(function* () {
+    const clock = virtualClock();
+    return runVirtual(function* () {
       const t0 = now();
       const e = yield* rejectionG(
         timeout(100).run(function* () {
@@ -971,7 +949,7 @@ describe('nested timeouts', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_nested_timeout_in_finally
   it('a timeout inside the finally of a timed-out async body raises its own TimeoutError, then the outer one', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       let e2: unknown;
       const e1 = await rejection(
         timeout(10).run(async () => {
@@ -996,7 +974,7 @@ describe('nested timeouts', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_nested_timeout_in_finally
   it('a timeout inside the finally of a timed-out generator body raises its own TimeoutError, then the outer one', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       let e2: unknown;
       const e1 = yield* rejectionG(
         timeout(10).run(function* () {
@@ -1024,7 +1002,7 @@ describe('nested timeouts', () => {
 describe('reschedule()', () => {
   // ports test_timeouts.py::TimeoutTests.test_reschedule
   it('reschedule() moves or removes the deadline of a timeout entered by a generator task', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const loop = getRunningLoop();
       const fut = loop.createFuture<Timeout>();
       const deadline1 = now() + 10_000;
@@ -1048,7 +1026,7 @@ describe('reschedule()', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_reschedule
   it('rescheduling to an earlier deadline fires the timeout then (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const t0 = now();
       const e = await rejection(
         timeout(HOUR).run(async (cm) => {
@@ -1063,7 +1041,7 @@ describe('reschedule()', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_reschedule
   it('rescheduling to an earlier deadline fires the timeout then (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const t0 = now();
       const e = yield* rejectionG(
         timeout(HOUR).run(function* (cm) {
@@ -1078,7 +1056,7 @@ describe('reschedule()', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_reschedule
   it('rescheduling to a later deadline lets the body finish (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const cm = timeout(10);
       const r = await cm.run(async (t) => {
         t.reschedule(now() + 1000);
@@ -1091,7 +1069,7 @@ describe('reschedule()', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_reschedule
   it('rescheduling to null disables the deadline (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const cm = timeout(10);
       const r = yield* cm.run(function* (t) {
         yield* sleep(5);
@@ -1140,7 +1118,7 @@ describe('reschedule()', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_reschedule
   it('a disabled timeout can be given a deadline and then fires (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const t0 = now();
       const cm = timeout(null);
       const e = await rejection(
@@ -1166,7 +1144,7 @@ describe('reschedule()', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_expired
   it('reschedule() after the timeout expired throws RuntimeError', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const cm = timeout(10);
       expect(
         yield* rejectionG(
@@ -1274,7 +1252,7 @@ describe('entering a timeout', () => {
 describe('timeouts around task groups', () => {
   // ports test_timeouts.py::TimeoutTests.test_timeout_taskgroup
   it('a child that crashes while being cancelled by the deadline makes the group raise its ExceptionGroup (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const e = await rejection(
         timeout(10).run(async () => {
           await new TaskGroup().run(async (tg) => {
@@ -1300,7 +1278,7 @@ describe('timeouts around task groups', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_taskgroup
   it('a child that crashes while being cancelled by the deadline makes the group raise its ExceptionGroup (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const e = yield* rejectionG(
         timeout(10).run(function* () {
           yield* new TaskGroup().run(function* (tg) {
@@ -1326,7 +1304,7 @@ describe('timeouts around task groups', () => {
 
   // ports test_timeouts.py::TimeoutTests.test_timeout_basic (around a TaskGroup)
   it('a deadline around a group cancels the body and every child, then raises TimeoutError', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const children: { cancelled(): boolean }[] = [];
       const e = await rejection(
         timeout(10).run(async () => {

@@ -16,10 +16,8 @@ import {
   wait,
   waitFor,
   type Coroutine,
-  type TaskBody,
-} from 'tulip';
-import { MockClock } from 'tulip/testing';
-import { FOREVER, ValueError, assertCancelled, rejection, rejectionG } from './helpers.js';
+  } from 'tulip';
+import { FOREVER, ValueError, assertCancelled, rejection, rejectionG, runVirtual } from './helpers.js';
 
 // ---- local helpers ------------------------------------------------------------------------
 
@@ -29,11 +27,6 @@ const HOUR = 3_600_000;
 
 class FooException extends Error {
   override name = 'FooException';
-}
-
-/** Runs `main` on a fresh loop with virtual time that jumps whenever every task is blocked. */
-function virtual<T>(main: TaskBody<T>): Promise<T> {
-  return run(main, { clock: new MockClock({ autojumpThreshold: 0 }) });
 }
 
 const now = (): number => getRunningLoop().time();
@@ -96,7 +89,7 @@ describe('waitFor passes the inner result through', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_blocking
   it('with a null timeout, a generator caller waits as long as it takes', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       function* coro(): Coroutine<string> {
         yield* sleep(5 * HOUR);
         return 'done';
@@ -210,7 +203,7 @@ describe('a foreign promise as the inner awaitable', () => {
 describe('on timeout', () => {
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for
   it('raises TimeoutError exactly at the deadline of the loop clock and leaves the inner task cancelled (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       let running: boolean | undefined;
       const fut = createTask(async () => {
         running = true;
@@ -232,7 +225,7 @@ describe('on timeout', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for
   it('raises TimeoutError exactly at the deadline of the loop clock and leaves the inner task cancelled (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const fut = createTask(function* () {
         yield* sleep(10 * HOUR);
         return 'done';
@@ -247,7 +240,7 @@ describe('on timeout', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_waits_for_task_cancellation
   it('waits for the inner task to finish its cleanup, then raises TimeoutError caused by CancelledError (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       let taskDone = false;
       const inner = createTask(async () => {
         try {
@@ -270,7 +263,7 @@ describe('on timeout', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_waits_for_task_cancellation
   it('waits for the inner task to finish its cleanup, then raises TimeoutError caused by CancelledError (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       let taskDone = false;
       const inner = createTask(function* () {
         try {
@@ -292,7 +285,7 @@ describe('on timeout', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_waits_for_task_cancellation_w_timeout_0
   it('with a zero timeout it still waits for the running inner task to clean up (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       let taskDone = false;
       const foo = async () => {
         const inner = createTask(async () => {
@@ -316,7 +309,7 @@ describe('on timeout', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_waits_for_task_cancellation_w_timeout_0
   it('with a zero timeout it still waits for the running inner task to clean up (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       let taskDone = false;
       function* foo(): Coroutine<void> {
         const inner = createTask(function* () {
@@ -340,7 +333,7 @@ describe('on timeout', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_reraises_exception_during_cancellation
   it('an error the inner task raises while being cancelled replaces the TimeoutError (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const inner = createTask(async () => {
         try {
           await sleep(200);
@@ -355,7 +348,7 @@ describe('on timeout', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_reraises_exception_during_cancellation
   it('an error the inner task raises while being cancelled replaces the TimeoutError (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const inner = createTask(function* () {
         try {
           yield* sleep(200);
@@ -370,7 +363,7 @@ describe('on timeout', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for (the caller is not left cancelled)
   it('after a TimeoutError the waiting task is not cancelled and can go on waiting (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const e = await rejection(waitFor(sleep(FOREVER), 10));
       expect(e).toBeInstanceOf(TimeoutError);
       expect(currentTask()!.cancelling()).toBe(0);
@@ -379,7 +372,7 @@ describe('on timeout', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for (the caller is not left cancelled)
   it('after a TimeoutError the waiting task is not cancelled and can go on waiting (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const e = yield* rejectionG(waitFor(sleep(FOREVER), 10));
       expect(e).toBeInstanceOf(TimeoutError);
       expect(currentTask()!.cancelling()).toBe(0);
@@ -470,7 +463,7 @@ describe('zero and negative timeouts', () => {
 describe('an inner task that swallows the cancellation', () => {
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_cancellation_race_condition
   it('an inner coroutine that catches the cancel and then returns gives its value (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const inner = createTask(async () => {
         const c = await rejection(sleep(1000));
         assertCancelled(c);
@@ -482,7 +475,7 @@ describe('an inner task that swallows the cancellation', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_cancellation_race_condition
   it('an inner coroutine that catches the cancel and then returns gives its value (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       function* inner(): Coroutine<number> {
         const c = yield* rejectionG(sleep(1000));
         assertCancelled(c);
@@ -494,7 +487,7 @@ describe('an inner task that swallows the cancellation', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_cancel_suppressed
   it('an inner task that returns from its cancel handler gives that value, not TimeoutError (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const return42 = createTask(async () => {
         try {
           await sleep(10_000);
@@ -509,7 +502,7 @@ describe('an inner task that swallows the cancellation', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_cancel_suppressed
   it('an inner task that returns from its cancel handler gives that value, not TimeoutError (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       function* return42(): Coroutine<number> {
         try {
           yield* sleep(10_000);
@@ -524,7 +517,7 @@ describe('an inner task that swallows the cancellation', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_asyncio_wait_for_timeout
   it('an inner task that ignores cancel requests runs to its end before waitFor returns (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const t = new SlowTask();
       let outcome: unknown = 'returned';
       try {
@@ -539,7 +532,7 @@ describe('an inner task that swallows the cancellation', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_asyncio_wait_for_timeout
   it('an inner task that ignores cancel requests runs to its end before waitFor returns (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const t = new SlowTask();
       const t0 = now();
       yield* waitFor(t.runGen(), SlowTask.TASK_TIMEOUT / 2);
@@ -555,7 +548,7 @@ describe('cancelling the task that waits', () => {
   it(
     'cancelling the waiting task waits for an inner task that ignores cancels to finish (async)',
     () =>
-      virtual(async () => {
+      runVirtual(async () => {
         const t = new SlowTask();
         // as in asyncio, the inner coroutine runs inside the waiting task (here: its promise is
         // created there), so it has started when the cancel arrives
@@ -574,7 +567,7 @@ describe('cancelling the task that waits', () => {
   it(
     'the same holds for a task whose body function returns the waitFor future itself',
     () =>
-      virtual(async () => {
+      runVirtual(async () => {
         const t = new SlowTask();
         const waitforTask = createTask(() => waitFor(t.runAsync(), SlowTask.TASK_TIMEOUT * 2));
         await sleep(0);
@@ -587,7 +580,7 @@ describe('cancelling the task that waits', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_asyncio_wait_for_cancelled
   it('cancelling the waiting task waits for an inner task that ignores cancels to finish (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const t = new SlowTask();
       const waitforTask = createTask(function* () {
         yield* waitFor(t.runGen(), SlowTask.TASK_TIMEOUT * 2);
@@ -630,7 +623,7 @@ describe('cancelling the task that waits', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_self_cancellation
   it('a waitFor task cancelled before it starts never touches an inner task that holds out (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const innerTask = createTask(async () => {
         try {
           await sleep(300);
@@ -653,7 +646,7 @@ describe('cancelling the task that waits', () => {
 
   // ports test_waitfor.py::AsyncioWaitForTest.test_wait_for_self_cancellation
   it('a waitFor task cancelled before it starts never touches an inner task that holds out (generator)', () =>
-    virtual(function* () {
+    runVirtual(function* () {
       const innerTask = createTask(function* () {
         try {
           yield* sleep(300);
@@ -789,7 +782,7 @@ describe('waitFor around shield()', () => {
 
   // ports test_waitfor.py::WaitForShieldTests.test_shielded_timeout
   it('a shielded task outlives a one-hour timeout on virtual time (async)', () =>
-    virtual(async () => {
+    runVirtual(async () => {
       const task = createTask(async () => {
         await sleep(2 * HOUR);
         return 'done';

@@ -20,25 +20,10 @@ import {
   type Coroutine,
   type Future,
   type Task,
-  type TaskBody,
-} from 'tulip';
-import { MockClock, runBriefly } from 'tulip/testing';
+  } from 'tulip';
+import { runBriefly } from 'tulip/testing';
 import { InlineFuture, drive, onePass } from '../../src/internal/inline.js';
-
-type Style = 'generator' | 'async';
-const STYLES: Style[] = ['generator', 'async'];
-const styled = <R>(style: Style, gen: () => Coroutine<R>, asy: () => Promise<R>): TaskBody<R> =>
-  style === 'generator' ? gen : asy;
-const runVirtual = <T>(main: TaskBody<T>): Promise<T> => run(main, { clock: new MockClock({ autojumpThreshold: 0 }) });
-
-async function rejection(p: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
+import { STYLES, rejection, runVirtual, styled } from '../support.js';
 
 describe('scopes run inside the calling task', () => {
   it('an async body inside a generator-mode scope is cancelled at its awaits, and its finally runs before the scope exits', () =>

@@ -9,15 +9,7 @@ import {
   isGenerator,
   isThenable,
 } from '../../src/internal/validate.js';
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a throw');
-}
+import { syncError } from '../support.js';
 
 suite('describe()', () => {
   it('names null, undefined, numbers, booleans, bigints and symbols by their value', () => {
@@ -78,21 +70,21 @@ suite('checkDelay()', () => {
   });
 
   it('throws a TypeError naming the operation, the argument and what came, for a non-number', () => {
-    const e = thrown(() => checkDelay('sleep', 'delayMs', '10'));
+    const e = syncError(() => checkDelay('sleep', 'delayMs', '10'));
     expect(e).toBeInstanceOf(TypeError);
     expect(e.message).toBe('sleep: delayMs must be a number of milliseconds, got "10"');
-    expect(thrown(() => checkDelay('sleep', 'delayMs', null)).message).toMatch(/got null$/);
-    expect(thrown(() => checkDelay('sleep', 'delayMs', undefined)).message).toMatch(/got undefined$/);
+    expect(syncError(() => checkDelay('sleep', 'delayMs', null)).message).toMatch(/got null$/);
+    expect(syncError(() => checkDelay('sleep', 'delayMs', undefined)).message).toMatch(/got undefined$/);
   });
 
   it('throws a RangeError for NaN and for a negative delay, saying what came', () => {
-    const nan = thrown(() => checkDelay('sleep', 'delayMs', NaN));
+    const nan = syncError(() => checkDelay('sleep', 'delayMs', NaN));
     expect(nan).toBeInstanceOf(RangeError);
     expect(nan.message).toBe('sleep: delayMs must be a number of milliseconds, got NaN');
-    const neg = thrown(() => checkDelay('sleep', 'delayMs', -1));
+    const neg = syncError(() => checkDelay('sleep', 'delayMs', -1));
     expect(neg).toBeInstanceOf(RangeError);
     expect(neg.message).toBe('sleep: delayMs must not be negative, got -1');
-    expect(thrown(() => checkDelay('x', 'y', -Infinity))).toBeInstanceOf(RangeError);
+    expect(syncError(() => checkDelay('x', 'y', -Infinity))).toBeInstanceOf(RangeError);
   });
 });
 
@@ -105,11 +97,11 @@ suite('checkDeadline()', () => {
   });
 
   it('throws a TypeError for a non-number and a RangeError for NaN, naming the argument', () => {
-    const t = thrown(() => checkDeadline('timeoutAt', 'whenMs', '5'));
+    const t = syncError(() => checkDeadline('timeoutAt', 'whenMs', '5'));
     expect(t).toBeInstanceOf(TypeError);
     expect(t.message).toBe('timeoutAt: whenMs must be a number of milliseconds or null, got "5"');
-    expect(thrown(() => checkDeadline('timeoutAt', 'whenMs', undefined)).message).toMatch(/got undefined$/);
-    const r = thrown(() => checkDeadline('timeoutAt', 'whenMs', NaN));
+    expect(syncError(() => checkDeadline('timeoutAt', 'whenMs', undefined)).message).toMatch(/got undefined$/);
+    const r = syncError(() => checkDeadline('timeoutAt', 'whenMs', NaN));
     expect(r).toBeInstanceOf(RangeError);
     expect(r.message).toBe('timeoutAt: whenMs must be a number of milliseconds or null, got NaN');
   });
@@ -124,10 +116,10 @@ suite('checkFunction()', () => {
   });
 
   it('throws a TypeError naming the operation, the argument and what came', () => {
-    const e = thrown(() => checkFunction('callSoon', 'callback', 42));
+    const e = syncError(() => checkFunction('callSoon', 'callback', 42));
     expect(e).toBeInstanceOf(TypeError);
     expect(e.message).toBe('callSoon: callback must be a function, got 42');
-    expect(thrown(() => checkFunction('callSoon', 'callback', Promise.resolve())).message).toMatch(/got a Promise$/);
+    expect(syncError(() => checkFunction('callSoon', 'callback', Promise.resolve())).message).toMatch(/got a Promise$/);
   });
 });
 

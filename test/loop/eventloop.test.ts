@@ -14,6 +14,7 @@ import {
   type TimerHandle,
 } from 'tulip';
 import { MockClock } from 'tulip/testing';
+import { busyWait, errorOf, recordExceptions, syncError, virtualClock } from '../support.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -21,42 +22,8 @@ afterEach(() => {
 
 /** Runs the loop until `stop()`; the loop is stopped by a timer at `atMs` (virtual). */
 function virtualLoop(): { loop: EventLoop; clock: MockClock } {
-  const clock = new MockClock({ autojumpThreshold: 0 });
+  const clock = virtualClock();
   return { loop: newEventLoop({ clock }), clock };
-}
-
-function syncError(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a synchronous throw');
-}
-
-/** A sync throw or a rejection of the returned promise, whichever comes. */
-async function anyError(fn: () => unknown): Promise<Error> {
-  try {
-    await fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
-
-function recordOn(loop: EventLoop): ExceptionContext[] {
-  const seen: ExceptionContext[] = [];
-  loop.setExceptionHandler((_l, ctx) => {
-    seen.push(ctx);
-  });
-  return seen;
-}
-
-function busyWait(ms: number): void {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    // spin
-  }
 }
 
 describe('passes', () => {
@@ -155,7 +122,7 @@ describe('passes', () => {
     const loop = newEventLoop();
     let err: Error | undefined;
     loop.callSoon(async () => {
-      err = await anyError(() => loop.runUntilComplete(() => 1));
+      err = await errorOf(() => loop.runUntilComplete(() => 1));
       loop.stop();
     });
     await loop.runForever();
@@ -380,7 +347,7 @@ describe('runUntilComplete', () => {
     const loop = newEventLoop();
     const f = loop.createFuture<string>();
     loop.callSoon(() => loop.stop());
-    const e = await anyError(() => loop.runUntilComplete(f));
+    const e = await errorOf(() => loop.runUntilComplete(f));
     expect(e).toBeInstanceOf(RuntimeError);
     expect(e.message).toBe('Event loop stopped before Future completed.');
     expect(f.done()).toBe(false);
@@ -403,7 +370,7 @@ describe('runUntilComplete', () => {
   it("refuses a future of another loop (asyncio's ValueError: a RangeError) and leaves both loops usable", async () => {
     const a = newEventLoop();
     const b = newEventLoop();
-    const e = await anyError(() => a.runUntilComplete(b.createFuture()));
+    const e = await errorOf(() => a.runUntilComplete(b.createFuture()));
     expect(e).toBeInstanceOf(RangeError);
     expect(e.message).toMatch(/different loop/);
     expect(await a.runUntilComplete(async () => 'a')).toBe('a');
@@ -460,7 +427,7 @@ describe('close', () => {
       expect(e, name).toBeInstanceOf(RuntimeError);
       expect(e.message, name).toMatch(/^\w+: the event loop is closed$/);
     }
-    const e = await anyError(() => loop.runUntilComplete(async () => 1));
+    const e = await errorOf(() => loop.runUntilComplete(async () => 1));
     expect(e).toBeInstanceOf(RuntimeError);
     expect(e.message).toMatch(/closed/);
   });
@@ -515,7 +482,7 @@ describe('exception handler', () => {
 
   it('a failing callback does not stop the pass: the next callback runs', async () => {
     const loop = newEventLoop();
-    recordOn(loop);
+    recordExceptions(loop);
     const log: string[] = [];
     loop.callSoon(() => {
       throw new Error('x');
@@ -623,7 +590,7 @@ describe('debug mode', () => {
   it('reports a slow callback with a message naming the callback and the time it took', async () => {
     const loop = newEventLoop({ debug: true });
     loop.slowCallbackDuration = 2;
-    const seen = recordOn(loop);
+    const seen = recordExceptions(loop);
     const h = loop.callSoon(function busyWork() {
       busyWait(6);
     });
@@ -642,7 +609,7 @@ describe('debug mode', () => {
   it('reports a slow task step with the task in the context', async () => {
     const loop = newEventLoop({ debug: true });
     loop.slowCallbackDuration = 2;
-    const seen = recordOn(loop);
+    const seen = recordExceptions(loop);
     const t = loop.createTask(
       function* () {
         busyWait(6);
@@ -661,7 +628,7 @@ describe('debug mode', () => {
   it('reports a stall outside debug mode too, then names the slow callbacks that follow', async () => {
     const loop = newEventLoop();
     loop.slowCallbackDuration = 3;
-    const seen = recordOn(loop);
+    const seen = recordExceptions(loop);
     function slowOne(): void {
       busyWait(5);
     }

@@ -2,6 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import { Handle, TimerHandle, newEventLoop, type ExceptionContext } from 'tulip';
 import { MockClock } from 'tulip/testing';
+import { virtualClock } from '../support.js';
 
 describe('Handle', () => {
   it('callSoon() returns a Handle that is not cancelled', () => {
@@ -99,7 +100,7 @@ describe('TimerHandle', () => {
   });
 
   it('a cancelled timer never runs, and its when() stays the same', async () => {
-    const clock = new MockClock({ autojumpThreshold: 0 });
+    const clock = virtualClock();
     const loop = newEventLoop({ clock });
     let ran = false;
     const t = loop.callLater(10, () => {
@@ -116,7 +117,7 @@ describe('TimerHandle', () => {
   });
 
   it('cancelling a timer from an earlier callback of the same pass keeps it from running', async () => {
-    const clock = new MockClock({ autojumpThreshold: 0 });
+    const clock = virtualClock();
     const loop = newEventLoop({ clock });
     const log: string[] = [];
     loop.callLater(10, () => {
@@ -131,7 +132,7 @@ describe('TimerHandle', () => {
   });
 
   it('a throwing timer callback is reported with its TimerHandle', async () => {
-    const clock = new MockClock({ autojumpThreshold: 0 });
+    const clock = virtualClock();
     const loop = newEventLoop({ clock });
     const seen: ExceptionContext[] = [];
     loop.setExceptionHandler((_l, ctx) => {

@@ -3,15 +3,7 @@
 import { describe, it, expect, vi } from 'vitest';
 import { Runner, RuntimeError, createTask, currentTask, getRunningLoop, newEventLoop, run, sleep, type Executor } from 'tulip';
 import { MockClock } from 'tulip/testing';
-
-async function rejection(p: () => unknown): Promise<Error> {
-  try {
-    await p();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected an error');
-}
+import { errorOf } from '../support.js';
 
 function fakeExecutor(): Executor & { shutdown: ReturnType<typeof vi.fn> } {
   return {
@@ -32,13 +24,13 @@ describe('run()', () => {
   });
 
   it('refuses non-object options with a TypeError naming opts', async () => {
-    const e = await rejection(() => run(async () => 1, null as never));
+    const e = await errorOf(() => run(async () => 1, null as never));
     expect(e).toBeInstanceOf(TypeError);
     expect(e.message).toBe('Runner: opts must be an object, got null');
   });
 
   it('refuses a clock without now() with a TypeError, and a later run() still works', async () => {
-    const e = await rejection(() => run(async () => 1, { clock: {} as never }));
+    const e = await errorOf(() => run(async () => 1, { clock: {} as never }));
     expect(e).toBeInstanceOf(TypeError);
     expect(e.message).toMatch(/opts\.clock/);
     expect(await run(async () => 2)).toBe(2);
@@ -91,7 +83,7 @@ describe('Runner', () => {
     const runner = new Runner();
     await runner.close();
     expect(() => runner.getLoop()).toThrow(RuntimeError);
-    const e = await rejection(() => runner.run(async () => 1));
+    const e = await errorOf(() => runner.run(async () => 1));
     expect(e).toBeInstanceOf(RuntimeError);
     expect(e.message).toMatch(/closed/);
   });
@@ -99,7 +91,7 @@ describe('Runner', () => {
   it('run() of a Future of another loop is refused with RuntimeError and the runner stays usable', async () => {
     const runner = new Runner();
     const other = newEventLoop();
-    const e = await rejection(() => runner.run(other.createFuture()));
+    const e = await errorOf(() => runner.run(other.createFuture()));
     expect(e).toBeInstanceOf(RuntimeError);
     expect(e.message).toMatch(/different loop/);
     expect(await runner.run(function* () {

@@ -10,11 +10,8 @@ import {
   run,
   sleep,
 } from 'tulip';
-import { assertCancelled, rejection, rejectionG, syncError } from '../conformance/helpers.js';
+import { assertCancelled, passes, rejection, rejectionG, syncError } from '../support.js';
 
-async function settle(passes = 10): Promise<void> {
-  for (let i = 0; i < passes; i++) await sleep(0);
-}
 
 describe('openMemoryChannel', () => {
   it('refuses a negative, NaN or fractional buffer size and accepts 0 and Infinity', () => {
@@ -40,13 +37,13 @@ describe('openMemoryChannel', () => {
     run(async () => {
       const [send, receive] = openMemoryChannel<string>(0);
       const sender = createTask(() => send.send('hi'));
-      await settle();
+      await passes(10);
       expect(sender.done()).toBe(false);
       expect(send.statistics()).toMatchObject({ currentBufferUsed: 0, tasksWaitingSend: 1 });
       expect(await receive.receive()).toBe('hi');
       await sender;
       const receiver = createTask(() => receive.receive());
-      await settle();
+      await passes(10);
       send.sendNowait('direct'); // a receiver waits: handed over, no buffer needed
       expect(await receiver).toBe('direct');
     }));
@@ -63,7 +60,7 @@ describe('openMemoryChannel', () => {
       await send.send(1);
       await send2.send(2);
       send.close();
-      await settle();
+      await passes(10);
       expect(consumer.done()).toBe(false); // send2 is still open
       await send2.send(3);
       send2.close();
@@ -76,7 +73,7 @@ describe('openMemoryChannel', () => {
       const [send, receive] = openMemoryChannel<number>(1);
       send.sendNowait(1);
       const sender = createTask(() => send.send(2));
-      await settle();
+      await passes(10);
       receive.close();
       expect(await rejection(sender)).toBeInstanceOf(BrokenResourceError);
       expect(syncError(() => send.send(3))).toBeInstanceOf(BrokenResourceError);
@@ -88,7 +85,7 @@ describe('openMemoryChannel', () => {
       const [send, receive] = openMemoryChannel<number>(0);
       const r2 = receive.clone();
       const blocked = createTask(() => receive.receive());
-      await settle();
+      await passes(10);
       receive.close();
       receive.close(); // idempotent
       expect(await rejection(blocked)).toBeInstanceOf(ClosedResourceError);
@@ -103,7 +100,7 @@ describe('openMemoryChannel', () => {
     run(async () => {
       const [send, receive] = openMemoryChannel<number>(1);
       const t = createTask(() => receive.receive());
-      await settle();
+      await passes(10);
       t.cancel();
       assertCancelled(await rejection(t));
       expect(receive.statistics().tasksWaitingReceive).toBe(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LifoQueue, PriorityQueue, defaultCompare, run } from 'tulip';
-import { syncError } from '../conformance/helpers.js';
+import { syncError } from '../support.js';
 
 function drain<T>(q: PriorityQueue<T> | LifoQueue<T>, items: readonly T[]): T[] {
   for (const x of items) q.putNowait(x);

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Queue, QueueFullError, QueueShutDownError, createTask, currentTask, gather, run, sleep, type Coroutine } from 'tulip';
-import { assertCancelled, rejection, syncError } from '../conformance/helpers.js';
+import { assertCancelled, passes, rejection, syncError } from '../support.js';
 
-async function settle(passes = 10): Promise<void> {
-  for (let i = 0; i < passes; i++) await sleep(0);
-}
 
 describe('Queue', () => {
   it('refuses a NaN or non-number maxsize and names it', () => {
@@ -38,7 +35,7 @@ describe('Queue', () => {
       const q = new Queue<number>(2);
       createTask(() => q.get());
       createTask(() => q.get());
-      await settle();
+      await passes(10);
       expect(q.statistics()).toEqual({
         qsize: 0,
         maxsize: 2,
@@ -49,11 +46,11 @@ describe('Queue', () => {
       });
       q.putNowait(1);
       q.putNowait(2);
-      await settle();
+      await passes(10);
       q.putNowait(3);
       q.putNowait(4);
       const putter = createTask(() => q.put(5));
-      await settle();
+      await passes(10);
       expect(q.statistics()).toMatchObject({ qsize: 2, unfinishedTasks: 4, tasksWaitingGet: 0, tasksWaitingPut: 1 });
       q.shutdown(true);
       expect(await rejection(putter)).toBeInstanceOf(QueueShutDownError);
@@ -76,7 +73,7 @@ describe('Queue', () => {
     const q = new Queue<number>();
     await run(async () => {
       const t = createTask(() => q.get());
-      await settle();
+      await passes(10);
       q.putNowait(1);
       await t;
     });
@@ -125,7 +122,7 @@ describe('Queue async iteration', () => {
       const consumer = createTask(async () => {
         for await (const x of q) seen.push(x);
       });
-      await settle();
+      await passes(10);
       consumer.cancel();
       assertCancelled(await rejection(consumer));
       q.putNowait(7);
@@ -144,7 +141,7 @@ describe('Queue async iteration', () => {
         for await (const x of q) return x;
         return -1;
       });
-      await settle();
+      await passes(10);
       q.putNowait(1);
       a.cancel();
       assertCancelled(await rejection(a));

@@ -2,7 +2,7 @@
 // own words; `async with barrier as i` is `i = await barrier.wait()`).
 import { describe, expect, it } from 'vitest';
 import { Barrier, BrokenBarrierError, createTask, gather, run, sleep, type Task } from 'tulip';
-import { assertCancelled, rejection } from '../conformance/helpers.js';
+import { assertCancelled, rejection } from '../support.js';
 
 const N = 5;
 function tasks<T>(n: number, body: () => PromiseLike<T>): Task<T>[] {

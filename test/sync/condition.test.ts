@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Condition, Lock, RuntimeError, createTask, gather, run, sleep, type Coroutine } from 'tulip';
-import { assertCancelled, rejection, rejectionG, syncError } from '../conformance/helpers.js';
+import { assertCancelled, passes, rejection, rejectionG, syncError } from '../support.js';
 
-async function settle(passes = 10): Promise<void> {
-  for (let i = 0; i < passes; i++) await sleep(0);
-}
 
 describe('Condition', () => {
   it('notify() without the lock names the problem and the condition stays usable', () =>
@@ -75,11 +72,11 @@ describe('Condition', () => {
           cond.release();
         }
       });
-      await settle();
+      await passes(10);
       await cond.acquire(); // both released the lock in wait()
       a.cancel();
       g.cancel();
-      await settle();
+      await passes(10);
       expect(a.done() || g.done()).toBe(false); // they wait for the lock we hold
       cond.release();
       assertCancelled(await rejection(a));
@@ -116,10 +113,10 @@ describe('Condition', () => {
     run(async () => {
       const cond = new Condition();
       createTask(() => cond.run(() => cond.wait()));
-      await settle();
+      await passes(10);
       expect(cond.statistics()).toEqual({ tasksWaiting: 1, lockStatistics: { locked: false, tasksWaiting: 0 } });
       await cond.run(() => cond.notifyAll());
-      await settle();
+      await passes(10);
       expect(cond.statistics().tasksWaiting).toBe(0);
     }));
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Event, createTask, gather, run, sleep } from 'tulip';
-import { assertCancelled, rejection, rejectionG } from '../conformance/helpers.js';
+import { assertCancelled, rejection, rejectionG } from '../support.js';
 
 describe('Event', () => {
   it('wait() on a set event is already done and does not suspend', () =>

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CapacityLimiter, RuntimeError, WouldBlockError, createTask, currentTask, gather, run, sleep } from 'tulip';
-import { assertCancelled, rejection, rejectionG, syncError } from '../conformance/helpers.js';
+import { assertCancelled, passes, rejection, rejectionG, syncError } from '../support.js';
 
-async function settle(passes = 10): Promise<void> {
-  for (let i = 0; i < passes; i++) await sleep(0);
-}
 
 describe('CapacityLimiter', () => {
   it('refuses totalTokens below 1, fractional or non-number, and accepts Infinity', () => {
@@ -39,7 +36,7 @@ describe('CapacityLimiter', () => {
       limiter.acquireOnBehalfOfNowait('worker-2');
       expect(() => limiter.acquireOnBehalfOfNowait('worker-3')).toThrow(WouldBlockError);
       const t = createTask(() => limiter.acquireOnBehalfOf('worker-3'));
-      await settle();
+      await passes(10);
       expect(limiter.statistics()).toEqual({
         borrowedTokens: 2,
         totalTokens: 2,
@@ -57,7 +54,7 @@ describe('CapacityLimiter', () => {
       limiter.acquireOnBehalfOfNowait('a');
       const b = createTask(() => limiter.acquireOnBehalfOf('b'));
       const c = createTask(() => limiter.acquireOnBehalfOf('c'));
-      await settle();
+      await passes(10);
       limiter.totalTokens = 3;
       await gather([b, c]);
       expect(limiter.borrowedTokens).toBe(3);
@@ -66,7 +63,7 @@ describe('CapacityLimiter', () => {
       const d = createTask(() => limiter.acquireOnBehalfOf('d'));
       limiter.releaseOnBehalfOf('a');
       limiter.releaseOnBehalfOf('b');
-      await settle();
+      await passes(10);
       expect(d.done()).toBe(false);
       limiter.releaseOnBehalfOf('c');
       await d;
@@ -96,7 +93,7 @@ describe('CapacityLimiter', () => {
       const limiter = new CapacityLimiter(1);
       limiter.acquireOnBehalfOfNowait('holder');
       const t = createTask(() => limiter.acquire());
-      await settle();
+      await passes(10);
       t.cancel();
       assertCancelled(await rejection(t));
       limiter.releaseOnBehalfOf('holder');
@@ -114,7 +111,7 @@ describe('CapacityLimiter', () => {
       });
       await rejection(limiter.run(() => Promise.reject(new Error('x'))));
       const t = createTask(() => limiter.run(() => sleep(1_000_000)));
-      await settle();
+      await passes(10);
       expect(limiter.borrowedTokens).toBe(1);
       t.cancel();
       await rejection(t);

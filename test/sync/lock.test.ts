@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledError, Lock, RuntimeError, WouldBlockError, createTask, gather, run, sleep, type Coroutine } from 'tulip';
-import { assertCancelled, rejection, syncError } from '../conformance/helpers.js';
+import { assertCancelled, passes, rejection, syncError } from '../support.js';
 
-async function settle(passes = 10): Promise<void> {
-  for (let i = 0; i < passes; i++) await sleep(0);
-}
 
 describe('Lock', () => {
   it('acquire() of a free lock returns a future that is already done', () =>
@@ -59,7 +56,7 @@ describe('Lock', () => {
       expect(lock.statistics()).toEqual({ locked: false, tasksWaiting: 0 });
       await lock.acquire();
       const t = createTask(() => lock.acquire());
-      await settle();
+      await passes(10);
       expect(lock.statistics()).toEqual({ locked: true, tasksWaiting: 1 });
       t.cancel();
       await rejection(t);
@@ -91,7 +88,7 @@ describe('Lock', () => {
     await run(async () => {
       await lock.acquire();
       const t = createTask(() => lock.acquire());
-      await settle();
+      await passes(10);
       lock.release();
       await t;
       lock.release();
@@ -113,7 +110,7 @@ describe('Lock.run', () => {
       expect((err as Error).message).toBe('boom');
       expect(lock.locked()).toBe(false);
       const t = createTask(() => lock.run(() => sleep(1_000_000)));
-      await settle();
+      await passes(10);
       expect(lock.locked()).toBe(true);
       t.cancel();
       assertCancelled(await rejection(t));
@@ -151,11 +148,11 @@ describe('Lock.run', () => {
           ran = true;
         }),
       );
-      await settle();
+      await passes(10);
       t.cancel();
       expect(await rejection(t)).toBeInstanceOf(CancelledError);
       lock.release();
-      await settle();
+      await passes(10);
       expect(ran).toBe(false);
       expect(lock.locked()).toBe(false);
     }));

@@ -13,14 +13,9 @@ import {
   run,
   sleep,
   waitFor,
-  type Coroutine,
-} from 'tulip';
-import { MockClock } from 'tulip/testing';
-import { assertCancelled, rejection, rejectionG, syncError } from '../conformance/helpers.js';
+  } from 'tulip';
+import { STYLES, assertCancelled, passesG, rejection, rejectionG, syncError, virtualClock, waiting } from '../support.js';
 
-function* settleG(passes = 20): Coroutine<void> {
-  for (let i = 0; i < passes; i++) yield* sleep(0);
-}
 
 describe('Semaphore', () => {
   it('refuses a negative, fractional or non-number value', () => {
@@ -190,22 +185,17 @@ describe('Semaphore (ports of test_locks.py)', () => {
     }));
 
   // ports test_locks.py::SemaphoreTests.test_acquire_cancel_before_awoken
-  for (const style of ['async', 'generator'] as const) {
+  for (const style of STYLES) {
     it(`with two of four waiters cancelled, one release() wakes exactly the third (${style})`, () =>
       run(function* () {
         const sem = new Semaphore(0);
-        const body =
-          style === 'async'
-            ? async () => sem.acquire()
-            : function* () {
-                return yield* sem.acquire();
-              };
+        const body = waiting(style, () => sem.acquire());
         const [t1, t2, t3, t4] = [createTask(body), createTask(body), createTask(body), createTask(body)];
-        yield* settleG(3);
+        yield* passesG(3);
         t1.cancel();
         t2.cancel();
         sem.release();
-        yield* settleG(style === 'async' ? 6 : 2);
+        yield* passesG(style === 'async' ? 6 : 2);
         expect(t3.done()).toBe(true);
         expect(t4.done()).toBe(false);
         t3.cancel();
@@ -215,22 +205,17 @@ describe('Semaphore (ports of test_locks.py)', () => {
   }
 
   // ports test_locks.py::SemaphoreTests.test_acquire_hang
-  for (const style of ['async', 'generator'] as const) {
+  for (const style of STYLES) {
     it(`a cancelled first waiter does not make the second hang (${style})`, () =>
       run(function* () {
         const sem = new Semaphore(0);
-        const body =
-          style === 'async'
-            ? async () => sem.acquire()
-            : function* () {
-                return yield* sem.acquire();
-              };
+        const body = waiting(style, () => sem.acquire());
         const t1 = createTask(body);
         const t2 = createTask(body);
-        yield* settleG(3);
+        yield* passesG(3);
         t1.cancel();
         sem.release();
-        yield* settleG(style === 'async' ? 6 : 2);
+        yield* passesG(style === 'async' ? 6 : 2);
         expect(sem.locked()).toBe(true);
         expect(t2.done()).toBe(true);
       }));
@@ -286,7 +271,7 @@ describe('Semaphore (ports of test_locks.py)', () => {
         });
         expect(result).toEqual(['c1_1', 'c2_1', 'c3_1', 'c1_2', 'c2_2', 'c3_2']);
       },
-      { clock: new MockClock({ autojumpThreshold: 0 }) },
+      { clock: virtualClock() },
     ));
 
   // ports test_locks.py::SemaphoreTests.test_acquire_fifo_order_2

@@ -1,16 +1,8 @@
 // Unit tests of src/testing/index.ts: runBriefly() and waitAllTasksBlocked().
 import { describe, it, expect } from 'vitest';
 import { CancelledError, RuntimeError, createTask, getRunningLoop, run, sleep, type Future } from 'tulip';
-import { MockClock, runBriefly, waitAllTasksBlocked } from 'tulip/testing';
-
-function syncError(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a synchronous throw');
-}
+import { runBriefly, waitAllTasksBlocked } from 'tulip/testing';
+import { syncError, virtualClock } from '../support.js';
 
 /** Counts loop passes with a callback that reschedules itself `max` times. */
 function passCounter(max = 100): { count: () => number } {
@@ -112,7 +104,7 @@ describe('waitAllTasksBlocked', () => {
         expect(await sleeper).toBe('late');
         expect(getRunningLoop().time()).toBe(1000);
       },
-      { clock: new MockClock({ autojumpThreshold: 0 }) },
+      { clock: virtualClock() },
     ));
 
   it('with a cushion, waits that many real ms of blocked time first', () =>

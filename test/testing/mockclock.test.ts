@@ -14,17 +14,9 @@ import {
   waitFor,
 } from 'tulip';
 import { MockClock, waitAllTasksBlocked } from 'tulip/testing';
+import { syncError } from '../support.js';
 
 const HOUR = 3_600_000;
-
-function syncError(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a synchronous throw');
-}
 
 describe('MockClock basics', () => {
   it('defaults to rate 0 and no autojump; time starts at 0 and stands still', async () => {
