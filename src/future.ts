@@ -60,6 +60,30 @@ export function setOnSuspend(hook: (() => void) | null): void {
   onSuspend = hook;
 }
 
+/**
+ * Debug mode (src/debug): called for each new future once `onSuspend` is set (a debug loop ran a
+ * task, or a loop stalled), so plain programs pay one null check per future. The hook checks the
+ * loop's debug flag itself.
+ * @internal
+ */
+let onFutureCreated: ((fut: Future<unknown>) => void) | null = null;
+
+/**
+ * Debug mode: called where a future is first awaited, `yield*`-ed or watched (`then`, iteration,
+ * a done callback or waiter). Null until debug mode tracks a future: one check.
+ * @internal
+ */
+export let onWatch: ((fut: Future<unknown>) => void) | null = null;
+
+/** @internal Installs the debug module's future hooks (see `onFutureCreated`, `onWatch`). */
+export function setDebugFutureHooks(
+  created: ((fut: Future<unknown>) => void) | null,
+  watch: ((fut: Future<unknown>) => void) | null,
+): void {
+  onFutureCreated = created;
+  onWatch = watch;
+}
+
 /** @internal */
 export function setAwaitingTaskHook(hook: () => AwaitingTask | undefined): void {
   awaitingTask = hook;
@@ -106,6 +130,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   /** Binds to `loop`, or to the running loop (throws `RuntimeError` when there is none). */
   constructor(loop?: EventLoop) {
     this._loop = loop ?? getRunningLoop();
+    if (onSuspend !== null && onFutureCreated !== null) onFutureCreated(this as Future<unknown>);
   }
 
   /** The loop this future belongs to. */
@@ -234,6 +259,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     onrejected: ((reason: unknown) => R2 | PromiseLike<R2>) | null | undefined,
     weak: boolean,
   ): Promise<R1 | R2> {
+    if (onWatch !== null) onWatch(this as Future<unknown>);
     if (this._state !== PENDING) return this._settledThen(onfulfilled, onrejected);
     let task = awaitingTask();
     if (weak && task !== undefined && !task._idle()) task = undefined;
@@ -273,6 +299,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
 
   /** `yield* fut` in a generator task: yields the future while pending, then returns its result. */
   [Symbol.iterator](): Generator<Future<T>, T, unknown> {
+    if (onWatch !== null) onWatch(this as Future<unknown>);
     return new FutureIterator(this) as unknown as Generator<Future<T>, T, unknown>;
   }
 
@@ -400,6 +427,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   }
 
   private _addEntry(e: Entry): void {
+    if (onWatch !== null) onWatch(this as Future<unknown>);
     if (this._state !== PENDING) {
       // Done already: scheduled on its own, after whatever is already scheduled.
       const loop = this._loop;

@@ -8,7 +8,7 @@
  *    awaited outside any task, it runs in a helper task of its own.
  */
 import { CancelledError, RuntimeError } from '../errors.js';
-import { Future, NO_ERROR, onSuspend, type Waiter } from '../future.js';
+import { Future, NO_ERROR, onSuspend, onWatch, type Waiter } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { PromiseWait, Task, callInTask, currentTask, ensureFuture, isStepping, type Coroutine } from '../task.js';
 import { isGenerator, isThenable } from './validate.js';
@@ -103,6 +103,7 @@ export class InlineFuture<T> extends Future<T> {
   }
 
   override [Symbol.iterator](): Generator<Future<T>, T, unknown> {
+    if (onWatch !== null) onWatch(this as Future<unknown>);
     if (this._started) return super[Symbol.iterator]();
     this._started = true;
     return this._inline(modeHere()) as unknown as Generator<Future<T>, T, unknown>;
@@ -112,6 +113,7 @@ export class InlineFuture<T> extends Future<T> {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
+    if (onWatch !== null) onWatch(this as Future<unknown>);
     if (!this._started) {
       if (currentTask() === undefined) {
         return Promise.reject(
@@ -238,6 +240,7 @@ class PassFuture<T> extends Future<T> {
   }
 
   override [Symbol.iterator](): Generator<Future<T>, T, unknown> {
+    if (onWatch !== null) onWatch(this as Future<unknown>);
     if (this._phase !== 0 || this._passes !== 1 || this._state !== 0) return super[Symbol.iterator]();
     return this as unknown as Generator<Future<T>, T, unknown>;
   }

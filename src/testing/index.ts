@@ -1,6 +1,8 @@
 /**
- * `tulip/testing`: tools for testing async code — virtual time (`MockClock`) and precise control
- * of the loop (`runBriefly`, `waitAllTasksBlocked`), after Trio's `trio.testing`.
+ * `tulip/testing`: tools for testing async code — virtual time (`MockClock`), precise control
+ * of the loop (`runBriefly`, `waitAllTasksBlocked`), a forced order between tasks (`Sequencer`)
+ * and checkpoint assertions (`assertCheckpoints`, `assertNoCheckpoints`), after Trio's
+ * `trio.testing`.
  *
  * @module
  */
@@ -10,6 +12,8 @@ import { checkDelay } from '../internal/validate.js';
 import { getRunningLoop } from '../loop/registry.js';
 
 export { MockClock, type MockClockOptions } from './mockclock.js';
+export { Sequencer, SequencerTurn } from './sequencer.js';
+export { assertCheckpoints, assertNoCheckpoints, type CheckpointBody } from './checkpoints.js';
 
 /**
  * Resolves after `passes` loop passes (default 1), letting every ready callback and task run that

@@ -1,0 +1,154 @@
+// Unit tests of src/loop/monitor.ts and the loop's stall reports: a stall is reported outside
+// debug mode; once one was seen, the next slow task step is named with its task and where it
+// suspended; lagStats() counts bursts and stalls. Small slowCallbackDuration values and busy-waits
+// of at most 12 ms of real time; loop time is virtual.
+import { describe, expect, it } from 'vitest';
+import { createTask, getRunningLoop, sleep, type ExceptionContext } from 'tulip';
+import { STYLES, busyWait, passes, recordExceptions, runVirtual, styled } from '../support.js';
+
+const LIMIT = 4; // ms: slowCallbackDuration in these tests
+const BUSY = 10; // ms of busy-waiting: well over the limit, well under 20
+
+const stalls = (seen: ExceptionContext[]): ExceptionContext[] => seen.filter((c) => typeof c.durationMs === 'number');
+
+describe('stall reports outside debug mode', () => {
+  it('a callback that blocks the loop is reported, with how long, though debug mode is off', () =>
+    runVirtual(async () => {
+      const loop = getRunningLoop();
+      expect(loop.getDebug()).toBe(false);
+      loop.slowCallbackDuration = LIMIT;
+      const seen = recordExceptions();
+      loop.callSoon(() => busyWait(BUSY));
+      await passes(3);
+      const reports = stalls(seen);
+      expect(reports.length).toBeGreaterThanOrEqual(1);
+      expect(reports[0]!.message).toMatch(/^The event loop was blocked for \d+\.\d{3} ms/);
+      expect(reports[0]!.durationMs as number).toBeGreaterThanOrEqual(BUSY - 1);
+      expect(loop.lagStats().stalls).toBeGreaterThanOrEqual(1);
+    }));
+
+  for (const style of STYLES) {
+    it(`a slow task step is reported (${style})`, () =>
+      runVirtual(async () => {
+        const loop = getRunningLoop();
+        loop.slowCallbackDuration = LIMIT;
+        const seen = recordExceptions();
+        // A (generator) ticker keeps the loop busy across the slow step, so it falls inside a burst.
+        // (An async step that is the last work of a burst, or that shares passes with other async
+        // tasks only, runs in the microtask queue after its burst was measured: see the skipped
+        // test below.)
+        let ticking = true;
+        const ticker = createTask(function* () {
+          while (ticking) yield* sleep(0);
+        });
+        await createTask(
+          styled(
+            style,
+            function* () {
+              yield* sleep(0);
+              busyWait(BUSY);
+              yield* sleep(0);
+            },
+            async () => {
+              await sleep(0);
+              busyWait(BUSY);
+              await sleep(0);
+            },
+          ),
+          { name: 'hog' },
+        );
+        ticking = false;
+        await ticker;
+        expect(stalls(seen).length).toBeGreaterThanOrEqual(1);
+      }));
+  }
+
+  // Known gap (reported to the lead): when an async task's continuation is the last work of a
+  // pass, the loop ends the burst (_finishPass → _yieldToHost) before that continuation runs in the
+  // microtask queue, so its CPU time is measured by no burst and no stall is reported.
+  it.skip('a slow async step that is the last work of a burst is reported', () =>
+    runVirtual(async () => {
+      const loop = getRunningLoop();
+      loop.slowCallbackDuration = LIMIT;
+      const seen = recordExceptions();
+      await createTask(async () => {
+        await sleep(1);
+        busyWait(BUSY);
+        await sleep(1);
+      });
+      expect(stalls(seen).length).toBeGreaterThanOrEqual(1);
+    }));
+
+  it('the next stall after one is named with its task, where it resumed from and where it suspended', () =>
+    runVirtual(async () => {
+      const loop = getRunningLoop();
+      loop.slowCallbackDuration = LIMIT;
+      const seen = recordExceptions();
+      loop.callSoon(() => busyWait(BUSY)); // the first, coarse report switches fine mode on
+      await passes(3);
+      expect(stalls(seen).length).toBeGreaterThanOrEqual(1);
+      const hog = createTask(
+        function* () {
+          yield* sleep(1); // resumedFrom
+          busyWait(BUSY);
+          yield* sleep(1); // suspendedAt
+        },
+        { name: 'hog' },
+      );
+      await hog;
+      const named = stalls(seen).filter((c) => c.task === hog);
+      expect(named.length).toBeGreaterThanOrEqual(1);
+      const r = named[0]!;
+      expect(r.message).toMatch(/^Executing <Task pending name='hog'> took \d+\.\d{3} ms$/);
+      expect(r.durationMs as number).toBeGreaterThanOrEqual(BUSY - 1);
+      expect(String(r.suspendedAt)).toMatch(/monitor\.test\.ts:\d+/);
+      expect(String(r.resumedFrom)).toMatch(/monitor\.test\.ts:\d+/);
+      expect(r.suspendedAt).not.toBe(r.resumedFrom);
+    }));
+
+  it('a fast loop reports no stall', () =>
+    runVirtual(async () => {
+      const loop = getRunningLoop();
+      const seen = recordExceptions();
+      for (let i = 0; i < 20; i++) await sleep(10);
+      expect(stalls(seen)).toEqual([]);
+      expect(loop.lagStats().stalls).toBe(0);
+    }));
+});
+
+describe('lagStats', () => {
+  it('counts bursts, and max, p99 and mean are consistent', () =>
+    runVirtual(async () => {
+      const loop = getRunningLoop();
+      const before = loop.lagStats();
+      for (let i = 0; i < 10; i++) await sleep(1000); // each sleep: the loop goes idle, a new burst
+      const s = loop.lagStats();
+      expect(s.count).toBeGreaterThanOrEqual(before.count + 10);
+      expect(s.max).toBeGreaterThanOrEqual(s.p99);
+      expect(s.p99).toBeGreaterThanOrEqual(0);
+      expect(s.mean).toBeGreaterThanOrEqual(0);
+      expect(s.mean).toBeLessThanOrEqual(s.max);
+      expect(Object.keys(s).sort()).toEqual(['count', 'max', 'mean', 'p99', 'stalls']);
+    }));
+
+  it('records a stall as a long burst: max covers it, and stalls counts the reports', () =>
+    runVirtual(async () => {
+      const loop = getRunningLoop();
+      loop.slowCallbackDuration = LIMIT;
+      const seen = recordExceptions();
+      loop.callSoon(() => busyWait(BUSY));
+      await passes(3);
+      await sleep(1000);
+      const s = loop.lagStats();
+      expect(s.max).toBeGreaterThanOrEqual(BUSY - 1);
+      expect(s.stalls).toBe(stalls(seen).length);
+      expect(s.stalls).toBeGreaterThanOrEqual(1);
+    }));
+
+  it('is all zeros on a loop that never ran', async () => {
+    const { newEventLoop } = await import('tulip');
+    const loop = newEventLoop();
+    expect(loop.lagStats()).toEqual({ count: 0, max: 0, p99: 0, mean: 0, stalls: 0 });
+    loop.close();
+  });
+});
