@@ -545,7 +545,10 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
 
   /** @internal An async task resumes from an await (instruments). */
   _resuming(): void {
-    if (this._loop._instruments !== null) callInstruments(this._loop, 'beforeTaskStep', this);
+    const loop = this._loop;
+    loop._monitor.entries++; // an async step counts as an entry for the stall monitor
+    if (loop._fine) loop._resumedAsync.push(this as Task<unknown>);
+    if (loop._instruments !== null) callInstruments(loop, 'beforeTaskStep', this);
   }
 
   /** @internal A helper of tulip's own, left out of allTasks(). */

@@ -79,13 +79,32 @@ export class EventLoop extends LoopServices {
   private _hops = 0;
   /** Fine mode (debug, or after a stall): every entry and task step is timed. */
   /** @internal */ _fine = false;
-  private _entryCount = 0;
   /** The wait announced to instruments by beforeIoWait, or -1. */
   private _ioWait = -1;
   private readonly _hopBound = (): void => {
-    if (--this._hops > 0) RESOLVED.then(this._hopBound);
-    else this._pump();
+    if (--this._hops > 0) {
+      RESOLVED.then(this._hopBound);
+      return;
+    }
+    // Only async continuations ran since the hops began (microtasks never let Node's I/O in).
+    const now = performance.now();
+    this._monitor.asyncTime(this, now - this._hopStart, this._monitor.entries - this._hopEntries);
+    this._monitor.checkWindow(this, 'window', now);
+    if (this._hostAfterHops) {
+      this._hostAfterHops = false;
+      this._hopping = false;
+      this._monitor.endBurst(this);
+      this._wakeHost();
+    } else {
+      this._pump();
+    }
   };
+  private _hopStart = 0;
+  private _hopEntries = 0;
+  /** The hops end the burst: go to the host afterwards instead of running a pass. */
+  private _hostAfterHops = false;
+  /** @internal Fine mode: the async tasks resumed since the last hops (named in a stall). */
+  _resumedAsync: Task<unknown>[] = [];
   private readonly _hostWake = (): void => {
     this._hostScheduled = false;
     const now = performance.now();
@@ -433,7 +452,7 @@ export class EventLoop extends LoopServices {
       }
       batch[i++] = undefined as unknown as Runnable;
       r._run();
-      if ((++this._entryCount & 63) === 0) this._monitor.checkWindow(this, r);
+      if ((++this._monitor.entries & 63) === 0) this._monitor.checkWindow(this, r);
     }
     this._spare = batch; // its entries were cleared as they ran
     this._batch = null;
@@ -464,6 +483,8 @@ export class EventLoop extends LoopServices {
   /** Lets the async continuations resumed so far run (a few microtask hops), then goes on. */
   private _yieldToMicrotasks(): void {
     this._hops = MICRO_HOPS;
+    this._hopStart = performance.now();
+    this._hopEntries = this._monitor.entries;
     RESOLVED.then(this._hopBound); // not queueMicrotask(), which makes an AsyncResource per call
   }
 
@@ -482,7 +503,11 @@ export class EventLoop extends LoopServices {
     }
     if (this._readyLen > 0 || this._timerDue()) {
       // Yield to Node's I/O once the burst has used its time (the clock is read every 16 passes).
-      if ((++this._passCount & 15) === 0 && performance.now() - this._monitor.burstStart > BURST_MS) return this._yieldToHost();
+      if ((++this._passCount & 15) === 0) {
+        const now = performance.now();
+        this._monitor.checkWindow(this, 'window', now);
+        if (now - this._monitor.burstStart > BURST_MS) return this._yieldToHost();
+      }
       if (this._asyncFlag) {
         // Let async continuations run (a few microtask hops) before the next pass, without a
         // full host turn.
@@ -500,7 +525,14 @@ export class EventLoop extends LoopServices {
   }
 
   private _yieldToHost(): boolean {
-    this._asyncFlag = false;
+    if (this._asyncFlag) {
+      // Let the async continuations run first, measured, then go to the host.
+      this._asyncFlag = false;
+      this._hopping = true;
+      this._hostAfterHops = true;
+      this._yieldToMicrotasks();
+      return false;
+    }
     this._wakeHost();
     return false;
   }

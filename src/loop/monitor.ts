@@ -43,8 +43,11 @@ export class LoopMonitor {
 
   /** When the current burst began (real ms). */
   burstStart = 0;
-  /** When the current window of 64 entries began. */
+  /** When the current window of entries began, and the entries and async resumptions since. */
   private windowStart = 0;
+  private windowEntries = 0;
+  /** Batch entries and async resumptions counted by the loop (see `isStall`). */
+  entries = 0;
   /** Stall time already reported in this burst (not reported again by a window or the burst). */
   accounted = 0;
   private windowAccounted = 0;
@@ -53,6 +56,16 @@ export class LoopMonitor {
   startBurst(now: number): void {
     this.burstStart = now;
     this.windowStart = now;
+    this.windowEntries = this.entries;
+  }
+
+  /**
+   * Whether `took` ms spent on `n` entries is a stall: over the limit, and — for more than 64
+   * entries — still over it when scaled to 64 (many quick entries are lag, not a stall).
+   */
+  private isStall(loop: EventLoop, took: number, n: number): boolean {
+    const limit = loop.slowCallbackDuration;
+    return took >= limit && (n <= 64 || (took * 64) / n >= limit);
   }
 
   /**
@@ -63,17 +76,26 @@ export class LoopMonitor {
     const now = performance.now();
     this.record(now - this.burstStart);
     const took = now - this.windowStart;
-    if (took - (this.accounted - this.windowAccounted) >= loop.slowCallbackDuration) this.stall(loop, took, 'burst');
+    if (this.isStall(loop, took - (this.accounted - this.windowAccounted), this.entries - this.windowEntries)) {
+      this.stall(loop, took, 'burst');
+    }
     this.accounted = 0;
     this.windowAccounted = 0;
   }
 
-  /** Every 64 entries: a window over the limit is a stall (coarse; fine mode names the culprit). */
-  checkWindow(loop: EventLoop, last: Runnable): void {
-    const now = performance.now();
+  /**
+   * Every 64 entries, and wherever the loop reads the clock anyway (its burst-budget check, the end
+   * of microtask hops): the window since the last check over the limit is a stall (coarse; fine
+   * mode names the culprit).
+   */
+  checkWindow(loop: EventLoop, last: Runnable | string, now = performance.now()): void {
     const took = now - this.windowStart;
+    const n = this.entries - this.windowEntries;
     this.windowStart = now;
-    if (took - (this.accounted - this.windowAccounted) >= loop.slowCallbackDuration) this.stall(loop, took, String(last));
+    this.windowEntries = this.entries;
+    if (this.isStall(loop, took - (this.accounted - this.windowAccounted), n)) {
+      this.stall(loop, took, typeof last === 'string' ? last : String(last));
+    }
     this.windowAccounted = this.accounted;
   }
 
@@ -86,7 +108,7 @@ export class LoopMonitor {
     setOnSuspendRecording();
     loop.callExceptionHandler({
       message:
-        `The event loop was blocked for ${took.toFixed(3)} ms (${where === 'burst' ? 'by the last callbacks of a burst' : `up to ${where}`}); ` +
+        `The event loop was blocked for ${took.toFixed(3)} ms (${where === 'burst' ? 'by the last callbacks of a burst' : where === 'async continuations' ? 'by async continuations' : where === 'window' ? 'by the last callbacks' : `up to ${where}`}); ` +
         'every callback and task step is timed for the next 10 s to name the culprit',
       durationMs: took,
     });
@@ -102,6 +124,28 @@ export class LoopMonitor {
       message: `Executing ${String(r)} took ${took.toFixed(3)} ms`,
       durationMs: took,
       ...(r instanceof Handle ? { handle: r } : task),
+    });
+  }
+
+  /**
+   * Async continuations ran for `took` ms between two entries of the loop (microtask hops). Over
+   * the limit it is a stall: named in fine mode by the tasks resumed before the hops.
+   */
+  asyncTime(loop: EventLoop, took: number, resumes: number): void {
+    const resumed = loop._resumedAsync;
+    if (resumed.length > 0) loop._resumedAsync = [];
+    if (!this.isStall(loop, took, resumes)) return;
+    if (!loop._fine || resumed.length === 0) {
+      this.stall(loop, took, 'async continuations');
+      return;
+    }
+    this.stalls++;
+    this.accounted += took;
+    const names = resumed.map((t) => t.getName()).join(', ');
+    loop.callExceptionHandler({
+      message: `Executing the async continuation${resumed.length === 1 ? '' : 's'} of ${names} took ${took.toFixed(3)} ms`,
+      durationMs: took,
+      ...(resumed.length === 1 ? { task: resumed[0] } : { tasks: resumed }),
     });
   }
 

@@ -63,10 +63,7 @@ describe('stall reports outside debug mode', () => {
       }));
   }
 
-  // Known gap (reported to the lead): when an async task's continuation is the last work of a
-  // pass, the loop ends the burst (_finishPass → _yieldToHost) before that continuation runs in the
-  // microtask queue, so its CPU time is measured by no burst and no stall is reported.
-  it.skip('a slow async step that is the last work of a burst is reported', () =>
+  it('a slow async step that is the last work of a burst is reported', () =>
     runVirtual(async () => {
       const loop = getRunningLoop();
       loop.slowCallbackDuration = LIMIT;
@@ -77,6 +74,27 @@ describe('stall reports outside debug mode', () => {
         await sleep(1);
       });
       expect(stalls(seen).length).toBeGreaterThanOrEqual(1);
+    }));
+
+  it('in fine mode a slow async continuation is named with its task', () =>
+    runVirtual(async () => {
+      const loop = getRunningLoop();
+      loop.slowCallbackDuration = LIMIT;
+      const seen = recordExceptions();
+      loop.callSoon(() => busyWait(BUSY)); // the first, coarse report switches fine mode on
+      await passes(3);
+      const hog = createTask(
+        async () => {
+          await sleep(1);
+          busyWait(BUSY);
+          await sleep(1);
+        },
+        { name: 'async-hog' },
+      );
+      await hog;
+      const named = stalls(seen).filter((c) => c.task === hog);
+      expect(named.length).toBeGreaterThanOrEqual(1);
+      expect(named[0]!.message).toMatch(/async continuation of async-hog took [\d.]+ ms/);
     }));
 
   it('the next stall after one is named with its task, where it resumed from and where it suspended', () =>
