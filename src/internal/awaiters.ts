@@ -1,0 +1,156 @@
+/**
+ * The objects that wait on a future for someone: `ThenAwaiter` (behind `await fut` and
+ * `fut.then()`), `FutureIterator` (behind `yield* fut`) and `LateWake` (a waiter added after the
+ * future finished).
+ */
+import { RuntimeError } from '../errors.js';
+import { NO_ERROR, onSuspend, type AwaitingTask, type Future, type Waiter } from '../future.js';
+import type { Runnable } from '../loop/handle.js';
+
+/** A waiter added after completion: woken from its own queue entry. */
+export class LateWake implements Runnable {
+  constructor(
+    private readonly w: Waiter,
+    private readonly fut: Future<unknown>,
+  ) {}
+  _run(): void {
+    this.w._wake(this.fut);
+  }
+  _asyncOnly(): boolean {
+    return this.w instanceof ThenAwaiter;
+  }
+}
+
+/**
+ * The iterator behind `yield* fut`: one small object instead of a generator per wait. It yields
+ * the future while it is pending and returns its result (or throws its error) once done.
+ */
+export class FutureIterator<T> {
+  private yielded = false;
+  constructor(private readonly fut: Future<T>) {}
+
+  next(): IteratorResult<Future<T>, T> {
+    const f = this.fut;
+    if (f._state === 0 /* pending */) {
+      if (this.yielded) throw new RuntimeError(`resumed while ${String(f)} is still pending: await wasn't used with the future`);
+      this.yielded = true;
+      if (onSuspend !== null) onSuspend();
+      return { done: false, value: f };
+    }
+    return { done: true, value: f.result() };
+  }
+
+  throw(e: unknown): IteratorResult<Future<T>, T> {
+    throw e;
+  }
+
+  return(value: T): IteratorResult<Future<T>, T> {
+    return { done: true, value };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+/**
+ * The awaiter behind `fut.then(…)`, settled from a loop pass. It is also what `then()` returns: a
+ * thenable whose real promise is made only when someone chains on it — or when it fails, so that
+ * an unhandled failure still reaches Node's unhandled-rejection report.
+ */
+export class ThenAwaiter<T, R> implements Waiter, PromiseLike<R> {
+  private chain: Promise<R> | null = null;
+  private resolveChain: ((v: unknown) => void) | null = null;
+  private rejectChain: ((e: unknown) => void) | null = null;
+  private settled = false;
+  private result: unknown = undefined;
+
+  constructor(
+    private readonly fut: Future<T>,
+    private readonly onOk: ((value: T) => unknown) | null | undefined,
+    private readonly onErr: ((reason: unknown) => unknown) | null | undefined,
+    private readonly task: AwaitingTask | undefined,
+  ) {}
+
+  /** @internal The async task this awaiter resumes, if any (the await graph). */
+  _awaitingTask(): AwaitingTask | undefined {
+    return this.task;
+  }
+
+  /** Instruments: the awaiting task became runnable. */
+  _scheduled(): void {
+    this.task?._scheduled();
+  }
+
+  _wake(): void {
+    const fut = this.fut;
+    const loop = fut._loop;
+    this.task?._resuming();
+    // An async continuation will run: the loop lets it run before the next non-async entry,
+    // and lets its promise chains settle before the next pass.
+    loop._yieldMicro = true;
+    loop._asyncFlag = true;
+    let error = this.task === undefined ? NO_ERROR : this.task._thenSettling(fut);
+    if (error === NO_ERROR) error = fut._awaiterError();
+    try {
+      if (error === NO_ERROR) this.succeed(this.onOk ? this.onOk(fut._value as T) : fut._value);
+      else if (this.onErr) this.succeed(this.onErr(error));
+      else this.fail(error);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  then<R1 = R, R2 = never>(
+    onfulfilled?: ((value: R) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    if (this.chain === null) {
+      if (this.settled) this.chain = Promise.resolve(this.result) as Promise<R>;
+      else {
+        this.chain = new Promise<R>((resolve, reject) => {
+          this.resolveChain = resolve as (v: unknown) => void;
+          this.rejectChain = reject;
+        });
+      }
+    }
+    return this.chain.then(onfulfilled, onrejected);
+  }
+
+  catch<R2 = never>(onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null): Promise<R | R2> {
+    return this.then(undefined, onrejected);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Promise';
+  }
+
+  finally(onfinally?: (() => void) | null): Promise<R> {
+    return this.then().finally(onfinally);
+  }
+
+  private succeed(v: unknown): void {
+    if (this.resolveChain !== null) this.resolveChain(v);
+    else if (this.chain === null && v !== null && typeof v === 'object' && typeof (v as PromiseLike<unknown>).then === 'function') {
+      this.chain = Promise.resolve(v) as Promise<R>; // a returned promise may reject: keep it tracked
+    }
+    this.settled = true;
+    this.result = v;
+  }
+
+  private fail(e: unknown): void {
+    if (this.rejectChain !== null) this.rejectChain(e);
+    else this.chain = Promise.reject(e); // unchained: Node reports it as an unhandled rejection
+    this.settled = true;
+  }
+
+  /** @internal Only async continuations behind it: the loop need not yield to microtasks first. */
+  _asyncOnly(): boolean {
+    return true;
+  }
+
+  toString(): string {
+    return `<awaiter of ${String(this.fut)}>`;
+  }
+}
+
