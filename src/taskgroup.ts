@@ -7,6 +7,12 @@ import { getRunningLoop } from './loop/registry.js';
 import { currentTask, type Coroutine, type Task, type TaskBody, type TaskOptions } from './task.js';
 
 /**
+ * @internal The task that runs the group of each group child (asyncio 3.14's
+ * `future_add_to_awaited_by`): the await graph and task dumps put children under it.
+ */
+export const taskGroupParents = new WeakMap<Task<unknown>, Task<unknown>>();
+
+/**
  * Structured concurrency (asyncio's `TaskGroup`): tasks created in the group belong to the block
  * that runs it, and the block does not exit before every one of them is done. The first child
  * failure cancels the other children and the body; the failures then surface together as an
@@ -51,6 +57,7 @@ export class TaskGroup {
     if (this._aborting) throw new RuntimeError(`TaskGroup.createTask: ${this} is shutting down`);
     const task = this._loop!.createTask(body, opts);
     this._tasks.add(task as Task<unknown>);
+    taskGroupParents.set(task as Task<unknown>, this._parent!);
     task.addDoneCallback(this._onTaskDone as (t: Future<T>) => void);
     return task;
   }

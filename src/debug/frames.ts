@@ -4,6 +4,7 @@
  */
 import { Future } from '../future.js';
 import { Task, currentTask } from '../task.js';
+import { taskGroupParents } from '../taskgroup.js';
 
 /** @internal tulip's own source folder (src/ or dist/): its frames are left out of user stacks. */
 export const OWN_DIR = new URL('..', import.meta.url).href.replace(/^file:\/\//, '');
@@ -20,7 +21,7 @@ export const taskSites = new WeakMap<Task<unknown>, string[]>();
 
 /** @internal Debug mode: the task that created `task` (undefined outside debug mode or from a callback). */
 export function spawnerOf(task: Task<unknown>): Task<unknown> | undefined {
-  return spawners.get(task);
+  return spawners.get(task) ?? taskGroupParents.get(task);
 }
 
 /** @internal Debug mode: the tulip function that created `fut` (e.g. `Lock._acquireSlow`), if known. */
