@@ -1,5 +1,5 @@
-// CPU profile of one benchmark case: `npx tsx bench/profile.ts WORKLOAD SYSTEM [N] [--top K] [--tsx]`
-// e.g. `npx tsx bench/profile.ts a tulip-gen 100000`. Precompiles as `npm run bench` does, runs the
+// CPU profile of one benchmark case: `npx tsx bench/profile.ts WORKLOAD SYSTEM[:VARIANT] [N] [--top K] [--tsx] [--node 24]`
+// e.g. `npx tsx bench/profile.ts a tulip-gen 100000`, `npx tsx bench/profile.ts b tulip-gen:queue`. Precompiles as `npm run bench` does, runs the
 // case once under `node --cpu-prof` (warm-up and timed iteration both), keeps the .cpuprofile under
 // bench/profiles/, and prints the functions with the most self time, plus the share of GC, idle
 // (the main thread waiting in libuv) and program time.
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildAll } from './lib/build.js';
 import { CASES, SYSTEMS, WORKLOADS } from './registry.js';
-import { caseCommand } from './run.js';
+import { caseCommand, caseN, resolveNode } from './run.js';
 
 interface ProfileNode {
   id: number;
@@ -31,26 +31,37 @@ const ROOT = path.dirname(BENCH);
 const args = process.argv.slice(2);
 const useTsx = args.includes('--tsx');
 if (useTsx) args.splice(args.indexOf('--tsx'), 1);
+let nodeSpec: string | null = null;
+const ni = args.indexOf('--node');
+if (ni >= 0) {
+  nodeSpec = args[ni + 1] ?? null;
+  args.splice(ni, 2);
+}
 let top = 25;
 const ti = args.indexOf('--top');
 if (ti >= 0) {
   top = Number(args[ti + 1]);
   args.splice(ti, 2);
 }
-const [wArg, sArg, nArg] = args;
+const [wArg, sysArg, nArg] = args;
+const [sArg, vArg] = (sysArg ?? '').split(':');
 const w = WORKLOADS.find((x) => x.id === wArg || x.key === wArg);
-const c = CASES.find((x) => x.workload === w?.id && x.system === sArg);
+const c = CASES.find((x) => x.workload === w?.id && x.system === sArg && (x.variant ?? '') === (vArg ?? ''));
 const sys = SYSTEMS.find((s) => s.id === sArg);
 if (!w || !c || !sys || sys.runtime !== 'node') {
-  process.stderr.write('usage: npx tsx bench/profile.ts WORKLOAD SYSTEM [N] [--top K]   (Node systems only)\n');
+  process.stderr.write(
+    'usage: npx tsx bench/profile.ts WORKLOAD SYSTEM[:VARIANT] [N] [--top K] [--tsx] [--node 24]   (Node systems only)\n',
+  );
   process.exit(2);
 }
-const n = nArg ?? String(w.n.full);
+const n = nArg ?? String(caseN(c, w, false));
+const node = resolveNode(nodeSpec);
 const dir = path.join(BENCH, 'profiles');
 mkdirSync(dir, { recursive: true });
 const before = new Set(readdirSync(dir));
 const build = useTsx ? null : buildAll(ROOT, path.join(BENCH, '.build'));
-const [cmd, cmdArgs] = caseCommand(c, sys, Number(n), build, ['--cpu-prof', '--cpu-prof-dir', dir]);
+const [cmd, cmdArgs] = caseCommand(c, Number(n), build, ['--cpu-prof', '--cpu-prof-dir', dir], node.bin);
+process.stdout.write(`${w.id} ${sys.id}${c.variant ? `:${c.variant}` : ''}, N = ${n}, Node ${node.version}\n`);
 const r = spawnSync(cmd, cmdArgs, { cwd: ROOT, encoding: 'utf8' });
 process.stdout.write(r.stdout);
 if (r.status !== 0) {
@@ -63,7 +74,7 @@ const fresh = readdirSync(dir)
   .sort((a, b) => statSync(b).size - statSync(a).size);
 // tsx's loader runs in a worker thread that writes its own profile: take the main thread's,
 // the one that ran the case file.
-const caseUrl = pathToFileURL(cmdArgs[cmdArgs.length - 2]!).href;
+const caseUrl = pathToFileURL(cmdArgs[cmdArgs.length - 2 - (c.args?.length ?? 0)]!).href;
 const loaded = fresh.map((f) => ({ f, p: JSON.parse(readFileSync(f, 'utf8')) as Profile }));
 const main = loaded.find(({ p }) => p.nodes.some((nd) => nd.callFrame.url === caseUrl)) ?? loaded[0];
 if (!main) throw new Error('no .cpuprofile written');
