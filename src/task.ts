@@ -34,6 +34,8 @@ const GEN_PROMISE = 3; // a generator waits on a promise whose code runs in the 
 const ITERATOR = 4; // like GENERATOR, for a generator look-alike (an object with next/throw)
 
 let taskCounter = 0;
+/** Fine mode: when the generator step being timed began (-1: none). */
+let stepStart = -1;
 
 /**
  * A coroutine running on the loop: a Future that the task finishes with its body's result.
@@ -375,7 +377,10 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     if (loop._instruments !== null) callInstruments(loop, 'beforeTaskStep', this);
     const resumedFrom = loop._fine ? this._ext?.suspendStack : undefined;
     const t0 = loop._fine ? performance.now() : 0;
+    const prevStart = stepStart;
+    stepStart = loop._fine ? t0 : -1;
     this._stepNow();
+    stepStart = prevStart;
     if (loop._fine) {
       const took = performance.now() - t0;
       if (took >= loop.slowCallbackDuration) {
@@ -535,7 +540,13 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
 
   /** @internal */
   _recordSuspension(): void {
-    if (this._loop._debug || this._loop._fine) this._x().suspendStack = new Error('suspended here').stack;
+    const loop = this._loop;
+    if (loop._debug) this._x().suspendStack = new Error('suspended here').stack;
+    // Fine mode: only where a slow step ends (capturing every suspension would cost far more
+    // than the stall being hunted).
+    else if (loop._fine && stepStart >= 0 && performance.now() - stepStart >= loop.slowCallbackDuration) {
+      this._x().suspendStack = new Error('suspended here').stack;
+    }
   }
 
   /** @internal The future it awaited is done: a waiting task became runnable (instruments). */

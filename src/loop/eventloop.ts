@@ -90,12 +90,16 @@ export class EventLoop extends LoopServices {
     const now = performance.now();
     this._monitor.asyncTime(this, now - this._hopStart, this._monitor.entries - this._hopEntries);
     this._monitor.checkWindow(this, 'window', now);
-    if (this._hostAfterHops) {
+    if (this._hostAfterHops && (this._overBudget || (this._readyLen === 0 && !this._timerDue()))) {
+      // Over the burst's budget, or idle: the host gets its turn (idle: and then the loop looks
+      // again, once every promise chain has settled).
       this._hostAfterHops = false;
+      this._overBudget = false;
       this._hopping = false;
       this._monitor.endBurst(this);
       this._wakeHost();
     } else {
+      this._hostAfterHops = false; // the continuations made work: go on with the burst
       this._pump();
     }
   };
@@ -103,6 +107,8 @@ export class EventLoop extends LoopServices {
   private _hopEntries = 0;
   /** The hops end the burst: go to the host afterwards instead of running a pass. */
   private _hostAfterHops = false;
+  /** The burst used its time: the host must get a turn even if work is ready. */
+  private _overBudget = false;
   /** @internal Fine mode: the async tasks resumed since the last hops (named in a stall). */
   _resumedAsync: Task<unknown>[] = [];
   private readonly _hostWake = (): void => {
@@ -506,7 +512,10 @@ export class EventLoop extends LoopServices {
       if ((++this._passCount & 15) === 0) {
         const now = performance.now();
         this._monitor.checkWindow(this, 'window', now);
-        if (now - this._monitor.burstStart > BURST_MS) return this._yieldToHost();
+        if (now - this._monitor.burstStart > BURST_MS) {
+          this._overBudget = true;
+          return this._yieldToHost();
+        }
       }
       if (this._asyncFlag) {
         // Let async continuations run (a few microtask hops) before the next pass, without a
@@ -533,6 +542,7 @@ export class EventLoop extends LoopServices {
       this._yieldToMicrotasks();
       return false;
     }
+    this._overBudget = false;
     this._wakeHost();
     return false;
   }

@@ -105,18 +105,23 @@ describe('stall reports outside debug mode', () => {
       loop.callSoon(() => busyWait(BUSY)); // the first, coarse report switches fine mode on
       await passes(3);
       expect(stalls(seen).length).toBeGreaterThanOrEqual(1);
+      // A recurring stall: fine mode records where a slow step ends, so the second slow step
+      // knows where it resumed from.
       const hog = createTask(
         function* () {
-          yield* sleep(1); // resumedFrom
+          yield* sleep(1);
           busyWait(BUSY);
-          yield* sleep(1); // suspendedAt
+          yield* sleep(1); // the first slow step ends here: the second resumes from here
+          busyWait(BUSY);
+          yield* sleep(1); // suspendedAt of the second
         },
         { name: 'hog' },
       );
       await hog;
       const named = stalls(seen).filter((c) => c.task === hog);
-      expect(named.length).toBeGreaterThanOrEqual(1);
-      const r = named[0]!;
+      expect(named.length).toBeGreaterThanOrEqual(2);
+      expect(String(named[0]!.suspendedAt)).toMatch(/monitor\.test\.ts:\d+/);
+      const r = named[1]!;
       expect(r.message).toMatch(/^Executing <Task pending name='hog'> took \d+\.\d{3} ms$/);
       expect(r.durationMs as number).toBeGreaterThanOrEqual(BUSY - 1);
       expect(String(r.suspendedAt)).toMatch(/monitor\.test\.ts:\d+/);
