@@ -34,8 +34,6 @@ const GEN_PROMISE = 3; // a generator waits on a promise whose code runs in the 
 const ITERATOR = 4; // like GENERATOR, for a generator look-alike (an object with next/throw)
 
 let taskCounter = 0;
-/** Fine mode: when the generator step being timed began (-1: none). */
-let stepStart = -1;
 
 /**
  * A coroutine running on the loop: a Future that the task finishes with its body's result.
@@ -375,19 +373,14 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
 
   private _stepObserved(loop: EventLoop): void {
     if (loop._instruments !== null) callInstruments(loop, 'beforeTaskStep', this);
-    const resumedFrom = loop._fine ? this._ext?.suspendStack : undefined;
-    const t0 = loop._fine ? performance.now() : 0;
-    const prevStart = stepStart;
-    stepStart = loop._fine ? t0 : -1;
-    this._stepNow();
-    stepStart = prevStart;
+    const ext = this._ext;
     if (loop._fine) {
-      const took = performance.now() - t0;
-      if (took >= loop.slowCallbackDuration) {
-        const now = this._ext?.suspendStack;
-        loop._monitor.slowStep(loop, this as Task<unknown>, took, userFrames(resumedFrom), now === resumedFrom ? [] : userFrames(now));
-      }
+      // The loop times the entry this step runs in; it names this task if the entry is slow.
+      loop._steppedTask = this as Task<unknown>;
+      loop._steppedFrom = ext?.suspendStack;
+      if (ext !== null && ext.suspect) ext.suspendStack = undefined; // recorded anew where it suspends
     }
+    this._stepNow();
     if (loop._instruments !== null) callInstruments(loop, 'afterTaskStep', this);
   }
 
@@ -528,7 +521,8 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     return e;
   }
 
-  private _x(): TaskExt {
+  /** @internal The side state, made on first use. */
+  _x(): TaskExt {
     if (this._ext === null) this._ext = new TaskExt();
     return this._ext;
   }
@@ -541,10 +535,9 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   /** @internal */
   _recordSuspension(): void {
     const loop = this._loop;
-    if (loop._debug) this._x().suspendStack = new Error('suspended here').stack;
-    // Fine mode: only where a slow step ends (capturing every suspension would cost far more
-    // than the stall being hunted).
-    else if (loop._fine && stepStart >= 0 && performance.now() - stepStart >= loop.slowCallbackDuration) {
+    // Debug mode: always. Fine mode: only for a task already reported slow (capturing every
+    // suspension would cost far more than the stall being hunted).
+    if (loop._debug || (loop._fine && this._ext?.suspect === true)) {
       this._x().suspendStack = new Error('suspended here').stack;
     }
   }

@@ -17,7 +17,7 @@ export class PromiseWait {
 }
 
 /** tulip's own source folder (src/ or dist/): its frames are left out of task stacks. */
-const OWN_DIR = new URL('.', import.meta.url).href.replace(/^file:\/\//, '');
+const OWN_DIR = new URL('..', import.meta.url).href.replace(/^file:\/\//, '');
 
 /** The frames of a captured stack that are not tulip's own, trimmed. */
 export function userFrames(stack: string | undefined): string[] {
@@ -64,6 +64,8 @@ export class TaskExt {
   /** The last task-level CancelledError made (to tell it from a scope's). */
   lastCancel: CancelledError | null = null;
   sourceStack: string | undefined = undefined;
+  /** A step of this task was reported slow: fine mode records its suspension points. */
+  suspect = false;
   /** Debug mode: the stack where the task last suspended (its yield* or await). */
   suspendStack: string | undefined = undefined;
   hidden = false;

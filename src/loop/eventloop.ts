@@ -109,6 +109,9 @@ export class EventLoop extends LoopServices {
   private _hostAfterHops = false;
   /** The burst used its time: the host must get a turn even if work is ready. */
   private _overBudget = false;
+  /** @internal Fine mode: the task stepped in the entry being timed, and where it resumed from. */
+  _steppedTask: Task<unknown> | null = null;
+  /** @internal */ _steppedFrom: string | undefined = undefined;
   /** @internal Fine mode: the async tasks resumed since the last hops (named in a stall). */
   _resumedAsync: Task<unknown>[] = [];
   private readonly _hostWake = (): void => {
@@ -467,6 +470,7 @@ export class EventLoop extends LoopServices {
 
   /** Fine mode: times every entry (task steps time themselves, so they are not reported twice). */
   private _runBatchTimed(batch: Runnable[], n: number, i: number): boolean {
+    let last = performance.now();
     while (i < n) {
       const r = batch[i]!;
       if (this._yieldMicro && (r._asyncOnly === undefined || !r._asyncOnly())) {
@@ -477,9 +481,11 @@ export class EventLoop extends LoopServices {
       }
       batch[i++] = undefined as unknown as Runnable;
       const before = this._monitor.accounted;
-      const t0 = performance.now();
+      this._steppedTask = null;
       r._run();
-      this._monitor.timedEntry(this, r, performance.now() - t0, before);
+      const now = performance.now(); // one clock read per entry: each entry's time is since the last
+      this._monitor.timedEntry(this, r, now - last, before);
+      last = now;
     }
     this._spare = batch;
     this._batch = null;

@@ -27,6 +27,7 @@ import type { Runnable } from './handle.js';
 import type { EventLoop } from './eventloop.js';
 import type { Task } from '../task.js';
 import { setOnSuspendRecording } from '../internal/context.js';
+import { userFrames } from '../internal/taskext.js';
 
 const RING = 1024;
 /** How long fine mode stays on after a stall (real ms). */
@@ -114,16 +115,35 @@ export class LoopMonitor {
     });
   }
 
-  /** Fine mode: one entry took `took` ms; reported unless its task step reported itself. */
+  /**
+   * Fine mode: one entry took `took` ms. Over the limit it is reported, naming the task stepped in
+   * it, where that step resumed from and where it suspended (recorded once the task is suspect).
+   */
   timedEntry(loop: EventLoop, r: Runnable, took: number, accountedBefore: number): void {
     if (took - (this.accounted - accountedBefore) < loop.slowCallbackDuration) return;
     this.stalls++;
     this.accounted += took;
-    const task = (r as { _wake?: unknown; getName?: unknown }).getName !== undefined ? { task: r as unknown as Task<unknown> } : {};
+    const task = loop._steppedTask;
+    if (task === null) {
+      loop.callExceptionHandler({
+        message: `Executing ${String(r)} took ${took.toFixed(3)} ms`,
+        durationMs: took,
+        ...(r instanceof Handle ? { handle: r } : {}),
+      });
+      return;
+    }
+    const ext = task._x();
+    const from = loop._steppedFrom;
+    const at = ext.suspect ? ext.suspendStack : undefined; // recorded during this step
+    ext.suspect = true; // from now on its suspension points are recorded
     loop.callExceptionHandler({
-      message: `Executing ${String(r)} took ${took.toFixed(3)} ms`,
+      message: `Executing ${String(task)} took ${took.toFixed(3)} ms`,
+      task,
       durationMs: took,
-      ...(r instanceof Handle ? { handle: r } : task),
+      // Where the slow step began (its previous suspension point) and where it ended: the code
+      // that held the loop ran between the two (recorded from the task's second report on).
+      resumedFrom: userFrames(from).join('\n'),
+      suspendedAt: userFrames(at).join('\n'),
     });
   }
 
@@ -146,21 +166,6 @@ export class LoopMonitor {
       message: `Executing the async continuation${resumed.length === 1 ? '' : 's'} of ${names} took ${took.toFixed(3)} ms`,
       durationMs: took,
       ...(resumed.length === 1 ? { task: resumed[0] } : { tasks: resumed }),
-    });
-  }
-
-  /** Fine mode: a task step took `took` ms (reported by the task itself). */
-  slowStep(loop: EventLoop, task: Task<unknown>, took: number, resumedFrom: readonly string[], suspendedAt: readonly string[]): void {
-    this.stalls++;
-    this.accounted += took;
-    loop.callExceptionHandler({
-      message: `Executing ${String(task)} took ${took.toFixed(3)} ms`,
-      task,
-      durationMs: took,
-      // Where the slow step began (its previous suspension point, once recorded) and where it
-      // ended (the code that held the loop ran between the two).
-      resumedFrom: resumedFrom.join('\n'),
-      suspendedAt: suspendedAt.join('\n'),
     });
   }
 
