@@ -10,7 +10,7 @@
 import { CancelledError, RuntimeError } from '../errors.js';
 import { Future, NO_ERROR, onSuspend, onWatch, type Waiter } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
-import { PromiseWait, Task, callInTask, currentTask, ensureFuture, isStepping, type Coroutine } from '../task.js';
+import { PromiseWait, Task, callInTask, currentTask, isStepping, type Coroutine } from '../task.js';
 import { isGenerator, isThenable } from './validate.js';
 
 /** How an inline coroutine is being run: by a generator task, or by an async driver. */

@@ -25,7 +25,6 @@ export interface LagStats {
 import { Handle } from './handle.js';
 import type { Runnable } from './handle.js';
 import type { EventLoop } from './eventloop.js';
-import type { Task } from '../task.js';
 import { setOnSuspendRecording } from '../internal/context.js';
 import { userFrames } from '../internal/taskext.js';
 
