@@ -2,7 +2,7 @@ import { CancelledError, InvalidStateError } from './errors.js';
 import { describe } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { Handle, type Runnable } from './loop/handle.js';
-import { FutureIterator, LateWake, ThenAwaiter } from './internal/awaiters.js';
+import { DONE_TRUE, DONE_UNDEFINED, FutureIterator, LateWake, ThenAwaiter } from './internal/awaiters.js';
 import { getRunningLoop } from './loop/registry.js';
 
 const PENDING = 0;
@@ -301,6 +301,11 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   /** `yield* fut` in a generator task: yields the future while pending, then returns its result. */
   [Symbol.iterator](): Generator<Future<T>, T, unknown> {
     if (onWatch !== null) onWatch(this as Future<unknown>);
+    if (this._state === FINISHED) {
+      // Finished with a constant (the primitives' fast paths): a shared iterator, no allocation.
+      if (this._value === undefined) return DONE_UNDEFINED as unknown as Generator<Future<T>, T, unknown>;
+      if (this._value === true) return DONE_TRUE as unknown as Generator<Future<T>, T, unknown>;
+    }
     return new FutureIterator(this) as unknown as Generator<Future<T>, T, unknown>;
   }
 
@@ -346,6 +351,15 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   _resolveInline(value: T): void {
     this._state = FINISHED;
     this._value = value;
+    if (this._loop._instruments !== null) this._notifyScheduled();
+    this._run();
+  }
+
+  /** @internal `_resolveInline`'s failing twin: the waiters that run now read the error. */
+  _failInline(error: unknown): void {
+    this._state = FAILED;
+    this._value = error;
+    this._retrieved = true;
     if (this._loop._instruments !== null) this._notifyScheduled();
     this._run();
   }

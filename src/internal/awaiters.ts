@@ -54,6 +54,34 @@ export class FutureIterator<T> {
 }
 
 /**
+ * The iterator of `yield* fut` for a future already finished with a constant (`undefined`,
+ * `true`): shared, as it has no state — the fast paths of the primitives return such futures.
+ */
+class ConstIterator<T> {
+  private readonly result: IteratorResult<never, T>;
+  constructor(value: T) {
+    this.result = Object.freeze({ done: true, value });
+  }
+  next(): IteratorResult<never, T> {
+    return this.result;
+  }
+  throw(e: unknown): never {
+    throw e;
+  }
+  return(value: T): IteratorResult<never, T> {
+    return { done: true, value };
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+/** @internal */
+export const DONE_UNDEFINED = new ConstIterator<undefined>(undefined);
+/** @internal */
+export const DONE_TRUE = new ConstIterator<true>(true);
+
+/**
  * The awaiter behind `fut.then(…)`, settled from a loop pass. It is also what `then()` returns: a
  * thenable whose real promise is made only when someone chains on it — or when it fails, so that
  * an unhandled failure still reaches Node's unhandled-rejection report.

@@ -4,11 +4,12 @@
  * and the `run(body)` scope that holds a resource around a body.
  */
 import { RuntimeError } from '../errors.js';
-import { Future } from '../future.js';
+import { Future, onSuspend } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import type { Coroutine } from '../task.js';
 import { InlineFuture, callBody, type Mode } from './inline.js';
+import { ParkFuture } from './park.js';
 import { checkFunction } from './validate.js';
 
 /** A double-ended queue on a growable ring buffer: O(1) at both ends. */
@@ -117,10 +118,15 @@ function futOf(w: HasFuture): Future<unknown> {
   return w instanceof Future ? w : w.fut;
 }
 
-/** How many waiters are still blocked (their future is not done: neither woken nor cancelled). */
+/** Still blocked: neither woken nor done (a park future is pending but woken until it runs). */
+function blocked(w: HasFuture): boolean {
+  return w instanceof ParkFuture ? w._parked() : !futOf(w).done();
+}
+
+/** How many waiters are still blocked (neither woken nor cancelled). */
 export function countPending(waiters: Deque<HasFuture>): number {
   let n = 0;
-  for (let i = 0; i < waiters.length; i++) if (!futOf(waiters.at(i)!).done()) n++;
+  for (let i = 0; i < waiters.length; i++) if (blocked(waiters.at(i)!)) n++;
   return n;
 }
 
@@ -157,8 +163,29 @@ export function pruneDone(waiters: Deque<HasFuture>, state: { pruneAt: number })
   state.pruneAt = Math.max(16, waiters.length * 2);
 }
 
-/** A future of `loop` that is already finished with `value`: awaiting it does not suspend. */
+/** The last loop's shared futures finished with `undefined` and with `true`. */
+let doneLoop: EventLoop | null = null;
+let doneUndefined: Future<undefined> | null = null;
+let doneTrue: Future<true> | null = null;
+
+/**
+ * A future of `loop` that is already finished with `value`: awaiting it does not suspend. For
+ * `undefined` and `true` (most fast paths) one future per loop is shared: a finished future has
+ * no state a caller could change. Debug mode gets fresh ones (each records where it was made).
+ */
 export function doneFuture<T>(loop: EventLoop, value: T): Future<T> {
+  if ((value === undefined || value === true) && onSuspend === null) {
+    if (doneLoop !== loop) {
+      doneLoop = loop;
+      doneUndefined = newDone(loop, undefined);
+      doneTrue = newDone(loop, true);
+    }
+    return (value === undefined ? doneUndefined : doneTrue) as Future<T>;
+  }
+  return newDone(loop, value);
+}
+
+function newDone<T>(loop: EventLoop, value: T): Future<T> {
   const fut = new Future<T>(loop);
   fut.setResult(value);
   return fut;

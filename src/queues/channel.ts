@@ -1,11 +1,9 @@
 import { BrokenResourceError, ClosedResourceError, EndOfChannelError, WouldBlockError } from '../errors.js';
-import { Future } from '../future.js';
-import { InlineFuture } from '../internal/inline.js';
+import type { Future } from '../future.js';
+import { ParkFuture } from '../internal/park.js';
 import { describe } from '../internal/validate.js';
 import { Deque, LoopBound, countPending, doneFuture, shiftPending } from '../internal/waiters.js';
-import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
-import type { Coroutine } from '../task.js';
 
 /**
  * What a memory channel's `statistics()` reports (Trio's `MemoryChannelStatistics`). A snapshot: reading it changes nothing.
@@ -28,19 +26,6 @@ export interface MemoryChannelStatistics {
   tasksWaitingReceive: number;
 }
 
-/** @internal */
-export interface SendWaiter<T> {
-  readonly fut: Future<void>;
-  readonly value: T;
-  readonly owner: MemorySendChannel<T>;
-}
-
-/** @internal */
-export interface ReceiveWaiter<T> {
-  readonly fut: Future<T>;
-  readonly owner: MemoryReceiveChannel<T>;
-}
-
 /** Marks "nothing to receive right now". */
 const NOTHING: unique symbol = Symbol('nothing');
 
@@ -49,8 +34,8 @@ export class ChannelState<T> extends LoopBound {
   readonly data = new Deque<T>();
   openSend = 0;
   openReceive = 0;
-  readonly sendWaiters = new Deque<SendWaiter<T>>();
-  readonly receiveWaiters = new Deque<ReceiveWaiter<T>>();
+  readonly sendWaiters = new Deque<ChannelSend<T>>();
+  readonly receiveWaiters = new Deque<ChannelReceive<T>>();
 
   constructor(readonly maxBufferSize: number) {
     super();
@@ -75,8 +60,7 @@ export class ChannelState<T> extends LoopBound {
       this.data.unshift(value);
       return;
     }
-    rw.owner._waiting.delete(rw);
-    rw.fut.setResult(value);
+    rw._handOff(value);
   }
 
   override toString(): string {
@@ -130,8 +114,6 @@ export function openMemoryChannel<T>(maxBufferSize: number): [MemorySendChannel<
  */
 export class MemorySendChannel<T> {
   private _closed = false;
-  /** @internal Tasks waiting in `send()` on this end (woken with ClosedResourceError on close). */
-  readonly _waiting = new Set<SendWaiter<T>>();
 
   /** @internal Use `openMemoryChannel()` or `clone()`. */
   constructor(private readonly _state: ChannelState<T>) {
@@ -146,8 +128,7 @@ export class MemorySendChannel<T> {
   send(value: T): Future<void> {
     const loop = getRunningLoop();
     if (this._trySend('send', value)) return doneFuture(loop, undefined);
-    this._state._getLoop();
-    return new InlineFuture<void>(loop, () => this._sendSlow(loop, value));
+    return new ChannelSend(this, this._state, value);
   }
 
   /** Sends `value` at once, or throws `WouldBlockError` (or the errors of `send`). */
@@ -171,15 +152,12 @@ export class MemorySendChannel<T> {
     if (this._closed) return;
     this._closed = true;
     const st = this._state;
-    for (const w of this._waiting) {
-      st.sendWaiters.remove(w);
-      if (!w.fut.done()) w.fut.setException(new ClosedResourceError('MemorySendChannel.send: the send channel was closed'));
-    }
-    this._waiting.clear();
+    const mine = st.sendWaiters.toArray().filter((w) => w._owner === this);
+    st.sendWaiters.filter((w) => w._owner !== this);
+    for (const w of mine) w._abort(new ClosedResourceError('MemorySendChannel.send: the send channel was closed'));
     if (--st.openSend > 0) return;
     for (let rw = st.receiveWaiters.shift(); rw !== undefined; rw = st.receiveWaiters.shift()) {
-      rw.owner._waiting.delete(rw);
-      if (!rw.fut.done()) rw.fut.setException(new EndOfChannelError('MemoryReceiveChannel.receive: every send channel is closed'));
+      rw._abort(new EndOfChannelError('MemoryReceiveChannel.receive: every send channel is closed'));
     }
   }
 
@@ -193,14 +171,14 @@ export class MemorySendChannel<T> {
   }
 
   /** True when delivered or buffered, false when it would block; throws when it never can. */
-  private _trySend(op: string, value: T): boolean {
+  /** @internal */
+  _trySend(op: string, value: T): boolean {
     if (this._closed) throw new ClosedResourceError(`MemorySendChannel.${op}: this send channel is closed`);
     const st = this._state;
     if (st.openReceive === 0) throw new BrokenResourceError(`MemorySendChannel.${op}: every receive channel is closed`);
-    const rw = shiftPending(st.receiveWaiters);
+    const rw = st.receiveWaiters.shift();
     if (rw !== undefined) {
-      rw.owner._waiting.delete(rw);
-      rw.fut.setResult(value);
+      rw._handOff(value);
       return true;
     }
     if (st.data.length < st.maxBufferSize) {
@@ -208,22 +186,6 @@ export class MemorySendChannel<T> {
       return true;
     }
     return false;
-  }
-
-  private *_sendSlow(loop: EventLoop, value: T): Coroutine<void> {
-    if (this._trySend('send', value)) return;
-    const w: SendWaiter<T> = { fut: new Future<void>(loop), value, owner: this };
-    this._state.sendWaiters.push(w);
-    this._waiting.add(w);
-    try {
-      yield* w.fut;
-    } catch (e) {
-      if (!w.fut.done() || w.fut.cancelled()) {
-        this._state.sendWaiters.remove(w);
-        this._waiting.delete(w);
-      }
-      throw e;
-    }
   }
 }
 
@@ -247,8 +209,6 @@ export class MemorySendChannel<T> {
  */
 export class MemoryReceiveChannel<T> implements AsyncIterable<T> {
   private _closed = false;
-  /** @internal Tasks waiting in `receive()` on this end (woken with ClosedResourceError on close). */
-  readonly _waiting = new Set<ReceiveWaiter<T>>();
 
   /** @internal Use `openMemoryChannel()` or `clone()`. */
   constructor(private readonly _state: ChannelState<T>) {
@@ -264,8 +224,7 @@ export class MemoryReceiveChannel<T> implements AsyncIterable<T> {
     const loop = getRunningLoop();
     const r = this._tryReceive('receive');
     if (r !== NOTHING) return doneFuture(loop, r);
-    this._state._getLoop();
-    return new InlineFuture<T>(loop, () => this._receiveSlow(loop));
+    return new ChannelReceive(this, this._state);
   }
 
   /** Receives a value at once, or throws `WouldBlockError` (or the errors of `receive`). */
@@ -290,15 +249,12 @@ export class MemoryReceiveChannel<T> implements AsyncIterable<T> {
     if (this._closed) return;
     this._closed = true;
     const st = this._state;
-    for (const w of this._waiting) {
-      st.receiveWaiters.remove(w);
-      if (!w.fut.done()) w.fut.setException(new ClosedResourceError('MemoryReceiveChannel.receive: the receive channel was closed'));
-    }
-    this._waiting.clear();
+    const mine = st.receiveWaiters.toArray().filter((w) => w._owner === this);
+    st.receiveWaiters.filter((w) => w._owner !== this);
+    for (const w of mine) w._abort(new ClosedResourceError('MemoryReceiveChannel.receive: the receive channel was closed'));
     if (--st.openReceive > 0) return;
     for (let sw = st.sendWaiters.shift(); sw !== undefined; sw = st.sendWaiters.shift()) {
-      sw.owner._waiting.delete(sw);
-      if (!sw.fut.done()) sw.fut.setException(new BrokenResourceError('MemorySendChannel.send: every receive channel is closed'));
+      sw._abort(new BrokenResourceError('MemorySendChannel.send: every receive channel is closed'));
     }
     st.data.clear();
   }
@@ -326,37 +282,124 @@ export class MemoryReceiveChannel<T> implements AsyncIterable<T> {
   }
 
   /** A value if one is ready (from the buffer or a waiting sender), NOTHING if it would block. */
-  private _tryReceive(op: string): T | typeof NOTHING {
+  /** @internal */
+  _tryReceive(op: string): T | typeof NOTHING {
     if (this._closed) throw new ClosedResourceError(`MemoryReceiveChannel.${op}: this receive channel is closed`);
     const st = this._state;
-    const sw = shiftPending(st.sendWaiters);
+    const sw = st.sendWaiters.shift();
     if (sw !== undefined) {
-      sw.owner._waiting.delete(sw);
-      sw.fut.setResult(undefined);
-      st.data.push(sw.value);
+      st.data.push(sw._value_);
+      sw._delivered();
     }
     if (st.data.length > 0) return st.data.shift() as T;
     if (st.openSend === 0) throw new EndOfChannelError(`MemoryReceiveChannel.${op}: every send channel is closed`);
     return NOTHING;
   }
+}
 
-  private *_receiveSlow(loop: EventLoop): Coroutine<T> {
-    const r = this._tryReceive('receive');
-    if (r !== NOTHING) return r;
-    const w: ReceiveWaiter<T> = { fut: new Future<T>(loop), owner: this };
-    this._state.receiveWaiters.push(w);
-    this._waiting.add(w);
+/**
+ * A blocked `send(value)`: sends when first awaited if it can, else waits in the channel's send
+ * queue until a receiver takes the value (completing it at once: the value is delivered).
+ */
+class ChannelSend<T> extends ParkFuture<void> {
+  constructor(
+    readonly _owner: MemorySendChannel<T>,
+    private readonly _st: ChannelState<T>,
+    readonly _value_: T,
+  ) {
+    super(_st._getLoop());
+  }
+
+  protected _attempt(): boolean {
     try {
-      return yield* w.fut;
+      if (!this._owner._trySend('send', this._value_)) return false;
     } catch (e) {
-      const fut = w.fut;
-      if (!fut.done() || fut.cancelled()) {
-        this._state.receiveWaiters.remove(w);
-        this._waiting.delete(w);
-      } else if (fut.exception() === undefined) {
-        this._state.redeliver(fut.result());
-      }
-      throw e;
+      this._fail(e, false);
+      return true;
     }
+    this._finish(undefined, false);
+    return true;
+  }
+
+  protected _park(): void {
+    this._st.sendWaiters.push(this);
+  }
+
+  protected _unpark(): void {
+    this._st.sendWaiters.remove(this);
+  }
+
+  /** Never woken: a receiver completes a send directly. */
+  protected _passOn(): void {}
+
+  /** @internal A receiver took the value. */
+  _delivered(): void {
+    this._setResultNow(undefined);
+  }
+
+  /** @internal The channel ended under it (its end closed, or every receiver did). */
+  _abort(error: unknown): void {
+    this._fail(error, false);
+  }
+}
+
+/**
+ * A blocked `receive()`: receives when first awaited if a value is ready, else waits; a sender
+ * hands it a value directly, which it returns in the next pass — or, cancelled before that, gives
+ * back to the channel (to the next receiver, or the front of the buffer).
+ */
+class ChannelReceive<T> extends ParkFuture<T> {
+  private _handed: T | undefined = undefined;
+
+  constructor(
+    readonly _owner: MemoryReceiveChannel<T>,
+    private readonly _st: ChannelState<T>,
+  ) {
+    super(_st._getLoop());
+  }
+
+  protected _attempt(resumed: boolean): boolean {
+    if (resumed) {
+      const v = this._handed as T;
+      this._handed = undefined;
+      this._finish(v, true);
+      return true;
+    }
+    let r: T | typeof NOTHING;
+    try {
+      r = this._owner._tryReceive('receive');
+    } catch (e) {
+      this._fail(e, false);
+      return true;
+    }
+    if (r === NOTHING) return false;
+    this._finish(r, false);
+    return true;
+  }
+
+  protected _park(): void {
+    this._st.receiveWaiters.push(this);
+  }
+
+  protected _unpark(): void {
+    this._st.receiveWaiters.remove(this);
+  }
+
+  /** Handed a value, then cancelled before it returned it: the value goes back to the channel. */
+  protected _passOn(): void {
+    const v = this._handed as T;
+    this._handed = undefined;
+    this._st.redeliver(v);
+  }
+
+  /** @internal A sender hands it `value` (it has left the receive queue). */
+  _handOff(value: T): void {
+    this._handed = value;
+    this._wakeLater();
+  }
+
+  /** @internal The channel ended under it (its end closed, or every sender did). */
+  _abort(error: unknown): void {
+    this._fail(error, false);
   }
 }

@@ -1,11 +1,9 @@
 import { QueueEmptyError, QueueFullError, QueueShutDownError } from '../errors.js';
 import { Future } from '../future.js';
-import { InlineFuture } from '../internal/inline.js';
+import { ParkFuture } from '../internal/park.js';
 import { checkFunction, describe } from '../internal/validate.js';
 import { Deque, LoopBound, countPending, doneFuture, pruneDone, shiftPending } from '../internal/waiters.js';
-import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
-import type { Coroutine } from '../task.js';
 
 /**
  * What `Queue.statistics()` reports. A snapshot: reading it changes nothing.
@@ -41,6 +39,10 @@ export interface QueueStatistics {
  * a `get()`/`getNowait()` that runs before that getter resumes may take the item, and the woken
  * getter then waits again.
  *
+ * `get()` of a non-empty queue takes its item at once; a `get()` that has to wait (and a `put()`
+ * into a full queue) starts when it is first awaited, `yield*`-ed or handed to `gather`/`wait`,
+ * as an asyncio coroutine would: one never awaited takes no item and adds none.
+ *
  * Cancellation: `get()`, `put()` and `join()` are checkpoints only when they wait. A cancelled
  * `get()` takes no item and a cancelled `put()` adds none; a getter (putter) cancelled after it
  * was woken passes the wake-up to the next one, so no item or free slot is lost. A task cancelled
@@ -59,8 +61,10 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   private readonly _maxsize: number;
   /** @internal FIFO storage (LifoQueue takes from the other end). */
   protected readonly _items = new Deque<T>();
-  private readonly _getters = new Deque<Future<void>>();
-  private readonly _putters = new Deque<Future<void>>();
+  /** @internal Blocked `get()`s, FIFO (a woken one leaves the list). */
+  readonly _getters = new Deque<QueueGet<T>>();
+  /** @internal Blocked `put()`s, FIFO. */
+  readonly _putters = new Deque<QueuePut<T>>();
   private _unfinished = 0;
   private _joiners = new Deque<Future<void>>();
   private readonly _prune = { pruneAt: 16 };
@@ -107,8 +111,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
       this.putNowait(item);
       return doneFuture(loop, undefined);
     }
-    const loop = this._getLoop();
-    return new InlineFuture<void>(loop, () => this._putSlow(loop, item));
+    return new QueuePut(this, item);
   }
 
   /** Puts `item` at once: `QueueFullError` when full, `QueueShutDownError` once shut down. */
@@ -117,7 +120,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     if (this.full()) throw new QueueFullError(`${this.constructor.name}.putNowait: the queue is full (maxsize ${this._maxsize})`);
     this._put(item);
     this._unfinished++;
-    wakeUpNext(this._getters);
+    shiftPending(this._getters)?._wakeLater();
   }
 
   /**
@@ -126,15 +129,11 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
    * while waiting).
    */
   get(): Future<T> {
-    if (!this.empty()) {
-      const loop = getRunningLoop();
-      return doneFuture(loop, this.getNowait());
-    }
+    if (!this.empty()) return doneFuture(getRunningLoop(), this.getNowait());
     if (this._shutdown !== 'alive') {
       throw new QueueShutDownError(`${this.constructor.name}.get: the queue is shut down and empty`);
     }
-    const loop = this._getLoop();
-    return new InlineFuture<T>(loop, () => this._getSlow(loop));
+    return new QueueGet(this);
   }
 
   /** The next item at once: `QueueEmptyError` when empty, `QueueShutDownError` once shut down and empty. */
@@ -146,7 +145,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
       throw new QueueEmptyError(`${this.constructor.name}.getNowait: the queue is empty`);
     }
     const item = this._get();
-    wakeUpNext(this._putters);
+    shiftPending(this._putters)?._wakeLater();
     return item;
   }
 
@@ -232,6 +231,11 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     return `${s}>`;
   }
 
+  /** @internal True once `shutdown()` was called. */
+  _isShutDown(): boolean {
+    return this._shutdown !== 'alive';
+  }
+
   /** @internal Stores an item (subclasses change the order). */
   protected _put(item: T): void {
     this._items.push(item);
@@ -245,55 +249,85 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   private _wakeJoiners(): void {
     const joiners = this._joiners;
     this._joiners = new Deque<Future<void>>();
-    wakeAll(joiners);
-  }
-
-  private *_putSlow(loop: EventLoop, item: T): Coroutine<void> {
-    while (this.full()) {
-      if (this._shutdown !== 'alive') throw new QueueShutDownError(`${this.constructor.name}.put: the queue is shut down`);
-      const putter = new Future<void>(loop);
-      this._putters.push(putter);
-      try {
-        yield* putter;
-      } catch (e) {
-        putter.cancel();
-        this._putters.remove(putter);
-        // Woken by a get, but leaving: wake the next putter in line instead.
-        if (!this.full() && !putter.cancelled()) wakeUpNext(this._putters);
-        throw e;
-      }
-    }
-    this.putNowait(item);
-  }
-
-  private *_getSlow(loop: EventLoop): Coroutine<T> {
-    while (this.empty()) {
-      if (this._shutdown !== 'alive') {
-        throw new QueueShutDownError(`${this.constructor.name}.get: the queue is shut down and empty`);
-      }
-      const getter = new Future<void>(loop);
-      this._getters.push(getter);
-      try {
-        yield* getter;
-      } catch (e) {
-        getter.cancel();
-        this._getters.remove(getter);
-        // Woken by a put, but leaving: wake the next getter so the item is not stranded.
-        if (!this.empty() && !getter.cancelled()) wakeUpNext(this._getters);
-        throw e;
-      }
-    }
-    return this.getNowait();
+    for (let j = joiners.shift(); j !== undefined; j = joiners.shift()) if (!j.done()) j.setResult(undefined);
   }
 }
 
-/** Wakes the first waiter still blocked (woken waiters leave the list). */
-function wakeUpNext(waiters: Deque<Future<void>>): void {
-  shiftPending(waiters)?.setResult(undefined);
+/** Wakes every blocked waiter, to re-check (shutdown). */
+function wakeAll(waiters: Deque<ParkFuture<unknown>>): void {
+  for (let w = waiters.shift(); w !== undefined; w = waiters.shift()) if (w._parked()) w._wakeLater();
 }
 
-function wakeAll(waiters: Deque<Future<void>>): void {
-  for (let w = waiters.shift(); w !== undefined; w = waiters.shift()) if (!w.done()) w.setResult(undefined);
+/**
+ * A blocked `Queue.get()` (asyncio's `while self.empty(): await getter` as one future): takes the
+ * next item when first awaited, else waits in the queue's getter list; woken by a put, it takes
+ * the item in the next pass, or waits again (at the back) if another consumer took it first.
+ */
+class QueueGet<T> extends ParkFuture<T> {
+  constructor(private readonly _q: Queue<T>) {
+    super(_q._getLoop());
+  }
+
+  protected _attempt(resumed: boolean): boolean {
+    const q = this._q;
+    if (!q.empty()) {
+      this._finish(q.getNowait(), resumed);
+      return true;
+    }
+    if (q._isShutDown()) {
+      this._fail(new QueueShutDownError(`${q.constructor.name}.get: the queue is shut down and empty`), resumed);
+      return true;
+    }
+    return false;
+  }
+
+  protected _park(): void {
+    this._q._getters.push(this);
+  }
+
+  protected _unpark(): void {
+    this._q._getters.remove(this);
+  }
+
+  /** Woken by a put, but leaving: wake the next getter so the item is not stranded. */
+  protected _passOn(): void {
+    if (!this._q.empty()) shiftPending(this._q._getters)?._wakeLater();
+  }
+}
+
+/** A blocked `Queue.put(item)`: puts when first awaited if there is room, else waits for a slot. */
+class QueuePut<T> extends ParkFuture<void> {
+  constructor(
+    private readonly _q: Queue<T>,
+    private readonly _item: T,
+  ) {
+    super(_q._getLoop());
+  }
+
+  protected _attempt(resumed: boolean): boolean {
+    const q = this._q;
+    if (q._isShutDown()) {
+      this._fail(new QueueShutDownError(`${q.constructor.name}.put: the queue is shut down`), resumed);
+      return true;
+    }
+    if (q.full()) return false;
+    q.putNowait(this._item);
+    this._finish(undefined, resumed);
+    return true;
+  }
+
+  protected _park(): void {
+    this._q._putters.push(this);
+  }
+
+  protected _unpark(): void {
+    this._q._putters.remove(this);
+  }
+
+  /** Woken by a get, but leaving: wake the next putter in line instead. */
+  protected _passOn(): void {
+    if (!this._q.full()) shiftPending(this._q._putters)?._wakeLater();
+  }
 }
 
 /**

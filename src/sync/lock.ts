@@ -1,18 +1,8 @@
-import { CancelledError, RuntimeError, WouldBlockError } from '../errors.js';
-import { Future } from '../future.js';
-import { InlineFuture } from '../internal/inline.js';
-import {
-  Deque,
-  LoopBound,
-  anyLive,
-  countPending,
-  doneFuture,
-  runHolding,
-  type ScopeBody,
-} from '../internal/waiters.js';
-import type { EventLoop } from '../loop/eventloop.js';
+import { RuntimeError, WouldBlockError } from '../errors.js';
+import type { Future } from '../future.js';
+import { ParkFuture } from '../internal/park.js';
+import { Deque, LoopBound, countPending, doneFuture, runHolding, type ScopeBody } from '../internal/waiters.js';
 import { getRunningLoop } from '../loop/registry.js';
-import type { Coroutine } from '../task.js';
 
 /**
  * What `Lock.statistics()` reports. A snapshot: reading it changes nothing.
@@ -54,8 +44,9 @@ export interface LockStatistics {
  * ```
  */
 export class Lock extends LoopBound {
-  private _locked = false;
-  private readonly _waiters = new Deque<Future<true>>();
+  /** @internal */ _locked = false;
+  /** @internal Blocked and woken acquirers, FIFO; a woken one stays first until it resumes. */
+  readonly _waiters = new Deque<LockAcquire>();
 
   /**
    * Takes the lock, waiting for it if it is held (or promised to a woken waiter). Resolves to true.
@@ -67,8 +58,7 @@ export class Lock extends LoopBound {
       this._locked = true;
       return doneFuture(loop, true);
     }
-    const loop = this._getLoop();
-    return new InlineFuture<true>(loop, () => this._acquireSlow(loop));
+    return new LockAcquire(this);
   }
 
   /** Takes the lock if that needs no wait; otherwise throws `WouldBlockError`. */
@@ -111,36 +101,55 @@ export class Lock extends LoopBound {
   }
 
   /** Free, and nobody queued ahead (cancelled waiters do not count). */
-  private _canTakeNow(): boolean {
-    return !this._locked && (this._waiters.length === 0 || !anyLive(this._waiters));
+  /** @internal Free, and nobody waiting or woken (cancelled waiters leave the list at once). */
+  _canTakeNow(): boolean {
+    return !this._locked && this._waiters.length === 0;
   }
 
-  private *_acquireSlow(loop: EventLoop): Coroutine<true> {
-    if (this._canTakeNow()) {
-      this._locked = true;
-      return true;
+  /** @internal Wakes the first waiter, unless it was woken already. */
+  _wakeUpFirst(): void {
+    const first = this._waiters.at(0);
+    if (first !== undefined && first._parked()) first._wakeLater();
+  }
+}
+
+/** A blocked `Lock.acquire()`: takes the lock when first awaited if it can, else queues for it. */
+class LockAcquire extends ParkFuture<true> {
+  constructor(private readonly _lock: Lock) {
+    super(_lock._getLoop());
+  }
+
+  protected _attempt(resumed: boolean): boolean {
+    const lock = this._lock;
+    if (resumed) {
+      // Woken by release(): nobody could take the lock since (acquire queues behind us).
+      if (lock._waiters.at(0) === this) lock._waiters.shift();
+      else lock._waiters.remove(this);
+    } else if (!lock._canTakeNow()) {
+      return false;
     }
-    const fut = new Future<true>(loop);
-    this._waiters.push(fut);
-    try {
-      try {
-        yield* fut;
-      } finally {
-        this._waiters.remove(fut);
-      }
-    } catch (e) {
-      // Woken and then cancelled (or cancelled while the lock is free): hand the wake-up on.
-      if (e instanceof CancelledError && !this._locked) this._wakeUpFirst();
-      throw e;
-    }
-    this._locked = true;
+    lock._locked = true;
+    this._finish(true, resumed);
     return true;
   }
 
-  /** Wakes the head waiter unless it is done already (woken: it takes the lock when it resumes;
-   *  cancelled: it hands the wake-up on when it resumes). */
-  private _wakeUpFirst(): void {
-    const first = this._waiters.at(0);
-    if (first !== undefined && !first.done()) first.setResult(true);
+  protected _park(): void {
+    this._lock._waiters.push(this);
+  }
+
+  /** Cancelled while waiting: leaves the queue; a free lock goes to the next waiter. */
+  protected _unpark(): void {
+    this._leave();
+  }
+
+  /** Woken, then cancelled before it took the lock: the wake-up goes to the next waiter. */
+  protected _passOn(): void {
+    this._leave();
+  }
+
+  private _leave(): void {
+    const lock = this._lock;
+    lock._waiters.remove(this);
+    if (!lock._locked) lock._wakeUpFirst();
   }
 }

@@ -1,19 +1,8 @@
-import { CancelledError, WouldBlockError } from '../errors.js';
-import { Future } from '../future.js';
-import { InlineFuture } from '../internal/inline.js';
-import {
-  Deque,
-  LoopBound,
-  anyLive,
-  checkCount,
-  countPending,
-  doneFuture,
-  runHolding,
-  type ScopeBody,
-} from '../internal/waiters.js';
-import type { EventLoop } from '../loop/eventloop.js';
+import { WouldBlockError } from '../errors.js';
+import type { Future } from '../future.js';
+import { ParkFuture } from '../internal/park.js';
+import { Deque, LoopBound, checkCount, countPending, doneFuture, runHolding, type ScopeBody } from '../internal/waiters.js';
 import { getRunningLoop } from '../loop/registry.js';
-import type { Coroutine } from '../task.js';
 
 /**
  * What `Semaphore.statistics()` reports. A snapshot: reading it changes nothing.
@@ -51,7 +40,8 @@ export interface SemaphoreStatistics {
  */
 export class Semaphore extends LoopBound {
   /** @internal */ _value: number;
-  private readonly _waiters = new Deque<Future<true>>();
+  /** @internal Blocked and woken acquirers, FIFO (cancelled ones leave at once). */
+  readonly _waiters = new Deque<SemaphoreAcquire>();
 
   /** `value` (default 1): the number of units, a non-negative integer (RangeError otherwise). */
   constructor(value = 1) {
@@ -61,7 +51,7 @@ export class Semaphore extends LoopBound {
 
   /** True when `acquire()` would have to wait: no unit free, or tasks queued ahead. */
   locked(): boolean {
-    return this._value === 0 || (this._waiters.length > 0 && anyLive(this._waiters));
+    return this._value === 0 || this._waiters.length > 0;
   }
 
   /** Takes a unit, waiting in FIFO order if none is free. Resolves to true. */
@@ -71,8 +61,7 @@ export class Semaphore extends LoopBound {
       this._value--;
       return doneFuture(loop, true);
     }
-    const loop = this._getLoop();
-    return new InlineFuture<true>(loop, () => this._acquireSlow(loop));
+    return new SemaphoreAcquire(this);
   }
 
   /** Takes a unit if that needs no wait; otherwise throws `WouldBlockError`. */
@@ -103,41 +92,64 @@ export class Semaphore extends LoopBound {
     return `<${this.constructor.name} [${state}${n > 0 ? `, waiters:${n}` : ''}]>`;
   }
 
-  private *_acquireSlow(loop: EventLoop): Coroutine<true> {
-    if (!this.locked()) {
-      this._value--;
-      return true;
-    }
-    const fut = new Future<true>(loop);
-    this._waiters.push(fut);
-    try {
-      try {
-        yield* fut;
-      } finally {
-        this._waiters.remove(fut);
-      }
-    } catch (e) {
-      // Woken (the unit was taken off for us) but cancelled before resuming: give it back.
-      if (e instanceof CancelledError && fut.done() && !fut.cancelled()) this._value++;
-      throw e;
-    } finally {
-      // Waiters that arrived while units were free queued behind us: wake as many as allowed.
-      while (this._value > 0 && this._wakeUpNext());
-    }
-    return true;
-  }
-
-  /** Wakes the first waiter still blocked, taking its unit off now; false when there is none. */
-  private _wakeUpNext(): boolean {
+  /** @internal Wakes the first waiter not woken yet, taking a unit off for it; false: none. */
+  _wakeUpNext(): boolean {
     for (let i = 0; i < this._waiters.length; i++) {
-      const fut = this._waiters.at(i)!;
-      if (!fut.done()) {
+      const w = this._waiters.at(i)!;
+      if (w._parked()) {
         this._value--;
-        fut.setResult(true);
+        w._wakeLater();
         return true;
       }
     }
     return false;
+  }
+
+  /** @internal Waiters that queued while units were free: wake as many as allowed. */
+  _wakeAllowed(): void {
+    while (this._value > 0 && this._wakeUpNext());
+  }
+}
+
+/**
+ * A blocked `Semaphore.acquire()`: takes a unit when first awaited if one is free and nobody
+ * queues, else queues. `release()` takes the unit off for the first waiter and wakes it.
+ */
+class SemaphoreAcquire extends ParkFuture<true> {
+  constructor(private readonly _sem: Semaphore) {
+    super(_sem._getLoop());
+  }
+
+  protected _attempt(resumed: boolean): boolean {
+    const sem = this._sem;
+    if (resumed) {
+      // Woken: our unit was taken off for us.
+      sem._waiters.remove(this);
+    } else if (sem.locked()) {
+      return false;
+    } else {
+      sem._value--;
+    }
+    if (resumed) sem._wakeAllowed();
+    this._finish(true, resumed);
+    return true;
+  }
+
+  protected _park(): void {
+    this._sem._waiters.push(this);
+  }
+
+  protected _unpark(): void {
+    this._sem._waiters.remove(this);
+    this._sem._wakeAllowed();
+  }
+
+  /** Woken (a unit was taken off for it), then cancelled: the unit goes back and on. */
+  protected _passOn(): void {
+    const sem = this._sem;
+    sem._waiters.remove(this);
+    sem._value++;
+    sem._wakeAllowed();
   }
 }
 

@@ -1,0 +1,159 @@
+/**
+ * Park futures: the blocking calls of the primitives (`Queue.get`, `Lock.acquire`, a channel's
+ * `receive` …) as one object each, with no coroutine behind them.
+ *
+ * asyncio writes these calls as a loop — `while not ready: waiter = create_future(); park it;
+ * await waiter` — which costs a coroutine, a waiter future and (in tulip) an inline future per
+ * blocked call. A park future is that loop folded into the future the caller awaits:
+ *  - it does nothing until someone uses it (`await`, `yield*`, a done callback, `gather`…): an
+ *    un-awaited `q.get()` takes nothing, as an un-awaited asyncio coroutine does;
+ *  - when first used it tries to complete at once (`_attempt`), else it parks itself in the
+ *    primitive's waiter list (`_park`);
+ *  - the primitive wakes it (`_wakeLater`); it then runs as its own queue entry in the next pass
+ *    and tries again — finishing there and resuming its waiter in that same pass, or parking
+ *    again if someone else took the resource first;
+ *  - cancelled while parked it leaves the list (`_unpark`); cancelled after a wake-up and before it
+ *    ran it hands the wake-up on (`_passOn`), so no item, unit or lock is lost.
+ */
+import { RuntimeError } from '../errors.js';
+import { Future, onSuspend, onWatch, type Waiter } from '../future.js';
+import { FutureIterator } from './awaiters.js';
+
+const FRESH = 0;
+const PARKED = 1;
+const WOKEN = 2;
+const RAN = 3;
+
+/** See the module doc. Subclasses implement the primitive's side. */
+export abstract class ParkFuture<T> extends Future<T> {
+  /** @internal FRESH (not used yet), PARKED, WOKEN (its wake entry is queued), RAN. */
+  _phase = FRESH;
+  /** 0: not iterated; 1: its first `yield*` uses it as the iterator; 2: that one yielded it. */
+  private _iterated = 0;
+
+  /**
+   * Tries to complete now: finishes (or fails) the future through `_finish`/`_fail` and returns
+   * true, or returns false to park. `resumed` is true when called from a wake-up.
+   */
+  protected abstract _attempt(resumed: boolean): boolean;
+  /** Puts the future in the primitive's waiter list. */
+  protected abstract _park(): void;
+  /** Cancelled while parked: leaves the waiter list. */
+  protected abstract _unpark(): void;
+  /** Cancelled after a wake-up, before it ran: hands the wake-up on. */
+  protected abstract _passOn(): void;
+
+  /** @internal The primitive woke it: it tries again in the next pass, as its own queue entry. */
+  _wakeLater(): void {
+    this._phase = WOKEN;
+    this._loop._enqueue(this);
+  }
+
+  /** True while parked (neither woken nor done): the primitive may wake it. */
+  _parked(): boolean {
+    return this._phase === PARKED && this._state === 0;
+  }
+
+  /** True once woken and not yet run. */
+  _woken(): boolean {
+    return this._phase === WOKEN && this._state === 0;
+  }
+
+  /** Finishes with `value`: waiters resume in this pass when resumed from a wake-up, else later. */
+  protected _finish(value: T, resumed: boolean): void {
+    if (resumed) this._resolveInline(value);
+    else this._setResultNow(value);
+  }
+
+  /** Fails with `error`, as `_finish` (its waiters are the ones that read it). */
+  protected _fail(error: unknown, resumed: boolean): void {
+    if (resumed) {
+      this._failInline(error);
+    } else {
+      this._failNow(error);
+      this._retrieved = true;
+    }
+  }
+
+  /** First use: try at once, else park. */
+  private _arm(): void {
+    if (this._phase !== FRESH || this._state !== 0) return;
+    this._phase = PARKED;
+    if (!this._attempt(false)) this._park();
+  }
+
+  /** @internal A wake-up entry (then, once done, the done callbacks as for any future). */
+  override _run(): void {
+    if (this._phase === WOKEN) {
+      this._phase = RAN;
+      if (this._state !== 0) return; // cancelled meanwhile: its callbacks were queued on their own
+      this._phase = PARKED;
+      if (!this._attempt(true)) this._park();
+      return;
+    }
+    super._run();
+  }
+
+  override cancel(msg?: string): boolean {
+    if (this._state !== 0) return false;
+    const phase = this._phase;
+    this._cancelNow(msg);
+    if (phase === PARKED) this._unpark();
+    else if (phase === WOKEN) this._passOn();
+    return true;
+  }
+
+  /**
+   * `yield* fut`: the first iteration uses the future itself as its iterator (no allocation; the
+   * common case of one waiting task), later ones get their own.
+   */
+  override [Symbol.iterator](): Generator<Future<T>, T, unknown> {
+    if (onWatch !== null) onWatch(this as Future<unknown>);
+    if (this._phase === FRESH) {
+      this._arm();
+      if (this._iterated === 0) {
+        this._iterated = 1;
+        return this as unknown as Generator<Future<T>, T, unknown>;
+      }
+    }
+    return new FutureIterator(this) as unknown as Generator<Future<T>, T, unknown>;
+  }
+
+  /** The iterator protocol of the first `yield*` (see `FutureIterator`, which it mirrors). */
+  next(): IteratorResult<Future<T>, T> {
+    if (this._state === 0) {
+      if (this._iterated === 2) throw new RuntimeError(`resumed while ${String(this)} is still pending: await wasn't used with the future`);
+      this._iterated = 2;
+      if (onSuspend !== null) onSuspend();
+      return { done: false, value: this };
+    }
+    return { done: true, value: this.result() };
+  }
+
+  throw(e: unknown): never {
+    throw e;
+  }
+
+  return(value: T): IteratorResult<Future<T>, T> {
+    return { done: true, value };
+  }
+
+  override _then<R1 = T, R2 = never>(
+    onfulfilled: ((value: T) => R1 | PromiseLike<R1>) | null | undefined,
+    onrejected: ((reason: unknown) => R2 | PromiseLike<R2>) | null | undefined,
+    weak: boolean,
+  ): Promise<R1 | R2> {
+    this._arm();
+    return super._then(onfulfilled, onrejected, weak);
+  }
+
+  override addDoneCallback(cb: (fut: Future<T>) => unknown): void {
+    this._arm();
+    super.addDoneCallback(cb);
+  }
+
+  override _addWaiter(w: Waiter): void {
+    this._arm();
+    super._addWaiter(w);
+  }
+}
