@@ -2,7 +2,8 @@ import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
 import { Future, NO_ERROR, type Waiter } from './future.js';
 import { onePass } from './internal/inline.js';
 import { checkDelay, describe, isGenerator, isThenable } from './internal/validate.js';
-import type { TimerHandle } from './loop/handle.js';
+import type { EventLoop } from './loop/eventloop.js';
+import type { TimerEntry, TimerHandle } from './loop/handle.js';
 import { getRunningLoop } from './loop/registry.js';
 import { ensureFuture, type Awaitable, type Coroutine } from './task.js';
 
@@ -18,42 +19,52 @@ export type AwaitedOf<A> = A extends Future<infer T>
 // ---- sleep ------------------------------------------------------------------------------------
 
 /** A sleep's future: cancelling it (or its waiting task) removes its timer at once. */
-class SleepFuture<T> extends Future<T> {
-  /** @internal */ _timer: TimerHandle | null = null;
-  /** @internal */ _result: T | undefined = undefined;
+class SleepFuture<T> extends Future<T> implements TimerEntry {
+  /** @internal Timer-heap fields (see `TimerEntry`). */
+  declare _when: number;
+  /** @internal */ declare _seq: number;
+  /** @internal */ declare _scheduled: boolean;
+  /** @internal */ declare _cancelled: boolean;
+  /** True until its timer entry has run (or been dropped): a `_run` then is the timer firing. */
+  private declare _timing: boolean;
 
-  override _cancelNow(msg?: string): boolean {
+  constructor(
+    loop: EventLoop,
+    private readonly _result: T,
+  ) {
+    super(loop);
+    this._cancelled = false;
+    this._timing = true;
+  }
+
+  /** @internal Its timer fired (finishing it; the waiters run in the next pass), else callbacks. */
+  override _run(): void {
+    if (this._timing) {
+      this._timing = false;
+      if (this._state === 0) this._setResultNow(this._result);
+      return;
+    }
+    super._run();
+  }
+
+  override _cancelNow(msg?: string | CancelledError): boolean {
     if (!super._cancelNow(msg)) return false;
-    this._timer?.cancel();
-    this._timer = null;
+    if (this._scheduled) {
+      // Still in the heap: dropped there, never run. (Due already: its entry runs first, a no-op.)
+      this._cancelled = true;
+      this._timing = false;
+      this._loop._timerCancelled();
+    }
     return true;
   }
 }
 
-function wakeSleeper(fut: SleepFuture<unknown>): void {
-  fut._timer = null;
-  if (fut._state === 0) fut.setResult(fut._result);
-}
-
-/**
- * Waits `delayMs` milliseconds, then resolves with `result`. `sleep(0)` yields exactly one loop
- * pass (asyncio's bare `yield`), letting every other ready task run once.
- *
- * Cancellation: a checkpoint. Cancelling the waiting task removes the timer; nothing is lost.
- *
- * @example
- * ```ts
- * await sleep(100);                          // async style
- * const v = yield* sleep(100, 'value');      // generator style
- * ```
- */
 export function sleep<T = void>(delayMs: number, result?: T): Future<T> {
   checkDelay('sleep', 'delayMs', delayMs);
   const loop = getRunningLoop();
   if (delayMs === 0) return onePass(loop, result as T);
-  const fut = new SleepFuture<T>(loop);
-  fut._result = result;
-  fut._timer = loop.callLater(delayMs, wakeSleeper, fut as SleepFuture<unknown>);
+  const fut = new SleepFuture<T>(loop, result as T);
+  loop._scheduleTimer(fut, loop.time() + delayMs);
   return fut;
 }
 

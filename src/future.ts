@@ -121,16 +121,23 @@ const unreadTokens = new WeakMap<Future<unknown>, object>();
  * ```
  */
 export class Future<T = unknown> implements PromiseLike<T>, Runnable {
-  /** @internal */ _state: State = PENDING;
-  /** @internal */ _value: unknown = undefined;
-  /** @internal */ readonly _loop: EventLoop;
-  /** @internal */ _retrieved = false;
-  private _cb0: Entry | null = null;
-  private _cbs: Entry[] | null = null;
+  // Declared, and assigned in the constructor: class-field initializers would run as one shared
+  // function whose stores see every subclass's shape (megamorphic), on the hottest allocation.
+  /** @internal */ declare _state: State;
+  /** @internal */ declare _value: unknown;
+  /** @internal */ declare readonly _loop: EventLoop;
+  /** @internal */ declare _retrieved: boolean;
+  private declare _cb0: Entry | null;
+  private declare _cbs: Entry[] | null;
 
   /** Binds to `loop`, or to the running loop (throws `RuntimeError` when there is none). */
   constructor(loop?: EventLoop) {
+    this._state = PENDING;
+    this._value = undefined;
     this._loop = loop ?? getRunningLoop();
+    this._retrieved = false;
+    this._cb0 = null;
+    this._cbs = null;
     if (onSuspend !== null && onFutureCreated !== null) onFutureCreated(this as Future<unknown>);
   }
 

@@ -4,7 +4,7 @@ import { checkDeadline, checkFunction, describe } from '../internal/validate.js'
 import { Future } from '../future.js';
 import { Task, type TaskBody, type TaskOptions, ensureFuture, type Awaitable, alsExit } from '../task.js';
 import { RealClock, type Clock } from './clock.js';
-import { Handle, TimerHandle, type Runnable } from './handle.js';
+import { Handle, TimerHandle, type Runnable, type TimerEntry } from './handle.js';
 import { LoopServices } from './services.js';
 import { setRunningLoop } from './registry.js';
 import { callInstruments } from './instruments.js';
@@ -65,7 +65,7 @@ export class EventLoop extends LoopServices {
   private _hopping = false;
   private _batch: Runnable[] | null = null;
   private _batchIndex = 0;
-  private readonly _timers = new MinHeap<TimerHandle>();
+  private readonly _timers = new MinHeap<TimerEntry>();
   private _cancelledTimers = 0;
   private _timerSeq = 0;
   private _running = false;
@@ -219,8 +219,20 @@ export class EventLoop extends LoopServices {
     if (this._batch === null && !this._hostScheduled && !this._hopping) this._wakeHost();
   }
 
+  /**
+   * @internal Puts `entry` (its own timer, e.g. a sleep's future) in the timer heap for `whenMs`;
+   * it is run from the ready queue once due, unless `_cancelled` by then (then call
+   * `_timerCancelled()` if it was `_scheduled`).
+   */
+  _scheduleTimer(entry: TimerEntry, whenMs: number): void {
+    entry._when = whenMs;
+    entry._seq = this._timerSeq++;
+    entry._scheduled = true;
+    this._addTimer(entry);
+  }
+
   /** @internal */
-  _addTimer(h: TimerHandle): void {
+  _addTimer(h: TimerEntry): void {
     this._timers.push(h);
     if (this._batch === null && !this._hostScheduled && this._running) {
       // Idle: re-arm the host timer if this deadline is the new earliest one.

@@ -9,6 +9,16 @@ export interface Runnable {
 }
 
 /**
+ * @internal What the loop's timer heap holds: a `TimerHandle`, or an object that is its own timer
+ * (a sleep's future). `_scheduled` is true while in the heap; `_cancelled` marks an entry the heap
+ * drops when it reaches the top. A due entry is run from the ready queue (`_run`).
+ */
+export interface TimerEntry extends HeapItem, Runnable {
+  _scheduled: boolean;
+  _cancelled: boolean;
+}
+
+/**
  * A callback scheduled with `loop.callSoon()`: it runs once, in a later loop pass, unless
  * cancelled first. An error it throws goes to the loop's exception handler.
  *
@@ -81,7 +91,7 @@ export class Handle implements Runnable {
  * t.when(); // loop.time() + 100
  * ```
  */
-export class TimerHandle extends Handle implements HeapItem {
+export class TimerHandle extends Handle implements TimerEntry {
   /** @internal */ _when: number;
   /** @internal */ _seq: number;
   /** @internal */ _scheduled = true;
