@@ -17,6 +17,7 @@
  */
 import { RuntimeError } from '../errors.js';
 import { Future, onSuspend, onWatch, type Waiter } from '../future.js';
+import type { EventLoop } from '../loop/eventloop.js';
 import { FutureIterator } from './awaiters.js';
 
 const FRESH = 0;
@@ -26,10 +27,17 @@ const RAN = 3;
 
 /** See the module doc. Subclasses implement the primitive's side. */
 export abstract class ParkFuture<T> extends Future<T> {
+  // Assigned in the constructor, not as field initializers (shared by every subclass: see Future).
   /** @internal FRESH (not used yet), PARKED, WOKEN (its wake entry is queued), RAN. */
-  _phase = FRESH;
+  declare _phase: number;
   /** 0: not iterated; 1: its first `yield*` uses it as the iterator; 2: that one yielded it. */
-  private _iterated = 0;
+  private declare _iterated: number;
+
+  constructor(loop: EventLoop) {
+    super(loop);
+    this._phase = FRESH;
+    this._iterated = 0;
+  }
 
   /**
    * Tries to complete now: finishes (or fails) the future through `_finish`/`_fail` and returns
