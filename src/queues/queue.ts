@@ -2,7 +2,7 @@ import { QueueEmptyError, QueueFullError, QueueShutDownError } from '../errors.j
 import { Future } from '../future.js';
 import { ParkFuture } from '../internal/park.js';
 import { checkFunction, describe } from '../internal/validate.js';
-import { Deque, LoopBound, countPending, doneFuture, pruneDone, shiftPending } from '../internal/waiters.js';
+import { Deque, LoopBound, countPending, doneFuture, pruneDone } from '../internal/waiters.js';
 import { getRunningLoop } from '../loop/registry.js';
 
 /**
@@ -61,7 +61,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   private readonly _maxsize: number;
   /** @internal FIFO storage (LifoQueue takes from the other end). */
   protected readonly _items = new Deque<T>();
-  /** @internal Blocked `get()`s, FIFO (a woken one leaves the list). */
+  /** @internal Blocked `get()`s, FIFO: only parked ones (woken and cancelled ones leave at once). */
   readonly _getters = new Deque<QueueGet<T>>();
   /** @internal Blocked `put()`s, FIFO. */
   readonly _putters = new Deque<QueuePut<T>>();
@@ -107,7 +107,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   put(item: T): Future<void> {
     if (this._shutdown !== 'alive') throw new QueueShutDownError(`${this.constructor.name}.put: the queue is shut down`);
     if (!this.full()) {
-      const loop = getRunningLoop();
+      const loop = this._loop ?? getRunningLoop(); // a done future: which loop does not matter
       this.putNowait(item);
       return doneFuture(loop, undefined);
     }
@@ -120,7 +120,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     if (this.full()) throw new QueueFullError(`${this.constructor.name}.putNowait: the queue is full (maxsize ${this._maxsize})`);
     this._put(item);
     this._unfinished++;
-    shiftPending(this._getters)?._wakeLater();
+    this._getters.shift()?._wakeLater(); // only parked getters are listed
   }
 
   /**
@@ -145,7 +145,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
       throw new QueueEmptyError(`${this.constructor.name}.getNowait: the queue is empty`);
     }
     const item = this._get();
-    shiftPending(this._putters)?._wakeLater();
+    this._putters.shift()?._wakeLater();
     return item;
   }
 
@@ -291,7 +291,7 @@ class QueueGet<T> extends ParkFuture<T> {
 
   /** Woken by a put, but leaving: wake the next getter so the item is not stranded. */
   protected _passOn(): void {
-    if (!this._q.empty()) shiftPending(this._q._getters)?._wakeLater();
+    if (!this._q.empty()) this._q._getters.shift()?._wakeLater();
   }
 }
 
@@ -326,7 +326,7 @@ class QueuePut<T> extends ParkFuture<void> {
 
   /** Woken by a get, but leaving: wake the next putter in line instead. */
   protected _passOn(): void {
-    if (!this._q.full()) shiftPending(this._q._putters)?._wakeLater();
+    if (!this._q.full()) this._q._putters.shift()?._wakeLater();
   }
 }
 
