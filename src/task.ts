@@ -70,7 +70,9 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
 
   /** @internal Use `createTask()` or `loop.createTask()`. */
   constructor(body: TaskBody<T>, opts?: InternalTaskOptions) {
-    checkBody('createTask', body);
+    // A native generator (the common case) is recognised with one prototype lookup.
+    const native = typeof body === 'object' && body !== null && isNativeGenerator(body);
+    if (!native) checkBody('createTask', body);
     const name = opts?.name;
     if (name !== undefined && typeof name !== 'string') {
       throw new TypeError(`createTask: opts.name must be a string, got ${describe(name)}`);
@@ -83,7 +85,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       this._mode = STARTING;
       if (!isGeneratorFunction(body)) enableAls();
     } else {
-      this._mode = isNativeGenerator(body) ? GENERATOR : ITERATOR;
+      this._mode = native ? GENERATOR : ITERATOR;
     }
     const loop = this._loop;
     if (name !== undefined || hidden) {
