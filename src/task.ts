@@ -36,6 +36,26 @@ const ITERATOR = 4; // like GENERATOR, for a generator look-alike (an object wit
 let taskCounter = 0;
 
 /**
+ * Calls a task's body inside the task's AsyncLocalStorage context. When it returns a native
+ * promise (an async function), the settlement handlers are registered right there, so they run in
+ * that context too and find their task with `getStore()`: two shared functions instead of two
+ * closures per task.
+ */
+function startInContext(body: () => unknown): unknown {
+  const r = body();
+  if (r instanceof Promise) r.then(asyncOk, asyncErr);
+  return r;
+}
+
+function asyncOk(v: unknown): void {
+  (ctx.als!.getStore() as Task<unknown>)._asyncSettled(NO_ERROR, v);
+}
+
+function asyncErr(e: unknown): void {
+  (ctx.als!.getStore() as Task<unknown>)._asyncSettled(e === NO_ERROR ? undefined : e, undefined);
+}
+
+/**
  * A coroutine running on the loop: a Future that the task finishes with its body's result.
  *
  * A generator body is stepped by the task itself (asyncio's `Task.__step`): whatever it waits on
@@ -337,7 +357,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     const observed = this._loop._instruments !== null && !isGeneratorFunction(body);
     if (observed) callInstruments(this._loop, 'beforeTaskStep', this);
     try {
-      r = ctx.als === null ? body() : ctx.als.run(this as Task<unknown>, body);
+      r = ctx.als === null ? body() : ctx.als.run(this as Task<unknown>, startInContext, body);
     } catch (e) {
       ctx.stepping = prev;
       this._endWithError(e);
@@ -355,6 +375,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       // before the next entry runs, as asyncio's task would be waiting already.
       loop._yieldMicro = true;
       loop._asyncFlag = true;
+      if (r instanceof Promise && ctx.als !== null) return; // watched by startInContext
       const onOk = (v: unknown): void => this._asyncSettled(NO_ERROR, v as T);
       const onErr = (e: unknown): void => this._asyncSettled(e === NO_ERROR ? undefined : e, undefined);
       // A returned Future is awaited from the task's context, so it is the task's waiter (and a
@@ -469,7 +490,8 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     this._loop._enqueue(this);
   }
 
-  private _asyncSettled(error: unknown, value: T | undefined): void {
+  /** @internal The async body's promise settled. */
+  _asyncSettled(error: unknown, value: T | undefined): void {
     if (this._state !== 0) return;
     this._futWaiter = null;
     if (error === NO_ERROR) this._endWithResult(value as T);
