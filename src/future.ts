@@ -532,6 +532,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     }
     const loop = this._loop;
     loop._asyncFlag = true; // user code may resolve promises
+    loop._untrackedHop = true;
     try {
       (e as (fut: Future<T>) => unknown)(this);
     } catch (err) {

@@ -87,6 +87,8 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   _prevLive: Task<unknown> | null = null;
   /** @internal */ _nextLive: Task<unknown> | null = null;
   private _ext: TaskExt | null = null;
+  /** Counted in the loop's `_liveAsync` (see `_setLive`). */
+  private _live = false;
 
   /** @internal Use `createTask()` or `loop.createTask()`. */
   constructor(body: TaskBody<T>, opts?: InternalTaskOptions) {
@@ -375,6 +377,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       // before the next entry runs, as asyncio's task would be waiting already.
       loop._yieldMicro = true;
       loop._asyncFlag = true;
+      this._setLive(true);
       if (r instanceof Promise && ctx.als !== null) return; // watched by startInContext
       const onOk = (v: unknown): void => this._asyncSettled(NO_ERROR, v as T);
       const onErr = (e: unknown): void => this._asyncSettled(e === NO_ERROR ? undefined : e, undefined);
@@ -467,6 +470,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       const loop = this._loop;
       loop._yieldMicro = true;
       loop._asyncFlag = true;
+      loop._untrackedHop = true;
       y.promise.then(
         (v) => this._promiseSettled(NO_ERROR, v),
         (e) => this._promiseSettled(e === NO_ERROR ? undefined : e, undefined),
@@ -492,6 +496,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
 
   /** @internal The async body's promise settled. */
   _asyncSettled(error: unknown, value: T | undefined): void {
+    this._setLive(false);
     if (this._state !== 0) return;
     this._futWaiter = null;
     if (error === NO_ERROR) this._endWithResult(value as T);
@@ -574,6 +579,8 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   /** @internal An async task resumes from an await (instruments). */
   _resuming(): void {
     const loop = this._loop;
+    if (this._mode === ASYNC) this._setLive(true);
+    else loop._untrackedHop = true; // a generator task's promise wait: not followed
     loop._monitor.entries++; // an async step counts as an entry for the stall monitor
     if (loop._fine) loop._resumedAsync.push(this as Task<unknown>);
     if (loop._instruments !== null) callInstruments(loop, 'beforeTaskStep', this);
@@ -610,9 +617,17 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       return false;
     }
     this._futWaiter = fut;
+    this._setLive(false);
     if (this._loop._instruments !== null) callInstruments(this._loop, 'afterTaskStep', this);
     if (this._mustCancel || this._ext?.scopes) this._cancelNewWait(fut);
     return true;
+  }
+
+  /** Counts the task in the loop's `_liveAsync` while its code runs in microtasks. */
+  private _setLive(live: boolean): void {
+    if (this._live === live) return;
+    this._live = live;
+    this._loop._liveAsync += live ? 1 : -1;
   }
 
   /** @internal */

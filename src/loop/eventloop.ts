@@ -52,6 +52,13 @@ export class EventLoop extends LoopServices {
   _ready: Runnable[] = [];
   /** @internal */ _readyLen = 0;
   /** @internal */ _asyncFlag = false;
+  /**
+   * @internal Async-function tasks whose code runs in microtasks right now (started or resumed,
+   * and not yet waiting on a tulip future again): microtask hops go on while there are any.
+   */
+  _liveAsync = 0;
+  /** @internal Code tulip does not follow (callbacks, foreign promises) ran: hop the full count. */
+  _untrackedHop = false;
   /** @internal */ _yieldMicro = false;
   /** @internal The live tasks, newest first: an intrusive list (the loop owns its tasks). */
   _liveHead: Task<unknown> | null = null;
@@ -82,10 +89,13 @@ export class EventLoop extends LoopServices {
   /** The wait announced to instruments by beforeIoWait, or -1. */
   private _ioWait = -1;
   private readonly _hopBound = (): void => {
-    if (--this._hops > 0) {
+    // Hop again while an async task's code still runs (its next await has not reached a tulip
+    // future yet) or untracked code may still be settling promises — at most MICRO_HOPS times.
+    if (--this._hops > 0 && (this._liveAsync > 0 || this._untrackedHop)) {
       RESOLVED.then(this._hopBound);
       return;
     }
+    this._untrackedHop = false;
     // Only async continuations ran since the hops began (microtasks never let Node's I/O in).
     const now = performance.now();
     this._monitor.asyncTime(this, now - this._hopStart, this._monitor.entries - this._hopEntries);

@@ -185,6 +185,51 @@ describe('passes', () => {
       expect(na).toBeLessThan(CAP);
       expect(nb).toBeLessThan(CAP);
     }));
+
+  it('an async task that awaits plain promises before its first tulip future waits on it before the next entry runs', () =>
+    run(async () => {
+      const loop = getRunningLoop();
+      const fut = loop.createFuture<number>();
+      const order: string[] = [];
+      // a's first tulip await comes after two plain-promise hops: the loop keeps hopping for it.
+      createTask(async () => {
+        await Promise.resolve();
+        await Promise.resolve();
+        order.push(`a got ${await fut}`);
+      });
+      createTask(() => {
+        fut.setResult(1); // a waits on fut already: it resumes in the next pass …
+        loop.callSoon(() => order.push('callSoon'));
+      });
+      createTask(() => order.push('c'));
+      await sleep(0);
+      await sleep(0);
+      // … after c (same pass as b) and with the callSoon callback of the next pass.
+      expect(order).toEqual(['c', 'a got 1', 'callSoon']);
+    }));
+
+  it('an async task resumed from a future runs to its next tulip await before the next entry, even through plain awaits', () =>
+    run(async () => {
+      const loop = getRunningLoop();
+      const f1 = loop.createFuture<void>();
+      const f2 = loop.createFuture<void>();
+      const order: string[] = [];
+      const a = createTask(async () => {
+        await f1;
+        order.push('a resumed');
+        await Promise.resolve();
+        order.push('a after a plain await');
+        await f2;
+        order.push('a done');
+      });
+      await sleep(0);
+      f1.setResult();
+      loop.callSoon(() => order.push('next entry'));
+      await sleep(0);
+      expect(order).toEqual(['a resumed', 'a after a plain await', 'next entry']);
+      f2.setResult();
+      await a;
+    }));
 });
 
 describe('timers', () => {
