@@ -359,7 +359,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     this._state = FINISHED;
     this._value = value;
     if (this._loop._instruments !== null) this._notifyScheduled();
-    this._run();
+    this._runCallbacks();
   }
 
   /** @internal `_resolveInline`'s failing twin: the waiters that run now read the error. */
@@ -368,7 +368,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     this._value = error;
     this._retrieved = true;
     if (this._loop._instruments !== null) this._notifyScheduled();
-    this._run();
+    this._runCallbacks();
   }
 
   /** @internal Fails the future, with the "unretrieved" bookkeeping left to the caller. */
@@ -517,6 +517,11 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
 
   /** @internal Runs the callbacks registered before completion (from the ready queue). */
   _run(): void {
+    this._runCallbacks();
+  }
+
+  /** The callbacks, in order (every subclass's `_run` of a done future comes here). */
+  private _runCallbacks(): void {
     const first = this._cb0;
     const rest = this._cbs;
     this._cb0 = null;

@@ -144,9 +144,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
       }
       throw new QueueEmptyError(`${this.constructor.name}.getNowait: the queue is empty`);
     }
-    const item = this._get();
-    this._putters.shift()?._wakeLater();
-    return item;
+    return this._take();
   }
 
   /**
@@ -231,6 +229,13 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     return `${s}>`;
   }
 
+  /** @internal Takes the next item of a non-empty queue and wakes the first blocked putter. */
+  _take(): T {
+    const item = this._get();
+    this._putters.shift()?._wakeLater();
+    return item;
+  }
+
   /** @internal True once `shutdown()` was called. */
   _isShutDown(): boolean {
     return this._shutdown !== 'alive';
@@ -264,14 +269,17 @@ function wakeAll(waiters: Deque<ParkFuture<unknown>>): void {
  * the item in the next pass, or waits again (at the back) if another consumer took it first.
  */
 class QueueGet<T> extends ParkFuture<T> {
-  constructor(private readonly _q: Queue<T>) {
-    super(_q._getLoop());
+  private declare readonly _q: Queue<T>;
+
+  constructor(q: Queue<T>) {
+    super(q._getLoop());
+    this._q = q;
   }
 
   protected _attempt(resumed: boolean): boolean {
     const q = this._q;
     if (!q.empty()) {
-      this._finish(q.getNowait(), resumed);
+      this._finish(q._take(), resumed);
       return true;
     }
     if (q._isShutDown()) {
