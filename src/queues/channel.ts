@@ -103,6 +103,7 @@ export function openMemoryChannel<T>(maxBufferSize: number): [MemorySendChannel<
  * Cancellation: `send()` is a checkpoint only when it waits (buffer full, no receiver waiting). A
  * task cancelled while waiting sends nothing. If a receiver already took the value and the task is
  * cancelled before it resumes, the value stays delivered and the task still sees `CancelledError`.
+ * A `send()` that has to wait starts waiting when first awaited: one never awaited sends nothing.
  *
  * @example
  * ```ts
@@ -195,7 +196,9 @@ export class MemorySendChannel<T> {
  *
  * Cancellation: `receive()` is a checkpoint only when it waits. A task cancelled while waiting
  * receives nothing; one cancelled after a value was handed to it (but before it resumed) passes
- * the value on to the next receiver, or puts it back first in line, so no value is lost.
+ * the value on to the next receiver, or puts it back first in line, so no value is lost. A
+ * `receive()` that has to wait starts waiting when first awaited (or handed to `gather`/`wait`):
+ * one never awaited receives nothing.
  *
  * @example
  * ```ts

@@ -34,7 +34,8 @@ export interface LockStatistics {
  * once). A task cancelled while waiting does not get the lock and leaves the queue; one cancelled
  * after it was woken but before it resumed passes the wake-up on to the next waiter, so the lock
  * is never lost. `run(body)` releases on return, throw and cancellation; cancelled while still
- * waiting for the lock, the body never runs.
+ * waiting for the lock, the body never runs. An `acquire()` that has to wait joins the queue when
+ * it is first awaited (or handed to `gather`/`wait`): one never awaited never takes the lock.
  *
  * @example
  * ```ts

@@ -32,6 +32,9 @@ export interface SemaphoreStatistics {
  * is woken, so no unit is ever lost. `run(body)` releases on return, throw and cancellation;
  * cancelled while still waiting, the body never runs.
  *
+ * A free unit is taken when `acquire()` is called; an `acquire()` that has to wait starts waiting
+ * when it is first awaited (or handed to `gather`/`wait`), so one never awaited takes no unit.
+ *
  * @example
  * ```ts
  * const sem = new Semaphore(10); // at most 10 downloads at once
