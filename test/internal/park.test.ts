@@ -28,6 +28,22 @@ describe('park futures', () => {
       expect(q.statistics().tasksWaitingGet).toBe(0);
     }));
 
+  it('an acquire() of a held lock and a send() on a full channel that nobody awaits take and send nothing', () =>
+    run(function* () {
+      const lock = new Lock();
+      yield* lock.acquire();
+      const unusedAcquire = lock.acquire();
+      const [send, recv] = openMemoryChannel<number>(0);
+      const unusedSend = send.send(1);
+      yield* passesG(2);
+      lock.release();
+      yield* passesG(2);
+      expect(lock.locked()).toBe(false);
+      expect(recv.statistics().tasksWaitingSend).toBe(0);
+      expect(() => recv.receiveNowait()).toThrow(/no value is ready/);
+      expect([unusedAcquire.done(), unusedSend.done()]).toEqual([false, false]);
+    }));
+
   it('a blocked get() handed to gather waits and returns the item', () =>
     run(function* () {
       const q = new Queue<string>();
