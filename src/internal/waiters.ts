@@ -197,6 +197,24 @@ function newDone<T>(loop: EventLoop, value: T): Future<T> {
  */
 export class LoopBound {
   /** @internal */ _loop: EventLoop | null = null;
+  private _doneVoid: Future<undefined> | null = null;
+  private _doneTrue: Future<true> | null = null;
+
+  /**
+   * @internal A finished future for the fast paths (`put` with room, a free `acquire`), shared by
+   * every call on this primitive: of its bound loop, or of the running one before it is bound.
+   */
+  _done(value: undefined): Future<undefined>;
+  _done(value: true): Future<true>;
+  _done(value: undefined | true): Future<undefined | true> {
+    const loop = this._loop ?? getRunningLoop();
+    if (value === undefined) {
+      const f = this._doneVoid;
+      return f !== null && f._loop === loop ? f : (this._doneVoid = doneFuture(loop, undefined));
+    }
+    const f = this._doneTrue;
+    return f !== null && f._loop === loop ? f : (this._doneTrue = doneFuture(loop, true));
+  }
 
   /** @internal The running loop, binding to it on first use; RuntimeError for another loop. */
   _getLoop(): EventLoop {

@@ -127,8 +127,8 @@ export class MemorySendChannel<T> {
    * fails with them if that happens while waiting.
    */
   send(value: T): Future<void> {
-    const loop = getRunningLoop();
-    if (this._trySend('send', value)) return doneFuture(loop, undefined);
+    const done = this._state._done(undefined); // first: it throws outside a loop
+    if (this._trySend('send', value)) return done;
     return new ChannelSend(this, this._state, value);
   }
 

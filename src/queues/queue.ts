@@ -107,9 +107,9 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   put(item: T): Future<void> {
     if (this._shutdown !== 'alive') throw new QueueShutDownError(`${this.constructor.name}.put: the queue is shut down`);
     if (!this.full()) {
-      const loop = this._loop ?? getRunningLoop(); // a done future: which loop does not matter
+      const done = this._done(undefined); // first: it throws outside a loop, before anything changes
       this.putNowait(item);
-      return doneFuture(loop, undefined);
+      return done;
     }
     return new QueuePut(this, item);
   }
@@ -159,7 +159,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
 
   /** Waits until every item put has been marked done with `taskDone()`. */
   join(): Future<void> {
-    if (this._unfinished === 0) return doneFuture(getRunningLoop(), undefined);
+    if (this._unfinished === 0) return this._done(undefined);
     const fut = new Future<void>(this._getLoop());
     pruneDone(this._joiners, this._prune);
     this._joiners.push(fut);

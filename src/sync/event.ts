@@ -1,6 +1,5 @@
 import { Future } from '../future.js';
-import { Deque, LoopBound, countPending, doneFuture, pruneDone } from '../internal/waiters.js';
-import { getRunningLoop } from '../loop/registry.js';
+import { Deque, LoopBound, countPending, pruneDone } from '../internal/waiters.js';
 
 /**
  * What `Event.statistics()` reports. A snapshot: reading it changes nothing.
@@ -66,7 +65,7 @@ export class Event extends LoopBound {
    * the event belongs to another loop.
    */
   wait(): Future<true> {
-    if (this._value) return doneFuture(getRunningLoop(), true);
+    if (this._value) return this._done(true);
     const fut = new Future<true>(this._getLoop());
     pruneDone(this._waiters, this._prune);
     this._waiters.push(fut);

@@ -1,8 +1,7 @@
 import { RuntimeError, WouldBlockError } from '../errors.js';
 import type { Future } from '../future.js';
 import { ParkFuture } from '../internal/park.js';
-import { Deque, LoopBound, countPending, doneFuture, runHolding, type ScopeBody } from '../internal/waiters.js';
-import { getRunningLoop } from '../loop/registry.js';
+import { Deque, LoopBound, countPending, runHolding, type ScopeBody } from '../internal/waiters.js';
 
 /**
  * What `Lock.statistics()` reports. A snapshot: reading it changes nothing.
@@ -55,9 +54,9 @@ export class Lock extends LoopBound {
    */
   acquire(): Future<true> {
     if (this._canTakeNow()) {
-      const loop = getRunningLoop();
+      const done = this._done(true); // first: it throws outside a loop, before anything changes
       this._locked = true;
-      return doneFuture(loop, true);
+      return done;
     }
     return new LockAcquire(this);
   }

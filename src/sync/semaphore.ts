@@ -1,8 +1,7 @@
 import { WouldBlockError } from '../errors.js';
 import type { Future } from '../future.js';
 import { ParkFuture } from '../internal/park.js';
-import { Deque, LoopBound, checkCount, countPending, doneFuture, runHolding, type ScopeBody } from '../internal/waiters.js';
-import { getRunningLoop } from '../loop/registry.js';
+import { Deque, LoopBound, checkCount, countPending, runHolding, type ScopeBody } from '../internal/waiters.js';
 
 /**
  * What `Semaphore.statistics()` reports. A snapshot: reading it changes nothing.
@@ -60,9 +59,9 @@ export class Semaphore extends LoopBound {
   /** Takes a unit, waiting in FIFO order if none is free. Resolves to true. */
   acquire(): Future<true> {
     if (!this.locked()) {
-      const loop = getRunningLoop();
+      const done = this._done(true); // first: it throws outside a loop, before anything changes
       this._value--;
-      return doneFuture(loop, true);
+      return done;
     }
     return new SemaphoreAcquire(this);
   }
