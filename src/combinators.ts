@@ -5,7 +5,7 @@ import { checkDelay, describe, isGenerator, isThenable } from './internal/valida
 import type { EventLoop } from './loop/eventloop.js';
 import type { TimerEntry, TimerHandle } from './loop/handle.js';
 import { getRunningLoop } from './loop/registry.js';
-import { ensureFuture, type Awaitable, type Coroutine } from './task.js';
+import { Task, ensureFuture, type Awaitable, type Coroutine } from './task.js';
 
 /** What an awaitable settles to: Future<T>/PromiseLike<T>/Coroutine<T> give T. */
 export type AwaitedOf<A> = A extends Future<infer T>
@@ -174,6 +174,10 @@ export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExcepti
     outer.setResult([]);
     return outer;
   }
+  const children: Future<unknown>[] = new Array(items.length);
+  const outer = new GatheringFuture<unknown[]>(loop, children);
+  const g = new Gathering(outer, children, 0, returnExceptions);
+  if (watchPending(items, loop, g)) return outer;
   // Check everything first: a bad item must not leave tasks started or waiters registered.
   for (let i = 0; i < items.length; i++) {
     const aw = items[i];
@@ -183,9 +187,6 @@ export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExcepti
       throw new TypeError(`gather: aws[${i}] must be a Future, a coroutine or a promise, got ${describe(aw)}`);
     }
   }
-  const children: Future<unknown>[] = new Array(items.length);
-  const outer = new GatheringFuture<unknown[]>(loop, children);
-  const g = new Gathering(outer, children, 0, returnExceptions);
   let byArg: Map<unknown, Future<unknown>> | null = null; // the same promise or coroutine twice
   let doneSeen: Set<Future<unknown>> | null = null;
   for (let i = 0; i < items.length; i++) {
@@ -215,6 +216,29 @@ export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExcepti
     fut._addWaiter(g);
   }
   return outer;
+}
+
+/**
+ * gather's common case in one pass over the items (each task is touched once, which matters for
+ * 100,000 of them): every item a pending task of `loop`. Registers `g` as it goes (watching a task
+ * has no side effect, unlike a scope's or a primitive's future, which starts on first watch); at
+ * the first other item it takes the registrations back and returns false, for the general path.
+ */
+function watchPending(items: readonly Awaitable<unknown>[], loop: Future<unknown>['_loop'], g: Gathering): boolean {
+  const children = g.children;
+  let i = 0;
+  for (; i < items.length; i++) {
+    const aw = items[i];
+    if (!(aw instanceof Task) || aw._loop !== loop || aw._state !== 0) break;
+    children[i] = aw;
+    if (aw._lastEntry() === g) continue; // the same future twice: watched once
+    g.nFuts++;
+    aw._addWaiter(g);
+  }
+  if (i === items.length) return true;
+  for (let j = 0; j < i; j++) children[j]!._removeWaiter(g);
+  g.nFuts = 0;
+  return false;
 }
 
 // ---- wait -------------------------------------------------------------------------------------

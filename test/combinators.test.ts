@@ -120,6 +120,25 @@ describe('gather', () => {
       ));
   }
 
+  it('a bad item after some tasks leaves those tasks unwatched: they finish and nobody holds their result', () =>
+    run(function* () {
+      const seen: unknown[] = [];
+      const a = createTask(function* () {
+        yield* sleep(0);
+        return 'a';
+      });
+      const b = createTask(function* () {
+        yield* sleep(0);
+        return 'b';
+      });
+      a.addDoneCallback(() => seen.push('a done'));
+      expect(() => gather([a, b, 42 as never])).toThrow(/aws\[2\] must be a Future, a coroutine or a promise, got 42/);
+      expect([a._entries().length, b._entries().length]).toEqual([1, 0]); // only the done callback
+      // Tasks then a promise: the general path after the fast one was taken back; each counted once.
+      expect(yield* gather([a, b, Promise.resolve('p'), a])).toEqual(['a', 'b', 'p', 'a']);
+      expect(seen).toEqual(['a done']);
+    }));
+
   it('gather([]) resolves to an empty array', () =>
     run(async () => {
       expect(await gather([])).toEqual([]);
