@@ -21,6 +21,19 @@ export class LateWake implements Runnable {
   }
 }
 
+const RESULT_UNDEFINED: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+const RESULT_TRUE: IteratorResult<never, true> = Object.freeze({ done: true, value: true });
+
+/**
+ * @internal The final result of a `yield*` iterator: shared frozen objects for `undefined` and
+ * `true` (`sleep(0)`, `acquire()`), which `yield*` only reads.
+ */
+export function doneResult<T>(value: T): IteratorResult<never, T> {
+  if (value === undefined) return RESULT_UNDEFINED as IteratorResult<never, T>;
+  if (value === true) return RESULT_TRUE as IteratorResult<never, T>;
+  return { done: true, value };
+}
+
 /**
  * The iterator behind `yield* fut`: one small object instead of a generator per wait. It yields
  * the future while it is pending and returns its result (or throws its error) once done.
@@ -37,7 +50,7 @@ export class FutureIterator<T> {
       if (onSuspend !== null) onSuspend();
       return { done: false, value: f };
     }
-    return { done: true, value: f.result() };
+    return doneResult(f.result());
   }
 
   throw(e: unknown): IteratorResult<Future<T>, T> {

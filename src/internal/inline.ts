@@ -10,6 +10,7 @@
 import { CancelledError, RuntimeError } from '../errors.js';
 import { Future, NO_ERROR, onSuspend, onWatch, type Waiter } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
+import { doneResult } from './awaiters.js';
 import { PromiseWait, Task, callInTask, currentTask, isStepping, type Coroutine } from '../task.js';
 import { isGenerator, isThenable } from './validate.js';
 
@@ -253,7 +254,7 @@ class PassFuture<T> extends Future<T> {
       return BARE_YIELD;
     }
     if (this._state === 0) this._resolveInline(this._value as T);
-    return { done: true, value: this.result() };
+    return doneResult(this.result());
   }
 
   throw(e: unknown): never {

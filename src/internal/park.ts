@@ -18,7 +18,7 @@
 import { RuntimeError } from '../errors.js';
 import { Future, onSuspend, onWatch, type Waiter } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
-import { FutureIterator } from './awaiters.js';
+import { FutureIterator, doneResult } from './awaiters.js';
 
 const FRESH = 0;
 const PARKED = 1;
@@ -135,7 +135,7 @@ export abstract class ParkFuture<T> extends Future<T> {
       if (onSuspend !== null) onSuspend();
       return { done: false, value: this };
     }
-    return { done: true, value: this.result() };
+    return doneResult(this.result());
   }
 
   throw(e: unknown): never {
