@@ -1,7 +1,8 @@
 import { CancelledError, RuntimeError } from './errors.js';
 import { Future, NO_ERROR, type AwaitingTask, type Waiter } from './future.js';
 import { callInTask, ctx, enableAls, isGeneratorFunction, setOnSuspendRecording } from './internal/context.js';
-import { PromiseWait, TaskExt, checkBody, shieldIndex, userFrames, type ScopeLike } from './internal/taskext.js';
+import { PromiseWait, TaskExt, checkBody, shieldIndex, type ScopeLike } from './internal/taskext.js';
+import { userFrames } from './internal/frames.js';
 import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop } from './loop/registry.js';

@@ -6,8 +6,8 @@ import { Future } from '../future.js';
 import { Task, currentTask } from '../task.js';
 import { taskGroupParents } from '../taskgroup.js';
 
-/** @internal tulip's own source folder (src/ or dist/): its frames are left out of user stacks. */
-export const OWN_DIR = new URL('..', import.meta.url).href.replace(/^file:\/\//, '');
+import { isOwnFrame, userFrames } from '../internal/frames.js';
+export { OWN_DIR, frameLines, isOwnFrame, userFrames } from '../internal/frames.js';
 
 /** @internal Debug mode: which task created each task (the spawner), for the dumps. */
 export const spawners = new WeakMap<Task<unknown>, Task<unknown>>();
@@ -32,32 +32,6 @@ export function creatorOf(fut: Future<unknown>): string | undefined {
 /** @internal Debug mode: the user frames of the code that made `fut` (empty when unknown). */
 export function creationSiteOf(fut: Future<unknown>): readonly string[] {
   return sites.get(fut) ?? [];
-}
-
-/** @internal True for a stack line that belongs to tulip itself or to Node's internals. */
-export function isOwnFrame(line: string): boolean {
-  return (
-    line.includes(OWN_DIR) ||
-    line.includes('(node:') ||
-    line.startsWith('at node:') ||
-    line.includes('(<anonymous>)') ||
-    line.includes('node_modules')
-  );
-}
-
-/** @internal The trimmed frame lines of a captured stack (its first line, the message, is dropped). */
-export function frameLines(stack: string | undefined): string[] {
-  if (stack === undefined) return [];
-  return stack
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith('at '));
-}
-
-/** @internal The frames of a captured stack that are the user's. */
-export function userFrames(stack: string | undefined): string[] {
-  return frameLines(stack).filter((l) => !isOwnFrame(l));
 }
 
 /** @internal The function name of a frame line (`at Lock.acquire (…)` → `Lock.acquire`), or undefined. */

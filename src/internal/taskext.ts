@@ -16,19 +16,6 @@ export class PromiseWait {
   constructor(readonly promise: PromiseLike<unknown>) {}
 }
 
-/** tulip's own source folder (src/ or dist/): its frames are left out of task stacks. */
-const OWN_DIR = new URL('..', import.meta.url).href.replace(/^file:\/\//, '');
-
-/** The frames of a captured stack that are not tulip's own, trimmed. */
-export function userFrames(stack: string | undefined): string[] {
-  if (stack === undefined) return [];
-  return stack
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim())
-    .filter((l) => !l.includes(OWN_DIR) && !l.includes('(node:') && !l.startsWith('at node:'));
-}
-
 /** What the task knows of a cancel scope (src/cancelscope.ts). */
 export interface ScopeLike {
   readonly shield: boolean;

@@ -26,7 +26,7 @@ import { Handle } from './handle.js';
 import type { Runnable } from './handle.js';
 import type { EventLoop } from './eventloop.js';
 import { setOnSuspendRecording } from '../internal/context.js';
-import { userFrames } from '../internal/taskext.js';
+import { userFrames } from '../internal/frames.js';
 
 const RING = 1024;
 /** How long fine mode stays on after a stall (real ms). */

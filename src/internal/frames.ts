@@ -1,0 +1,33 @@
+/**
+ * Which frames of a captured V8 stack are the user's: not tulip's own, not Node's. Shared by the
+ * task layer (`getStack()`), the loop's stall reports and the debug tools.
+ */
+
+/** tulip's own source folder (src/ or dist/): its frames are left out of user stacks. */
+export const OWN_DIR = new URL('..', import.meta.url).href.replace(/^file:\/\//, '');
+
+/** True for a stack line that belongs to tulip itself or to Node's internals. */
+export function isOwnFrame(line: string): boolean {
+  return (
+    line.includes(OWN_DIR) ||
+    line.includes('(node:') ||
+    line.startsWith('at node:') ||
+    line.includes('(<anonymous>)') ||
+    line.includes('node_modules')
+  );
+}
+
+/** The trimmed frame lines of a captured stack (its first line, the message, is dropped). */
+export function frameLines(stack: string | undefined): string[] {
+  if (stack === undefined) return [];
+  return stack
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('at '));
+}
+
+/** The frames of a captured stack that are the user's. */
+export function userFrames(stack: string | undefined): string[] {
+  return frameLines(stack).filter((l) => !isOwnFrame(l));
+}
