@@ -1,6 +1,6 @@
 import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
 import { Future, NO_ERROR, type Waiter } from './future.js';
-import { onePass } from './internal/inline.js';
+import { InlineFuture, onePass } from './internal/inline.js';
 import { checkDelay, describe, isGenerator, isThenable } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import type { TimerEntry, TimerHandle } from './loop/handle.js';
@@ -167,8 +167,11 @@ export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExcepti
     throw new TypeError(`gather: aws must be an array of awaitables, got ${describe(aws)}`);
   }
   const returnExceptions = Boolean(opts?.returnExceptions);
-  const loop = getRunningLoop();
   const items: readonly Awaitable<unknown>[] = Array.isArray(aws) ? aws : [...aws];
+  // The loop of the first future (as asyncio: gather works on a loop that is not running), else
+  // the running one.
+  const first = items[0];
+  const loop = first instanceof Future ? first._loop : getRunningLoop();
   if (items.length === 0) {
     const outer = new Future<unknown[]>(loop);
     outer.setResult([]);
@@ -182,7 +185,10 @@ export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExcepti
   for (let i = 0; i < items.length; i++) {
     const aw = items[i];
     if (aw instanceof Future) {
-      if (aw._loop !== loop) throw new RangeError(`gather: aws[${i}] is tied to a different event loop than the running one`);
+      if (aw._loop !== loop) {
+        const other = first instanceof Future ? 'aws[0]' : 'the running one';
+        throw new RangeError(`gather: aws[${i}] is tied to a different event loop than ${other}`);
+      }
     } else if (!isThenable(aw) && !isGenerator(aw)) {
       throw new TypeError(`gather: aws[${i}] must be a Future, a coroutine or a promise, got ${describe(aw)}`);
     }
@@ -366,13 +372,17 @@ export interface FutureLike {
 /** The iterator `asCompleted()` returns: sync iteration yields futures of results in completion
  *  order; async iteration yields the original futures as they complete. */
 export interface AsCompletedIterator<T> extends Iterable<Future<T>>, AsyncIterable<Future<T>> {
-  /** Sync protocol: a future of the next result to complete. */
+  /** Sync protocol: a future that, once awaited, gives the next result to complete. */
   next(): IteratorResult<Future<T>, undefined>;
 }
 
+/** A completion: the original future, or null for the timeout. */
+type Slot<T> = readonly [Future<T> | null];
+
 class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
   private readonly done: Array<Future<T> | null> = [];
-  private readonly waiters: Array<Future<Future<T> | null>> = [];
+  /** Waiting for the next completion: each gets it in a box, as `await` would unwrap a future. */
+  private readonly waiters: Array<Future<Slot<T>>> = [];
   private todo: Set<Future<T>>;
   private todoLeft: number;
   private timer: TimerHandle | null = null;
@@ -408,7 +418,7 @@ class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
     while (this.waiters.length > 0) {
       const w = this.waiters.shift()!;
       if (!w.done()) {
-        w.setResult(f);
+        w.setResult([f]);
         return;
       }
     }
@@ -416,9 +426,9 @@ class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
   }
 
   /** The next completion (the original future, or null for the timeout) as a future. */
-  private nextDone(): Future<Future<T> | null> {
-    const fut = new Future<Future<T> | null>(this.loop);
-    if (this.done.length > 0) fut.setResult(this.done.shift()!);
+  private nextDone(): Future<Slot<T>> {
+    const fut = new Future<Slot<T>>(this.loop);
+    if (this.done.length > 0) fut.setResult([this.done.shift()!]);
     else this.waiters.push(fut);
     return fut;
   }
@@ -426,25 +436,24 @@ class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
   next(): IteratorResult<Future<T>, undefined> {
     if (this.todoLeft === 0) return { done: true, value: undefined };
     this.todoLeft--;
-    const result = new Future<T>(this.loop);
+    // As asyncio's coroutine, the future takes the next completion only once it is awaited (or
+    // watched): the first one awaited gets the first result, whatever its position.
+    return { done: false, value: new InlineFuture<T>(this.loop, () => this.waitForOne(), 'a future of asCompleted()') };
+  }
+
+  /** Waits for the next completion and returns its result; a cancelled wait takes none. */
+  private *waitForOne(): Coroutine<T> {
     const next = this.nextDone();
-    next._addWaiter({
-      _wake: () => {
-        if (next.cancelled()) {
-          result.cancel();
-          return;
-        }
-        const f = next._value as Future<T> | null;
-        if (f === null) result._failNow(new TimeoutError('asCompleted: timed out'));
-        else if (f.cancelled()) result.cancel(f._cancelMessage);
-        else {
-          const e = f._awaiterError();
-          if (f._state === 2) result._failNow(e);
-          else result.setResult(f._value as T);
-        }
-      },
-    });
-    return { done: false, value: result };
+    let f: Future<T> | null;
+    try {
+      [f] = yield* next;
+    } catch (e) {
+      if (next.done() && !next.cancelled()) this.done.unshift((next._value as Slot<T>)[0]);
+      else next.cancel();
+      throw e;
+    }
+    if (f === null) throw new TimeoutError('asCompleted: timed out');
+    return yield* f;
   }
 
   [Symbol.iterator](): Iterator<Future<T>> {
@@ -471,7 +480,7 @@ class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
     next._addWaiter({
       _wake: () => {
         if (out.done()) return;
-        const f = next._value as Future<T> | null;
+        const [f] = next._value as Slot<T>;
         this.todoLeft--;
         if (f === null) out._failNow(new TimeoutError('asCompleted: timed out'));
         else out.setResult({ done: false, value: f });
@@ -482,8 +491,7 @@ class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
       _wake: () => {
         if (!out.cancelled()) return;
         if (next.done()) {
-          const f = next._value as Future<T> | null;
-          this.done.unshift(f);
+          this.done.unshift((next._value as Slot<T>)[0]);
         } else {
           next.cancel();
         }
@@ -494,13 +502,14 @@ class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
 }
 
 /**
- * Iterates over awaitables in completion order. Sync iteration (`for (const f of …)`) yields, for
- * each, a future of the next result to complete; async iteration (`for await`) yields the original
- * futures as they complete, and survives a `break`. After `timeout` ms the remaining ones raise
- * `TimeoutError`.
+ * Iterates over awaitables in completion order. Sync iteration (`for (const f of …)`) yields one
+ * future per awaitable, each of which, once awaited, gives the result of the next one to complete
+ * (as asyncio's coroutines do: the first awaited gets the first result, whatever its position);
+ * async iteration (`for await`) yields the original futures as they complete, and survives a
+ * `break`. After `timeout` ms the remaining ones raise `TimeoutError`.
  *
  * Cancellation: each wait is a checkpoint; a task cancelled while waiting takes no completion,
- * which the next iteration still gets.
+ * which the next wait still gets.
  *
  * @example
  * ```ts

@@ -289,6 +289,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     const task = awaitingTask();
+    if (task !== undefined) task._loop._asyncProgress++; // it goes on without waiting: the loop's hops follow it
     let error = task === undefined ? NO_ERROR : task._takePendingCancel();
     if (error === NO_ERROR) error = this._awaiterError();
     const p = (error === NO_ERROR ? Promise.resolve(this._value) : Promise.reject(error)) as Promise<T>;
@@ -526,8 +527,28 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     const rest = this._cbs;
     this._cb0 = null;
     this._cbs = null;
-    if (first !== null) this._runEntry(first);
-    if (rest !== null) for (let i = 0; i < rest.length; i++) this._runEntry(rest[i]!);
+    if (first !== null) {
+      this._runEntry(first);
+      if (rest !== null && first instanceof ThenAwaiter) {
+        // The async task it resumed runs to its next wait before the next callback (asyncio gives
+        // each callback its own call_soon): the rest go first in the pass, after the microtasks.
+        this._loop._runNext(new RestCallbacks(this as Future<unknown>, rest, 0));
+        return;
+      }
+    }
+    if (rest !== null) this._runEntries(rest, 0);
+  }
+
+  /** @internal Runs `entries` from index `from`, handing the rest on after an async awaiter. */
+  _runEntries(entries: Entry[], from: number): void {
+    for (let i = from; i < entries.length; i++) {
+      const e = entries[i]!;
+      this._runEntry(e);
+      if (e instanceof ThenAwaiter && i + 1 < entries.length) {
+        this._loop._runNext(new RestCallbacks(this as Future<unknown>, entries, i + 1));
+        return;
+      }
+    }
   }
 
   private _runEntry(e: Entry): void {
@@ -547,6 +568,21 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
         future: this as Future<unknown>,
       });
     }
+  }
+}
+
+/** A done future's callbacks after an async awaiter: run as their own entry, next in the pass. */
+class RestCallbacks implements Runnable {
+  constructor(
+    private readonly fut: Future<unknown>,
+    private readonly entries: Entry[],
+    private readonly from: number,
+  ) {}
+  _run(): void {
+    this.fut._runEntries(this.entries, this.from);
+  }
+  _asyncOnly(): boolean {
+    return this.entries[this.from] instanceof ThenAwaiter;
   }
 }
 

@@ -629,6 +629,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     if (this._live === live) return;
     this._live = live;
     this._loop._liveAsync += live ? 1 : -1;
+    this._loop._asyncProgress++;
   }
 
   /** @internal */

@@ -10,10 +10,15 @@ import { setRunningLoop } from './registry.js';
 import { callInstruments } from './instruments.js';
 
 /**
- * Microtask hops the loop waits, mid-pass, for async continuations to settle before it runs the
- * next entry: `await` of a scope (a coroutine driven from async code) takes a few hops.
+ * Microtask hops the loop may wait, mid-pass, for async continuations to reach their next wait
+ * before it runs the next entry (as asyncio's task runs its coroutine to its next suspension in
+ * one step): at most MAX_HOPS in a row; only IDLE_HOPS in a row in which no async task made visible
+ * progress (an `await` of a done future takes three hops, a returned body one more); and only
+ * UNTRACKED_HOPS for code tulip does not follow (callbacks, foreign promises).
  */
-const MICRO_HOPS = 4;
+const MAX_HOPS = 64;
+const IDLE_HOPS = 4;
+const UNTRACKED_HOPS = 4;
 const RESOLVED = Promise.resolve();
 /** Host time a burst of synchronous passes may take before the loop yields to Node's I/O. */
 const BURST_MS = 8;
@@ -59,6 +64,12 @@ export class EventLoop extends LoopServices {
   _liveAsync = 0;
   /** @internal Code tulip does not follow (callbacks, foreign promises) ran: hop the full count. */
   _untrackedHop = false;
+  /** @internal Counts what async tasks do that tulip sees (resume, await, settle): hops go on while it moves. */
+  _asyncProgress = 0;
+  private _hopProgress = 0;
+  private _idleHops = 0;
+  /** @internal Entries to run before the rest of the current batch (a future's remaining callbacks). */
+  private _front: Runnable[] = [];
   /** @internal */ _yieldMicro = false;
   /** @internal The live tasks, newest first: an intrusive list (the loop owns its tasks). */
   _liveHead: Task<unknown> | null = null;
@@ -90,8 +101,16 @@ export class EventLoop extends LoopServices {
   private _ioWait = -1;
   private readonly _hopBound = (): void => {
     // Hop again while an async task's code still runs (its next await has not reached a tulip
-    // future yet) or untracked code may still be settling promises — at most MICRO_HOPS times.
-    if (--this._hops > 0 && (this._liveAsync > 0 || this._untrackedHop)) {
+    // future yet) and keeps making progress, or untracked code may still be settling promises.
+    if (this._asyncProgress !== this._hopProgress) {
+      this._hopProgress = this._asyncProgress;
+      this._idleHops = 0;
+    } else this._idleHops++;
+    const hopped = MAX_HOPS - --this._hops;
+    if (
+      this._hops > 0 &&
+      ((this._liveAsync > 0 && this._idleHops < IDLE_HOPS) || (this._untrackedHop && hopped < UNTRACKED_HOPS))
+    ) {
       RESOLVED.then(this._hopBound);
       return;
     }
@@ -359,6 +378,8 @@ export class EventLoop extends LoopServices {
     this._closed = true;
     this._ready = [];
     this._readyLen = 0;
+    this._spare = [];
+    this._front = [];
     this._timers.clear();
     this._disarmHostTimer();
     this._reportUnretrieved();
@@ -471,17 +492,16 @@ export class EventLoop extends LoopServices {
     const n = this._batchLen;
     let i = this._batchIndex;
     if (this._fine) return this._runBatchTimed(batch, n, i);
-    while (i < n) {
-      const r = batch[i]!;
-      // Async continuations resumed so far run (as microtasks) before the next entry that is not
-      // itself only an async resumption: the order of a pass is kept across both styles.
-      if (this._yieldMicro && (r._asyncOnly === undefined || !r._asyncOnly())) {
-        this._yieldMicro = false;
+    const front = this._front;
+    while (i < n || front.length > 0) {
+      const r = front.length > 0 ? front[0]! : batch[i]!;
+      if (this._mustYield(r)) {
         this._batchIndex = i;
         this._yieldToMicrotasks();
         return false;
       }
-      batch[i++] = undefined as unknown as Runnable;
+      if (front.length > 0) front.shift();
+      else batch[i++] = undefined as unknown as Runnable;
       r._run();
       if ((++this._monitor.entries & 63) === 0) this._monitor.checkWindow(this, r);
     }
@@ -490,18 +510,40 @@ export class EventLoop extends LoopServices {
     return true;
   }
 
+  /**
+   * Async continuations resumed so far run (as microtasks) before the next entry, so that the order
+   * of a pass is kept across both styles: an async task resumed in a pass runs to its next wait
+   * before the next entry, as asyncio's step does. Only async resumptions may go first while no
+   * async task's code is running (they queue their continuations in order).
+   */
+  private _mustYield(r: Runnable): boolean {
+    if (!this._yieldMicro || (this._liveAsync === 0 && r._asyncOnly !== undefined && r._asyncOnly())) return false;
+    this._yieldMicro = false;
+    return true;
+  }
+
+  /**
+   * @internal Runs `r` before the rest of the current pass's batch (a future's remaining callbacks,
+   * after one resumed an async task), or in the next pass when no batch is running.
+   */
+  _runNext(r: Runnable): void {
+    if (this._batch === null) this._enqueue(r);
+    else this._front.push(r);
+  }
+
   /** Fine mode: times every entry (task steps time themselves, so they are not reported twice). */
   private _runBatchTimed(batch: Runnable[], n: number, i: number): boolean {
     let last = performance.now();
-    while (i < n) {
-      const r = batch[i]!;
-      if (this._yieldMicro && (r._asyncOnly === undefined || !r._asyncOnly())) {
-        this._yieldMicro = false;
+    const front = this._front;
+    while (i < n || front.length > 0) {
+      const r = front.length > 0 ? front[0]! : batch[i]!;
+      if (this._mustYield(r)) {
         this._batchIndex = i;
         this._yieldToMicrotasks();
         return false;
       }
-      batch[i++] = undefined as unknown as Runnable;
+      if (front.length > 0) front.shift();
+      else batch[i++] = undefined as unknown as Runnable;
       const before = this._monitor.accounted;
       this._steppedTask = null;
       r._run();
@@ -516,7 +558,9 @@ export class EventLoop extends LoopServices {
 
   /** Lets the async continuations resumed so far run (a few microtask hops), then goes on. */
   private _yieldToMicrotasks(): void {
-    this._hops = MICRO_HOPS;
+    this._hops = MAX_HOPS;
+    this._hopProgress = this._asyncProgress;
+    this._idleHops = 0;
     this._hopStart = performance.now();
     this._hopEntries = this._monitor.entries;
     RESOLVED.then(this._hopBound); // not queueMicrotask(), which makes an AsyncResource per call
