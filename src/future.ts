@@ -289,7 +289,6 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     const task = awaitingTask();
-    if (task !== undefined) task._loop._asyncProgress++; // it goes on without waiting: the loop's hops follow it
     let error = task === undefined ? NO_ERROR : task._takePendingCancel();
     if (error === NO_ERROR) error = this._awaiterError();
     const p = (error === NO_ERROR ? Promise.resolve(this._value) : Promise.reject(error)) as Promise<T>;
@@ -558,7 +557,6 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     }
     const loop = this._loop;
     loop._asyncFlag = true; // user code may resolve promises
-    loop._untrackedHop = true;
     try {
       (e as (fut: Future<T>) => unknown)(this);
     } catch (err) {

@@ -471,7 +471,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       const loop = this._loop;
       loop._yieldMicro = true;
       loop._asyncFlag = true;
-      loop._untrackedHop = true;
+      this._setLive(true); // the promise's code runs in this task's context until its next wait
       y.promise.then(
         (v) => this._promiseSettled(NO_ERROR, v),
         (e) => this._promiseSettled(e === NO_ERROR ? undefined : e, undefined),
@@ -486,6 +486,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
 
   /** A PromiseWait's promise settled: resume the generator from the loop, with its outcome. */
   private _promiseSettled(error: unknown, value: unknown): void {
+    this._setLive(false);
     if (this._state !== 0) return;
     const ext = this._x();
     ext.pendingError = error;
@@ -580,8 +581,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   /** @internal An async task resumes from an await (instruments). */
   _resuming(): void {
     const loop = this._loop;
-    if (this._mode === ASYNC) this._setLive(true);
-    else loop._untrackedHop = true; // a generator task's promise wait: not followed
+    if (this._mode === ASYNC || this._mode === GEN_PROMISE) this._setLive(true);
     loop._monitor.entries++; // an async step counts as an entry for the stall monitor
     if (loop._fine) loop._resumedAsync.push(this as Task<unknown>);
     if (loop._instruments !== null) callInstruments(loop, 'beforeTaskStep', this);
@@ -629,7 +629,6 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     if (this._live === live) return;
     this._live = live;
     this._loop._liveAsync += live ? 1 : -1;
-    this._loop._asyncProgress++;
   }
 
   /** @internal */

@@ -131,7 +131,6 @@ export class ThenAwaiter<T, R> implements Waiter, PromiseLike<R> {
     // and lets its promise chains settle before the next pass.
     loop._yieldMicro = true;
     loop._asyncFlag = true;
-    if (this.task === undefined) loop._untrackedHop = true; // then() outside any task
     let error = this.task === undefined ? NO_ERROR : this.task._thenSettling(fut);
     if (error === NO_ERROR) error = fut._awaiterError();
     try {

@@ -9,16 +9,6 @@ import { LoopServices } from './services.js';
 import { setRunningLoop } from './registry.js';
 import { callInstruments } from './instruments.js';
 
-/**
- * Microtask hops the loop may wait, mid-pass, for async continuations to reach their next wait
- * before it runs the next entry (as asyncio's task runs its coroutine to its next suspension in
- * one step): at most MAX_HOPS in a row; only IDLE_HOPS in a row in which no async task made visible
- * progress (an `await` of a done future takes three hops, a returned body one more); and only
- * UNTRACKED_HOPS for code tulip does not follow (callbacks, foreign promises).
- */
-const MAX_HOPS = 64;
-const IDLE_HOPS = 4;
-const UNTRACKED_HOPS = 4;
 const RESOLVED = Promise.resolve();
 /** Host time a burst of synchronous passes may take before the loop yields to Node's I/O. */
 const BURST_MS = 8;
@@ -59,15 +49,9 @@ export class EventLoop extends LoopServices {
   /** @internal */ _asyncFlag = false;
   /**
    * @internal Async-function tasks whose code runs in microtasks right now (started or resumed,
-   * and not yet waiting on a tulip future again): microtask hops go on while there are any.
+   * and not yet waiting on a tulip future again): the next entry waits for them.
    */
   _liveAsync = 0;
-  /** @internal Code tulip does not follow (callbacks, foreign promises) ran: hop the full count. */
-  _untrackedHop = false;
-  /** @internal Counts what async tasks do that tulip sees (resume, await, settle): hops go on while it moves. */
-  _asyncProgress = 0;
-  private _hopProgress = 0;
-  private _idleHops = 0;
   /** @internal Entries to run before the rest of the current batch (a future's remaining callbacks). */
   private _front: Runnable[] = [];
   /** @internal */ _yieldMicro = false;
@@ -79,8 +63,8 @@ export class EventLoop extends LoopServices {
   private _spare: Runnable[] = [];
   private _batchLen = 0;
   private _passCount = 0;
-  /** Between two passes, waiting for microtask hops: a pump is coming. */
-  private _hopping = false;
+  /** Between two passes, waiting for the microtasks to settle: a pump is coming. */
+  private _settling = false;
   private _batch: Runnable[] | null = null;
   private _batchIndex = 0;
   private readonly _timers = new MinHeap<TimerEntry>();
@@ -94,54 +78,50 @@ export class EventLoop extends LoopServices {
   private _stopResolve: (() => void) | null = null;
   private _blockedWaiters: Array<{ fut: Future<void>; cushion: number; since: number }> = [];
   private readonly _pumpBound = (): void => this._pump();
-  private _hops = 0;
   /** Fine mode (debug, or after a stall): every entry and task step is timed. */
   /** @internal */ _fine = false;
   /** The wait announced to instruments by beforeIoWait, or -1. */
   private _ioWait = -1;
-  private readonly _hopBound = (): void => {
-    // Hop again while an async task's code still runs (its next await has not reached a tulip
-    // future yet) and keeps making progress, or untracked code may still be settling promises.
-    if (this._asyncProgress !== this._hopProgress) {
-      this._hopProgress = this._asyncProgress;
-      this._idleHops = 0;
-    } else this._idleHops++;
-    const hopped = MAX_HOPS - --this._hops;
-    if (
-      this._hops > 0 &&
-      ((this._liveAsync > 0 && this._idleHops < IDLE_HOPS) || (this._untrackedHop && hopped < UNTRACKED_HOPS))
-    ) {
-      RESOLVED.then(this._hopBound);
-      return;
+  /**
+   * Queued as a microtask by `_yieldToMicrotasks`: from inside the microtask queue, a `nextTick`
+   * runs once that queue is empty, i.e. once every async continuation resumed so far has reached
+   * its next wait and every promise chain has settled (Node runs ticks after the microtasks).
+   */
+  private readonly _drainBound = (): void => {
+    process.nextTick(this._afterMicrotasks);
+  };
+  private readonly _afterMicrotasks = (): void => {
+    if (this._yieldTimed) {
+      // Only async continuations ran since the yield (microtasks never let Node's I/O in).
+      const now = performance.now();
+      this._monitor.asyncTime(this, now - this._yieldStart, this._monitor.entries - this._yieldEntries);
+      this._monitor.checkWindow(this, 'window', now);
     }
-    this._untrackedHop = false;
-    // Only async continuations ran since the hops began (microtasks never let Node's I/O in).
-    const now = performance.now();
-    this._monitor.asyncTime(this, now - this._hopStart, this._monitor.entries - this._hopEntries);
-    this._monitor.checkWindow(this, 'window', now);
-    if (this._hostAfterHops && (this._overBudget || (this._readyLen === 0 && !this._timerDue()))) {
+    if (this._hostAfterYield && (this._overBudget || (this._readyLen === 0 && !this._timerDue()))) {
       // Over the burst's budget, or idle: the host gets its turn (idle: and then the loop looks
       // again, once every promise chain has settled).
-      this._hostAfterHops = false;
+      this._hostAfterYield = false;
       this._overBudget = false;
-      this._hopping = false;
+      this._settling = false;
       this._monitor.endBurst(this);
       this._wakeHost();
     } else {
-      this._hostAfterHops = false; // the continuations made work: go on with the burst
+      this._hostAfterYield = false; // the continuations made work: go on with the burst
       this._pump();
     }
   };
-  private _hopStart = 0;
-  private _hopEntries = 0;
-  /** The hops end the burst: go to the host afterwards instead of running a pass. */
-  private _hostAfterHops = false;
+  /** The current yield is timed (fine mode, or the end of a burst): its async time is checked. */
+  private _yieldTimed = false;
+  private _yieldStart = 0;
+  private _yieldEntries = 0;
+  /** The yield ends the burst: go to the host afterwards instead of running a pass. */
+  private _hostAfterYield = false;
   /** The burst used its time: the host must get a turn even if work is ready. */
   private _overBudget = false;
   /** @internal Fine mode: the task stepped in the entry being timed, and where it resumed from. */
   _steppedTask: Task<unknown> | null = null;
   /** @internal */ _steppedFrom: string | undefined = undefined;
-  /** @internal Fine mode: the async tasks resumed since the last hops (named in a stall). */
+  /** @internal Fine mode: the async tasks resumed since the last yield (named in a stall). */
   _resumedAsync: Task<unknown>[] = [];
   private readonly _hostWake = (): void => {
     this._hostScheduled = false;
@@ -245,7 +225,7 @@ export class EventLoop extends LoopServices {
   /** @internal Puts a runnable on the ready queue and makes sure a pass will run it. */
   _enqueue(r: Runnable): void {
     this._ready[this._readyLen++] = r;
-    if (this._batch === null && !this._hostScheduled && !this._hopping) this._wakeHost();
+    if (this._batch === null && !this._hostScheduled && !this._settling) this._wakeHost();
   }
 
   /**
@@ -438,14 +418,14 @@ export class EventLoop extends LoopServices {
 
   /** @internal Asks the host for a burst of passes, unless one is already coming. */
   _wakeHost(): void {
-    if (this._hostScheduled || !this._running || this._batch !== null || this._hopping) return;
+    if (this._hostScheduled || !this._running || this._batch !== null || this._settling) return;
     this._hostScheduled = true;
     setImmediate(this._hostWake);
   }
 
   /** Runs passes until a host boundary is needed (microtasks, I/O, idle). */
   private _pump(): void {
-    this._hopping = false;
+    this._settling = false;
     setRunningLoop(this);
     try {
       for (;;) {
@@ -456,7 +436,7 @@ export class EventLoop extends LoopServices {
     } finally {
       if (this._batch === null) {
         setRunningLoop(null);
-        if (!this._hopping) this._monitor.endBurst(this);
+        if (!this._settling) this._monitor.endBurst(this);
       }
     }
   }
@@ -497,7 +477,7 @@ export class EventLoop extends LoopServices {
       const r = front.length > 0 ? front[0]! : batch[i]!;
       if (this._mustYield(r)) {
         this._batchIndex = i;
-        this._yieldToMicrotasks();
+        this._yieldToMicrotasks(this._fine);
         return false;
       }
       if (front.length > 0) front.shift();
@@ -539,7 +519,7 @@ export class EventLoop extends LoopServices {
       const r = front.length > 0 ? front[0]! : batch[i]!;
       if (this._mustYield(r)) {
         this._batchIndex = i;
-        this._yieldToMicrotasks();
+        this._yieldToMicrotasks(this._fine);
         return false;
       }
       if (front.length > 0) front.shift();
@@ -556,14 +536,18 @@ export class EventLoop extends LoopServices {
     return true;
   }
 
-  /** Lets the async continuations resumed so far run (a few microtask hops), then goes on. */
-  private _yieldToMicrotasks(): void {
-    this._hops = MAX_HOPS;
-    this._hopProgress = this._asyncProgress;
-    this._idleHops = 0;
-    this._hopStart = performance.now();
-    this._hopEntries = this._monitor.entries;
-    RESOLVED.then(this._hopBound); // not queueMicrotask(), which makes an AsyncResource per call
+  /**
+   * Lets the async continuations resumed so far run to their next wait (the microtask queue
+   * drains), then goes on. `timed`: the monitor checks the time they took (at the end of a pass,
+   * and mid-pass in fine mode; a slow continuation mid-pass is seen at the pass's end).
+   */
+  private _yieldToMicrotasks(timed: boolean): void {
+    this._yieldTimed = timed;
+    if (this._yieldTimed) {
+      this._yieldStart = performance.now();
+      this._yieldEntries = this._monitor.entries;
+    }
+    RESOLVED.then(this._drainBound); // not queueMicrotask(), which makes an AsyncResource per call
   }
 
   /** End-of-pass work; true when the next pass may run at once, in the same burst. */
@@ -590,11 +574,11 @@ export class EventLoop extends LoopServices {
         }
       }
       if (this._asyncFlag) {
-        // Let async continuations run (a few microtask hops) before the next pass, without a
+        // Let async continuations run (the microtasks settle) before the next pass, without a
         // full host turn.
         this._asyncFlag = false;
-        this._hopping = true;
-        this._yieldToMicrotasks();
+        this._settling = true;
+        this._yieldToMicrotasks(true);
         return false;
       }
       return true;
@@ -609,9 +593,9 @@ export class EventLoop extends LoopServices {
     if (this._asyncFlag) {
       // Let the async continuations run first, measured, then go to the host.
       this._asyncFlag = false;
-      this._hopping = true;
-      this._hostAfterHops = true;
-      this._yieldToMicrotasks();
+      this._settling = true;
+      this._hostAfterYield = true;
+      this._yieldToMicrotasks(true);
       return false;
     }
     this._overBudget = false;

@@ -62,7 +62,6 @@ export class Handle implements Runnable {
     const cb = this._callback;
     if (this._cancelled || cb === null) return;
     this._loop._asyncFlag = true; // a callback may resolve promises whose continuations must run
-    this._loop._untrackedHop = true;
     try {
       (cb as (...a: unknown[]) => unknown)(...this._args);
     } catch (e) {

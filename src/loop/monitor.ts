@@ -85,7 +85,7 @@ export class LoopMonitor {
 
   /**
    * Every 64 entries, and wherever the loop reads the clock anyway (its burst-budget check, the end
-   * of microtask hops): the window since the last check over the limit is a stall (coarse; fine
+   * of a yield to the microtasks): the window since the last check over the limit is a stall (coarse; fine
    * mode names the culprit).
    */
   checkWindow(loop: EventLoop, last: Runnable | string, now = performance.now()): void {
@@ -147,8 +147,8 @@ export class LoopMonitor {
   }
 
   /**
-   * Async continuations ran for `took` ms between two entries of the loop (microtask hops). Over
-   * the limit it is a stall: named in fine mode by the tasks resumed before the hops.
+   * Async continuations ran for `took` ms between two entries of the loop (a yield to the
+   * microtasks). Over the limit it is a stall: named in fine mode by the tasks resumed before it.
    */
   asyncTime(loop: EventLoop, took: number, resumes: number): void {
     const resumed = loop._resumedAsync;
