@@ -2,7 +2,7 @@
 // Conventions: milliseconds everywhere; each test runs its own loop with run(); asyncio's
 // `async with X as y:` is `await X.run(async (y) => …)` (or `yield* X.run(function* (y) { … })`).
 import { expect } from 'vitest';
-import { ExceptionGroup } from 'tulip';
+import { ExceptionGroup, newEventLoop, type Coroutine } from 'tulip';
 
 // The generic helpers (styles, virtual time, passes, syncError/rejection/errorOf,
 // assertCancelled, recording the exception handler) live in test/support.ts, shared with the unit tests.
@@ -25,4 +25,15 @@ export class KeyError extends Error {
 export function groupTypes(eg: unknown): unknown[] {
   expect(eg).toBeInstanceOf(ExceptionGroup);
   return (eg as ExceptionGroup).errors.map((e) => (e as object).constructor);
+}
+
+/**
+ * run() without the shutdown: a failed assertion in these tests leaves waiters that need a lock a
+ * finished task still holds (as in asyncio), and run()'s shutdown would wait for them forever.
+ */
+export async function runNoShutdown<T>(main: () => Promise<T> | Coroutine<T>): Promise<T> {
+  const loop = newEventLoop();
+  const r = await loop.runUntilComplete(main);
+  loop.close();
+  return r;
 }
