@@ -38,8 +38,6 @@ export interface AwaitingTask {
   _thenAttached(fut: Future<unknown>): boolean;
   /** True when the task waits on no future. */
   _idle(): boolean;
-  /** A cancel requested but not yet delivered, taken now (else NO_ERROR). */
-  _takePendingCancel(): unknown;
   /** It became runnable (instruments). */
   _scheduled(): void;
   /** It resumes from an await (instruments). */
@@ -280,17 +278,15 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   }
 
   /**
-   * `await` of a done future does not suspend (as in asyncio): only the promise's microtask. But an
-   * async task with a cancel pending gets it here: its `await` may have reached the future only
-   * after the future finished, where asyncio's task would have been waiting on it already.
+   * `await` of a done future does not suspend (as in asyncio): only the promise's microtask. It is
+   * not a checkpoint either: a cancel pending on the awaiting task waits for its next real wait,
+   * so what a primitive's fast path took (a lock, an item) reaches the code that gives it back.
    */
   private _settledThen<R1, R2>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    const task = awaitingTask();
-    let error = task === undefined ? NO_ERROR : task._takePendingCancel();
-    if (error === NO_ERROR) error = this._awaiterError();
+    const error = this._awaiterError();
     const p = (error === NO_ERROR ? Promise.resolve(this._value) : Promise.reject(error)) as Promise<T>;
     return p.then(onfulfilled, onrejected);
   }
@@ -418,6 +414,15 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
       future: this,
       ...this._reportExtras(),
     });
+  }
+
+  /**
+   * @internal True when the future's result records something that already happened (a channel
+   * send a receiver took): a cancellation pending on the waiting task then waits for its next
+   * wait instead of discarding the result.
+   */
+  _keepsResult(): boolean {
+    return false;
   }
 
   /** @internal Extra context keys for reports (a task adds itself). */

@@ -330,8 +330,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     else if (this._mode === STARTING) this._start();
     else if (this._mode === GEN_PROMISE && this._ext?.settled === true) {
       this._mode = isNativeGenerator(this._coro as object) ? GENERATOR : ITERATOR;
-      this._ext.settled = false;
-      this._step();
+      this._step(); // it clears ext.settled
     }
     // ASYNC: woken only by its promise's settlement, never from the ready queue.
   }
@@ -415,16 +414,23 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     const coro = this._coro as Coroutine<T>;
     let error: unknown = NO_ERROR;
     let value: unknown = undefined;
+    // Resuming from a settled PromiseWait (an async scope body) is not a checkpoint: the body's
+    // outcome goes in, and a pending cancellation waits for the next wait (as in async tasks).
+    let fromPromise = false;
     const ext = this._ext;
     if (ext !== null) {
       error = ext.pendingError;
       value = ext.pendingValue;
+      fromPromise = ext.settled;
       ext.pendingError = NO_ERROR;
       ext.pendingValue = undefined;
+      ext.settled = false;
     }
     const waiter = this._futWaiter;
     this._futWaiter = null;
-    const cancel = this._mustCancel || (ext !== null && ext.scopes !== null) ? this._pendingCancellation(true) : null;
+    const cancelDue = this._mustCancel || (ext !== null && ext.scopes !== null);
+    const cancel =
+      cancelDue && !fromPromise && (waiter === null || !waiter._keepsResult()) ? this._pendingCancellation(true) : null;
     if (cancel !== null) {
       if (waiter !== null) this._reportLostError(waiter._state === 2 ? waiter._awaiterError() : NO_ERROR, waiter);
       else if (error !== NO_ERROR && !(error instanceof CancelledError)) this._reportLostError(error, null);
@@ -468,6 +474,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       if (this._loop._instruments !== null) callInstruments(this._loop, 'taskScheduled', this);
     } else if (y instanceof PromiseWait) {
       this._mode = GEN_PROMISE;
+      this._loop._promiseWaits++;
       const loop = this._loop;
       loop._yieldMicro = true;
       loop._asyncFlag = true;
@@ -486,6 +493,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
 
   /** A PromiseWait's promise settled: resume the generator from the loop, with its outcome. */
   private _promiseSettled(error: unknown, value: unknown): void {
+    this._loop._promiseWaits--;
     this._setLive(false);
     if (this._state !== 0) return;
     const ext = this._x();
@@ -493,7 +501,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     ext.pendingValue = value;
     ext.settled = true;
     this._futWaiter = null;
-    this._loop._enqueue(this);
+    this._loop._runNext(this);
   }
 
   /** @internal The async body's promise settled. */
@@ -643,13 +651,6 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   }
 
   /** @internal */
-  _takePendingCancel(): unknown {
-    if (this._state !== 0 || (this._mode !== ASYNC && this._mode !== GEN_PROMISE)) return NO_ERROR;
-    if (!this._mustCancel && this._ext?.scopes == null) return NO_ERROR;
-    return this._pendingCancellation(true) ?? NO_ERROR;
-  }
-
-  /** @internal */
   _thenSettling(fut: Future<unknown>): unknown {
     if (this._futWaiter === fut) this._futWaiter = null;
     const ext = this._ext;
@@ -658,7 +659,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       ext.pendingError = NO_ERROR;
       return e;
     }
-    if (this._state === 0 && (this._mustCancel || (ext !== null && ext.scopes !== null))) {
+    if (this._state === 0 && (this._mustCancel || (ext !== null && ext.scopes !== null)) && !fut._keepsResult()) {
       const c = this._pendingCancellation(true);
       if (c !== null) {
         if (fut._state === 2) this._reportLostError(fut._awaiterError(), fut);

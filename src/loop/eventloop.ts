@@ -54,6 +54,11 @@ export class EventLoop extends LoopServices {
   _liveAsync = 0;
   /** @internal Entries to run before the rest of the current batch (a future's remaining callbacks). */
   private _front: Runnable[] = [];
+  /**
+   * @internal Generator tasks waiting on the promise of an async scope body (a `PromiseWait`): one
+   * that settles in this pass resumes its task in this pass, so a batch does not end before it.
+   */
+  _promiseWaits = 0;
   /** @internal */ _yieldMicro = false;
   /** @internal The live tasks, newest first: an intrusive list (the loop owns its tasks). */
   _liveHead: Task<unknown> | null = null;
@@ -473,7 +478,13 @@ export class EventLoop extends LoopServices {
     let i = this._batchIndex;
     if (this._fine) return this._runBatchTimed(batch, n, i);
     const front = this._front;
-    while (i < n || front.length > 0) {
+    for (;;) {
+      if (i >= n && front.length === 0) {
+        if (!this._mustYieldAtEnd()) break;
+        this._batchIndex = i;
+        this._yieldToMicrotasks(false);
+        return false;
+      }
       const r = front.length > 0 ? front[0]! : batch[i]!;
       if (this._mustYield(r)) {
         this._batchIndex = i;
@@ -503,6 +514,16 @@ export class EventLoop extends LoopServices {
   }
 
   /**
+   * At the end of a batch: a generator task's async scope body may still settle in this pass (it
+   * then resumes its task as the next entry, as asyncio's `await coro()` goes on in the same step).
+   */
+  private _mustYieldAtEnd(): boolean {
+    if (!this._yieldMicro || this._promiseWaits === 0) return false;
+    this._yieldMicro = false;
+    return true;
+  }
+
+  /**
    * @internal Runs `r` before the rest of the current pass's batch (a future's remaining callbacks,
    * after one resumed an async task), or in the next pass when no batch is running.
    */
@@ -515,7 +536,13 @@ export class EventLoop extends LoopServices {
   private _runBatchTimed(batch: Runnable[], n: number, i: number): boolean {
     let last = performance.now();
     const front = this._front;
-    while (i < n || front.length > 0) {
+    for (;;) {
+      if (i >= n && front.length === 0) {
+        if (!this._mustYieldAtEnd()) break;
+        this._batchIndex = i;
+        this._yieldToMicrotasks(true);
+        return false;
+      }
       const r = front.length > 0 ? front[0]! : batch[i]!;
       if (this._mustYield(r)) {
         this._batchIndex = i;

@@ -102,7 +102,8 @@ export function openMemoryChannel<T>(maxBufferSize: number): [MemorySendChannel<
  *
  * Cancellation: `send()` is a checkpoint only when it waits (buffer full, no receiver waiting). A
  * task cancelled while waiting sends nothing. If a receiver already took the value and the task is
- * cancelled before it resumes, the value stays delivered and the task still sees `CancelledError`.
+ * cancelled before it resumes, `send()` still returns (the value was sent, as in Trio) and the
+ * cancellation comes at the task's next wait.
  * A `send()` that has to wait starts waiting when first awaited: one never awaited sends nothing.
  *
  * @example
@@ -338,6 +339,11 @@ class ChannelSend<T> extends ParkFuture<void> {
   /** @internal A receiver took the value. */
   _delivered(): void {
     this._setResultNow(undefined);
+  }
+
+  /** @internal Once it finished the value is sent: a cancel pending on the sender waits. */
+  override _keepsResult(): boolean {
+    return this._state === 1;
   }
 
   /** @internal The channel ended under it (its end closed, or every receiver did). */
