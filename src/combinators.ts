@@ -5,6 +5,7 @@ import { checkDelay, describe, isGenerator, isThenable } from './internal/valida
 import type { EventLoop } from './loop/eventloop.js';
 import type { TimerEntry, TimerHandle } from './loop/handle.js';
 import { getRunningLoop } from './loop/registry.js';
+import { anchorShapes } from './loop/shapes.js';
 import { Task, ensureFuture, type Awaitable, type Coroutine } from './task.js';
 
 /** What an awaitable settles to: Future<T>/PromiseLike<T>/Coroutine<T> give T. */
@@ -589,3 +590,10 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
   return outer;
 }
 
+
+anchorShapes((loop) => {
+  const sleeping = new SleepFuture<void>(loop, undefined);
+  loop._scheduleTimer(sleeping, Infinity);
+  const outer = new GatheringFuture<unknown[]>(loop, []);
+  return [sleeping, outer, new Gathering(outer, [], 0, false)];
+});

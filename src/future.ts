@@ -4,6 +4,7 @@ import type { EventLoop } from './loop/eventloop.js';
 import { Handle, type Runnable } from './loop/handle.js';
 import { DONE_TRUE, DONE_UNDEFINED, FutureIterator, LateWake, ThenAwaiter } from './internal/awaiters.js';
 import { getRunningLoop } from './loop/registry.js';
+import { anchorShapes } from './loop/shapes.js';
 
 const PENDING = 0;
 const FINISHED = 1;
@@ -588,6 +589,11 @@ class RestCallbacks implements Runnable {
     return this.entries[this.from] instanceof ThenAwaiter;
   }
 }
+
+anchorShapes((loop) => {
+  const fut = new Future<unknown>(loop);
+  return [fut, new ThenAwaiter(fut, null, null, undefined), new FutureIterator(fut), new LateWake(fut as never, fut)];
+});
 
 export { NO_ERROR };
 

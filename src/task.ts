@@ -7,6 +7,7 @@ import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable
 import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop } from './loop/registry.js';
 import { callInstruments } from './loop/instruments.js';
+import { anchorShapes } from './loop/shapes.js';
 
 /** A generator coroutine: `function*` code that waits with `yield*` and returns a `T`. */
 export type Coroutine<T> = Generator<unknown, T, unknown>;
@@ -686,6 +687,9 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   override _watchUnretrieved(): void {}
 }
 
+
+anchorShapes((loop) => new Task(anchorBody(), { loop, hidden: true }));
+function* anchorBody(): Coroutine<void> {}
 
 // The task functions live in tasks.ts, the execution context in internal/context.ts; re-exported
 // here for the modules that import them with the Task class.

@@ -13,6 +13,7 @@ import type { EventLoop } from '../loop/eventloop.js';
 import { doneResult } from './awaiters.js';
 import { PromiseWait, Task, callInTask, currentTask, isStepping, type Coroutine } from '../task.js';
 import { isGenerator, isThenable } from './validate.js';
+import { anchorShapes } from '../loop/shapes.js';
 
 /** How an inline coroutine is being run: by a generator task, or by an async driver. */
 export type Mode = 'generator' | 'async';
@@ -276,3 +277,5 @@ export function onePass<T>(loop: EventLoop, value: T, passes = 1): Future<T> {
   if (passes > 1) fut._queue();
   return fut;
 }
+
+anchorShapes((loop) => onePass(loop, undefined));

@@ -7,6 +7,7 @@ import { RealClock, type Clock } from './clock.js';
 import { Handle, TimerHandle, type Runnable, type TimerEntry } from './handle.js';
 import { LoopServices } from './services.js';
 import { setRunningLoop } from './registry.js';
+import { makeAnchors } from './shapes.js';
 import { callInstruments } from './instruments.js';
 
 const RESOLVED = Promise.resolve();
@@ -157,6 +158,7 @@ export class EventLoop extends LoopServices {
       throw new TypeError(`newEventLoop: opts.clock must be a Clock with a now() method, got ${describe(clock)}`);
     }
     this._clock = clock as Clock & { now(): number };
+    makeAnchors(() => new EventLoop());
   }
 
   // ---- time and scheduling ---------------------------------------------------------------

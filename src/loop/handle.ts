@@ -1,5 +1,6 @@
 import type { HeapItem } from '../internal/heap.js';
 import type { EventLoop } from './eventloop.js';
+import { anchorShapes } from './shapes.js';
 
 /** Something the loop's ready queue can run: a Handle, a task step, a future's awaiter. */
 export interface Runnable {
@@ -113,3 +114,6 @@ export class TimerHandle extends Handle implements TimerEntry {
     super.cancel();
   }
 }
+
+anchorShapes((loop) => [new Handle(noop, [], loop), new TimerHandle(0, 0, noop, [], loop)]);
+function noop(): void {}

@@ -1,6 +1,8 @@
 import { QueueEmptyError, QueueFullError, QueueShutDownError } from '../errors.js';
 import { Future } from '../future.js';
 import { ParkFuture } from '../internal/park.js';
+import type { EventLoop } from '../loop/eventloop.js';
+import { anchorShapes } from '../loop/shapes.js';
 import { checkFunction, describe } from '../internal/validate.js';
 import { Deque, LoopBound, countPending, doneFuture, pruneDone } from '../internal/waiters.js';
 import { getRunningLoop } from '../loop/registry.js';
@@ -271,8 +273,8 @@ function wakeAll(waiters: Deque<ParkFuture<unknown>>): void {
 class QueueGet<T> extends ParkFuture<T> {
   private declare readonly _q: Queue<T>;
 
-  constructor(q: Queue<T>) {
-    super(q._getLoop());
+  constructor(q: Queue<T>, loop: EventLoop = q._getLoop()) {
+    super(loop);
     this._q = q;
   }
 
@@ -308,8 +310,9 @@ class QueuePut<T> extends ParkFuture<void> {
   constructor(
     private readonly _q: Queue<T>,
     private readonly _item: T,
+    loop: EventLoop = _q._getLoop(),
   ) {
-    super(_q._getLoop());
+    super(loop);
   }
 
   protected _attempt(resumed: boolean): boolean {
@@ -489,3 +492,5 @@ export function defaultCompare(a: unknown, b: unknown): number {
   const y = b as number | string;
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+anchorShapes((loop) => [new QueueGet(new Queue(), loop), new QueuePut(new Queue(), undefined, loop)]);

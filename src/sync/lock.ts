@@ -1,6 +1,8 @@
 import { RuntimeError, WouldBlockError } from '../errors.js';
 import type { Future } from '../future.js';
 import { ParkFuture } from '../internal/park.js';
+import type { EventLoop } from '../loop/eventloop.js';
+import { anchorShapes } from '../loop/shapes.js';
 import { Deque, LoopBound, countPending, runHolding, type ScopeBody } from '../internal/waiters.js';
 
 /**
@@ -115,8 +117,11 @@ export class Lock extends LoopBound {
 
 /** A blocked `Lock.acquire()`: takes the lock when first awaited if it can, else queues for it. */
 class LockAcquire extends ParkFuture<true> {
-  constructor(private readonly _lock: Lock) {
-    super(_lock._getLoop());
+  constructor(
+    private readonly _lock: Lock,
+    loop: EventLoop = _lock._getLoop(),
+  ) {
+    super(loop);
   }
 
   protected _attempt(resumed: boolean): boolean {
@@ -153,3 +158,5 @@ class LockAcquire extends ParkFuture<true> {
     if (!lock._locked) lock._wakeUpFirst();
   }
 }
+
+anchorShapes((loop) => new LockAcquire(new Lock(), loop));

@@ -1,6 +1,8 @@
 import { WouldBlockError } from '../errors.js';
 import type { Future } from '../future.js';
 import { ParkFuture } from '../internal/park.js';
+import type { EventLoop } from '../loop/eventloop.js';
+import { anchorShapes } from '../loop/shapes.js';
 import { Deque, LoopBound, checkCount, countPending, runHolding, type ScopeBody } from '../internal/waiters.js';
 
 /**
@@ -118,8 +120,11 @@ export class Semaphore extends LoopBound {
  * queues, else queues. `release()` takes the unit off for the first waiter and wakes it.
  */
 class SemaphoreAcquire extends ParkFuture<true> {
-  constructor(private readonly _sem: Semaphore) {
-    super(_sem._getLoop());
+  constructor(
+    private readonly _sem: Semaphore,
+    loop: EventLoop = _sem._getLoop(),
+  ) {
+    super(loop);
   }
 
   protected _attempt(resumed: boolean): boolean {
@@ -185,3 +190,5 @@ export class BoundedSemaphore extends Semaphore {
     super.release();
   }
 }
+
+anchorShapes((loop) => new SemaphoreAcquire(new Semaphore(), loop));
