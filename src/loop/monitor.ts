@@ -33,24 +33,26 @@ const RING = 1024;
 export const FINE_MODE_MS = 10_000;
 
 export class LoopMonitor {
+  // The time fields start at -0, which V8 stores as a double (0 would be a small integer, and the
+  // first real time stored would change the object's layout in every new loop: see loop/shapes.ts).
   private readonly ring = new Float64Array(RING);
   private count = 0;
-  private max = 0;
-  private sum = 0;
+  private max = -0;
+  private sum = -0;
   stalls = 0;
   /** Real time until which every entry and step is timed (0: off). */
-  fineUntil = 0;
+  fineUntil = -0;
 
   /** When the current burst began (real ms). */
-  burstStart = 0;
+  burstStart = -0;
   /** When the current window of entries began, and the entries and async resumptions since. */
-  private windowStart = 0;
+  private windowStart = -0;
   private windowEntries = 0;
   /** Batch entries and async resumptions counted by the loop (see `isStall`). */
   entries = 0;
   /** Stall time already reported in this burst (not reported again by a window or the burst). */
-  accounted = 0;
-  private windowAccounted = 0;
+  accounted = -0;
+  private windowAccounted = -0;
 
   /** A host wake-up: a burst begins. */
   startBurst(now: number): void {
