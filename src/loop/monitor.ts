@@ -192,7 +192,7 @@ export class LoopMonitor {
     }
     return {
       count: this.count,
-      max: this.max,
+      max: this.max + 0, // +0, not the initial -0
       p99,
       mean: this.count === 0 ? 0 : this.sum / this.count,
       stalls: this.stalls,
