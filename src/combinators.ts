@@ -134,7 +134,8 @@ class Gathering implements Waiter {
       }
     }
     if (outer._cancelRequested) {
-      outer._failNow(new CancelledError());
+      // The message of the cancel that ended the last child (as asyncio's _make_cancelled_error).
+      outer._failNow(fut.cancelled() ? fut._makeCancelledError() : new CancelledError());
       outer._retrieved = true;
     } else outer.setResult(results);
   }
@@ -196,6 +197,7 @@ export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExcepti
   }
   let byArg: Map<unknown, Future<unknown>> | null = null; // the same promise or coroutine twice
   let doneSeen: Set<Future<unknown>> | null = null;
+  let doneFuts: Future<unknown>[] | null = null;
   for (let i = 0; i < items.length; i++) {
     const aw = items[i];
     let fut: Future<unknown>;
@@ -214,14 +216,19 @@ export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExcepti
     // ones (whose waiters do not stay listed) are told apart with a set.
     if (fut._state === 0) {
       if (fut._lastEntry() === g) continue;
+      g.nFuts++;
+      fut._addWaiter(g);
     } else {
       doneSeen ??= new Set();
       if (doneSeen.has(fut)) continue;
       doneSeen.add(fut);
+      (doneFuts ??= []).push(fut);
+      g.nFuts++;
     }
-    g.nFuts++;
-    fut._addWaiter(g);
   }
+  // Children done already are taken in now, once the outer future exists (as asyncio 3.12+): if
+  // all were, the gather is done at once and awaiting it does not suspend.
+  if (doneFuts !== null) for (const fut of doneFuts) g._wake(fut);
   return outer;
 }
 
@@ -380,10 +387,22 @@ export interface AsCompletedIterator<T> extends Iterable<Future<T>>, AsyncIterab
 /** A completion: the original future, or null for the timeout. */
 type Slot<T> = readonly [Future<T> | null];
 
+/** Waits for the next completion: `take` hands it over, or returns false when it stopped waiting. */
+interface Taker<T> {
+  take(f: Future<T> | null): boolean;
+}
+
+/** The future of an async iteration step: once it has its completion, a cancel does not drop it. */
+class NextFuture<T> extends Future<T> {
+  override _keepsResult(): boolean {
+    return this._state === 1;
+  }
+}
+
 class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
   private readonly done: Array<Future<T> | null> = [];
-  /** Waiting for the next completion: each gets it in a box, as `await` would unwrap a future. */
-  private readonly waiters: Array<Future<Slot<T>>> = [];
+  /** Waiting for the next completion, first come first served. */
+  private readonly waiters: Array<Taker<T>> = [];
   private todo: Set<Future<T>>;
   private todoLeft: number;
   private timer: TimerHandle | null = null;
@@ -416,21 +435,26 @@ class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
   }
 
   private push(f: Future<T> | null): void {
-    while (this.waiters.length > 0) {
-      const w = this.waiters.shift()!;
-      if (!w.done()) {
-        w.setResult([f]);
-        return;
-      }
-    }
+    while (this.waiters.length > 0) if (this.waiters.shift()!.take(f)) return;
     this.done.push(f);
   }
 
-  /** The next completion (the original future, or null for the timeout) as a future. */
+  /**
+   * The next completion (the original future, or null for the timeout) as a future; in a box, as
+   * `await` would unwrap a future.
+   */
   private nextDone(): Future<Slot<T>> {
     const fut = new Future<Slot<T>>(this.loop);
     if (this.done.length > 0) fut.setResult([this.done.shift()!]);
-    else this.waiters.push(fut);
+    else {
+      this.waiters.push({
+        take: (f) => {
+          if (fut.done()) return false;
+          fut.setResult([f]);
+          return true;
+        },
+      });
+    }
     return fut;
   }
 
@@ -470,34 +494,32 @@ class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
     } as AsyncIterator<Future<T>>;
   }
 
-  /** A Future (so the awaiting task can be cancelled at it) of the next original future. */
+  /**
+   * A Future (so the awaiting task can be cancelled at it) of the next original future, settled by
+   * the completion itself (the task resumes in the next pass, as asyncio's `Queue.get` would). A
+   * wait cancelled first takes nothing: the completion goes to the next one.
+   */
   private asyncNext(): Future<IteratorResult<Future<T>, undefined>> {
-    const out = new Future<IteratorResult<Future<T>, undefined>>(this.loop);
+    const out = new NextFuture<IteratorResult<Future<T>, undefined>>(this.loop);
     if (this.todoLeft === 0) {
       out.setResult({ done: true, value: undefined });
       return out;
     }
-    const next = this.nextDone();
-    next._addWaiter({
-      _wake: () => {
-        if (out.done()) return;
-        const [f] = next._value as Slot<T>;
-        this.todoLeft--;
-        if (f === null) out._failNow(new TimeoutError('asCompleted: timed out'));
-        else out.setResult({ done: false, value: f });
-      },
-    });
-    // Cancelled while waiting (a `break` or a cancelled task): give the slot back, lose nothing.
-    out._addWaiter({
-      _wake: () => {
-        if (!out.cancelled()) return;
-        if (next.done()) {
-          this.done.unshift((next._value as Slot<T>)[0]);
-        } else {
-          next.cancel();
-        }
-      },
-    });
+    const deliver = (f: Future<T> | null): void => {
+      this.todoLeft--;
+      if (f === null) out._failNow(new TimeoutError('asCompleted: timed out'));
+      else out.setResult({ done: false, value: f });
+    };
+    if (this.done.length > 0) deliver(this.done.shift()!);
+    else {
+      this.waiters.push({
+        take: (f) => {
+          if (out.done()) return false;
+          deliver(f);
+          return true;
+        },
+      });
+    }
     return out;
   }
 }

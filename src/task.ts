@@ -435,7 +435,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     if (cancel !== null) {
       if (waiter !== null) this._reportLostError(waiter._state === 2 ? waiter._awaiterError() : NO_ERROR, waiter);
       else if (error !== NO_ERROR && !(error instanceof CancelledError)) this._reportLostError(error, null);
-      error = cancel;
+      error = this._cancelAt(cancel, waiter);
     } else if (error === NO_ERROR && waiter !== null) {
       // Deliver the waiter's outcome: `yield fut` gets it as well as `yield* fut`.
       error = waiter._awaiterError();
@@ -655,19 +655,34 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   _thenSettling(fut: Future<unknown>): unknown {
     if (this._futWaiter === fut) this._futWaiter = null;
     const ext = this._ext;
+    let pending: unknown = NO_ERROR; // an error of the await itself (awaiting itself)
     if (ext !== null && ext.pendingError !== NO_ERROR) {
-      const e = ext.pendingError;
+      pending = ext.pendingError;
       ext.pendingError = NO_ERROR;
-      return e;
     }
     if (this._state === 0 && (this._mustCancel || (ext !== null && ext.scopes !== null)) && !fut._keepsResult()) {
       const c = this._pendingCancellation(true);
       if (c !== null) {
-        if (fut._state === 2) this._reportLostError(fut._awaiterError(), fut);
-        return c;
+        // A due cancellation wins, as in asyncio's step; what it pre-empts is reported.
+        if (pending !== NO_ERROR) this._reportLostError(pending, null);
+        else if (fut._state === 2) this._reportLostError(fut._awaiterError(), fut);
+        return this._cancelAt(c, fut);
       }
     }
-    return NO_ERROR;
+    return pending;
+  }
+
+  /**
+   * The error a due task cancel throws in at a wait on `waiter`: the waiter's own CancelledError
+   * when the first request cancelled it (a later `cancel(msg)` only adds a request, as in asyncio),
+   * else `c`. A scope's cancellation keeps its own error.
+   */
+  private _cancelAt(c: CancelledError, waiter: Future<unknown> | null): CancelledError {
+    const ext = this._ext;
+    if (waiter === null || waiter._state !== 3 || ext === null || c !== ext.lastCancel) return c;
+    const own = waiter._makeCancelledError();
+    ext.lastCancel = own;
+    return own;
   }
 
   // ---- reports ------------------------------------------------------------------------------

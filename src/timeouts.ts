@@ -194,12 +194,7 @@ function* waitForScope<T>(aw: Awaitable<T>, t: number | null, mode: Mode): Corou
   if (t !== null && t <= 0) {
     const fut = ensureFuture(aw);
     if (fut.done()) return fut.result();
-    fut.cancel();
-    try {
-      yield* waitSettled(fut);
-    } catch {
-      // its outcome is read below
-    }
+    yield* cancelAndWait(fut);
     try {
       return fut.result();
     } catch (e) {
@@ -219,13 +214,21 @@ function* waitForScope<T>(aw: Awaitable<T>, t: number | null, mode: Mode): Corou
   return yield* new Timeout(getRunningLoop().time() + t).run(inner);
 }
 
-/** Waits until `fut` is done, whatever its outcome (asyncio's `_cancel_and_wait` tail). */
-function* waitSettled(fut: Future<unknown>): Coroutine<void> {
-  while (!fut.done()) {
-    try {
-      yield* fut;
-    } catch (e) {
-      if (!fut.done()) throw e; // the caller itself was cancelled
-    }
+/**
+ * Cancels `fut` and waits until it is done, whatever its outcome (asyncio's `_cancel_and_wait`):
+ * through a helper future its done callback releases, so the caller resumes a pass after `fut`'s
+ * callbacks ran; a cancel of the caller itself ends the wait (and leaves `fut` cancelling).
+ */
+function* cancelAndWait(fut: Future<unknown>): Coroutine<void> {
+  const waiter = new Future<void>(fut.getLoop());
+  const release = (): void => {
+    if (!waiter.done()) waiter.setResult(undefined);
+  };
+  fut.addDoneCallback(release);
+  try {
+    fut.cancel();
+    yield* waiter;
+  } finally {
+    fut.removeDoneCallback(release);
   }
 }

@@ -103,6 +103,12 @@ export class EventLoop extends LoopServices {
       this._monitor.asyncTime(this, now - this._yieldStart, this._monitor.entries - this._yieldEntries);
       this._monitor.checkWindow(this, 'window', now);
     }
+    if (this._stopAfterYield) {
+      this._stopAfterYield = false;
+      this._settling = false;
+      if (!this._finishPass() && !this._settling) this._monitor.endBurst(this);
+      return;
+    }
     if (this._hostAfterYield && (this._overBudget || (this._readyLen === 0 && !this._timerDue()))) {
       // Over the burst's budget, or idle: the host gets its turn (idle: and then the loop looks
       // again, once every promise chain has settled).
@@ -116,6 +122,8 @@ export class EventLoop extends LoopServices {
       this._pump();
     }
   };
+  /** The loop stops once the current yield ends (the async continuations of its last pass ran). */
+  private _stopAfterYield = false;
   /** The current yield is timed (fine mode, or the end of a burst): its async time is checked. */
   private _yieldTimed = false;
   private _yieldStart = 0;
@@ -582,6 +590,15 @@ export class EventLoop extends LoopServices {
   /** End-of-pass work; true when the next pass may run at once, in the same burst. */
   private _finishPass(): boolean {
     if (this._stopping) {
+      if (this._asyncFlag) {
+        // The async continuations resumed in this last pass first run to their next wait (as
+        // asyncio's last pass runs each step whole); then the loop stops.
+        this._asyncFlag = false;
+        this._settling = true;
+        this._stopAfterYield = true;
+        this._yieldToMicrotasks(true);
+        return false;
+      }
       this._stopping = false;
       this._running = false;
       this._disarmHostTimer();

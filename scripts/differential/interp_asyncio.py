@@ -1,0 +1,536 @@
+"""Reference side of the differential tester: runs DSL programs (see dsl.ts) on Python asyncio.
+
+Protocol: one JSON program per stdin line; one JSON result per stdout line
+({"trace": [...], "outcome": "...", "reports": [...]}).
+
+Time: the loop is virtual and its unit is the DSL's unit (milliseconds) -- `asyncio.sleep(5)` here
+is tulip's `sleep(5)`. The loop never sleeps: when nothing is ready it jumps to the next timer.
+
+Timer order: tulip runs equal-deadline timers FIFO (DESIGN.md §4, an intended difference);
+asyncio's heap does not promise that. By default the timer handles here get a sequence number so
+that equal deadlines run FIFO too (pass --heap-timers to keep asyncio's own order).
+
+Run it with a CPython >= 3.13 asyncio (see README.md: the vendored pure-Python 3.14 package on
+python3.11 via PYTHONPATH) -- it refuses an asyncio without Queue.shutdown.
+"""
+import asyncio
+import gc
+import itertools
+import json
+import sys
+
+from asyncio import events
+
+if not hasattr(asyncio.Queue, 'shutdown'):
+    sys.exit('interp_asyncio.py: this asyncio has no Queue.shutdown (need 3.13+; see README.md)')
+
+HEAP_TIMERS = '--heap-timers' in sys.argv
+if '--known' in sys.argv:
+    import emulate_known
+    emulate_known.install(emulate_known.ALL)
+_seq = itertools.count()
+
+
+class FifoTimerHandle(events.TimerHandle):
+    __slots__ = ['_seq']
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self._seq = next(_seq)
+
+    def __lt__(self, other):
+        if self._when == other._when:
+            return self._seq < other._seq
+        return self._when < other._when
+
+    def __gt__(self, other):
+        return other.__lt__(self)
+
+
+if not HEAP_TIMERS:
+    events.TimerHandle = FifoTimerHandle
+
+
+# asyncio.run cancels leftover tasks in all_tasks() order, a set's (arbitrary) order; tulip cancels
+# them in creation order. Any order conforms: list them in creation order here too.
+_task_seq = itertools.count()
+
+
+def _task_factory(loop, coro, **kwargs):
+    t = asyncio.Task(coro, loop=loop, **kwargs)
+    t._diff_seq = next(_task_seq)
+    return t
+
+
+_orig_all_tasks = asyncio.tasks.all_tasks
+
+
+def _ordered_all_tasks(loop=None):
+    return sorted(_orig_all_tasks(loop), key=lambda t: getattr(t, '_diff_seq', -1))
+
+
+asyncio.tasks.all_tasks = _ordered_all_tasks
+
+
+def _ordered_as_completed():
+    # as_completed() watches set(aws): futures done already come out in set (memory) order.
+    # tulip takes them in argument order; any order conforms: use argument order here too.
+    import inspect
+    import textwrap
+    from asyncio import tasks
+    cls = tasks._AsCompletedIterator
+    src = textwrap.dedent(inspect.getsource(cls.__init__))
+    old = '    todo = {ensure_future(aw, loop=loop) for aw in set(aws)}\n    for f in todo:'
+    new = '    ordered = list(dict.fromkeys(ensure_future(aw, loop=loop) for aw in dict.fromkeys(aws)))\n    todo = set(ordered)\n    for f in ordered:'
+    if old not in src:
+        raise RuntimeError('cannot patch as_completed')
+    ns = dict(vars(tasks))
+    exec('class _AsCompletedIterator:\n' + textwrap.indent(src.replace(old, new), '    '), ns)
+    cls.__init__ = ns['_AsCompletedIterator'].__dict__['__init__']
+
+
+_ordered_as_completed()
+
+# DESIGN §4: tulip's run() keeps cancelling until no task is left (tasks spawned while cancelling
+# are cancelled too); asyncio.run cancels one round and leaves later ones pending.
+from asyncio import runners as _runners
+_orig_cancel_all = _runners._cancel_all_tasks
+
+
+def _cancel_all_rounds(loop):
+    while asyncio.tasks.all_tasks(loop):
+        _orig_cancel_all(loop)
+
+
+_runners._cancel_all_tasks = _cancel_all_rounds
+
+
+class Hang(Exception):
+    pass
+
+
+class VirtualSelector:
+    def __init__(self, real, loop):
+        self._real = real
+        self._loop = loop
+
+    def select(self, timeout=None):
+        if timeout is None:
+            raise Hang('every task is blocked and no timer is scheduled')
+        if timeout > 0:
+            self._loop._vtime = self._loop._scheduled[0]._when if self._loop._scheduled else self._loop._vtime + timeout
+        return self._real.select(0)
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
+class VirtualLoop(asyncio.SelectorEventLoop):
+    def __init__(self):
+        super().__init__()
+        self._vtime = 0
+        self._selector = VirtualSelector(self._selector, self)
+        self.set_task_factory(_task_factory)
+
+    def time(self):
+        return self._vtime
+
+
+# Virtual ms after which the watchdog cancels the main task (ends deadlocked programs).
+WATCHDOG = 100000
+
+
+class Boom(Exception):
+    pass
+
+
+TYPE_NAMES = {
+    'CancelledError': 'CancelledError',
+    'TimeoutError': 'TimeoutError',
+    'QueueEmpty': 'QueueEmptyError',
+    'QueueFull': 'QueueFullError',
+    'QueueShutDown': 'QueueShutDownError',
+    'ValueError': 'RangeError',
+    'RuntimeError': 'RuntimeError',
+    'InvalidStateError': 'InvalidStateError',
+    'BrokenBarrierError': 'BrokenBarrierError',
+    'Boom': 'Boom',
+    'ExceptionGroup': 'ExceptionGroup',
+    'BaseExceptionGroup': 'ExceptionGroup',
+}
+
+
+def desc_err(e):
+    name = TYPE_NAMES.get(type(e).__name__, 'py:' + type(e).__name__)
+    if isinstance(e, BaseExceptionGroup):
+        return f'{name}({e})[' + ','.join(desc_err(x) for x in e.exceptions) + ']'
+    msg = str(e)
+    return f'{name}({msg})' if msg else name
+
+
+def desc_val(v):
+    if v is None:
+        return 'None'
+    if isinstance(v, bool):
+        return 'true' if v else 'false'
+    if isinstance(v, (list, tuple)):
+        return '[' + ','.join(desc_val(x) for x in v) + ']'
+    if isinstance(v, BaseException):
+        return desc_err(v)
+    return str(v)
+
+
+def desc_state(f):
+    if not f.done():
+        return 'pending'
+    if f.cancelled():
+        return 'cancelled'
+    e = f.exception()
+    if e is not None:
+        return 'error ' + desc_err(e)
+    return 'ok ' + desc_val(f.result())
+
+
+class Interp:
+    def __init__(self, prog):
+        self.prog = prog
+        self.trace = []
+        self.slots = {}
+        self.t0 = 0
+        p = prog.get('prims', {})
+        self.locks = [asyncio.Lock() for _ in range(p.get('lock', 0))]
+        self.events = [asyncio.Event() for _ in range(p.get('event', 0))]
+        self.conds = [asyncio.Condition() for _ in range(p.get('cond', 0))]
+        self.counters = [0 for _ in range(p.get('cond', 0))]
+        self.sems = [asyncio.BoundedSemaphore(v) if b else asyncio.Semaphore(v) for (v, b) in p.get('sem', [])]
+        self.barriers = [asyncio.Barrier(n) for n in p.get('barrier', [])]
+        qs = []
+        for kind, maxsize in p.get('queue', []):
+            cls = {'fifo': asyncio.Queue, 'lifo': asyncio.LifoQueue, 'prio': asyncio.PriorityQueue}[kind]
+            qs.append(cls(maxsize))
+        self.queues = qs
+        self.tgs = []  # stack of (who, TaskGroup): tgSpawn uses the innermost one of the current task
+
+    frozen = False
+
+    def log(self, who, text):
+        if self.frozen:
+            return
+        t = asyncio.get_running_loop().time() - self.t0
+        self.trace.append(f'{t:g} {who}: {text}')
+
+    def done_cb(self, name):
+        def cb(f):
+            self.log('cb', f'{name} {desc_state(f)}')
+        return cb
+
+    def spawn(self, who, b, s, tg=None, cb=False):
+        name = f'S{s}'
+        coro = self.body(b, name)
+        t = tg.create_task(coro, name=name) if tg is not None else asyncio.create_task(coro, name=name)
+        self.slots[s] = t
+        if cb:
+            t.add_done_callback(self.done_cb(name))
+        return t
+
+    async def body(self, b, who):
+        return await self.exec(self.prog['bodies'][b], who, [])
+
+    def aw(self, item, who):
+        """An awaitable for a step's target: a slot's task or an inline body (a coroutine)."""
+        if 's' in item:
+            if item['s'] not in self.slots:
+                raise Boom(f'missing S{item["s"]}')
+            t = self.slots[item['s']]
+            if self.prog.get('noSelf') and t is asyncio.current_task():
+                raise Boom(f'self S{item["s"]}')
+            return t
+        return self.body(item['b'], f'{who}/b{item["b"]}')
+
+    async def exec(self, steps, who, tgs):
+        """Runs steps; a `ret` step returns its value. `tgs` is this code's stack of scopes
+        (TaskGroups and Timeouts): tgSpawn uses the innermost TaskGroup, reschedule the innermost Timeout."""
+        for st in steps:
+            op = st['op']
+            if op == 'log':
+                self.log(who, st['l'])
+            elif op == 'sleep':
+                await asyncio.sleep(st['ms'])
+            elif op == 'ret':
+                return st['v']
+            elif op == 'raise':
+                raise Boom(st['m'])
+            elif op == 'spawn':
+                self.spawn(who, st['b'], st['s'], None, st.get('cb', False))
+            elif op == 'tgSpawn':
+                groups = [x for x in tgs if isinstance(x, asyncio.TaskGroup)]
+                self.spawn(who, st['b'], st['s'], groups[-1] if groups else None, st.get('cb', False))
+            elif op == 'cancel':
+                t = self.slots.get(st['s'])
+                if t is None:
+                    self.log(who, f'cancel S{st["s"]} missing')
+                elif self.prog.get('noSelf') and t is asyncio.current_task():
+                    self.log(who, f'cancel S{st["s"]} self skipped')
+                else:
+                    r = t.cancel(st['m']) if st.get('m') is not None else t.cancel()
+                    self.log(who, f'cancel S{st["s"]} -> {desc_val(r)}')
+            elif op == 'await':
+                r = await self.aw(st, who)
+                self.log(who, f'await -> {desc_val(r)}')
+            elif op == 'state':
+                t = self.slots.get(st['s'])
+                self.log(who, f'state S{st["s"]} {desc_state(t) if t is not None else "missing"}')
+            elif op == 'cancelling':
+                self.log(who, f'cancelling {asyncio.current_task().cancelling()}')
+            elif op == 'uncancel':
+                self.log(who, f'uncancel -> {asyncio.current_task().uncancel()}')
+            elif op == 'ticker':
+                async def ticker(n):
+                    for i in range(n):
+                        self.log('tick', str(i))
+                        await asyncio.sleep(0)
+                asyncio.create_task(ticker(st['n']), name='tick')
+            elif op == 'reschedule':
+                tms = [x for x in tgs if isinstance(x, asyncio.Timeout)]
+                if not tms:
+                    self.log(who, 'reschedule nothing')
+                else:
+                    d = st.get('d')
+                    tms[-1].reschedule(None if d is None else asyncio.get_running_loop().time() + d)
+                    self.log(who, f'rescheduled expired={desc_val(tms[-1].expired())}')
+            elif op == 'asCompleted':
+                me = asyncio.current_task() if self.prog.get('noSelf') else None
+                fs = [self.slots[s] for s in st['ss'] if s in self.slots and self.slots[s] is not me]
+                if not fs:
+                    self.log(who, 'asCompleted nothing')
+                    continue
+                if st.get('aiter'):
+                    async for f in asyncio.as_completed(fs, timeout=st.get('to')):
+                        try:
+                            r = await f
+                            self.log(who, f'asCompleted -> ok {desc_val(r)}')
+                        except Exception as e:
+                            self.log(who, f'asCompleted -> {desc_err(e)}')
+                else:
+                    for c in asyncio.as_completed(fs, timeout=st.get('to')):
+                        try:
+                            r = await c
+                            self.log(who, f'asCompleted -> ok {desc_val(r)}')
+                        except Exception as e:
+                            self.log(who, f'asCompleted -> {desc_err(e)}')
+            elif op == 'callSoon':
+                asyncio.get_running_loop().call_soon(self.log, 'soon', st['l'])
+            elif op == 'gather':
+                aws = [self.aw(x, who) for x in st['items']]
+                r = await asyncio.gather(*aws, return_exceptions=st.get('re', False))
+                self.log(who, f'gather -> {desc_val(list(r))}')
+            elif op == 'wait':
+                me = asyncio.current_task() if self.prog.get('noSelf') else None
+                fs = [self.slots[s] for s in st['ss'] if s in self.slots and self.slots[s] is not me]
+                if not fs:
+                    self.log(who, 'wait nothing')
+                    continue
+                done, pending = await asyncio.wait(fs, timeout=st.get('to'), return_when=st['rw'])
+                names = lambda xs: ','.join(sorted(x.get_name() for x in xs))
+                self.log(who, f'wait -> done=[{names(done)}] pending=[{names(pending)}]')
+            elif op == 'waitFor':
+                r = await asyncio.wait_for(self.aw(st, who), st.get('to'))
+                self.log(who, f'waitFor -> {desc_val(r)}')
+            elif op == 'shield':
+                r = await asyncio.shield(self.aw(st, who))
+                self.log(who, f'shield -> {desc_val(r)}')
+            elif op == 'timeout':
+                async with asyncio.timeout(st.get('ms')) as cm:
+                    try:
+                        r = await self.exec(st['body'], who, tgs + [cm])
+                    finally:
+                        self.log(who, f'timeout body end expired={desc_val(cm.expired())}')
+                    if r is not None:
+                        return r
+                self.log(who, 'timeout exit')
+            elif op == 'try':
+                try:
+                    r = await self.exec(st['body'], who, tgs)
+                    if r is not None:
+                        return r
+                except BaseException as e:
+                    kind = st.get('catch')
+                    is_cancel = isinstance(e, asyncio.CancelledError)
+                    if kind == 'any' or (kind == 'cancel' and is_cancel) or (kind == 'error' and isinstance(e, Exception)):
+                        self.log(who, f'caught {desc_err(e)}')
+                        if st.get('rethrow'):
+                            raise
+                    else:
+                        raise
+                finally:
+                    if st.get('fin') is not None:
+                        self.log(who, 'finally')
+                        await self.exec(st['fin'], who, tgs)
+            elif op == 'tg':
+                async with asyncio.TaskGroup() as tg:
+                    r = await self.exec(st['body'], who, tgs + [tg])
+                self.log(who, 'tg exit')
+                if r is not None:
+                    return r
+            elif op == 'lock':
+                async with self.locks[st['i']]:
+                    r = await self.exec(st['body'], who, tgs)
+                if r is not None:
+                    return r
+            elif op == 'sem':
+                async with self.sems[st['i']]:
+                    r = await self.exec(st['body'], who, tgs)
+                if r is not None:
+                    return r
+            elif op == 'acquire':
+                prim = self.prim(st)
+                r = await prim.acquire()
+                self.log(who, f'acquired {st["k"]}{st["i"]}')
+            elif op == 'release':
+                self.prim(st).release()
+                self.log(who, f'released {st["k"]}{st["i"]}')
+            elif op == 'locked':
+                self.log(who, f'locked {st["k"]}{st["i"]} {desc_val(self.prim(st).locked())}')
+            elif op == 'evWait':
+                r = await self.events[st['i']].wait()
+                self.log(who, f'evWait -> {desc_val(r)}')
+            elif op == 'evSet':
+                self.events[st['i']].set()
+            elif op == 'evClear':
+                self.events[st['i']].clear()
+            elif op == 'condWait':
+                c = self.conds[st['i']]
+                async with c:
+                    r = await c.wait()
+                    self.log(who, f'condWait -> {desc_val(r)}')
+            elif op == 'condWaitFor':
+                c = self.conds[st['i']]
+                i, k = st['i'], st['k']
+                async with c:
+                    r = await c.wait_for(lambda: self.counters[i] >= k)
+                    self.log(who, f'condWaitFor -> {desc_val(r)}')
+            elif op == 'condNotify':
+                c = self.conds[st['i']]
+                async with c:
+                    if st.get('bump'):
+                        self.counters[st['i']] += 1
+                    if st.get('n') is None:
+                        c.notify_all()
+                    else:
+                        c.notify(st['n'])
+            elif op == 'barWait':
+                r = await self.barriers[st['i']].wait()
+                self.log(who, f'barWait -> {r}')
+            elif op == 'barReset':
+                await self.barriers[st['i']].reset()
+                self.log(who, 'barReset')
+            elif op == 'barAbort':
+                await self.barriers[st['i']].abort()
+                self.log(who, 'barAbort')
+            elif op == 'barState':
+                b = self.barriers[st['i']]
+                self.log(who, f'barrier n_waiting={b.n_waiting} broken={desc_val(b.broken)}')
+            elif op == 'put':
+                await self.queues[st['q']].put(st['v'])
+                self.log(who, f'put {st["v"]}')
+            elif op == 'putNowait':
+                self.queues[st['q']].put_nowait(st['v'])
+                self.log(who, f'putNowait {st["v"]}')
+            elif op == 'get':
+                r = await self.queues[st['q']].get()
+                self.log(who, f'get -> {desc_val(r)}')
+            elif op == 'getNowait':
+                r = self.queues[st['q']].get_nowait()
+                self.log(who, f'getNowait -> {desc_val(r)}')
+            elif op == 'taskDone':
+                self.queues[st['q']].task_done()
+                self.log(who, 'taskDone')
+            elif op == 'join':
+                await self.queues[st['q']].join()
+                self.log(who, 'join')
+            elif op == 'shutdown':
+                self.queues[st['q']].shutdown(st.get('imm', False))
+                self.log(who, 'shutdown')
+            elif op == 'qsize':
+                q = self.queues[st['q']]
+                self.log(who, f'qsize {q.qsize()} empty={desc_val(q.empty())} full={desc_val(q.full())}')
+            else:
+                raise Exception('unknown op ' + op)
+        return None
+
+    def prim(self, st):
+        return {'lock': self.locks, 'sem': self.sems, 'cond': self.conds}[st['k']][st['i']]
+
+    async def root(self):
+        loop = asyncio.get_running_loop()
+        self.t0 = loop.time()
+        me = asyncio.current_task()
+
+        async def watchdog():
+            await asyncio.sleep(WATCHDOG)
+            self.log('wd', 'WATCHDOG')
+            me.cancel('watchdog')
+
+        wd = asyncio.create_task(watchdog(), name='wd')
+        try:
+            r = await self.exec(self.prog['main'], 'M', [])
+            self.log('M', f'main -> {desc_val(r)}')
+        finally:
+            wd.cancel()
+            for s in sorted(self.slots):
+                self.log('M', f'final S{s} {desc_state(self.slots[s])}')
+        return r
+
+
+def run_program(prog):
+    interp = Interp(prog)
+    reports = []
+
+    def handler(loop, ctx):
+        e = ctx.get('exception')
+        reports.append(ctx.get('message', '') + (' ' + desc_err(e) if e is not None else ''))
+
+    outcome = None
+    runner = asyncio.Runner(loop_factory=VirtualLoop)
+    try:
+        runner.get_loop().set_exception_handler(handler)
+        r = runner.run(interp.root())
+        outcome = 'ok ' + desc_val(r)
+    except Hang as e:
+        # tulip's run() stays stuck here; asyncio's Runner.close() would go on cancelling tasks.
+        interp.frozen = True
+        outcome = 'HANG'
+    except BaseException as e:
+        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+            raise
+        outcome = 'error ' + desc_err(e)
+    finally:
+        try:
+            runner.close()
+        except Hang:
+            interp.frozen = True
+            outcome = (outcome or '') + ' HANG-at-shutdown'
+        except BaseException as e:
+            outcome = (outcome or '') + ' close-error ' + desc_err(e)
+    # Shutdown logs of leftover tasks (asyncio.run cancels them after main ends) land in the trace too.
+    interp.slots.clear()
+    gc.collect()
+    return {'trace': interp.trace, 'outcome': outcome, 'reports': reports}
+
+
+def main():
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        prog = json.loads(line)
+        try:
+            res = run_program(prog)
+        except BaseException as e:  # a bug in this interpreter
+            res = {'trace': [], 'outcome': 'INTERP-ERROR ' + repr(e), 'reports': []}
+        sys.stdout.write(json.dumps(res) + '\n')
+        sys.stdout.flush()
+
+
+if __name__ == '__main__':
+    main()
