@@ -46,14 +46,13 @@ export {
   sleep,
   gather,
   wait,
-  asCompleted,
   shield,
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
   ALL_COMPLETED,
   type AwaitedOf,
-  type AsCompletedIterator,
 } from './combinators.js';
+export { asCompleted, type AsCompletedIterator } from './ascompleted.js';
 export { Timeout, timeout, timeoutAt, waitFor } from './timeouts.js';
 export { TaskGroup } from './taskgroup.js';
 export { CancelScope, moveOnAfter, moveOnAt, failAfter, failAt, type CancelScopeOptions } from './cancelscope.js';
