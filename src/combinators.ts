@@ -134,8 +134,10 @@ class Gathering implements Waiter {
       }
     }
     if (outer._cancelRequested) {
-      // The message of the cancel that ended the last child (as asyncio's _make_cancelled_error).
-      outer._failNow(fut.cancelled() ? fut._makeCancelledError() : new CancelledError());
+      // asyncio's CancelledError comes from the last child in argument order (its loop variable):
+      // that child's cancellation, or a bare one.
+      const last = this.children[this.children.length - 1]!;
+      outer._failNow(last.cancelled() ? last._makeCancelledError() : new CancelledError());
       outer._retrieved = true;
     } else outer.setResult(results);
   }

@@ -118,6 +118,40 @@ describe('a cancelled gather with returnExceptions', () => {
   }
 });
 
+describe('a cancelled gather whose last child was cancelled earlier', () => {
+  // asyncio's gather takes its CancelledError from the last child in argument order (the loop
+  // variable of its results loop), whichever child finished last.
+  for (const style of STYLES) {
+    it(`[${style}] fails with the last child's cancel message, not the one that cancelled the gather`, () =>
+      runVirtual(async () => {
+        const waiting = createTask(() => sleep(100_000));
+        const early = createTask(() => sleep(100_000));
+        early.cancel('first');
+        const t = createTask(
+          styled(
+            style,
+            function* () {
+              yield* gather([waiting, early], { returnExceptions: true });
+            },
+            async () => {
+              await gather([waiting, early], { returnExceptions: true });
+            },
+          ),
+        );
+        await sleep(0);
+        await sleep(0);
+        t.cancel('second');
+        let caught: unknown;
+        try {
+          await t;
+        } catch (e) {
+          caught = e;
+        }
+        assertCancelled(caught, 'first');
+      }));
+  }
+});
+
 // ---- cancel(msg) twice --------------------------------------------------------------------------
 
 describe('cancel(msg) called twice before the task resumes', () => {
