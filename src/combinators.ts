@@ -402,7 +402,7 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
   const outer = new Future<T>(loop);
   const onInner: Waiter = {
     _wake: () => {
-      if (outer.cancelled()) return;
+      if (outer.done()) return;
       if (inner.cancelled()) outer.cancel();
       else {
         const e = inner._awaiterError();
@@ -415,8 +415,10 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
   inner._addWaiter(onInner);
   outer._addWaiter({
     _wake: () => {
-      if (!outer.cancelled() || inner.done()) return;
+      if (inner.done()) return;
+      // However the outer got done (cancelled, or completed by its user), the inner no longer feeds it.
       inner._removeWaiter(onInner);
+      if (!outer.cancelled()) return;
       if (shieldLogged.has(inner)) return; // one report however many shields were cancelled
       shieldLogged.add(inner);
       inner._addWaiter({

@@ -426,6 +426,15 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     return false;
   }
 
+  /**
+   * @internal True for a one-pass wait (`sleep(0)`): asyncio's bare `yield`, which has no waiter
+   * future, so a task cancel while an async task waits on it is not delivered to it but held as
+   * the task's pending cancel (the latest message wins; `uncancel()` can take it back).
+   */
+  _bareYield(): boolean {
+    return false;
+  }
+
   /** @internal Extra context keys for reports (a task adds itself). */
   _reportExtras(): Record<string, unknown> {
     return {};

@@ -161,7 +161,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     const ctrl = ext?.ctrl;
     if (ctrl && !ctrl.signal.aborted) ctrl.abort(new CancelledError(message));
     const waiter = this._futWaiter;
-    if (waiter !== null && waiter.cancel(message)) return true;
+    if (waiter !== null && !waiter._bareYield() && waiter.cancel(message)) return true;
     this._mustCancel = true;
     return true;
   }
@@ -202,7 +202,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       if (ctrl && !ctrl.signal.aborted) ctrl.abort(new CancelledError(this._ext?.cancelMsg));
     }
     const waiter = this._futWaiter;
-    if (waiter !== null && waiter.cancel(c.message) && this._mustCancel) this._mustCancel = false;
+    if (waiter !== null && !waiter._bareYield() && waiter.cancel(c.message) && this._mustCancel) this._mustCancel = false;
   }
 
   /** @internal Enters / leaves a cancel scope (the scope's own code calls these). */
@@ -647,6 +647,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
 
   /** A new wait while a cancellation is due: cancel it at once (asyncio's `_must_cancel`). */
   private _cancelNewWait(fut: Future<unknown>): void {
+    if (fut._bareYield()) return; // delivered when the task resumes (_thenSettling)
     const c = this._pendingCancellation(false);
     if (c !== null && fut.cancel(c.message) && this._mustCancel && c === this._ext?.lastCancel) this._mustCancel = false;
   }

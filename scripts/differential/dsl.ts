@@ -3,7 +3,7 @@
 // interp_asyncio.py on Python asyncio; both write the same trace lines ("<time> <who>: <text>").
 
 /** A step's target: a spawned task (slot `s`) or an inline body (`b`: a coroutine, run as asyncio would). */
-export type Target = { s: number } | { b: number };
+export type Target = { s: number } | { b: number; same?: boolean };
 
 export type Step =
   | { op: 'log'; l: string }
@@ -16,7 +16,26 @@ export type Step =
   | { op: 'state'; s: number }
   | { op: 'cancelling' }
   | { op: 'uncancel' }
-  | { op: 'callSoon'; l: string }
+  /** loop.call_soon (h: keep the Handle in handle slot h; act: a step the callback runs, no waiting). */
+  | { op: 'callSoon'; l: string; h?: number | null; act?: Step | null }
+  /** loop.call_later(ms) or, with `at`, loop.call_at(time() + ms) (ms may be negative for call_at). */
+  | { op: 'callLater'; ms: number; l: string; h?: number | null; at?: boolean; act?: Step | null }
+  /** Handle.cancel() of handle slot h (logs cancelled() before). */
+  | { op: 'hCancel'; h: number }
+  /** loop.create_future() into slot s (slots hold tasks or futures). */
+  | { op: 'newFut'; s: number }
+  | { op: 'futSet'; s: number; v: number }
+  | { op: 'futErr'; s: number; m: string }
+  /** gather(...) / shield(...) kept in slot s, not awaited. */
+  | { op: 'gatherF'; items: Target[]; re?: boolean; s: number }
+  | { op: 'shieldF'; t: Target; s: number }
+  /** add_done_callback / remove_done_callback of shared callback c (0..2) on slot s. */
+  | { op: 'addCb' | 'rmCb'; s: number; c: number }
+  /** Logs expired() and when() of the innermost timeout() scope. */
+  | { op: 'expired' }
+  /** create_task in the TaskGroup registered as g (from any task); tgCancel: TaskGroup.cancel() (3.15). */
+  | { op: 'tgAdd'; g: number; b: number; s: number }
+  | { op: 'tgCancel'; g: number }
   /** Starts a task that logs `tick i` once per loop pass, n times. */
   | { op: 'ticker'; n: number }
   /** Reschedules the innermost timeout() scope to now + d (null: never). */
@@ -27,9 +46,11 @@ export type Step =
   | { op: 'wait'; ss: number[]; rw: 'FIRST_COMPLETED' | 'FIRST_EXCEPTION' | 'ALL_COMPLETED'; to?: number | null }
   | ({ op: 'waitFor'; to: number | null } & Target)
   | ({ op: 'shield' } & Target)
-  | { op: 'timeout'; ms: number | null; body: Step[] }
+  /** at: timeoutAt(time() + ms) instead of timeout(ms). */
+  | { op: 'timeout'; ms: number | null; body: Step[]; at?: boolean }
   | { op: 'try'; body: Step[]; catch?: 'error' | 'cancel' | 'any' | null; rethrow?: boolean; fin?: Step[] | null }
-  | { op: 'tg'; body: Step[] }
+  /** g: register the group as g (for tgAdd / tgCancel from elsewhere). */
+  | { op: 'tg'; body: Step[]; g?: number }
   | { op: 'lock' | 'sem'; i: number; body: Step[] }
   | { op: 'acquire' | 'release' | 'locked'; k: 'lock' | 'sem' | 'cond'; i: number }
   | { op: 'evWait' | 'evSet' | 'evClear'; i: number }

@@ -31,19 +31,26 @@ export const AREAS = [
   'cancelling',
   'callbacks',
   'asCompleted',
+  'futures',
+  'handles',
 ] as const;
 export type Area = (typeof AREAS)[number];
 
 class Gen {
   slotCount = 0;
   labels = 0;
+  tgCount = 0;
+  handleCount = 0;
   prims: Prims = {};
   bodies: Step[][] = [];
+  maxDepth: number;
   constructor(
     readonly r: () => number,
     readonly areas: Set<Area>,
     readonly nBodies: number,
-  ) {}
+  ) {
+    this.maxDepth = r() < 0.3 ? 3 : 2;
+  }
 
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.r() * (hi - lo + 1));
@@ -81,6 +88,32 @@ class Gen {
     const b = this.body(from);
     if (b !== undefined && this.chance(0.35)) return { b };
     return { s: this.slot() };
+  }
+  /** gather's items: inline bodies may repeat the previous coroutine object (`same`). */
+  items(from: number): Target[] {
+    const xs = Array.from({ length: this.int(1, 3) }, () => this.target(from));
+    for (let i = 1; i < xs.length; i++) {
+      const x = xs[i]!;
+      if ('b' in x && this.chance(0.3)) xs[i] = { b: x.b, same: true };
+    }
+    return xs;
+  }
+  /** A step that never waits, for loop callbacks (call_soon / call_later actions). */
+  actStep(): Step {
+    const a = this.areas;
+    const xs: Array<() => Step> = [
+      () => ({ op: 'log', l: this.label() }),
+      () => ({ op: 'cancel', s: this.slot(), m: this.chance(0.5) ? this.label() : null }),
+      () => ({ op: 'state', s: this.slot() }),
+    ];
+    if (a.has('futures')) xs.push(() => ({ op: 'futSet', s: this.slot(), v: this.int(1, 9) }), () => ({ op: 'futErr', s: this.slot(), m: this.label() }));
+    if (a.has('event')) xs.push(() => ({ op: 'evSet', i: this.ensurePrim('event') }), () => ({ op: 'evClear', i: this.ensurePrim('event') }));
+    if (a.has('queue')) xs.push(() => ({ op: 'putNowait', q: this.queue(), v: this.int(1, 9) }), () => ({ op: 'getNowait', q: this.queue() }), () => ({ op: 'shutdown', q: this.queue(), imm: this.chance(0.5) }));
+    if (a.has('lock')) xs.push(() => ({ op: 'release', k: 'lock', i: this.ensurePrim('lock') }));
+    if (a.has('sem')) xs.push(() => ({ op: 'release', k: 'sem', i: this.sem() }));
+    if (a.has('tg') && this.tgCount > 0) xs.push(() => ({ op: 'tgCancel', g: this.int(0, this.tgCount - 1) }));
+    if (this.handleCount > 0) xs.push(() => ({ op: 'hCancel', h: this.int(0, this.handleCount - 1) }));
+    return this.pick(xs)();
   }
   ensurePrim(kind: 'lock' | 'event' | 'cond'): number {
     const n = this.prims[kind] ?? 0;
@@ -132,13 +165,46 @@ class Gen {
     ];
     const nest = (k: number): Step[] => this.steps(from, depth + 1, this.int(1, k), inTg);
     if (a.has('callbacks')) choices.push([1, () => ({ op: 'callSoon', l: this.label() })]);
+    if (a.has('handles')) {
+      choices.push(
+        [1.5, () => ({ op: 'callSoon', l: this.label(), h: this.chance(0.5) ? this.handleCount++ : null, act: this.chance(0.7) ? this.actStep() : null })],
+        [
+          2.5,
+          () => {
+            const at = this.chance(0.3);
+            return { op: 'callLater', ms: at && this.chance(0.2) ? -1 : this.ms(), at, l: this.label(), h: this.chance(0.6) ? this.handleCount++ : null, act: this.chance(0.7) ? this.actStep() : null };
+          },
+        ],
+        [1.2, () => ({ op: 'hCancel', h: this.int(0, Math.max(0, this.handleCount - 1)) })],
+      );
+    }
+    if (a.has('futures')) {
+      choices.push(
+        [2, () => ({ op: 'newFut', s: ++this.slotCount })],
+        [1.5, () => ({ op: 'futSet', s: this.slot(), v: this.int(1, 9) })],
+        [0.8, () => ({ op: 'futErr', s: this.slot(), m: this.label() })],
+        [1.2, () => ({ op: 'addCb', s: this.slot(), c: this.int(0, 2) })],
+        [0.8, () => ({ op: 'rmCb', s: this.slot(), c: this.int(0, 2) })],
+      );
+      if (a.has('gather')) choices.push([1.2, () => ({ op: 'gatherF', items: this.items(from), re: this.chance(0.4), s: ++this.slotCount })]);
+      if (a.has('shield')) choices.push([1.2, () => ({ op: 'shieldF', t: this.target(from), s: ++this.slotCount })]);
+    }
+    if (a.has('tg') && this.tgCount > 0) {
+      choices.push(
+        [1.2, () => {
+          const b = this.body(from);
+          return b === undefined ? { op: 'tgCancel', g: this.int(0, this.tgCount - 1) } : { op: 'tgAdd', g: this.int(0, this.tgCount - 1), b, s: ++this.slotCount };
+        }],
+        [1, () => ({ op: 'tgCancel', g: this.int(0, this.tgCount - 1) })],
+      );
+    }
     if (a.has('cancelling')) {
       choices.push([1.5, () => ({ op: 'cancelling' })], [0.7, () => ({ op: 'uncancel' })]);
     }
     if (a.has('gather')) {
       choices.push([
         2.5,
-        () => ({ op: 'gather', items: Array.from({ length: this.int(1, 3) }, () => this.target(from)), re: this.chance(0.4) }),
+        () => ({ op: 'gather', items: this.items(from), re: this.chance(0.4) }),
       ]);
     }
     if (a.has('wait')) {
@@ -167,9 +233,19 @@ class Gen {
         }),
       ]);
     }
-    if (a.has('timeout') && depth > 0) choices.push([1.5, () => ({ op: 'reschedule', d: this.chance(0.2) ? null : this.pick([0, 1, 2, 5]) })]);
-    if (depth < 2) {
-      if (a.has('timeout')) choices.push([2.5, () => ({ op: 'timeout', ms: this.chance(0.15) ? null : this.pick([0, 1, 2, 3, 5]), body: nest(3) })]);
+    if (a.has('timeout') && depth > 0) {
+      choices.push(
+        [1.5, () => ({ op: 'reschedule', d: this.chance(0.2) ? null : this.pick([-1, 0, 1, 2, 5]) })],
+        [0.8, () => ({ op: 'expired' })],
+      );
+    }
+    if (depth < this.maxDepth) {
+      if (a.has('timeout')) {
+        choices.push([
+          2.5,
+          () => ({ op: 'timeout', ms: this.chance(0.15) ? null : this.pick([0, 1, 2, 3, 5]), ...(this.chance(0.3) ? { at: true } : {}), body: nest(3) }),
+        ]);
+      }
       if (a.has('try')) {
         choices.push([
           3,
@@ -182,7 +258,15 @@ class Gen {
           }),
         ]);
       }
-      if (a.has('tg')) choices.push([2.5, () => ({ op: 'tg', body: this.steps(from, depth + 1, this.int(1, 4), true) })]);
+      if (a.has('tg')) {
+        choices.push([
+          2.5,
+          () => {
+            const g = this.chance(0.6) ? this.tgCount++ : undefined;
+            return { op: 'tg', ...(g !== undefined ? { g } : {}), body: this.steps(from, depth + 1, this.int(1, 4), true) };
+          },
+        ]);
+      }
       if (a.has('lock')) choices.push([2, () => ({ op: 'lock', i: this.ensurePrim('lock'), body: nest(2) })]);
       if (a.has('sem')) choices.push([2, () => ({ op: 'sem', i: this.sem(), body: nest(2) })]);
     }

@@ -59,6 +59,7 @@ _task_seq = itertools.count()
 def _task_factory(loop, coro, **kwargs):
     t = asyncio.Task(coro, loop=loop, **kwargs)
     t._diff_seq = next(_task_seq)
+    loop._ntasks += 1
     return t
 
 
@@ -135,6 +136,21 @@ class VirtualLoop(asyncio.SelectorEventLoop):
     def time(self):
         return self._vtime
 
+    # A program that keeps the loop busy without time passing (a livelock) would run forever:
+    # stop it as a hang (tulip's side hits the real-time hang limit then).
+    MAX_PASSES = 20000
+    _passes = 0
+    _ntasks = 0
+
+    MAX_READY = 20000  # (tasks multiplying every pass)
+    MAX_TASKS = 50000
+
+    def _run_once(self):
+        self._passes += 1
+        if self._passes > self.MAX_PASSES or len(self._ready) > self.MAX_READY or self._ntasks > self.MAX_TASKS:
+            raise Hang('livelock: too many loop passes, callbacks or tasks')
+        super()._run_once()
+
 
 # Virtual ms after which the watchdog cancels the main task (ends deadlocked programs).
 WATCHDOG = 100000
@@ -142,6 +158,44 @@ WATCHDOG = 100000
 
 class Boom(Exception):
     pass
+
+
+class TG315(asyncio.TaskGroup):
+    """asyncio 3.13's TaskGroup plus 3.15's cancel() (CPython main's taskgroups.py), as tulip has it."""
+
+    def __init__(self):
+        super().__init__()
+        self._cancel_on_enter = False
+
+    async def __aenter__(self):
+        r = await super().__aenter__()
+        if self._cancel_on_enter:
+            self.cancel()
+        return r
+
+    async def _aexit(self, et, exc):
+        # 3.15's _aexit ends with `return True` (suppress the body's CancelledError that cancel()
+        # caused); 3.13's falls through, which before cancel() existed could not happen with an
+        # exception pending.
+        await super()._aexit(et, exc)
+        return True
+
+    def cancel(self):
+        if not self._entered:
+            self._cancel_on_enter = True
+            return
+        if self._exiting and not self._tasks:
+            return
+        if not self._aborting:
+            self._abort()
+            if self._parent_task and not self._parent_cancel_requested:
+                self._parent_cancel_requested = True
+                self._parent_task.cancel()
+
+
+def fname(f):
+    n = getattr(f, '_diff_name', None)
+    return n if n is not None else f.get_name()
 
 
 TYPE_NAMES = {
@@ -210,6 +264,47 @@ class Interp:
             qs.append(cls(maxsize))
         self.queues = qs
         self.tgs = []  # stack of (who, TaskGroup): tgSpawn uses the innermost one of the current task
+        self.tgmap = {}  # g -> TaskGroup (tg steps with g)
+        self.handles = {}  # h -> Handle
+        self.cbs = [self.shared_cb(c) for c in range(3)]
+
+    def shared_cb(self, c):
+        def cb(f):
+            self.log('cb', f'cb{c} {fname(f)} {desc_state(f)}')
+        return cb
+
+    def act(self, st):
+        """Runs a step that never waits from a loop callback (its coroutine completes in one send)."""
+        coro = self.exec([st], 'act', [])
+        try:
+            coro.send(None)
+        except StopIteration:
+            return
+        except Exception as e:
+            self.log('act', f'error {desc_err(e)}')
+            return
+        coro.close()
+        self.log('act', 'SUSPENDED')
+
+    def timer_cb(self, kind, st):
+        def cb():
+            self.log(kind, st['l'])
+            if st.get('act'):
+                self.act(st['act'])
+        return cb
+
+    def aws(self, items, who):
+        out = []
+        last = None
+        for x in items:
+            if 'b' in x and x.get('same') and last is not None:
+                out.append(last)
+                continue
+            a = self.aw(x, who)
+            if 'b' in x:
+                last = a
+            out.append(a)
+        return out
 
     frozen = False
 
@@ -319,9 +414,83 @@ class Interp:
                         except Exception as e:
                             self.log(who, f'asCompleted -> {desc_err(e)}')
             elif op == 'callSoon':
-                asyncio.get_running_loop().call_soon(self.log, 'soon', st['l'])
+                h = asyncio.get_running_loop().call_soon(self.timer_cb('soon', st))
+                if st.get('h') is not None:
+                    self.handles[st['h']] = h
+            elif op == 'callLater':
+                loop = asyncio.get_running_loop()
+                if st.get('at'):
+                    h = loop.call_at(loop.time() + st['ms'], self.timer_cb('timer', st))
+                else:
+                    h = loop.call_later(st['ms'], self.timer_cb('timer', st))
+                if st.get('h') is not None:
+                    self.handles[st['h']] = h
+            elif op == 'hCancel':
+                h = self.handles.get(st['h'])
+                if h is None:
+                    self.log(who, f'hCancel H{st["h"]} missing')
+                else:
+                    before = h.cancelled()
+                    h.cancel()
+                    self.log(who, f'hCancel H{st["h"]} {desc_val(before)}->{desc_val(h.cancelled())}')
+            elif op == 'newFut':
+                f = asyncio.get_running_loop().create_future()
+                f._diff_name = f'S{st["s"]}'
+                self.slots[st['s']] = f
+            elif op == 'futSet' or op == 'futErr':
+                f = self.slots.get(st['s'])
+                if f is None:
+                    raise Boom(f'missing S{st["s"]}')
+                if op == 'futSet':
+                    f.set_result(st['v'])
+                    self.log(who, f'futSet S{st["s"]} {st["v"]}')
+                else:
+                    f.set_exception(Boom(st['m']))
+                    self.log(who, f'futErr S{st["s"]} {st["m"]}')
+            elif op == 'gatherF':
+                f = asyncio.gather(*self.aws(st['items'], who), return_exceptions=st.get('re', False))
+                f._diff_name = f'S{st["s"]}'
+                self.slots[st['s']] = f
+            elif op == 'shieldF':
+                t = st['t']
+                f = asyncio.shield(self.aw(t, who))
+                same = 's' in t and f is self.slots[t['s']]
+                if not same:
+                    f._diff_name = f'S{st["s"]}'
+                self.slots[st['s']] = f
+                self.log(who, f'shieldF S{st["s"]} {"same" if same else "outer"}')
+            elif op == 'addCb' or op == 'rmCb':
+                f = self.slots.get(st['s'])
+                if f is None:
+                    self.log(who, f'{op} S{st["s"]} missing')
+                elif op == 'addCb':
+                    f.add_done_callback(self.cbs[st['c']])
+                else:
+                    n = f.remove_done_callback(self.cbs[st['c']])
+                    self.log(who, f'rmCb S{st["s"]} c{st["c"]} -> {n}')
+            elif op == 'expired':
+                tms = [x for x in tgs if isinstance(x, asyncio.Timeout)]
+                if not tms:
+                    self.log(who, 'expired nothing')
+                else:
+                    w = tms[-1].when()
+                    self.log(who, f'expired={desc_val(tms[-1].expired())} when={"None" if w is None else f"{w - self.t0:g}"}')
+            elif op == 'tgAdd':
+                tg = self.tgmap.get(st['g'])
+                if tg is None:
+                    self.log(who, f'tgAdd G{st["g"]} missing')
+                else:
+                    self.spawn(who, st['b'], st['s'], tg, False)
+                    self.log(who, f'tgAdd G{st["g"]} S{st["s"]}')
+            elif op == 'tgCancel':
+                tg = self.tgmap.get(st['g'])
+                if tg is None:
+                    self.log(who, f'tgCancel G{st["g"]} missing')
+                else:
+                    tg.cancel()
+                    self.log(who, f'tgCancel G{st["g"]}')
             elif op == 'gather':
-                aws = [self.aw(x, who) for x in st['items']]
+                aws = self.aws(st['items'], who)
                 r = await asyncio.gather(*aws, return_exceptions=st.get('re', False))
                 self.log(who, f'gather -> {desc_val(list(r))}')
             elif op == 'wait':
@@ -331,7 +500,7 @@ class Interp:
                     self.log(who, 'wait nothing')
                     continue
                 done, pending = await asyncio.wait(fs, timeout=st.get('to'), return_when=st['rw'])
-                names = lambda xs: ','.join(sorted(x.get_name() for x in xs))
+                names = lambda xs: ','.join(sorted(fname(x) for x in xs))
                 self.log(who, f'wait -> done=[{names(done)}] pending=[{names(pending)}]')
             elif op == 'waitFor':
                 r = await asyncio.wait_for(self.aw(st, who), st.get('to'))
@@ -340,7 +509,12 @@ class Interp:
                 r = await asyncio.shield(self.aw(st, who))
                 self.log(who, f'shield -> {desc_val(r)}')
             elif op == 'timeout':
-                async with asyncio.timeout(st.get('ms')) as cm:
+                ms = st.get('ms')
+                if st.get('at'):
+                    cmgr = asyncio.timeout_at(None if ms is None else asyncio.get_running_loop().time() + ms)
+                else:
+                    cmgr = asyncio.timeout(ms)
+                async with cmgr as cm:
                     try:
                         r = await self.exec(st['body'], who, tgs + [cm])
                     finally:
@@ -367,7 +541,11 @@ class Interp:
                         self.log(who, 'finally')
                         await self.exec(st['fin'], who, tgs)
             elif op == 'tg':
-                async with asyncio.TaskGroup() as tg:
+                tg = TG315()
+                if st.get('g') is not None:
+                    self.tgmap[st['g']] = tg
+                r = None  # (a group cancelled by tg.cancel() exits without its body's result)
+                async with tg:
                     r = await self.exec(st['body'], who, tgs + [tg])
                 self.log(who, 'tg exit')
                 if r is not None:

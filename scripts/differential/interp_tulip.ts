@@ -28,10 +28,12 @@ import {
   shield,
   sleep,
   timeout,
+  timeoutAt,
   wait,
   waitFor,
   type Coroutine,
   type Future,
+  type Handle,
   type Task,
 } from 'tulip';
 import { MockClock } from 'tulip/testing';
@@ -109,6 +111,52 @@ class Interp {
   sems: Semaphore[];
   barriers: Barrier[];
   queues: AnyQueue[];
+  /** Names of the futures in slots (tasks have their own). */
+  fnames = new Map<Future<unknown>, string>();
+  tgmap = new Map<number, TaskGroup>();
+  handles = new Map<number, Handle>();
+  cbs: Array<(f: Future<unknown>) => void> = [0, 1, 2].map((c) => (f: Future<unknown>) => this.log('cb', `cb${c} ${this.fname(f)} ${descState(f)}`));
+
+  fname(f: Future<unknown>): string {
+    return this.fnames.get(f) ?? (f as Task<unknown>).getName();
+  }
+
+  /** Runs a step that never waits from a loop callback (its generator completes in one next()). */
+  runAct(st: Step): void {
+    const g = this.execG([st], 'act', []);
+    try {
+      const r = g.next();
+      if (!r.done) {
+        g.return(undefined);
+        this.log('act', 'SUSPENDED');
+      }
+    } catch (e) {
+      this.log('act', `error ${descErr(e)}`);
+    }
+  }
+
+  timerCb(kind: string, st: { l: string; act?: Step | null }): () => void {
+    return () => {
+      this.log(kind, st.l);
+      if (st.act) this.runAct(st.act);
+    };
+  }
+
+  /** gather's arguments: `same` reuses the previous inline body's coroutine (or task). */
+  gatherArgs(items: Target[], mk: (x: { b: number }) => unknown): unknown[] {
+    const out: unknown[] = [];
+    let last: unknown = undefined;
+    for (const x of items) {
+      if ('b' in x && x.same && last !== undefined) {
+        out.push(last);
+        continue;
+      }
+      const a = 's' in x ? this.slot(x.s) : mk(x);
+      if ('b' in x) last = a;
+      out.push(a);
+    }
+    return out;
+  }
 
   constructor(
     readonly prog: Program,
@@ -127,6 +175,7 @@ class Interp {
   }
 
   log(who: string, text: string): void {
+    if (this.trace.length > 200000) return; // a livelock: the run ends as a hang anyway
     const t = getRunningLoop().time() - this.t0;
     this.trace.push(`${fmtTime(t)} ${who}: ${text}`);
   }
@@ -227,11 +276,8 @@ class Interp {
           }
           break;
         }
-        case 'callSoon':
-          getRunningLoop().callSoon(() => this.log('soon', st.l));
-          break;
         case 'gather': {
-          const aws = st.items.map((x) => this.targetG(x, who));
+          const aws = this.gatherArgs(st.items, (x) => this.bodyG(x.b, `${who}/b${x.b}`)) as Coroutine<unknown>[];
           const r = yield* gather(aws, { returnExceptions: st.re ?? false });
           this.log(who, `gather -> ${descVal(r)}`);
           break;
@@ -244,7 +290,7 @@ class Interp {
             break;
           }
           const { done, pending } = yield* wait(fs, { timeout: st.to ?? null, returnWhen: RETURN_WHEN[st.rw] });
-          this.log(who, `wait -> done=[${names(done)}] pending=[${names(pending)}]`);
+          this.log(who, `wait -> done=[${names(done, (f) => this.fname(f))}] pending=[${names(pending, (f) => this.fname(f))}]`);
           break;
         }
         case 'waitFor': {
@@ -258,7 +304,7 @@ class Interp {
           break;
         }
         case 'timeout': {
-          const r = yield* timeout(st.ms).run(function* (cm) {
+          const r = yield* this.mkTimeout(st).run(function* (cm) {
             try {
               return yield* self.execG(st.body, who, [...tgs, cm]);
             } finally {
@@ -286,7 +332,7 @@ class Interp {
           break;
         }
         case 'tg': {
-          const r = yield* new TaskGroup().run(function* (tg) {
+          const r = yield* this.mkTg(st.g).run(function* (tg) {
             return yield* self.execG(st.body, who, [...tgs, tg]);
           });
           this.log(who, 'tg exit');
@@ -361,7 +407,7 @@ class Interp {
           this.log(who, 'join');
           break;
         default:
-          this.syncStep(who, st);
+          this.syncStep(who, st, tgs);
       }
     }
     return undefined;
@@ -433,15 +479,11 @@ class Interp {
               this.log(who, `asCompleted -> ${descErr(e)}`);
             }
           };
-          // (--known: `for await` resumes a pass late, a known difference: use the sync form instead.)
-          if (st.aiter && !this.prog.known?.includes('ascompleted-for-await')) {
+          if (st.aiter) {
             for await (const f of asCompleted(fs, { timeout: st.to ?? null })) await one(f as unknown as PromiseLike<unknown>);
           } else for (const f of asCompleted(fs, { timeout: st.to ?? null })) await one(f);
           break;
         }
-        case 'callSoon':
-          getRunningLoop().callSoon(() => this.log('soon', st.l));
-          break;
         case 'gather': {
           // asyncio's gather wraps a coroutine in a task: the async-style equivalent is createTask.
           // (asyncio evaluates every argument first: a missing slot stops the call before any task starts.)
@@ -450,9 +492,9 @@ class Interp {
           // done child's callback is queued before the tasks of later coroutines start: only
           // coroutine objects, wrapped by gather in argument order, keep that order.)
           const lazy = this.prog.known?.includes('gather-inline-order');
-          const aws = st.items.map((x) =>
-            's' in x ? this.slot(x.s) : lazy ? this.bodyG(x.b, `${who}/b${x.b}`) : createTask(() => this.bodyA(x.b, `${who}/b${x.b}`)),
-          );
+          const aws = this.gatherArgs(st.items, (x) =>
+            lazy ? this.bodyG(x.b, `${who}/b${x.b}`) : createTask(() => this.bodyA(x.b, `${who}/b${x.b}`)),
+          ) as Future<unknown>[];
           const r = await gather(aws, { returnExceptions: st.re ?? false });
           this.log(who, `gather -> ${descVal(r)}`);
           break;
@@ -465,7 +507,7 @@ class Interp {
             break;
           }
           const { done, pending } = await wait(fs, { timeout: st.to ?? null, returnWhen: RETURN_WHEN[st.rw] });
-          this.log(who, `wait -> done=[${names(done)}] pending=[${names(pending)}]`);
+          this.log(who, `wait -> done=[${names(done, (f) => this.fname(f))}] pending=[${names(pending, (f) => this.fname(f))}]`);
           break;
         }
         case 'waitFor': {
@@ -486,7 +528,7 @@ class Interp {
           break;
         }
         case 'timeout': {
-          const r = await timeout(st.ms).run(async (cm) => {
+          const r = await this.mkTimeout(st).run(async (cm) => {
             try {
               return await this.execA(st.body, who, [...tgs, cm]);
             } finally {
@@ -514,7 +556,7 @@ class Interp {
           break;
         }
         case 'tg': {
-          const r = await new TaskGroup().run(async (tg) => this.execA(st.body, who, [...tgs, tg]));
+          const r = await this.mkTg(st.g).run(async (tg) => this.execA(st.body, who, [...tgs, tg]));
           this.log(who, 'tg exit');
           if (r !== undefined) return r;
           break;
@@ -585,7 +627,7 @@ class Interp {
           this.log(who, 'join');
           break;
         default:
-          this.syncStep(who, st);
+          this.syncStep(who, st, tgs);
       }
     }
     return undefined;
@@ -654,8 +696,116 @@ class Interp {
     else c.notify(st.n);
   }
 
-  syncStep(who: string, st: Step): void {
+  mkTimeout(st: { ms: number | null; at?: boolean }): Timeout {
+    if (!st.at) return timeout(st.ms);
+    return timeoutAt(st.ms === null ? null : getRunningLoop().time() + st.ms);
+  }
+
+  mkTg(g: number | undefined): TaskGroup {
+    const tg = new TaskGroup();
+    if (g !== undefined && g !== null) this.tgmap.set(g, tg);
+    return tg;
+  }
+
+  syncStep(who: string, st: Step, tgs: Scope[]): void {
     switch (st.op) {
+      case 'callSoon': {
+        const h = getRunningLoop().callSoon(this.timerCb('soon', st));
+        if (st.h !== undefined && st.h !== null) this.handles.set(st.h, h);
+        break;
+      }
+      case 'callLater': {
+        const loop = getRunningLoop();
+        const h = st.at ? loop.callAt(loop.time() + st.ms, this.timerCb('timer', st)) : loop.callLater(st.ms, this.timerCb('timer', st));
+        if (st.h !== undefined && st.h !== null) this.handles.set(st.h, h);
+        break;
+      }
+      case 'hCancel': {
+        const h = this.handles.get(st.h);
+        if (h === undefined) this.log(who, `hCancel H${st.h} missing`);
+        else {
+          const before = h.cancelled();
+          h.cancel();
+          this.log(who, `hCancel H${st.h} ${descVal(before)}->${descVal(h.cancelled())}`);
+        }
+        break;
+      }
+      case 'newFut': {
+        const f = getRunningLoop().createFuture<unknown>();
+        this.fnames.set(f, `S${st.s}`);
+        this.slots.set(st.s, f as Task<unknown>);
+        break;
+      }
+      case 'futSet':
+      case 'futErr': {
+        const f = this.slots.get(st.s);
+        if (f === undefined) throw new Boom(`missing S${st.s}`);
+        if (st.op === 'futSet') {
+          f.setResult(st.v);
+          this.log(who, `futSet S${st.s} ${st.v}`);
+        } else {
+          f.setException(new Boom(st.m));
+          this.log(who, `futErr S${st.s} ${st.m}`);
+        }
+        break;
+      }
+      case 'gatherF': {
+        const aws =
+          this.style === 'gen' || this.prog.known?.includes('gather-inline-order')
+            ? this.gatherArgs(st.items, (x) => this.bodyG(x.b, `${who}/b${x.b}`))
+            : this.gatherArgs(st.items, (x) => createTask(() => this.bodyA(x.b, `${who}/b${x.b}`)));
+        const f = gather(aws as Future<unknown>[], { returnExceptions: st.re ?? false });
+        this.fnames.set(f as Future<unknown>, `S${st.s}`);
+        this.slots.set(st.s, f as unknown as Task<unknown>);
+        break;
+      }
+      case 'shieldF': {
+        const t = st.t;
+        const aw = 's' in t ? this.slot(t.s) : this.style === 'gen' ? this.bodyG(t.b, `${who}/b${t.b}`) : createTask(() => this.bodyA(t.b, `${who}/b${t.b}`));
+        const f = shield(aw as Future<unknown>);
+        const same = 's' in t && f === this.slots.get(t.s);
+        if (!same) {
+          this.fnames.set(f, `S${st.s}`);
+        }
+        this.slots.set(st.s, f as Task<unknown>);
+        this.log(who, `shieldF S${st.s} ${same ? 'same' : 'outer'}`);
+        break;
+      }
+      case 'addCb':
+      case 'rmCb': {
+        const f = this.slots.get(st.s);
+        if (f === undefined) this.log(who, `${st.op} S${st.s} missing`);
+        else if (st.op === 'addCb') f.addDoneCallback(this.cbs[st.c]!);
+        else this.log(who, `rmCb S${st.s} c${st.c} -> ${f.removeDoneCallback(this.cbs[st.c]!)}`);
+        break;
+      }
+      case 'expired': {
+        const tm = innermost(tgs, Timeout);
+        if (tm === undefined) this.log(who, 'expired nothing');
+        else {
+          const w = tm.when();
+          this.log(who, `expired=${descVal(tm.expired())} when=${w === null ? 'None' : fmtTime(w - this.t0)}`);
+        }
+        break;
+      }
+      case 'tgAdd': {
+        const tg = this.tgmap.get(st.g);
+        if (tg === undefined) this.log(who, `tgAdd G${st.g} missing`);
+        else {
+          this.spawn(st.b, st.s, tg, false);
+          this.log(who, `tgAdd G${st.g} S${st.s}`);
+        }
+        break;
+      }
+      case 'tgCancel': {
+        const tg = this.tgmap.get(st.g);
+        if (tg === undefined) this.log(who, `tgCancel G${st.g} missing`);
+        else {
+          tg.cancel();
+          this.log(who, `tgCancel G${st.g}`);
+        }
+        break;
+      }
       case 'release':
         this.prim(st).release();
         this.log(who, `released ${st.k}${st.i}`);
@@ -761,9 +911,9 @@ class Interp {
   }
 }
 
-function names(xs: Set<Future<unknown>>): string {
+function names(xs: Set<Future<unknown>>, fname: (f: Future<unknown>) => string): string {
   return [...xs]
-    .map((x) => (x as Task<unknown>).getName())
+    .map(fname)
     .sort()
     .join(',');
 }

@@ -19,7 +19,8 @@ export function normalize(line: string, strictMessages = false): string {
   // CPython artifact: gather(return_exceptions=True) reports a cancelled child as
   // CancelledError(child._cancel_message), which Task.__step resets to None when the task ends
   // cancelled -- so asyncio gives CancelledError('') where tulip keeps the cancel message.
-  if (/ gather -> \[/.test(l)) l = l.replace(/CancelledError\([^()]*\)/g, 'CancelledError');
+  // (also where such a result list is shown later: `state`/`final` of a gather kept in a slot)
+  if (/ gather -> \[| ok \[/.test(l)) l = l.replace(/CancelledError\([^()]*\)/g, 'CancelledError');
   return l;
 }
 

@@ -65,6 +65,14 @@ export function* candidates(p: Program): Generator<Program> {
         (s) => s.op === 'gather' && s.items.length > 1 && (s.items.pop(), true),
         (s) => s.op === 'wait' && s.ss.length > 1 && (s.ss.pop(), true),
         (s) => s.op === 'shutdown' && s.imm === true && ((s.imm = false), true),
+        (s) => (s.op === 'callSoon' || s.op === 'callLater') && s.act != null && ((s.act = null), true),
+        (s) => (s.op === 'callSoon' || s.op === 'callLater') && s.h != null && ((s.h = null), true),
+        (s) => s.op === 'callLater' && s.ms > 0 && ((s.ms = s.ms > 1 ? 1 : 0), true),
+        (s) => s.op === 'timeout' && s.at === true && (delete s.at, true),
+        (s) => s.op === 'tg' && s.g !== undefined && (delete s.g, true),
+        (s) => (s.op === 'gather' || s.op === 'gatherF') && s.items.some((x) => 'b' in x && x.same) && ((s.items = s.items.map((x) => ('b' in x ? { b: x.b } : x))), true),
+        (s) => s.op === 'gatherF' && s.items.length > 1 && (s.items.pop(), true),
+        (s) => s.op === 'gatherF' && s.re === true && ((s.re = false), true),
       ];
       for (const f of simpler) {
         const q = clone(p);

@@ -199,6 +199,8 @@ export class InlineFuture<T> extends Future<T> {
 class PassFuture<T> extends Future<T> {
   /** 0: fresh; 1: iterated as a bare yield (the task resumes after one pass); 2: in the queue. */
   private _phase = 0;
+  /** Waits exactly one pass (`sleep(0)`), as asyncio's bare `yield`. */
+  private readonly _bare: boolean;
 
   /** The value to resolve with is kept in `_value` while pending (a pending future has none). */
   constructor(
@@ -208,6 +210,11 @@ class PassFuture<T> extends Future<T> {
   ) {
     super(loop);
     this._value = value;
+    this._bare = _passes === 1;
+  }
+
+  override _bareYield(): boolean {
+    return this._bare;
   }
 
   override _run(): void {

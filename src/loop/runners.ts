@@ -2,7 +2,7 @@ import { CancelledError, RuntimeError } from '../errors.js';
 import { Future } from '../future.js';
 import { describe } from '../internal/validate.js';
 import { gather } from '../combinators.js';
-import type { Task, TaskBody } from '../task.js';
+import type { Coroutine, Task, TaskBody } from '../task.js';
 import type { Clock } from './clock.js';
 import { EventLoop } from './eventloop.js';
 import { runningLoopOrUndefined } from './registry.js';
@@ -82,12 +82,21 @@ export class Runner {
     if (loop === null) return;
     try {
       await cancelAllTasks(loop);
-      await loop.runUntilComplete(loop.shutdownDefaultExecutor());
+      // asyncio.run's two shutdown steps, each a task run to completion (two passes), so callbacks
+      // that main's last pass queued still run: async generators (JavaScript's are not tracked by
+      // the loop, so this step only takes its passes), then the default executor.
+      await loop.runUntilComplete(shutdownAsyncGenerators);
+      await loop.runUntilComplete(function* () {
+        yield* loop.shutdownDefaultExecutor();
+      });
     } finally {
       loop.close();
     }
   }
 }
+
+// eslint-disable-next-line require-yield
+function* shutdownAsyncGenerators(): Coroutine<void> {}
 
 /** Cancels leftover tasks until none is pending; reports errors other than cancellation. */
 async function cancelAllTasks(loop: EventLoop): Promise<void> {

@@ -103,6 +103,11 @@ export abstract class LoopServices {
   shutdownDefaultExecutor(): Future<void> {
     const ex = this._defaultExecutor;
     this._defaultExecutor = null;
+    if (ex?.shutdown === undefined) {
+      const none = this.loop().createFuture<void>();
+      none.setResult(undefined);
+      return none;
+    }
     const done = Promise.resolve(ex?.shutdown?.(true)).then(() => undefined);
     return ensureFuture(done, this.loop());
   }

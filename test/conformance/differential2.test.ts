@@ -1,0 +1,180 @@
+// Regression tests for differences between tulip and CPython 3.13 asyncio found by the widened
+// differential tester (scripts/differential/: futures, loop handles, done callbacks, timeoutAt,
+// TaskGroup.cancel/create_task from other tasks, gather duplicates). Each test states asyncio's
+// behaviour; the Python program it was checked against is scripts/differential/repros/c<n>_*.py
+// (run with the vendored asyncio: `PYTHONPATH=/tmp/pyasyncio313 python3 repros/c1_….py`).
+import { describe, it, expect } from 'vitest';
+import { createTask, getRunningLoop, isCancelledError, run, shield, sleep, type Coroutine, type TaskBody } from 'tulip';
+import { MockClock } from 'tulip/testing';
+
+type Style = 'generator' | 'async';
+const STYLES: readonly Style[] = ['generator', 'async'];
+
+const styled = <R>(style: Style, gen: () => Coroutine<R>, asy: () => Promise<R>): TaskBody<R> => (style === 'generator' ? gen : asy);
+
+/** run() with virtual time that jumps to the next timer whenever every task is blocked. */
+const runVirtual = <T>(main: TaskBody<T>): Promise<T> => run(main, { clock: new MockClock({ autojumpThreshold: 0 }) });
+
+/** What a caught error says: `caught CancelledError("msg")`, or its type and message. */
+const describeError = (e: unknown): string =>
+  isCancelledError(e) ? `caught CancelledError(${JSON.stringify((e as Error).message)})` : `caught ${String(e)}`;
+
+// ---- cancellation messages ----------------------------------------------------------------------
+
+describe('a task suspended in sleep(0) that is cancelled twice before it resumes', () => {
+  // repros/c1_sleep0_latest_cancel_message.py: asyncio's sleep(0) is a bare `yield` (no waiter
+  // future), so both cancel requests only set _must_cancel/_cancel_message and the task resumes
+  // with a CancelledError carrying the LATEST message (b6, a real waiter future, keeps the first).
+  for (const style of STYLES) {
+    for (const [second, expected] of [
+      [undefined, ''],
+      ['B', 'B'],
+    ] as const) {
+      it(`[${style}] resumes with the latest message: cancel('A') then cancel(${second === undefined ? '' : `'${second}'`}) throws in ${JSON.stringify(expected)}`, () =>
+        runVirtual(async () => {
+          const log: string[] = [];
+          const t = createTask(
+            styled(
+              style,
+              function* () {
+                try {
+                  yield* sleep(0);
+                  log.push('no cancel');
+                } catch (e) {
+                  log.push(describeError(e));
+                }
+              },
+              async () => {
+                try {
+                  await sleep(0);
+                  log.push('no cancel');
+                } catch (e) {
+                  log.push(describeError(e));
+                }
+              },
+            ),
+          );
+          await sleep(0); // t is now suspended in its sleep(0)
+          t.cancel('A');
+          if (second === undefined) t.cancel();
+          else t.cancel(second);
+          await sleep(0);
+          await sleep(0);
+          expect(log).toEqual([`caught CancelledError(${JSON.stringify(expected)})`]);
+        }),
+      );
+    }
+  }
+});
+
+describe('a task suspended in sleep(0) that is cancelled and uncancelled before it resumes', () => {
+  // repros/c1_sleep0_latest_cancel_message.py (main2): with no waiter future to cancel, asyncio's
+  // cancel() only sets _must_cancel, and uncancel() reaching 0 clears it again.
+  for (const style of STYLES) {
+    it(`[${style}] resumes normally, the cancel request taken back`, () =>
+      runVirtual(async () => {
+        const log: string[] = [];
+        const t = createTask(
+          styled(
+            style,
+            function* () {
+              try {
+                yield* sleep(0);
+                log.push('no cancel');
+              } catch (e) {
+                log.push(describeError(e));
+              }
+            },
+            async () => {
+              try {
+                await sleep(0);
+                log.push('no cancel');
+              } catch (e) {
+                log.push(describeError(e));
+              }
+            },
+          ),
+        );
+        await sleep(0); // t is now suspended in its sleep(0)
+        t.cancel('A');
+        log.push(`uncancel -> ${t.uncancel()}`);
+        await sleep(0);
+        await sleep(0);
+        expect(log).toEqual(['uncancel -> 0', 'no cancel']);
+      }),
+    );
+  }
+});
+
+// ---- shield --------------------------------------------------------------------------------------
+
+describe("a shield whose outer future the user completes before the inner task finishes", () => {
+  // repros/c3_shield_outer_set_by_user.py: asyncio's shield removes the inner's done callback as
+  // soon as the outer is done, however it got done (_outer_done_callback), so the inner finishing
+  // later sets nothing: no InvalidStateError, no report, the loop goes on.
+  for (const style of STYLES) {
+    it(`[${style}] lets the inner finish later without touching the outer (nothing escapes the loop)`, { timeout: 2000 }, async () => {
+      const log: string[] = [];
+      await runVirtual(async () => {
+        getRunningLoop().setExceptionHandler((_loop, ctx) => log.push(`handler: ${ctx.message}`));
+        const inner = createTask(
+          styled(
+            style,
+            function* () {
+              yield* sleep(1);
+              return 'inner';
+            },
+            async () => {
+              await sleep(1);
+              return 'inner';
+            },
+          ),
+        );
+        const outer = shield(inner);
+        outer.setResult('mine');
+        await sleep(5);
+        log.push(`after: outer=${outer.result()} inner=${inner.result()}`);
+      });
+      expect(log).toEqual(['after: outer=mine inner=inner']);
+    });
+  }
+});
+
+// ---- run() shutdown -----------------------------------------------------------------------------
+
+describe('run() after main returns', () => {
+  // repros/c2_run_shutdown_passes.py: asyncio.run() runs the loop on through its shutdown
+  // (run_until_complete(shutdown_asyncgens()) and run_until_complete(shutdown_default_executor()),
+  // two passes each), so callbacks queued in main's last pass -- a done callback of a future a
+  // leftover callback resolves, a call_soon chain -- run for 4 more passes. (Found as the done
+  // callback of a gather kept in a variable whose last child finished as main returned.)
+  for (const style of STYLES) {
+    it(`[${style}] runs the callbacks queued in main's last pass for the 4 passes asyncio's shutdown takes`, async () => {
+      const log: string[] = [];
+      const start = (): void => {
+        const loop = getRunningLoop();
+        const fut = loop.createFuture<number>();
+        fut.addDoneCallback((f) => log.push(`done callback ${f.result()}`));
+        const chain = (i: number): void => {
+          log.push(`pass+${i}`);
+          if (i === 1) fut.setResult(7);
+          if (i < 8) loop.callSoon(chain, i + 1);
+        };
+        loop.callSoon(chain, 0);
+      };
+      await runVirtual(
+        styled(
+          style,
+          // eslint-disable-next-line require-yield
+          function* () {
+            start();
+          },
+          async () => {
+            start();
+          },
+        ),
+      );
+      expect(log).toEqual(['pass+0', 'pass+1', 'done callback 7', 'pass+2', 'pass+3', 'pass+4']);
+    });
+  }
+});
