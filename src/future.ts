@@ -12,6 +12,9 @@ const FAILED = 2;
 const CANCELLED = 3;
 type State = typeof PENDING | typeof FINISHED | typeof FAILED | typeof CANCELLED;
 const STATE_NAMES = ['pending', 'finished', 'failed', 'cancelled'] as const;
+/** A settled promise whose then() schedules a microtask (the settled-future path of then()). */
+const SETTLED: Promise<void> = Promise.resolve();
+
 
 /**
  * An internal waiter (a task, an awaiter, a combinator): woken with the future when its callbacks
@@ -287,9 +290,17 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
+    // One promise, not two (Promise.resolve(value).then(…)): the callback is called a microtask
+    // later, as a promise's would be.
     const error = this._awaiterError();
-    const p = (error === NO_ERROR ? Promise.resolve(this._value) : Promise.reject(error)) as Promise<T>;
-    return p.then(onfulfilled, onrejected);
+    if (error === NO_ERROR) {
+      const value = this._value as T;
+      return SETTLED.then(typeof onfulfilled === 'function' ? () => onfulfilled(value) : () => value as unknown as R1);
+    }
+    return SETTLED.then(() => {
+      if (typeof onrejected !== 'function') throw error;
+      return onrejected(error);
+    }) as Promise<R1 | R2>;
   }
 
   /** `fut.catch(fn)`, as on a promise. */
