@@ -9,6 +9,7 @@ import { LoopServices } from './services.js';
 import { setRunningLoop } from './registry.js';
 import { makeAnchors } from './shapes.js';
 import { callInstruments } from './instruments.js';
+import { watchGc } from './monitor.js';
 
 const RESOLVED = Promise.resolve();
 /** Host time a burst of synchronous passes may take before the loop yields to Node's I/O. */
@@ -109,6 +110,7 @@ export class EventLoop extends LoopServices {
       if (!this._finishPass() && !this._settling) this._monitor.endBurst(this);
       return;
     }
+    if (this._monitor.suspected !== null) this._overBudget = true; // confirmed at the host turn
     if (this._hostAfterYield && (this._overBudget || (this._readyLen === 0 && !this._timerDue()))) {
       // Over the burst's budget, or idle: the host gets its turn (idle: and then the loop looks
       // again, once every promise chain has settled).
@@ -290,6 +292,7 @@ export class EventLoop extends LoopServices {
     this._checkClosed('runForever');
     if (this._running) throw new RuntimeError('runForever: this event loop is already running');
     this._running = true;
+    watchGc();
     this._clock.attach?.(this._clockWake);
     if (this._instruments !== null) callInstruments(this, 'beforeRun', this);
     return new Promise<void>((resolve) => {
@@ -378,6 +381,7 @@ export class EventLoop extends LoopServices {
     this._timers.clear();
     this._disarmHostTimer();
     this._reportUnretrieved();
+    this._monitor.confirm(this); // a stall suspected in the last burst is reported now
     const ex = this._defaultExecutor;
     this._defaultExecutor = null;
     if (ex?.shutdown) void Promise.resolve(ex.shutdown(false)).catch(() => {});
@@ -610,6 +614,11 @@ export class EventLoop extends LoopServices {
       return false;
     }
     if (this._readyLen > 0 || this._timerDue()) {
+      // A suspected stall is confirmed (or found to be a GC pause) at the next host turn: soon.
+      if (this._monitor.suspected !== null) {
+        this._overBudget = true;
+        return this._yieldToHost();
+      }
       // Yield to Node's I/O once the burst has used its time (the clock is read every 16 passes).
       if ((++this._passCount & 15) === 0) {
         const now = performance.now();

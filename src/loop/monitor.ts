@@ -3,9 +3,11 @@
  *
  * Cheap by design: the loop reads the clock once per burst (a stretch of passes between two host
  * turns, which is how long Node's own I/O waited) and once per 64 entries. A burst or window longer
- * than `slowCallbackDuration` is a stall: it is reported at once, and the loop then times every
- * entry and task step for a while ("fine mode"), and records where tasks suspend, so that the next
- * stall names its task and the suspension point it resumed from. Debug mode is fine mode always.
+ * than `slowCallbackDuration` is a stall: it is reported at the next host turn (once Node has
+ * delivered the garbage-collection pauses of its window: a stall they explain is not reported), and
+ * the loop then times every entry and task step for a while ("fine mode"), and records where tasks
+ * suspend, so that the next stall names its task and the suspension point it resumed from. Debug
+ * mode is fine mode always.
  */
 
 /** What `loop.lagStats()` returns (ms). */
@@ -22,6 +24,7 @@ export interface LagStats {
   stalls: number;
 }
 
+import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { Handle } from './handle.js';
 import type { Runnable } from './handle.js';
 import type { EventLoop } from './eventloop.js';
@@ -31,6 +34,51 @@ import { userFrames } from '../internal/frames.js';
 const RING = 1024;
 /** How long fine mode stays on after a stall (real ms). */
 export const FINE_MODE_MS = 10_000;
+
+// ---- garbage-collection pauses (process-wide) ------------------------------------------------
+// A GC pause blocks the loop too, but no callback caused it: a coarse stall is confirmed only once
+// Node has delivered the pauses of its window (a host turn later) and they do not explain it.
+
+const GC_RING = 256;
+const gcStarts = new Float64Array(GC_RING);
+const gcEnds = new Float64Array(GC_RING);
+let gcCount = 0;
+let gcObserver: PerformanceObserver | null = null;
+
+function recordGc(entries: PerformanceEntry[]): void {
+  for (const e of entries) {
+    const i = gcCount++ % GC_RING;
+    gcStarts[i] = e.startTime;
+    gcEnds[i] = e.startTime + e.duration;
+  }
+}
+
+/** Starts watching GC pauses (once per process; called when a loop first runs). */
+export function watchGc(): void {
+  if (gcObserver !== null) return;
+  gcObserver = new PerformanceObserver((list) => recordGc(list.getEntries()));
+  gcObserver.observe({ entryTypes: ['gc'] });
+}
+
+/** The milliseconds of GC pauses (delivered so far) within [from, to] (real ms). */
+function gcTimeIn(from: number, to: number): number {
+  if (gcObserver !== null) recordGc(gcObserver.takeRecords());
+  let sum = 0;
+  for (let k = Math.max(0, gcCount - GC_RING); k < gcCount; k++) {
+    const i = k % GC_RING;
+    const overlap = Math.min(gcEnds[i]!, to) - Math.max(gcStarts[i]!, from);
+    if (overlap > 0) sum += overlap;
+  }
+  return sum;
+}
+
+/** A coarse stall waiting to be confirmed (see `LoopMonitor.confirm`). */
+interface SuspectedStall {
+  took: number;
+  /** When it ended (real ms). */
+  end: number;
+  where: string;
+}
 
 export class LoopMonitor {
   // The time fields start at -0, which V8 stores as a double (0 would be a small integer, and the
@@ -53,6 +101,8 @@ export class LoopMonitor {
   /** Stall time already reported in this burst (not reported again by a window or the burst). */
   accounted = -0;
   private windowAccounted = -0;
+  /** Coarse stalls seen in this burst, confirmed at the next host turn (null: none). */
+  suspected: SuspectedStall[] | null = null;
 
   /** A host wake-up: a burst begins. */
   startBurst(now: number): void {
@@ -101,19 +151,43 @@ export class LoopMonitor {
     this.windowAccounted = this.accounted;
   }
 
-  /** A coarse stall: report it, and time every entry and step for a while. */
+  /**
+   * A coarse stall: its time is accounted at once (not reported again by the burst); it is
+   * reported at the next host turn, once the GC pauses of its window are known (`confirm`).
+   */
   private stall(loop: EventLoop, took: number, where: string): void {
-    this.stalls++;
     this.accounted += took;
-    this.startFine(performance.now());
-    loop._fine = true;
-    setOnSuspendRecording();
-    loop.callExceptionHandler({
-      message:
-        `The event loop was blocked for ${took.toFixed(3)} ms (${where === 'burst' ? 'by the last callbacks of a burst' : where === 'async continuations' ? 'by async continuations' : where === 'window' ? 'by the last callbacks' : `up to ${where}`}); ` +
-        'every callback and task step is timed for the next 10 s to name the culprit',
-      durationMs: took,
-    });
+    if (this.suspected === null) {
+      this.suspected = [];
+      setImmediate(() => this.confirm(loop));
+    }
+    this.suspected.push({ took, end: performance.now(), where });
+  }
+
+  /**
+   * Reports the suspected stalls that GC pauses do not explain, and turns fine mode on for the
+   * next bursts (every entry and task step timed, suspension points recorded) to name the culprit.
+   * Runs at the next host turn, or when the loop closes (with the pauses delivered by then).
+   */
+  confirm(loop: EventLoop): void {
+    const suspected = this.suspected;
+    if (suspected === null) return;
+    this.suspected = null;
+    for (const { took, end, where } of suspected) {
+      const gc = gcTimeIn(end - took, end);
+      if (took - gc < loop.slowCallbackDuration) continue; // a GC pause, not a callback
+      this.stalls++;
+      this.startFine(performance.now());
+      setOnSuspendRecording();
+      const by = where === 'burst' ? 'by the last callbacks of a burst' : where === 'async continuations' ? 'by async continuations' : where === 'window' ? 'by the last callbacks' : `up to ${where}`;
+      loop.callExceptionHandler({
+        message:
+          `The event loop was blocked for ${took.toFixed(3)} ms (${by}${gc > 0 ? `; ${gc.toFixed(3)} ms of it garbage collection` : ''}); ` +
+          'every callback and task step is timed for the next 10 s to name the culprit',
+        durationMs: took,
+        ...(gc > 0 ? { gcMs: gc } : {}),
+      });
+    }
   }
 
   /**

@@ -2,6 +2,8 @@
 // debug mode; once one was seen, the next slow task step is named with its task and where it
 // suspended; lagStats() counts bursts and stalls. Small slowCallbackDuration values and busy-waits
 // of at most 12 ms of real time; loop time is virtual.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { createTask, getRunningLoop, sleep, type ExceptionContext } from 'tulip';
 import { STYLES, busyWait, passes, recordExceptions, runVirtual, styled } from '../support.js';
@@ -135,6 +137,39 @@ describe('stall reports outside debug mode', () => {
       expect(stalls(seen)).toEqual([]);
       expect(loop.lagStats().stalls).toBe(0);
     }));
+});
+
+describe('garbage collection', () => {
+  it('a stall that a GC pause explains is not reported (a busy callback as long is)', async () => {
+    // A forced full collection of a large live heap, timed, inside one callback; the limit is set
+    // below what it took, so only the GC pauses Node delivers can clear it.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const live = Array.from({ length: 300_000 }, (_, i) => ({ i, s: String(i) }));
+    await runVirtual(async () => {
+      const loop = getRunningLoop();
+      const seen = recordExceptions();
+      let took = 0;
+      loop.callSoon(() => {
+        const t0 = performance.now();
+        gc();
+        took = performance.now() - t0;
+        loop.slowCallbackDuration = Math.max(1, took * 0.7);
+      });
+      await passes(3);
+      await new Promise<void>((resolve) => setImmediate(resolve)); // the host turn that confirms
+      await passes(3);
+      expect(took).toBeGreaterThan(0);
+      expect(stalls(seen)).toEqual([]);
+      expect(loop.lagStats().stalls).toBe(0);
+      // The same time spent by a callback is reported, with the limit unchanged.
+      loop.callSoon(() => busyWait(took));
+      await passes(3);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(stalls(seen).length).toBeGreaterThanOrEqual(1);
+    });
+    expect(live.length).toBe(300_000);
+  });
 });
 
 describe('lagStats', () => {
