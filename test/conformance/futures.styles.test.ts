@@ -87,7 +87,7 @@ describe('awaiting a future (style twins)', () => {
 });
 
 describe('unretrieved exceptions (style twins)', () => {
-  // twin of futures.test.ts::a task error nobody awaits is reported as "Task exception was never retrieved" with the task
+  // twin of unretrieved.test.ts::a task error nobody awaits is reported as "Task exception was never retrieved" with the task
   it('a generator task error nobody awaits is reported as "Task exception was never retrieved" with the task', () =>
     run(function* () {
       const seen = recordExceptions();
@@ -105,7 +105,7 @@ describe('unretrieved exceptions (style twins)', () => {
       expect(reports[0]!.task ?? reports[0]!.future).toBe(t);
     }));
 
-  // twin of futures.test.ts::a cancelled task nobody awaits is not reported
+  // twin of unretrieved.test.ts::a cancelled task nobody awaits is not reported
   it('a cancelled generator task nobody awaits is not reported', () =>
     run(function* () {
       const seen = recordExceptions();
@@ -119,7 +119,7 @@ describe('unretrieved exceptions (style twins)', () => {
       expect(seen.map((c) => c.message)).toEqual([]);
     }));
 
-  // twin of futures.test.ts::an error delivered to a generator task yielding on the future is not reported (exact: async task)
+  // twin of unretrieved.test.ts::an error delivered to a generator task yielding on the future is not reported (exact: async task)
   it('an error delivered to an async task awaiting the future, caught there, is not reported', () =>
     run(async () => {
       const seen = recordExceptions();
@@ -133,7 +133,7 @@ describe('unretrieved exceptions (style twins)', () => {
       expect(seen.map((c) => c.message)).toEqual([]);
     }));
 
-  // twin of futures.test.ts::a task error nobody awaits is reported ... — an error awaited before the task failed is not (generator awaiter)
+  // twin of unretrieved.test.ts::a task error nobody awaits is reported ... — an error awaited before the task failed is not (generator awaiter)
   it('an async task error awaited by a generator task before it failed is not reported', () =>
     run(function* () {
       const seen = recordExceptions();

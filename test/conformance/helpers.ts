@@ -2,7 +2,7 @@
 // Conventions: milliseconds everywhere; each test runs its own loop with run(); asyncio's
 // `async with X as y:` is `await X.run(async (y) => …)` (or `yield* X.run(function* (y) { … })`).
 import { expect } from 'vitest';
-import { ExceptionGroup, newEventLoop, type Coroutine } from 'tulip';
+import { ExceptionGroup, getRunningLoop, newEventLoop, type Coroutine } from 'tulip';
 
 // The generic helpers (styles, virtual time, passes, syncError/rejection/errorOf,
 // assertCancelled, recording the exception handler) live in test/support.ts, shared with the unit tests.
@@ -10,6 +10,12 @@ export * from '../support.js';
 
 /** A delay the test never lets run out. */
 export const FOREVER = 1_000_000;
+
+/** One hour, in milliseconds. */
+export const HOUR = 3_600_000;
+
+/** The running loop's clock, in milliseconds (exact on virtual time). */
+export const now = (): number => getRunningLoop().time();
 
 export class ZeroDivisionError extends Error {
   override name = 'ZeroDivisionError';

@@ -1,5 +1,6 @@
 // Exact pass counts, in both coroutine styles: the style twins of the pass-exact tests of
-// tasks*.test.ts, locks*.test.ts, queues*.test.ts and combinators.test.ts, gathered per operation.
+// tasks*.test.ts, cancellation.test.ts, locks*.test.ts, queues*.test.ts and combinators.test.ts,
+// gathered per operation.
 // For each blocking operation, a task of each style waits on it and counts the loop passes (a
 // callSoon ticker, one tick per pass) until it resumes — once when the operation completes, once
 // when the task is cancelled while waiting. The expected counts are asyncio's (worked out from
@@ -245,7 +246,7 @@ const BLOCKING: Blocking[] = [
 ];
 
 describe.each(BLOCKING)('cancelled while waiting in $name', ({ passes, make }) => {
-  // twin of tasks.test.ts::cancel(msg) during a sleep throws a CancelledError(msg) in the body and to the awaiter, for this wait
+  // twin of cancellation.test.ts::cancel(msg) during a sleep throws a CancelledError(msg) in the body and to the awaiter, for this wait
   it.each(STYLES)(`a %s task is done ${passes} pass(es) after cancel(msg), cancelled with msg, its finally run`, (style) =>
     run(async () => {
       const start = make();

@@ -1,5 +1,5 @@
 // More behaviour ports of CPython 3.13 Lib/test/test_asyncio/test_runners.py: the tests not
-// ported yet in runners.test.ts.
+// ported yet in runners.test.ts and runner.test.ts.
 //
 // Skipped (one line each):
 // - RunTests.test_asyncio_run_without_uncancel: a custom task factory (loop.set_task_factory).
@@ -9,7 +9,7 @@
 // - RunnerTests.test_no_repr_is_call_on_the_task_result: Python repr.
 // - RunnerTests.test_signal_install_not_supported_ok / SIGINT tests: signals (main thread only).
 // - RunnerTests.test_run_awaitable: any awaitable (3.14); tulip's Runner takes a Future, ported
-//   in runners.test.ts (test_run_future).
+//   in runner.test.ts (test_run_future).
 import { describe, expect, it } from 'vitest';
 import { Runner, createTask, sleep } from 'tulip';
 import { errorOf } from './helpers.js';

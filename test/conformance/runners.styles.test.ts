@@ -220,7 +220,7 @@ describe('run(): tasks left over when main ends (style twins)', () => {
 });
 
 describe('Runner (style twins)', () => {
-  // twin of runners.test.ts::getLoop() gives the loop the runs use, idle and open between runs
+  // twin of runner.test.ts::getLoop() gives the loop the runs use, idle and open between runs
   it('getLoop() gives the loop generator runs use, idle and open between runs', async () => {
     const runner = new Runner();
     try {
@@ -238,7 +238,7 @@ describe('Runner (style twins)', () => {
     }
   });
 
-  // twin of runners.test.ts::a run that fails rejects with its error and the runner stays usable
+  // twin of runner.test.ts::a run that fails rejects with its error and the runner stays usable
   it('a generator run that fails rejects with its error and the runner stays usable', async () => {
     const runner = new Runner();
     try {
@@ -262,7 +262,7 @@ describe('Runner (style twins)', () => {
     }
   });
 
-  // twin of runners.test.ts::a task left over from one run goes on during the next one
+  // twin of runner.test.ts::a task left over from one run goes on during the next one
   it('a generator task left over from one run goes on during the next generator run', async () => {
     const runner = new Runner();
     try {
@@ -286,7 +286,7 @@ describe('Runner (style twins)', () => {
     }
   });
 
-  // twin of runners.test.ts::close() cancels the tasks left over from the runs and closes the loop
+  // twin of runner.test.ts::close() cancels the tasks left over from the runs and closes the loop
   it('close() cancels the async tasks left over from the runs, lets their finally wait, and closes the loop', async () => {
     const runner = new Runner();
     const log: string[] = [];
@@ -310,7 +310,7 @@ describe('Runner (style twins)', () => {
     expect(loop.isClosed()).toBe(true);
   });
 
-  // twin of runners.test.ts::run() after close() is refused with RuntimeError and main never runs
+  // twin of runner.test.ts::run() after close() is refused with RuntimeError and main never runs
   it('a generator run() after close() is refused with RuntimeError and main never runs', async () => {
     const ret: number[] = [];
     const runner = new Runner();
@@ -327,7 +327,7 @@ describe('Runner (style twins)', () => {
     expect(ret).toEqual([1]);
   });
 
-  // twin of runners.test.ts::a cancelled main of a Runner rejects with CancelledError and cancels the future it waited on
+  // twin of runner.test.ts::a cancelled main of a Runner rejects with CancelledError and cancels the future it waited on
   it('a cancelled generator main of a Runner rejects with CancelledError and cancels the future it waited on', async () => {
     const runner = new Runner();
     try {
@@ -354,7 +354,7 @@ describe('Runner (style twins)', () => {
     }
   });
 
-  // twin of runners.test.ts::a cancelled generator main that only ever sleeps 0 is still cancelled
+  // twin of runner.test.ts::a cancelled generator main that only ever sleeps 0 is still cancelled
   it('a cancelled async main that only ever sleeps 0 is still cancelled', async () => {
     const runner = new Runner();
     try {
@@ -383,7 +383,7 @@ describe('Runner (style twins)', () => {
     }
   });
 
-  // twin of runners.test.ts::a Runner given a MockClock runs on virtual time across runs (async runs)
+  // twin of runner.test.ts::a Runner given a MockClock runs on virtual time across runs (async runs)
   it('a Runner given a MockClock runs async mains on virtual time across runs', async () => {
     const runner = new Runner({ clock: virtualClock() });
     try {

@@ -1,10 +1,11 @@
 // More behaviour ports of CPython 3.13 Lib/test/test_asyncio/test_taskgroups.py: the tests not
-// ported yet in taskgroups.test.ts, in both coroutine styles.
+// ported yet in taskgroups.test.ts, grouperrors.test.ts, outsidecancel.test.ts or
+// nestedgroups.test.ts, in both coroutine styles.
 //
 // Skipped (one line each):
 // - test_taskgroup_20 (KeyboardInterrupt re-raised bare) / test_taskgroup_20a / test_taskgroup_21a
 //   (BaseException subclasses): JS has no BaseException; with plain errors 20a/21a are
-//   test_taskgroup_19, ported in taskgroups.test.ts.
+//   test_taskgroup_19, ported in grouperrors.test.ts.
 // - test_taskgroup_task_context: contextvars (no public tulip equivalent).
 // - test_exception_refcycles_*: CPython reference cycles / GC.
 // - TestEagerTaskTaskGroup: eager tasks are out of scope.

@@ -99,7 +99,7 @@ describe('children that finish normally (style twins)', () => {
 });
 
 describe('a failing child (style twins)', () => {
-  // twin of taskgroups.test.ts::the ExceptionGroup carries asyncio's message and the child's very error object
+  // twin of grouperrors.test.ts::the ExceptionGroup carries asyncio's message and the child's very error object
   it("a generator group's ExceptionGroup carries asyncio's message and the child's very error object", () =>
     run(function* () {
       const boom = new ValueError('boom');
@@ -117,7 +117,7 @@ describe('a failing child (style twins)', () => {
       expect((e as ExceptionGroup).errors[0]).toBe(boom);
     }));
 
-  // twin of taskgroups.test.ts::errors of several children failing in the same pass are all collected
+  // twin of grouperrors.test.ts::errors of several children failing in the same pass are all collected
   it('errors of several async children failing in the same pass are all collected', () =>
     run(async () => {
       const e = await rejection(
@@ -136,7 +136,7 @@ describe('a failing child (style twins)', () => {
       expect((e as ExceptionGroup).errors).toHaveLength(2);
     }));
 
-  // twin of taskgroups.test.ts::errors of several children failing in the same pass are all collected (sleep(0) children)
+  // twin of grouperrors.test.ts::errors of several children failing in the same pass are all collected (sleep(0) children)
   it('errors of children failing one pass after the start are all collected, in both styles', () =>
     run(async () => {
       for (const style of ['generator', 'async'] as const) {
@@ -172,7 +172,7 @@ describe('a failing child (style twins)', () => {
 });
 
 describe('an outside cancel (style twins)', () => {
-  // twin of taskgroups.test.ts::the same holds when the group runs in a task awaited by the cancelled one
+  // twin of outsidecancel.test.ts::the same holds when the group runs in a task awaited by the cancelled one
   it('the same holds when a generator group runs in a task awaited by the cancelled generator task', () =>
     runVirtual(function* () {
       function* nestedRunner(): Coroutine<void> {
@@ -200,7 +200,7 @@ describe('an outside cancel (style twins)', () => {
       expect(typeSet(e)).toEqual(new Set([ZeroDivisionError]));
     }));
 
-  // twin of taskgroups.test.ts::the same nesting with a sleeping child in the outer group also gives a nested ExceptionGroup
+  // twin of nestedgroups.test.ts::the same nesting with a sleeping child in the outer group also gives a nested ExceptionGroup
   it('generator nesting with a sleeping child in the outer group also gives a nested ExceptionGroup', () =>
     run(function* () {
       function* foo(): Coroutine<void> {
@@ -448,7 +448,7 @@ describe('the order of a failure in a group, in every combination of styles', ()
   const S = ['generator', 'async'] as const;
   const combos = S.flatMap((task) => S.flatMap((body) => S.flatMap((c1) => S.map((c2) => ({ task, body, c1, c2 })))));
 
-  // twin of taskgroups.test.ts::cancels the siblings and the waiting body, and the errors come out in one ExceptionGroup (async/generator), pass by pass
+  // twin of grouperrors.test.ts::cancels the siblings and the waiting body, and the errors come out in one ExceptionGroup (async/generator), pass by pass
   it.each(combos)(
     'task=$task body=$body failing child=$c1 sibling=$c2: c1 fails at k, sibling and body are cancelled at k+2, the group exits at k+4',
     ({ task, body, c1, c2 }) =>

@@ -221,7 +221,7 @@ describe('cancellation (style twins)', () => {
       expect(fut.cancelled()).toBe(true);
     }));
 
-  // twin of tasks.test.ts::cancelling the sleep future itself throws CancelledError into the sleeper
+  // twin of sleep.test.ts::cancelling the sleep future itself throws CancelledError into the sleeper
   it('cancelling the sleep future itself throws CancelledError into a generator sleeper', () =>
     run(function* () {
       const s = sleep(FOREVER, 'never');
@@ -234,7 +234,7 @@ describe('cancellation (style twins)', () => {
       expect(t.cancelled()).toBe(true);
     }));
 
-  // twin of tasks.test.ts::a foreign promise listening on the task's signal stops at once when the async task is cancelled
+  // twin of cancellation.test.ts::a foreign promise listening on the task's signal stops at once when the async task is cancelled
   it("a foreign promise listening on a generator task's signal is told at once, and the task ends cancelled", () =>
     run(function* () {
       const log: string[] = [];
@@ -453,7 +453,7 @@ describe('exact passes (style twins)', () => {
       }
     }));
 
-  // twin of tasks.test.ts::a generator task and an async task that sleep(0) alternate one pass at a time (async created first)
+  // twin of sleep.test.ts::a generator task and an async task that sleep(0) alternate one pass at a time (async created first)
   it('an async task and a generator task that sleep(0) alternate one pass at a time, async first', () =>
     run(function* () {
       const log: string[] = [];
@@ -474,7 +474,7 @@ describe('exact passes (style twins)', () => {
       expect(log).toEqual(['a0', 'g0', 'a1', 'g1', 'a2', 'g2']);
     }));
 
-  // twin of tasks.test.ts::sleep(0) gives up the loop for exactly one pass (generator main, async child)
+  // twin of sleep.test.ts::sleep(0) gives up the loop for exactly one pass (generator main, async child)
   it('with a generator main, an async task and a generator task see exactly one callback tick per sleep(0)', () =>
     run(function* () {
       const loop = getRunningLoop();

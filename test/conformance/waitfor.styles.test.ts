@@ -112,7 +112,7 @@ describe('zero timeouts (style twins)', () => {
 });
 
 describe('cancelling the task that waits (style twins)', () => {
-  // twin of waitfor.test.ts::the cancel message of the waiting task reaches the inner generator coroutine
+  // twin of waitforcancel.test.ts::the cancel message of the waiting task reaches the inner generator coroutine
   it('the cancel message of the waiting async task reaches the inner async function', () =>
     run(async () => {
       let innerSaw: unknown;
@@ -133,7 +133,7 @@ describe('cancelling the task that waits (style twins)', () => {
       assertCancelled(innerSaw);
     }));
 
-  // twin of waitfor.test.ts::the cancel message of the waiting task reaches the inner generator coroutine (async caller)
+  // twin of waitforcancel.test.ts::the cancel message of the waiting task reaches the inner generator coroutine (async caller)
   it('the cancel message of the waiting async task reaches an inner generator coroutine', () =>
     run(async () => {
       let innerSaw: unknown;
@@ -176,7 +176,7 @@ describe('cancelling the task that waits (style twins)', () => {
 });
 
 describe('waitFor around shield() (style twins)', () => {
-  // twin of waitfor.test.ts::waitFor(shield(task), null) waits for a generator task to complete
+  // twin of waitforcancel.test.ts::waitFor(shield(task), null) waits for a generator task to complete
   it('waitFor(shield(task), null) waits for an async task to complete', () =>
     runVirtual(async () => {
       const task = createTask(async () => {
@@ -188,7 +188,7 @@ describe('waitFor around shield() (style twins)', () => {
       expect(await task).toBe('done');
     }));
 
-  // twin of waitfor.test.ts::a shielded task outlives a one-hour timeout on virtual time (async)
+  // twin of waitforcancel.test.ts::a shielded task outlives a one-hour timeout on virtual time (async)
   it('a shielded generator task outlives a one-hour timeout on virtual time', () =>
     runVirtual(function* () {
       const task = createTask(function* () {
@@ -203,7 +203,7 @@ describe('waitFor around shield() (style twins)', () => {
       expect(now()).toBe(2 * HOUR);
     }));
 
-  // twin of waitfor.test.ts::an inner coroutine that catches the cancel and then returns gives its value (mixed: async caller, generator inner)
+  // twin of waitforcancel.test.ts::an inner coroutine that catches the cancel and then returns gives its value (mixed: async caller, generator inner)
   it('an async caller of waitFor gets the value a generator inner returns from its cancel handler', () =>
     runVirtual(async () => {
       function* inner(): Coroutine<string> {

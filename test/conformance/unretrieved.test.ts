@@ -1,0 +1,228 @@
+// Behaviour ports of CPython 3.13 Lib/test/test_asyncio/test_futures.py: the "exception was never
+// retrieved" report — of plain futures when they are garbage-collected, of tasks at the end of their
+// pass — and what counts as retrieving an error (the rest of test_futures.py is in futures.test.ts).
+// Tests already in the shared conformance suite (/work/shared/conformance/futures.test.ts) are not
+// repeated here.
+import { describe, it, expect } from 'vitest';
+import { Future, createTask, ensureFuture, getRunningLoop, run, sleep } from 'tulip';
+import {
+  KeyError,
+  ValueError,
+  ZeroDivisionError,
+  neverRetrieved,
+  passes,
+  passesG,
+  recordExceptions,
+  rejectionG,
+  syncError,
+} from './helpers.js';
+
+// ---- "exception was never retrieved" ----------------------------------------------------------
+
+describe('unretrieved exceptions', () => {
+  // Plain futures are reported when they are garbage-collected, as asyncio does (only tasks are
+  // reported at the end of the pass, DESIGN §4): a failed future may be read much later.
+
+  /** Drops every reference to a failed future made by `make`, then collects garbage. */
+  async function collect(): Promise<void> {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc === undefined) throw new Error('these tests need node --expose-gc (see vitest.config.ts)');
+    for (let i = 0; i < 5; i++) {
+      gc();
+      await new Promise((r) => setImmediate(r)); // FinalizationRegistry callbacks run in a later turn
+    }
+  }
+
+  // ports test_futures.py::BaseFutureTests.test_future_exception_never_retrieved
+  it('an error nobody retrieves reaches the exception handler as "Future exception was never retrieved" once the future is collected', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const exc = new ZeroDivisionError('lost');
+      (() => {
+        new Future<number>().setException(exc);
+      })();
+      await collect();
+      const reports = neverRetrieved(seen);
+      expect(reports).toHaveLength(1);
+      expect(reports[0]!.message).toMatch(/^Future exception was never retrieved/);
+      expect(reports[0]!.exception).toBe(exc);
+    }));
+
+  // ports test_futures.py::BaseFutureTests.test_future_exception_never_retrieved (generator style)
+  it('an unretrieved future error is reported while a generator task runs on', () =>
+    run(function* () {
+      const seen = recordExceptions();
+      const exc = new ValueError('lost in gen');
+      (() => {
+        getRunningLoop().createFuture<number>().setException(exc);
+      })();
+      yield* ensureFuture(collect());
+      const reports = neverRetrieved(seen);
+      expect(reports).toHaveLength(1);
+      expect(reports[0]!.exception).toBe(exc);
+    }));
+
+  // ports test_futures.py::BaseFutureTests.test_future_exception_never_retrieved (only once)
+  it('an unretrieved error is reported exactly once', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      (() => {
+        new Future<number>().setException(new ValueError('once'));
+      })();
+      await collect();
+      await collect();
+      expect(neverRetrieved(seen)).toHaveLength(1);
+    }));
+
+  it('a failed future read several passes later is not reported', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const exc = new ValueError('read later');
+      let f: Future<number> | null = new Future<number>();
+      f.setException(exc);
+      await passes(5);
+      expect(f.exception()).toBe(exc);
+      f = null;
+      await collect();
+      expect(neverRetrieved(seen)).toHaveLength(0);
+    }));
+
+  // ports test_futures.py::BaseFutureTests.test_tb_logger_exception_retrieved
+  it('an error read with exception() in the same pass is not reported', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const exc = new ValueError('read');
+      const f = new Future<number>();
+      f.setException(exc);
+      expect(f.exception()).toBe(exc);
+      await passes(4);
+      expect(seen.map((c) => c.message)).toEqual([]);
+    }));
+
+  // ports test_futures.py::BaseFutureTests.test_tb_logger_exception_result_retrieved
+  it('an error raised by result() in the same pass is not reported', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const exc = new ValueError('raised');
+      const f = new Future<number>();
+      f.setException(exc);
+      expect(syncError(() => f.result())).toBe(exc);
+      await passes(4);
+      expect(seen.map((c) => c.message)).toEqual([]);
+    }));
+
+  // ports test_futures.py::BaseFutureTests.test_tb_logger_exception_retrieved (an awaiting task)
+  it('an error delivered to an awaiting async task is not reported', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const exc = new ValueError('awaited');
+      const f = new Future<number>();
+      let caught: unknown;
+      const t = createTask(async () => {
+        try {
+          await f;
+        } catch (e) {
+          caught = e;
+        }
+      });
+      await passes(2); // t now waits for f
+      f.setException(exc);
+      await t;
+      await passes(3);
+      expect(caught).toBe(exc);
+      expect(seen.map((c) => c.message)).toEqual([]);
+    }));
+
+  // ports test_futures.py::BaseFutureTests.test_tb_logger_exception_retrieved (a yield*-ing task)
+  it('an error delivered to a generator task yielding on the future is not reported', () =>
+    run(function* () {
+      const seen = recordExceptions();
+      const exc = new ValueError('yielded');
+      const f = getRunningLoop().createFuture<number>();
+      const t = createTask(function* () {
+        return yield* rejectionG(f);
+      });
+      yield* passesG(2);
+      f.setException(exc);
+      expect(yield* t).toBe(exc);
+      yield* passesG(3);
+      expect(seen.map((c) => c.message)).toEqual([]);
+    }));
+
+  // ports test_futures.py::BaseFutureTests.test_tb_logger_exception_retrieved (a then() handler)
+  it('an error handed to a then() rejection handler attached beforehand is not reported', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const exc = new ValueError('then');
+      const f = new Future<number>();
+      const p = f.then(undefined, (e: unknown) => e);
+      f.setException(exc);
+      expect(await p).toBe(exc);
+      await passes(3);
+      expect(seen.map((c) => c.message)).toEqual([]);
+    }));
+
+  // ports test_futures.py::BaseFutureTests.test_tb_logger_result_unretrieved
+  it('a result nobody reads is never reported', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const f = new Future<number>();
+      f.setResult(42);
+      await passes(4);
+      expect(seen.map((c) => c.message)).toEqual([]);
+    }));
+
+  // ports test_futures.py::BaseFutureTests.test_tb_logger_abandoned
+  it('an abandoned pending or cancelled future is never reported', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const pending = new Future<number>();
+      const cancelled = new Future<number>();
+      cancelled.cancel('nobody cares');
+      await passes(4);
+      expect(pending.done()).toBe(false);
+      expect(seen.map((c) => c.message)).toEqual([]);
+    }));
+
+  // ports test_futures.py::BaseFutureTests.test_tb_logger_not_called_after_cancel
+  it('calling cancel() on a failed future in the same pass counts as handling its error', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const f = new Future<number>();
+      f.setException(new ValueError('ignored'));
+      expect(f.cancel()).toBe(false);
+      await passes(4);
+      expect(seen.map((c) => c.message)).toEqual([]);
+    }));
+
+  // ports test_futures.py::BaseFutureTests.test_future_exception_never_retrieved (tasks)
+  it('a task error nobody awaits is reported as "Task exception was never retrieved" with the task', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const exc = new KeyError('task');
+      const t = createTask(async () => {
+        throw exc;
+      });
+      await passes(4);
+      expect(t.done()).toBe(true);
+      const reports = neverRetrieved(seen);
+      expect(reports).toHaveLength(1);
+      expect(reports[0]!.message).toMatch(/^Task exception was never retrieved/);
+      expect(reports[0]!.exception).toBe(exc);
+      expect(reports[0]!.task ?? reports[0]!.future).toBe(t);
+    }));
+
+  // ports test_futures.py::BaseFutureTests.test_tb_logger_exception_retrieved (cancellation is no error)
+  it('a cancelled task nobody awaits is not reported', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const t = createTask(async () => {
+        await sleep(1_000_000);
+      });
+      await passes(1);
+      t.cancel();
+      await passes(4);
+      expect(t.cancelled()).toBe(true);
+      expect(seen.map((c) => c.message)).toEqual([]);
+    }));
+});

@@ -1,0 +1,199 @@
+// Unit tests of the exception handler and debug mode of src/loop/eventloop.ts: what the handler
+// receives, a throwing handler, the default handler's output, setExceptionHandler(), getDebug() /
+// setDebug(), and the slow-callback, slow-step and stall reports (the rest of the event loop is in
+// eventloop.test.ts).
+import { describe, it, expect, vi, afterEach } from 'vitest';
+import { EventLoop, newEventLoop, sleep, type ExceptionContext } from 'tulip';
+import { busyWait, recordExceptions, syncError } from '../support.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('exception handler', () => {
+  it('receives (loop, context) for a failing callback, with message, exception and handle', async () => {
+    const loop = newEventLoop();
+    const calls: Array<[EventLoop, ExceptionContext]> = [];
+    loop.setExceptionHandler((l, ctx) => {
+      calls.push([l, ctx]);
+    });
+    const boom = new Error('boom');
+    const h = loop.callSoon(function failing() {
+      throw boom;
+    });
+    loop.callSoon(() => loop.stop());
+    await loop.runForever();
+    loop.close();
+    expect(calls).toHaveLength(1);
+    const [l, ctx] = calls[0]!;
+    expect(l).toBe(loop);
+    expect(ctx.message).toBe('Exception in callback <Handle failing()>');
+    expect(ctx.exception).toBe(boom);
+    expect(ctx.handle).toBe(h);
+  });
+
+  it('a failing callback does not stop the pass: the next callback runs', async () => {
+    const loop = newEventLoop();
+    recordExceptions(loop);
+    const log: string[] = [];
+    loop.callSoon(() => {
+      throw new Error('x');
+    });
+    loop.callSoon(() => {
+      log.push('next');
+      loop.stop();
+    });
+    await loop.runForever();
+    loop.close();
+    expect(log).toEqual(['next']);
+  });
+
+  it('a throwing handler is reported through the default handler, with the original context', async () => {
+    const loop = newEventLoop();
+    const viaDefault: ExceptionContext[] = [];
+    loop.defaultExceptionHandler = (ctx) => {
+      viaDefault.push(ctx);
+    };
+    const handlerError = new Error('handler broke');
+    loop.setExceptionHandler(() => {
+      throw handlerError;
+    });
+    const original = { message: 'something happened', exception: new Error('orig') };
+    expect(() => loop.callExceptionHandler(original)).not.toThrow();
+    expect(viaDefault).toHaveLength(1);
+    expect(viaDefault[0]!.message).toBe('Unhandled error in exception handler');
+    expect(viaDefault[0]!.exception).toBe(handlerError);
+    expect(viaDefault[0]!.context).toBe(original);
+    loop.close();
+  });
+
+  it('callExceptionHandler() never throws, even when the default handler does', () => {
+    const loop = newEventLoop();
+    loop.defaultExceptionHandler = () => {
+      throw new Error('stderr gone');
+    };
+    expect(() => loop.callExceptionHandler({ message: 'm' })).not.toThrow();
+    loop.setExceptionHandler(() => {
+      throw new Error('custom broke');
+    });
+    expect(() => loop.callExceptionHandler({ message: 'm' })).not.toThrow();
+    loop.close();
+  });
+
+  it('setExceptionHandler(null) restores the default handler, which prints message, keys and stack to stderr', async () => {
+    const loop = newEventLoop();
+    const custom = vi.fn();
+    loop.setExceptionHandler(custom);
+    expect(loop.getExceptionHandler()).toBe(custom);
+    loop.setExceptionHandler(null);
+    expect(loop.getExceptionHandler()).toBeNull();
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const boom = new Error('kaboom');
+    loop.callSoon(function exploding() {
+      throw boom;
+    });
+    loop.callSoon(() => loop.stop());
+    await loop.runForever();
+    loop.close();
+    expect(custom).not.toHaveBeenCalled();
+    expect(printed).toHaveBeenCalledTimes(1);
+    const text = String(printed.mock.calls[0]![0]);
+    expect(text).toContain('Exception in callback <Handle exploding()>');
+    expect(text).toContain('handle: <Handle exploding()>');
+    expect(text).toContain('Error: kaboom');
+    expect(text).toContain(boom.stack!.split('\n')[1]!.trim());
+  });
+
+  it('the default handler prints a non-Error exception as "exception: <value>"', () => {
+    const loop = newEventLoop();
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
+    loop.callExceptionHandler({ message: 'odd', exception: 'just a string' });
+    expect(String(printed.mock.calls[0]![0])).toBe('odd\nexception: just a string');
+    loop.close();
+  });
+
+  it('setExceptionHandler() of a non-function throws TypeError and keeps the current handler', () => {
+    const loop = newEventLoop();
+    const h = (): void => {};
+    loop.setExceptionHandler(h);
+    const e = syncError(() => loop.setExceptionHandler('log it' as never));
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e.message).toBe('setExceptionHandler: handler must be a function or null, got "log it"');
+    expect(loop.getExceptionHandler()).toBe(h);
+    loop.close();
+  });
+});
+
+describe('debug mode', () => {
+  it('getDebug() reflects the option and setDebug()', () => {
+    const a = newEventLoop();
+    const b = newEventLoop({ debug: true });
+    expect(a.getDebug()).toBe(false);
+    expect(b.getDebug()).toBe(true);
+    a.setDebug(true);
+    b.setDebug(false);
+    expect(a.getDebug()).toBe(true);
+    expect(b.getDebug()).toBe(false);
+    expect(a.slowCallbackDuration).toBe(100);
+    a.close();
+    b.close();
+  });
+
+  it('reports a slow callback with a message naming the callback and the time it took', async () => {
+    const loop = newEventLoop({ debug: true });
+    loop.slowCallbackDuration = 15; // well above what a quick callback takes, even on a busy machine
+    const seen = recordExceptions(loop);
+    const h = loop.callSoon(function busyWork() {
+      busyWait(25);
+    });
+    loop.callSoon(function quick() {
+      loop.stop();
+    });
+    await loop.runForever();
+    loop.close();
+    const mine = seen.filter((c) => c.message.includes('busyWork'));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.message).toMatch(/^Executing <Handle busyWork\(\)> took \d+\.\d{3} ms$/);
+    const took = Number(/took ([\d.]+) ms/.exec(mine[0]!.message)![1]);
+    expect(took).toBeGreaterThanOrEqual(24);
+    expect(mine[0]!.handle).toBe(h);
+    expect(seen.filter((c) => c.message.includes('quick'))).toHaveLength(0);
+  });
+
+  it('reports a slow task step with the task in the context', async () => {
+    const loop = newEventLoop({ debug: true });
+    loop.slowCallbackDuration = 15;
+    const seen = recordExceptions(loop);
+    const t = loop.createTask(
+      function* () {
+        busyWait(25);
+        yield* sleep(0);
+      },
+      { name: 'slowpoke' },
+    );
+    await loop.runUntilComplete(t);
+    loop.close();
+    const reports = seen.filter((c) => c.message.startsWith('Executing') && c.message.includes('slowpoke'));
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.message).toContain("name='slowpoke'");
+    expect(reports[0]!.task).toBe(t);
+  });
+
+  it('reports a stall outside debug mode too, then names the slow callbacks that follow', async () => {
+    const loop = newEventLoop();
+    loop.slowCallbackDuration = 15;
+    const seen = recordExceptions(loop);
+    function slowOne(): void {
+      busyWait(25);
+    }
+    loop.callSoon(slowOne); // a burst over the limit: reported coarsely, fine timing switches on
+    loop.callLater(60, slowOne); // a later burst, timed per callback: named
+    loop.callLater(90, () => loop.stop());
+    await loop.runForever();
+    loop.close();
+    expect(seen[0]!.message).toMatch(/event loop was blocked for [\d.]+ ms/); // no name yet
+    const named = seen.filter((c) => /^Executing <TimerHandle slowOne\(\)> took [\d.]+ ms/.test(c.message));
+    expect(named).toHaveLength(1); // the second one, in fine mode
+    expect(loop.lagStats().stalls).toBe(seen.length);
+  });
+});
