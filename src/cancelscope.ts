@@ -15,7 +15,8 @@ import { checkDeadline, checkDelay, describe } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import type { Handle } from './loop/handle.js';
 import { getRunningLoop } from './loop/registry.js';
-import { currentTask, type Coroutine, type ScopeLike, type Task } from './task.js';
+import { type Coroutine, type ScopeLike, type Task } from './task.js';
+import { current } from './internal/context.js';
 
 /** The CancelledError a scope delivers, tagged with the scope so that it can catch its own. */
 class ScopeCancelledError extends CancelledError {
@@ -132,7 +133,7 @@ export class CancelScope implements ScopeLike {
   }
 
   private *_scope<T>(body: Body<CancelScope, T>, mode: Mode): Coroutine<T | undefined> {
-    const task = currentTask() as Task<unknown> | undefined;
+    const task = current() as Task<unknown> | undefined;
     if (task === undefined) throw new RuntimeError('CancelScope.run: must be used inside a task');
     this._task = task;
     this._state = 'active';

@@ -4,7 +4,8 @@ import { InlineFuture, callBody, type Body, type Mode } from './internal/inline.
 import { describe } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop } from './loop/registry.js';
-import { currentTask, type Coroutine, type Task, type TaskBody, type TaskOptions } from './task.js';
+import { type Coroutine, type Task, type TaskBody, type TaskOptions } from './task.js';
+import { current } from './internal/context.js';
 
 /**
  * @internal The task that runs the group of each group child (asyncio 3.14's
@@ -112,7 +113,7 @@ export class TaskGroup {
 
   private _enter(): void {
     if (this._entered) throw new RuntimeError(`TaskGroup: ${this} has already been entered`);
-    const parent = currentTask();
+    const parent = current();
     if (parent === undefined) throw new RuntimeError('TaskGroup: cannot determine the parent task (use it inside a task)');
     this._loop = parent.getLoop();
     this._parent = parent as Task<unknown>;

@@ -2,7 +2,7 @@
  * The task functions of the public API: `createTask`, `currentTask`, `allTasks`, `ensureFuture`,
  * `isFuture`, `isCoroutine`.
  */
-import { CancelledError } from './errors.js';
+import { CancelledError, RuntimeError } from './errors.js';
 import { Future } from './future.js';
 import { current } from './internal/context.js';
 import { describe, isGenerator, isThenable } from './internal/validate.js';
@@ -29,8 +29,8 @@ export function createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
 }
 
 /**
- * The task running the calling code (either style), or `undefined` in a plain callback or
- * outside any loop.
+ * The task running the calling code (either style), or `undefined` in a plain loop callback.
+ * Outside any running loop it throws `RuntimeError`, as asyncio's `current_task()` does.
  *
  * Cancellation: not a checkpoint.
  *
@@ -40,11 +40,16 @@ export function createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
  * ```
  */
 export function currentTask(): Task | undefined {
-  return current();
+  const task = current();
+  if (task === undefined && runningLoopOrUndefined() === undefined) {
+    throw new RuntimeError('currentTask: no running event loop');
+  }
+  return task;
 }
 
 /**
  * The tasks of the running loop that are not done yet (those the user and `run` created).
+ * Outside any running loop it throws `RuntimeError`, as asyncio's `all_tasks()` does.
  *
  * Cancellation: not a checkpoint.
  *
@@ -55,8 +60,9 @@ export function currentTask(): Task | undefined {
  */
 export function allTasks(): Set<Task> {
   const loop = runningLoopOrUndefined();
+  if (loop === undefined) throw new RuntimeError('allTasks: no running event loop');
   const tasks = new Set<Task>();
-  if (loop !== undefined) for (const t of loop._liveTasks()) if (!t._hidden) tasks.add(t as Task);
+  for (const t of loop._liveTasks()) if (!t._hidden) tasks.add(t as Task);
   return tasks;
 }
 

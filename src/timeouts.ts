@@ -4,7 +4,8 @@ import { InlineFuture, WeakAwait, callBody, type Body, type Mode } from './inter
 import { checkDeadline, describe, isGenerator, isThenable } from './internal/validate.js';
 import type { Handle } from './loop/handle.js';
 import { getRunningLoop } from './loop/registry.js';
-import { currentTask, ensureFuture, type Awaitable, type Coroutine, type Task } from './task.js';
+import { ensureFuture, type Awaitable, type Coroutine, type Task } from './task.js';
+import { current } from './internal/context.js';
 
 const CREATED = 'created';
 const ENTERED = 'active';
@@ -103,7 +104,7 @@ export class Timeout {
 
   private _enter(): void {
     if (this._state !== CREATED) throw new RuntimeError('Timeout: it has already been entered');
-    const task = currentTask();
+    const task = current();
     if (task === undefined) throw new RuntimeError('Timeout should be used inside a task');
     this._task = task as Task<unknown>;
     this._depth = (task as Task<unknown>)._scopeDepth();

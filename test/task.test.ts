@@ -198,12 +198,18 @@ describe('currentTask()', () => {
       expect(await gather([a, b])).toEqual([true, true]);
     }));
 
-  it('is undefined in a plain loop callback and outside any loop', () =>
+  it('is undefined in a plain loop callback', () =>
     run(async () => {
       const f = newFuture<Task | undefined>();
       getRunningLoop().callSoon(() => f.setResult(currentTask()));
       expect(await f).toBeUndefined();
-    }).then(() => expect(currentTask()).toBeUndefined()));
+    }));
+
+  // ports test_tasks.py::BaseTaskTests.test_current_task_no_running_loop_implicit
+  it('throws RuntimeError outside any running loop, as asyncio.current_task()', () => {
+    expect(() => currentTask()).toThrow(RuntimeError);
+    expect(() => currentTask()).toThrow(/currentTask: no running event loop/);
+  });
 });
 
 describe('allTasks()', () => {
@@ -243,8 +249,8 @@ describe('allTasks()', () => {
       expect(await g).toEqual([1]);
     }));
 
-  it('is empty outside any loop', () => {
-    expect(allTasks().size).toBe(0);
+  it('throws RuntimeError outside any running loop, as asyncio.all_tasks()', () => {
+    expect(() => allTasks()).toThrow(/allTasks: no running event loop/);
   });
 });
 

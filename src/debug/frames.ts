@@ -3,10 +3,11 @@
  * user's (not tulip's own, not Node's), how to show one briefly, and what a task is doing.
  */
 import { Future } from '../future.js';
-import { Task, currentTask } from '../task.js';
+import { Task } from '../task.js';
 import { taskGroupParents } from '../taskgroup.js';
 
 import { isOwnFrame, userFrames } from '../internal/frames.js';
+import { current } from '../internal/context.js';
 export { OWN_DIR, frameLines, isOwnFrame, userFrames } from '../internal/frames.js';
 
 /** @internal Debug mode: which task created each task (the spawner), for the dumps. */
@@ -69,7 +70,7 @@ export type TaskState = 'running' | 'waiting' | 'ready' | 'cancelling';
 
 /** @internal The state of a pending task, as the dumps show it. */
 export function taskState(task: Task<unknown>): TaskState {
-  if (task === currentTask()) return 'running';
+  if (task === current()) return 'running';
   const w = task._futWaiter;
   if (w !== null && !w.done()) return task.cancelling() > 0 ? 'cancelling' : 'waiting';
   return task.cancelling() > 0 ? 'cancelling' : 'ready';
@@ -81,7 +82,7 @@ export function taskState(task: Task<unknown>): TaskState {
  * else nothing. `kind` tells which.
  */
 export function taskWhere(task: Task<unknown>): { kind: 'here' | 'suspended' | 'created' | 'unknown'; frames: string[] } {
-  if (task === currentTask()) return { kind: 'here', frames: hereFrames() };
+  if (task === current()) return { kind: 'here', frames: hereFrames() };
   const suspended = userFrames(task._suspendStack);
   if (suspended.length > 0) return { kind: 'suspended', frames: suspended };
   // An async task's `await` is reached from a microtask, with its own frame gone: where the future

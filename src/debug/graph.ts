@@ -5,9 +5,10 @@
  * tasks, async awaiters, gather's collector, callbacks), so it costs nothing until it is asked for.
  */
 import { Future } from '../future.js';
-import { Task, currentTask } from '../task.js';
+import { Task } from '../task.js';
 import { creatorOf, gatherChildren, inlineHelper, shortFrame, spawnerOf, taskState, taskWhere, waitChildren } from './frames.js';
 import './unawaited.js';
+import { current } from '../internal/context.js';
 
 /**
  * What a node of the await graph is: a task, a gather's or `wait()`'s outer future, another
@@ -175,7 +176,7 @@ export function awaitersOf(fut: Future<unknown>): Awaiter[] {
  * ```
  */
 export function captureCallGraph(future?: Future<unknown>, opts: CaptureOptions = {}): CallGraph | null {
-  const fut = future ?? (currentTask() as Task<unknown> | undefined);
+  const fut = future ?? (current() as Task<unknown> | undefined);
   if (fut === undefined) return null;
   if (!(fut instanceof Future)) throw new TypeError(`captureCallGraph: expected a Future or Task, got ${typeof fut}`);
   const maxDepth = opts.maxDepth ?? MAX_DEPTH;

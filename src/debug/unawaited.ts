@@ -17,8 +17,9 @@
  */
 import { setDebugFutureHooks, type Future } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
-import { Task, currentTask } from '../task.js';
+import { Task } from '../task.js';
 import { OWN_DIR, creators, frameFunction, frameLines, isOwnFrame, shortFrame, sites, spawners, taskSites } from './frames.js';
+import { current } from '../internal/context.js';
 
 /** What the registry keeps of a watched future (never the future itself). */
 interface Held {
@@ -56,7 +57,7 @@ function watched(fut: Future<unknown>): void {
   if (!fut._loop._debug) return;
   const site = sites.get(fut);
   if (site !== undefined && site.length > 0) {
-    const task = currentTask();
+    const task = current();
     if (task !== undefined) taskSites.set(task as Task<unknown>, site);
   }
 }
@@ -78,7 +79,7 @@ function created(fut: Future<unknown>): void {
   const loop = fut._loop;
   if (!loop._debug) return;
   if (fut instanceof Task) {
-    const parent = currentTask();
+    const parent = current();
     if (parent !== undefined) spawners.set(fut as Task<unknown>, parent as Task<unknown>);
     return;
   }

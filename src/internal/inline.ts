@@ -11,9 +11,10 @@ import { CancelledError, RuntimeError } from '../errors.js';
 import { Future, NO_ERROR, onSuspend, onWatch, type Waiter } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { doneResult } from './awaiters.js';
-import { PromiseWait, Task, callInTask, currentTask, isStepping, type Coroutine } from '../task.js';
+import { PromiseWait, Task, callInTask, isStepping, type Coroutine } from '../task.js';
 import { isGenerator, isThenable } from './validate.js';
 import { anchorShapes } from '../loop/shapes.js';
+import { current } from './context.js';
 
 /** How an inline coroutine is being run: by a generator task, or by an async driver. */
 export type Mode = 'generator' | 'async';
@@ -28,7 +29,7 @@ export type Body<A, T> = (arg: A) => Coroutine<T> | PromiseLike<T> | T;
  * `PromiseWait` in a generator task).
  */
 export function* callBody<A, T>(body: Body<A, T>, arg: A, mode: Mode): Coroutine<T> {
-  const r = mode === 'generator' ? callInTask(currentTask() as Task<unknown> | undefined, body, arg) : body(arg);
+  const r = mode === 'generator' ? callInTask(current() as Task<unknown> | undefined, body, arg) : body(arg);
   if (r instanceof Future) return (yield* r) as T;
   if (isGenerator(r)) return yield* r as Coroutine<T>;
   if (isThenable(r)) {
@@ -117,7 +118,7 @@ export class InlineFuture<T> extends Future<T> {
   ): Promise<R1 | R2> {
     if (onWatch !== null) onWatch(this as Future<unknown>);
     if (!this._started) {
-      if (currentTask() === undefined) {
+      if (current() === undefined) {
         return Promise.reject(
           new RuntimeError(`${this._what} must be awaited inside a task (or handed to gather/wait, which run it in one)`),
         ).then(onfulfilled, onrejected);

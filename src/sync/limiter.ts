@@ -5,7 +5,8 @@ import { describe } from '../internal/validate.js';
 import { Deque, LoopBound, countPending, doneFuture, firstPending, runHolding, type ScopeBody } from '../internal/waiters.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
-import { currentTask, type Coroutine } from '../task.js';
+import { type Coroutine } from '../task.js';
+import { current } from '../internal/context.js';
 
 /**
  * What `CapacityLimiter.statistics()` reports (Trio's `CapacityLimiterStatistics`). A snapshot: reading it changes nothing.
@@ -204,7 +205,7 @@ function checkTokens(value: unknown): number {
 }
 
 function currentBorrower(op: string): unknown {
-  const task = currentTask();
+  const task = current();
   if (task === undefined) {
     throw new RuntimeError(`CapacityLimiter.${op}: no current task; use the …OnBehalfOf variant outside tasks`);
   }

@@ -16,7 +16,8 @@ import { InlineFuture, callBody, type Mode } from '../internal/inline.js';
 import { describe } from '../internal/validate.js';
 import type { Instrument } from '../loop/instruments.js';
 import { getRunningLoop } from '../loop/registry.js';
-import { currentTask, type Coroutine, type Task } from '../task.js';
+import { type Coroutine, type Task } from '../task.js';
+import { current } from '../internal/context.js';
 
 /**
  * A body of `assertCheckpoints` / `assertNoCheckpoints`: no argument; it returns a generator, a
@@ -73,7 +74,7 @@ function checked<T>(op: string, body: CheckpointBody<T>, expected: boolean): Fut
 }
 
 function* counting<T>(op: string, body: CheckpointBody<T>, expected: boolean, mode: Mode): Coroutine<T> {
-  const task = currentTask() as Task<unknown> | undefined;
+  const task = current() as Task<unknown> | undefined;
   if (task === undefined) throw new RuntimeError(`${op}: must run inside a task`);
   const loop = task.getLoop();
   let resumed = 0;
