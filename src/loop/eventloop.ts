@@ -99,9 +99,11 @@ export class EventLoop extends LoopServices {
   };
   private readonly _afterMicrotasks = (): void => {
     if (this._yieldTimed) {
-      // Only async continuations ran since the yield (microtasks never let Node's I/O in).
+      // Only async continuations ran since the yield (microtasks never let Node's I/O in). Fine
+      // mode times them on their own (to name their tasks); otherwise the window covers them.
       const now = performance.now();
-      this._monitor.asyncTime(this, now - this._yieldStart, this._monitor.entries - this._yieldEntries);
+      if (this._fine) this._monitor.asyncTime(this, now - this._yieldStart, this._monitor.entries - this._yieldEntries);
+      else if (this._resumedAsync.length > 0) this._resumedAsync = [];
       this._monitor.checkWindow(this, 'window', now);
     }
     if (this._stopAfterYield) {
@@ -579,12 +581,12 @@ export class EventLoop extends LoopServices {
 
   /**
    * Lets the async continuations resumed so far run to their next wait (the microtask queue
-   * drains), then goes on. `timed`: the monitor checks the time they took (at the end of a pass,
-   * and mid-pass in fine mode; a slow continuation mid-pass is seen at the pass's end).
+   * drains), then goes on. `timed`: the monitor's window is checked once they ran (at the end of
+   * a pass, and mid-pass in fine mode, which also times them on their own to name their tasks).
    */
   private _yieldToMicrotasks(timed: boolean): void {
     this._yieldTimed = timed;
-    if (this._yieldTimed) {
+    if (timed && this._fine) {
       this._yieldStart = performance.now();
       this._yieldEntries = this._monitor.entries;
     }
