@@ -265,7 +265,7 @@ export abstract class LoopServices {
   }
 
   /** This object as the EventLoop it is (the only subclass). */
-  private loop(): EventLoop {
+  protected loop(): EventLoop {
     return this as unknown as EventLoop;
   }
 

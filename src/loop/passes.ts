@@ -1,0 +1,498 @@
+/**
+ * The event loop's pass machinery, under the public API of `EventLoop` (eventloop.ts): the ready
+ * queue run in snapshot passes, bursts of passes per host wake-up (`setImmediate`), the yields that
+ * let async continuations reach their next wait between entries, the timer heap with one host
+ * timer for the earliest deadline, idling (virtual-time jumps, `waitAllTasksBlocked`), and the
+ * stall monitor's clock reads. `EventLoop` is its only subclass.
+ */
+import type { Future } from '../future.js';
+import { MinHeap } from '../internal/heap.js';
+import { type Task, alsExit } from '../task.js';
+import type { Clock } from './clock.js';
+import type { Runnable, TimerEntry } from './handle.js';
+import { callInstruments } from './instruments.js';
+import { setRunningLoop } from './registry.js';
+import { LoopServices } from './services.js';
+
+const RESOLVED = Promise.resolve();
+/** Host time a burst of synchronous passes may take before the loop yields to Node's I/O. */
+const BURST_MS = 8;
+/** Purge cancelled timers when more than this many sit in the heap and they are over half of it. */
+const MIN_CANCELLED_TIMERS = 100;
+
+/** @internal See the module doc; the public API is `EventLoop`'s. */
+export abstract class PassLoop extends LoopServices {
+  /** @internal The ready queue: entries 0.._readyLen-1 (arrays are reused, never truncated). */
+  _ready: Runnable[] = [];
+  /** @internal */ _readyLen = 0;
+  /** @internal */ _asyncFlag = false;
+  /**
+   * @internal Async-function tasks whose code runs in microtasks right now (started or resumed,
+   * and not yet waiting on a tulip future again): the next entry waits for them.
+   */
+  _liveAsync = 0;
+  /** @internal Entries to run before the rest of the current batch (a future's remaining callbacks). */
+  protected _front: Runnable[] = [];
+  /**
+   * @internal Generator tasks waiting on the promise of an async scope body (a `PromiseWait`): one
+   * that settles in this pass resumes its task in this pass, so a batch does not end before it.
+   */
+  _promiseWaits = 0;
+  /** @internal */ _yieldMicro = false;
+  /** @internal The live tasks, newest first: an intrusive list (the loop owns its tasks). */
+  _liveHead: Task<unknown> | null = null;
+  /** @internal */ _unretrieved: Future<unknown>[] = [];
+  /** @internal The loop's time source (set by the EventLoop constructor). */
+  declare _clock: Clock & { now(): number };
+
+  protected _spare: Runnable[] = [];
+  private _batchLen = 0;
+  private _passCount = 0;
+  /** Between two passes, waiting for the microtasks to settle: a pump is coming. */
+  private _settling = false;
+  protected _batch: Runnable[] | null = null;
+  private _batchIndex = 0;
+  protected readonly _timers = new MinHeap<TimerEntry>();
+  private _cancelledTimers = 0;
+  protected _timerSeq = 0;
+  protected _running = false;
+  protected _stopping = false;
+  private _hostScheduled = false;
+  private _hostTimer: ReturnType<typeof setTimeout> | null = null;
+  private _hostTimerWhen = Infinity;
+  protected _stopResolve: (() => void) | null = null;
+  private _blockedWaiters: Array<{ fut: Future<void>; cushion: number; since: number }> = [];
+  private readonly _pumpBound = (): void => this._pump();
+  /** Fine mode (debug, or after a stall): every entry and task step is timed. */
+  /** @internal */ _fine = false;
+  /** The wait announced to instruments by beforeIoWait, or -1. */
+  private _ioWait = -1;
+  /**
+   * Queued as a microtask by `_yieldToMicrotasks`: from inside the microtask queue, a `nextTick`
+   * runs once that queue is empty, i.e. once every async continuation resumed so far has reached
+   * its next wait and every promise chain has settled (Node runs ticks after the microtasks).
+   */
+  private readonly _drainBound = (): void => {
+    process.nextTick(this._afterMicrotasks);
+  };
+  private readonly _afterMicrotasks = (): void => {
+    if (this._yieldTimed) {
+      // Only async continuations ran since the yield (microtasks never let Node's I/O in). Fine
+      // mode times them on their own (to name their tasks); otherwise the window covers them.
+      const now = performance.now();
+      if (this._fine) this._monitor.asyncTime(this.loop(), now - this._yieldStart, this._monitor.entries - this._yieldEntries);
+      else if (this._resumedAsync.length > 0) this._resumedAsync = [];
+      this._monitor.checkWindow(this.loop(), 'window', now);
+    }
+    if (this._stopAfterYield) {
+      this._stopAfterYield = false;
+      this._settling = false;
+      if (!this._finishPass() && !this._settling) this._monitor.endBurst(this.loop());
+      return;
+    }
+    if (this._monitor.suspected !== null) this._overBudget = true; // confirmed at the host turn
+    if (this._hostAfterYield && (this._overBudget || (this._readyLen === 0 && !this._timerDue()))) {
+      // Over the burst's budget, or idle: the host gets its turn (idle: and then the loop looks
+      // again, once every promise chain has settled).
+      this._hostAfterYield = false;
+      this._overBudget = false;
+      this._settling = false;
+      this._monitor.endBurst(this.loop());
+      this._wakeHost();
+    } else {
+      this._hostAfterYield = false; // the continuations made work: go on with the burst
+      this._pump();
+    }
+  };
+  /** The loop stops once the current yield ends (the async continuations of its last pass ran). */
+  private _stopAfterYield = false;
+  /** The current yield is timed (fine mode, or the end of a burst): its async time is checked. */
+  private _yieldTimed = false;
+  private _yieldStart = 0;
+  private _yieldEntries = 0;
+  /** The yield ends the burst: go to the host afterwards instead of running a pass. */
+  private _hostAfterYield = false;
+  /** The burst used its time: the host must get a turn even if work is ready. */
+  private _overBudget = false;
+  /** @internal Fine mode: the task stepped in the entry being timed, and where it resumed from. */
+  _steppedTask: Task<unknown> | null = null;
+  /** @internal */ _steppedFrom: string | undefined = undefined;
+  /** @internal Fine mode: the async tasks resumed since the last yield (named in a stall). */
+  _resumedAsync: Task<unknown>[] = [];
+  private readonly _hostWake = (): void => {
+    this._hostScheduled = false;
+    const now = performance.now();
+    this._monitor.startBurst(now);
+    this._fine = this._debug || now < this._monitor.fineUntil;
+    if (this._ioWait >= 0) {
+      const waited = this._ioWait;
+      this._ioWait = -1;
+      if (this._instruments !== null) callInstruments(this.loop(), 'afterIoWait', waited);
+    }
+    alsExit(this._pumpBound);
+  };
+  private readonly _timerWake = (): void => {
+    this._hostTimer = null;
+    this._hostTimerWhen = Infinity;
+    this._hostWake();
+  };
+  protected readonly _clockWake = (): void => this._wakeHost();
+
+  /** @internal Puts a runnable on the ready queue and makes sure a pass will run it. */
+  _enqueue(r: Runnable): void {
+    this._ready[this._readyLen++] = r;
+    if (this._batch === null && !this._hostScheduled && !this._settling) this._wakeHost();
+  }
+
+  /**
+   * @internal Puts `entry` (its own timer, e.g. a sleep's future) in the timer heap for `whenMs`;
+   * it is run from the ready queue once due, unless `_cancelled` by then (then call
+   * `_timerCancelled()` if it was `_scheduled`).
+   */
+  _scheduleTimer(entry: TimerEntry, whenMs: number): void {
+    entry._when = whenMs;
+    entry._seq = this._timerSeq++;
+    entry._scheduled = true;
+    this._addTimer(entry);
+  }
+
+  /** @internal */
+  _addTimer(h: TimerEntry): void {
+    this._timers.push(h);
+    if (this._batch === null && !this._hostScheduled && this._running) {
+      // Idle: re-arm the host timer if this deadline is the new earliest one.
+      if (h._when < this._hostTimerWhen) this._wakeHost();
+    }
+  }
+
+  /** @internal A scheduled timer was cancelled: purge the heap when cancelled timers dominate. */
+  _timerCancelled(): void {
+    this._cancelledTimers++;
+    if (this._cancelledTimers > MIN_CANCELLED_TIMERS && this._cancelledTimers * 2 > this._timers.size) {
+      this._timers.filter((t) => !t._cancelled);
+      this._cancelledTimers = 0;
+    }
+  }
+
+  // ---- the pass machinery -----------------------------------------------------------------
+
+  /** @internal The tasks not done yet, oldest first. */
+  _liveTasks(): Task<unknown>[] {
+    const out: Task<unknown>[] = [];
+    for (let t = this._liveHead; t !== null; t = t._nextLive) out.push(t);
+    return out.reverse();
+  }
+
+  /** @internal Resolves `fut` once every task is blocked (and has been for `cushion` ms). */
+  _whenAllBlocked(fut: Future<void>, cushion: number): void {
+    this._blockedWaiters.push({ fut, cushion, since: -1 });
+    this._blockedWaiters.sort((a, b) => a.cushion - b.cushion);
+  }
+
+  /** @internal Asks the host for a burst of passes, unless one is already coming. */
+  _wakeHost(): void {
+    if (this._hostScheduled || !this._running || this._batch !== null || this._settling) return;
+    this._hostScheduled = true;
+    setImmediate(this._hostWake);
+  }
+
+  /** Runs passes until a host boundary is needed (microtasks, I/O, idle). */
+  private _pump(): void {
+    this._settling = false;
+    setRunningLoop(this.loop());
+    try {
+      for (;;) {
+        if (this._batch === null) this._beginPass();
+        if (!this._runBatch()) return; // suspended until a microtask resumes us
+        if (!this._finishPass()) return;
+      }
+    } finally {
+      if (this._batch === null) {
+        setRunningLoop(null);
+        if (!this._settling) this._monitor.endBurst(this.loop());
+      }
+    }
+  }
+
+  private _beginPass(): void {
+    // Tasks that failed in the previous pass with nobody awaiting them: reported now, once the
+    // async continuations of that pass (an `await` that attaches late) have run too.
+    if (this._unretrieved.length > 0) this._reportUnretrieved();
+    const timers = this._timers;
+    if (timers.size > 0) {
+      const now = this._clock.now();
+      let top = timers.peek();
+      while (top !== undefined && (top._cancelled || top._when <= now)) {
+        timers.pop();
+        top._scheduled = false;
+        if (top._cancelled) this._cancelledTimers--;
+        else this._ready[this._readyLen++] = top;
+        top = timers.peek();
+      }
+    }
+    const batch = this._ready;
+    this._batchLen = this._readyLen;
+    this._ready = this._spare;
+    this._readyLen = 0;
+    this._batch = batch;
+    this._batchIndex = 0;
+    this._yieldMicro = false; // the host drained the microtask queue since the last pass
+  }
+
+  /** Runs the current batch; false when it yielded to the microtask queue mid-way. */
+  private _runBatch(): boolean {
+    const batch = this._batch!;
+    const n = this._batchLen;
+    let i = this._batchIndex;
+    if (this._fine) return this._runBatchTimed(batch, n, i);
+    const front = this._front;
+    for (;;) {
+      if (i >= n && front.length === 0) {
+        if (!this._mustYieldAtEnd()) break;
+        this._batchIndex = i;
+        this._yieldToMicrotasks(false);
+        return false;
+      }
+      const r = front.length > 0 ? front[0]! : batch[i]!;
+      if (this._mustYield(r)) {
+        this._batchIndex = i;
+        this._yieldToMicrotasks(this._fine);
+        return false;
+      }
+      if (front.length > 0) front.shift();
+      else batch[i++] = undefined as unknown as Runnable;
+      r._run();
+      if ((++this._monitor.entries & 63) === 0) this._monitor.checkWindow(this.loop(), r);
+    }
+    this._spare = batch; // its entries were cleared as they ran
+    this._batch = null;
+    return true;
+  }
+
+  /**
+   * Async continuations resumed so far run (as microtasks) before the next entry, so that the order
+   * of a pass is kept across both styles: an async task resumed in a pass runs to its next wait
+   * before the next entry, as asyncio's step does. Only async resumptions may go first while no
+   * async task's code is running (they queue their continuations in order).
+   */
+  private _mustYield(r: Runnable): boolean {
+    if (!this._yieldMicro || (this._liveAsync === 0 && r._asyncOnly !== undefined && r._asyncOnly())) return false;
+    this._yieldMicro = false;
+    return true;
+  }
+
+  /**
+   * At the end of a batch: a generator task's async scope body may still settle in this pass (it
+   * then resumes its task as the next entry, as asyncio's `await coro()` goes on in the same step).
+   */
+  private _mustYieldAtEnd(): boolean {
+    if (!this._yieldMicro || this._promiseWaits === 0) return false;
+    this._yieldMicro = false;
+    return true;
+  }
+
+  /**
+   * @internal Runs `r` before the rest of the current pass's batch (a future's remaining callbacks,
+   * after one resumed an async task), or in the next pass when no batch is running.
+   */
+  _runNext(r: Runnable): void {
+    if (this._batch === null) this._enqueue(r);
+    else this._front.push(r);
+  }
+
+  /** Fine mode: times every entry (task steps time themselves, so they are not reported twice). */
+  private _runBatchTimed(batch: Runnable[], n: number, i: number): boolean {
+    let last = performance.now();
+    const front = this._front;
+    for (;;) {
+      if (i >= n && front.length === 0) {
+        if (!this._mustYieldAtEnd()) break;
+        this._batchIndex = i;
+        this._yieldToMicrotasks(true);
+        return false;
+      }
+      const r = front.length > 0 ? front[0]! : batch[i]!;
+      if (this._mustYield(r)) {
+        this._batchIndex = i;
+        this._yieldToMicrotasks(this._fine);
+        return false;
+      }
+      if (front.length > 0) front.shift();
+      else batch[i++] = undefined as unknown as Runnable;
+      const before = this._monitor.accounted;
+      this._steppedTask = null;
+      r._run();
+      const now = performance.now(); // one clock read per entry: each entry's time is since the last
+      this._monitor.timedEntry(this.loop(), r, now - last, before);
+      last = now;
+    }
+    this._spare = batch;
+    this._batch = null;
+    return true;
+  }
+
+  /**
+   * Lets the async continuations resumed so far run to their next wait (the microtask queue
+   * drains), then goes on. `timed`: the monitor's window is checked once they ran (at the end of
+   * a pass, and mid-pass in fine mode, which also times them on their own to name their tasks).
+   */
+  private _yieldToMicrotasks(timed: boolean): void {
+    this._yieldTimed = timed;
+    if (timed && this._fine) {
+      this._yieldStart = performance.now();
+      this._yieldEntries = this._monitor.entries;
+    }
+    RESOLVED.then(this._drainBound); // not queueMicrotask(), which makes an AsyncResource per call
+  }
+
+  /** End-of-pass work; true when the next pass may run at once, in the same burst. */
+  private _finishPass(): boolean {
+    if (this._stopping) {
+      if (this._asyncFlag) {
+        // The async continuations resumed in this last pass first run to their next wait (as
+        // asyncio's last pass runs each step whole); then the loop stops.
+        this._asyncFlag = false;
+        this._settling = true;
+        this._stopAfterYield = true;
+        this._yieldToMicrotasks(true);
+        return false;
+      }
+      this._stopping = false;
+      this._running = false;
+      this._disarmHostTimer();
+      this._clock.detach?.(this._clockWake);
+      const resolve = this._stopResolve;
+      this._stopResolve = null;
+      if (this._instruments !== null) callInstruments(this.loop(), 'afterRun', this.loop());
+      resolve?.();
+      return false;
+    }
+    if (this._readyLen > 0 || this._timerDue()) {
+      // A suspected stall is confirmed (or found to be a GC pause) at the next host turn: soon.
+      if (this._monitor.suspected !== null) {
+        this._overBudget = true;
+        return this._yieldToHost();
+      }
+      // Yield to Node's I/O once the burst has used its time (the clock is read every 16 passes).
+      if ((++this._passCount & 15) === 0) {
+        const now = performance.now();
+        this._monitor.checkWindow(this.loop(), 'window', now);
+        if (now - this._monitor.burstStart > BURST_MS) {
+          this._overBudget = true;
+          return this._yieldToHost();
+        }
+      }
+      if (this._asyncFlag) {
+        // Let async continuations run (the microtasks settle) before the next pass, without a
+        // full host turn.
+        this._asyncFlag = false;
+        this._settling = true;
+        this._yieldToMicrotasks(true);
+        return false;
+      }
+      return true;
+    }
+    // Nothing ready. If async code ran, its promise chains may still schedule work: look again
+    // after the host has drained the microtask queue.
+    if (this._asyncFlag) return this._yieldToHost();
+    return this._idle();
+  }
+
+  private _yieldToHost(): boolean {
+    if (this._asyncFlag) {
+      // Let the async continuations run first, measured, then go to the host.
+      this._asyncFlag = false;
+      this._settling = true;
+      this._hostAfterYield = true;
+      this._yieldToMicrotasks(true);
+      return false;
+    }
+    this._overBudget = false;
+    this._wakeHost();
+    return false;
+  }
+
+  private _timerDue(): boolean {
+    const top = this._timers.peek();
+    return top !== undefined && (top._cancelled || top._when <= this._clock.now());
+  }
+
+  /** Every task is blocked: wake a waitAllTasksBlocked() caller, jump virtual time, or arm a timer. */
+  private _idle(): boolean {
+    let cushionWait = Infinity;
+    if (this._blockedWaiters.length > 0) {
+      const r = this._wakeBlockedWaiter();
+      if (r === 0) return true;
+      cushionWait = r;
+    }
+    let top = this._timers.peek();
+    while (top !== undefined && top._cancelled) {
+      this._timers.pop();
+      top._scheduled = false;
+      this._cancelledTimers--;
+      top = this._timers.peek();
+    }
+    const clock = this._clock;
+    if (clock.idle !== undefined && this._blockedWaiters.length === 0) {
+      if (clock.idle(top === undefined ? null : top._when, this._clockWake)) return true;
+    }
+    let real = Infinity;
+    if (top !== undefined) {
+      const wait = top._when - clock.now();
+      real = clock.realDelay ? clock.realDelay(wait) : wait;
+    }
+    if (cushionWait < real) this._armHostTimer(NaN, cushionWait);
+    else if (real !== Infinity) this._armHostTimer(top!._when, real);
+    else this._disarmHostTimer();
+    if (this._instruments !== null) {
+      this._ioWait = Math.min(cushionWait, real);
+      callInstruments(this.loop(), 'beforeIoWait', this._ioWait);
+    }
+    return false;
+  }
+
+  /**
+   * Wakes the first waitAllTasksBlocked() caller whose cushion has passed: 0 when one was woken,
+   * else the real ms until the first cushion passes (Infinity: no waiter left).
+   */
+  private _wakeBlockedWaiter(): number {
+    const waiters = this._blockedWaiters;
+    while (waiters.length > 0 && waiters[0]!.fut.done()) waiters.shift();
+    const w = waiters[0];
+    if (w === undefined) return Infinity;
+    if (w.cushion > 0) {
+      const now = performance.now();
+      if (w.since < 0) w.since = now;
+      if (now - w.since < w.cushion) return w.cushion - (now - w.since);
+    }
+    waiters.shift();
+    for (const other of waiters) other.since = -1;
+    w.fut.setResult(undefined);
+    return 0;
+  }
+
+  private _armHostTimer(when: number, realDelay: number): void {
+    if (this._hostTimer !== null) {
+      if (this._hostTimerWhen === when) return; // NaN (a cushion wait) never matches: re-armed
+
+      clearTimeout(this._hostTimer);
+    }
+    this._hostTimerWhen = when;
+    // Node timers have 1 ms granularity; a timer that fires early is simply re-armed.
+    this._hostTimer = setTimeout(this._timerWake, Math.max(1, Math.ceil(realDelay)));
+  }
+
+  protected _disarmHostTimer(): void {
+    if (this._hostTimer !== null) {
+      clearTimeout(this._hostTimer);
+      this._hostTimer = null;
+      this._hostTimerWhen = Infinity;
+    }
+  }
+
+  protected _reportUnretrieved(): void {
+    const list = this._unretrieved;
+    this._unretrieved = [];
+    for (const fut of list) fut._reportIfUnretrieved();
+  }
+}
