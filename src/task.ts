@@ -1,13 +1,14 @@
 import { CancelledError, RuntimeError } from './errors.js';
 import { Future, NO_ERROR, type AwaitingTask, type Waiter } from './future.js';
 import { callInTask, ctx, enableAls, isGeneratorFunction, setOnSuspendRecording } from './internal/context.js';
-import { PromiseWait, TaskExt, checkBody, shieldIndex, type ScopeLike } from './internal/taskext.js';
+import { PromiseWait, checkBody } from './internal/taskext.js';
 import { userFrames } from './internal/frames.js';
 import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop } from './loop/registry.js';
 import { callInstruments } from './loop/instruments.js';
 import { anchorShapes } from './loop/shapes.js';
+import { TaskCancellation } from './taskcancel.js';
 
 /** A generator coroutine: `function*` code that waits with `yield*` and returns a `T`. */
 export type Coroutine<T> = Generator<unknown, T, unknown>;
@@ -77,18 +78,14 @@ function asyncErr(e: unknown): void {
  * try { await t; } catch (e) { console.log(isCancelledError(e), (e as Error).message); } // true 'no time'
  * ```
  */
-export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask {
-  /** @internal */ _futWaiter: Future<unknown> | null = null;
-  /** @internal */ _mustCancel = false;
+export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, AwaitingTask {
   private _mode: typeof STARTING | typeof GENERATOR | typeof ASYNC | typeof GEN_PROMISE | typeof ITERATOR;
   /** The body function until it is called, then the generator (or the function, in async mode). */
   private _coro: TaskBody<T>;
   private readonly _num: number;
-  private _cancelsRequested = 0;
   /** @internal Links of the loop's live-task list. */
   _prevLive: Task<unknown> | null = null;
   /** @internal */ _nextLive: Task<unknown> | null = null;
-  private _ext: TaskExt | null = null;
   /** Counted in the loop's `_liveAsync` (see `_setLive`). */
   private _live = false;
 
@@ -132,106 +129,7 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     }
   }
 
-  // ---- public API ---------------------------------------------------------------------------
-
-  /**
-   * Requests cancellation; returns false when the task is done already. See the class doc.
-   */
-  override cancel(msg?: string): boolean {
-    return this._cancelFrom(0, msg);
-  }
-
-  /**
-   * @internal A cancel request made from cancel-scope depth `depth` (0: from outside every scope;
-   * `timeout()` and `TaskGroup` pass the depth they were entered at). A shielded scope at that
-   * depth or deeper holds the request back until it exits.
-   */
-  _cancelFrom(depth: number, msg?: string): boolean {
-    if (this._state !== 0) return false;
-    this._cancelsRequested++;
-    const message = msg === undefined ? undefined : String(msg);
-    if (message !== undefined || this._ext !== null) this._x().cancelMsg = message;
-    const ext = this._ext;
-    if (ext !== null && ext.scopes !== null && !this._mustCancel) ext.cancelDepth = depth;
-    else if (ext !== null && ext.scopes !== null) ext.cancelDepth = Math.max(ext.cancelDepth, depth);
-    if (ext !== null && ext.scopes !== null && shieldIndex(ext.scopes) >= depth) {
-      this._mustCancel = true; // held back by a shield: delivered after it exits
-      return true;
-    }
-    const ctrl = ext?.ctrl;
-    if (ctrl && !ctrl.signal.aborted) ctrl.abort(new CancelledError(message));
-    const waiter = this._futWaiter;
-    if (waiter !== null && !waiter._bareYield() && waiter.cancel(message)) return true;
-    this._mustCancel = true;
-    return true;
-  }
-
-  /**
-   * @internal The cancellation a checkpoint delivers now, if any: a task cancel not held back by
-   * a shield (consumed when `consume`), else the cancellation of the outermost cancelled scope
-   * that no shield cuts off (level-triggered: delivered at every checkpoint until it exits).
-   */
-  _pendingCancellation(consume: boolean): CancelledError | null {
-    const ext = this._ext;
-    const scopes = ext === null ? null : ext.scopes;
-    if (scopes === null) {
-      if (!this._mustCancel) return null;
-      if (consume) this._mustCancel = false;
-      return this._cancelErrorToThrow();
-    }
-    const shieldAt = shieldIndex(scopes);
-    if (this._mustCancel && ext!.cancelDepth > shieldAt) {
-      if (consume) this._mustCancel = false;
-      return this._cancelErrorToThrow();
-    }
-    if (ext!.protect > 0) return null;
-    for (let i = Math.max(shieldAt, 0); i < scopes.length; i++) {
-      const scope = scopes[i]!;
-      if (scope.cancelCalled) return scope._makeError();
-    }
-    return null;
-  }
-
-  /** @internal A cancel scope of this task was cancelled or unshielded: wake its wait if it now applies. */
-  _scopeChanged(): void {
-    if (this._state !== 0) return;
-    const c = this._pendingCancellation(false);
-    if (c === null) return;
-    if (this._mustCancel) {
-      const ctrl = this._ext?.ctrl;
-      if (ctrl && !ctrl.signal.aborted) ctrl.abort(new CancelledError(this._ext?.cancelMsg));
-    }
-    const waiter = this._futWaiter;
-    if (waiter !== null && !waiter._bareYield() && waiter.cancel(c.message) && this._mustCancel) this._mustCancel = false;
-  }
-
-  /** @internal Enters / leaves a cancel scope (the scope's own code calls these). */
-  _pushScope(scope: ScopeLike): number {
-    const ext = this._x();
-    if (ext.scopes === null) ext.scopes = [];
-    ext.scopes.push(scope);
-    return ext.scopes.length;
-  }
-
-  /** @internal */
-  _popScope(scope: ScopeLike): void {
-    const ext = this._ext!;
-    const scopes = ext.scopes!;
-    const i = scopes.lastIndexOf(scope);
-    if (i >= 0) scopes.splice(i, 1);
-    if (scopes.length === 0) ext.scopes = null;
-    if (scope.shield) this._scopeChanged(); // a held-back cancel may apply now
-  }
-
-  /** @internal The number of cancel scopes the task is in (the depth of a new request). */
-  _scopeDepth(): number {
-    return this._ext?.scopes?.length ?? 0;
-  }
-
-  /** @internal While > 0, scope cancellations are not delivered (a TaskGroup waiting for its children). */
-  _protect(delta: number): void {
-    this._x().protect += delta;
-  }
+  // ---- public API (cancel, cancelling, uncancel and signal: taskcancel.ts) -------------------
 
   /** A task's result comes from its body: `RuntimeError`, as in asyncio. */
   override setResult(_value: T): void {
@@ -241,27 +139,6 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   /** A task's error comes from its body: `RuntimeError`, as in asyncio. */
   override setException(_error: unknown): void {
     throw new RuntimeError(`setException: ${String(this)}: Task does not support set_exception operation`);
-  }
-
-  /** The number of cancel requests not yet taken back with `uncancel()`. */
-  cancelling(): number {
-    return this._cancelsRequested;
-  }
-
-  /**
-   * Takes back one cancel request (as `timeout()` and `TaskGroup` do for their own); at zero a
-   * cancellation not yet delivered is dropped and `signal` is renewed. Returns the new count.
-   */
-  uncancel(): number {
-    if (this._cancelsRequested > 0) {
-      this._cancelsRequested--;
-      if (this._cancelsRequested === 0) {
-        this._mustCancel = false;
-        const ext = this._ext;
-        if (ext !== null && ext.ctrl !== null && ext.ctrl.signal.aborted) ext.ctrl = null;
-      }
-    }
-    return this._cancelsRequested;
   }
 
   /** The task's name: the one given, or `Task-<n>`. */
@@ -277,20 +154,6 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
   /** The generator a generator task runs, or the function given as the body. */
   getCoro(): unknown {
     return this._coro;
-  }
-
-  /**
-   * An AbortSignal aborted (with a `CancelledError`) as soon as the task is cancelled: pass it to
-   * `fetch`, streams, timers and child processes. Renewed when `uncancel()` reaches zero.
-   */
-  get signal(): AbortSignal {
-    const ext = this._x();
-    if (ext.ctrl === null) {
-      ext.ctrl = new AbortController();
-      const heldBack = this._mustCancel && ext.scopes !== null && shieldIndex(ext.scopes) >= ext.cancelDepth;
-      if (this._cancelsRequested > 0 && !heldBack) ext.ctrl.abort(new CancelledError(ext.cancelMsg));
-    }
-    return ext.ctrl.signal;
   }
 
   /**
@@ -555,18 +418,6 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     this._nextLive = null;
   }
 
-  private _cancelErrorToThrow(): CancelledError {
-    const e = new CancelledError(this._ext?.cancelMsg);
-    this._x().lastCancel = e;
-    return e;
-  }
-
-  /** @internal The side state, made on first use. */
-  _x(): TaskExt {
-    if (this._ext === null) this._ext = new TaskExt();
-    return this._ext;
-  }
-
   /** @internal Debug mode: the stack of the task's last suspension point. */
   get _suspendStack(): string | undefined {
     return this._ext?.suspendStack;
@@ -645,13 +496,6 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
     return this._futWaiter === null;
   }
 
-  /** A new wait while a cancellation is due: cancel it at once (asyncio's `_must_cancel`). */
-  private _cancelNewWait(fut: Future<unknown>): void {
-    if (fut._bareYield()) return; // delivered when the task resumes (_thenSettling)
-    const c = this._pendingCancellation(false);
-    if (c !== null && fut.cancel(c.message) && this._mustCancel && c === this._ext?.lastCancel) this._mustCancel = false;
-  }
-
   /** @internal */
   _thenSettling(fut: Future<unknown>): unknown {
     if (this._futWaiter === fut) this._futWaiter = null;
@@ -671,19 +515,6 @@ export class Task<T = unknown> extends Future<T> implements Waiter, AwaitingTask
       }
     }
     return pending;
-  }
-
-  /**
-   * The error a due task cancel throws in at a wait on `waiter`: the waiter's own CancelledError
-   * when the first request cancelled it (a later `cancel(msg)` only adds a request, as in asyncio),
-   * else `c`. A scope's cancellation keeps its own error.
-   */
-  private _cancelAt(c: CancelledError, waiter: Future<unknown> | null): CancelledError {
-    const ext = this._ext;
-    if (waiter === null || waiter._state !== 3 || ext === null || c !== ext.lastCancel) return c;
-    const own = waiter._makeCancelledError();
-    ext.lastCancel = own;
-    return own;
   }
 
   // ---- reports ------------------------------------------------------------------------------

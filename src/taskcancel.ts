@@ -1,0 +1,209 @@
+/**
+ * A task's cancellation state: asyncio's `_fut_waiter`, `_must_cancel` and
+ * `_num_cancels_requested`, the cancel scopes the task is in (held back by shields), and its
+ * `signal`. The base of `Task` (task.ts), which adds the stepping of its body; every member here
+ * is a member of each Task.
+ */
+import { CancelledError } from './errors.js';
+import { Future } from './future.js';
+import { TaskExt, shieldIndex, type ScopeLike } from './internal/taskext.js';
+
+/**
+ * The cancellation half of a `Task` (see `Task`, the only subclass).
+ *
+ * Cancellation: `cancel(msg)` is a request; `cancelling()` counts requests and `uncancel()` takes
+ * one back, so `timeout()` and `TaskGroup` can tell their own cancellation from an outside one.
+ *
+ * @example
+ * ```ts
+ * const t = createTask(function* () { yield* sleep(1000); });
+ * t.cancel();
+ * console.log(t.cancelling()); // 1
+ * ```
+ */
+export abstract class TaskCancellation<T> extends Future<T> {
+  /** @internal The future the task waits on (a cancel cancels it), or null. */
+  _futWaiter: Future<unknown> | null = null;
+  /** @internal A cancel request not yet delivered. */
+  _mustCancel = false;
+  /** Cancel requests not taken back with `uncancel()`. */
+  protected _cancelsRequested = 0;
+  /** The side state most tasks never need (see `_x()`). */
+  protected _ext: TaskExt | null = null;
+
+  /**
+   * Requests cancellation; returns false when the task is done already. See `Task`'s class doc.
+   *
+   * Cancellation: not a checkpoint for the caller; the task gets a `CancelledError(msg)` at the
+   * wait it is in (or its next one), and `signal` is aborted at once.
+   *
+   * @example
+   * ```ts
+   * const t = createTask(function* () { yield* sleep(1000); });
+   * t.cancel('shutting down');
+   * ```
+   */
+  override cancel(msg?: string): boolean {
+    return this._cancelFrom(0, msg);
+  }
+
+  /**
+   * @internal A cancel request made from cancel-scope depth `depth` (0: from outside every scope;
+   * `timeout()` and `TaskGroup` pass the depth they were entered at). A shielded scope at that
+   * depth or deeper holds the request back until it exits.
+   */
+  _cancelFrom(depth: number, msg?: string): boolean {
+    if (this._state !== 0) return false;
+    this._cancelsRequested++;
+    const message = msg === undefined ? undefined : String(msg);
+    if (message !== undefined || this._ext !== null) this._x().cancelMsg = message;
+    const ext = this._ext;
+    if (ext !== null && ext.scopes !== null && !this._mustCancel) ext.cancelDepth = depth;
+    else if (ext !== null && ext.scopes !== null) ext.cancelDepth = Math.max(ext.cancelDepth, depth);
+    if (ext !== null && ext.scopes !== null && shieldIndex(ext.scopes) >= depth) {
+      this._mustCancel = true; // held back by a shield: delivered after it exits
+      return true;
+    }
+    const ctrl = ext?.ctrl;
+    if (ctrl && !ctrl.signal.aborted) ctrl.abort(new CancelledError(message));
+    const waiter = this._futWaiter;
+    if (waiter !== null && !waiter._bareYield() && waiter.cancel(message)) return true;
+    this._mustCancel = true;
+    return true;
+  }
+
+  /**
+   * @internal The cancellation a checkpoint delivers now, if any: a task cancel not held back by
+   * a shield (consumed when `consume`), else the cancellation of the outermost cancelled scope
+   * that no shield cuts off (level-triggered: delivered at every checkpoint until it exits).
+   */
+  _pendingCancellation(consume: boolean): CancelledError | null {
+    const ext = this._ext;
+    const scopes = ext === null ? null : ext.scopes;
+    if (scopes === null) {
+      if (!this._mustCancel) return null;
+      if (consume) this._mustCancel = false;
+      return this._cancelErrorToThrow();
+    }
+    const shieldAt = shieldIndex(scopes);
+    if (this._mustCancel && ext!.cancelDepth > shieldAt) {
+      if (consume) this._mustCancel = false;
+      return this._cancelErrorToThrow();
+    }
+    if (ext!.protect > 0) return null;
+    for (let i = Math.max(shieldAt, 0); i < scopes.length; i++) {
+      const scope = scopes[i]!;
+      if (scope.cancelCalled) return scope._makeError();
+    }
+    return null;
+  }
+
+  /** @internal A cancel scope of this task was cancelled or unshielded: wake its wait if it now applies. */
+  _scopeChanged(): void {
+    if (this._state !== 0) return;
+    const c = this._pendingCancellation(false);
+    if (c === null) return;
+    if (this._mustCancel) {
+      const ctrl = this._ext?.ctrl;
+      if (ctrl && !ctrl.signal.aborted) ctrl.abort(new CancelledError(this._ext?.cancelMsg));
+    }
+    const waiter = this._futWaiter;
+    if (waiter !== null && !waiter._bareYield() && waiter.cancel(c.message) && this._mustCancel) this._mustCancel = false;
+  }
+
+  /** @internal Enters / leaves a cancel scope (the scope's own code calls these). */
+  _pushScope(scope: ScopeLike): number {
+    const ext = this._x();
+    if (ext.scopes === null) ext.scopes = [];
+    ext.scopes.push(scope);
+    return ext.scopes.length;
+  }
+
+  /** @internal */
+  _popScope(scope: ScopeLike): void {
+    const ext = this._ext!;
+    const scopes = ext.scopes!;
+    const i = scopes.lastIndexOf(scope);
+    if (i >= 0) scopes.splice(i, 1);
+    if (scopes.length === 0) ext.scopes = null;
+    if (scope.shield) this._scopeChanged(); // a held-back cancel may apply now
+  }
+
+  /** @internal The number of cancel scopes the task is in (the depth of a new request). */
+  _scopeDepth(): number {
+    return this._ext?.scopes?.length ?? 0;
+  }
+
+  /** @internal While > 0, scope cancellations are not delivered (a TaskGroup waiting for its children). */
+  _protect(delta: number): void {
+    this._x().protect += delta;
+  }
+
+  /** The number of cancel requests not yet taken back with `uncancel()`. */
+  cancelling(): number {
+    return this._cancelsRequested;
+  }
+
+  /**
+   * Takes back one cancel request (as `timeout()` and `TaskGroup` do for their own); at zero a
+   * cancellation not yet delivered is dropped and `signal` is renewed. Returns the new count.
+   */
+  uncancel(): number {
+    if (this._cancelsRequested > 0) {
+      this._cancelsRequested--;
+      if (this._cancelsRequested === 0) {
+        this._mustCancel = false;
+        const ext = this._ext;
+        if (ext !== null && ext.ctrl !== null && ext.ctrl.signal.aborted) ext.ctrl = null;
+      }
+    }
+    return this._cancelsRequested;
+  }
+
+  /**
+   * An AbortSignal aborted (with a `CancelledError`) as soon as the task is cancelled: pass it to
+   * `fetch`, streams, timers and child processes. Renewed when `uncancel()` reaches zero.
+   */
+  get signal(): AbortSignal {
+    const ext = this._x();
+    if (ext.ctrl === null) {
+      ext.ctrl = new AbortController();
+      const heldBack = this._mustCancel && ext.scopes !== null && shieldIndex(ext.scopes) >= ext.cancelDepth;
+      if (this._cancelsRequested > 0 && !heldBack) ext.ctrl.abort(new CancelledError(ext.cancelMsg));
+    }
+    return ext.ctrl.signal;
+  }
+
+  /** @internal The CancelledError a task cancel throws in (remembered as the last one made). */
+  protected _cancelErrorToThrow(): CancelledError {
+    const e = new CancelledError(this._ext?.cancelMsg);
+    this._x().lastCancel = e;
+    return e;
+  }
+
+  /** @internal The side state, made on first use. */
+  _x(): TaskExt {
+    if (this._ext === null) this._ext = new TaskExt();
+    return this._ext;
+  }
+
+  /** A new wait while a cancellation is due: cancel it at once (asyncio's `_must_cancel`). */
+  protected _cancelNewWait(fut: Future<unknown>): void {
+    if (fut._bareYield()) return; // delivered when the task resumes (_thenSettling)
+    const c = this._pendingCancellation(false);
+    if (c !== null && fut.cancel(c.message) && this._mustCancel && c === this._ext?.lastCancel) this._mustCancel = false;
+  }
+
+  /**
+   * The error a due task cancel throws in at a wait on `waiter`: the waiter's own CancelledError
+   * when the first request cancelled it (a later `cancel(msg)` only adds a request, as in asyncio),
+   * else `c`. A scope's cancellation keeps its own error.
+   */
+  protected _cancelAt(c: CancelledError, waiter: Future<unknown> | null): CancelledError {
+    const ext = this._ext;
+    if (waiter === null || waiter._state !== 3 || ext === null || c !== ext.lastCancel) return c;
+    const own = waiter._makeCancelledError();
+    ext.lastCancel = own;
+    return own;
+  }
+}
