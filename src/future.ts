@@ -5,6 +5,18 @@ import { Handle, type Runnable } from './loop/handle.js';
 import { DONE_TRUE, DONE_UNDEFINED, FutureIterator, LateWake, ThenAwaiter } from './internal/awaiters.js';
 import { getRunningLoop } from './loop/registry.js';
 import { anchorShapes } from './loop/shapes.js';
+import { NO_ERROR, awaitingTask, onFutureCreated, onSuspend, onWatch, type Waiter } from './internal/hooks.js';
+
+export {
+  NO_ERROR,
+  onSuspend,
+  onWatch,
+  setAwaitingTaskHook,
+  setDebugFutureHooks,
+  setOnSuspend,
+  type AwaitingTask,
+  type Waiter,
+} from './internal/hooks.js';
 
 const PENDING = 0;
 const FINISHED = 1;
@@ -15,85 +27,9 @@ const STATE_NAMES = ['pending', 'finished', 'failed', 'cancelled'] as const;
 /** A settled promise whose then() schedules a microtask (the settled-future path of then()). */
 const SETTLED: Promise<void> = Promise.resolve();
 
-
-/**
- * An internal waiter (a task, an awaiter, a combinator): woken with the future when its callbacks
- * run. Cheaper than a callback function: no closure, no handle.
- * @internal
- */
-export interface Waiter {
-  _wake(fut: Future<unknown>): void;
-  /** Instruments only: the future it waits on is done (a task became runnable). */
-  _scheduled?(): void;
-}
-
 /** A done callback: a user function or an internal waiter. Typed without `T` so that
  *  `Future<T>` stays assignable to `Future<unknown>`. */
 type Entry = ((fut: never) => unknown) | Waiter;
-
-/**
- * The task side of `await fut` in async-function tasks (installed by the task layer): returns the
- * async task whose code is calling `then()`, if any.
- * @internal
- */
-export interface AwaitingTask {
-  readonly _loop: EventLoop;
-  /** `fut.then()` was called from this task: it now waits on `fut` (false: it cannot). */
-  _thenAttached(fut: Future<unknown>): boolean;
-  /** True when the task waits on no future. */
-  _idle(): boolean;
-  /** It became runnable (instruments). */
-  _scheduled(): void;
-  /** It resumes from an await (instruments). */
-  _resuming(): void;
-  /** The awaiter of `fut` is about to settle: returns an error to deliver instead (a cancel). */
-  _thenSettling(fut: Future<unknown>): unknown;
-}
-let awaitingTask: () => AwaitingTask | undefined = () => undefined;
-
-/**
- * Debug mode: called where a task suspends (inside its `yield*`, or when its `await` attaches),
- * so the task layer can record the suspension point. Null outside debug mode: one check.
- * @internal
- */
-export let onSuspend: (() => void) | null = null;
-
-/** @internal */
-export function setOnSuspend(hook: (() => void) | null): void {
-  onSuspend = hook;
-}
-
-/**
- * Debug mode (src/debug): called for each new future once `onSuspend` is set (a debug loop ran a
- * task, or a loop stalled), so plain programs pay one null check per future. The hook checks the
- * loop's debug flag itself.
- * @internal
- */
-let onFutureCreated: ((fut: Future<unknown>) => void) | null = null;
-
-/**
- * Debug mode: called where a future is first awaited, `yield*`-ed or watched (`then`, iteration,
- * a done callback or waiter). Null until debug mode tracks a future: one check.
- * @internal
- */
-export let onWatch: ((fut: Future<unknown>) => void) | null = null;
-
-/** @internal Installs the debug module's future hooks (see `onFutureCreated`, `onWatch`). */
-export function setDebugFutureHooks(
-  created: ((fut: Future<unknown>) => void) | null,
-  watch: ((fut: Future<unknown>) => void) | null,
-): void {
-  onFutureCreated = created;
-  onWatch = watch;
-}
-
-/** @internal */
-export function setAwaitingTaskHook(hook: () => AwaitingTask | undefined): void {
-  awaitingTask = hook;
-}
-
-/** Marks an error value that means "no error" in a settled awaiter. */
-const NO_ERROR: unique symbol = Symbol('no error');
 
 /** Reports plain futures whose error nobody read, when they are garbage-collected (as asyncio). */
 const unread = new FinalizationRegistry<{ loop: EventLoop; exception: unknown }>((held) => {
@@ -614,6 +550,3 @@ anchorShapes((loop) => {
   const fut = new Future<unknown>(loop);
   return [fut, new ThenAwaiter(fut, null, null, undefined), new FutureIterator(fut), new LateWake(fut as never, fut)];
 });
-
-export { NO_ERROR };
-
