@@ -22,10 +22,10 @@ describe('stall reports outside debug mode', () => {
       const seen = recordExceptions();
       loop.callSoon(() => busyWait(BUSY));
       await passes(3);
-      const reports = stalls(seen);
+      // (On a loaded machine a preemption may be reported too: look for the busy callback's report.)
+      const reports = stalls(seen).filter((r) => (r.durationMs as number) >= BUSY - 1);
       expect(reports.length).toBeGreaterThanOrEqual(1);
       expect(reports[0]!.message).toMatch(/^The event loop was blocked for \d+\.\d{3} ms/);
-      expect(reports[0]!.durationMs as number).toBeGreaterThanOrEqual(BUSY - 1);
       expect(loop.lagStats().stalls).toBeGreaterThanOrEqual(1);
     }));
 
@@ -145,7 +145,7 @@ describe('garbage collection', () => {
     // below what it took, so only the GC pauses Node delivers can clear it.
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const live = Array.from({ length: 300_000 }, (_, i) => ({ i, s: String(i) }));
+    const live = Array.from({ length: 600_000 }, (_, i) => ({ i, s: String(i) }));
     await runVirtual(async () => {
       const loop = getRunningLoop();
       const seen = recordExceptions();
@@ -154,7 +154,7 @@ describe('garbage collection', () => {
         const t0 = performance.now();
         gc();
         took = performance.now() - t0;
-        loop.slowCallbackDuration = Math.max(1, took * 0.7);
+        loop.slowCallbackDuration = Math.max(1, took * 0.5); // the rest of the window may be preemption
       });
       await passes(3);
       await new Promise<void>((resolve) => setImmediate(resolve)); // the host turn that confirms
@@ -168,7 +168,7 @@ describe('garbage collection', () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
       expect(stalls(seen).length).toBeGreaterThanOrEqual(1);
     });
-    expect(live.length).toBe(300_000);
+    expect(live.length).toBe(600_000);
   });
 });
 
