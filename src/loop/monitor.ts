@@ -223,14 +223,14 @@ export class LoopMonitor {
   }
 
   /**
-   * Async continuations ran for `took` ms between two entries of the loop (a yield to the
-   * microtasks). Over the limit it is a stall: named in fine mode by the tasks resumed before it.
+   * Fine mode: async continuations ran for `took` ms between two entries of the loop (a yield to
+   * the microtasks). Over the limit it is a stall, named by the tasks resumed before it.
    */
   asyncTime(loop: EventLoop, took: number, resumes: number): void {
     const resumed = loop._resumedAsync;
     if (resumed.length > 0) loop._resumedAsync = [];
     if (!this.isStall(loop, took, resumes)) return;
-    if (!loop._fine || resumed.length === 0) {
+    if (resumed.length === 0) {
       this.stall(loop, took, 'async continuations');
       return;
     }
