@@ -135,9 +135,10 @@ class Gathering implements Waiter {
     }
     if (outer._cancelRequested) {
       // asyncio's CancelledError comes from the last child in argument order (its loop variable):
-      // that child's cancellation, or a bare one.
+      // that child's cancellation, or the message of a cancel request it swallowed (a task that
+      // was cancelled with nothing to wait on, e.g. a duplicate child cancelled twice), or none.
       const last = this.children[this.children.length - 1]!;
-      outer._failNow(last.cancelled() ? last._makeCancelledError() : new CancelledError());
+      outer._failNow(last.cancelled() ? last._makeCancelledError() : new CancelledError(last._cancelRequestMessage()));
       outer._retrieved = true;
     } else outer.setResult(results);
   }

@@ -374,6 +374,15 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   }
 
   /**
+   * @internal asyncio's `_make_cancelled_error()` message for a future that is not cancelled: a
+   * plain future has none; a task has the message of its last cancel request that found no waiter
+   * to cancel (a cancelled gather reports it when the task is its last child).
+   */
+  _cancelRequestMessage(): string | undefined {
+    return undefined;
+  }
+
+  /**
    * @internal True for a one-pass wait (`sleep(0)`): asyncio's bare `yield`, which has no waiter
    * future, so a task cancel while an async task waits on it is not delivered to it but held as
    * the task's pending cancel (the latest message wins; `uncancel()` can take it back).

@@ -62,6 +62,7 @@ export abstract class TaskCancellation<T> extends Future<T> {
     else if (ext !== null && ext.scopes !== null) ext.cancelDepth = Math.max(ext.cancelDepth, depth);
     if (ext !== null && ext.scopes !== null && shieldIndex(ext.scopes) >= depth) {
       this._mustCancel = true; // held back by a shield: delivered after it exits
+      this._x().mustCancelMsg = message;
       return true;
     }
     const ctrl = ext?.ctrl;
@@ -69,7 +70,13 @@ export abstract class TaskCancellation<T> extends Future<T> {
     const waiter = this._futWaiter;
     if (waiter !== null && !waiter._bareYield() && waiter.cancel(message)) return true;
     this._mustCancel = true;
+    if (message !== undefined || this._ext !== null) this._x().mustCancelMsg = message;
     return true;
+  }
+
+  /** @internal See `TaskExt.mustCancelMsg`. */
+  override _cancelRequestMessage(): string | undefined {
+    return this._ext?.mustCancelMsg;
   }
 
   /**

@@ -35,6 +35,11 @@ export class TaskExt {
   name: string | null = null;
   /** The message of a cancel request not yet delivered. */
   cancelMsg: string | undefined = undefined;
+  /**
+   * The message of the last cancel request that found no waiter to cancel (asyncio's
+   * `_cancel_message`): what a cancelled gather reports when this task is its last child.
+   */
+  mustCancelMsg: string | undefined = undefined;
   /** An error to throw in at the next step (a bad yield, awaiting itself). */
   pendingError: unknown = NO_ERROR;
   /** A value to send in at the next step (a PromiseWait's outcome). */

@@ -4,7 +4,7 @@
 // behaviour; the Python program it was checked against is scripts/differential/repros/c<n>_*.py
 // (run with the vendored asyncio: `PYTHONPATH=/tmp/pyasyncio313 python3 repros/c1_….py`).
 import { describe, it, expect } from 'vitest';
-import { createTask, getRunningLoop, isCancelledError, run, shield, sleep, type Coroutine, type TaskBody } from 'tulip';
+import { createTask, gather, getRunningLoop, isCancelledError, run, shield, sleep, type Coroutine, type TaskBody } from 'tulip';
 import { MockClock } from 'tulip/testing';
 
 type Style = 'generator' | 'async';
@@ -176,5 +176,65 @@ describe('run() after main returns', () => {
       );
       expect(log).toEqual(['pass+0', 'pass+1', 'done callback 7', 'pass+2', 'pass+3', 'pass+4']);
     });
+  }
+});
+
+// ---- gather ------------------------------------------------------------------------------------
+
+describe('a cancelled gather whose last child swallowed the cancellation', () => {
+  // repros/c4_gather_duplicate_swallowed_cancel.py: asyncio's gather fails with the last child's
+  // _make_cancelled_error(); a task that swallowed its cancellation has the message of a cancel
+  // that found no waiter to cancel (the second cancel of a child listed twice), else none.
+  for (const style of STYLES) {
+    it(`[${style}] fails with the message of a cancel the last child got with nothing to cancel, else with none`, () =>
+      runVirtual(async () => {
+        const log: string[] = [];
+        const swallow = (name: string): TaskBody<void> =>
+          styled(
+            style,
+            function* () {
+              try {
+                yield* sleep(10);
+              } catch (e) {
+                log.push(`${name} ${describeError(e)}`);
+              }
+            },
+            async () => {
+              try {
+                await sleep(10);
+              } catch (e) {
+                log.push(`${name} ${describeError(e)}`);
+              }
+            },
+          );
+        const a = createTask(swallow('a'));
+        const b = createTask(swallow('b'));
+        const g = gather([a, b, a]);
+        await sleep(0);
+        g.cancel('stop');
+        try {
+          await g;
+        } catch (e) {
+          log.push(`gather ${describeError(e)}`);
+        }
+        const c = createTask(swallow('c'));
+        const d = createTask(swallow('d'));
+        const g2 = gather([c, d]);
+        await sleep(0);
+        g2.cancel('stop');
+        try {
+          await g2;
+        } catch (e) {
+          log.push(`gather2 ${describeError(e)}`);
+        }
+        expect(log).toEqual([
+          'a caught CancelledError("stop")',
+          'b caught CancelledError("stop")',
+          'gather caught CancelledError("stop")',
+          'c caught CancelledError("stop")',
+          'd caught CancelledError("stop")',
+          'gather2 caught CancelledError("")',
+        ]);
+      }));
   }
 });
