@@ -204,12 +204,16 @@ export abstract class TaskCancellation<T> extends Future<T> {
   /**
    * The error a due task cancel throws in at a wait on `waiter`: the waiter's own CancelledError
    * when the first request cancelled it (a later `cancel(msg)` only adds a request, as in asyncio),
-   * else `c`. A scope's cancellation keeps its own error.
+   * or the CancelledError the waiter failed with (a cancelled gather), else `c`: asyncio's step
+   * keeps an incoming CancelledError. A scope's cancellation keeps its own error.
    */
   protected _cancelAt(c: CancelledError, waiter: Future<unknown> | null): CancelledError {
     const ext = this._ext;
-    if (waiter === null || waiter._state !== 3 || ext === null || c !== ext.lastCancel) return c;
-    const own = waiter._makeCancelledError();
+    if (waiter === null || ext === null || c !== ext.lastCancel) return c;
+    let own: CancelledError;
+    if (waiter._state === 3) own = waiter._makeCancelledError();
+    else if (waiter._state === 2 && waiter._value instanceof CancelledError) own = waiter._value;
+    else return c;
     ext.lastCancel = own;
     return own;
   }

@@ -238,3 +238,50 @@ describe('a cancelled gather whose last child swallowed the cancellation', () =>
       }));
   }
 });
+
+describe('a task with a cancel pending that resumes from a gather which failed with CancelledError', () => {
+  // repros/c5_must_cancel_keeps_waiter_cancelled_error.py: asyncio's step keeps an incoming
+  // CancelledError (here the inner gather's, bare: its last child finished normally) instead of
+  // making one from the pending cancel's message.
+  for (const style of STYLES) {
+    it(`[${style}] gets the gather's CancelledError, not one with the cancel message`, () =>
+      runVirtual(async () => {
+        const log: string[] = [];
+        const never = getRunningLoop().createFuture<void>();
+        const q = createTask(
+          styled(
+            style,
+            // eslint-disable-next-line require-yield
+            function* () {},
+            async () => {},
+          ),
+        );
+        const w = createTask(
+          styled(
+            style,
+            function* () {
+              yield* gather([never, q], { returnExceptions: true });
+            },
+            async () => {
+              await gather([never, q], { returnExceptions: true });
+            },
+          ),
+        );
+        await sleep(0);
+        const g = gather([w, w]); // w listed twice: cancelled twice (the second finds no waiter to cancel)
+        await sleep(0);
+        g.cancel('stop');
+        try {
+          await g;
+        } catch (e) {
+          log.push(`gather ${describeError(e)}`);
+        }
+        try {
+          await w;
+        } catch (e) {
+          log.push(`w ${describeError(e)}`);
+        }
+        expect(log).toEqual(['gather caught CancelledError("")', 'w caught CancelledError("")']);
+      }));
+  }
+});
