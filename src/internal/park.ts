@@ -13,7 +13,8 @@
  *    and tries again — finishing there and resuming its waiter in that same pass, or parking
  *    again if someone else took the resource first;
  *  - cancelled while parked it leaves the list (`_unpark`); cancelled after a wake-up and before it
- *    ran it hands the wake-up on (`_passOn`), so no item, unit or lock is lost.
+ *    ran it hands the wake-up on (`_passOn`) when its entry runs, in the next pass, as asyncio's
+ *    cancelled waiter does in its task's next step: no item, unit or lock is lost.
  */
 import { RuntimeError } from '../errors.js';
 import { Future, onSuspend, onWatch, type Waiter } from '../future.js';
@@ -24,6 +25,8 @@ const FRESH = 0;
 const PARKED = 1;
 const WOKEN = 2;
 const RAN = 3;
+/** Cancelled while parked; leaves the waiter list when its entry runs (see `_leavesLate`). */
+const LEAVING = 4;
 
 /** See the module doc. Subclasses implement the primitive's side. */
 export abstract class ParkFuture<T> extends Future<T> {
@@ -62,6 +65,11 @@ export abstract class ParkFuture<T> extends Future<T> {
     return this._phase === PARKED && this._state === 0;
   }
 
+  /** @internal Cancelled while parked and still listed (it leaves when its entry runs). */
+  _cancelledWaiting(): boolean {
+    return this._phase === LEAVING;
+  }
+
   /** True once woken and not yet run. */
   _woken(): boolean {
     return this._phase === WOKEN && this._state === 0;
@@ -92,9 +100,15 @@ export abstract class ParkFuture<T> extends Future<T> {
 
   /** @internal A wake-up entry (then, once done, the done callbacks as for any future). */
   override _run(): void {
-    if (this._phase === WOKEN) {
+    if (this._phase === WOKEN || this._phase === LEAVING) {
       this._phase = RAN;
-      if (this._state !== 0) return; // cancelled meanwhile: its callbacks were queued on their own
+      if (this._state !== 0) {
+        // Cancelled after the wake-up (or while parked, for a late leaver): it hands the wake-up
+        // on now, in the pass where asyncio's cancelled waiter does it (its task's next step).
+        // Its callbacks were queued on their own, after this entry.
+        this._passOn();
+        return;
+      }
       this._phase = PARKED;
       if (!this._attempt(true)) this._park();
       return;
@@ -105,10 +119,24 @@ export abstract class ParkFuture<T> extends Future<T> {
   override cancel(msg?: string): boolean {
     if (this._state !== 0) return false;
     const phase = this._phase;
+    const late = phase === PARKED && this._leavesLate();
+    if (late) {
+      // It stays listed, cancelled, until its entry runs in the next pass (before its waiters).
+      this._phase = LEAVING;
+      this._loop._enqueue(this);
+    }
     this._cancelNow(msg);
-    if (phase === PARKED) this._unpark();
-    else if (phase === WOKEN) this._passOn();
+    if (phase === PARKED && !late) this._unpark(); // (woken: it hands the wake-up on when its entry runs)
     return true;
+  }
+
+  /**
+   * Whether a cancel while parked leaves the waiter list one pass later (through `_passOn`, when
+   * its entry runs) instead of at once: asyncio's Lock, whose cancelled waiter stays first in
+   * line until its task's next step, so a release meanwhile wakes nobody.
+   */
+  protected _leavesLate(): boolean {
+    return false;
   }
 
   /**

@@ -32,9 +32,10 @@ export interface LockStatistics {
  * task must wait for it; using it from another loop afterwards throws `RuntimeError`.
  *
  * Cancellation: `acquire()` is a checkpoint only when it has to wait (a free lock is taken at
- * once). A task cancelled while waiting does not get the lock and leaves the queue; one cancelled
- * after it was woken but before it resumed passes the wake-up on to the next waiter, so the lock
- * is never lost. `run(body)` releases on return, throw and cancellation; cancelled while still
+ * once). A task cancelled while waiting does not get the lock and leaves the queue in the next
+ * pass (as asyncio's, it stays first in line until then: a `release()` meanwhile wakes nobody,
+ * and the next waiter is woken as it leaves); one cancelled after it was woken but before it
+ * resumed passes the wake-up on to the next waiter in the next pass, so the lock is never lost. `run(body)` releases on return, throw and cancellation; cancelled while still
  * waiting for the lock, the body never runs. An `acquire()` that has to wait joins the queue when
  * it is first awaited (or handed to `gather`/`wait`): one never awaited never takes the lock.
  *
@@ -102,13 +103,23 @@ export class Lock extends LoopBound {
     return `<Lock [${this._locked ? 'locked' : 'unlocked'}${n > 0 ? `, waiters:${n}` : ''}]>`;
   }
 
-  /** Free, and nobody queued ahead (cancelled waiters do not count). */
-  /** @internal Free, and nobody waiting or woken (cancelled waiters leave the list at once). */
+  /**
+   * @internal Free, and nobody waiting or woken: only waiters cancelled while waiting (still listed
+   * until their next pass) may be queued, as asyncio's `all(w.cancelled() for w in self._waiters)`
+   * (a woken waiter cancelled afterwards still holds its claim, as asyncio's done future does).
+   */
   _canTakeNow(): boolean {
-    return !this._locked && this._waiters.length === 0;
+    if (this._locked) return false;
+    const waiters = this._waiters;
+    for (let i = 0; i < waiters.length; i++) if (!waiters.at(i)!._cancelledWaiting()) return false;
+    return true;
   }
 
-  /** @internal Wakes the first waiter, unless it was woken already. */
+  /**
+   * @internal Wakes the first waiter, unless it was woken already or is a cancelled one that has
+   * not left yet (asyncio's `_wake_up_first` looks at the first waiter only; the cancelled one
+   * wakes the next when it leaves).
+   */
   _wakeUpFirst(): void {
     const first = this._waiters.at(0);
     if (first !== undefined && first._parked()) first._wakeLater();
@@ -142,14 +153,22 @@ class LockAcquire extends ParkFuture<true> {
     this._lock._waiters.push(this);
   }
 
-  /** Cancelled while waiting: leaves the queue; a free lock goes to the next waiter. */
+  /** (Not called: a cancelled waiter leaves through `_passOn`, see `_leavesLate`.) */
   protected _unpark(): void {
     this._leave();
   }
 
-  /** Woken, then cancelled before it took the lock: the wake-up goes to the next waiter. */
+  /**
+   * Woken, then cancelled before it took the lock (or cancelled while waiting, one pass later):
+   * leaves the queue, and a free lock goes to the next waiter.
+   */
   protected _passOn(): void {
     this._leave();
+  }
+
+  /** asyncio's cancelled lock waiter stays first in line until its task's next step. */
+  protected override _leavesLate(): boolean {
+    return true;
   }
 
   private _leave(): void {

@@ -29,8 +29,8 @@ export interface SemaphoreStatistics {
  * `run(body)` is `async with sem:`. The semaphore binds to the first loop in which a task waits.
  *
  * Cancellation: `acquire()` is a checkpoint only when it has to wait. A task cancelled while
- * waiting takes no unit; one cancelled after it was woken gives its unit back, and the next waiter
- * is woken, so no unit is ever lost. `run(body)` releases on return, throw and cancellation;
+ * waiting takes no unit; one cancelled after it was woken gives its unit back in the next pass (as
+ * asyncio's does in its task's next step), and the next waiter is woken, so no unit is ever lost. `run(body)` releases on return, throw and cancellation;
  * cancelled while still waiting, the body never runs.
  *
  * A free unit is taken when `acquire()` is called; an `acquire()` that has to wait starts waiting

@@ -4,7 +4,7 @@
 // behaviour; the Python program it was checked against is scripts/differential/repros/c<n>_*.py
 // (run with the vendored asyncio: `PYTHONPATH=/tmp/pyasyncio313 python3 repros/c1_….py`).
 import { describe, it, expect } from 'vitest';
-import { createTask, gather, getRunningLoop, isCancelledError, run, shield, sleep, type Coroutine, type TaskBody } from 'tulip';
+import { Lock, Semaphore, createTask, gather, getRunningLoop, isCancelledError, run, shield, sleep, type Coroutine, type TaskBody } from 'tulip';
 import { MockClock } from 'tulip/testing';
 
 type Style = 'generator' | 'async';
@@ -282,6 +282,90 @@ describe('a task with a cancel pending that resumes from a gather which failed w
           log.push(`w ${describeError(e)}`);
         }
         expect(log).toEqual(['gather caught CancelledError("")', 'w caught CancelledError("")']);
+      }));
+  }
+});
+
+// ---- waiters cancelled around a wake-up ----------------------------------------------------------
+
+describe('a woken semaphore waiter that is cancelled before it runs', () => {
+  // repros/c6_woken_cancelled_waiter_passes_on_next_pass.py: asyncio hands the wake-up on in the
+  // cancelled task's next step, one pass later; the next waiter would get the unit only after
+  // main returned, and run()'s shutdown cancels it first.
+  for (const style of STYLES) {
+    it(`[${style}] hands its wake-up on one pass later (the next waiter is cancelled by run()'s shutdown first)`, async () => {
+      const log: string[] = [];
+      await runVirtual(async () => {
+        const sem = new Semaphore(1);
+        const body = (name: string): TaskBody<void> =>
+          styled(
+            style,
+            function* () {
+              yield* sem.acquire();
+              log.push(`${name} acquired`);
+              yield* sem.run(function* () {
+                log.push(`${name} in scope`);
+              });
+            },
+            async () => {
+              await sem.acquire();
+              log.push(`${name} acquired`);
+              await sem.run(async () => {
+                log.push(`${name} in scope`);
+              });
+            },
+          );
+        const s1 = createTask(body('S1'));
+        createTask(body('S3'));
+        await sleep(0);
+        sem.release();
+        log.push('released');
+        s1.cancel();
+        log.push('main returns');
+      });
+      expect(log).toEqual(['S1 acquired', 'released', 'main returns']);
+    });
+  }
+});
+
+describe('a lock waiter cancelled while waiting', () => {
+  // repros/c7_lock_cancelled_first_waiter.py: asyncio's cancelled lock waiter stays first in line
+  // until its task's next step, so a release meanwhile wakes nobody; the next waiter is woken one
+  // pass later, and a task spawned in between runs first.
+  for (const style of STYLES) {
+    it(`[${style}] stays first in line for a pass: a release meanwhile wakes nobody`, () =>
+      runVirtual(async () => {
+        const log: string[] = [];
+        const lock = new Lock();
+        const user = (name: string): TaskBody<void> =>
+          styled(
+            style,
+            function* () {
+              // eslint-disable-next-line require-yield
+              yield* lock.run(function* () {});
+              log.push(`${name} done`);
+              createTask(() => {
+                log.push(`spawned by ${name} runs`);
+              });
+            },
+            async () => {
+              await lock.run(async () => {});
+              log.push(`${name} done`);
+              createTask(() => {
+                log.push(`spawned by ${name} runs`);
+              });
+            },
+          );
+        createTask(user('a'));
+        const b = createTask(user('b'));
+        await lock.run(async () => {
+          await sleep(0); // a and b queue on the lock
+        });
+        b.cancel(); // b's waiter: cancelled, still listed after a's
+        await lock.acquire(); // main queues behind them
+        log.push('main acquired');
+        lock.release();
+        expect(log).toEqual(['a done', 'spawned by a runs', 'main acquired']);
       }));
   }
 });
