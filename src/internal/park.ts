@@ -104,9 +104,10 @@ export abstract class ParkFuture<T> extends Future<T> {
       this._phase = RAN;
       if (this._state !== 0) {
         // Cancelled after the wake-up (or while parked, for a late leaver): it hands the wake-up
-        // on now, in the pass where asyncio's cancelled waiter does it (its task's next step).
-        // Its callbacks were queued on their own, after this entry.
+        // on now and resumes its waiters here, where asyncio's cancelled waiter does both (its
+        // task's step, scheduled by the wake-up). The entry its cancel queued then finds none.
         this._passOn();
+        super._run();
         return;
       }
       this._phase = PARKED;

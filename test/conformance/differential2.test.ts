@@ -4,7 +4,7 @@
 // behaviour; the Python program it was checked against is scripts/differential/repros/c<n>_*.py
 // (run with the vendored asyncio: `PYTHONPATH=/tmp/pyasyncio313 python3 repros/c1_….py`).
 import { describe, it, expect } from 'vitest';
-import { Lock, Semaphore, createTask, gather, getRunningLoop, isCancelledError, run, shield, sleep, type Coroutine, type TaskBody } from 'tulip';
+import { LifoQueue, Lock, Semaphore, createTask, gather, getRunningLoop, isCancelledError, run, shield, sleep, type Coroutine, type Task, type TaskBody } from 'tulip';
 import { MockClock } from 'tulip/testing';
 
 type Style = 'generator' | 'async';
@@ -366,6 +366,40 @@ describe('a lock waiter cancelled while waiting', () => {
         log.push('main acquired');
         lock.release();
         expect(log).toEqual(['a done', 'spawned by a runs', 'main acquired']);
+      }));
+  }
+});
+
+describe('a woken getter cancelled before it ran', () => {
+  // repros/c8_woken_getter_cancelled_resumes_at_wake.py: asyncio scheduled the getter task's step
+  // when the put woke it, so the cancel is delivered in that pass, before a task that resumes
+  // later in the pass looks at it.
+  for (const style of STYLES) {
+    it(`[${style}] ends cancelled in the pass of its wake-up`, () =>
+      runVirtual(async () => {
+        const log: string[] = [];
+        const q = new LifoQueue<number>(1);
+        const getter = (name: string, other: () => Task<void> | undefined): TaskBody<void> =>
+          styled(
+            style,
+            function* () {
+              const v = yield* q.get();
+              log.push(`${name} got ${v}`);
+              other()?.cancel();
+            },
+            async () => {
+              const v = await q.get();
+              log.push(`${name} got ${v}`);
+              other()?.cancel();
+            },
+          );
+        const s1 = createTask(getter('S1', () => undefined));
+        await sleep(0); // S1 waits in get()
+        createTask(getter('S2', () => s1));
+        await q.put(3); // wakes S1; S2's first step comes first and takes the item
+        await sleep(0);
+        log.push(`S1 done=${s1.done()} cancelled=${s1.cancelled()}`);
+        expect(log).toEqual(['S2 got 3', 'S1 done=true cancelled=true']);
       }));
   }
 });
