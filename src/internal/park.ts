@@ -25,7 +25,7 @@ const FRESH = 0;
 const PARKED = 1;
 const WOKEN = 2;
 const RAN = 3;
-/** Cancelled while parked; leaves the waiter list when its entry runs (see `_leavesLate`). */
+/** Cancelled while parked; leaves the waiter list when its entry runs (see `_leaveLater`). */
 const LEAVING = 4;
 
 /** See the module doc. Subclasses implement the primitive's side. */
@@ -103,7 +103,7 @@ export abstract class ParkFuture<T> extends Future<T> {
     if (this._phase === WOKEN || this._phase === LEAVING) {
       this._phase = RAN;
       if (this._state !== 0) {
-        // Cancelled after the wake-up (or while parked, for a late leaver): it hands the wake-up
+        // Cancelled after the wake-up (or while parked, with `_leaveLater`): it hands the wake-up
         // on now and resumes its waiters here, where asyncio's cancelled waiter does both (its
         // task's step, scheduled by the wake-up). The entry its cancel queued then finds none.
         this._passOn();
@@ -120,24 +120,19 @@ export abstract class ParkFuture<T> extends Future<T> {
   override cancel(msg?: string): boolean {
     if (this._state !== 0) return false;
     const phase = this._phase;
-    const late = phase === PARKED && this._leavesLate();
-    if (late) {
-      // It stays listed, cancelled, until its entry runs in the next pass (before its waiters).
-      this._phase = LEAVING;
-      this._loop._enqueue(this);
-    }
     this._cancelNow(msg);
-    if (phase === PARKED && !late) this._unpark(); // (woken: it hands the wake-up on when its entry runs)
+    if (phase === PARKED) this._unpark(); // (woken: it hands the wake-up on when its entry runs)
     return true;
   }
 
   /**
-   * Whether a cancel while parked leaves the waiter list one pass later (through `_passOn`, when
-   * its entry runs) instead of at once: asyncio's Lock, whose cancelled waiter stays first in
-   * line until its task's next step, so a release meanwhile wakes nobody.
+   * For an `_unpark` that leaves one pass later (asyncio's Lock, whose cancelled waiter stays
+   * first in line until its task's next step): it stays listed until its entry runs, which then
+   * calls `_passOn` and resumes its waiters.
    */
-  protected _leavesLate(): boolean {
-    return false;
+  protected _leaveLater(): void {
+    this._phase = LEAVING;
+    this._loop._enqueue(this);
   }
 
   /**

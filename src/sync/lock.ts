@@ -35,7 +35,8 @@ export interface LockStatistics {
  * once). A task cancelled while waiting does not get the lock and leaves the queue in the next
  * pass (as asyncio's, it stays first in line until then: a `release()` meanwhile wakes nobody,
  * and the next waiter is woken as it leaves); one cancelled after it was woken but before it
- * resumed passes the wake-up on to the next waiter in the next pass, so the lock is never lost. `run(body)` releases on return, throw and cancellation; cancelled while still
+ * resumed passes the wake-up on to the next waiter in the next pass, so the lock is never lost.
+ * `run(body)` releases on return, throw and cancellation; cancelled while still
  * waiting for the lock, the body never runs. An `acquire()` that has to wait joins the queue when
  * it is first awaited (or handed to `gather`/`wait`): one never awaited never takes the lock.
  *
@@ -153,9 +154,13 @@ class LockAcquire extends ParkFuture<true> {
     this._lock._waiters.push(this);
   }
 
-  /** (Not called: a cancelled waiter leaves through `_passOn`, see `_leavesLate`.) */
+  /**
+   * Cancelled while waiting: it stays first in line until its entry runs in the next pass, as
+   * asyncio's does until its task's next step (a `release()` meanwhile wakes nobody); it then
+   * leaves through `_passOn`.
+   */
   protected _unpark(): void {
-    this._leave();
+    this._leaveLater();
   }
 
   /**
@@ -164,11 +169,6 @@ class LockAcquire extends ParkFuture<true> {
    */
   protected _passOn(): void {
     this._leave();
-  }
-
-  /** asyncio's cancelled lock waiter stays first in line until its task's next step. */
-  protected override _leavesLate(): boolean {
-    return true;
   }
 
   private _leave(): void {
