@@ -71,8 +71,10 @@ export class Runner {
   }
 
   /**
-   * Cancels every task left on the loop (again and again, until none is pending), reports their
-   * errors, shuts the default executor down and closes the loop. Idempotent.
+   * Cancels every task left on the loop and reports their errors (asyncio's one round), shuts the
+   * default executor down, then cancels whatever is still pending (tasks started during the
+   * shutdown: again and again, until none is, where asyncio would drop them pending) and closes
+   * the loop. Idempotent.
    */
   async close(): Promise<void> {
     if (this._closed) return;
@@ -81,7 +83,8 @@ export class Runner {
     this._loop = null;
     if (loop === null) return;
     try {
-      await cancelAllTasks(loop);
+      const reported = new Set<Task<unknown>>();
+      await cancelRound(loop, reported);
       // asyncio.run's two shutdown steps, each a task run to completion (two passes), so callbacks
       // that main's last pass queued still run: async generators (JavaScript's are not tracked by
       // the loop, so this step only takes its passes), then the default executor.
@@ -89,6 +92,9 @@ export class Runner {
       await loop.runUntilComplete(function* () {
         yield* loop.shutdownDefaultExecutor();
       });
+      // Not in asyncio, which closes the loop over them: no task is left pending, so every
+      // `finally` runs.
+      while (await cancelRound(loop, reported));
     } finally {
       loop.close();
     }
@@ -98,26 +104,27 @@ export class Runner {
 // eslint-disable-next-line require-yield
 function* shutdownAsyncGenerators(): Coroutine<void> {}
 
-/** Cancels leftover tasks until none is pending; reports errors other than cancellation. */
-async function cancelAllTasks(loop: EventLoop): Promise<void> {
-  const reported = new Set<Task<unknown>>();
-  for (;;) {
-    const pending = loop._liveTasks();
-    if (pending.length === 0) return;
-    for (const t of pending) {
-      t._markRetrieved(); // its error is reported below, once, as a shutdown error
-      t.cancel();
-    }
-    await loop.runUntilComplete(() => gather(pending, { returnExceptions: true }));
-    for (const t of pending) {
-      if (!t.done() || t.cancelled() || reported.has(t)) continue;
-      reported.add(t);
-      const exc = t.exception();
-      if (exc !== undefined && !(exc instanceof CancelledError)) {
-        loop.callExceptionHandler({ message: 'unhandled exception during run() shutdown', exception: exc, task: t });
-      }
+/**
+ * Cancels the pending tasks and waits for them (asyncio's `_cancel_all_tasks`); reports, once,
+ * errors other than cancellation. False when no task was pending.
+ */
+async function cancelRound(loop: EventLoop, reported: Set<Task<unknown>>): Promise<boolean> {
+  const pending = loop._liveTasks();
+  if (pending.length === 0) return false;
+  for (const t of pending) {
+    t._markRetrieved(); // its error is reported below, once, as a shutdown error
+    t.cancel();
+  }
+  await loop.runUntilComplete(() => gather(pending, { returnExceptions: true }));
+  for (const t of pending) {
+    if (!t.done() || t.cancelled() || reported.has(t)) continue;
+    reported.add(t);
+    const exc = t.exception();
+    if (exc !== undefined && !(exc instanceof CancelledError)) {
+      loop.callExceptionHandler({ message: 'unhandled exception during run() shutdown', exception: exc, task: t });
     }
   }
+  return true;
 }
 
 /**

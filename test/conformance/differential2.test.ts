@@ -179,6 +179,97 @@ describe('run() after main returns', () => {
   }
 });
 
+describe('a task that a leftover task starts while run() shuts down', () => {
+  // repros/c9_task_started_during_shutdown.py: asyncio.run() cancels the leftovers once; a task
+  // one of them starts while handling its cancellation is not cancelled and runs on through the
+  // shutdown passes. (tulip then cancels what is still pending, where asyncio closes the loop over
+  // it: see the second test.)
+  for (const style of STYLES) {
+    it(`[${style}] is not cancelled: it finishes during the shutdown passes, as in asyncio`, async () => {
+      const log: string[] = [];
+      const late = styled(
+        style,
+        function* () {
+          try {
+            yield* sleep(0);
+            yield* sleep(0);
+            log.push('late finished');
+          } catch (e) {
+            log.push(`late ${describeError(e)}`);
+          }
+        },
+        async () => {
+          try {
+            await sleep(0);
+            await sleep(0);
+            log.push('late finished');
+          } catch (e) {
+            log.push(`late ${describeError(e)}`);
+          }
+        },
+      );
+      const leftover = styled(
+        style,
+        function* () {
+          try {
+            yield* sleep(3_600_000);
+          } catch {
+            log.push('leftover cancelled');
+            createTask(late);
+          }
+        },
+        async () => {
+          try {
+            await sleep(3_600_000);
+          } catch {
+            log.push('leftover cancelled');
+            createTask(late);
+          }
+        },
+      );
+      await runVirtual(async () => {
+        createTask(leftover);
+        await sleep(0);
+      });
+      expect(log).toEqual(['leftover cancelled', 'late finished']);
+    });
+
+    it(`[${style}] is cancelled once the shutdown steps are over if it is still pending, so its finally runs`, async () => {
+      const log: string[] = [];
+      const late = styled(
+        style,
+        function* () {
+          try {
+            yield* sleep(3_600_000);
+          } finally {
+            log.push('late finally');
+          }
+        },
+        async () => {
+          try {
+            await sleep(3_600_000);
+          } finally {
+            log.push('late finally');
+          }
+        },
+      );
+      let lateTask: Task<void> | undefined;
+      await runVirtual(async () => {
+        createTask(async () => {
+          try {
+            await sleep(3_600_000);
+          } catch {
+            lateTask = createTask(late);
+          }
+        });
+        await sleep(0);
+      });
+      expect(log).toEqual(['late finally']);
+      expect(lateTask?.cancelled()).toBe(true);
+    });
+  }
+});
+
 // ---- gather ------------------------------------------------------------------------------------
 
 describe('a cancelled gather whose last child swallowed the cancellation', () => {
