@@ -161,9 +161,14 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
 
   /**
    * Cancels the future at once: it becomes done and cancelled, and its waiters get a
-   * `CancelledError` carrying `msg`. Returns false when it was done already.
+   * `CancelledError` carrying `msg`. Returns false when it was done already (as in asyncio, a
+   * failed future's error then counts as handled: it is not reported as never retrieved).
    */
   cancel(msg?: string): boolean {
+    if (this._state !== PENDING) {
+      this._markRetrieved();
+      return false;
+    }
     return this._cancelNow(msg);
   }
 

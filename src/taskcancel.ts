@@ -32,7 +32,8 @@ export abstract class TaskCancellation<T> extends Future<T> {
   protected _ext: TaskExt | null = null;
 
   /**
-   * Requests cancellation; returns false when the task is done already. See `Task`'s class doc.
+   * Requests cancellation; returns false when the task is done already (a failed task's error then
+   * counts as handled, as in asyncio: it is not reported as never retrieved). See `Task`'s class doc.
    *
    * Cancellation: not a checkpoint for the caller; the task gets a `CancelledError(msg)` at the
    * wait it is in (or its next one), and `signal` is aborted at once.
@@ -53,7 +54,10 @@ export abstract class TaskCancellation<T> extends Future<T> {
    * depth or deeper holds the request back until it exits.
    */
   _cancelFrom(depth: number, msg?: string): boolean {
-    if (this._state !== 0) return false;
+    if (this._state !== 0) {
+      this._markRetrieved(); // as asyncio's cancel(): the error of a failed task counts as handled
+      return false;
+    }
     this._cancelsRequested++;
     const message = msg === undefined ? undefined : String(msg);
     if (message !== undefined || this._ext !== null) this._x().cancelMsg = message;

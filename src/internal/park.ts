@@ -118,7 +118,10 @@ export abstract class ParkFuture<T> extends Future<T> {
   }
 
   override cancel(msg?: string): boolean {
-    if (this._state !== 0) return false;
+    if (this._state !== 0) {
+      this._markRetrieved();
+      return false;
+    }
     const phase = this._phase;
     this._cancelNow(msg);
     if (phase === PARKED) this._unpark(); // (woken: it hands the wake-up on when its entry runs)

@@ -184,17 +184,6 @@ describe('unretrieved exceptions', () => {
       expect(seen.map((c) => c.message)).toEqual([]);
     }));
 
-  // ports test_futures.py::BaseFutureTests.test_tb_logger_not_called_after_cancel
-  it('calling cancel() on a failed future in the same pass counts as handling its error', () =>
-    run(async () => {
-      const seen = recordExceptions();
-      const f = new Future<number>();
-      f.setException(new ValueError('ignored'));
-      expect(f.cancel()).toBe(false);
-      await passes(4);
-      expect(seen.map((c) => c.message)).toEqual([]);
-    }));
-
   // ports test_futures.py::BaseFutureTests.test_future_exception_never_retrieved (tasks)
   it('a task error nobody awaits is reported as "Task exception was never retrieved" with the task', () =>
     run(async () => {
