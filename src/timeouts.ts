@@ -85,8 +85,9 @@ export class Timeout {
     return new InlineFuture<T>(getRunningLoop(), (mode) => this._scope(body, mode), 'Timeout.run()');
   }
 
+  /** asyncio's repr: the state, and the deadline while active (`<Timeout [active] when=1500>`). */
   toString(): string {
-    return `<Timeout [${this._state}] when=${this._when}>`;
+    return this._state === ENTERED ? `<Timeout [${this._state}] when=${this._when}>` : `<Timeout [${this._state}]>`;
   }
 
   private *_scope<T>(body: Body<Timeout, T>, mode: Mode): Coroutine<T> {

@@ -110,7 +110,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     if (this._shutdown !== 'alive') throw new QueueShutDownError(`${this.constructor.name}.put: the queue is shut down`);
     if (!this.full()) {
       const done = this._done(undefined); // first: it throws outside a loop, before anything changes
-      this.putNowait(item);
+      this._putNow(item);
       return done;
     }
     return new QueuePut(this, item);
@@ -120,9 +120,15 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   putNowait(item: T): void {
     if (this._shutdown !== 'alive') throw new QueueShutDownError(`${this.constructor.name}.putNowait: the queue is shut down`);
     if (this.full()) throw new QueueFullError(`${this.constructor.name}.putNowait: the queue is full (maxsize ${this._maxsize})`);
+    this._putNow(item);
+  }
+
+  /** Adds an item to a queue with room and wakes the first blocked getter. */
+  private _putNow(item: T): void {
     this._put(item);
     this._unfinished++;
-    this._getters.shift()?._wakeLater(); // only parked getters are listed
+    const getter = this._getters.shift(); // only parked getters are listed
+    if (getter !== undefined) getter._wakeLater();
   }
 
   /**
@@ -221,14 +227,19 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
 
   override toString(): string {
     let s = `<${this.constructor.name} maxsize=${this._maxsize}`;
-    if (!this.empty()) s += ` size=${this.qsize()}`;
+    if (!this.empty()) s += ` _queue=${formatItems(this._storedItems())}`;
     const g = countPending(this._getters);
     const p = countPending(this._putters);
     if (g > 0) s += ` _getters[${g}]`;
     if (p > 0) s += ` _putters[${p}]`;
     if (this._unfinished > 0) s += ` tasks=${this._unfinished}`;
-    if (this._shutdown !== 'alive') s += ` ${this._shutdown}`;
+    if (this._shutdown !== 'alive') s += ' shutdown';
     return `${s}>`;
+  }
+
+  /** @internal The items in storage order (what asyncio's repr shows as `_queue`). */
+  protected _storedItems(): T[] {
+    return this._items.toArray();
   }
 
   /** @internal Takes the next item of a non-empty queue and wakes the first blocked putter. */
@@ -258,6 +269,20 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     this._joiners = new Deque<Future<void>>();
     for (let j = joiners.shift(); j !== undefined; j = joiners.shift()) if (!j.done()) j.setResult(undefined);
   }
+}
+
+/** Items shown by `toString()`: the first 20. */
+const SHOWN_ITEMS = 20;
+
+/** `[1, "a", [2, 3]]`: the items as a list (asyncio's repr of its `_queue`), cut after 20. */
+function formatItems(items: readonly unknown[]): string {
+  const shown = items.slice(0, SHOWN_ITEMS).map(formatItem);
+  if (items.length > SHOWN_ITEMS) shown.push(`… ${items.length - SHOWN_ITEMS} more`);
+  return `[${shown.join(', ')}]`;
+}
+
+function formatItem(x: unknown): string {
+  return Array.isArray(x) ? formatItems(x) : describe(x);
 }
 
 /** Wakes every blocked waiter, to re-check (shutdown). */
@@ -391,6 +416,11 @@ export class PriorityQueue<T> extends Queue<T> {
 
   override qsize(): number {
     return this._heap.length;
+  }
+
+  /** @internal The items in heap order, as asyncio's repr shows its heap list. */
+  protected override _storedItems(): T[] {
+    return this._heap.map((e) => e.item);
   }
 
   protected override _put(item: T): void {

@@ -117,7 +117,8 @@ export class Barrier {
   }
 
   toString(): string {
-    const waiting = this._state === 'filling' ? `, waiters:${this._count}/${this._parties}` : '';
+    // asyncio's repr: the waiters (only a filling barrier has any) unless broken.
+    const waiting = this._state === 'broken' ? '' : `, waiters:${this._state === 'filling' ? this._count : 0}/${this._parties}`;
     return `<Barrier [${this._state}${waiting}]>`;
   }
 

@@ -51,7 +51,7 @@ describe('Queue basics (style twins)', () => {
         yield* full.put(2);
       });
       yield* sleep(0);
-      expect(String(full)).toBe('<Queue maxsize=1 size=1 _putters[1] tasks=1>');
+      expect(String(full)).toBe('<Queue maxsize=1 _queue=[1] _putters[1] tasks=1>');
       full.getNowait();
       yield* putter;
     }));

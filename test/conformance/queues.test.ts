@@ -47,7 +47,7 @@ describe('Queue basics', () => {
       full.putNowait(1);
       const putter = createTask(() => full.put(2));
       await sleep(0);
-      expect(String(full)).toBe('<Queue maxsize=1 size=1 _putters[1] tasks=1>');
+      expect(String(full)).toBe('<Queue maxsize=1 _queue=[1] _putters[1] tasks=1>');
       full.getNowait();
       await putter;
     }));
@@ -359,7 +359,7 @@ for (const [name, make] of CLASSES) {
         await q.join();
         q.putNowait(5);
         expect(q.statistics().unfinishedTasks).toBe(1);
-        expect(String(q)).toBe(`<${name} maxsize=0 size=1 tasks=1>`);
+        expect(String(q)).toBe(`<${name} maxsize=0 _queue=[5] tasks=1>`);
       }));
 
     // ports test_queues.py::_QueueShutdownTestMixin.test_format + test_shutdown_empty
@@ -417,7 +417,7 @@ for (const [name, make] of CLASSES) {
         });
         q.shutdown(true);
         expect(q.qsize()).toBe(0);
-        expect(String(q)).toBe(`<${name} maxsize=0 shutdown-immediate>`);
+        expect(String(q)).toBe(`<${name} maxsize=0 shutdown>`);
         yield* sleep(0);
         expect(joinTask.done()).toBe(true);
         expect(syncError(() => q.get())).toBeInstanceOf(QueueShutDownError);

@@ -62,7 +62,7 @@ describe('PriorityQueue', () => {
       q.putNowait([1, 2]); // compared with [0, 'y'] only: fine so far
       expect(syncError(() => q.getNowait())).toBeInstanceOf(TypeError); // re-heaping compares [1,'x'] with [1,2]
       expect(q.qsize()).toBe(3);
-      expect(String(q)).toBe('<PriorityQueue maxsize=0 size=3 tasks=3>');
+      expect(String(q)).toBe('<PriorityQueue maxsize=0 _queue=[[0, "y"], [1, "x"], [1, 2]] tasks=3>'); // heap order, as before the pop
     }));
 
   it('refuses a comparator that is not a function', () => {
