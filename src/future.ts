@@ -1,5 +1,5 @@
 import { CancelledError, InvalidStateError } from './errors.js';
-import { describe } from './internal/validate.js';
+import { describe, formatValue } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { Handle, type Runnable } from './loop/handle.js';
 import { DONE_TRUE, DONE_UNDEFINED, FutureIterator, LateWake, ThenAwaiter } from './internal/awaiters.js';
@@ -269,11 +269,27 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     return 'Future';
   }
 
+  /** asyncio's repr: `<Future pending>`, `<Future finished result=1>`, `<Future cancelled>`… */
   toString(): string {
-    return `<${this._describe()}>`;
+    return `<${this.constructor.name} ${this._reprInfo().join(' ')}>`;
   }
 
   // ---- internals shared with the task layer -------------------------------------------------
+
+  /**
+   * @internal The state as asyncio's repr shows it: a failed future is `finished` with its
+   * `exception=`, a finished one shows its `result=`.
+   */
+  _reprInfo(): string[] {
+    switch (this._state) {
+      case FINISHED:
+        return ['finished', `result=${formatValue(this._value)}`];
+      case FAILED:
+        return ['finished', `exception=${formatValue(this._value)}`];
+      default:
+        return [STATE_NAMES[this._state]];
+    }
+  }
 
   /** @internal */
   _describe(): string {

@@ -178,8 +178,15 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     return 'Task';
   }
 
+  /**
+   * asyncio's repr: `<Task pending name='worker'>`, `<Task cancelling name='worker'>` (a cancel
+   * requested), `<Task finished name='worker' result=42>`…
+   */
   override toString(): string {
-    return `<${this._describe()}>`;
+    const info = this._reprInfo();
+    if (this._state === 0 && this.cancelling() > 0) info[0] = 'cancelling';
+    info.splice(1, 0, `name='${this.getName()}'`);
+    return `<Task ${info.join(' ')}>`;
   }
 
   // ---- stepping -----------------------------------------------------------------------------

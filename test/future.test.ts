@@ -124,7 +124,7 @@ describe('done callbacks', () => {
       f.setResult(1);
       await runBriefly();
       expect(seen).toHaveLength(1);
-      expect(seen[0]!.message).toBe('Exception in callback badCallback(<Future finished>)');
+      expect(seen[0]!.message).toBe('Exception in callback badCallback(<Future finished result=1>)');
       expect(seen[0]!.exception).toBe(err);
       expect(seen[0]!.future).toBe(f);
     }));
@@ -320,17 +320,20 @@ describe('the yield* iterator', () => {
 });
 
 describe('states and bad input', () => {
-  it('toString() and Symbol.toStringTag tell the state', () =>
+  it('toString() and Symbol.toStringTag tell the state, and the result or error of a done future (asyncio\'s repr)', () =>
     run(async () => {
       const f = newFuture<number>();
       expect(String(f)).toBe('<Future pending>');
       expect(Object.prototype.toString.call(f)).toBe('[object Future]');
       f.setResult(1);
-      expect(String(f)).toBe('<Future finished>');
+      expect(String(f)).toBe('<Future finished result=1>');
       const g = newFuture();
       g.setException(new Error('x'));
       g.exception();
-      expect(String(g)).toBe('<Future failed>');
+      expect(String(g)).toBe('<Future finished exception=Error("x")>');
+      const list = newFuture<unknown>();
+      list.setResult([1, 'a', [2]]);
+      expect(String(list)).toBe('<Future finished result=[1, "a", [2]]>');
       const h = newFuture();
       h.cancel();
       expect(String(h)).toBe('<Future cancelled>');

@@ -65,7 +65,13 @@ describe('names', () => {
       t.setName(42 as never);
       expect(t.getName()).toBe('42');
       await t;
-      expect(String(t)).toBe("<Task finished name='42'>");
+      expect(String(t)).toBe("<Task finished name='42' result=1>");
+      const c = createTask(() => sleep(1000), { name: 'sleeper' });
+      await sleep(0);
+      c.cancel();
+      expect(String(c)).toBe("<Task cancelling name='sleeper'>");
+      await c.catch(() => undefined);
+      expect(String(c)).toBe("<Task cancelled name='sleeper'>");
       expect(Object.prototype.toString.call(t)).toBe('[object Task]');
     }));
 });

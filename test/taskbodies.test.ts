@@ -261,7 +261,7 @@ describe('error reports', () => {
         expect((e as Error).message).toBe('late cancel');
         await runBriefly();
         expect(seen).toHaveLength(1);
-        expect(seen[0]!.message).toMatch(/name='racer'.*was cancelled before it could receive the error of <Future failed>/);
+        expect(seen[0]!.message).toMatch(/name='racer'.*was cancelled before it could receive the error of <Future finished exception=/);
         expect(seen[0]!.exception).toBe(err);
         expect(seen[0]!.task).toBe(t);
         expect(seen[0]!.future).toBe(inner);

@@ -26,6 +26,23 @@ export function describe(value: unknown): string {
   }
 }
 
+/** Items of a list that `formatValue` shows. */
+const SHOWN_ITEMS = 20;
+
+/**
+ * A value as the text of a `toString()` (asyncio's reprs): arrays as lists (the first 20 items),
+ * errors as `TypeError("message")`, anything else as `describe` says it.
+ */
+export function formatValue(value: unknown): string {
+  if (Array.isArray(value)) {
+    const shown = value.slice(0, SHOWN_ITEMS).map(formatValue);
+    if (value.length > SHOWN_ITEMS) shown.push(`… ${value.length - SHOWN_ITEMS} more`);
+    return `[${shown.join(', ')}]`;
+  }
+  if (value instanceof Error) return `${value.name}(${JSON.stringify(value.message)})`;
+  return describe(value);
+}
+
 /** A delay in ms: a finite or infinite number, not NaN, not negative. */
 export function checkDelay(op: string, name: string, value: unknown): number {
   if (typeof value !== 'number') {

@@ -3,7 +3,7 @@ import { Future } from '../future.js';
 import { ParkFuture } from '../internal/park.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { anchorShapes } from '../loop/shapes.js';
-import { checkFunction, describe } from '../internal/validate.js';
+import { checkFunction, describe, formatValue } from '../internal/validate.js';
 import { Deque, LoopBound, countPending, doneFuture, pruneDone } from '../internal/waiters.js';
 import { getRunningLoop } from '../loop/registry.js';
 
@@ -227,7 +227,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
 
   override toString(): string {
     let s = `<${this.constructor.name} maxsize=${this._maxsize}`;
-    if (!this.empty()) s += ` _queue=${formatItems(this._storedItems())}`;
+    if (!this.empty()) s += ` _queue=${formatValue(this._storedItems())}`;
     const g = countPending(this._getters);
     const p = countPending(this._putters);
     if (g > 0) s += ` _getters[${g}]`;
@@ -269,20 +269,6 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     this._joiners = new Deque<Future<void>>();
     for (let j = joiners.shift(); j !== undefined; j = joiners.shift()) if (!j.done()) j.setResult(undefined);
   }
-}
-
-/** Items shown by `toString()`: the first 20. */
-const SHOWN_ITEMS = 20;
-
-/** `[1, "a", [2, 3]]`: the items as a list (asyncio's repr of its `_queue`), cut after 20. */
-function formatItems(items: readonly unknown[]): string {
-  const shown = items.slice(0, SHOWN_ITEMS).map(formatItem);
-  if (items.length > SHOWN_ITEMS) shown.push(`… ${items.length - SHOWN_ITEMS} more`);
-  return `[${shown.join(', ')}]`;
-}
-
-function formatItem(x: unknown): string {
-  return Array.isArray(x) ? formatItems(x) : describe(x);
 }
 
 /** Wakes every blocked waiter, to re-check (shutdown). */
