@@ -9,7 +9,8 @@ const RULES: Array<[RegExp, string]> = [
   [/^OUTCOME .* HANG-at-shutdown$/, 'OUTCOME HANG'],
   // asyncio's and tulip's own messages differ in wording (e.g. `task_done() called too many times`
   // vs `Queue: taskDone() called too many times`; asyncio's TimeoutError has none).
-  [new RegExp(`\\b(${WORDED})\\((?:[^()]|\\([^()]*\\))*\\)`, 'g'), '$1'],
+  // (messages may quote reprs, `<Task finished … exception=RuntimeError("…(…)")>`: two levels of parentheses)
+  [new RegExp(`\\b(${WORDED})\\((?:[^()]|\\((?:[^()]|\\([^()]*\\))*\\))*\\)`, 'g'), '$1'],
 ];
 
 export function normalize(line: string, strictMessages = false): string {
