@@ -352,15 +352,15 @@ export function wait<F extends FutureLike>(
   }
   const fs = new Set<F & Future<unknown>>();
   for (const f of aws) {
-    if (isGenerator(f)) throw new TypeError('wait: passing coroutines is forbidden, use tasks explicitly (createTask)');
+    if (isGenerator(f)) throw new TypeError('wait: Passing coroutines is forbidden, use tasks explicitly (createTask).');
     if (!(f instanceof Future)) throw new TypeError(`wait: every item must be a Future or Task, got ${describe(f)}`);
     fs.add(f as F & Future<unknown>);
   }
-  if (fs.size === 0) throw new RangeError('wait: the set of futures is empty');
+  if (fs.size === 0) throw new RangeError('wait: Set of Tasks/Futures is empty.');
   const returnWhen = opts.returnWhen ?? ALL_COMPLETED;
   if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
     throw new RangeError(
-      `wait: returnWhen must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${describe(returnWhen)}`,
+      `wait: Invalid returnWhen value: ${describe(returnWhen)} (expected FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED)`,
     );
   }
   const timeout = opts.timeout ?? null;

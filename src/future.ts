@@ -108,7 +108,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
       case CANCELLED:
         throw this._makeCancelledError();
       default:
-        throw new InvalidStateError(`result: ${this._describe()} is not done yet`);
+        throw new InvalidStateError(`result: Result is not ready: ${this._describe()} is not done yet`);
     }
   }
 
@@ -126,7 +126,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
       case CANCELLED:
         throw this._makeCancelledError();
       default:
-        throw new InvalidStateError(`exception: ${this._describe()} is not done yet`);
+        throw new InvalidStateError(`exception: Exception is not set: ${this._describe()} is not done yet`);
     }
   }
 

@@ -81,7 +81,7 @@ export function allTasks(): Set<Task> {
 export function ensureFuture<T>(aw: Awaitable<T>, loop?: EventLoop): Future<T> {
   if (aw instanceof Future) {
     if (loop !== undefined && aw._loop !== loop) {
-      throw new RangeError('ensureFuture: the future is attached to a different loop than the one given');
+      throw new RangeError('ensureFuture: The future belongs to a different loop than the one specified as the loop argument');
     }
     return aw;
   }

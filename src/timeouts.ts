@@ -58,7 +58,7 @@ export class Timeout {
   reschedule(when: number | null): void {
     checkDeadline('Timeout.reschedule', 'when', when);
     if (this._state !== ENTERED) {
-      if (this._state === CREATED) throw new RuntimeError('Timeout.reschedule: the timeout has not been entered');
+      if (this._state === CREATED) throw new RuntimeError('Timeout.reschedule: Timeout has not been entered');
       throw new RuntimeError(`Timeout.reschedule: cannot change the deadline of a ${this._state} timeout`);
     }
     this._when = when;
@@ -80,7 +80,7 @@ export class Timeout {
    */
   run<T>(body: (t: Timeout) => Coroutine<T> | PromiseLike<T> | T): Future<T> {
     if (typeof body !== 'function') throw new TypeError(`Timeout.run: body must be a function, got ${describe(body)}`);
-    if (this._state !== CREATED || this._claimed) throw new RuntimeError(`Timeout.run: ${this} has already been entered`);
+    if (this._state !== CREATED || this._claimed) throw new RuntimeError(`Timeout.run: Timeout has already been entered (${this})`);
     this._claimed = true;
     return new InlineFuture<T>(getRunningLoop(), (mode) => this._scope(body, mode), 'Timeout.run()');
   }
@@ -104,7 +104,7 @@ export class Timeout {
   }
 
   private _enter(): void {
-    if (this._state !== CREATED) throw new RuntimeError('Timeout: it has already been entered');
+    if (this._state !== CREATED) throw new RuntimeError('Timeout has already been entered');
     const task = current();
     if (task === undefined) throw new RuntimeError('Timeout should be used inside a task');
     this._task = task as Task<unknown>;

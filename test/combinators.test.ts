@@ -92,7 +92,7 @@ describe('sleep', () => {
       expect(b.message).toBe('sleep: delayMs must not be negative, got -1');
       const c = syncError(() => sleep(NaN));
       expect(c).toBeInstanceOf(RangeError);
-      expect(c.message).toMatch(/^sleep: delayMs .*NaN$/);
+      expect(c.message).toMatch(/^sleep: Invalid delay: NaN \(not a number\); delayMs must be a number of milliseconds$/);
       expect(syncError(() => sleep(undefined as never))).toBeInstanceOf(TypeError);
       expect(await sleep(0, 'ok')).toBe('ok');
     }));
@@ -246,7 +246,7 @@ describe('wait', () => {
       const f = newFuture();
       const e = syncError(() => wait([f], { returnWhen: 'FIRST' }));
       expect(e).toBeInstanceOf(RangeError);
-      expect(e.message).toBe('wait: returnWhen must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got "FIRST"');
+      expect(e.message).toBe('wait: Invalid returnWhen value: "FIRST" (expected FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED)');
       f.setResult(1);
       const { done } = await wait([f], { returnWhen: FIRST_EXCEPTION });
       expect(done.has(f)).toBe(true);
@@ -256,7 +256,7 @@ describe('wait', () => {
     run(async () => {
       const empty = syncError(() => wait([]));
       expect(empty).toBeInstanceOf(RangeError);
-      expect(empty.message).toBe('wait: the set of futures is empty');
+      expect(empty.message).toBe('wait: Set of Tasks/Futures is empty.');
       const item = syncError(() => wait([Promise.resolve(1)] as never));
       expect(item).toBeInstanceOf(TypeError);
       expect(item.message).toBe('wait: every item must be a Future or Task, got a Promise');

@@ -370,6 +370,19 @@ describe('states and bad input', () => {
       expect(e2.message).toBe('setException: invalid state: Future cancelled is already cancelled');
     }));
 
+  it("result() and exception() of a pending future throw InvalidStateError in asyncio's words", () =>
+    run(async () => {
+      const f = newFuture<number>();
+      const r = syncError(() => f.result());
+      expect(r).toBeInstanceOf(InvalidStateError);
+      expect(r.message).toBe('result: Result is not ready: Future pending is not done yet');
+      const x = syncError(() => f.exception());
+      expect(x).toBeInstanceOf(InvalidStateError);
+      expect(x.message).toBe('exception: Exception is not set: Future pending is not done yet');
+      f.setResult(1);
+      expect(f.result()).toBe(1);
+    }));
+
   it('cancel() with a non-string message turns it into a string', () =>
     run(async () => {
       const f = newFuture();

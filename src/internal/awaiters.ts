@@ -45,7 +45,7 @@ export class FutureIterator<T> {
   next(): IteratorResult<Future<T>, T> {
     const f = this.fut;
     if (f._state === 0 /* pending */) {
-      if (this.yielded) throw new RuntimeError(`resumed while ${String(f)} is still pending: await wasn't used with the future`);
+      if (this.yielded) throw new RuntimeError(`resumed while ${String(f)} is still pending (await wasn't used with future)`);
       this.yielded = true;
       if (onSuspend !== null) onSuspend();
       return { done: false, value: f };

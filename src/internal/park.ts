@@ -157,7 +157,7 @@ export abstract class ParkFuture<T> extends Future<T> {
   /** The iterator protocol of the first `yield*` (see `FutureIterator`, which it mirrors). */
   next(): IteratorResult<Future<T>, T> {
     if (this._state === 0) {
-      if (this._iterated === 2) throw new RuntimeError(`resumed while ${String(this)} is still pending: await wasn't used with the future`);
+      if (this._iterated === 2) throw new RuntimeError(`resumed while ${String(this)} is still pending (await wasn't used with future)`);
       this._iterated = 2;
       if (onSuspend !== null) onSuspend();
       return { done: false, value: this };

@@ -48,7 +48,7 @@ export function checkDelay(op: string, name: string, value: unknown): number {
   if (typeof value !== 'number') {
     throw new TypeError(`${op}: ${name} must be a number of milliseconds, got ${describe(value)}`);
   }
-  if (Number.isNaN(value)) throw new RangeError(`${op}: ${name} must be a number of milliseconds, got NaN`);
+  if (Number.isNaN(value)) throw new RangeError(`${op}: Invalid delay: NaN (not a number); ${name} must be a number of milliseconds`);
   if (value < 0) throw new RangeError(`${op}: ${name} must not be negative, got ${value}`);
   return value;
 }

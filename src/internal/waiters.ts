@@ -263,7 +263,7 @@ function* holding<T>(acquire: () => Future<unknown>, release: () => void, body: 
 export function checkCount(op: string, name: string, value: unknown, min = 0): number {
   if (typeof value !== 'number') throw new TypeError(`${op}: ${name} must be an integer, got ${typeof value}`);
   if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`${op}: ${name} must be an integer >= ${min}, got ${value}`);
+    throw new RangeError(`${op}: ${name} must be >= ${min} (an integer), got ${value}`);
   }
   return value;
 }

@@ -50,7 +50,7 @@ export class Semaphore extends LoopBound {
   /** `value` (default 1): the number of units, a non-negative integer (RangeError otherwise). */
   constructor(value = 1) {
     super();
-    this._value = checkCount(new.target.name, 'value', value);
+    this._value = checkCount(new.target.name, 'initial value', value);
   }
 
   /** True when `acquire()` would have to wait: no unit free, or tasks queued ahead. */

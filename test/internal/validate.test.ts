@@ -80,7 +80,7 @@ suite('checkDelay()', () => {
   it('throws a RangeError for NaN and for a negative delay, saying what came', () => {
     const nan = syncError(() => checkDelay('sleep', 'delayMs', NaN));
     expect(nan).toBeInstanceOf(RangeError);
-    expect(nan.message).toBe('sleep: delayMs must be a number of milliseconds, got NaN');
+    expect(nan.message).toBe('sleep: Invalid delay: NaN (not a number); delayMs must be a number of milliseconds');
     const neg = syncError(() => checkDelay('sleep', 'delayMs', -1));
     expect(neg).toBeInstanceOf(RangeError);
     expect(neg.message).toBe('sleep: delayMs must not be negative, got -1');

@@ -22,7 +22,7 @@ describe('Semaphore', () => {
     expect(() => new Semaphore(-1)).toThrow(RangeError);
     expect(() => new Semaphore(1.5)).toThrow(RangeError);
     expect(() => new Semaphore('2' as never)).toThrow(TypeError);
-    expect((syncError(() => new Semaphore(-1)) as Error).message).toMatch(/value must be an integer >= 0, got -1/);
+    expect((syncError(() => new Semaphore(-1)) as Error).message).toMatch(/initial value must be >= 0 \(an integer\), got -1/);
   });
 
   it('locked() stays true while a woken waiter has not resumed, so nobody barges', () =>
