@@ -131,7 +131,7 @@ export interface LoopOptions {
    */
   runForever(): Promise<void> {
     this._checkClosed('runForever');
-    if (this._running) throw new RuntimeError('runForever: this event loop is already running');
+    if (this._running) throw new RuntimeError('runForever: This event loop is already running');
     this._running = true;
     watchGc();
     this._clock.attach?.(this._clockWake);
@@ -158,11 +158,11 @@ export interface LoopOptions {
    */
   async runUntilComplete<T>(aw: Awaitable<T> | TaskBody<T>): Promise<T> {
     this._checkClosed('runUntilComplete');
-    if (this._running) throw new RuntimeError('runUntilComplete: this event loop is already running');
+    if (this._running) throw new RuntimeError('runUntilComplete: This event loop is already running');
     const fut =
       typeof aw === 'function' ? this.createTask(aw as TaskBody<T>) : ensureFuture(aw as Awaitable<T>, this);
     if (fut.getLoop() !== this) {
-      throw new RuntimeError('runUntilComplete: the future belongs to a different event loop');
+      throw new RuntimeError('runUntilComplete: The future belongs to a different loop than the one specified as the loop argument');
     }
     const stopper = (): void => this.stop();
     fut.addDoneCallback(stopper);
@@ -212,7 +212,7 @@ export interface LoopOptions {
    * ```
    */
   close(): void {
-    if (this._running) throw new RuntimeError('close: cannot close a running event loop');
+    if (this._running) throw new RuntimeError('close: Cannot close a running event loop');
     if (this._closed) return;
     this._closed = true;
     this._ready = [];

@@ -271,6 +271,6 @@ export abstract class LoopServices {
 
   /** @internal */
   _checkClosed(op: string): void {
-    if (this._closed) throw new RuntimeError(`${op}: the event loop is closed`);
+    if (this._closed) throw new RuntimeError(`${op}: Event loop is closed`);
   }
 }

@@ -325,7 +325,7 @@ describe('close', () => {
     for (const [name, call] of cases) {
       const e = syncError(call);
       expect(e, name).toBeInstanceOf(RuntimeError);
-      expect(e.message, name).toMatch(/^\w+: the event loop is closed$/);
+      expect(e.message, name).toMatch(/^\w+: Event loop is closed$/);
     }
     const e = await errorOf(() => loop.runUntilComplete(async () => 1));
     expect(e).toBeInstanceOf(RuntimeError);
@@ -410,7 +410,7 @@ describe('bad input', () => {
     loop.close();
     const c = syncError(() => loop.callLater(10, () => {}));
     expect(c).toBeInstanceOf(RuntimeError);
-    expect(c.message).toBe('callLater: the event loop is closed');
+    expect(c.message).toBe('callLater: Event loop is closed');
   });
 
   it('callAt() refuses null, NaN and strings for the deadline, naming whenMs', () => {
