@@ -333,7 +333,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
         this._x().pendingError = new RuntimeError(`Task cannot await on itself: ${String(this)}`);
         this._loop._enqueue(this);
       } else if (y._loop !== this._loop) {
-        this._x().pendingError = new RuntimeError(`${String(this)} got ${String(y)} attached to a different loop`);
+        this._x().pendingError = new RuntimeError(`${String(this)} got Future ${String(y)} attached to a different loop`);
         this._loop._enqueue(this);
       } else {
         this._futWaiter = y;
@@ -481,7 +481,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
       return false;
     }
     if (fut._loop !== this._loop) {
-      this._x().pendingError = new RuntimeError(`${String(this)} got ${String(fut)} attached to a different loop`);
+      this._x().pendingError = new RuntimeError(`${String(this)} got Future ${String(fut)} attached to a different loop`);
       return false;
     }
     this._futWaiter = fut;

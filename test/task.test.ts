@@ -319,7 +319,7 @@ describe('bad input', () => {
       const before = allTasks().size;
       const e = syncError(() => createTask(Promise.resolve(1) as never));
       expect(e).toBeInstanceOf(TypeError);
-      expect(e.message).toMatch(/^createTask: body must be a generator or a function, got a Promise/);
+      expect(e.message).toMatch(/^createTask: a coroutine was expected, got a Promise \(body must be a generator or a function\)/);
       expect(e.message).toMatch(/pass a function instead/);
       expect(allTasks().size).toBe(before);
       expect(await createTask(async () => 'still works')).toBe('still works');
@@ -330,7 +330,7 @@ describe('bad input', () => {
       const f = newFuture();
       const e = syncError(() => createTask(f as never));
       expect(e).toBeInstanceOf(TypeError);
-      expect(e.message).toMatch(/got a Future object; a Future is already scheduled: await it/);
+      expect(e.message).toMatch(/a coroutine was expected, got a Future object \(.*a Future is already scheduled: await it\)/);
       f.cancel();
     }));
 
@@ -345,9 +345,9 @@ describe('bad input', () => {
 
   it('createTask() of a number, null or a plain object says what came', () =>
     run(async () => {
-      expect(syncError(() => createTask(42 as never)).message).toMatch(/got 42$/);
-      expect(syncError(() => createTask(null as never)).message).toMatch(/got null$/);
-      expect(syncError(() => createTask({} as never)).message).toMatch(/got a Object object$/);
+      expect(syncError(() => createTask(42 as never)).message).toMatch(/a coroutine was expected, got 42 \(/);
+      expect(syncError(() => createTask(null as never)).message).toMatch(/a coroutine was expected, got null \(/);
+      expect(syncError(() => createTask({} as never)).message).toMatch(/a coroutine was expected, got a Object object \(/);
     }));
 
   it('createTask() with a non-string name throws a TypeError naming opts.name', () =>

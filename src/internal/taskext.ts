@@ -67,13 +67,13 @@ export function checkBody(op: string, body: unknown): void {
   if (typeof body === 'function') return;
   if (isGenerator(body)) return;
   if (body instanceof Future) {
-    throw new TypeError(`${op}: body must be a generator or a function, got ${describe(body)}; a Future is already scheduled: await it`);
+    throw new TypeError(`${op}: a coroutine was expected, got ${describe(body)} (body must be a generator or a function; a Future is already scheduled: await it)`);
   }
   if (isThenable(body)) {
     throw new TypeError(
-      `${op}: body must be a generator or a function, got a Promise: its work has already started outside the task; pass a function instead, e.g. createTask(() => fetchIt())`,
+      `${op}: a coroutine was expected, got a Promise (body must be a generator or a function): its work has already started outside the task; pass a function instead, e.g. createTask(() => fetchIt())`,
     );
   }
-  throw new TypeError(`${op}: body must be a generator or a function returning a promise or a generator, got ${describe(body)}`);
+  throw new TypeError(`${op}: a coroutine was expected, got ${describe(body)} (body must be a generator, or a function returning a promise or a generator)`);
 }
 
