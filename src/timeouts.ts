@@ -59,7 +59,7 @@ export class Timeout {
     checkDeadline('Timeout.reschedule', 'when', when);
     if (this._state !== ENTERED) {
       if (this._state === CREATED) throw new RuntimeError('Timeout.reschedule: Timeout has not been entered');
-      throw new RuntimeError(`Timeout.reschedule: cannot change the deadline of a ${this._state} timeout`);
+      throw new RuntimeError(`Timeout.reschedule: Cannot change state of ${this._state} Timeout`);
     }
     this._when = when;
     this._handle?.cancel();
