@@ -14,7 +14,7 @@ import { checkFunction } from './validate.js';
 
 /** A double-ended queue on a growable ring buffer: O(1) at both ends. */
 export class Deque<T> {
-  private _buf: (T | undefined)[] = slots(8);
+  private _buf: (T | undefined)[] = new Array<T | undefined>(8);
   private _head = 0;
   private _len = 0;
 
@@ -86,7 +86,7 @@ export class Deque<T> {
   }
 
   clear(): void {
-    this._buf = slots(8);
+    this._buf = new Array<T | undefined>(8);
     this._head = 0;
     this._len = 0;
   }
@@ -104,18 +104,11 @@ export class Deque<T> {
   private _grow(): void {
     const old = this._buf;
     const n = old.length;
-    const buf = slots<T>(n * 2);
+    const buf = new Array<T | undefined>(n * 2);
     for (let i = 0; i < this._len; i++) buf[i] = old[(this._head + i) & (n - 1)];
     this._buf = buf;
     this._head = 0;
   }
-}
-
-/** `n` empty slots in a packed array (stores into a holey one are slower). */
-function slots<T>(n: number): (T | undefined)[] {
-  const a: (T | undefined)[] = [];
-  for (let i = 0; i < n; i++) a.push(undefined);
-  return a;
 }
 
 /** Something with a future: a waiter record, or the future itself. */
