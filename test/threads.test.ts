@@ -157,7 +157,7 @@ describe('the loop executor plumbing', () => {
       expect(await toThread(() => 'from the pool')).toBe('from the pool');
     }));
 
-  it('shutdownDefaultExecutor() waits for the executor shutdown and clears the default', () =>
+  it('shutdownDefaultExecutor() waits for the executor shutdown; the default executor is refused afterwards, an explicit one still works', () =>
     run(async () => {
       const loop = getRunningLoop();
       const log: string[] = [];
@@ -170,6 +170,10 @@ describe('the loop executor plumbing', () => {
       });
       await loop.shutdownDefaultExecutor();
       expect(log).toEqual(['shutdown(true)']);
-      expect(await toThread(() => 'a new pool')).toBe('a new pool'); // the old executor is not used again
+      // As asyncio: the default executor is not used (nor made) again, even after setDefaultExecutor.
+      expect(syncError(() => toThread(() => 1)).message).toMatch(/Executor shutdown has been called/);
+      loop.setDefaultExecutor({ submit: async (fn, ...args) => fn(...args) });
+      expect(syncError(() => loop.runInExecutor(null, () => 1)).message).toBe('runInExecutor: Executor shutdown has been called');
+      expect(await loop.runInExecutor({ submit: async (fn, ...args) => fn(...args) }, () => 'explicit')).toBe('explicit');
     }));
 });

@@ -22,6 +22,13 @@ export function isGeneratorFunction(fn: unknown): boolean {
   return fn instanceof GeneratorFunction;
 }
 
+const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as typeof Function;
+
+/** True for an `async function` (or async arrow). */
+export function isAsyncFunction(fn: unknown): boolean {
+  return fn instanceof AsyncFunction;
+}
+
 /** Switches AsyncLocalStorage on (once). */
 export function enableAls(): AsyncLocalStorage<Task<unknown>> {
   if (ctx.als === null) ctx.als = new AsyncLocalStorage();

@@ -8,6 +8,8 @@ import { makeAnchors } from './shapes.js';
 import { callInstruments } from './instruments.js';
 import { watchGc } from './monitor.js';
 import { PassLoop } from './passes.js';
+import { runningLoopOrUndefined } from './registry.js';
+import { isAsyncFunction, isGeneratorFunction } from '../internal/context.js';
 
 /** Options of `newEventLoop()` and `new EventLoop()`. */
 export interface LoopOptions {
@@ -67,7 +69,7 @@ export interface LoopOptions {
    */
   callSoon<A extends unknown[]>(cb: (...args: A) => unknown, ...args: A): Handle {
     this._checkClosed('callSoon');
-    checkFunction('callSoon', 'callback', cb);
+    this._checkCallback('callSoon', cb);
     const h = new Handle(cb as (...a: never[]) => unknown, args, this);
     this._enqueue(h);
     return h;
@@ -90,7 +92,7 @@ export interface LoopOptions {
       throw new TypeError(`callLater: delayMs must be a number of milliseconds, got ${describe(delayMs)}`);
     }
     if (Number.isNaN(delayMs)) throw new RangeError('callLater: delayMs must be a number of milliseconds, got NaN');
-    checkFunction('callLater', 'callback', cb);
+    this._checkCallback('callLater', cb);
     return this.callAt(this._clock.now() + delayMs, cb, ...args);
   }
 
@@ -110,7 +112,7 @@ export interface LoopOptions {
     if (checkDeadline('callAt', 'whenMs', whenMs) === null) {
       throw new TypeError('callAt: whenMs must be a number of milliseconds, got null');
     }
-    checkFunction('callAt', 'callback', cb);
+    this._checkCallback('callAt', cb);
     const h = new TimerHandle(whenMs, this._timerSeq++, cb as (...a: never[]) => unknown, args, this);
     this._addTimer(h);
     return h;
@@ -132,6 +134,7 @@ export interface LoopOptions {
   runForever(): Promise<void> {
     this._checkClosed('runForever');
     if (this._running) throw new RuntimeError('runForever: This event loop is already running');
+    this._refuseNested('runForever');
     this._running = true;
     watchGc();
     this._clock.attach?.(this._clockWake);
@@ -159,6 +162,7 @@ export interface LoopOptions {
   async runUntilComplete<T>(aw: Awaitable<T> | TaskBody<T>): Promise<T> {
     this._checkClosed('runUntilComplete');
     if (this._running) throw new RuntimeError('runUntilComplete: This event loop is already running');
+    this._refuseNested('runUntilComplete');
     const fut =
       typeof aw === 'function' ? this.createTask(aw as TaskBody<T>) : ensureFuture(aw as Awaitable<T>, this);
     if (fut.getLoop() !== this) {
@@ -188,6 +192,26 @@ export interface LoopOptions {
   stop(): void {
     this._stopping = true;
     if (this._running && this._batch === null) this._wakeHost();
+  }
+
+  /**
+   * A callback must be a plain function: a generator function would never run its body (refused
+   * always), an async function's promise would be dropped (refused in debug mode, as asyncio
+   * refuses coroutine functions there).
+   */
+  private _checkCallback(op: string, cb: unknown): void {
+    checkFunction(op, 'callback', cb);
+    if (isGeneratorFunction(cb) || (this._debug && isAsyncFunction(cb))) {
+      throw new TypeError(`${op}: coroutines cannot be used with ${op}() (got ${describe(cb)}; use createTask)`);
+    }
+  }
+
+  /** asyncio refuses to run a loop from inside another loop's callback or task. */
+  private _refuseNested(op: string): void {
+    const outer = runningLoopOrUndefined();
+    if (outer !== undefined && outer !== this) {
+      throw new RuntimeError(`${op}: Cannot run the event loop while another loop is running`);
+    }
   }
 
   /** True while `runForever()` (or `runUntilComplete`) is in progress. */

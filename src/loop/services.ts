@@ -6,6 +6,7 @@ import { RuntimeError } from '../errors.js';
 import type { Future } from '../future.js';
 import { checkFunction, describe } from '../internal/validate.js';
 import { ensureFuture } from '../task.js';
+import { isAsyncFunction, isGeneratorFunction } from '../internal/context.js';
 import { formatContext, type AnyExceptionHandler, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
 import { checkInstrument, type Instrument } from './instruments.js';
 import { LoopMonitor, type LagStats } from './monitor.js';
@@ -40,6 +41,8 @@ export abstract class LoopServices {
   /** @internal */ readonly _monitor = new LoopMonitor();
   private _exceptionHandler: ExceptionHandler | null = null;
   /** @internal */ _defaultExecutor: Executor | null = null;
+  /** `shutdownDefaultExecutor()` was called: the default executor is not used again (asyncio). */
+  private _executorShutdownCalled = false;
 
   constructor(debug: boolean) {
     this._debug = debug;
@@ -65,6 +68,12 @@ export abstract class LoopServices {
   ): Future<R> {
     this._checkClosed('runInExecutor');
     checkFunction('runInExecutor', 'fn', fn);
+    if (isGeneratorFunction(fn) || (this._debug && isAsyncFunction(fn))) {
+      throw new TypeError(`runInExecutor: coroutines cannot be used with runInExecutor() (got ${describe(fn)})`);
+    }
+    if (executor === null && this._executorShutdownCalled) {
+      throw new RuntimeError('runInExecutor: Executor shutdown has been called');
+    }
     // As asyncio: the default executor (a thread pool) is made on first use.
     const ex = executor ?? (this._defaultExecutor ??= new ThreadPoolExecutor());
     if (typeof ex.submit !== 'function') {
@@ -91,7 +100,9 @@ export abstract class LoopServices {
   }
 
   /**
-   * Shuts down the default executor, waiting for its jobs to finish.
+   * Shuts down the default executor, waiting for its jobs to finish. Afterwards
+   * `runInExecutor(null, …)` and `toThread` throw `RuntimeError('Executor shutdown has been
+   * called')`, even after `setDefaultExecutor()`, as in asyncio.
    *
    * Cancellation: a checkpoint; cancelling the wait does not stop the shutdown.
    *
@@ -101,6 +112,7 @@ export abstract class LoopServices {
    * ```
    */
   shutdownDefaultExecutor(): Future<void> {
+    this._executorShutdownCalled = true;
     const ex = this._defaultExecutor;
     this._defaultExecutor = null;
     if (ex?.shutdown === undefined) {
@@ -168,8 +180,9 @@ export abstract class LoopServices {
     if (handler === null) {
       try {
         this.defaultExceptionHandler(context);
-      } catch {
-        // stderr is gone: nothing left to report to
+      } catch (e) {
+        // An overridden default handler that throws: its error goes to stderr (asyncio logs it).
+        lastResort('Exception in default exception handler', e, context);
       }
       return;
     }
@@ -178,8 +191,8 @@ export abstract class LoopServices {
     } catch (e) {
       try {
         this.defaultExceptionHandler({ message: 'Unhandled error in exception handler', exception: e, context });
-      } catch {
-        // nothing left to report to
+      } catch (e2) {
+        lastResort('Exception in default exception handler while handling an unexpected error in custom exception handler', e2, context);
       }
     }
   }
@@ -272,5 +285,14 @@ export abstract class LoopServices {
   /** @internal */
   _checkClosed(op: string): void {
     if (this._closed) throw new RuntimeError(`${op}: Event loop is closed`);
+  }
+}
+
+/** The report of last resort, when the handlers themselves fail: stderr, unless that fails too. */
+function lastResort(message: string, error: unknown, context: ExceptionContext): void {
+  try {
+    console.error(`${message}\n${formatContext({ message: `while reporting: ${context.message}`, exception: error })}`);
+  } catch {
+    // stderr is gone: nothing left to report to
   }
 }
