@@ -341,7 +341,8 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     if (this._state !== PENDING) return false;
     this._state = FAILED;
     this._value = error;
-    if (this._hasCallbacks()) this._retrieved = true;
+    // An awaiter (a task, gather, a then() …) will read the error; a plain done callback may not.
+    if (this._hasAwaiter()) this._retrieved = true;
     this._scheduleCallbacks();
     return true;
   }
@@ -438,6 +439,13 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   /** @internal */
   _hasCallbacks(): boolean {
     return this._cb0 !== null || (this._cbs !== null && this._cbs.length > 0);
+  }
+
+  /** @internal True when an awaiter (not a plain done callback) is attached. */
+  _hasAwaiter(): boolean {
+    if (this._cb0 !== null && typeof this._cb0 !== 'function') return true;
+    if (this._cbs !== null) for (const e of this._cbs) if (typeof e !== 'function') return true;
+    return false;
   }
 
   private _addEntry(e: Entry): void {

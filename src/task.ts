@@ -195,6 +195,9 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
   override _run(): void {
     if (this._state !== 0) {
       super._run();
+      // Failed with only done callbacks attached: reported at the end of this pass, the one its
+      // callbacks ran in, unless one of them read the error.
+      if (this._state === 2 && !this._retrieved) this._loop._unretrieved.push(this as Task<unknown>);
       return;
     }
     if (this._mode === GENERATOR || this._mode === ITERATOR) this._step();
@@ -401,8 +404,9 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
       return;
     }
     this._unlink();
+    const callbacks = this._hasCallbacks(); // (if so, checked once they ran: see `_run`)
     this._failNow(e);
-    if (!this._retrieved) this._loop._unretrieved.push(this as Task<unknown>);
+    if (!this._retrieved && !callbacks) this._loop._unretrieved.push(this as Task<unknown>);
   }
 
   private _endCancelled(e: CancelledError): void {

@@ -1,5 +1,5 @@
 import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
-import { Future } from './future.js';
+import { Future, type Waiter } from './future.js';
 import { InlineFuture, WeakAwait, callBody, type Body, type Mode } from './internal/inline.js';
 import { checkDeadline, describe, isGenerator, isThenable } from './internal/validate.js';
 import type { Handle } from './loop/handle.js';
@@ -223,14 +223,17 @@ function* waitForScope<T>(aw: Awaitable<T>, t: number | null, mode: Mode): Corou
  */
 function* cancelAndWait(fut: Future<unknown>): Coroutine<void> {
   const waiter = new Future<void>(fut.getLoop());
-  const release = (): void => {
-    if (!waiter.done()) waiter.setResult(undefined);
+  // A waiter, not a done callback: the caller reads `fut`'s outcome (its error is retrieved).
+  const release: Waiter = {
+    _wake(): void {
+      if (!waiter.done()) waiter.setResult(undefined);
+    },
   };
-  fut.addDoneCallback(release);
+  fut._addWaiter(release);
   try {
     fut.cancel();
     yield* waiter;
   } finally {
-    fut.removeDoneCallback(release);
+    fut._removeWaiter(release);
   }
 }

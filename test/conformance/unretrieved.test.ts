@@ -184,6 +184,42 @@ describe('unretrieved exceptions', () => {
       expect(seen.map((c) => c.message)).toEqual([]);
     }));
 
+  // A done callback is no awaiter (asyncio: it retrieves nothing by itself), so a task's report
+  // waits for the end of the pass its callbacks run in: one that reads the error retrieves it.
+  it("a done callback that reads a failed task's error retrieves it: nothing is reported", () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const err = new ValueError('read by the callback');
+      const t = createTask(async () => {
+        await sleep(0);
+        throw err;
+      });
+      let read: unknown;
+      t.addDoneCallback((f) => {
+        read = f.exception();
+      });
+      await passes(4);
+      expect(read).toBe(err);
+      expect(neverRetrieved(seen)).toEqual([]);
+    }));
+
+  it("a done callback that ignores a failed task's error leaves it reported, once", () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const err = new ValueError('ignored by the callback');
+      const t = createTask(function* () {
+        yield* sleep(0);
+        throw err;
+      });
+      let called = 0;
+      t.addDoneCallback(() => called++);
+      await passes(4);
+      expect(called).toBe(1);
+      const reports = neverRetrieved(seen);
+      expect(reports).toHaveLength(1);
+      expect(reports[0]!.exception).toBe(err);
+    }));
+
   // ports test_futures.py::BaseFutureTests.test_future_exception_never_retrieved (tasks)
   it('a task error nobody awaits is reported as "Task exception was never retrieved" with the task', () =>
     run(async () => {
