@@ -131,3 +131,16 @@ export function recordExceptions(loop: EventLoop = getRunningLoop()): ExceptionC
 /** The reports about futures or tasks whose exception nobody retrieved. */
 export const neverRetrieved = (seen: ExceptionContext[]): ExceptionContext[] =>
   seen.filter((c) => /exception was never retrieved/.test(c.message));
+
+/**
+ * Runs the garbage collector a few times, giving FinalizationRegistry callbacks their turns (the
+ * "never retrieved" reports of plain futures, "never awaited" reports). Needs `--expose-gc`.
+ */
+export async function collectGarbage(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('this test needs node --expose-gc (see vitest.config.ts)');
+  for (let round = 0; round < 5; round++) {
+    gc();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}

@@ -7,17 +7,7 @@
 // test_waitfor.py is in the report that came with these files; every test here names its origin.
 import { describe, expect, it } from 'vitest';
 import { Future, run } from 'tulip';
-import { ValueError, neverRetrieved, recordExceptions } from './helpers.js';
-
-/** Runs the garbage collector a few times, giving FinalizationRegistry callbacks their turns. */
-async function collectGarbage(): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('this test needs node --expose-gc (see vitest.config.ts)');
-  for (let round = 0; round < 5; round++) {
-    gc();
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-}
+import { ValueError, collectGarbage, neverRetrieved, recordExceptions } from './helpers.js';
 
 /** Makes a failed future that nothing references once this returns; `cancel` calls cancel() on it. */
 function abandonFailedFuture(exc: Error, cancel: boolean): void {

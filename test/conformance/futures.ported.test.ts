@@ -5,17 +5,7 @@
 // these tests collect garbage (vitest runs with --expose-gc).
 import { describe, expect, it } from 'vitest';
 import { Future, run } from 'tulip';
-import { recordExceptions } from './helpers.js';
-
-/** Runs the garbage collector a few times, giving FinalizationRegistry callbacks their turns. */
-async function collectGarbage(): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('this test needs node --expose-gc (see vitest.config.ts)');
-  for (let round = 0; round < 5; round++) {
-    gc();
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-}
+import { collectGarbage, recordExceptions } from './helpers.js';
 
 describe('the "never retrieved" report of a future that got a result', () => {
   // ports test_futures.py::BaseFutureTests.test_tb_logger_result_retrieved

@@ -20,6 +20,7 @@ import {
   type Task,
 } from 'tulip';
 import {
+  collectGarbage,
   STYLES,
   neverRetrieved,
   newFuture,
@@ -29,16 +30,6 @@ import {
   styled,
   type Style,
 } from './helpers.js';
-
-/** Runs the garbage collector a few times, giving FinalizationRegistry callbacks their turns. */
-async function collectGarbage(): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('this test needs node --expose-gc (see vitest.config.ts)');
-  for (let round = 0; round < 5; round++) {
-    gc();
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-}
 
 /** A body (in `style`) that gives up the loop twice, then returns `value`. */
 function twoPassesThen<T>(style: Style, value: T, log?: string[]) {

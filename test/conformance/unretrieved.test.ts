@@ -6,6 +6,7 @@
 import { describe, it, expect } from 'vitest';
 import { Future, createTask, ensureFuture, getRunningLoop, run, sleep } from 'tulip';
 import {
+  collectGarbage,
   KeyError,
   ValueError,
   ZeroDivisionError,
@@ -23,16 +24,6 @@ describe('unretrieved exceptions', () => {
   // Plain futures are reported when they are garbage-collected, as asyncio does (only tasks are
   // reported at the end of the pass, DESIGN §4): a failed future may be read much later.
 
-  /** Drops every reference to a failed future made by `make`, then collects garbage. */
-  async function collect(): Promise<void> {
-    const gc = (globalThis as { gc?: () => void }).gc;
-    if (gc === undefined) throw new Error('these tests need node --expose-gc (see vitest.config.ts)');
-    for (let i = 0; i < 5; i++) {
-      gc();
-      await new Promise((r) => setImmediate(r)); // FinalizationRegistry callbacks run in a later turn
-    }
-  }
-
   // ports test_futures.py::BaseFutureTests.test_future_exception_never_retrieved
   it('an error nobody retrieves reaches the exception handler as "Future exception was never retrieved" once the future is collected', () =>
     run(async () => {
@@ -41,7 +32,7 @@ describe('unretrieved exceptions', () => {
       (() => {
         new Future<number>().setException(exc);
       })();
-      await collect();
+      await collectGarbage();
       const reports = neverRetrieved(seen);
       expect(reports).toHaveLength(1);
       expect(reports[0]!.message).toMatch(/^Future exception was never retrieved/);
@@ -56,7 +47,7 @@ describe('unretrieved exceptions', () => {
       (() => {
         getRunningLoop().createFuture<number>().setException(exc);
       })();
-      yield* ensureFuture(collect());
+      yield* ensureFuture(collectGarbage());
       const reports = neverRetrieved(seen);
       expect(reports).toHaveLength(1);
       expect(reports[0]!.exception).toBe(exc);
@@ -69,8 +60,8 @@ describe('unretrieved exceptions', () => {
       (() => {
         new Future<number>().setException(new ValueError('once'));
       })();
-      await collect();
-      await collect();
+      await collectGarbage();
+      await collectGarbage();
       expect(neverRetrieved(seen)).toHaveLength(1);
     }));
 
@@ -83,7 +74,7 @@ describe('unretrieved exceptions', () => {
       await passes(5);
       expect(f.exception()).toBe(exc);
       f = null;
-      await collect();
+      await collectGarbage();
       expect(neverRetrieved(seen)).toHaveLength(0);
     }));
 

@@ -18,7 +18,7 @@ import {
   type TaskDumpEntry,
 } from 'tulip';
 import { MockClock } from 'tulip/testing';
-import { STYLES, passes, recordExceptions, runVirtual, styled, type Style } from '../support.js';
+import { STYLES, collectGarbage, passes, recordExceptions, runVirtual, styled, type Style } from '../support.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -169,16 +169,6 @@ describe('captureTasks / dumpTasks', () => {
 
 // ---- debug mode: futures never awaited ----------------------------------------------------------
 
-/** Collects garbage until FinalizationRegistry callbacks have had their turn. */
-async function collect(): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('these tests need node --expose-gc (see vitest.config.ts)');
-  for (let i = 0; i < 5; i++) {
-    gc();
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
 const neverAwaited = (seen: ExceptionContext[]): ExceptionContext[] =>
   seen.filter((c) => /was never awaited/.test(c.message));
 
@@ -190,7 +180,7 @@ describe('debug mode: a future never awaited is reported with its creation stack
         sleep(100); // forgotten
       })();
       await sleep(200); // its timer fires, then nothing holds it
-      await collect();
+      await collectGarbage();
       const reports = neverAwaited(seen);
       expect(reports).toHaveLength(1);
       expect(reports[0]!.message).toMatch(/^sleep\(\) returned a future \(SleepFuture\) that was never awaited, yield\*-ed or watched \(created at test\/debug\/dump\.test\.ts:\d+/);
@@ -209,7 +199,7 @@ describe('debug mode: a future never awaited is reported with its creation stack
           });
         })();
         yield* sleep(0);
-        return collect().then(() => {
+        return collectGarbage().then(() => {
           expect(ran).toBe(false);
           const reports = neverAwaited(seen);
           expect(reports).toHaveLength(1);
@@ -248,7 +238,7 @@ describe('debug mode: a future never awaited is reported with its creation stack
           loop.createFuture(); // the user's own future: not watched
         })();
         await sleep(10);
-        await collect();
+        await collectGarbage();
         expect(neverAwaited(seen)).toEqual([]);
       }));
   }
@@ -261,7 +251,7 @@ describe('debug mode: a future never awaited is reported with its creation stack
         timeout(10).run(() => {});
       })();
       await sleep(200);
-      await collect();
+      await collectGarbage();
       expect(neverAwaited(seen)).toEqual([]);
     }));
 });
