@@ -92,18 +92,32 @@ def _ordered_as_completed():
 
 _ordered_as_completed()
 
-# DESIGN §4: tulip's run() keeps cancelling until no task is left (tasks spawned while cancelling
-# are cancelled too); asyncio.run cancels one round and leaves later ones pending.
+# DESIGN §4: tulip's run() leaves no task pending. Like asyncio.run it cancels the leftovers once
+# and runs the shutdown steps; then, where asyncio closes the loop over the tasks started
+# meanwhile, it keeps cancelling until none is left. Runner.close() as in 3.13, plus those rounds.
 from asyncio import runners as _runners
 _orig_cancel_all = _runners._cancel_all_tasks
 
 
-def _cancel_all_rounds(loop):
-    while asyncio.tasks.all_tasks(loop):
+def _close_leaving_no_task(self):
+    if self._state is not _runners._State.INITIALIZED:
+        return
+    try:
+        loop = self._loop
         _orig_cancel_all(loop)
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor(_runners.constants.THREAD_JOIN_TIMEOUT))
+        while asyncio.tasks.all_tasks(loop):
+            _orig_cancel_all(loop)
+    finally:
+        if self._set_event_loop:
+            asyncio.events.set_event_loop(None)
+        loop.close()
+        self._loop = None
+        self._state = _runners._State.CLOSED
 
 
-_runners._cancel_all_tasks = _cancel_all_rounds
+_runners.Runner.close = _close_leaving_no_task
 
 
 class Hang(Exception):
