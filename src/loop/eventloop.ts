@@ -59,6 +59,10 @@ export interface LoopOptions {
 
   /**
    * Schedules `cb(...args)` to run once in a later pass, after the callbacks scheduled before it.
+   * `cb` must be a plain function: a generator function is refused with `TypeError` (its body would
+   * never run: use `createTask`), and so is an async function in debug mode (its promise would be
+   * dropped), as asyncio's debug mode refuses coroutine functions. The same holds for `callLater`,
+   * `callAt` and `runInExecutor`.
    *
    * Cancellation: not a checkpoint. Cancel the returned handle to drop the call.
    *
