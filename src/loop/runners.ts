@@ -129,8 +129,9 @@ async function cancelRound(loop: EventLoop, reported: Set<Task<unknown>>): Promi
 
 /**
  * Runs `main` as a task on a new event loop and resolves with its result (asyncio's `run`); then
- * cancels leftover tasks, shuts the default executor down and closes the loop. Calling it from
- * inside a running loop rejects with `RuntimeError`.
+ * cancels leftover tasks (once, as asyncio) and waits for them, shuts the default executor down,
+ * cancels whatever is still pending by then (tasks the leftovers started: no task is left
+ * pending) and closes the loop. Calling it from inside a running loop rejects with `RuntimeError`.
  *
  * Cancellation: the main task can cancel itself or be cancelled by its own tasks; `run` then
  * rejects with `CancelledError`.
