@@ -315,6 +315,16 @@ class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pendi
     this._resolveInline({ done, pending });
   }
 
+  /**
+   * Once triggered, asyncio's waiter future is done (the sets are only taken when the waiting task
+   * resumes): a cancel then finds nothing to cancel, and the waiting task gets it as a pending
+   * cancel when it resumes (the latest message wins).
+   */
+  override cancel(msg?: string): boolean {
+    if (this.triggered && this._state === 0) return false;
+    return super.cancel(msg);
+  }
+
   override _cancelNow(msg?: string): boolean {
     if (!super._cancelNow(msg)) return false;
     this.cleanup();

@@ -120,6 +120,10 @@ export abstract class ParkFuture<T> extends Future<T> {
   override cancel(msg?: string): boolean {
     if (this._state !== 0) {
       this._markRetrieved();
+      // Cancelled after its wake-up and its entry not run yet: asyncio's waiter future was done
+      // by then, so every cancel of the waiting task is a pending cancel whose message replaces
+      // the last one. The waiting task reads this future's error: it carries the latest message.
+      if (this._phase === WOKEN && this.cancelled()) this._value = msg === undefined ? undefined : String(msg);
       return false;
     }
     const phase = this._phase;

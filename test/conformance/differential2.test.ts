@@ -4,7 +4,7 @@
 // behaviour; the Python program it was checked against is scripts/differential/repros/c<n>_*.py
 // (run with the vendored asyncio: `PYTHONPATH=/tmp/pyasyncio313 python3 repros/c1_….py`).
 import { describe, it, expect } from 'vitest';
-import { LifoQueue, Lock, Semaphore, createTask, gather, getRunningLoop, isCancelledError, run, shield, sleep, type Coroutine, type Task, type TaskBody } from 'tulip';
+import { Event, FIRST_COMPLETED, LifoQueue, Lock, Queue, Semaphore, type Future, createTask, gather, getRunningLoop, isCancelledError, run, shield, sleep, wait, type Coroutine, type Task, type TaskBody } from 'tulip';
 import { MockClock } from 'tulip/testing';
 
 type Style = 'generator' | 'async';
@@ -267,6 +267,101 @@ describe('a task that a leftover task starts while run() shuts down', () => {
       expect(log).toEqual(['late finally']);
       expect(lateTask?.cancelled()).toBe(true);
     });
+  }
+});
+
+describe('a task whose wait() is over but which has not resumed yet, cancelled twice', () => {
+  // repros/c10_wait_triggered_then_cancelled.py: asyncio's wait() finishes its internal waiter as
+  // soon as the condition holds and takes the done/pending sets when the task resumes, a pass
+  // later. A cancel in between finds the waiter done, so each cancel() is a pending cancel and the
+  // latest message wins. (Found with two tasks in wait() and a cancel reaching one through another.)
+  for (const style of STYLES) {
+    it(`[${style}] gets the latest message at its wait, and counts both requests`, () =>
+      runVirtual(async () => {
+        const f = getRunningLoop().createFuture<number>();
+        const t = createTask(
+          styled(
+            style,
+            function* () {
+              try {
+                yield* wait([f], { returnWhen: FIRST_COMPLETED });
+                return 'no cancel';
+              } catch (e) {
+                return describeError(e);
+              }
+            },
+            async () => {
+              try {
+                await wait([f], { returnWhen: FIRST_COMPLETED });
+                return 'no cancel';
+              } catch (e) {
+                return describeError(e);
+              }
+            },
+          ),
+        );
+        await sleep(0); // t waits
+        f.setResult(1); // the wait is over in the next pass; t resumes in the pass after
+        await sleep(0);
+        expect(t.cancel('A')).toBe(true);
+        expect(t.cancel('B')).toBe(true);
+        expect(await t).toBe('caught CancelledError("B")');
+        expect(t.cancelling()).toBe(2);
+      }));
+  }
+});
+
+describe('a task woken in a primitive and cancelled twice before it resumes', () => {
+  // repros/c11_woken_waiter_cancelled_twice.py: the task's waiter future is done once a put, a
+  // release or a set woke it, so both cancel() calls are pending cancels and the latest message
+  // wins; the item, the lock or the unit is handed on.
+  const kinds = ['Queue.get', 'Lock.acquire', 'Semaphore.acquire', 'Event.wait'] as const;
+  for (const style of STYLES) {
+    for (const kind of kinds) {
+      it(`[${style}] ${kind}: gets CancelledError("B"), counts both requests, loses nothing`, () =>
+        runVirtual(async () => {
+          const q = new Queue<number>();
+          const lock = new Lock();
+          const sem = new Semaphore(0);
+          const ev = new Event();
+          if (kind === 'Lock.acquire') await lock.acquire();
+          const op = (): Future<unknown> =>
+            kind === 'Queue.get' ? q.get() : kind === 'Lock.acquire' ? lock.acquire() : kind === 'Semaphore.acquire' ? sem.acquire() : ev.wait();
+          const t = createTask(
+            styled(
+              style,
+              function* () {
+                try {
+                  yield* op();
+                  return 'no cancel';
+                } catch (e) {
+                  return describeError(e);
+                }
+              },
+              async () => {
+                try {
+                  await op();
+                  return 'no cancel';
+                } catch (e) {
+                  return describeError(e);
+                }
+              },
+            ),
+          );
+          await sleep(0); // t is blocked
+          if (kind === 'Queue.get') q.putNowait(1);
+          else if (kind === 'Lock.acquire') lock.release();
+          else if (kind === 'Semaphore.acquire') sem.release();
+          else ev.set();
+          expect(t.cancel('A')).toBe(true);
+          expect(t.cancel('B')).toBe(true);
+          expect(await t).toBe('caught CancelledError("B")');
+          expect(t.cancelling()).toBe(2);
+          if (kind === 'Queue.get') expect(q.getNowait()).toBe(1);
+          if (kind === 'Lock.acquire') expect(lock.locked()).toBe(false);
+          if (kind === 'Semaphore.acquire') expect(sem.locked()).toBe(false);
+        }));
+    }
   }
 });
 
