@@ -1,11 +1,10 @@
 // Cancel twice, 0, 1 or 2 passes after the event that ends a task's wait (a put, a release, a set,
 // a notify, the barrier's last party, the future a timeout scope or a TaskGroup body awaits): the
 // outcome, the cancel count and what the primitive holds afterwards, in both styles, against
-// CPython 3.13's asyncio (each expected line is asyncio's, from scripts/differential/repros/
-// c12_cancel_twice_after_wake_table.py; the
-// generator and async styles give the same). Once the waiter is done and before the task resumed,
-// both cancels are pending cancels and the latest message wins; a cancel after the resumption finds
-// nothing to cancel.
+// CPython 3.13's asyncio (each expected line is asyncio's, from
+// scripts/differential/repros/c12_cancel_twice_after_wake_table.py; both styles give the same).
+// Once the waiter is done and before the task resumed, both cancels are pending cancels and the
+// latest message wins; a cancel after the resumption finds nothing to cancel.
 import { describe, it, expect } from 'vitest';
 import { Barrier, Condition, Event, Lock, Queue, Semaphore, TaskGroup, createTask, getRunningLoop, sleep, timeout, type Future } from 'tulip';
 import { STYLES, runVirtual, styled } from '../support.js';
