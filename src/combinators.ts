@@ -317,12 +317,12 @@ class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pendi
 
   /**
    * Once triggered, asyncio's waiter future is done (the sets are only taken when the waiting task
-   * resumes): a cancel then finds nothing to cancel, and the waiting task gets it as a pending
-   * cancel when it resumes (the latest message wins).
+   * resumes): the task's cancel then finds nothing to cancel and stays pending (the latest message
+   * wins; `uncancel()` can take it back).
    */
-  override cancel(msg?: string): boolean {
+  override _cancelForTask(msg?: string): boolean {
     if (this.triggered && this._state === 0) return false;
-    return super.cancel(msg);
+    return super._cancelForTask(msg);
   }
 
   override _cancelNow(msg?: string): boolean {

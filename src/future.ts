@@ -173,6 +173,16 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   }
 
   /**
+   * @internal A cancel request of the task waiting on this future (asyncio's `_fut_waiter.cancel()`).
+   * A future whose wait is already over but whose waiter has not run (a woken primitive, a
+   * triggered `wait()`) declines, as asyncio's done waiter does: the task then keeps the request
+   * pending.
+   */
+  _cancelForTask(msg?: string): boolean {
+    return this.cancel(msg);
+  }
+
+  /**
    * Calls `cb(fut)` once the future is done — in a later loop pass, never synchronously, in
    * registration order. If the future is done already the call is scheduled at once.
    */

@@ -72,10 +72,15 @@ export abstract class TaskCancellation<T> extends Future<T> {
     const ctrl = ext?.ctrl;
     if (ctrl && !ctrl.signal.aborted) ctrl.abort(new CancelledError(message));
     const waiter = this._futWaiter;
-    if (waiter !== null && !waiter._bareYield() && waiter.cancel(message)) return true;
+    if (waiter !== null && !waiter._bareYield() && waiter._cancelForTask(message)) return true;
     this._mustCancel = true;
     if (message !== undefined || this._ext !== null) this._x().mustCancelMsg = message;
     return true;
+  }
+
+  /** @internal The cancel request not delivered yet, or null (a waiter that declined it asks). */
+  _pendingCancel(): CancelledError | null {
+    return this._pendingCancellation(false);
   }
 
   /** @internal See `TaskExt.mustCancelMsg`. */

@@ -123,6 +123,11 @@ export class ThenAwaiter<T, R> implements Waiter, PromiseLike<R> {
     this.task?._scheduled();
   }
 
+  /** The awaiting task's cancel request not delivered yet, or null. */
+  _pendingCancel(): unknown {
+    return this.task === undefined ? null : this.task._pendingCancel();
+  }
+
   _wake(): void {
     const fut = this.fut;
     const loop = fut._loop;

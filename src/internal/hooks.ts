@@ -13,6 +13,8 @@ import type { EventLoop } from '../loop/eventloop.js';
  */
 export interface Waiter {
   _wake(fut: Future<unknown>): void;
+  /** A task (or a task's awaiter): the cancel request it has not received yet, or null. */
+  _pendingCancel?(): unknown;
   /** Instruments only: the future it waits on is done (a task became runnable). */
   _scheduled?(): void;
 }
@@ -34,6 +36,8 @@ export interface AwaitingTask {
   _resuming(): void;
   /** The awaiter of `fut` is about to settle: returns an error to deliver instead (a cancel). */
   _thenSettling(fut: Future<unknown>): unknown;
+  /** The cancel request not delivered yet, or null. */
+  _pendingCancel(): unknown;
 }
 /** @internal The async task calling `then()`, if any (see `setAwaitingTaskHook`). */
 export let awaitingTask: () => AwaitingTask | undefined = () => undefined;

@@ -16,7 +16,7 @@
  *    ran it hands the wake-up on (`_passOn`) when its entry runs, in the next pass, as asyncio's
  *    cancelled waiter does in its task's next step: no item, unit or lock is lost.
  */
-import { RuntimeError } from '../errors.js';
+import { CancelledError, RuntimeError } from '../errors.js';
 import { Future, onSuspend, onWatch, type Waiter } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { FutureIterator, doneResult } from './awaiters.js';
@@ -35,11 +35,14 @@ export abstract class ParkFuture<T> extends Future<T> {
   declare _phase: number;
   /** 0: not iterated; 1: its first `yield*` uses it as the iterator; 2: that one yielded it. */
   private declare _iterated: number;
+  /** A waiting task's cancel came after the wake-up: it stays pending with the task (see `_run`). */
+  private declare _taskCancelled: boolean;
 
   constructor(loop: EventLoop) {
     super(loop);
     this._phase = FRESH;
     this._iterated = 0;
+    this._taskCancelled = false;
   }
 
   /**
@@ -102,6 +105,12 @@ export abstract class ParkFuture<T> extends Future<T> {
   override _run(): void {
     if (this._phase === WOKEN || this._phase === LEAVING) {
       this._phase = RAN;
+      // A waiting task that still wants its cancel (not taken back with uncancel()) gets it here,
+      // at this wait, and the wake-up goes on: asyncio's task raises at its done waiter.
+      if (this._taskCancelled && this._state === 0) {
+        const c = this._waiterCancel();
+        if (c !== null) this._cancelNow(c as CancelledError);
+      }
       if (this._state !== 0) {
         // Cancelled after the wake-up (or while parked, with `_leaveLater`): it hands the wake-up
         // on now and resumes its waiters here, where asyncio's cancelled waiter does both (its
@@ -115,6 +124,27 @@ export abstract class ParkFuture<T> extends Future<T> {
       return;
     }
     super._run();
+  }
+
+  /**
+   * @internal Woken and not run yet: asyncio's waiter future is done, so the waiting task's cancel
+   * finds nothing to cancel and stays pending with the task; `_run` looks at it then.
+   */
+  override _cancelForTask(msg?: string): boolean {
+    if (this._phase === WOKEN && this._state === 0) {
+      this._taskCancelled = true;
+      return false;
+    }
+    return this.cancel(msg);
+  }
+
+  /** The pending cancel of a task waiting here, or null. */
+  private _waiterCancel(): unknown {
+    for (const e of this._entries()) {
+      const c = typeof e === 'object' && e !== null ? ((e as Waiter)._pendingCancel?.() ?? null) : null;
+      if (c !== null) return c;
+    }
+    return null;
   }
 
   override cancel(msg?: string): boolean {

@@ -6,13 +6,14 @@
 // Once the waiter is done and before the task resumed, both cancels are pending cancels and the
 // latest message wins; a cancel after the resumption finds nothing to cancel.
 import { describe, it, expect } from 'vitest';
-import { Barrier, Condition, Event, Lock, Queue, Semaphore, TaskGroup, createTask, getRunningLoop, sleep, timeout, type Future } from 'tulip';
+import { Barrier, Condition, Event, FIRST_COMPLETED, Lock, Queue, Semaphore, TaskGroup, asCompleted, createTask, gather, getRunningLoop, shield, sleep, timeout, wait, waitFor, type Future, type TaskBody } from 'tulip';
 import { STYLES, runVirtual, styled } from '../support.js';
 
 type Kind = 'queue-get' | 'queue-put' | 'lock' | 'sem' | 'event' | 'cond' | 'barrier' | 'timeout-body' | 'tg-body';
+type AnyKind = Kind | 'wait' | 'asCompleted' | 'gather' | 'shield' | 'waitFor' | 'future' | 'sleep';
 
 /** asyncio's outcome after 0, 1 and 2 passes: result, cancelling(), queue size, lock and semaphore. */
-const ASYNCIO: Record<Kind, [string, string, string]> = {
+const TWO_CANCELS: Record<Kind, [string, string, string]> = {
   'queue-get': ['got CancelledError(B) 2 q=1 lock=false sem=true', 'value 0 q=0 lock=false sem=true', 'value 0 q=0 lock=false sem=true'],
   'queue-put': ['got CancelledError(B) 2 q=0 lock=false sem=true', 'value 0 q=1 lock=false sem=true', 'value 0 q=1 lock=false sem=true'],
   'lock': ['got CancelledError(B) 2 q=0 lock=false sem=true', 'value 0 q=0 lock=true sem=true', 'value 0 q=0 lock=true sem=true'],
@@ -24,7 +25,31 @@ const ASYNCIO: Record<Kind, [string, string, string]> = {
   'tg-body': ['got CancelledError(A) 2 q=0 lock=false sem=true', 'got CancelledError(A) 2 q=0 lock=false sem=true', 'got CancelledError(B) 2 q=0 lock=false sem=true'],
 };
 
-function setUp(kind: Kind) {
+
+/**
+ * asyncio's outcome of cancel('A') then uncancel() before the event (-1: the waiter is cancelled,
+ * the cancel stays), and 0 and 1 passes after it: result, uncancel()'s count, cancelling(), state.
+ */
+const CANCEL_UNCANCEL: Record<AnyKind, [string, string, string]> = {
+  'queue-get': ['got CancelledError(A) 0 0 q=1 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true'],
+  'queue-put': ['got CancelledError(A) 0 0 q=0 lock=false sem=true', 'value 0 0 q=1 lock=false sem=true', 'value 0 0 q=1 lock=false sem=true'],
+  'lock': ['got CancelledError(A) 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=true sem=true', 'value 0 0 q=0 lock=true sem=true'],
+  'sem': ['got CancelledError(A) 0 0 q=0 lock=false sem=false', 'value 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true'],
+  'event': ['got CancelledError(A) 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true'],
+  'cond': ['got CancelledError(A) 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true'],
+  'barrier': ['got CancelledError(A) 0 0 q=0 lock=false sem=true', 'got CancelledError(A) 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true'],
+  'timeout-body': ['got CancelledError(A) 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true'],
+  'tg-body': ['got CancelledError(A) 0 0 q=0 lock=false sem=true', 'got CancelledError(A) 0 0 q=0 lock=false sem=true', 'got CancelledError(A) 0 0 q=0 lock=false sem=true'],
+  'wait': ['got CancelledError(A) 0 0 q=0 lock=false sem=true', 'got CancelledError(A) 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true'],
+  'asCompleted': ['got CancelledError(A) 0 0 q=0 lock=false sem=true', 'got CancelledError(A) 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true'],
+  'gather': ['got CancelledError(A) 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true'],
+  'shield': ['got CancelledError(A) 0 0 q=0 lock=false sem=true', 'got CancelledError(A) 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true'],
+  'waitFor': ['got CancelledError(A) 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true'],
+  'future': ['got CancelledError(A) 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true'],
+  'sleep': ['got CancelledError(A) 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true', 'value 0 0 q=0 lock=false sem=true'],
+};
+
+function setUp(kind: AnyKind) {
   const q = new Queue<number>(kind === 'queue-put' ? 1 : 0);
   const lock = new Lock();
   const sem = new Semaphore(0);
@@ -32,6 +57,7 @@ function setUp(kind: Kind) {
   const cond = new Condition();
   const bar = new Barrier(2);
   const f = getRunningLoop().createFuture<number>();
+  const g = getRunningLoop().createFuture<number>();
   if (kind === 'queue-put') q.putNowait(0);
   const op = (): Future<unknown> => {
     switch (kind) {
@@ -61,6 +87,20 @@ function setUp(kind: Kind) {
             await f;
           });
         });
+      case 'wait':
+        return wait([f, g], { returnWhen: FIRST_COMPLETED });
+      case 'asCompleted':
+        return asCompleted([f, g])[Symbol.iterator]().next().value!;
+      case 'gather':
+        return gather([f]);
+      case 'shield':
+        return shield(f);
+      case 'waitFor':
+        return waitFor(f, 1000);
+      case 'future':
+        return f;
+      case 'sleep':
+        return sleep(10);
     }
   };
   const end = async (): Promise<void> => {
@@ -79,8 +119,10 @@ function setUp(kind: Kind) {
         return cond.run(async () => cond.notify());
       case 'barrier':
         return void createTask(() => bar.wait());
+      case 'sleep':
+        return sleep(10);
       default:
-        return f.setResult(1);
+        if (!f.done()) f.setResult(1);
     }
   };
   const state = (): string => `q=${q.qsize()} lock=${lock.locked()} sem=${sem.locked()}`;
@@ -89,35 +131,37 @@ function setUp(kind: Kind) {
 
 const describeError = (e: unknown): string => `got ${(e as Error).name}(${(e as Error).message})`;
 
+/** The task under test: runs `op()` and says how it ended. */
+const waiting = (style: (typeof STYLES)[number], op: () => Future<unknown>): TaskBody<string> =>
+  styled(
+    style,
+    function* () {
+      try {
+        yield* op();
+        return 'value';
+      } catch (e) {
+        return describeError(e);
+      }
+    },
+    async () => {
+      try {
+        await op();
+        return 'value';
+      } catch (e) {
+        return describeError(e);
+      }
+    },
+  );
+
 describe('cancel(A) then cancel(B) after the event that ends a wait', () => {
-  for (const kind of Object.keys(ASYNCIO) as Kind[]) {
+  for (const kind of Object.keys(TWO_CANCELS) as Kind[]) {
     for (const style of STYLES) {
       for (const passes of [0, 1, 2] as const) {
-        it(`[${style}] ${kind}, ${passes} pass(es) later: ${ASYNCIO[kind][passes]}`, () =>
+        it(`[${style}] ${kind}, ${passes} pass(es) later: ${TWO_CANCELS[kind][passes]}`, () =>
           runVirtual(async () => {
             const { lock, op, end, state } = setUp(kind);
             if (kind === 'lock') await lock.acquire();
-            const t = createTask(
-              styled(
-                style,
-                function* () {
-                  try {
-                    yield* op();
-                    return 'value';
-                  } catch (e) {
-                    return describeError(e);
-                  }
-                },
-                async () => {
-                  try {
-                    await op();
-                    return 'value';
-                  } catch (e) {
-                    return describeError(e);
-                  }
-                },
-              ),
-            );
+            const t = createTask(waiting(style, op));
             await sleep(0);
             await sleep(0); // t waits
             await end();
@@ -125,7 +169,36 @@ describe('cancel(A) then cancel(B) after the event that ends a wait', () => {
             t.cancel('A');
             t.cancel('B');
             const r = await t;
-            expect(`${r} ${t.cancelling()} ${state()}`).toBe(ASYNCIO[kind][passes]);
+            expect(`${r} ${t.cancelling()} ${state()}`).toBe(TWO_CANCELS[kind][passes]);
+          }));
+      }
+    }
+  }
+});
+
+describe('cancel(A) then uncancel() before the event that ends a wait, or after it', () => {
+  // Before: the waiter is cancelled and stays so. After, before the task resumed: the request was
+  // only pending, and uncancel() takes it back: the task gets its value (and the item or unit).
+  for (const kind of Object.keys(CANCEL_UNCANCEL) as AnyKind[]) {
+    for (const style of STYLES) {
+      for (const [i, passes] of [-1, 0, 1].entries()) {
+        const when = passes < 0 ? 'before the event' : `${passes} pass(es) after it`;
+        it(`[${style}] ${kind}, ${when}: ${CANCEL_UNCANCEL[kind][i]}`, () =>
+          runVirtual(async () => {
+            const { lock, op, end, state } = setUp(kind);
+            if (kind === 'lock') await lock.acquire();
+            const t = createTask(waiting(style, op));
+            await sleep(0);
+            await sleep(0); // t waits
+            if (passes >= 0) {
+              await end();
+              for (let k = 0; k < passes; k++) await sleep(0);
+            }
+            t.cancel('A');
+            const left = t.uncancel();
+            if (passes < 0) await end();
+            const r = await t;
+            expect(`${r} ${left} ${t.cancelling()} ${state()}`).toBe(CANCEL_UNCANCEL[kind][i]);
           }));
       }
     }
