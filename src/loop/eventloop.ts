@@ -9,7 +9,6 @@ import { callInstruments } from './instruments.js';
 import { watchGc } from './monitor.js';
 import { PassLoop } from './passes.js';
 import { runningLoopOrUndefined } from './registry.js';
-import { isAsyncFunction, isGeneratorFunction } from '../internal/context.js';
 
 /** Options of `newEventLoop()` and `new EventLoop()`. */
 export interface LoopOptions {
@@ -73,7 +72,7 @@ export interface LoopOptions {
    */
   callSoon<A extends unknown[]>(cb: (...args: A) => unknown, ...args: A): Handle {
     this._checkClosed('callSoon');
-    this._checkCallback('callSoon', cb);
+    this._checkCallback('callSoon', 'callback', cb);
     const h = new Handle(cb as (...a: never[]) => unknown, args, this);
     this._enqueue(h);
     return h;
@@ -96,7 +95,7 @@ export interface LoopOptions {
       throw new TypeError(`callLater: delayMs must be a number of milliseconds, got ${describe(delayMs)}`);
     }
     if (Number.isNaN(delayMs)) throw new RangeError('callLater: delayMs must be a number of milliseconds, got NaN');
-    this._checkCallback('callLater', cb);
+    this._checkCallback('callLater', 'callback', cb);
     return this.callAt(this._clock.now() + delayMs, cb, ...args);
   }
 
@@ -116,7 +115,7 @@ export interface LoopOptions {
     if (checkDeadline('callAt', 'whenMs', whenMs) === null) {
       throw new TypeError('callAt: whenMs must be a number of milliseconds, got null');
     }
-    this._checkCallback('callAt', cb);
+    this._checkCallback('callAt', 'callback', cb);
     const h = new TimerHandle(whenMs, this._timerSeq++, cb as (...a: never[]) => unknown, args, this);
     this._addTimer(h);
     return h;
@@ -196,18 +195,6 @@ export interface LoopOptions {
   stop(): void {
     this._stopping = true;
     if (this._running && this._batch === null) this._wakeHost();
-  }
-
-  /**
-   * A callback must be a plain function: a generator function would never run its body (refused
-   * always), an async function's promise would be dropped (refused in debug mode, as asyncio
-   * refuses coroutine functions there).
-   */
-  private _checkCallback(op: string, cb: unknown): void {
-    checkFunction(op, 'callback', cb);
-    if (isGeneratorFunction(cb) || (this._debug && isAsyncFunction(cb))) {
-      throw new TypeError(`${op}: coroutines cannot be used with ${op}() (got ${describe(cb)}; use createTask)`);
-    }
   }
 
   /** asyncio refuses to run a loop from inside another loop's callback or task. */

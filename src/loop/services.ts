@@ -67,10 +67,7 @@ export abstract class LoopServices {
     ...args: A
   ): Future<R> {
     this._checkClosed('runInExecutor');
-    checkFunction('runInExecutor', 'fn', fn);
-    if (isGeneratorFunction(fn) || (this._debug && isAsyncFunction(fn))) {
-      throw new TypeError(`runInExecutor: coroutines cannot be used with runInExecutor() (got ${describe(fn)})`);
-    }
+    this._checkCallback('runInExecutor', 'fn', fn);
     if (executor === null && this._executorShutdownCalled) {
       throw new RuntimeError('runInExecutor: Executor shutdown has been called');
     }
@@ -80,6 +77,18 @@ export abstract class LoopServices {
       throw new TypeError(`runInExecutor: executor must have a submit() method, got ${describe(ex)}`);
     }
     return ensureFuture(ex.submit(fn, ...args), this.loop()) as Future<R>;
+  }
+
+  /**
+   * @internal A callback must be a plain function: a generator function would never run its body
+   * (refused always), an async function's promise would be dropped (refused in debug mode, as
+   * asyncio refuses coroutine functions there).
+   */
+  _checkCallback(op: string, name: string, cb: unknown): void {
+    checkFunction(op, name, cb);
+    if (isGeneratorFunction(cb) || (this._debug && isAsyncFunction(cb))) {
+      throw new TypeError(`${op}: coroutines cannot be used with ${op}() (got ${describe(cb)}; use createTask)`);
+    }
   }
 
   /**
