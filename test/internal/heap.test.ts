@@ -137,4 +137,19 @@ describe('MinHeap', () => {
     h.push(x);
     expect(h.pop()).toBe(x);
   });
+
+  it('after clear() it grows again and keeps deadline order with FIFO ties', () => {
+    const rand = prng(7);
+    const h = new MinHeap<Item>();
+    for (let i = 0; i < 100; i++) h.push(item(i));
+    h.clear();
+    const all: Item[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const x = item(Math.floor(rand() * 20), i);
+      all.push(x);
+      h.push(x);
+    }
+    expect(h.size).toBe(5000);
+    expect(drain(h)).toEqual([...all].sort((a, b) => a._when - b._when || a._seq - b._seq));
+  });
 });
