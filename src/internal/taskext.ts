@@ -71,7 +71,7 @@ export function checkBody(op: string, body: unknown): void {
   }
   if (isThenable(body)) {
     throw new TypeError(
-      `${op}: a coroutine was expected, got a Promise (body must be a generator or a function): its work has already started outside the task; pass a function instead, e.g. createTask(() => fetchIt())`,
+      `${op}: a coroutine was expected, got a Promise (body must be a generator or a function): its work has already started outside the task; pass a function instead, e.g. ${op}(() => fetchIt())`,
     );
   }
   throw new TypeError(`${op}: a coroutine was expected, got ${describe(body)} (body must be a generator, or a function returning a promise or a generator)`);

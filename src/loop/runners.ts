@@ -1,5 +1,6 @@
 import { CancelledError, RuntimeError } from '../errors.js';
 import { Future } from '../future.js';
+import { checkBody } from '../internal/taskext.js';
 import { describe } from '../internal/validate.js';
 import { gather } from '../combinators.js';
 import type { Coroutine, Task, TaskBody } from '../task.js';
@@ -57,6 +58,7 @@ export class Runner {
 
   /** Runs `main` (a task body, or a Future of this loop) to completion on the runner's loop. */
   async run<T>(main: TaskBody<T> | Future<T>): Promise<T> {
+    if (!(main instanceof Future)) checkBody('Runner.run', main); // first, as asyncio checks the coroutine
     if (runningLoopOrUndefined() !== undefined) {
       throw new RuntimeError('Runner.run() cannot be called from a running event loop');
     }
@@ -146,6 +148,7 @@ export async function run<T>(main: TaskBody<T>, opts: RunOptions = {}): Promise<
   if (runningLoopOrUndefined() !== undefined) {
     throw new RuntimeError('run() cannot be called from a running event loop');
   }
+  checkBody('run', main);
   const runner = new Runner(opts);
   try {
     return await runner.run(main);

@@ -29,6 +29,18 @@ describe('run()', () => {
     expect(e.message).toBe('Runner: opts must be an object, got null');
   });
 
+  it('refuses a bare promise or a non-body with a TypeError that names run() and says to pass a function', async () => {
+    const p = Promise.resolve(1);
+    const e = await errorOf(() => run(p as never));
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e.message).toMatch(/^run: a coroutine was expected, got a Promise/);
+    expect(e.message).toMatch(/run\(\(\) => fetchIt\(\)\)/);
+    const e2 = await errorOf(() => run(123 as never));
+    expect(e2).toBeInstanceOf(TypeError);
+    expect(e2.message).toMatch(/^run: a coroutine was expected, got 123/);
+    expect(await run(() => p)).toBe(1);
+  });
+
   it('refuses a clock without now() with a TypeError, and a later run() still works', async () => {
     const e = await errorOf(() => run(async () => 1, { clock: {} as never }));
     expect(e).toBeInstanceOf(TypeError);
@@ -86,6 +98,26 @@ describe('Runner', () => {
     const e = await errorOf(() => runner.run(async () => 1));
     expect(e).toBeInstanceOf(RuntimeError);
     expect(e.message).toMatch(/closed/);
+  });
+
+  it('run() of a bare promise or a non-body is refused with a TypeError naming Runner.run, and the runner stays usable', async () => {
+    const runner = new Runner();
+    for (const bad of [Promise.resolve(1), 123, null]) {
+      const e = await errorOf(() => runner.run(bad as never));
+      expect(e).toBeInstanceOf(TypeError);
+      expect(e.message).toMatch(/^Runner\.run: a coroutine was expected/);
+    }
+    expect(await runner.run(async () => 'ok')).toBe('ok');
+    await runner.close();
+  });
+
+  it('run() checks its argument before refusing a running loop, as asyncio does', async () => {
+    const runner = new Runner();
+    const e = await run(async () => errorOf(() => runner.run(123 as never)));
+    expect(e).toBeInstanceOf(TypeError);
+    const e2 = await run(async () => errorOf(() => runner.run(async () => 1)));
+    expect(e2).toBeInstanceOf(RuntimeError);
+    await runner.close();
   });
 
   it('run() of a Future of another loop is refused with RuntimeError and the runner stays usable', async () => {
