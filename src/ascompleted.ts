@@ -7,7 +7,7 @@ import { TimeoutError } from './errors.js';
 import { Future, type Waiter } from './future.js';
 import { InlineFuture } from './internal/inline.js';
 import { ParkFuture } from './internal/park.js';
-import { checkDelay, describe, isGenerator } from './internal/validate.js';
+import { checkDelay, checkOpts, describe, isGenerator } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import type { TimerHandle } from './loop/handle.js';
 import { getRunningLoop } from './loop/registry.js';
@@ -184,6 +184,7 @@ class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
  * ```
  */
 export function asCompleted<T>(aws: Iterable<Awaitable<T>>, opts: { timeout?: number | null } = {}): AsCompletedIterator<T> {
+  checkOpts('asCompleted', opts);
   if (aws instanceof Future || isGenerator(aws)) {
     throw new TypeError(`asCompleted: aws must be an iterable of futures, not ${describe(aws)}`);
   }

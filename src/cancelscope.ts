@@ -11,7 +11,7 @@
 import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
 import type { Future } from './future.js';
 import { InlineFuture, callBody, type Body, type Mode } from './internal/inline.js';
-import { checkDeadline, checkDelay, describe } from './internal/validate.js';
+import { checkDeadline, checkDelay, checkOpts, describe } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import type { Handle } from './loop/handle.js';
 import { getRunningLoop } from './loop/registry.js';
@@ -60,7 +60,7 @@ export class CancelScope implements ScopeLike {
   private _ctrl: AbortController | null = null;
 
   constructor(opts: CancelScopeOptions = {}) {
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`CancelScope: opts must be an object, got ${describe(opts)}`);
+    checkOpts('CancelScope', opts);
     this._deadline = checkDeadline('CancelScope', 'opts.deadline', opts.deadline ?? null);
     this._shield = Boolean(opts.shield);
   }

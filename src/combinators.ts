@@ -1,12 +1,12 @@
 import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
 import { Future, NO_ERROR, type Waiter } from './future.js';
 import { onePass } from './internal/inline.js';
-import { checkDelay, describe, isGenerator, isThenable } from './internal/validate.js';
+import { checkDelay, checkOpts, describe, isGenerator } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import type { TimerEntry, TimerHandle } from './loop/handle.js';
 import { getRunningLoop } from './loop/registry.js';
 import { anchorShapes } from './loop/shapes.js';
-import { Task, ensureFuture, type Awaitable, type Coroutine } from './task.js';
+import { Task, checkAwaitable, ensureFuture, type Awaitable, type Coroutine } from './task.js';
 
 /** What an awaitable settles to: Future<T>/PromiseLike<T>/Coroutine<T> give T. */
 export type AwaitedOf<A> = A extends Future<infer T>
@@ -168,6 +168,7 @@ export function gather<const A extends readonly Awaitable<unknown>[]>(
   opts?: { returnExceptions?: boolean },
 ): Future<{ -readonly [K in keyof A]: AwaitedOf<A[K]> }>;
 export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExceptions?: boolean } = {}): Future<unknown[]> {
+  checkOpts('gather', opts);
   if (aws === null || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== 'function' || isGenerator(aws)) {
     throw new TypeError(`gather: aws must be an array of awaitables, got ${describe(aws)}`);
   }
@@ -194,8 +195,8 @@ export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExcepti
         const other = first instanceof Future ? 'aws[0]' : 'the running one';
         throw new RangeError(`gather: aws[${i}] is tied to a different event loop than ${other}`);
       }
-    } else if (!isThenable(aw) && !isGenerator(aw)) {
-      throw new TypeError(`gather: aws[${i}] must be a Future, a coroutine or a promise, got ${describe(aw)}`);
+    } else {
+      checkAwaitable('gather', `aws[${i}]`, aw);
     }
   }
   let byArg: Map<unknown, Future<unknown>> | null = null; // the same promise or coroutine twice
@@ -354,6 +355,7 @@ export function wait<F extends FutureLike>(
   aws: Iterable<F>,
   opts: { timeout?: number | null; returnWhen?: string } = {},
 ): Future<{ done: Set<F>; pending: Set<F> }> {
+  checkOpts('wait', opts);
   if (aws instanceof Future || isGenerator(aws)) {
     throw new TypeError(`wait: aws must be an iterable of futures, not ${describe(aws)}`);
   }
@@ -407,6 +409,7 @@ const shieldLogged = new WeakSet<Future<unknown>>();
  * ```
  */
 export function shield<T>(aw: Awaitable<T>): Future<T> {
+  checkAwaitable('shield', 'aw', aw);
   const inner = ensureFuture(aw);
   if (inner.done()) return inner;
   const loop = inner._loop;

@@ -3,7 +3,7 @@ import { Future, NO_ERROR, type AwaitingTask, type Waiter } from './future.js';
 import { callInTask, ctx, enableAls, isGeneratorFunction, setOnSuspendRecording } from './internal/context.js';
 import { PromiseWait, checkBody } from './internal/taskext.js';
 import { userFrames } from './internal/frames.js';
-import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
+import { checkOpts, describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop } from './loop/registry.js';
 import { callInstruments } from './loop/instruments.js';
@@ -94,6 +94,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     // A native generator (the common case) is recognised with one prototype lookup.
     const native = typeof body === 'object' && body !== null && isNativeGenerator(body);
     if (!native) checkBody('createTask', body);
+    if (opts !== undefined) checkOpts('createTask', opts);
     const name = opts?.name;
     if (name !== undefined && typeof name !== 'string') {
       throw new TypeError(`createTask: opts.name must be a string, got ${describe(name)}`);
@@ -551,6 +552,6 @@ function* anchorBody(): Coroutine<void> {}
 
 // The task functions live in tasks.ts, the execution context in internal/context.ts; re-exported
 // here for the modules that import them with the Task class.
-export { createTask, currentTask, allTasks, ensureFuture, isFuture, isCoroutine } from './tasks.js';
+export { createTask, currentTask, allTasks, ensureFuture, isFuture, isCoroutine, checkAwaitable } from './tasks.js';
 export { alsExit, callInTask, isStepping, setOnSuspendRecording } from './internal/context.js';
 export { PromiseWait, type ScopeLike } from './internal/taskext.js';

@@ -1,10 +1,10 @@
 import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
 import { Future, type Waiter } from './future.js';
 import { InlineFuture, WeakAwait, callBody, type Body, type Mode } from './internal/inline.js';
-import { checkDeadline, describe, isGenerator, isThenable } from './internal/validate.js';
+import { checkDeadline, describe, isGenerator } from './internal/validate.js';
 import type { Handle } from './loop/handle.js';
 import { getRunningLoop } from './loop/registry.js';
-import { ensureFuture, type Awaitable, type Coroutine, type Task } from './task.js';
+import { checkAwaitable, ensureFuture, type Awaitable, type Coroutine, type Task } from './task.js';
 import { current } from './internal/context.js';
 
 const CREATED = 'created';
@@ -185,9 +185,7 @@ export function timeoutAt(whenMs: number | null): Timeout {
  */
 export function waitFor<T>(aw: Awaitable<T>, timeoutMs: number | null): Future<T> {
   const t = checkDeadline('waitFor', 'timeoutMs', timeoutMs);
-  if (!(aw instanceof Future) && !isGenerator(aw) && !isThenable(aw)) {
-    throw new TypeError(`waitFor: aw must be a Future, a coroutine or a promise, got ${describe(aw)}`);
-  }
+  checkAwaitable('waitFor', 'aw', aw);
   const loop = getRunningLoop();
   return new InlineFuture<T>(loop, (mode) => waitForScope(aw, t, mode), 'waitFor()');
 }

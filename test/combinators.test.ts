@@ -282,6 +282,23 @@ describe('wait', () => {
     }));
 });
 
+describe('options that are not an object', () => {
+  it('gather, wait and asCompleted refuse them with a TypeError naming the call and opts', () =>
+    run(async () => {
+      const f = sleep(0);
+      for (const [op, call] of [
+        ['gather', () => gather([f], 5 as never)],
+        ['wait', () => wait([f], null as never)],
+        ['asCompleted', () => asCompleted([f], 'fast' as never)],
+      ] as const) {
+        const e = syncError(call);
+        expect(e).toBeInstanceOf(TypeError);
+        expect(e.message).toMatch(new RegExp(`^${op}: opts must be an object, got `));
+      }
+      await f;
+    }));
+});
+
 describe('asCompleted', () => {
   it('refuses a bad timeout and a non-iterable, naming what came', () =>
     run(async () => {
@@ -349,5 +366,6 @@ describe('shield', () => {
   it('shield() of a non-awaitable throws TypeError', () =>
     run(async () => {
       expect(() => shield(42 as never)).toThrow(TypeError);
+      expect(() => shield(42 as never)).toThrow('shield: aw must be a Future, a coroutine or a promise, got 42');
     }));
 });

@@ -357,6 +357,16 @@ describe('bad input', () => {
       expect(e.message).toBe('createTask: opts.name must be a string, got 5');
     }));
 
+  it('createTask() with options that are not an object throws a TypeError naming opts', () =>
+    run(async () => {
+      for (const bad of [null, 5, 'name']) {
+        const e = syncError(() => createTask(async () => 1, bad as never));
+        expect(e).toBeInstanceOf(TypeError);
+        expect(e.message).toBe(`createTask: opts must be an object, got ${bad === null ? 'null' : bad === 5 ? '5' : '"name"'}`);
+      }
+      expect(allTasks().size).toBe(1); // only the main task: nothing was created
+    }));
+
   it('createTask() outside a running loop throws RuntimeError', () => {
     const e = syncError(() => createTask(async () => 1));
     expect(e).toBeInstanceOf(RuntimeError);

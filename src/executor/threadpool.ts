@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { RuntimeError } from '../errors.js';
-import { describe } from '../internal/validate.js';
+import { checkOpts, describe } from '../internal/validate.js';
 import type { Executor } from '../loop/services.js';
 
 /** The code each worker runs: compiles each function source once, runs jobs, posts results. */
@@ -69,6 +69,7 @@ export class ThreadPoolExecutor implements Executor {
   private closed = false;
 
   constructor(opts: ThreadPoolOptions = {}) {
+    checkOpts('ThreadPoolExecutor', opts);
     const n = opts.maxWorkers ?? Math.max(1, availableParallelism());
     if (!Number.isInteger(n) || n < 1) {
       throw new RangeError(`ThreadPoolExecutor: maxWorkers must be a positive integer, got ${describe(n)}`);

@@ -63,6 +63,13 @@ export function checkDeadline(op: string, name: string, value: unknown): number 
   return value;
 }
 
+/** An options argument: absent, or an object (not null, not a primitive). */
+export function checkOpts(op: string, opts: unknown): void {
+  if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
+    throw new TypeError(`${op}: opts must be an object, got ${describe(opts)}`);
+  }
+}
+
 export function checkFunction(op: string, name: string, value: unknown): void {
   if (typeof value !== 'function') {
     throw new TypeError(`${op}: ${name} must be a function, got ${describe(value)}`);

@@ -1,5 +1,5 @@
 import { RuntimeError } from '../errors.js';
-import { checkDeadline, checkFunction, describe } from '../internal/validate.js';
+import { checkDeadline, checkFunction, checkOpts, describe } from '../internal/validate.js';
 import { Future } from '../future.js';
 import { Task, type TaskBody, type TaskOptions, ensureFuture, type Awaitable } from '../task.js';
 import { RealClock, type Clock } from './clock.js';
@@ -35,12 +35,11 @@ export interface LoopOptions {
  * await loop.runForever();
  * loop.close();
  * ```
- */export class EventLoop extends PassLoop {
+ */
+export class EventLoop extends PassLoop {
   constructor(opts: LoopOptions = {}) {
     super(opts?.debug ?? false);
-    if (opts === null || typeof opts !== 'object') {
-      throw new TypeError(`newEventLoop: opts must be an object, got ${describe(opts)}`);
-    }
+    checkOpts('newEventLoop', opts);
     const clock = opts.clock ?? new RealClock();
     if (clock === null || typeof clock !== 'object' || typeof (clock as Clock).now !== 'function') {
       throw new TypeError(`newEventLoop: opts.clock must be a Clock with a now() method, got ${describe(clock)}`);

@@ -1,7 +1,7 @@
 import { CancelledError, RuntimeError } from '../errors.js';
 import { Future } from '../future.js';
 import { checkBody } from '../internal/taskext.js';
-import { describe } from '../internal/validate.js';
+import { checkOpts } from '../internal/validate.js';
 import { gather } from '../combinators.js';
 import type { Coroutine, Task, TaskBody } from '../task.js';
 import type { Clock } from './clock.js';
@@ -40,7 +40,7 @@ export class Runner {
   private readonly _opts: RunOptions;
 
   constructor(opts: RunOptions = {}) {
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`Runner: opts must be an object, got ${describe(opts)}`);
+    checkOpts('Runner', opts);
     this._opts = opts;
   }
 
@@ -149,6 +149,7 @@ export async function run<T>(main: TaskBody<T>, opts: RunOptions = {}): Promise<
     throw new RuntimeError('run() cannot be called from a running event loop');
   }
   checkBody('run', main);
+  checkOpts('run', opts);
   const runner = new Runner(opts);
   try {
     return await runner.run(main);

@@ -32,8 +32,7 @@ export interface Executor {
  * ```
  */
 export abstract class LoopServices {
-  /** A callback or task step longer than this (ms) is reported as a stall. */
-  slowCallbackDuration = 100;
+  private _slowCallbackDuration = 100;
   /** @internal */ _debug: boolean;
   /** @internal */ _closed = false;
   /** @internal Installed instruments, or null (no hook costs more than a null check). */
@@ -46,6 +45,29 @@ export abstract class LoopServices {
 
   constructor(debug: boolean) {
     this._debug = debug;
+  }
+
+  /**
+   * A callback or task step longer than this (ms, default 100) is reported as a stall; `Infinity`
+   * turns the reports off. A negative, NaN or non-number value is refused and the old one kept.
+   *
+   * Cancellation: not involved (a setting).
+   *
+   * @example
+   * ```ts
+   * getRunningLoop().slowCallbackDuration = 20; // report anything that holds the loop for 20 ms
+   * ```
+   */
+  get slowCallbackDuration(): number {
+    return this._slowCallbackDuration;
+  }
+
+  set slowCallbackDuration(ms: number) {
+    if (typeof ms !== 'number') {
+      throw new TypeError(`slowCallbackDuration must be a number of milliseconds, got ${describe(ms)}`);
+    }
+    if (!(ms >= 0)) throw new RangeError(`slowCallbackDuration must be a number of milliseconds >= 0, got ${describe(ms)}`);
+    this._slowCallbackDuration = ms;
   }
 
   // ---- executors ----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import type { Clock } from '../loop/clock.js';
-import { describe } from '../internal/validate.js';
+import { checkOpts, describe } from '../internal/validate.js';
 
 /** Options of `MockClock`. */
 export interface MockClockOptions {
@@ -45,7 +45,7 @@ export class MockClock implements Clock {
   private _jumpDue = false;
 
   constructor(opts: MockClockOptions = {}) {
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`MockClock: opts must be an object, got ${describe(opts)}`);
+    checkOpts('MockClock', opts);
     this._rate = checkNonNegative('MockClock', 'rate', opts.rate ?? 0);
     this._threshold = checkNonNegative('MockClock', 'autojumpThreshold', opts.autojumpThreshold ?? Infinity);
   }

@@ -79,6 +79,7 @@ describe('ThreadPoolExecutor', () => {
   it('bad input: maxWorkers must be a positive integer, fn a function', async () => {
     expect(() => new ThreadPoolExecutor({ maxWorkers: 0 })).toThrow(/maxWorkers must be a positive integer, got 0/);
     expect(() => new ThreadPoolExecutor({ maxWorkers: 1.5 })).toThrow(RangeError);
+    expect(() => new ThreadPoolExecutor(4 as never)).toThrow('ThreadPoolExecutor: opts must be an object, got 4');
     const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
     await expect(pool.submit(42 as never)).rejects.toThrow(/fn must be a function, got 42/);
     await pool.shutdown();

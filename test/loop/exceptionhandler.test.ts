@@ -124,6 +124,36 @@ describe('exception handler', () => {
   });
 });
 
+describe('slowCallbackDuration', () => {
+  it('refuses a negative, NaN or non-number value with an error naming it, and keeps the old value', () => {
+    const loop = newEventLoop();
+    loop.slowCallbackDuration = 25;
+    expect(() => (loop.slowCallbackDuration = -1)).toThrow(RangeError);
+    expect(() => (loop.slowCallbackDuration = -1)).toThrow('slowCallbackDuration must be a number of milliseconds >= 0, got -1');
+    expect(() => (loop.slowCallbackDuration = NaN)).toThrow(RangeError);
+    expect(() => (loop.slowCallbackDuration = '20' as never)).toThrow(TypeError);
+    expect(loop.slowCallbackDuration).toBe(25);
+    loop.close();
+  });
+
+  it('Infinity turns the slow-callback reports off, where a finite value reports the same callback', async () => {
+    const reportsWith = async (limit: number): Promise<number> => {
+      const loop = newEventLoop({ debug: true });
+      loop.slowCallbackDuration = limit;
+      const seen = recordExceptions(loop);
+      loop.callSoon(function busyWork() {
+        busyWait(25);
+      });
+      loop.callSoon(() => loop.stop());
+      await loop.runForever();
+      loop.close();
+      return seen.filter((c) => c.message.includes('busyWork')).length;
+    };
+    expect(await reportsWith(15)).toBe(1);
+    expect(await reportsWith(Infinity)).toBe(0);
+  });
+});
+
 describe('debug mode', () => {
   it('getDebug() reflects the option and setDebug()', () => {
     const a = newEventLoop();

@@ -26,7 +26,7 @@ describe('run()', () => {
   it('refuses non-object options with a TypeError naming opts', async () => {
     const e = await errorOf(() => run(async () => 1, null as never));
     expect(e).toBeInstanceOf(TypeError);
-    expect(e.message).toBe('Runner: opts must be an object, got null');
+    expect(e.message).toBe('run: opts must be an object, got null');
   });
 
   it('refuses a bare promise or a non-body with a TypeError that names run() and says to pass a function', async () => {
