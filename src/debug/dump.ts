@@ -6,6 +6,7 @@
  */
 import type { Future } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
+import { checkOpts, describe } from '../internal/validate.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { Task } from '../task.js';
 import { creatorOf, gatherChildren, shortFrame, taskState, taskWhere, waitChildren } from './frames.js';
@@ -97,6 +98,7 @@ function parentOf(task: Task<unknown>, live: Set<Task<unknown>>): Task<unknown> 
  * ```
  */
 export function captureTasks(loop: EventLoop = getRunningLoop()): TaskDumpEntry[] {
+  checkLoop('captureTasks', loop);
   const tasks = loop._liveTasks();
   const live = new Set(tasks);
   const parent = new Map<Task<unknown>, Task<unknown>>();
@@ -153,6 +155,10 @@ export function captureTasks(loop: EventLoop = getRunningLoop()): TaskDumpEntry[
  * ```
  */
 export function formatTasks(roots: readonly TaskDumpEntry[], loop?: EventLoop): string {
+  if (!Array.isArray(roots)) {
+    throw new TypeError(`formatTasks: roots must be an array of entries from captureTasks(), got ${describe(roots)}`);
+  }
+  if (loop !== undefined) checkLoop('formatTasks', loop);
   let count = 0;
   const count1 = (e: TaskDumpEntry): void => {
     count++;
@@ -193,6 +199,8 @@ export function formatTasks(roots: readonly TaskDumpEntry[], loop?: EventLoop): 
  * ```
  */
 export function dumpTasks(loop: EventLoop = getRunningLoop(), opts: DumpOptions = {}): string {
+  checkLoop('dumpTasks', loop);
+  checkOpts('dumpTasks', opts);
   const text = formatTasks(captureTasks(loop), loop);
   if (opts.print === true) console.log(text);
   return text;
@@ -209,5 +217,13 @@ export function dumpTasks(loop: EventLoop = getRunningLoop(), opts: DumpOptions 
  * ```
  */
 export function printTasks(loop: EventLoop = getRunningLoop()): void {
+  checkLoop('printTasks', loop);
   console.log(dumpTasks(loop));
+}
+
+/** A loop argument of the dump functions: an event loop (what `getRunningLoop()` returns). */
+function checkLoop(op: string, loop: unknown): void {
+  if (loop === null || typeof loop !== 'object' || typeof (loop as EventLoop)._liveTasks !== 'function') {
+    throw new TypeError(`${op}: loop must be an EventLoop, got ${describe(loop)}`);
+  }
 }

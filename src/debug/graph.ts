@@ -9,6 +9,7 @@ import { Task } from '../task.js';
 import { creatorOf, gatherChildren, inlineHelper, shortFrame, spawnerOf, taskState, taskWhere, waitChildren } from './frames.js';
 import './unawaited.js';
 import { current } from '../internal/context.js';
+import { checkOpts, describe } from '../internal/validate.js';
 
 /**
  * What a node of the await graph is: a task, a gather's or `wait()`'s outer future, another
@@ -178,10 +179,11 @@ export function awaitersOf(fut: Future<unknown>): Awaiter[] {
 export function captureCallGraph(future?: Future<unknown>, opts: CaptureOptions = {}): CallGraph | null {
   const fut = future ?? (current() as Task<unknown> | undefined);
   if (fut === undefined) return null;
-  if (!(fut instanceof Future)) throw new TypeError(`captureCallGraph: expected a Future or Task, got ${typeof fut}`);
+  if (!(fut instanceof Future)) throw new TypeError(`captureCallGraph: future must be a Future or Task, got ${describe(fut)}`);
+  checkOpts('captureCallGraph', opts);
   const maxDepth = opts.maxDepth ?? MAX_DEPTH;
   if (typeof maxDepth !== 'number' || !(maxDepth >= 0)) {
-    throw new RangeError(`captureCallGraph: opts.maxDepth must be a non-negative number, got ${String(maxDepth)}`);
+    throw new RangeError(`captureCallGraph: opts.maxDepth must be a non-negative number, got ${describe(maxDepth)}`);
   }
   const { kind, detail } = detailOf(fut);
   return {
@@ -249,6 +251,9 @@ function up(fut: Future<unknown>, depth: number, path: Set<Future<unknown>>): Ca
  * ```
  */
 export function formatCallGraph(graph: CallGraph): string {
+  if (graph === null || typeof graph !== 'object' || !Array.isArray(graph.awaits)) {
+    throw new TypeError(`formatCallGraph: graph must be a CallGraph from captureCallGraph(), got ${describe(graph)}`);
+  }
   const lines: string[] = [];
   render(graph, '', lines);
   return lines.join('\n');

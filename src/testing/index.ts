@@ -8,7 +8,7 @@
  */
 import type { Future } from '../future.js';
 import { onePass } from '../internal/inline.js';
-import { checkDelay } from '../internal/validate.js';
+import { checkDelay, describe } from '../internal/validate.js';
 import { getRunningLoop } from '../loop/registry.js';
 
 export { MockClock, type MockClockOptions } from './mockclock.js';
@@ -28,8 +28,9 @@ export { assertCheckpoints, assertNoCheckpoints, type CheckpointBody } from './c
  * ```
  */
 export function runBriefly(passes = 1): Future<void> {
-  if (typeof passes !== 'number' || !Number.isInteger(passes) || passes < 1) {
-    throw new RangeError(`runBriefly: passes must be a positive integer, got ${String(passes)}`);
+  if (typeof passes !== 'number') throw new TypeError(`runBriefly: passes must be a positive integer, got ${describe(passes)}`);
+  if (!Number.isInteger(passes) || passes < 1) {
+    throw new RangeError(`runBriefly: passes must be a positive integer, got ${describe(passes)}`);
   }
   return onePass(getRunningLoop(), undefined, passes);
 }

@@ -7,6 +7,7 @@ import {
   captureTasks,
   createTask,
   dumpTasks,
+  formatTasks,
   gather,
   getRunningLoop,
   printTasks,
@@ -18,7 +19,7 @@ import {
   type TaskDumpEntry,
 } from 'tulip';
 import { MockClock } from 'tulip/testing';
-import { STYLES, collectGarbage, passes, recordExceptions, runVirtual, styled, type Style } from '../support.js';
+import { STYLES, collectGarbage, passes, recordExceptions, runVirtual, styled, syncError, type Style } from '../support.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -48,6 +49,24 @@ const byName = (roots: readonly TaskDumpEntry[], name: string): TaskDumpEntry | 
   }
   return undefined;
 };
+
+describe('captureTasks / dumpTasks: bad arguments', () => {
+  it('refuse what is not a loop, roots that are not an array and options that are not an object', () =>
+    run(async () => {
+      for (const [op, call] of [
+        ['captureTasks', () => captureTasks(5 as never)],
+        ['dumpTasks', () => dumpTasks({} as never)],
+        ['printTasks', () => printTasks('loop' as never)],
+      ] as const) {
+        const e = syncError(call);
+        expect(e).toBeInstanceOf(TypeError);
+        expect(e.message).toMatch(new RegExp(`^${op}: loop must be an EventLoop, got `));
+      }
+      expect(syncError(() => dumpTasks(getRunningLoop(), 1 as never)).message).toBe('dumpTasks: opts must be an object, got 1');
+      expect(syncError(() => formatTasks(5 as never)).message).toMatch(/^formatTasks: roots must be an array/);
+      expect(formatTasks(captureTasks())).toMatch(/^1 live task:/);
+    }));
+});
 
 describe('captureTasks / dumpTasks', () => {
   for (const style of STYLES) {

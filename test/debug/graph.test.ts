@@ -209,6 +209,11 @@ describe('captureCallGraph: what a task awaits', () => {
       expect(syncError(() => captureCallGraph(outer, { maxDepth: -1 }))).toBeInstanceOf(RangeError);
       expect(syncError(() => captureCallGraph(outer, { maxDepth: NaN }))).toBeInstanceOf(RangeError);
       expect(syncError(() => captureCallGraph({} as Task))).toBeInstanceOf(TypeError);
+      expect(syncError(() => captureCallGraph(5 as never)).message).toBe('captureCallGraph: future must be a Future or Task, got 5');
+      expect(syncError(() => captureCallGraph(outer, 3 as never)).message).toBe('captureCallGraph: opts must be an object, got 3');
+      const f = syncError(() => formatCallGraph(null as never));
+      expect(f).toBeInstanceOf(TypeError);
+      expect(f.message).toMatch(/^formatCallGraph: graph must be a CallGraph/);
       inner.cancel();
       await outer.then(
         () => undefined,

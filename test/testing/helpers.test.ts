@@ -46,14 +46,17 @@ describe('runBriefly', () => {
       expect(c.count()).toBeGreaterThanOrEqual(7);
     }));
 
-  it('refuses 0, negatives, fractions and non-numbers with a RangeError naming passes, and works afterwards', () =>
+  it('refuses 0, negatives and fractions with a RangeError and non-numbers with a TypeError, naming passes, and works afterwards', () =>
     run(async () => {
-      for (const bad of [0, -1, 1.5, NaN, '2']) {
-        const e = syncError(() => runBriefly(bad as never));
+      for (const bad of [0, -1, 1.5, NaN]) {
+        const e = syncError(() => runBriefly(bad));
         expect(e, String(bad)).toBeInstanceOf(RangeError);
         expect(e.message).toMatch(/^runBriefly: passes must be a positive integer, got /);
       }
       expect(syncError(() => runBriefly(0)).message).toBe('runBriefly: passes must be a positive integer, got 0');
+      const e = syncError(() => runBriefly('2' as never));
+      expect(e).toBeInstanceOf(TypeError);
+      expect(e.message).toBe('runBriefly: passes must be a positive integer, got "2"');
       const c = passCounter();
       await runBriefly(2);
       expect(c.count()).toBe(2);
