@@ -122,6 +122,7 @@ export class CancelScope implements ScopeLike {
     return new InlineFuture<T | undefined>(this._loop, (mode) => this._scope(body, mode), 'CancelScope.run()');
   }
 
+  /** `<CancelScope active cancelled shielded deadline=1500>`: its state and flags. */
   toString(): string {
     const flags = [this._state, this._cancelCalled ? 'cancelled' : '', this._shield ? 'shielded' : ''].filter(Boolean);
     return `<CancelScope ${flags.join(' ')} deadline=${this._deadline}>`;

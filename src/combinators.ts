@@ -60,6 +60,21 @@ class SleepFuture<T> extends Future<T> implements TimerEntry {
   }
 }
 
+/**
+ * A future that resolves with `result` (default `undefined`) after `delayMs` milliseconds of the
+ * loop's clock (asyncio's `sleep`). `sleep(0)` takes exactly one loop pass: it lets every task
+ * that is ready run once, without touching the timer heap. A negative or NaN delay is a
+ * `RangeError`, a non-number a `TypeError`.
+ *
+ * Cancellation: a checkpoint. Cancelling the sleep (or its waiting task) removes its timer at once;
+ * nothing else is lost.
+ *
+ * @example
+ * ```ts
+ * await sleep(250);                                 // async function
+ * const v = yield* sleep(10, 'ready');               // generator: v === 'ready'
+ * ```
+ */
 export function sleep<T = void>(delayMs: number, result?: T): Future<T> {
   checkDelay('sleep', 'delayMs', delayMs);
   const loop = getRunningLoop();
@@ -261,11 +276,38 @@ function watchPending(items: readonly Awaitable<unknown>[], loop: Future<unknown
 
 // ---- wait -------------------------------------------------------------------------------------
 
-/** `wait()` returns as soon as any future finishes. */
+/**
+ * `wait()`'s `returnWhen`: return as soon as any future finishes.
+ *
+ * Cancellation: a value, not a call; see `wait()`.
+ *
+ * @example
+ * ```ts
+ * const { done, pending } = await wait(tasks, { returnWhen: FIRST_COMPLETED });
+ * ```
+ */
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
-/** `wait()` returns when any future fails, or when all are done. */
+/**
+ * `wait()`'s `returnWhen`: return when any future fails, or when all are done.
+ *
+ * Cancellation: a value, not a call; see `wait()`.
+ *
+ * @example
+ * ```ts
+ * const { done } = await wait(tasks, { returnWhen: FIRST_EXCEPTION });
+ * ```
+ */
 export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
-/** `wait()` returns when all futures are done (the default). */
+/**
+ * `wait()`'s `returnWhen`: return when all futures are done (the default).
+ *
+ * Cancellation: a value, not a call; see `wait()`.
+ *
+ * @example
+ * ```ts
+ * const { done, pending } = await wait(tasks, { returnWhen: ALL_COMPLETED, timeout: 1000 });
+ * ```
+ */
 export const ALL_COMPLETED = 'ALL_COMPLETED';
 
 class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pending: Set<F> }> implements Waiter {

@@ -89,6 +89,7 @@ export class RuntimeError extends Error {
  */
 export class ExceptionGroup extends AggregateError {
   override name = 'ExceptionGroup';
+  /** The errors the group holds, in the order they happened. */
   declare readonly errors: unknown[];
   /** As `AggregateError`: the errors first, then the message (Python's order is the reverse). */
   constructor(errors: Iterable<unknown>, message = '', options?: ErrorOptions) {
@@ -166,7 +167,9 @@ export class BrokenBarrierError extends RuntimeError {
  */
 export class IncompleteReadError extends Error {
   override name = 'IncompleteReadError';
+  /** The bytes read before the end of the stream. */
   readonly partial: Uint8Array;
+  /** How many bytes were wanted (null: read until the end). */
   readonly expected: number | null;
   constructor(partial: Uint8Array, expected: number | null) {
     super(`${partial.length} bytes read on a total of ${expected === null ? 'undefined' : expected} expected bytes`);
@@ -188,6 +191,7 @@ export class IncompleteReadError extends Error {
  */
 export class LimitOverrunError extends Error {
   override name = 'LimitOverrunError';
+  /** How many bytes to consume to get past the limit. */
   readonly consumed: number;
   constructor(message: string, consumed: number) {
     super(message);

@@ -91,6 +91,7 @@ export class TaskGroup {
     }
   }
 
+  /** `<TaskGroup tasks=2 active>`: the tasks still running and the state (created, active, exiting, shutting down). */
   toString(): string {
     const state = !this._entered ? 'created' : this._aborting ? 'shutting down' : this._exiting ? 'exiting' : 'active';
     return `<TaskGroup tasks=${this._tasks.size} ${state}>`;

@@ -78,12 +78,6 @@ export function allTasks(): Set<Task> {
  * function* job() { const res = yield* ensureFuture(fetch(url)); }
  * ```
  */
-/** @internal Throws a TypeError naming `op` and `name` unless `aw` is a Future, a coroutine or a promise. */
-export function checkAwaitable(op: string, name: string, aw: unknown): void {
-  if (aw instanceof Future || isGenerator(aw) || isThenable(aw)) return;
-  throw new TypeError(`${op}: ${name} must be a Future, a coroutine or a promise, got ${describe(aw)}`);
-}
-
 export function ensureFuture<T>(aw: Awaitable<T>, loop?: EventLoop): Future<T> {
   if (aw instanceof Future) {
     if (loop !== undefined && aw._loop !== loop) {
@@ -136,4 +130,10 @@ export function isFuture(x: unknown): x is Future<unknown> {
  */
 export function isCoroutine(x: unknown): x is Coroutine<unknown> {
   return isGenerator(x) && !(x instanceof Future);
+}
+
+/** @internal Throws a TypeError naming `op` and `name` unless `aw` is a Future, a coroutine or a promise. */
+export function checkAwaitable(op: string, name: string, aw: unknown): void {
+  if (aw instanceof Future || isGenerator(aw) || isThenable(aw)) return;
+  throw new TypeError(`${op}: ${name} must be a Future, a coroutine or a promise, got ${describe(aw)}`);
 }

@@ -61,6 +61,7 @@ export interface ThreadPoolOptions {
  * ```
  */
 export class ThreadPoolExecutor implements Executor {
+  /** The most worker threads the pool runs at once. */
   readonly maxWorkers: number;
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Job>();

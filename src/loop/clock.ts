@@ -25,8 +25,18 @@ export interface Clock {
   detach?(wake: () => void): void;
 }
 
-/** The host's monotonic clock (`performance.now()`), the default for every loop. */
+/**
+ * The host's monotonic clock (`performance.now()`), the default for every loop.
+ *
+ * Cancellation: a clock; nothing here waits.
+ *
+ * @example
+ * ```ts
+ * const loop = newEventLoop({ clock: new RealClock() }); // the same as newEventLoop()
+ * ```
+ */
 export class RealClock implements Clock {
+  /** `performance.now()`: ms since the process started, monotonic. */
   now(): number {
     return performance.now();
   }

@@ -74,6 +74,7 @@ export class Handle implements Runnable {
     }
   }
 
+  /** `<Handle tick()>` or `<TimerHandle tick()>`: the callback's name, `(cancelled)` once cancelled. */
   toString(): string {
     const name = this._callback ? this._callback.name || '(anonymous)' : '(cancelled)';
     return `<${this.constructor.name} ${name}()>`;
@@ -109,6 +110,10 @@ export class TimerHandle extends Handle implements TimerEntry {
     return this._when;
   }
 
+  /**
+   * Cancels the call (`Handle.cancel`); the loop drops its heap entry, and purges the heap when
+   * cancelled timers dominate it.
+   */
   override cancel(): void {
     if (!this._cancelled && this._scheduled) this._loop._timerCancelled();
     super.cancel();

@@ -168,6 +168,7 @@ export class MemorySendChannel<T> {
     return this._state.statistics();
   }
 
+  /** `<MemorySendChannel of <memory channel 1/10 send ends:1 receive ends:1>>`: closed or not, and the shared buffer. */
   toString(): string {
     return `<MemorySendChannel${this._closed ? ' closed' : ''} of ${String(this._state)}>`;
   }
@@ -281,6 +282,7 @@ export class MemoryReceiveChannel<T> implements AsyncIterable<T> {
     return { next };
   }
 
+  /** `<MemoryReceiveChannel of <memory channel 0/10 send ends:1 receive ends:1>>`: closed or not, and the shared buffer. */
   toString(): string {
     return `<MemoryReceiveChannel${this._closed ? ' closed' : ''} of ${String(this._state)}>`;
   }

@@ -225,6 +225,10 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     return { next };
   }
 
+  /**
+   * asyncio's repr: `<Queue maxsize=0 _queue=[1, 2] tasks=2>` (the items, the waiting getters and
+   * putters, the unfinished tasks, where there are any).
+   */
   override toString(): string {
     let s = `<${this.constructor.name} maxsize=${this._maxsize}`;
     if (!this.empty()) s += ` _queue=${formatValue(this._storedItems())}`;
@@ -400,6 +404,7 @@ export class PriorityQueue<T> extends Queue<T> {
     this._compare = compare ?? (defaultCompare as (a: T, b: T) => number);
   }
 
+  /** The number of items in the queue. */
   override qsize(): number {
     return this._heap.length;
   }

@@ -116,6 +116,7 @@ export class Barrier {
     return { parties: this._parties, nWaiting: this.nWaiting, state: this._state };
   }
 
+  /** asyncio's repr: `<Barrier [filling, waiters:1/3]>` (no waiters once broken). */
   toString(): string {
     // asyncio's repr: the waiters (only a filling barrier has any) unless broken.
     const waiting = this._state === 'broken' ? '' : `, waiters:${this._state === 'filling' ? this._count : 0}/${this._parties}`;

@@ -130,6 +130,7 @@ export class Condition extends LoopBound {
     return { tasksWaiting: countPending(this._waiters), lockStatistics: this._lock.statistics() };
   }
 
+  /** asyncio's repr: `<Condition [locked, waiters:1]>`. */
   override toString(): string {
     const n = countPending(this._waiters);
     return `<Condition [${this.locked() ? 'locked' : 'unlocked'}${n > 0 ? `, waiters:${n}` : ''}]>`;

@@ -77,6 +77,7 @@ export class Event extends LoopBound {
     return { set: this._value, tasksWaiting: countPending(this._waiters) };
   }
 
+  /** asyncio's repr: `<Event [set]>`, `<Event [unset, waiters:2]>`. */
   override toString(): string {
     const n = countPending(this._waiters);
     return `<Event [${this._value ? 'set' : 'unset'}${n > 0 ? `, waiters:${n}` : ''}]>`;

@@ -148,6 +148,7 @@ export class CapacityLimiter extends LoopBound {
     };
   }
 
+  /** `<CapacityLimiter 2/10 with 1 waiting>`: tokens borrowed, total tokens, borrowers waiting. */
   override toString(): string {
     return `<CapacityLimiter ${this._borrowers.size}/${this._total} with ${countPending(this._waiters)} waiting>`;
   }

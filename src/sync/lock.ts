@@ -99,6 +99,7 @@ export class Lock extends LoopBound {
     return { locked: this._locked, tasksWaiting: countPending(this._waiters) };
   }
 
+  /** asyncio's repr: `<Lock [locked, waiters:1]>`. */
   override toString(): string {
     const n = countPending(this._waiters);
     return `<Lock [${this._locked ? 'locked' : 'unlocked'}${n > 0 ? `, waiters:${n}` : ''}]>`;

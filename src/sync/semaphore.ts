@@ -90,6 +90,7 @@ export class Semaphore extends LoopBound {
     return { value: this._value, tasksWaiting: countPending(this._waiters) };
   }
 
+  /** asyncio's repr: `<Semaphore [unlocked, value:2, waiters:1]>`. */
   override toString(): string {
     const n = countPending(this._waiters);
     const state = this.locked() ? 'locked' : `unlocked, value:${this._value}`;

@@ -43,6 +43,7 @@ export class SequencerTurn {
     return this._ended;
   }
 
+  /** `<SequencerTurn 2 ended>`: its position, and whether `end()` was called. */
   toString(): string {
     return `<SequencerTurn ${this.position}${this._ended ? ' ended' : ''}>`;
   }
@@ -102,6 +103,7 @@ export class Sequencer {
     return this._broken;
   }
 
+  /** `<Sequencer used=[0,1]>`: the positions claimed so far, and `broken` once a waiter was cancelled. */
   toString(): string {
     return `<Sequencer used=[${[...this._claimed].sort((a, b) => a - b).join(',')}]${this._broken ? ' broken' : ''}>`;
   }
