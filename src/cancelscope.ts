@@ -114,7 +114,19 @@ export class CancelScope implements ScopeLike {
     if (this._state === 'active') this._task!._scopeChanged();
   }
 
-  /** Runs `body(this)` inside the calling task within the scope (`with CancelScope() as s:`). */
+  /**
+   * Runs `body(this)` inside the calling task within the scope (`with CancelScope() as s:`).
+   *
+   * Cancellation: once the scope is cancelled every wait inside it raises `CancelledError`; the
+   * scope catches its own cancellation when it exits and `run()` resolves to `undefined`
+   * (`cancelledCaught` is then true).
+   *
+   * @example
+   * ```ts
+   * const scope = new CancelScope();
+   * const result = await scope.run(async () => { await sleep(1000); return 'done'; }); // undefined if cancelled
+   * ```
+   */
   run<T>(body: (scope: CancelScope) => Coroutine<T> | PromiseLike<T> | T): Future<T | undefined> {
     if (typeof body !== 'function') throw new TypeError(`CancelScope.run: body must be a function, got ${describe(body)}`);
     if (this._state !== 'created' || this._loop !== null) throw new RuntimeError(`CancelScope.run: ${this} has already been entered`);

@@ -66,6 +66,15 @@ export class TaskGroup {
   /**
    * Runs `body(this)` inside the calling task as the group's block (`async with TaskGroup() as tg:`)
    * and waits for every child. Awaitable with `await` and `yield*`.
+   *
+   * Cancellation: waiting for the children at the end of the block is a checkpoint. A cancellation
+   * of the calling task cancels every child, waits for them, then propagates (unless children
+   * failed: their `ExceptionGroup` wins).
+   *
+   * @example
+   * ```ts
+   * await new TaskGroup().run(async (tg) => { tg.createTask(() => fetchA()); tg.createTask(() => fetchB()); });
+   * ```
    */
   run<T>(body: (tg: TaskGroup) => Coroutine<T> | PromiseLike<T> | T): Future<T> {
     if (typeof body !== 'function') throw new TypeError(`TaskGroup.run: body must be a function, got ${describe(body)}`);

@@ -77,6 +77,15 @@ export class Timeout {
   /**
    * Runs `body(this)` inside the calling task under this deadline (`async with timeout(d) as t:`).
    * Awaitable with `await` and `yield*`; the body may be a generator or an async function.
+   *
+   * Cancellation: the body's waits are checkpoints. When the deadline passes, the body is
+   * cancelled, and the `CancelledError` that leaves it becomes a `TimeoutError` (a body that
+   * swallows it returns normally); a cancellation from outside passes through unchanged.
+   *
+   * @example
+   * ```ts
+   * await timeout(500).run(async (t) => { await slowThing(); t.reschedule(null); });
+   * ```
    */
   run<T>(body: (t: Timeout) => Coroutine<T> | PromiseLike<T> | T): Future<T> {
     if (typeof body !== 'function') throw new TypeError(`Timeout.run: body must be a function, got ${describe(body)}`);

@@ -63,9 +63,13 @@ export interface ThreadPoolOptions {
 export class ThreadPoolExecutor implements Executor {
   /** The most worker threads the pool runs at once. */
   readonly maxWorkers: number;
+  /** Every thread started and not yet ended: `shutdown()` ends them all. */
+  private readonly threads = new Set<Worker>();
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Job>();
   private readonly queue: Job[] = [];
+  /** `shutdown()` calls waiting for the running and queued jobs to finish. */
+  private drained: Array<() => void> = [];
   private nextId = 0;
   private closed = false;
 
@@ -78,7 +82,18 @@ export class ThreadPoolExecutor implements Executor {
     this.maxWorkers = n;
   }
 
-  /** Runs `fn(...args)` on a thread; the promise settles with its result or error. */
+  /**
+   * Runs `fn(...args)` on a thread; the promise settles with its result or error.
+   *
+   * Cancellation: a plain promise, not a checkpoint by itself. A task waiting on the job through
+   * `runInExecutor`/`toThread` can be cancelled: that stops the wait, not the job already handed to
+   * a thread.
+   *
+   * @example
+   * ```ts
+   * const product = await pool.submit((a: number, b: number) => a * b, 6, 7); // 42
+   * ```
+   */
   submit<R, A extends unknown[]>(fn: (...args: A) => R | PromiseLike<R>, ...args: A): Promise<R> {
     if (this.closed) return Promise.reject(new RuntimeError('ThreadPoolExecutor.submit: the executor is shut down'));
     if (typeof fn !== 'function') {
@@ -90,27 +105,45 @@ export class ThreadPoolExecutor implements Executor {
     });
   }
 
-  /** Threads started so far and jobs waiting. */
+  /** Threads running, threads busy with a job, and jobs waiting for a thread. */
   statistics(): { threads: number; busy: number; queued: number } {
-    return { threads: this.idle.length + this.busy.size, busy: this.busy.size, queued: this.queue.length };
+    return { threads: this.threads.size, busy: this.busy.size, queued: this.queue.length };
   }
 
   /**
    * Stops accepting jobs; with `wait` (default) lets running and queued jobs finish, then ends the
    * threads. Without `wait`, queued jobs fail and threads are terminated at once.
+   *
+   * Cancellation: a plain promise: cancelling a task that awaits it does not stop the shutdown.
+   *
+   * @example
+   * ```ts
+   * await pool.shutdown();      // lets the running and queued jobs finish
+   * await pool.shutdown(false); // fails the queued jobs, ends the threads now
+   * ```
    */
   async shutdown(wait = true): Promise<void> {
     this.closed = true;
     if (!wait) {
       for (const job of this.queue.splice(0)) job.reject(new RuntimeError('ThreadPoolExecutor: shut down before the job ran'));
       for (const job of this.busy.values()) job.reject(new RuntimeError('ThreadPoolExecutor: shut down while the job ran'));
-    } else {
-      while (this.queue.length > 0 || this.busy.size > 0) await new Promise((r) => setTimeout(r, 1));
+    } else if (this.queue.length > 0 || this.busy.size > 0) {
+      await new Promise<void>((resolve) => this.drained.push(resolve));
     }
-    const workers = [...this.idle, ...this.busy.keys()];
+    const workers = [...this.threads];
+    this.threads.clear();
     this.idle.length = 0;
     this.busy.clear();
     await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  /** After a job ends: once nothing runs or waits, the `shutdown()` calls waiting for that go on. */
+  private jobEnded(): void {
+    this.dispatch();
+    if (this.queue.length > 0 || this.busy.size > 0 || this.drained.length === 0) return;
+    const waiting = this.drained;
+    this.drained = [];
+    for (const resolve of waiting) resolve();
   }
 
   private dispatch(): void {
@@ -136,22 +169,35 @@ export class ThreadPoolExecutor implements Executor {
   private spawn(): Worker {
     const w = new Worker(WORKER_SOURCE, { eval: true });
     w.unref(); // an idle pool does not keep the process alive
+    this.threads.add(w);
     w.on('message', (msg: { id: number; ok: boolean; value?: unknown; error?: unknown }) => {
       const job = this.busy.get(w);
       this.busy.delete(w);
       w.unref();
-      if (!this.closed || this.queue.length > 0) this.idle.push(w);
+      this.idle.push(w);
       if (job !== undefined && job.id === msg.id) {
         if (msg.ok) job.resolve(msg.value);
         else job.reject(msg.error);
       }
-      this.dispatch();
+      this.jobEnded();
     });
     w.on('error', (e) => {
+      // The thread died (an uncaught error outside a job's promise): its job fails, it is not reused.
       const job = this.busy.get(w);
       this.busy.delete(w);
+      this.threads.delete(w);
       job?.reject(e);
-      this.dispatch();
+      this.jobEnded();
+    });
+    w.on('exit', (code) => {
+      // Ended by a job (`process.exit()` in the thread) rather than by `shutdown()`: its job fails.
+      if (!this.threads.delete(w)) return;
+      const i = this.idle.indexOf(w);
+      if (i >= 0) this.idle.splice(i, 1);
+      const job = this.busy.get(w);
+      this.busy.delete(w);
+      job?.reject(new RuntimeError(`ThreadPoolExecutor: the thread exited (code ${code}) while the job ran`));
+      this.jobEnded();
     });
     return w;
   }

@@ -126,6 +126,15 @@ export class MemorySendChannel<T> {
    * Sends `value`, waiting while the buffer is full and no receiver waits. Throws
    * `ClosedResourceError` if this end is closed and `BrokenResourceError` if every receive end is;
    * fails with them if that happens while waiting.
+   *
+   * Cancellation: a checkpoint only when it waits. Cancelled while waiting, nothing is sent; if a
+   * receiver already took the value, `send()` still returns and the cancellation comes at the
+   * task's next wait.
+   *
+   * @example
+   * ```ts
+   * await send.send(msg);
+   * ```
    */
   send(value: T): Future<void> {
     const done = this._state._done(undefined); // first: it throws outside a loop
@@ -224,6 +233,15 @@ export class MemoryReceiveChannel<T> implements AsyncIterable<T> {
    * Receives the next value, waiting while there is none. Throws `ClosedResourceError` if this end
    * is closed and `EndOfChannelError` once every send end is closed and the buffer is empty; fails
    * with them if that happens while waiting.
+   *
+   * Cancellation: a checkpoint only when it waits. Cancelled while waiting, nothing is received; a
+   * value handed over before the task resumed goes to the next receiver (or back first in line), so
+   * no value is lost.
+   *
+   * @example
+   * ```ts
+   * const msg = await receive.receive();
+   * ```
    */
   receive(): Future<T> {
     const loop = getRunningLoop();

@@ -105,6 +105,15 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   /**
    * Puts `item`, waiting while the queue is full. Throws `QueueShutDownError` once the queue is
    * shut down (and fails with it if the shutdown comes while waiting).
+   *
+   * Cancellation: a checkpoint only when the queue is full. A cancelled `put()` adds nothing; a
+   * putter cancelled after it was woken passes the free slot on.
+   *
+   * @example
+   * ```ts
+   * await q.put(job);
+   * yield* q.put(job);
+   * ```
    */
   put(item: T): Future<void> {
     if (this._shutdown !== 'alive') throw new QueueShutDownError(`${this.constructor.name}.put: the queue is shut down`);
@@ -135,6 +144,15 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
    * Removes and returns the next item, waiting while the queue is empty. Throws
    * `QueueShutDownError` once the queue is shut down and empty (and fails with it if that happens
    * while waiting).
+   *
+   * Cancellation: a checkpoint only when the queue is empty. A cancelled `get()` takes no item; a
+   * getter cancelled after it was woken passes the wake-up on, so no item is lost.
+   *
+   * @example
+   * ```ts
+   * const job = await q.get();
+   * const job2 = yield* q.get();
+   * ```
    */
   get(): Future<T> {
     if (!this.empty()) return doneFuture(getRunningLoop(), this.getNowait());
@@ -165,7 +183,17 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
     if (this._unfinished === 0) this._wakeJoiners();
   }
 
-  /** Waits until every item put has been marked done with `taskDone()`. */
+  /**
+   * Waits until every item put has been marked done with `taskDone()`.
+   *
+   * Cancellation: a checkpoint only while unfinished items remain; a cancelled `join()` changes
+   * nothing.
+   *
+   * @example
+   * ```ts
+   * await q.join(); // every item put so far has had its taskDone()
+   * ```
+   */
   join(): Future<void> {
     if (this._unfinished === 0) return this._done(undefined);
     const fut = new Future<void>(this._getLoop());

@@ -64,6 +64,15 @@ export class Barrier {
   /**
    * Waits until `parties` tasks are waiting, then resolves to this task's index in the round.
    * Fails with `BrokenBarrierError` if the barrier is reset or aborted meanwhile (or is broken).
+   *
+   * Cancellation: a checkpoint. A task cancelled while waiting leaves the barrier (one waiter
+   * fewer) without breaking it; the others keep waiting for a full round.
+   *
+   * @example
+   * ```ts
+   * const i = await barrier.wait();
+   * if (i === 0) console.log('every party arrived');
+   * ```
    */
   wait(): Future<number> {
     return this._cond.run(() => this._waitLocked());
@@ -73,6 +82,14 @@ export class Barrier {
    * Returns the barrier to its empty state; tasks waiting in it get `BrokenBarrierError`. Takes
    * effect at once (asyncio makes it a coroutine that first takes the barrier's internal lock; that
    * lock is never held across a wait, so there is nothing to wait for). Returns a done Future.
+   *
+   * Cancellation: not a checkpoint: it takes effect when called, whatever happens to the caller
+   * afterwards.
+   *
+   * @example
+   * ```ts
+   * await barrier.reset(); // the waiting tasks get BrokenBarrierError
+   * ```
    */
   reset(): Future<void> {
     const loop = getRunningLoop();
@@ -88,6 +105,14 @@ export class Barrier {
   /**
    * Breaks the barrier: waiting tasks and every later `wait()` get `BrokenBarrierError`, until
    * `reset()`. Takes effect at once (see `reset`); returns a done Future.
+   *
+   * Cancellation: not a checkpoint: it takes effect when called, whatever happens to the caller
+   * afterwards.
+   *
+   * @example
+   * ```ts
+   * await barrier.abort(); // every wait() now fails until reset()
+   * ```
    */
   abort(): Future<void> {
     const loop = getRunningLoop();

@@ -60,7 +60,18 @@ export class Condition extends LoopBound {
     this._lock = lock ?? new Lock();
   }
 
-  /** Acquires the underlying lock (see `Lock.acquire`). */
+  /**
+   * Acquires the underlying lock (see `Lock.acquire`).
+   *
+   * Cancellation: as `Lock.acquire()`: a checkpoint only when it has to wait, and the lock is never
+   * lost.
+   *
+   * @example
+   * ```ts
+   * await cond.acquire();
+   * try { cond.notify(); } finally { cond.release(); }
+   * ```
+   */
   acquire(): Future<true> {
     return this._lock.acquire();
   }
@@ -83,6 +94,15 @@ export class Condition extends LoopBound {
   /**
    * Releases the lock, waits until notified, re-acquires the lock and resolves to true. Throws
    * `RuntimeError` when the lock is not held.
+   *
+   * Cancellation: a checkpoint. Cancelled, it still re-acquires the lock before the
+   * `CancelledError` reaches the caller; a task cancelled after it was notified passes the
+   * notification on to another waiter.
+   *
+   * @example
+   * ```ts
+   * await cond.run(async () => { while (!ready()) await cond.wait(); });
+   * ```
    */
   wait(): Future<true> {
     if (!this.locked()) throw new RuntimeError('Condition.wait: cannot wait on un-acquired lock');
@@ -93,6 +113,13 @@ export class Condition extends LoopBound {
   /**
    * Waits until `pred()` is truthy and resolves to its value; returns at once (even without the
    * lock) when it is truthy already. The lock must be held otherwise.
+   *
+   * Cancellation: a checkpoint, as `wait()`: the lock is held again when it returns or throws.
+   *
+   * @example
+   * ```ts
+   * await cond.run(async () => { await cond.waitFor(() => items.length > 0); use(items.shift()!); });
+   * ```
    */
   waitFor<T>(pred: () => T): Future<T> {
     checkFunction('Condition.waitFor', 'pred', pred);
@@ -120,7 +147,17 @@ export class Condition extends LoopBound {
     this.notify(this._waiters.length);
   }
 
-  /** `async with cond:` — holds the lock around `body` (see `Lock.run`). */
+  /**
+   * `async with cond:` — holds the lock around `body` (see `Lock.run`).
+   *
+   * Cancellation: as `Lock.run()`: released on return, throw and cancellation; cancelled while
+   * waiting for the lock, the body never runs.
+   *
+   * @example
+   * ```ts
+   * await cond.run(() => { items.push('job'); cond.notify(); });
+   * ```
+   */
   run<T>(body: ScopeBody<T>): Future<T> {
     return runHolding('Condition.run', () => this.acquire(), () => this.release(), body);
   }

@@ -63,6 +63,14 @@ export class Event extends LoopBound {
   /**
    * Resolves to true once the flag is set (at once if it is set now). Throws `RuntimeError` if
    * the event belongs to another loop.
+   *
+   * Cancellation: a checkpoint only while the flag is clear. A cancelled wait just ends: nothing is
+   * consumed, and no other waiter is affected.
+   *
+   * @example
+   * ```ts
+   * await ready.wait();
+   * ```
    */
   wait(): Future<true> {
     if (this._value) return this._done(true);

@@ -85,7 +85,19 @@ export class CapacityLimiter extends LoopBound {
     return this._total - this._borrowers.size;
   }
 
-  /** Borrows a token for the current task, waiting in FIFO order if none is free. */
+  /**
+   * Borrows a token for the current task, waiting in FIFO order if none is free.
+   *
+   * Cancellation: a checkpoint only when it waits. Cancelled while waiting, the task gets no token;
+   * cancelled after a token was handed to it (before it resumed), the token goes to the next
+   * waiter.
+   *
+   * @example
+   * ```ts
+   * await limiter.acquire();
+   * try { await convert(file); } finally { limiter.release(); }
+   * ```
+   */
   acquire(): Future<void> {
     return this.acquireOnBehalfOf(currentBorrower('acquire'));
   }
@@ -93,6 +105,15 @@ export class CapacityLimiter extends LoopBound {
   /**
    * Borrows a token on behalf of `borrower` (any object or value: a task, a worker, a request id).
    * `RuntimeError` if `borrower` holds a token of this limiter already.
+   *
+   * Cancellation: as `acquire()`: a checkpoint only when it waits, and no token is lost to a
+   * cancellation.
+   *
+   * @example
+   * ```ts
+   * await limiter.acquireOnBehalfOf(job);
+   * try { await convert(job); } finally { limiter.releaseOnBehalfOf(job); }
+   * ```
    */
   acquireOnBehalfOf(borrower: unknown): Future<void> {
     if (this._tryBorrow(borrower)) return doneFuture(getRunningLoop(), undefined);
@@ -127,6 +148,14 @@ export class CapacityLimiter extends LoopBound {
   /**
    * `async with limiter:` — borrows a token for the calling task around `body`, giving it back on
    * return, throw and cancellation.
+   *
+   * Cancellation: the token is given back on return, throw and cancellation; cancelled while still
+   * waiting, the body never runs.
+   *
+   * @example
+   * ```ts
+   * await limiter.run(() => convert(file));
+   * ```
    */
   run<T>(body: ScopeBody<T>): Future<T> {
     let borrower: unknown;

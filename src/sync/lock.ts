@@ -55,6 +55,16 @@ export class Lock extends LoopBound {
   /**
    * Takes the lock, waiting for it if it is held (or promised to a woken waiter). Resolves to true.
    * Throws `RuntimeError` if the lock belongs to another loop.
+   *
+   * Cancellation: a checkpoint only when it has to wait. Cancelled while waiting, the task does not
+   * get the lock; cancelled after it was woken (before it resumed), it passes the wake-up on, so
+   * the lock is never lost.
+   *
+   * @example
+   * ```ts
+   * await lock.acquire();
+   * try { await writeRecord(); } finally { lock.release(); }
+   * ```
    */
   acquire(): Future<true> {
     if (this._canTakeNow()) {
@@ -89,6 +99,15 @@ export class Lock extends LoopBound {
   /**
    * `async with lock:` — acquires inside the calling task, runs `body` there, releases on return,
    * throw and cancellation. Works with `await` and `yield*`.
+   *
+   * Cancellation: the lock is released on return, throw and cancellation; cancelled while still
+   * waiting for the lock, the body never runs.
+   *
+   * @example
+   * ```ts
+   * await lock.run(async () => { await writeRecord(); });
+   * yield* lock.run(function* () { yield* writeRecordG(); });
+   * ```
    */
   run<T>(body: ScopeBody<T>): Future<T> {
     return runHolding('Lock.run', () => this.acquire(), () => this.release(), body);

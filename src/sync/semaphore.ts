@@ -58,7 +58,19 @@ export class Semaphore extends LoopBound {
     return this._value === 0 || this._waiters.length > 0;
   }
 
-  /** Takes a unit, waiting in FIFO order if none is free. Resolves to true. */
+  /**
+   * Takes a unit, waiting in FIFO order if none is free. Resolves to true.
+   *
+   * Cancellation: a checkpoint only when it has to wait. Cancelled while waiting, the task takes no
+   * unit; cancelled after it was woken, it gives the unit back and the next waiter is woken, so no
+   * unit is lost.
+   *
+   * @example
+   * ```ts
+   * await sem.acquire();
+   * try { await download(url); } finally { sem.release(); }
+   * ```
+   */
   acquire(): Future<true> {
     if (!this.locked()) {
       const done = this._done(true); // first: it throws outside a loop, before anything changes
@@ -80,7 +92,17 @@ export class Semaphore extends LoopBound {
     this._wakeUpNext();
   }
 
-  /** `async with sem:` — holds one unit around `body` (see `Lock.run`). */
+  /**
+   * `async with sem:` — holds one unit around `body` (see `Lock.run`).
+   *
+   * Cancellation: the unit is released on return, throw and cancellation; cancelled while still
+   * waiting, the body never runs.
+   *
+   * @example
+   * ```ts
+   * await sem.run(() => download(url));
+   * ```
+   */
   run<T>(body: ScopeBody<T>): Future<T> {
     return runHolding(`${this.constructor.name}.run`, () => this.acquire(), () => this.release(), body);
   }

@@ -81,6 +81,15 @@ export class Sequencer {
   /**
    * Runs `body` inside the calling task once it is `position`'s turn, then lets `position + 1`
    * enter. Throws `RuntimeError` at once if `position` was used already or the sequence is broken.
+   *
+   * Cancellation: waiting for the turn is a checkpoint; a task cancelled while waiting breaks the
+   * sequence (every other position then fails with `RuntimeError`). The turn ends when the body
+   * returns, throws or is cancelled.
+   *
+   * @example
+   * ```ts
+   * await seq.run(1, async () => { await secondThing(); });
+   * ```
    */
   run<T>(position: number, body: () => Coroutine<T> | PromiseLike<T> | T): Future<T> {
     if (typeof body !== 'function') throw new TypeError(`Sequencer.run: body must be a function, got ${describe(body)}`);
@@ -92,6 +101,15 @@ export class Sequencer {
    * Waits for `position`'s turn and resolves to a `SequencerTurn`; the next position enters once
    * `turn.end()` is called. Throws `RuntimeError` at once if `position` was used already or the
    * sequence is broken.
+   *
+   * Cancellation: waiting for the turn is a checkpoint; a task cancelled while waiting breaks the
+   * sequence.
+   *
+   * @example
+   * ```ts
+   * const turn = await seq.step(0);
+   * try { await firstThing(); } finally { turn.end(); }
+   * ```
    */
   step(position: number): Future<SequencerTurn> {
     this._claim('Sequencer.step', position);

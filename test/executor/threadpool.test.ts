@@ -1,4 +1,5 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
+import { Worker } from 'node:worker_threads';
 import { ThreadPoolExecutor, createTask, gather, getRunningLoop, isCancelledError, run, sleep, toThread } from 'tulip';
 
 describe('ThreadPoolExecutor', () => {
@@ -65,6 +66,33 @@ describe('ThreadPoolExecutor', () => {
       expect(await loop.runInExecutor(pool, () => 'next job')).toBe('next job'); // queued behind the first
       await pool.shutdown();
     }));
+
+  it('shutdown() waits for running and queued jobs, then ends every thread, including those whose job ended during the wait', async () => {
+    const terminate = vi.spyOn(Worker.prototype, 'terminate');
+    try {
+      const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+      const spin = (ms: number): number => { const s = Date.now(); while (Date.now() - s < ms); return ms; };
+      const jobs = [pool.submit(spin, 40), pool.submit(spin, 10), pool.submit(spin, 10)];
+      expect(pool.statistics()).toEqual({ threads: 2, busy: 2, queued: 1 });
+      await pool.shutdown();
+      expect(await Promise.all(jobs)).toEqual([40, 10, 10]);
+      expect(terminate).toHaveBeenCalledTimes(2);
+      expect(pool.statistics()).toEqual({ threads: 0, busy: 0, queued: 0 });
+    } finally {
+      terminate.mockRestore();
+    }
+  });
+
+  it('a job that ends its thread (process.exit) fails with a RuntimeError, and the pool goes on with a new thread', async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const exiting = pool.submit(() => process.exit(3));
+    const queued = pool.submit(() => 'queued behind it');
+    await expect(exiting).rejects.toThrow('ThreadPoolExecutor: the thread exited (code 3) while the job ran');
+    expect(await queued).toBe('queued behind it');
+    expect(await pool.submit((a: number) => a + 1, 1)).toBe(2);
+    await pool.shutdown();
+    expect(pool.statistics().threads).toBe(0);
+  });
 
   it('shutdown(false) fails queued jobs, and a shut-down pool refuses new ones', async () => {
     const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
