@@ -181,24 +181,22 @@ export class ThreadPoolExecutor implements Executor {
       }
       this.jobEnded();
     });
-    w.on('error', (e) => {
-      // The thread died (an uncaught error outside a job's promise): its job fails, it is not reused.
-      const job = this.busy.get(w);
-      this.busy.delete(w);
-      this.threads.delete(w);
-      job?.reject(e);
-      this.jobEnded();
-    });
-    w.on('exit', (code) => {
-      // Ended by a job (`process.exit()` in the thread) rather than by `shutdown()`: its job fails.
-      if (!this.threads.delete(w)) return;
-      const i = this.idle.indexOf(w);
-      if (i >= 0) this.idle.splice(i, 1);
-      const job = this.busy.get(w);
-      this.busy.delete(w);
-      job?.reject(new RuntimeError(`ThreadPoolExecutor: the thread exited (code ${code}) while the job ran`));
-      this.jobEnded();
-    });
+    // A thread that dies on its own — an uncaught error outside a job's promise, or a job calling
+    // `process.exit()` — is retired: its job fails, and it is not used again ('exit' follows 'error').
+    w.on('error', (e) => this.retire(w, e));
+    w.on('exit', (code) => this.retire(w, new RuntimeError(`ThreadPoolExecutor: the thread exited (code ${code}) while the job ran`)));
     return w;
+  }
+
+  /** Takes a thread that died out of the pool; its job, if any, fails with `error`. */
+  private retire(w: Worker, error: unknown): void {
+    if (!this.threads.delete(w)) return; // ended by shutdown(), or retired already
+    const i = this.idle.indexOf(w);
+    if (i >= 0) this.idle.splice(i, 1);
+    const job = this.busy.get(w);
+    this.busy.delete(w);
+    if (job !== undefined) job.reject(error);
+    else process.emitWarning(`ThreadPoolExecutor: a thread died between jobs: ${String(error)}`);
+    this.jobEnded();
   }
 }

@@ -94,6 +94,23 @@ describe('ThreadPoolExecutor', () => {
     expect(pool.statistics().threads).toBe(0);
   });
 
+  it('a thread that dies after its job (an uncaught error in a timer) is not reused: the next job runs on a new thread', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+      expect(await pool.submit(() => { setTimeout(() => { throw new Error('late'); }, 5); return 1; })).toBe(1);
+      await new Promise((r) => setTimeout(r, 100)); // the thread dies meanwhile
+      expect(pool.statistics().threads).toBe(0);
+      expect(await pool.submit(() => 2)).toBe(2);
+      await pool.shutdown();
+      expect(warnings.some((m) => m.includes('a thread died between jobs') && m.includes('late'))).toBe(true);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('shutdown(false) fails queued jobs, and a shut-down pool refuses new ones', async () => {
     const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
     const first = pool.submit(() => { const s = Date.now(); while (Date.now() - s < 30); return 1; }).catch((e: unknown) => e);
