@@ -347,7 +347,7 @@ describe('bad input', () => {
     run(async () => {
       expect(syncError(() => createTask(42 as never)).message).toMatch(/a coroutine was expected, got 42 \(/);
       expect(syncError(() => createTask(null as never)).message).toMatch(/a coroutine was expected, got null \(/);
-      expect(syncError(() => createTask({} as never)).message).toMatch(/a coroutine was expected, got a Object object \(/);
+      expect(syncError(() => createTask({} as never)).message).toMatch(/a coroutine was expected, got an object \(/);
     }));
 
   it('createTask() with a non-string name throws a TypeError naming opts.name', () =>

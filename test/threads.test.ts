@@ -139,10 +139,13 @@ describe('the loop executor plumbing', () => {
       const loop = getRunningLoop();
       const a = syncError(() => loop.runInExecutor({} as never, () => 1));
       expect(a).toBeInstanceOf(TypeError);
-      expect(a.message).toBe('runInExecutor: executor must have a submit() method, got a Object object');
+      expect(a.message).toBe('runInExecutor: executor must have a submit() method, got an object');
       const b = syncError(() => loop.runInExecutor(immediate, 5 as never));
       expect(b).toBeInstanceOf(TypeError);
       expect(b.message).toBe('runInExecutor: fn must be a function, got 5');
+      const c = syncError(() => loop.runInExecutor({ submit: () => 5 } as never, () => 1));
+      expect(c).toBeInstanceOf(TypeError);
+      expect(c.message).toBe('runInExecutor: executor.submit() must return a promise, got 5');
     }));
 
   it('setDefaultExecutor() refuses an object without submit() and keeps the current one; null clears it', () =>

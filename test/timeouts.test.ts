@@ -36,7 +36,7 @@ describe('timeout() and timeoutAt() arguments', () => {
     run(async () => {
       const a = syncError(() => timeoutAt({} as never));
       expect(a).toBeInstanceOf(TypeError);
-      expect(a.message).toBe('timeoutAt: whenMs must be a number of milliseconds or null, got a Object object');
+      expect(a.message).toBe('timeoutAt: whenMs must be a number of milliseconds or null, got an object');
       const b = syncError(() => timeoutAt(NaN));
       expect(b).toBeInstanceOf(RangeError);
       expect(b.message).toMatch(/^timeoutAt: whenMs .*NaN$/);

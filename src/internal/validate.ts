@@ -20,8 +20,10 @@ export function describe(value: unknown): string {
       return `function ${value.name || '(anonymous)'}`;
     default: {
       if (typeof (value as PromiseLike<unknown>).then === 'function' && value instanceof Promise) return 'a Promise';
+      if (Array.isArray(value)) return `an array of ${value.length}`;
       const ctor = (value as object).constructor;
-      return ctor && ctor.name ? `a ${ctor.name} object` : 'an object';
+      if (!ctor || !ctor.name || ctor === Object) return 'an object';
+      return `${/^[AEIOU]/.test(ctor.name) ? 'an' : 'a'} ${ctor.name} object`;
     }
   }
 }

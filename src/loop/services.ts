@@ -4,7 +4,7 @@
  */
 import { RuntimeError } from '../errors.js';
 import type { Future } from '../future.js';
-import { checkFunction, describe } from '../internal/validate.js';
+import { checkFunction, describe, isThenable } from '../internal/validate.js';
 import { ensureFuture } from '../task.js';
 import { isAsyncFunction, isGeneratorFunction } from '../internal/context.js';
 import { formatContext, type AnyExceptionHandler, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
@@ -98,7 +98,9 @@ export abstract class LoopServices {
     if (typeof ex.submit !== 'function') {
       throw new TypeError(`runInExecutor: executor must have a submit() method, got ${describe(ex)}`);
     }
-    return ensureFuture(ex.submit(fn, ...args), this.loop()) as Future<R>;
+    const job: unknown = ex.submit(fn, ...args);
+    if (!isThenable(job)) throw new TypeError(`runInExecutor: executor.submit() must return a promise, got ${describe(job)}`);
+    return ensureFuture(job, this.loop()) as Future<R>;
   }
 
   /**

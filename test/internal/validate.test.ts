@@ -45,8 +45,10 @@ suite('describe()', () => {
     expect(describe(p)).toBe('a Promise');
     class Widget {}
     expect(describe(new Widget())).toBe('a Widget object');
-    expect(describe({})).toBe('a Object object');
-    expect(describe([1, 2])).toBe('a Array object');
+    class Engine {}
+    expect(describe(new Engine())).toBe('an Engine object');
+    expect(describe({})).toBe('an object');
+    expect(describe([1, 2])).toBe('an array of 2');
     expect(describe(Object.create(null))).toBe('an object');
   });
 
@@ -57,7 +59,7 @@ suite('describe()', () => {
         called = true;
       },
     };
-    expect(describe(thenable)).toBe('a Object object');
+    expect(describe(thenable)).toBe('an object');
     expect(called).toBe(false);
   });
 });

@@ -434,7 +434,7 @@ describe('bad input', () => {
     expect(a.message).toBe('newEventLoop: opts must be an object, got null');
     const b = syncError(() => newEventLoop({ clock: {} as never }));
     expect(b).toBeInstanceOf(TypeError);
-    expect(b.message).toBe('newEventLoop: opts.clock must be a Clock with a now() method, got a Object object');
+    expect(b.message).toBe('newEventLoop: opts.clock must be a Clock with a now() method, got an object');
     const c = syncError(() => new EventLoop({ clock: 5 as never }));
     expect(c.message).toMatch(/got 5$/);
   });
