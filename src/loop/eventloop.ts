@@ -239,7 +239,16 @@ export class EventLoop extends PassLoop {
     this._monitor.confirm(this); // a stall suspected in the last burst is reported now
     const ex = this._defaultExecutor;
     this._defaultExecutor = null;
-    if (ex?.shutdown) void Promise.resolve(ex.shutdown(false)).catch(() => {});
+    if (ex?.shutdown) {
+      // As asyncio's close(): shut it down without waiting; a failure is reported, not dropped.
+      const report = (e: unknown): void =>
+        this.callExceptionHandler({ message: 'close: the default executor failed to shut down', exception: e });
+      try {
+        void Promise.resolve(ex.shutdown(false)).catch(report);
+      } catch (e) {
+        report(e);
+      }
+    }
   }
 
   // ---- futures and tasks ------------------------------------------------------------------

@@ -12,7 +12,7 @@ import {
   sleep,
   type Future,
 } from 'tulip';
-import { errorOf, syncError } from '../support.js';
+import { errorOf, recordExceptions, syncError } from '../support.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -355,6 +355,26 @@ describe('close', () => {
     loop.close();
     expect(shutdown).toHaveBeenCalledTimes(1);
     expect(shutdown).toHaveBeenCalledWith(false);
+  });
+
+  it('close() reports a default executor that fails to shut down, thrown or rejected, to the exception handler', async () => {
+    for (const shutdown of [
+      () => {
+        throw new Error('thrown');
+      },
+      async () => {
+        throw new Error('rejected');
+      },
+    ]) {
+      const loop = newEventLoop();
+      const seen = recordExceptions(loop);
+      loop.setDefaultExecutor({ submit: async () => undefined, shutdown } as never);
+      loop.close();
+      await new Promise((r) => setImmediate(r));
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!.message).toBe('close: the default executor failed to shut down');
+      expect((seen[0]!.exception as Error).message).toMatch(/thrown|rejected/);
+    }
   });
 });
 
