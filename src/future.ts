@@ -286,6 +286,11 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
 
   // ---- internals shared with the task layer -------------------------------------------------
 
+  /** @internal The repr a tree of waits shows for this future (a task's leaves its waits out). */
+  _shortRepr(): string {
+    return this.toString();
+  }
+
   /**
    * @internal The state as asyncio's repr shows it: a failed future is `finished` with its
    * `exception=`, a finished one shows its `result=`.

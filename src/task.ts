@@ -38,6 +38,9 @@ const ITERATOR = 4; // like GENERATOR, for a generator look-alike (an object wit
 
 let taskCounter = 0;
 
+/** The tasks whose repr is being made: a task met again inside it shows as `...` (asyncio's `recursive_repr`). */
+const inRepr = new Set<Task<unknown>>();
+
 /**
  * Calls a task's body inside the task's AsyncLocalStorage context. When it returns a native
  * promise (an async function), the settlement handlers are registered right there, so they run in
@@ -165,7 +168,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     const lines: string[] = [];
     for (const line of userFrames(this._ext?.suspendStack)) lines.push(line);
     for (const line of userFrames(this._ext?.sourceStack)) lines.push(`created ${line}`);
-    if (this._futWaiter !== null) lines.push(`waiting on ${String(this._futWaiter)}`);
+    if (this._futWaiter !== null) lines.push(`waiting on ${this._futWaiter._shortRepr()}`);
     return lines;
   }
 
@@ -183,11 +186,32 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
    * asyncio's repr: `<Task pending name='worker'>`, `<Task cancelling name='worker'>` (a cancel
    * requested), `<Task finished name='worker' result=42>`…
    */
+  /**
+   * asyncio's repr: `<Task pending name='fetch' wait_for=<Future pending>>`, `<Task cancelling …>`
+   * while a cancel is pending, `<Task finished name='fetch' result=42>` once done. A task met again
+   * while its own repr is being made (tasks that await each other) shows as `...`.
+   */
   override toString(): string {
+    if (inRepr.has(this)) return '...';
+    inRepr.add(this);
+    try {
+      const w = this._futWaiter;
+      return this._repr(this._state === 0 && w !== null ? ` wait_for=${String(w)}` : '');
+    } finally {
+      inRepr.delete(this);
+    }
+  }
+
+  /** @internal The repr without `wait_for`: the call graph and task dumps show the waits as a tree. */
+  override _shortRepr(): string {
+    return this._repr('');
+  }
+
+  private _repr(waitFor: string): string {
     const info = this._reprInfo();
     if (this._state === 0 && this.cancelling() > 0) info[0] = 'cancelling';
     info.splice(1, 0, `name='${this.getName()}'`);
-    return `<Task ${info.join(' ')}>`;
+    return `<Task ${info.join(' ')}${waitFor}>`;
   }
 
   // ---- stepping -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import {
   CancelledError,
+  Future,
   RuntimeError,
   Task,
   allTasks,
@@ -57,6 +58,38 @@ describe('names', () => {
       await gather([a, b]);
     }));
 
+  for (const style of STYLES) {
+    it(`toString() of a task waiting on a future shows it as wait_for, as asyncio's repr (${style})`, () =>
+      run(async () => {
+        const fut = getRunningLoop().createFuture<void>();
+        const t = createTask(styled(style, function* () { yield* fut; }, async () => { await fut; }), { name: 'w' });
+        await runBriefly();
+        expect(String(t)).toBe("<Task pending name='w' wait_for=<Future pending>>");
+        const outer = createTask(styled(style, function* () { yield* t; }, async () => { await t; }), { name: 'outer' });
+        await runBriefly();
+        expect(String(outer)).toBe("<Task pending name='outer' wait_for=<Task pending name='w' wait_for=<Future pending>>>");
+        fut.setResult();
+        await outer;
+        expect(String(t)).toBe("<Task finished name='w' result=undefined>");
+      }));
+  }
+
+  it('toString() shows a task met again inside its own repr as ..., as asyncio does (no endless recursion)', () =>
+    run(async () => {
+      let t: Task<void> | undefined;
+      class Box extends Future<void> {
+        override toString(): string {
+          return `<Box for ${String(t)}>`; // a future whose repr names the task that awaits it
+        }
+      }
+      const box = new Box();
+      t = createTask(async () => { await box; }, { name: 'a' });
+      await runBriefly();
+      expect(String(t)).toBe("<Task pending name='a' wait_for=<Box for ...>>");
+      box.setResult();
+      await t;
+    }));
+
   it('a given name is kept, setName() converts to a string, and toString() shows name and state', () =>
     run(async () => {
       const t = createTask(async () => 1, { name: 'worker' });
@@ -69,7 +102,7 @@ describe('names', () => {
       const c = createTask(() => sleep(1000), { name: 'sleeper' });
       await sleep(0);
       c.cancel();
-      expect(String(c)).toBe("<Task cancelling name='sleeper'>");
+      expect(String(c)).toBe("<Task cancelling name='sleeper' wait_for=<SleepFuture cancelled>>"); // as asyncio's, until it steps
       await c.catch(() => undefined);
       expect(String(c)).toBe("<Task cancelled name='sleeper'>");
       expect(Object.prototype.toString.call(t)).toBe('[object Task]');
@@ -292,7 +325,7 @@ describe('stacks', () => {
         expect(lines[lines.length - 1]).toBe('waiting on <Future pending>');
         const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
         t.printStack();
-        expect(String(printed.mock.calls[0]![0])).toMatch(/^Stack for <Task pending name='Task-\d+'>:\n  /);
+        expect(String(printed.mock.calls[0]![0])).toMatch(/^Stack for <Task pending name='Task-\d+'( wait_for=<.*>)?>:\n  /);
         f.setResult(1);
         await t;
         expect(t.getStack().some((l) => l.startsWith('waiting on'))).toBe(false);

@@ -60,11 +60,11 @@ const UNKNOWN_WHERE = 'unknown (run with debug: true)';
 /** A few words about what a task waits on. */
 function describeWait(fut: Future<unknown>): string {
   const g = gatherChildren(fut);
-  if (g !== undefined) return `gather of ${g.length} ${String(fut)}`;
+  if (g !== undefined) return `gather of ${g.length} ${fut._shortRepr()}`;
   const w = waitChildren(fut);
-  if (w !== undefined) return `wait() on ${w.length} ${String(fut)}`;
+  if (w !== undefined) return `wait() on ${w.length} ${fut._shortRepr()}`;
   const maker = creatorOf(fut);
-  return maker !== undefined ? `${String(fut)} from ${maker}` : String(fut);
+  return maker !== undefined ? `${fut._shortRepr()} from ${maker}` : fut._shortRepr();
 }
 
 /** The tasks waiting on `fut`, through any chain of non-task futures (gather, wait, awaiters). */

@@ -189,7 +189,7 @@ export function captureCallGraph(future?: Future<unknown>, opts: CaptureOptions 
   return {
     future: fut,
     kind,
-    name: String(fut),
+    name: fut._shortRepr(),
     detail,
     where: whereOf(fut),
     awaits: down(fut, maxDepth, new Set([fut])),
@@ -204,7 +204,7 @@ function down(fut: Future<unknown>, depth: number, path: Set<Future<unknown>>): 
     if (path.has(f)) continue; // a cycle: shown once
     path.add(f);
     const { kind, detail } = detailOf(f);
-    out.push({ future: f, kind, name: String(f), detail, where: whereOf(f), awaits: down(f, depth - 1, path), awaitedBy: [] });
+    out.push({ future: f, kind, name: f._shortRepr(), detail, where: whereOf(f), awaits: down(f, depth - 1, path), awaitedBy: [] });
     path.delete(f);
   }
   return out;
@@ -223,7 +223,7 @@ function up(fut: Future<unknown>, depth: number, path: Set<Future<unknown>>): Ca
     path.add(f);
     const { kind, detail } = detailOf(f);
     const via = a.via === 'TaskGroup' ? `${detail}, via TaskGroup` : detail;
-    out.push({ future: f, kind, name: String(f), detail: via, where: whereOf(f), awaits: [], awaitedBy: up(f, depth - 1, path) });
+    out.push({ future: f, kind, name: f._shortRepr(), detail: via, where: whereOf(f), awaits: [], awaitedBy: up(f, depth - 1, path) });
     path.delete(f);
   }
   return out;

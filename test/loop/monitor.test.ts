@@ -122,7 +122,7 @@ describe('stall reports outside debug mode', () => {
       const named = stalls(seen).filter((c) => c.task === hog);
       expect(named.length).toBeGreaterThanOrEqual(3);
       const r = named[2]!;
-      expect(r.message).toMatch(/^Executing <Task pending name='hog'> took \d+\.\d{3} ms$/);
+      expect(r.message).toMatch(/^Executing <Task pending name='hog'( wait_for=<[^>]*>)?> took \d+\.\d{3} ms$/);
       expect(r.durationMs as number).toBeGreaterThanOrEqual(BUSY - 1);
       expect(String(r.suspendedAt)).toMatch(/monitor\.test\.ts:\d+/);
       expect(String(r.resumedFrom)).toMatch(/monitor\.test\.ts:\d+/);
