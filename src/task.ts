@@ -1,4 +1,4 @@
-import { CancelledError, RuntimeError } from './errors.js';
+import { CancelledError, InvalidStateError, RuntimeError } from './errors.js';
 import { Future, NO_ERROR, type AwaitingTask, type Waiter } from './future.js';
 import { callInTask, ctx, enableAls, isGeneratorFunction, setOnSuspendRecording } from './internal/context.js';
 import { PromiseWait, checkBody } from './internal/taskext.js';
@@ -219,6 +219,8 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
   /** @internal From the ready queue: a step while pending, the done callbacks once done. */
   override _run(): void {
     if (this._state !== 0) {
+      // A step queued before the task was finished from outside (see `_alreadyDone`).
+      if (this._mode !== ASYNC && this._futWaiter === null && this._linked()) this._alreadyDone();
       super._run();
       // Failed with only done callbacks attached: reported at the end of this pass, the one its
       // callbacks ran in, unless one of them read the error.
@@ -241,7 +243,24 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
 
   /** @internal The future the task waits on is done: resume. */
   _wake(fut: Future<unknown>): void {
-    if (this._futWaiter === fut && this._state === 0) this._step();
+    if (this._futWaiter !== fut) return;
+    if (this._state === 0) this._step();
+    else this._alreadyDone();
+  }
+
+  /**
+   * The task was finished from outside while its body still ran (`Future.prototype.setResult`
+   * called on it): as asyncio's `__step`, the body is not resumed, an `InvalidStateError` goes to
+   * the exception handler, and the task leaves the live list (so `run()` does not wait for it).
+   */
+  private _alreadyDone(): void {
+    this._futWaiter = null;
+    this._unlink();
+    this._loop.callExceptionHandler({
+      message: 'Task step failed',
+      exception: new InvalidStateError(`step(): already done: ${String(this)}`),
+      task: this as Task<unknown>,
+    });
   }
 
   private _start(): void {
@@ -406,7 +425,10 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
   /** @internal The async body's promise settled. */
   _asyncSettled(error: unknown, value: T | undefined): void {
     this._setLive(false);
-    if (this._state !== 0) return;
+    if (this._state !== 0) {
+      if (this._linked()) this._alreadyDone();
+      return;
+    }
     this._futWaiter = null;
     if (error === NO_ERROR) this._endWithResult(value as T);
     else this._endWithError(error);
@@ -437,6 +459,11 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
   private _endCancelled(e: CancelledError): void {
     this._unlink();
     this._cancelNow(e);
+  }
+
+  /** True while the task is in the loop's live-task list (it leaves it when it ends). */
+  private _linked(): boolean {
+    return this._prevLive !== null || this._nextLive !== null || this._loop._liveHead === (this as Task<unknown>);
   }
 
   /** Leaves the loop's live-task list (once done), telling instruments it exited. */

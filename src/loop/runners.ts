@@ -111,7 +111,7 @@ function* shutdownAsyncGenerators(): Coroutine<void> {}
  * errors other than cancellation. False when no task was pending.
  */
 async function cancelRound(loop: EventLoop, reported: Set<Task<unknown>>): Promise<boolean> {
-  const pending = loop._liveTasks();
+  const pending = loop._liveTasks().filter((t) => !t.done());
   if (pending.length === 0) return false;
   for (const t of pending) {
     t._markRetrieved(); // its error is reported below, once, as a shutdown error

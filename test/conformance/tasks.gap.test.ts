@@ -8,6 +8,8 @@
 // test_waitfor.py is in the report that came with these files; every test here names its origin.
 import { describe, expect, it } from 'vitest';
 import {
+  Future,
+  InvalidStateError,
   RuntimeError,
   allTasks,
   createTask,
@@ -258,5 +260,43 @@ describe('a pending task nobody references (DESIGN §4: tasks are owned strongly
       expect(steps).toEqual(['waiting', 'finally']); // cancelled by run()'s shutdown
       expect(seenInside).toEqual([]);
     });
+  }
+});
+
+// ports test_tasks.py::BaseTaskTests.test_set_result_causes_invalid_state
+describe('a task finished from outside through Future.prototype.setResult', () => {
+  for (const style of STYLES) {
+    for (const when of ['before its first step', 'while it waits'] as const) {
+      it(`keeps that result; its next step reports InvalidStateError "step(): already done" once, and run() ends (${style}, ${when})`, async () => {
+        const seen: unknown[] = [];
+        const result = await run(async () => {
+          const loop = getRunningLoop();
+          loop.setExceptionHandler((_l, ctx) => seen.push(ctx.exception));
+          const t = createTask(
+            styled(
+              style,
+              function* () {
+                yield* sleep(10);
+                return 10;
+              },
+              async () => {
+                await sleep(10);
+                return 10;
+              },
+            ),
+          );
+          if (when === 'while it waits') await sleep(0);
+          Future.prototype.setResult.call(t, 'spam');
+          const r = await t;
+          await sleep(30);
+          expect(allTasks().has(t)).toBe(false);
+          return r;
+        });
+        expect(result).toBe('spam');
+        expect(seen).toHaveLength(1);
+        expect(seen[0]).toBeInstanceOf(InvalidStateError);
+        expect((seen[0] as Error).message).toMatch(/^step\(\): already done/);
+      });
+    }
   }
 });
