@@ -6,7 +6,7 @@
 import { RuntimeError } from '../errors.js';
 import { Future, onSuspend } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
-import { getRunningLoop } from '../loop/registry.js';
+import { getRunningLoop, runningLoopOrUndefined } from '../loop/registry.js';
 import type { Coroutine } from '../task.js';
 import { InlineFuture, callBody, type Mode } from './inline.js';
 import { ParkFuture } from './park.js';
@@ -163,29 +163,15 @@ export function pruneDone(waiters: Deque<HasFuture>, state: { pruneAt: number })
   state.pruneAt = Math.max(16, waiters.length * 2);
 }
 
-/** The last loop's shared futures finished with `undefined` and with `true`. */
-let doneLoop: EventLoop | null = null;
-let doneUndefined: Future<undefined> | null = null;
-let doneTrue: Future<true> | null = null;
-
 /**
  * A future of `loop` that is already finished with `value`: awaiting it does not suspend. For
- * `undefined` and `true` (most fast paths) one future per loop is shared: a finished future has
- * no state a caller could change. Debug mode gets fresh ones (each records where it was made).
+ * `undefined` and `true` (most fast paths) the loop's shared ones are returned (see
+ * `EventLoop._doneVoid`). Debug mode gets fresh ones (each records where it was made).
  */
 export function doneFuture<T>(loop: EventLoop, value: T): Future<T> {
   if ((value === undefined || value === true) && onSuspend === null) {
-    if (doneLoop !== loop) {
-      doneLoop = loop;
-      doneUndefined = newDone(loop, undefined);
-      doneTrue = newDone(loop, true);
-    }
-    return (value === undefined ? doneUndefined : doneTrue) as Future<T>;
+    return (value === undefined ? loop._doneVoid : loop._doneTrue) as Future<T>;
   }
-  return newDone(loop, value);
-}
-
-function newDone<T>(loop: EventLoop, value: T): Future<T> {
   const fut = new Future<T>(loop);
   fut.setResult(value);
   return fut;
@@ -194,34 +180,40 @@ function newDone<T>(loop: EventLoop, value: T): Future<T> {
 /**
  * Lazy loop binding (asyncio's `_LoopBoundMixin`): a primitive binds to the running loop the first
  * time it must wait, and refuses every other loop afterwards.
+ *
+ * A primitive made while a loop runs starts out bound to that loop *tentatively*: the first wait
+ * there confirms it, and a first wait in another loop still moves it there, as in asyncio. So a
+ * new primitive takes the same path as a long-used one (no first-use branch in the hot code).
  */
 export class LoopBound {
-  /** @internal */ _loop: EventLoop | null = null;
-  private _doneVoid: Future<undefined> | null = null;
-  private _doneTrue: Future<true> | null = null;
+  /** @internal The loop it is bound to (tentatively while `_loopConfirmed` is false), or null. */
+  _loop: EventLoop | null = runningLoopOrUndefined() ?? null;
+  /** Confirmed by a first wait (asyncio's `_get_loop`). */
+  private _loopConfirmed = false;
 
   /**
-   * @internal A finished future for the fast paths (`put` with room, a free `acquire`), shared by
-   * every call on this primitive: of its bound loop, or of the running one before it is bound.
+   * @internal A finished future of the running loop for the fast paths (`put` with room, a free
+   * `acquire`); throws outside a loop, before the caller changes anything.
    */
   _done(value: undefined): Future<undefined>;
   _done(value: true): Future<true>;
   _done(value: undefined | true): Future<undefined | true> {
-    const loop = this._loop ?? getRunningLoop();
-    if (value === undefined) {
-      const f = this._doneVoid;
-      return f !== null && f._loop === loop ? f : (this._doneVoid = doneFuture(loop, undefined));
-    }
-    const f = this._doneTrue;
-    return f !== null && f._loop === loop ? f : (this._doneTrue = doneFuture(loop, true));
+    return doneFuture(getRunningLoop(), value);
   }
 
   /** @internal The running loop, binding to it on first use; RuntimeError for another loop. */
   _getLoop(): EventLoop {
     const loop = getRunningLoop();
-    if (this._loop === null) this._loop = loop;
-    else if (this._loop !== loop) throw new RuntimeError(`${String(this)} is bound to a different event loop`);
+    if (this._loop !== loop) this._bindTo(loop);
+    this._loopConfirmed = true;
     return loop;
+  }
+
+  private _bindTo(loop: EventLoop): void {
+    if (this._loop !== null && this._loopConfirmed) {
+      throw new RuntimeError(`${String(this)} is bound to a different event loop`);
+    }
+    this._loop = loop;
   }
 }
 

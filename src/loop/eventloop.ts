@@ -45,8 +45,18 @@ export class EventLoop extends PassLoop {
       throw new TypeError(`newEventLoop: opts.clock must be a Clock with a now() method, got ${describe(clock)}`);
     }
     this._clock = clock as Clock & { now(): number };
+    this._doneVoid = settled(this, undefined);
+    this._doneTrue = settled(this, true);
     makeAnchors(() => new EventLoop());
   }
+
+  /**
+   * @internal This loop's shared futures finished with `undefined` and with `true`: the primitives'
+   * fast paths return them (a finished future has no state a caller could change). Made with the
+   * loop, so that a hot path never meets a first-use branch in a new loop.
+   */
+  declare readonly _doneVoid: Future<undefined>;
+  /** @internal */ declare readonly _doneTrue: Future<true>;
 
   // ---- time and scheduling ---------------------------------------------------------------
 
@@ -297,4 +307,11 @@ export class EventLoop extends PassLoop {
  */
 export function newEventLoop(opts?: LoopOptions): EventLoop {
   return new EventLoop(opts);
+}
+
+/** A future of `loop` finished with `value`. */
+function settled<T>(loop: EventLoop, value: T): Future<T> {
+  const fut = new Future<T>(loop);
+  fut.setResult(value);
+  return fut;
 }
