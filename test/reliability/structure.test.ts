@@ -1,5 +1,5 @@
 // Reliability of the structured-concurrency core: random trees of TaskGroups, timeouts, waitFor,
-// shield, gather and try/catch over leaves that sleep and then return or throw, with the root
+// shield, gather, wait, asCompleted and try/catch over leaves that sleep and then return or throw, with the root
 // task or inner tasks cancelled at random times, under virtual time.
 //
 // Each program runs three times: every task and scope body in the generator style, every one in
@@ -15,9 +15,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  ALL_COMPLETED,
   ExceptionGroup,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
   TaskGroup,
   TimeoutError,
+  asCompleted,
   createTask,
   gather,
   getRunningLoop,
@@ -25,6 +29,7 @@ import {
   run,
   shield,
   timeout,
+  wait,
   waitFor,
   type ExceptionContext,
   type Task,
@@ -40,7 +45,9 @@ type Node =
   | { k: 'waitFor'; id: number; t: number; kid: Node }
   | { k: 'shield'; id: number; kid: Node }
   | { k: 'gather'; id: number; rx: boolean; kids: Node[] }
-  | { k: 'catch'; id: number; kid: Node };
+  | { k: 'catch'; id: number; kid: Node }
+  | { k: 'wait'; id: number; when: string; t: number | null; kids: Node[] }
+  | { k: 'asCompleted'; id: number; t: number | null; kids: Node[] };
 
 /** Leaf errors: `Err(id)`. */
 class Err extends Error {
@@ -65,13 +72,26 @@ const nodeArb: fc.Arbitrary<Node> = fc.letrec<{ node: Node }>((tie) => ({
       kids: fc.array(tie('node'), { minLength: 1, maxLength: 3 }),
     }),
     fc.record({ k: fc.constant('catch' as const), id: fc.constant(0), kid: tie('node') }),
+    fc.record({
+      k: fc.constant('wait' as const),
+      id: fc.constant(0),
+      when: fc.constantFrom(FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED),
+      t: fc.option(delayArb),
+      kids: fc.array(tie('node'), { minLength: 1, maxLength: 3 }),
+    }),
+    fc.record({
+      k: fc.constant('asCompleted' as const),
+      id: fc.constant(0),
+      t: fc.option(delayArb),
+      kids: fc.array(tie('node'), { minLength: 1, maxLength: 3 }),
+    }),
   ),
 })).node;
 
 /** Numbers the nodes depth-first; returns how many there are. */
 function number(node: Node, next = { n: 0 }): number {
   node.id = next.n++;
-  if (node.k === 'group' || node.k === 'gather') for (const k of node.kids) number(k, next);
+  if ('kids' in node) for (const k of node.kids) number(k, next);
   else if (node.k !== 'leaf') number(node.kid, next);
   return next.n;
 }
@@ -186,6 +206,17 @@ async function execute(prog: Program, styleOf: (n: Node) => Style): Promise<RunR
       case 'gather': {
         const r = yield* aw(style, gather(n.kids.map(spawn), { returnExceptions: n.rx }));
         return `[${(r as unknown[]).map(show).join(',')}]`;
+      }
+      case 'wait': {
+        // Tasks still pending afterwards keep running (run()'s shutdown cancels them at the end).
+        const ts = n.kids.map(spawn);
+        const { done, pending } = yield* aw(style, wait(ts, { returnWhen: n.when, timeout: n.t }));
+        return `done[${ts.filter((t) => done.has(t)).map((t) => t.getName())}]pending[${ts.filter((t) => pending.has(t)).map((t) => t.getName())}]`;
+      }
+      case 'asCompleted': {
+        const got: string[] = [];
+        for (const f of asCompleted(n.kids.map(spawn), { timeout: n.t })) got.push(String(yield* aw(style, f)));
+        return `[${got.join(',')}]`;
       }
       case 'catch':
         try {
