@@ -390,6 +390,9 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   }
 
   /** @internal Called at the end of the pass in which a task failed with nobody awaiting it. */
+  /** @internal A done callback or awaiter was attached after it failed, and nobody read the error yet. */
+  _lateEntry(): void {}
+
   _reportIfUnretrieved(): void {
     if (this._retrieved || this._state !== FAILED) return;
     this._retrieved = true;
@@ -470,6 +473,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
       const loop = this._loop;
       if (typeof e === 'function') loop._enqueue(new Handle(e as (...a: never[]) => unknown, [this], loop));
       else loop._enqueue(new LateWake(e, this as Future<unknown>));
+      if (this._state === FAILED && !this._retrieved) this._lateEntry();
       return;
     }
     if (this._cb0 === null && this._cbs === null) this._cb0 = e;

@@ -20,7 +20,7 @@ export {
   isCancelledError,
 } from './errors.js';
 export { EventLoop, newEventLoop, type LoopOptions } from './loop/eventloop.js';
-export { LoopServices, type Executor } from './loop/services.js';
+export { LoopServices, type Executor, type TaskFactory } from './loop/services.js';
 export { type Instrument } from './loop/instruments.js';
 export { type LagStats } from './loop/monitor.js';
 export { Handle, TimerHandle } from './loop/handle.js';
@@ -32,6 +32,7 @@ export { Future } from './future.js';
 export {
   Task,
   createTask,
+  eagerTaskFactory,
   currentTask,
   allTasks,
   ensureFuture,

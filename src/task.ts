@@ -21,6 +21,15 @@ export type Awaitable<T> = Future<T> | PromiseLike<T> | Coroutine<T>;
 export interface TaskOptions {
   /** The task's name (default `Task-<n>`). */
   name?: string;
+  /**
+   * Runs the body's first step at once, inside `createTask`, when the task's loop is running
+   * (asyncio 3.14's `eager_start`; 3.12's eager task factory). A body that finishes without
+   * waiting leaves the task already done and never touches the ready queue (a cache hit costs no
+   * loop pass); one that waits is scheduled from there as usual. The step runs as the new task
+   * (`currentTask()` is the new task inside it), then the caller goes on. Default false: the
+   * first step runs in the next loop pass.
+   */
+  eagerStart?: boolean;
 }
 
 /** @internal What the loop and the internals may also pass. */
@@ -102,6 +111,10 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     if (name !== undefined && typeof name !== 'string') {
       throw new TypeError(`createTask: opts.name must be a string, got ${describe(name)}`);
     }
+    const eagerStart = opts?.eagerStart;
+    if (eagerStart !== undefined && typeof eagerStart !== 'boolean') {
+      throw new TypeError(`createTask: opts.eagerStart must be a boolean, got ${describe(eagerStart)}`);
+    }
     super(opts?.loop ?? getRunningLoop());
     const hidden = opts?.hidden === true;
     this._num = hidden ? 0 : ++taskCounter;
@@ -126,11 +139,13 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     if (head !== null) head._prevLive = this as Task<unknown>;
     this._nextLive = head;
     loop._liveHead = this as Task<unknown>;
-    loop._enqueue(this);
+    const eager = eagerStart === true && loop.isRunning();
+    if (!eager) loop._enqueue(this);
     if (loop._instruments !== null) {
       callInstruments(loop, 'taskSpawned', this);
-      callInstruments(loop, 'taskScheduled', this);
+      if (!eager) callInstruments(loop, 'taskScheduled', this);
     }
+    if (eager) this._run(); // asyncio's __eager_start: the first step, as this task, right now
   }
 
   // ---- public API (cancel, cancelling, uncancel and signal: taskcancel.ts) -------------------
@@ -595,6 +610,26 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
 
   /** @internal Tasks are reported at the end of the pass in which they failed (DESIGN §4). */
   override _watchUnretrieved(): void {}
+
+  /** @internal See `_reportIfUnretrieved`. */
+  override _lateEntry(): void {
+    this._x().lateCallbacks = true;
+  }
+
+  /**
+   * @internal Done callbacks attached after the task failed in this pass (a TaskGroup's, to an
+   * eager task that failed inside `createTask`) run in the next pass and may read the error: the
+   * check waits one more pass, until they ran.
+   */
+  override _reportIfUnretrieved(): void {
+    const ext = this._ext;
+    if (ext !== null && ext.lateCallbacks && this._state === 2 && !this._retrieved) {
+      ext.lateCallbacks = false;
+      this._loop._unretrieved.push(this as Task<unknown>);
+      return;
+    }
+    super._reportIfUnretrieved();
+  }
 }
 
 
@@ -603,6 +638,6 @@ function* anchorBody(): Coroutine<void> {}
 
 // The task functions live in tasks.ts, the execution context in internal/context.ts; re-exported
 // here for the modules that import them with the Task class.
-export { createTask, currentTask, allTasks, ensureFuture, isFuture, isCoroutine, checkAwaitable } from './tasks.js';
+export { createTask, currentTask, allTasks, ensureFuture, isFuture, isCoroutine, checkAwaitable, eagerTaskFactory, fromFactory } from './tasks.js';
 export { alsExit, callInTask, isStepping, setOnSuspendRecording } from './internal/context.js';
 export { PromiseWait, type ScopeLike } from './internal/taskext.js';

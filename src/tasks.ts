@@ -5,28 +5,57 @@
 import { CancelledError, RuntimeError } from './errors.js';
 import { Future } from './future.js';
 import { current } from './internal/context.js';
-import { describe, isGenerator, isThenable } from './internal/validate.js';
+import { checkOpts, describe, isGenerator, isThenable } from './internal/validate.js';
+import { taskFactoryInUse, type TaskFactory } from './loop/services.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop, runningLoopOrUndefined } from './loop/registry.js';
 import { Task, type Awaitable, type Coroutine, type TaskBody, type TaskOptions } from './task.js';
 
 /**
- * Wraps `body` in a task on the running loop and schedules its first step. Keep the task (or use
- * a `TaskGroup`): its error reaches the exception handler if nobody awaits it.
+ * Wraps `body` in a task on the running loop and schedules its first step for the next pass — or
+ * runs it at once, inside this call, with `{ eagerStart: true }` or on a loop whose task factory is
+ * `eagerTaskFactory` (then a body that finishes without waiting leaves the task already done).
+ * Keep the task (or use a `TaskGroup`): its error reaches the exception handler if nobody awaits it.
  *
  * Cancellation: not a checkpoint. The new task can be cancelled at once; if it is cancelled before
- * its first step, its body never runs.
+ * its first step, its body never runs (an eager task has had its first step already).
  *
  * @example
  * ```ts
  * const a = createTask(function* () { yield* sleep(10); return 1; });
  * const b = createTask(async () => { await sleep(10); return 2; }, { name: 'b' });
- * console.log(await a + await b);
+ * const c = createTask(function* () { return 3; }, { eagerStart: true }); // c.done() === true
+ * console.log(await a + await b + await c);
  * ```
  */
 export function createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
+  if (taskFactoryInUse) {
+    const loop = getRunningLoop();
+    if (loop._taskFactory !== null) return fromFactory(loop, body, opts);
+  }
   return new Task<T>(body, opts);
 }
+
+/**
+ * A task factory whose tasks start eagerly (asyncio's `eager_task_factory`): with
+ * `loop.setTaskFactory(eagerTaskFactory)`, every task of the loop runs its first step inside
+ * `createTask`, unless created with `{ eagerStart: false }`. See `TaskOptions.eagerStart`.
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * await run(async () => {
+ *   getRunningLoop().setTaskFactory(eagerTaskFactory);
+ *   const t = createTask(async () => cache.get(key) ?? (await load(key)));
+ *   console.log(t.done()); // true on a cache hit: no loop pass was needed
+ * });
+ * ```
+ */
+export const eagerTaskFactory: TaskFactory = <T>(loop: EventLoop, body: TaskBody<T>, opts?: TaskOptions): Task<T> => {
+  if (opts !== undefined) checkOpts('eagerTaskFactory', opts);
+  return new Task<T>(body, { ...opts, eagerStart: opts?.eagerStart ?? true, loop } as TaskOptions);
+};
 
 /**
  * The task running the calling code (either style), or `undefined` in a plain loop callback.
@@ -85,7 +114,13 @@ export function ensureFuture<T>(aw: Awaitable<T>, loop?: EventLoop): Future<T> {
     }
     return aw;
   }
-  if (isGenerator(aw)) return new Task<T>(aw as Coroutine<T>, loop ? { loop } : {});
+  if (isGenerator(aw)) {
+    if (taskFactoryInUse) {
+      const l = loop ?? getRunningLoop();
+      if (l._taskFactory !== null) return fromFactory(l, aw as Coroutine<T>, undefined);
+    }
+    return new Task<T>(aw as Coroutine<T>, loop ? { loop } : {});
+  }
   if (isThenable(aw)) {
     const fut = new Future<T>(loop ?? getRunningLoop());
     aw.then(
@@ -136,4 +171,13 @@ export function isCoroutine(x: unknown): x is Coroutine<unknown> {
 export function checkAwaitable(op: string, name: string, aw: unknown): void {
   if (aw instanceof Future || isGenerator(aw) || isThenable(aw)) return;
   throw new TypeError(`${op}: ${name} must be a Future, a coroutine or a promise, got ${describe(aw)}`);
+}
+
+/** @internal A task from `loop`'s task factory, which must return a Task. */
+export function fromFactory<T>(loop: EventLoop, body: TaskBody<T>, opts: TaskOptions | undefined): Task<T> {
+  const task = loop._taskFactory!(loop, body, opts);
+  if (!(task instanceof Task)) {
+    throw new TypeError(`createTask: the loop's task factory must return a Task, got ${describe(task)}`);
+  }
+  return task;
 }

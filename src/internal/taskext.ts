@@ -61,6 +61,8 @@ export class TaskExt {
   /** Debug mode: the stack where the task last suspended (its yield* or await). */
   suspendStack: string | undefined = undefined;
   hidden = false;
+  /** Failed and unretrieved, it got done callbacks: its report waits until they ran (see Task). */
+  lateCallbacks = false;
 }
 
 export function checkBody(op: string, body: unknown): void {

@@ -1,7 +1,7 @@
 import { RuntimeError } from '../errors.js';
 import { checkDeadline, checkFunction, checkOpts, describe } from '../internal/validate.js';
 import { Future } from '../future.js';
-import { Task, type TaskBody, type TaskOptions, ensureFuture, type Awaitable } from '../task.js';
+import { Task, type TaskBody, type TaskOptions, ensureFuture, fromFactory, type Awaitable } from '../task.js';
 import { RealClock, type Clock } from './clock.js';
 import { Handle, TimerHandle } from './handle.js';
 import { makeAnchors } from './shapes.js';
@@ -280,7 +280,8 @@ export class EventLoop extends PassLoop {
   }
 
   /**
-   * Wraps `body` in a task on this loop; its first step runs in a later pass.
+   * Wraps `body` in a task on this loop (made by the task factory, if one is set); its first step
+   * runs in a later pass, or at once with `{ eagerStart: true }`.
    *
    * Cancellation: see `createTask`.
    *
@@ -291,6 +292,7 @@ export class EventLoop extends PassLoop {
    */
   createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
     this._checkClosed('createTask');
+    if (this._taskFactory !== null) return fromFactory(this, body, opts);
     return new Task<T>(body, { ...opts, loop: this });
   }
 }

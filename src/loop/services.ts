@@ -5,7 +5,7 @@
 import { RuntimeError } from '../errors.js';
 import type { Future } from '../future.js';
 import { checkFunction, describe, isThenable } from '../internal/validate.js';
-import { ensureFuture } from '../task.js';
+import { ensureFuture, type Task, type TaskBody, type TaskOptions } from '../task.js';
 import { isAsyncFunction, isGeneratorFunction } from '../internal/context.js';
 import { formatContext, type AnyExceptionHandler, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
 import { checkInstrument, type Instrument } from './instruments.js';
@@ -21,6 +21,15 @@ export interface Executor {
 }
 
 /**
+ * Makes a loop's tasks (see `EventLoop.setTaskFactory`): gets the loop, the task body and the
+ * options given to `createTask`, and returns the new task.
+ */
+export type TaskFactory = <T>(loop: EventLoop, body: TaskBody<T>, opts?: TaskOptions) => Task<T>;
+
+/** @internal Set once any loop has had a task factory: `createTask` looks for one only then. */
+export let taskFactoryInUse = false;
+
+/**
  * The non-scheduling half of `EventLoop` (see there).
  *
  * Cancellation: nothing here waits, except `shutdownDefaultExecutor()`.
@@ -34,6 +43,8 @@ export interface Executor {
 export abstract class LoopServices {
   private _slowCallbackDuration = 100;
   /** @internal */ _debug: boolean;
+  /** @internal See `setTaskFactory`. */
+  _taskFactory: TaskFactory | null = null;
   /** @internal */ _closed = false;
   /** @internal Installed instruments, or null (no hook costs more than a null check). */
   _instruments: Instrument[] | null = null;
@@ -125,6 +136,39 @@ export abstract class LoopServices {
    * loop.setDefaultExecutor(myPool);
    * ```
    */
+  /**
+   * Sets the function that `createTask()` (and `loop.createTask()`, `TaskGroup.createTask()`,
+   * `ensureFuture()` of a coroutine, `run()`'s main task) calls to make this loop's tasks, or
+   * `null` for plain tasks (asyncio's `set_task_factory`). It gets the loop, the body and the
+   * options, and must return a `Task`; `eagerTaskFactory` makes every task start eagerly.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * getRunningLoop().setTaskFactory(eagerTaskFactory);
+   * ```
+   */
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null && typeof factory !== 'function') {
+      throw new TypeError(`setTaskFactory: factory must be a function or null, got ${describe(factory)}`);
+    }
+    this._taskFactory = factory;
+    if (factory !== null) taskFactoryInUse = true;
+  }
+
+  /**
+   * The task factory set with `setTaskFactory()`, or `null`.
+   *
+   * @example
+   * ```ts
+   * if (loop.getTaskFactory() === eagerTaskFactory) console.log('eager tasks');
+   * ```
+   */
+  getTaskFactory(): TaskFactory | null {
+    return this._taskFactory;
+  }
+
   setDefaultExecutor(executor: Executor | null): void {
     if (executor !== null && (typeof executor !== 'object' || typeof executor.submit !== 'function')) {
       throw new TypeError(`setDefaultExecutor: executor must have a submit() method, got ${describe(executor)}`);
