@@ -24,10 +24,11 @@ export interface TaskOptions {
   /**
    * Runs the body's first step at once, inside `createTask`, when the task's loop is running
    * (asyncio 3.14's `eager_start`; 3.12's eager task factory). A body that finishes without
-   * waiting leaves the task already done and never touches the ready queue (a cache hit costs no
-   * loop pass); one that waits is scheduled from there as usual. The step runs as the new task
-   * (`currentTask()` is the new task inside it), then the caller goes on. Default false: the
-   * first step runs in the next loop pass.
+   * waiting leaves the task done without a loop pass (a cache hit); one that waits is scheduled
+   * from there as usual. The step runs as the new task (`currentTask()` is the new task inside
+   * it), then the caller goes on. A generator body's task is done when `createTask` returns; an
+   * async function's promise settles in a microtask, so its task is done a microtask later (still
+   * before the loop's next entry). Default false: the first step runs in the next loop pass.
    */
   eagerStart?: boolean;
 }
