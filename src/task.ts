@@ -26,9 +26,11 @@ export interface TaskOptions {
    * (asyncio 3.14's `eager_start`; 3.12's eager task factory). A body that finishes without
    * waiting leaves the task done without a loop pass (a cache hit); one that waits is scheduled
    * from there as usual. The step runs as the new task (`currentTask()` is the new task inside
-   * it), then the caller goes on. A generator body's task is done when `createTask` returns; an
-   * async function's promise settles in a microtask, so its task is done a microtask later (still
-   * before the loop's next entry). Default false: the first step runs in the next loop pass.
+   * it), then the caller goes on. A generator body runs its whole first step there, as asyncio's
+   * coroutine does. An async function runs only up to its first `await` (JS resumes every `await`
+   * in a microtask, even of a done future such as a free lock's); the rest of that step, and the
+   * settling of a body that returned, follow in microtasks, after the caller's current step and
+   * before the loop's next entry. Default false: the first step runs in the next loop pass.
    */
   eagerStart?: boolean;
 }

@@ -83,6 +83,8 @@ export interface Program {
   noSelf?: boolean;
   /** Known tulip differences the tulip side steps around (run.ts --known). */
   known?: string[];
+  /** Every task starts eagerly: the loop's task factory is the eager one (run.ts --eager). */
+  eager?: boolean;
 }
 
 export interface RunResult {

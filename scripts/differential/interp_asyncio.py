@@ -57,10 +57,17 @@ _task_seq = itertools.count()
 
 
 def _task_factory(loop, coro, **kwargs):
+    seq = next(_task_seq)  # (numbered before an eager first step, which may create tasks)
     t = asyncio.Task(coro, loop=loop, **kwargs)
-    t._diff_seq = next(_task_seq)
+    t._diff_seq = seq
     loop._ntasks += 1
     return t
+
+
+def _eager_task_factory(loop, coro, **kwargs):
+    # asyncio.eager_task_factory, numbered as _task_factory numbers the tasks (run.ts --eager)
+    kwargs.setdefault('eager_start', True)
+    return _task_factory(loop, coro, **kwargs)
 
 
 _orig_all_tasks = asyncio.tasks.all_tasks
@@ -655,6 +662,8 @@ class Interp:
 
     async def root(self):
         loop = asyncio.get_running_loop()
+        if self.prog.get('eager'):
+            loop.set_task_factory(_eager_task_factory)
         self.t0 = loop.time()
         me = asyncio.current_task()
 

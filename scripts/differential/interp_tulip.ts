@@ -3,6 +3,7 @@
 // keep the two in step when adding an op.
 import {
   Timeout,
+  eagerTaskFactory,
   TimeoutError,
   asCompleted,
   Barrier,
@@ -860,6 +861,7 @@ class Interp {
   // ---- the root task ------------------------------------------------------------------------
 
   *rootG(): Coroutine<unknown> {
+    if (this.prog.eager) getRunningLoop().setTaskFactory(eagerTaskFactory);
     this.t0 = getRunningLoop().time();
     getRunningLoop().setExceptionHandler((_loop, ctx) => {
       const e = ctx.exception;
@@ -886,6 +888,7 @@ class Interp {
   }
 
   async rootA(): Promise<unknown> {
+    if (this.prog.eager) getRunningLoop().setTaskFactory(eagerTaskFactory);
     this.t0 = getRunningLoop().time();
     getRunningLoop().setExceptionHandler((_loop, ctx) => {
       const e = ctx.exception;

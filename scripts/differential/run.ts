@@ -2,7 +2,7 @@
 // compare traces -> shrink each new kind of mismatch -> write it to out/.
 //
 //   npx tsx scripts/differential/run.ts [--n 500] [--seed 1] [--areas queue,lock] [--styles gen,async]
-//                                       [--no-shrink] [--heap-timers] [--quiet] [--out DIR]
+//                                       [--no-shrink] [--heap-timers] [--eager] [--quiet] [--out DIR]
 //   npx tsx scripts/differential/run.ts --replay out/xxx.json     (one program, full traces)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -149,6 +149,7 @@ async function main(): Promise<void> {
   for (const seed of seeds) {
     const p = generate(seed, AREAS_ONLY, { allowSelf: flag('allow-self') });
     if (flag('known')) p.known = KNOWN_TULIP_SIDE;
+    if (flag('eager')) p.eager = true;
     const { ref, res, ds } = await diffs(p, STYLES);
     if (ref.outcome.startsWith('PYTHON-EXIT')) {
       console.error(`the Python side died: ${ref.outcome}`);
