@@ -148,7 +148,19 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
       callInstruments(loop, 'taskSpawned', this);
       if (!eager) callInstruments(loop, 'taskScheduled', this);
     }
-    if (eager) this._run(); // asyncio's __eager_start: the first step, as this task, right now
+    if (eager) this._eagerStep(loop);
+  }
+
+  /**
+   * asyncio's `__eager_start`: the first step, as this task, inside `createTask`. In fine mode the
+   * entry running it stays the caller's (a slow eager step makes the caller's step slow).
+   */
+  private _eagerStep(loop: EventLoop): void {
+    const task = loop._steppedTask;
+    const from = loop._steppedFrom;
+    this._run();
+    loop._steppedTask = task;
+    loop._steppedFrom = from;
   }
 
   // ---- public API (cancel, cancelling, uncancel and signal: taskcancel.ts) -------------------

@@ -129,6 +129,33 @@ describe('stall reports outside debug mode', () => {
       expect(String(r.suspendedAt)).toContain('monitor.test.ts');
     }));
 
+  it("in fine mode a slow eager first step counts as the step of the task that created it", () =>
+    runVirtual(async () => {
+      const loop = getRunningLoop();
+      loop.slowCallbackDuration = LIMIT;
+      const seen = recordExceptions();
+      loop.callSoon(() => busyWait(BUSY)); // the first, coarse report switches fine mode on
+      await passes(3);
+      let child: unknown;
+      const parent = createTask(
+        function* () {
+          child = createTask(
+            function* () {
+              busyWait(BUSY); // the eager step: inside the parent's step
+              yield* sleep(1);
+            },
+            { eagerStart: true, name: 'eager' },
+          );
+          yield* sleep(1);
+        },
+        { name: 'creator' },
+      );
+      await parent;
+      const named = stalls(seen).filter((c) => c.task === parent || c.task === child);
+      expect(named.length).toBeGreaterThanOrEqual(1);
+      expect(named.every((c) => c.task === parent)).toBe(true);
+    }));
+
   it('a fast loop reports no stall', () =>
     runVirtual(async () => {
       const loop = getRunningLoop();
