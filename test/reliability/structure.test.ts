@@ -5,7 +5,8 @@
 // Each program runs three times: every task and scope body in the generator style, every one in
 // the async style, and a random mix (a generator task may run an async scope body and the other
 // way round). The three runs must log the same events at the same virtual times and end the same
-// way: both styles are one task core with asyncio's step semantics. Each run must also keep the
+// way: both styles are one task core with asyncio's step semantics. A fourth run, mixed, starts
+// every task eagerly (eagerTaskFactory), which changes the order. Each run must keep the
 // structural promises:
 // - every node that started runs its `finally` before run() returns, cancelled or not;
 // - a TaskGroup's run() returns only once each of its children is done;
@@ -23,6 +24,7 @@ import {
   TimeoutError,
   asCompleted,
   createTask,
+  eagerTaskFactory,
   gather,
   getRunningLoop,
   isCancelledError,
@@ -134,7 +136,7 @@ interface RunResult {
 }
 
 /** One run of `prog`, with `styleOf(node)` choosing the style of each task and scope body. */
-async function execute(prog: Program, styleOf: (n: Node) => Style): Promise<RunResult> {
+async function execute(prog: Program, styleOf: (n: Node) => Style, eager = false): Promise<RunResult> {
   const log: string[] = [];
   const violations: string[] = [];
   const started = new Set<number>();
@@ -234,6 +236,7 @@ async function execute(prog: Program, styleOf: (n: Node) => Style): Promise<RunR
       async () => {
         reported = recordExceptions();
         const loop = getRunningLoop();
+        if (eager) loop.setTaskFactory(eagerTaskFactory);
         const root = createTask(body(styleOf(prog.root), () => exec(prog.root, styleOf(prog.root))), { name: 'root' });
         tasks.push(root);
         for (const c of prog.cancels) {
@@ -299,6 +302,9 @@ describe('structured concurrency under random trees and cancellations', () => {
         const asy = await execute(prog, () => 'async');
         const mixed = await execute(prog, (n) => prog.mix[n.id % prog.mix.length]!);
         for (const r of [gen, asy, mixed]) expect(r.violations).toEqual([]);
+        // With every task starting eagerly the order changes, but not the promises.
+        const eager = await execute(prog, (n) => prog.mix[n.id % prog.mix.length]!, true);
+        expect(eager.violations).toEqual([]);
         expect(asy.log).toEqual(gen.log);
         expect(mixed.log).toEqual(gen.log);
         expect([asy.outcome, mixed.outcome]).toEqual([gen.outcome, gen.outcome]);
