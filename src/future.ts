@@ -389,10 +389,10 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     this._removeEntry(w);
   }
 
-  /** @internal Called at the end of the pass in which a task failed with nobody awaiting it. */
   /** @internal A done callback or awaiter was attached after it failed, and nobody read the error yet. */
   _lateEntry(): void {}
 
+  /** @internal Called at the end of the pass in which a task failed with nobody awaiting it. */
   _reportIfUnretrieved(): void {
     if (this._retrieved || this._state !== FAILED) return;
     this._retrieved = true;

@@ -127,16 +127,6 @@ export abstract class LoopServices {
   }
 
   /**
-   * Sets the executor used by `runInExecutor(null, …)` and `toThread`.
-   *
-   * Cancellation: not a checkpoint.
-   *
-   * @example
-   * ```ts
-   * loop.setDefaultExecutor(myPool);
-   * ```
-   */
-  /**
    * Sets the function that `createTask()` (and `loop.createTask()`, `TaskGroup.createTask()`,
    * `ensureFuture()` of a coroutine, `run()`'s main task) calls to make this loop's tasks, or
    * `null` for plain tasks (asyncio's `set_task_factory`). It gets the loop, the body and the
@@ -169,6 +159,16 @@ export abstract class LoopServices {
     return this._taskFactory;
   }
 
+  /**
+   * Sets the executor used by `runInExecutor(null, …)` and `toThread`.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * loop.setDefaultExecutor(myPool);
+   * ```
+   */
   setDefaultExecutor(executor: Executor | null): void {
     if (executor !== null && (typeof executor !== 'object' || typeof executor.submit !== 'function')) {
       throw new TypeError(`setDefaultExecutor: executor must have a submit() method, got ${describe(executor)}`);
