@@ -45,6 +45,23 @@ export class TimeoutError extends Error {
 }
 
 /**
+ * `run()` (or `Runner.run()`) was interrupted by Ctrl-C (SIGINT): its main task was cancelled, its
+ * `finally` blocks and task groups unwound, and it ended cancelled (asyncio's `KeyboardInterrupt`).
+ * Exit with the shell's usual status for Ctrl-C by catching it: `process.exitCode = 130`.
+ *
+ * Cancellation: the result of one; not itself a `CancelledError` (`isCancelledError` is false).
+ *
+ * @example
+ * ```ts
+ * try { await run(main); }
+ * catch (e) { if (e instanceof KeyboardInterruptError) process.exitCode = 130; else throw e; }
+ * ```
+ */
+export class KeyboardInterruptError extends Error {
+  override name = 'KeyboardInterruptError';
+}
+
+/**
  * The operation is not allowed in the object's present state (e.g. `setResult()` on a done future,
  * `result()` on a pending one).
  *

@@ -8,6 +8,7 @@
 export {
   CancelledError,
   TimeoutError,
+  KeyboardInterruptError,
   InvalidStateError,
   RuntimeError,
   ExceptionGroup,

@@ -1,11 +1,12 @@
-import { CancelledError, RuntimeError } from '../errors.js';
+import { CancelledError, KeyboardInterruptError, RuntimeError } from '../errors.js';
 import { Future } from '../future.js';
 import { checkBody } from '../internal/taskext.js';
 import { checkOpts } from '../internal/validate.js';
 import { gather } from '../combinators.js';
-import type { Coroutine, Task, TaskBody } from '../task.js';
+import { Task, type Coroutine, type TaskBody } from '../task.js';
 import type { Clock } from './clock.js';
 import { EventLoop } from './eventloop.js';
+import { SigintCanceller } from './interrupt.js';
 import { runningLoopOrUndefined } from './registry.js';
 
 /** Options of `run()` and `new Runner()`. */
@@ -56,7 +57,19 @@ export class Runner {
     return this._loop;
   }
 
-  /** Runs `main` (a task body, or a Future of this loop) to completion on the runner's loop. */
+  /**
+   * Runs `main` (a task body, or a Future of this loop) to completion on the runner's loop.
+   *
+   * Cancellation: Ctrl-C (SIGINT) while it runs on the main thread, when the program has no SIGINT
+   * listener of its own, cancels the main task (asyncio's handler): its `finally` blocks and task
+   * groups unwind, and if it ends cancelled `run` rejects with `KeyboardInterruptError`. A second
+   * Ctrl-C ends the process at once, as Node does by default.
+   *
+   * @example
+   * ```ts
+   * await runner.run(async () => { try { await serve(); } finally { await flush(); } }); // Ctrl-C: flush() runs
+   * ```
+   */
   async run<T>(main: TaskBody<T> | Future<T>): Promise<T> {
     if (!(main instanceof Future)) checkBody('Runner.run', main); // first, as asyncio checks the coroutine
     if (runningLoopOrUndefined() !== undefined) {
@@ -64,12 +77,26 @@ export class Runner {
     }
     if (this._closed) throw new RuntimeError('Runner.run: the Runner is closed');
     const loop = this.getLoop();
+    let task: Future<T>;
     if (main instanceof Future) {
       if (main.getLoop() !== loop) throw new RuntimeError('Runner.run: the future belongs to a different loop');
-      return loop.runUntilComplete(main);
+      task = main;
+    } else {
+      const opts = this._opts.name !== undefined ? { name: this._opts.name } : undefined;
+      task = loop.createTask(main, opts);
     }
-    const opts = this._opts.name !== undefined ? { name: this._opts.name } : undefined;
-    return loop.runUntilComplete(loop.createTask(main, opts));
+    const sigint = SigintCanceller.install(task);
+    try {
+      return await loop.runUntilComplete(task);
+    } catch (e) {
+      // Cancelled by Ctrl-C, and not by something else too (asyncio's uncancel() == 0 check).
+      if (sigint !== null && sigint.count > 0 && e instanceof CancelledError && uncancelled(task)) {
+        throw new KeyboardInterruptError('Runner.run: interrupted by SIGINT (Ctrl-C): the main task was cancelled', { cause: e });
+      }
+      throw e;
+    } finally {
+      sigint?.remove();
+    }
   }
 
   /**
@@ -101,6 +128,14 @@ export class Runner {
       loop.close();
     }
   }
+}
+
+/**
+ * Takes back the Ctrl-C cancel of a main task; true when no other cancel request remains (a
+ * Future given as main has no count: its cancellation stays a CancelledError, as in asyncio).
+ */
+function uncancelled(main: Future<unknown>): boolean {
+  return main instanceof Task && main.uncancel() === 0;
 }
 
 // eslint-disable-next-line require-yield
@@ -136,7 +171,9 @@ async function cancelRound(loop: EventLoop, reported: Set<Task<unknown>>): Promi
  * pending) and closes the loop. Calling it from inside a running loop rejects with `RuntimeError`.
  *
  * Cancellation: the main task can cancel itself or be cancelled by its own tasks; `run` then
- * rejects with `CancelledError`.
+ * rejects with `CancelledError`. Ctrl-C (SIGINT) cancels the main task when the program does not
+ * listen for SIGINT itself: cleanup runs, then `run` rejects with `KeyboardInterruptError`; a
+ * second Ctrl-C ends the process at once (see `Runner.run`).
  *
  * @example
  * ```ts

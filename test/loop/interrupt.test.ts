@@ -1,0 +1,75 @@
+// Ctrl-C during run() (src/loop/interrupt.ts), as asyncio.run handles it: each test runs a small
+// program (fixtures/sigint.ts) in a child process, sends it SIGINT once it is ready, and reads
+// what it printed and how it exited.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const FIXTURE = path.join(ROOT, 'test/loop/fixtures/sigint.ts');
+
+interface Exit {
+  lines: string[];
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Runs the scenario; sends SIGINT `times` times (100 ms apart) once it printed "ready". */
+function interrupt(scenario: string, times: number): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, scenario], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    let sent = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`scenario ${scenario} timed out; printed: ${out}`));
+    }, 20_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!sent && out.includes('ready\n')) {
+        sent = true;
+        for (let i = 0; i < times; i++) setTimeout(() => child.kill('SIGINT'), 50 + 100 * i);
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ lines: out.trim().split('\n'), code, signal });
+    });
+  });
+}
+
+describe('Ctrl-C (SIGINT) during run()', { timeout: 30_000 }, () => {
+  it('cancels the async main task: its finally runs and run() rejects with KeyboardInterruptError', async () => {
+    const r = await interrupt('async', 1);
+    expect(r.lines).toEqual(['ready', 'cleanup', 'KeyboardInterruptError', 'listeners 0']);
+    expect(r.code).toBe(130);
+  });
+
+  it('cancels a generator main task: its task group, the group\'s children and the leftover tasks unwind', async () => {
+    const r = await interrupt('generator', 1);
+    expect(r.lines.slice(0, 3)).toEqual(['ready', 'group child cleanup', 'cleanup']);
+    expect(r.lines).toContain('child cleanup');
+    expect(r.lines.slice(-2)).toEqual(['KeyboardInterruptError', 'listeners 0']);
+    expect(r.code).toBe(130);
+  });
+
+  it('a main task that swallows the cancellation returns normally, and run() resolves', async () => {
+    const r = await interrupt('swallow', 1);
+    expect(r.lines).toEqual(['ready', 'caught true', 'result finished anyway', 'listeners 0']);
+    expect(r.code).toBe(0);
+  });
+
+  it('a second Ctrl-C ends the process at once, during a cleanup that takes too long', async () => {
+    const r = await interrupt('slow-cleanup', 2);
+    expect(r.lines).toEqual(['ready', 'cleanup started']);
+    expect(r.signal).toBe('SIGINT');
+  });
+
+  it('leaves SIGINT alone when the program listens for it itself', async () => {
+    const r = await interrupt('own-listener', 1);
+    expect(r.lines).toEqual(['ready', 'own listener', 'main not cancelled', 'result done', 'listeners 0']);
+    expect(r.code).toBe(0);
+  });
+});
