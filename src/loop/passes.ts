@@ -373,14 +373,10 @@ export abstract class PassLoop extends LoopServices {
         this._overBudget = true;
         return this._yieldToHost();
       }
-      // Yield to Node's I/O once the burst has used its time (the clock is read every 16 passes).
-      if ((++this._passCount & 15) === 0) {
-        const now = performance.now();
-        this._monitor.checkWindow(this.loop(), 'window', now);
-        if (now - this._monitor.burstStart > BURST_MS) {
-          this._overBudget = true;
-          return this._yieldToHost();
-        }
+      // Yield to Node's I/O once the burst has used its time.
+      if (this._burstSpent()) {
+        this._overBudget = true;
+        return this._yieldToHost();
       }
       if (this._asyncFlag) {
         // Let async continuations run (the microtasks settle) before the next pass, without a
@@ -393,9 +389,22 @@ export abstract class PassLoop extends LoopServices {
       return true;
     }
     // Nothing ready. If async code ran, its promise chains may still schedule work: look again
-    // after the host has drained the microtask queue.
-    if (this._asyncFlag) return this._yieldToHost();
+    // after the host has drained the microtask queue — and give the host its turn first once the
+    // burst has used its time (an async task that only yields, `for (;;) await sleep(0)`, makes
+    // its work in microtasks: every pass ends here, and I/O, timers and signals must not starve).
+    if (this._asyncFlag) {
+      if (this._burstSpent()) this._overBudget = true;
+      return this._yieldToHost();
+    }
     return this._idle();
+  }
+
+  /** True once the burst has used its time (BURST_MS); the clock is read every 16 passes. */
+  private _burstSpent(): boolean {
+    if ((++this._passCount & 15) !== 0) return false;
+    const now = performance.now();
+    this._monitor.checkWindow(this.loop(), 'window', now);
+    return now - this._monitor.burstStart > BURST_MS;
   }
 
   private _yieldToHost(): boolean {

@@ -154,6 +154,25 @@ describe('passes', () => {
       expect(i).toBeLessThan(CAP);
     }));
 
+  it('a burst of many passes still lets Node I/O in: setImmediate and a host timer run while one async task loops on await sleep(0)', () =>
+    run(async () => {
+      // Every pass of such a loop ends with nothing ready (the next sleep(0) comes from a
+      // microtask): the burst's budget must still hand the host its turn.
+      const CAP = 2_000_000;
+      let immediateRan = false;
+      let timerFired = false;
+      setImmediate(() => {
+        immediateRan = true;
+      });
+      setTimeout(() => {
+        timerFired = true;
+      }, 1);
+      let i = 0;
+      for (; i < CAP && !(immediateRan && timerFired); i++) await sleep(0);
+      expect(immediateRan && timerFired).toBe(true);
+      expect(i).toBeLessThan(CAP);
+    }));
+
   it('a burst of many passes still lets Node I/O in: a host timer fires while tasks loop on sleep(0) thousands of times', () =>
     run(async () => {
       const CAP = 5_000_000;

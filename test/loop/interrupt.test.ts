@@ -1,6 +1,7 @@
 // Ctrl-C during run() (src/loop/interrupt.ts), as asyncio.run handles it: each test runs a small
 // program (fixtures/sigint.ts) in a child process, sends it SIGINT once it is ready, and reads
-// what it printed and how it exited.
+// what it printed and how it exited; and ports of CPython's test_runners.py interrupt tests, where
+// the program interrupts itself.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,10 @@ interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-/** Runs the scenario; sends SIGINT `times` times (100 ms apart) once it printed "ready". */
+/**
+ * Runs the scenario; sends SIGINT `times` times (100 ms apart) once it printed "ready" (0: the
+ * program interrupts itself).
+ */
 function interrupt(scenario: string, times: number): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, scenario], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -65,6 +69,21 @@ describe('Ctrl-C (SIGINT) during run()', { timeout: 30_000 }, () => {
     const r = await interrupt('slow-cleanup', 2);
     expect(r.lines).toEqual(['ready', 'cleanup started']);
     expect(r.signal).toBe('SIGINT');
+  });
+
+  it('test_interrupt_call_soon: a main task that only yields (sleep(0)) is cancelled too', async () => {
+    const r = await interrupt('call-soon', 0);
+    expect(r.lines).toEqual(['loop left with CancelledError', 'KeyboardInterruptError', 'listeners 0']);
+  });
+
+  it('test_interrupt_wait: interrupting a wait cancels the future and the main task (Runner)', async () => {
+    const r = await interrupt('wait-future', 0);
+    expect(r.lines).toEqual(['wait left with CancelledError', 'future cancelled true', 'KeyboardInterruptError', 'listeners 0']);
+  });
+
+  it('test_interrupt_cancelled_task: a main task its own code cancelled as well ends in CancelledError', async () => {
+    const r = await interrupt('cancelled-task', 0);
+    expect(r.lines).toEqual(['CancelledError', 'listeners 0']);
   });
 
   it('leaves SIGINT alone when the program listens for it itself', async () => {
