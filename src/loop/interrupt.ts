@@ -4,6 +4,10 @@
  * `finally` blocks and task groups unwind; `run()` then rejects with `KeyboardInterruptError` if the
  * task ended cancelled. A second SIGINT gives the signal back to Node, whose default ends the
  * process at once (asyncio raises `KeyboardInterrupt` at once).
+ *
+ * As with any SIGINT listener in Node, a signal waits while JavaScript runs without yielding: a
+ * step stuck in a synchronous loop cannot be interrupted (Python checks signals between bytecodes).
+ * A program that wants Node's default back installs its own listener, which tulip then leaves alone.
  */
 import { isMainThread } from 'node:worker_threads';
 import type { Future } from '../future.js';
