@@ -128,6 +128,24 @@ export class Runner {
       loop.close();
     }
   }
+
+  /**
+   * `close()`, for `await using runner = new Runner()` (asyncio's `with asyncio.Runner() as
+   * runner:`): the runner closes when the block ends, however it ends.
+   *
+   * Cancellation: see `close()`.
+   *
+   * @example
+   * ```ts
+   * {
+   *   await using runner = new Runner();
+   *   await runner.run(async () => work());
+   * } // closed here
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 // Unit tests of src/loop/runners.ts: run() and Runner — options, lazy loops, executor shutdown,
 // futures as mains, and argument checks (behaviour ports live in test/conformance/runners).
 import { describe, it, expect, vi } from 'vitest';
-import { Runner, RuntimeError, createTask, currentTask, getRunningLoop, newEventLoop, run, sleep, type Executor } from 'tulip';
+import { Runner, RuntimeError, createTask, currentTask, getRunningLoop, newEventLoop, run, sleep, type Executor, type Task } from 'tulip';
 import { MockClock } from 'tulip/testing';
 import { errorOf } from '../support.js';
 
@@ -89,6 +89,25 @@ describe('Runner', () => {
     expect(await runner.run(async () => getRunningLoop())).toBe(loop);
     await runner.close();
     expect(loop.isClosed()).toBe(true);
+  });
+
+  it('`await using` closes the runner when the block ends, also when it throws (asyncio: with Runner())', async () => {
+    let loop: ReturnType<Runner['getLoop']> | undefined;
+    let leftover: Task<unknown> | undefined;
+    const boom = new Error('boom');
+    const e = await errorOf(async () => {
+      await using runner = new Runner();
+      loop = runner.getLoop();
+      await runner.run(async () => {
+        leftover = createTask(async () => {
+          await sleep(10_000);
+        });
+      });
+      throw boom;
+    });
+    expect(e).toBe(boom);
+    expect(loop!.isClosed()).toBe(true);
+    expect(leftover!.cancelled()).toBe(true); // close() cancelled it
   });
 
   it('close() before any run does not create a loop, and then run() and getLoop() are refused', async () => {
