@@ -99,6 +99,33 @@ def _ordered_as_completed():
 
 _ordered_as_completed()
 
+
+class _OrderedSet(dict):
+    """A set in insertion order (the methods TaskGroup uses on its _tasks)."""
+
+    def add(self, x):
+        self[x] = None
+
+    def discard(self, x):
+        self.pop(x, None)
+
+
+def _ordered_taskgroup_tasks():
+    # TaskGroup._abort() cancels its tasks in set (memory) order, so the order in which they
+    # finish varies from run to run; tulip cancels in creation order. Any order conforms: use
+    # creation order here too.
+    from asyncio import taskgroups
+    orig_init = taskgroups.TaskGroup.__init__
+
+    def __init__(self, *a, **kw):
+        orig_init(self, *a, **kw)
+        self._tasks = _OrderedSet()
+
+    taskgroups.TaskGroup.__init__ = __init__
+
+
+_ordered_taskgroup_tasks()
+
 # DESIGN §4: tulip's run() leaves no task pending. Like asyncio.run it cancels the leftovers once
 # and runs the shutdown steps; then, where asyncio closes the loop over the tasks started
 # meanwhile, it keeps cancelling until none is left. Runner.close() as in 3.13, plus those rounds.
