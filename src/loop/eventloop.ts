@@ -225,7 +225,8 @@ export class EventLoop extends PassLoop {
   }
 
   /**
-   * Closes the loop: drops every scheduled callback and timer. A running loop cannot be closed.
+   * Closes the loop: drops every scheduled callback and timer and removes its signal handlers. A
+   * running loop cannot be closed.
    * Idempotent.
    *
    * Cancellation: not a checkpoint. Use `run()`/`Runner`, which cancel leftover tasks first.
@@ -245,6 +246,7 @@ export class EventLoop extends PassLoop {
     this._front = [];
     this._timers.clear();
     this._disarmHostTimer();
+    this._signals?.clear();
     this._reportUnretrieved();
     this._monitor.confirm(this); // a stall suspected in the last burst is reported now
     const ex = this._defaultExecutor;

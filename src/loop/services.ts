@@ -10,6 +10,7 @@ import { isAsyncFunction, isGeneratorFunction } from '../internal/context.js';
 import { formatContext, type AnyExceptionHandler, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
 import { checkInstrument, type Instrument } from './instruments.js';
 import { LoopMonitor, type LagStats } from './monitor.js';
+import { SignalHandlers, checkSignal } from './signals.js';
 import { ThreadPoolExecutor } from '../executor/threadpool.js';
 import type { EventLoop } from './eventloop.js';
 import { dumpTasks as dumpLoopTasks, type DumpOptions } from '../debug/dump.js';
@@ -45,6 +46,8 @@ export abstract class LoopServices {
   /** @internal */ _debug: boolean;
   /** @internal See `setTaskFactory`. */
   _taskFactory: TaskFactory | null = null;
+  /** @internal See `addSignalHandler` (made on first use). */
+  _signals: SignalHandlers | null = null;
   /** @internal */ _closed = false;
   /** @internal Installed instruments, or null (no hook costs more than a null check). */
   _instruments: Instrument[] | null = null;
@@ -124,6 +127,45 @@ export abstract class LoopServices {
     if (isGeneratorFunction(cb) || (this._debug && isAsyncFunction(cb))) {
       throw new TypeError(`${op}: coroutines cannot be used with ${op}() (got ${describe(cb)}; use createTask)`);
     }
+  }
+
+  /**
+   * Calls `cb(...args)` in a loop pass each time the process receives `sig` (asyncio's
+   * `add_signal_handler`), replacing this loop's previous handler for `sig`; the handler stays
+   * until `removeSignalHandler(sig)` or `close()`. Main thread only. A `SIGINT` handler also keeps
+   * `run()` from cancelling its main task on Ctrl-C (the program handles the signal itself).
+   *
+   * Cancellation: not a checkpoint. The callback runs as a plain loop callback (no task).
+   *
+   * @example
+   * ```ts
+   * const stop = new Event();
+   * getRunningLoop().addSignalHandler('SIGTERM', () => stop.set());
+   * await stop.wait(); // graceful shutdown from here
+   * ```
+   */
+  addSignalHandler<A extends unknown[]>(sig: NodeJS.Signals, cb: (...args: A) => unknown, ...args: A): void {
+    this._checkClosed('addSignalHandler');
+    const name = checkSignal('addSignalHandler', sig);
+    this._checkCallback('addSignalHandler', 'callback', cb);
+    const loop = this.loop();
+    (this._signals ??= new SignalHandlers()).set(name, () => {
+      if (!loop.isClosed()) loop.callSoon(cb, ...args);
+    });
+  }
+
+  /**
+   * Removes this loop's handler for `sig`; false when it had none (asyncio's
+   * `remove_signal_handler`). The signal's default action is back once no listener is left.
+   *
+   * @example
+   * ```ts
+   * loop.removeSignalHandler('SIGTERM');
+   * ```
+   */
+  removeSignalHandler(sig: NodeJS.Signals): boolean {
+    const name = checkSignal('removeSignalHandler', sig);
+    return this._signals?.remove(name) ?? false;
   }
 
   /**

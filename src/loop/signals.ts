@@ -1,0 +1,52 @@
+/**
+ * A loop's Unix signal handlers (asyncio's `loop.add_signal_handler`): the callback runs in a loop
+ * pass, as a `callSoon` callback, so it may use the loop's API (`event.set()`, `task.cancel()` …).
+ * The listeners live on `process` while the loop is open; `close()` removes them.
+ */
+import { constants } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
+import { RuntimeError } from '../errors.js';
+import { describe } from '../internal/validate.js';
+
+/** Signals no process can catch (asyncio: "sig … cannot be caught"). */
+const UNCATCHABLE: ReadonlySet<string> = new Set(['SIGKILL', 'SIGSTOP']);
+
+/**
+ * Checks a signal name: `TypeError` for a non-string, `RangeError` for an unknown name (asyncio's
+ * `ValueError`), `RuntimeError` for one that cannot be caught, and off the main thread.
+ */
+export function checkSignal(op: string, sig: unknown): NodeJS.Signals {
+  if (typeof sig !== 'string') throw new TypeError(`${op}: sig must be a signal name such as 'SIGTERM', got ${describe(sig)}`);
+  if (!Object.prototype.hasOwnProperty.call(constants.signals, sig)) {
+    throw new RangeError(`${op}: invalid signal name '${sig}' (expected one such as 'SIGTERM' or 'SIGHUP')`);
+  }
+  if (UNCATCHABLE.has(sig)) throw new RuntimeError(`${op}: ${sig} cannot be caught`);
+  if (!isMainThread) throw new RuntimeError(`${op}: signals can only be handled on the main thread`);
+  return sig as NodeJS.Signals;
+}
+
+/** The `process` listeners of one loop's signal handlers, one per signal. */
+export class SignalHandlers {
+  private readonly _listeners = new Map<NodeJS.Signals, () => void>();
+
+  /** Installs `listener` for `sig`, replacing this loop's previous one. */
+  set(sig: NodeJS.Signals, listener: () => void): void {
+    this.remove(sig);
+    process.on(sig, listener);
+    this._listeners.set(sig, listener);
+  }
+
+  /** Removes this loop's listener for `sig`; false when there was none. */
+  remove(sig: NodeJS.Signals): boolean {
+    const listener = this._listeners.get(sig);
+    if (listener === undefined) return false;
+    process.removeListener(sig, listener);
+    this._listeners.delete(sig);
+    return true;
+  }
+
+  /** Removes every listener (the loop closes). */
+  clear(): void {
+    for (const sig of [...this._listeners.keys()]) this.remove(sig);
+  }
+}
