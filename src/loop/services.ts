@@ -158,6 +158,8 @@ export abstract class LoopServices {
    * Removes this loop's handler for `sig`; false when it had none (asyncio's
    * `remove_signal_handler`). The signal's default action is back once no listener is left.
    *
+   * Cancellation: not a checkpoint.
+   *
    * @example
    * ```ts
    * loop.removeSignalHandler('SIGTERM');
@@ -191,6 +193,8 @@ export abstract class LoopServices {
 
   /**
    * The task factory set with `setTaskFactory()`, or `null`.
+   *
+   * Cancellation: not a checkpoint.
    *
    * @example
    * ```ts
