@@ -1,8 +1,8 @@
 import { CancelledError, InvalidStateError, RuntimeError } from './errors.js';
 import { Future, NO_ERROR, type AwaitingTask, type Waiter } from './future.js';
-import { callInTask, ctx, enableAls, isGeneratorFunction, setOnSuspendRecording } from './internal/context.js';
+import { callInTask, ctx, enableAls, isGeneratorFunction, setOnSuspendRecording, startInContext } from './internal/context.js';
 import { PromiseWait, checkBody } from './internal/taskext.js';
-import { userFrames } from './internal/frames.js';
+import { taskStackLines } from './internal/frames.js';
 import { checkOpts, describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop } from './loop/registry.js';
@@ -10,37 +10,7 @@ import { callInstruments } from './loop/instruments.js';
 import { anchorShapes } from './loop/shapes.js';
 import { TaskCancellation } from './taskcancel.js';
 
-/** A generator coroutine: `function*` code that waits with `yield*` and returns a `T`. */
-export type Coroutine<T> = Generator<unknown, T, unknown>;
-/** What a task runs: a generator object, or a function returning a generator, a promise or a value. */
-export type TaskBody<T> = Coroutine<T> | (() => Coroutine<T> | PromiseLike<T> | T);
-/** Anything a task can wait for. */
-export type Awaitable<T> = Future<T> | PromiseLike<T> | Coroutine<T>;
-
-/** Options of `createTask`. */
-export interface TaskOptions {
-  /** The task's name (default `Task-<n>`). */
-  name?: string;
-  /**
-   * Runs the body's first step at once, inside `createTask`, when the task's loop is running
-   * (asyncio 3.14's `eager_start`; 3.12's eager task factory). A body that finishes without
-   * waiting leaves the task done without a loop pass (a cache hit); one that waits is scheduled
-   * from there as usual. The step runs as the new task (`currentTask()` is the new task inside
-   * it), then the caller goes on. A generator body runs its whole first step there, as asyncio's
-   * coroutine does. An async function runs only up to its first `await` (JS resumes every `await`
-   * in a microtask, even of a done future such as a free lock's); the rest of that step, and the
-   * settling of a body that returned, follow in microtasks, after the caller's current step and
-   * before the loop's next entry. Default false: the first step runs in the next loop pass.
-   */
-  eagerStart?: boolean;
-}
-
-/** @internal What the loop and the internals may also pass. */
-interface InternalTaskOptions extends TaskOptions {
-  loop?: EventLoop;
-  /** A helper of tulip's own: left out of `allTasks()`. */
-  hidden?: boolean;
-}
+import type { Awaitable, Coroutine, InternalTaskOptions, TaskBody, TaskOptions } from './tasktypes.js';
 
 const STARTING = 0; // body not called yet
 const GENERATOR = 1; // stepped by the task
@@ -52,26 +22,6 @@ let taskCounter = 0;
 
 /** The tasks whose repr is being made: a task met again inside it shows as `...` (asyncio's `recursive_repr`). */
 const inRepr = new Set<Task<unknown>>();
-
-/**
- * Calls a task's body inside the task's AsyncLocalStorage context. When it returns a native
- * promise (an async function), the settlement handlers are registered right there, so they run in
- * that context too and find their task with `getStore()`: two shared functions instead of two
- * closures per task.
- */
-function startInContext(body: () => unknown): unknown {
-  const r = body();
-  if (r instanceof Promise) r.then(asyncOk, asyncErr);
-  return r;
-}
-
-function asyncOk(v: unknown): void {
-  (ctx.als!.getStore() as Task<unknown>)._asyncSettled(NO_ERROR, v);
-}
-
-function asyncErr(e: unknown): void {
-  (ctx.als!.getStore() as Task<unknown>)._asyncSettled(e === NO_ERROR ? undefined : e, undefined);
-}
 
 /**
  * A coroutine running on the loop: a Future that the task finishes with its body's result.
@@ -195,11 +145,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
    * what it waits on. JavaScript cannot read a suspended coroutine's frames.
    */
   getStack(): string[] {
-    const lines: string[] = [];
-    for (const line of userFrames(this._ext?.suspendStack)) lines.push(line);
-    for (const line of userFrames(this._ext?.sourceStack)) lines.push(`created ${line}`);
-    if (this._futWaiter !== null) lines.push(`waiting on ${this._futWaiter._shortRepr()}`);
-    return lines;
+    return taskStackLines(this._ext?.suspendStack, this._ext?.sourceStack, this._futWaiter?._shortRepr());
   }
 
   /** Prints the task, its state and `getStack()` to stderr. */
@@ -212,10 +158,6 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     return 'Task';
   }
 
-  /**
-   * asyncio's repr: `<Task pending name='worker'>`, `<Task cancelling name='worker'>` (a cancel
-   * requested), `<Task finished name='worker' result=42>`…
-   */
   /**
    * asyncio's repr: `<Task pending name='fetch' wait_for=<Future pending>>`, `<Task cancelling …>`
    * while a cancel is pending, `<Task finished name='fetch' result=42>` once done. A task met again
@@ -647,7 +589,6 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
   }
 }
 
-
 anchorShapes((loop) => new Task(anchorBody(), { loop, hidden: true }));
 function* anchorBody(): Coroutine<void> {}
 
@@ -656,3 +597,4 @@ function* anchorBody(): Coroutine<void> {}
 export { createTask, currentTask, allTasks, ensureFuture, isFuture, isCoroutine, checkAwaitable, eagerTaskFactory, fromFactory } from './tasks.js';
 export { alsExit, callInTask, isStepping, setOnSuspendRecording } from './internal/context.js';
 export { PromiseWait, type ScopeLike } from './internal/taskext.js';
+export type { Awaitable, Coroutine, TaskBody, TaskOptions } from './tasktypes.js';

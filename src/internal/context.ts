@@ -4,7 +4,7 @@
  * whose body is a plain or async function, so generator-only programs never pay for it).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { setAwaitingTaskHook, setOnSuspend } from '../future.js';
+import { NO_ERROR, setAwaitingTaskHook, setOnSuspend } from '../future.js';
 import { setTaskLoopHook } from '../loop/registry.js';
 import type { Task } from '../task.js';
 
@@ -74,3 +74,23 @@ export function setOnSuspendRecording(): void {
 
 setAwaitingTaskHook(() => (ctx.als === null ? undefined : ctx.als.getStore()));
 setTaskLoopHook(() => current()?._loop);
+
+/**
+ * Calls a task's body inside the task's AsyncLocalStorage context. When it returns a native
+ * promise (an async function), the settlement handlers are registered right there, so they run in
+ * that context too and find their task with `getStore()`: two shared functions instead of two
+ * closures per task.
+ */
+export function startInContext(body: () => unknown): unknown {
+  const r = body();
+  if (r instanceof Promise) r.then(asyncOk, asyncErr);
+  return r;
+}
+
+function asyncOk(v: unknown): void {
+  (ctx.als!.getStore() as Task<unknown>)._asyncSettled(NO_ERROR, v);
+}
+
+function asyncErr(e: unknown): void {
+  (ctx.als!.getStore() as Task<unknown>)._asyncSettled(e === NO_ERROR ? undefined : e, undefined);
+}

@@ -31,3 +31,14 @@ export function frameLines(stack: string | undefined): string[] {
 export function userFrames(stack: string | undefined): string[] {
   return frameLines(stack).filter((l) => !isOwnFrame(l));
 }
+
+/**
+ * A task's `getStack()`: where it suspended and where it was made (the user's frames of each, as
+ * recorded in debug mode), then what it waits on.
+ */
+export function taskStackLines(suspendStack: string | undefined, sourceStack: string | undefined, waitingOn: string | undefined): string[] {
+  const lines = userFrames(suspendStack);
+  for (const line of userFrames(sourceStack)) lines.push(`created ${line}`);
+  if (waitingOn !== undefined) lines.push(`waiting on ${waitingOn}`);
+  return lines;
+}
