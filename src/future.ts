@@ -2,7 +2,7 @@ import { CancelledError, InvalidStateError } from './errors.js';
 import { describe, formatValue } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { Handle, type Runnable } from './loop/handle.js';
-import { DONE_TRUE, DONE_UNDEFINED, FutureIterator, LateWake, ThenAwaiter } from './internal/awaiters.js';
+import { DONE_TRUE, DONE_UNDEFINED, FutureIterator, LateWake, RestCallbacks, ThenAwaiter } from './internal/awaiters.js';
 import { getRunningLoop } from './loop/registry.js';
 import { anchorShapes } from './loop/shapes.js';
 import { NO_ERROR, awaitingTask, onFutureCreated, onSuspend, onWatch, type Waiter } from './internal/hooks.js';
@@ -27,9 +27,9 @@ const STATE_NAMES = ['pending', 'finished', 'failed', 'cancelled'] as const;
 /** A settled promise whose then() schedules a microtask (the settled-future path of then()). */
 const SETTLED: Promise<void> = Promise.resolve();
 
-/** A done callback: a user function or an internal waiter. Typed without `T` so that
+/** @internal A done callback: a user function or an internal waiter. Typed without `T` so that
  *  `Future<T>` stays assignable to `Future<unknown>`. */
-type Entry = ((fut: never) => unknown) | Waiter;
+export type Entry = ((fut: never) => unknown) | Waiter;
 
 /** Reports plain futures whose error nobody read, when they are garbage-collected (as asyncio). */
 const unread = new FinalizationRegistry<{ loop: EventLoop; exception: unknown }>((held) => {
@@ -585,21 +585,6 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
         future: this as Future<unknown>,
       });
     }
-  }
-}
-
-/** A done future's callbacks after an async awaiter: run as their own entry, next in the pass. */
-class RestCallbacks implements Runnable {
-  constructor(
-    private readonly fut: Future<unknown>,
-    private readonly entries: Entry[],
-    private readonly from: number,
-  ) {}
-  _run(): void {
-    this.fut._runEntries(this.entries, this.from);
-  }
-  _asyncOnly(): boolean {
-    return this.entries[this.from] instanceof ThenAwaiter;
   }
 }
 

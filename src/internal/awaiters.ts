@@ -1,11 +1,26 @@
 /**
  * The objects that wait on a future for someone: `ThenAwaiter` (behind `await fut` and
  * `fut.then()`), `FutureIterator` (behind `yield* fut`) and `LateWake` (a waiter added after the
- * future finished).
+ * future finished); and `RestCallbacks`, the callbacks a done future runs after an async awaiter.
  */
 import { RuntimeError } from '../errors.js';
-import { NO_ERROR, onSuspend, type AwaitingTask, type Future, type Waiter } from '../future.js';
+import { NO_ERROR, onSuspend, type AwaitingTask, type Entry, type Future, type Waiter } from '../future.js';
 import type { Runnable } from '../loop/handle.js';
+
+/** A done future's callbacks after an async awaiter: run as their own entry, next in the pass. */
+export class RestCallbacks implements Runnable {
+  constructor(
+    private readonly fut: Future<unknown>,
+    private readonly entries: Entry[],
+    private readonly from: number,
+  ) {}
+  _run(): void {
+    this.fut._runEntries(this.entries, this.from);
+  }
+  _asyncOnly(): boolean {
+    return this.entries[this.from] instanceof ThenAwaiter;
+  }
+}
 
 /** A waiter added after completion: woken from its own queue entry. */
 export class LateWake implements Runnable {
