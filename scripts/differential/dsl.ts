@@ -10,7 +10,7 @@ export type Step =
   | { op: 'sleep'; ms: number }
   | { op: 'ret'; v: number }
   | { op: 'raise'; m: string }
-  | { op: 'spawn' | 'tgSpawn'; b: number; s: number; cb?: boolean }
+  | { op: 'spawn' | 'tgSpawn'; b: number; s: number; cb?: boolean; eager?: boolean }
   | { op: 'cancel'; s: number; m?: string | null }
   | ({ op: 'await' } & Target)
   | { op: 'state'; s: number }

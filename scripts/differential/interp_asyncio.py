@@ -367,10 +367,15 @@ class Interp:
             self.log('cb', f'{name} {desc_state(f)}')
         return cb
 
-    def spawn(self, who, b, s, tg=None, cb=False):
+    def spawn(self, who, b, s, tg=None, cb=False, eager=False):
         name = f'S{s}'
         coro = self.body(b, name)
-        t = tg.create_task(coro, name=name) if tg is not None else asyncio.create_task(coro, name=name)
+        if eager:  # 3.14's create_task(eager_start=True); 3.13 takes it on the Task itself
+            t = _task_factory(asyncio.get_running_loop(), coro, name=name, eager_start=True)
+        elif tg is not None:
+            t = tg.create_task(coro, name=name)
+        else:
+            t = asyncio.create_task(coro, name=name)
         self.slots[s] = t
         if cb:
             t.add_done_callback(self.done_cb(name))
@@ -404,7 +409,7 @@ class Interp:
             elif op == 'raise':
                 raise Boom(st['m'])
             elif op == 'spawn':
-                self.spawn(who, st['b'], st['s'], None, st.get('cb', False))
+                self.spawn(who, st['b'], st['s'], None, st.get('cb', False), st.get('eager', False))
             elif op == 'tgSpawn':
                 groups = [x for x in tgs if isinstance(x, asyncio.TaskGroup)]
                 self.spawn(who, st['b'], st['s'], groups[-1] if groups else None, st.get('cb', False))

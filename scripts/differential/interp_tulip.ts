@@ -181,10 +181,11 @@ class Interp {
     this.trace.push(`${fmtTime(t)} ${who}: ${text}`);
   }
 
-  spawn(b: number, s: number, tg: TaskGroup | undefined, cb: boolean | undefined): Task<unknown> {
+  spawn(b: number, s: number, tg: TaskGroup | undefined, cb: boolean | undefined, eager?: boolean): Task<unknown> {
     const name = `S${s}`;
     const body = this.style === 'gen' ? this.bodyG(b, name) : () => this.bodyA(b, name);
-    const t = tg !== undefined ? tg.createTask(body, { name }) : createTask(body, { name });
+    const opts = eager === true ? { name, eagerStart: true } : { name };
+    const t = tg !== undefined ? tg.createTask(body, opts) : createTask(body, opts);
     this.slots.set(s, t);
     if (cb) t.addDoneCallback((f) => this.log('cb', `${name} ${descState(f)}`));
     return t;
@@ -227,7 +228,7 @@ class Interp {
         case 'raise':
           throw new Boom(st.m);
         case 'spawn':
-          this.spawn(st.b, st.s, undefined, st.cb);
+          this.spawn(st.b, st.s, undefined, st.cb, st.eager);
           break;
         case 'tgSpawn':
           this.spawn(st.b, st.s, innermost(tgs, TaskGroup), st.cb);
@@ -434,7 +435,7 @@ class Interp {
         case 'raise':
           throw new Boom(st.m);
         case 'spawn':
-          this.spawn(st.b, st.s, undefined, st.cb);
+          this.spawn(st.b, st.s, undefined, st.cb, st.eager);
           break;
         case 'tgSpawn':
           this.spawn(st.b, st.s, innermost(tgs, TaskGroup), st.cb);

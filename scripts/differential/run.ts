@@ -2,7 +2,7 @@
 // compare traces -> shrink each new kind of mismatch -> write it to out/.
 //
 //   npx tsx scripts/differential/run.ts [--n 500] [--seed 1] [--areas queue,lock] [--styles gen,async]
-//                                       [--no-shrink] [--heap-timers] [--eager] [--quiet] [--out DIR]
+//                                       [--no-shrink] [--heap-timers] [--eager] [--eager-mix] [--quiet] [--out DIR]
 //   npx tsx scripts/differential/run.ts --replay out/xxx.json     (one program, full traces)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,24 @@ const tulip = new TulipRunner();
 /** Known differences the tulip interpreter steps around with --known (the Python side emulates the others). */
 const KNOWN_TULIP_SIDE = ['gather-inline-order'];
 const py = new PyBridge([...(flag('heap-timers') ? ['--heap-timers'] : []), ...(flag('known') ? ['--known'] : [])]);
+
+/** --eager-mix: about half of the plain `spawn` steps start their task eagerly (chosen by seed). */
+function markEagerSpawns(p: Program, seed: number): void {
+  let k = Math.imul(seed, 0x9e3779b1) >>> 0;
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) for (const y of x) walk(y);
+    else if (x !== null && typeof x === 'object') {
+      const o = x as Record<string, unknown>;
+      if (o.op === 'spawn') {
+        k = (Math.imul(k, 1103515245) + 12345) >>> 0;
+        if ((k >>> 16) & 1) o.eager = true;
+      }
+      for (const v of Object.values(o)) walk(v);
+    }
+  };
+  walk(p.bodies);
+  walk(p.main);
+}
 
 interface Diff {
   style: Style;
@@ -150,6 +168,7 @@ async function main(): Promise<void> {
     const p = generate(seed, AREAS_ONLY, { allowSelf: flag('allow-self') });
     if (flag('known')) p.known = KNOWN_TULIP_SIDE;
     if (flag('eager')) p.eager = true;
+    if (flag('eager-mix')) markEagerSpawns(p, seed);
     const { ref, res, ds } = await diffs(p, STYLES);
     if (ref.outcome.startsWith('PYTHON-EXIT')) {
       console.error(`the Python side died: ${ref.outcome}`);
