@@ -29,11 +29,7 @@ import { Task, type Awaitable, type Coroutine, type TaskBody, type TaskOptions }
  * ```
  */
 export function createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
-  if (taskFactoryInUse) {
-    const loop = getRunningLoop();
-    if (loop._taskFactory !== null) return fromFactory(loop, body, opts);
-  }
-  return new Task<T>(body, opts);
+  return fromFactory(undefined, body, opts) ?? new Task<T>(body, opts);
 }
 
 /**
@@ -114,13 +110,7 @@ export function ensureFuture<T>(aw: Awaitable<T>, loop?: EventLoop): Future<T> {
     }
     return aw;
   }
-  if (isGenerator(aw)) {
-    if (taskFactoryInUse) {
-      const l = loop ?? getRunningLoop();
-      if (l._taskFactory !== null) return fromFactory(l, aw as Coroutine<T>, undefined);
-    }
-    return new Task<T>(aw as Coroutine<T>, loop ? { loop } : {});
-  }
+  if (isGenerator(aw)) return fromFactory(loop, aw as Coroutine<T>, undefined) ?? new Task<T>(aw as Coroutine<T>, loop ? { loop } : {});
   if (isThenable(aw)) {
     const fut = new Future<T>(loop ?? getRunningLoop());
     aw.then(
@@ -173,9 +163,16 @@ export function checkAwaitable(op: string, name: string, aw: unknown): void {
   throw new TypeError(`${op}: ${name} must be a Future, a coroutine or a promise, got ${describe(aw)}`);
 }
 
-/** @internal A task from `loop`'s task factory, which must return a Task. */
-export function fromFactory<T>(loop: EventLoop, body: TaskBody<T>, opts: TaskOptions | undefined): Task<T> {
-  const task = loop._taskFactory!(loop, body, opts);
+/**
+ * @internal A task made by the task factory of `loop` (default: the running loop), which must
+ * return a Task; null when that loop has none (then the caller makes a plain task).
+ */
+export function fromFactory<T>(loop: EventLoop | undefined, body: TaskBody<T>, opts: TaskOptions | undefined): Task<T> | null {
+  if (!taskFactoryInUse) return null;
+  const l = loop ?? getRunningLoop();
+  const factory = l._taskFactory;
+  if (factory === null) return null;
+  const task = factory(l, body, opts);
   if (!(task instanceof Task)) {
     throw new TypeError(`createTask: the loop's task factory must return a Task, got ${describe(task)}`);
   }

@@ -5,7 +5,7 @@
  */
 import { RuntimeError } from '../errors.js';
 import { Future, onSuspend } from '../future.js';
-import type { EventLoop } from '../loop/eventloop.js';
+import { settled, type EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop, runningLoopOrUndefined } from '../loop/registry.js';
 import type { Coroutine } from '../task.js';
 import { InlineFuture, callBody, type Mode } from './inline.js';
@@ -172,9 +172,7 @@ export function doneFuture<T>(loop: EventLoop, value: T): Future<T> {
   if ((value === undefined || value === true) && onSuspend === null) {
     return (value === undefined ? loop._doneVoid : loop._doneTrue) as Future<T>;
   }
-  const fut = new Future<T>(loop);
-  fut.setResult(value);
-  return fut;
+  return settled(loop, value);
 }
 
 /**

@@ -294,8 +294,7 @@ export class EventLoop extends PassLoop {
    */
   createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
     this._checkClosed('createTask');
-    if (this._taskFactory !== null) return fromFactory(this, body, opts);
-    return new Task<T>(body, { ...opts, loop: this });
+    return fromFactory(this, body, opts) ?? new Task<T>(body, { ...opts, loop: this });
   }
 }
 
@@ -313,8 +312,8 @@ export function newEventLoop(opts?: LoopOptions): EventLoop {
   return new EventLoop(opts);
 }
 
-/** A future of `loop` finished with `value`. */
-function settled<T>(loop: EventLoop, value: T): Future<T> {
+/** @internal A new future of `loop`, finished with `value`. */
+export function settled<T>(loop: EventLoop, value: T): Future<T> {
   const fut = new Future<T>(loop);
   fut.setResult(value);
   return fut;
