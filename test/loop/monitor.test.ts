@@ -13,6 +13,19 @@ const BUSY = 10; // ms of busy-waiting: well over the limit, well under 20
 
 const stalls = (seen: ExceptionContext[]): ExceptionContext[] => seen.filter((c) => typeof c.durationMs === 'number');
 
+/**
+ * Sets the small limit, records the reports, and blocks the loop once: that first, coarse report
+ * switches fine mode on (every entry timed, tasks named). Returns the recorded reports.
+ */
+async function fineMode(): Promise<ExceptionContext[]> {
+  const loop = getRunningLoop();
+  loop.slowCallbackDuration = LIMIT;
+  const seen = recordExceptions();
+  loop.callSoon(() => busyWait(BUSY));
+  await passes(3);
+  return seen;
+}
+
 describe('stall reports outside debug mode', () => {
   it('a callback that blocks the loop is reported, with how long, though debug mode is off', () =>
     runVirtual(async () => {
@@ -80,11 +93,7 @@ describe('stall reports outside debug mode', () => {
 
   it('in fine mode a slow async continuation is named with its task', () =>
     runVirtual(async () => {
-      const loop = getRunningLoop();
-      loop.slowCallbackDuration = LIMIT;
-      const seen = recordExceptions();
-      loop.callSoon(() => busyWait(BUSY)); // the first, coarse report switches fine mode on
-      await passes(3);
+      const seen = await fineMode();
       const hog = createTask(
         async () => {
           await sleep(1);
@@ -101,11 +110,7 @@ describe('stall reports outside debug mode', () => {
 
   it('the next stall after one is named with its task, where it resumed from and where it suspended', () =>
     runVirtual(async () => {
-      const loop = getRunningLoop();
-      loop.slowCallbackDuration = LIMIT;
-      const seen = recordExceptions();
-      loop.callSoon(() => busyWait(BUSY)); // the first, coarse report switches fine mode on
-      await passes(3);
+      const seen = await fineMode();
       expect(stalls(seen).length).toBeGreaterThanOrEqual(1);
       // A recurring stall: the first report names the task; from then on fine mode records its
       // suspension points, so later reports say where the slow step resumed and suspended.
@@ -131,11 +136,7 @@ describe('stall reports outside debug mode', () => {
 
   it("in fine mode a slow eager first step counts as the step of the task that created it", () =>
     runVirtual(async () => {
-      const loop = getRunningLoop();
-      loop.slowCallbackDuration = LIMIT;
-      const seen = recordExceptions();
-      loop.callSoon(() => busyWait(BUSY)); // the first, coarse report switches fine mode on
-      await passes(3);
+      const seen = await fineMode();
       let child: unknown;
       const parent = createTask(
         function* () {
