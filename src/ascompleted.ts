@@ -84,7 +84,7 @@ class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
     this._todo = futs;
     this._left = futs.size;
     for (const f of futs) f._addWaiter(this);
-    if (futs.size > 0 && timeout !== null) this._timer = _loop.callLater(timeout, () => this._timedOut());
+    if (futs.size > 0 && timeout !== null) this._timer = _loop._at(null, _loop.time() + timeout, () => this._timedOut(), []);
   }
 
   _wake(fut: Future<unknown>): void {

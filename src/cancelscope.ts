@@ -175,7 +175,7 @@ export class CancelScope implements ScopeLike {
     const when = this._deadline;
     if (when === null || this._cancelCalled) return;
     const loop = this._loop!;
-    this._timer = when <= loop.time() ? loop.callSoon(() => this.cancel()) : loop.callAt(when, () => this.cancel());
+    this._timer = when <= loop.time() ? loop._soon(null, () => this.cancel(), []) : loop._at(null, when, () => this.cancel(), []);
   }
 }
 

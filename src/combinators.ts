@@ -422,7 +422,7 @@ export function wait<F extends FutureLike>(
   const loop = getRunningLoop();
   for (const f of fs) if (f._loop !== loop) throw new RuntimeError(`wait: ${String(f)} belongs to another loop`);
   const w = new WaitFuture<F & Future<unknown>>(loop, fs, returnWhen);
-  if (timeout !== null) w.timer = loop.callLater(timeout, () => w.trigger());
+  if (timeout !== null) w.timer = loop._at(null, loop.time() + timeout, () => w.trigger(), []);
   return w as unknown as Future<{ done: Set<F>; pending: Set<F> }>;
 }
 

@@ -1,15 +1,15 @@
 import { CancelledError, InvalidStateError, RuntimeError } from './errors.js';
 import { Future, NO_ERROR, type AwaitingTask, type Waiter } from './future.js';
-import { callInTask, ctx, enableAls, isGeneratorFunction, setOnSuspendRecording, startInContext } from './internal/context.js';
-import { PromiseWait, checkBody } from './internal/taskext.js';
+import { callIn, callInTask, contextHere, ctx, enableAls, isGeneratorFunction, startInContext, toRunContext } from './internal/context.js';
+import { setOnSuspendRecording, type RunContext } from './internal/context.js';
+import { PromiseWait, checkBody, checkTaskOptions } from './internal/taskext.js';
 import { taskStackLines } from './internal/frames.js';
-import { checkOpts, describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
+import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop } from './loop/registry.js';
 import { callInstruments } from './loop/instruments.js';
 import { anchorShapes } from './loop/shapes.js';
 import { TaskCancellation } from './taskcancel.js';
-
 import type { Awaitable, Coroutine, InternalTaskOptions, TaskBody, TaskOptions } from './tasktypes.js';
 
 const STARTING = 0; // body not called yet
@@ -53,28 +53,28 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
   /** @internal */ _nextLive: Task<unknown> | null = null;
   /** Counted in the loop's `_liveAsync` (see `_setLive`). */
   private _live = false;
+  /** @internal The AsyncLocalStorage context its code runs in (see `TaskOptions.context`). */
+  declare readonly _context: RunContext;
 
   /** @internal Use `createTask()` or `loop.createTask()`. */
   constructor(body: TaskBody<T>, opts?: InternalTaskOptions) {
     // A native generator (the common case) is recognised with one prototype lookup.
     const native = typeof body === 'object' && body !== null && isNativeGenerator(body);
     if (!native) checkBody('createTask', body);
-    if (opts !== undefined) checkOpts('createTask', opts);
+    if (opts !== undefined) checkTaskOptions(opts);
     const name = opts?.name;
-    if (name !== undefined && typeof name !== 'string') {
-      throw new TypeError(`createTask: opts.name must be a string, got ${describe(name)}`);
-    }
     const eagerStart = opts?.eagerStart;
-    if (eagerStart !== undefined && typeof eagerStart !== 'boolean') {
-      throw new TypeError(`createTask: opts.eagerStart must be a boolean, got ${describe(eagerStart)}`);
-    }
+    // (an async or plain function body gets a store of its own: its context may keep the caller's)
+    const fnBody = typeof body === 'function' && !isGeneratorFunction(body);
+    const context = opts?.context === undefined ? contextHere(fnBody) : toRunContext('createTask', opts.context);
     super(opts?.loop ?? getRunningLoop());
+    this._context = context;
     const hidden = opts?.hidden === true;
     this._num = hidden ? 0 : ++taskCounter;
     this._coro = body;
     if (typeof body === 'function') {
       this._mode = STARTING;
-      if (!isGeneratorFunction(body)) enableAls();
+      if (fnBody) enableAls();
     } else {
       this._mode = native ? GENERATOR : ITERATOR;
     }
@@ -88,10 +88,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
       this._x().sourceStack = new Error('task created here').stack;
       setOnSuspendRecording();
     }
-    const head = loop._liveHead;
-    if (head !== null) head._prevLive = this as Task<unknown>;
-    this._nextLive = head;
-    loop._liveHead = this as Task<unknown>;
+    loop._linkLive(this as Task<unknown>);
     const eager = eagerStart === true && loop.isRunning();
     if (!eager) loop._enqueue(this);
     if (loop._instruments !== null) {
@@ -235,6 +232,11 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     });
   }
 
+  /** Calls the body function: an async one in the task's async context (see `startInContext`). */
+  private _callBody(body: () => unknown): unknown {
+    return ctx.als === null ? body() : ctx.als.run(this as Task<unknown>, startInContext, body);
+  }
+
   private _start(): void {
     const body = this._coro as () => unknown;
     if (this._mustCancel) {
@@ -249,7 +251,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     const observed = this._loop._instruments !== null && !isGeneratorFunction(body);
     if (observed) callInstruments(this._loop, 'beforeTaskStep', this);
     try {
-      r = ctx.als === null ? body() : ctx.als.run(this as Task<unknown>, startInContext, body);
+      r = this._context === ctx.frame ? this._callBody(body) : callIn(this._context, this._callBody, this, body);
     } catch (e) {
       ctx.stepping = prev;
       this._endWithError(e);
@@ -280,11 +282,20 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     }
   }
 
-  /** One generator step, observed (instruments, timing) only when something is watching. */
+  /**
+   * One generator step, in the task's context (switched to only when the code running now is in
+   * another), observed (instruments, timing) only when something is watching.
+   */
   private _step(): void {
     const loop = this._loop;
-    if (loop._instruments === null && !loop._fine) this._stepNow();
+    if (this._context === ctx.frame && loop._instruments === null && !loop._fine) this._stepNow();
+    else if (this._context !== ctx.frame) callIn(this._context, this._stepObserved, this, loop);
     else this._stepObserved(loop);
+  }
+
+  /** @internal True while its generator runs (not while its body function is called). */
+  _inStep(): boolean {
+    return this._mode !== STARTING;
   }
 
   private _stepObserved(loop: EventLoop): void {
@@ -435,7 +446,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
 
   /** True while the task is in the loop's live-task list (it leaves it when it ends). */
   private _linked(): boolean {
-    return this._prevLive !== null || this._nextLive !== null || this._loop._liveHead === (this as Task<unknown>);
+    return this._loop._isLive(this as Task<unknown>);
   }
 
   /** Leaves the loop's live-task list (once done), telling instruments it exited. */
@@ -444,13 +455,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
       if (this._mode === ASYNC) callInstruments(this._loop, 'afterTaskStep', this);
       callInstruments(this._loop, 'taskExited', this);
     }
-    const prev = this._prevLive;
-    const next = this._nextLive;
-    if (prev !== null) prev._nextLive = next;
-    else if (this._loop._liveHead === (this as Task<unknown>)) this._loop._liveHead = next;
-    if (next !== null) next._prevLive = prev;
-    this._prevLive = null;
-    this._nextLive = null;
+    this._loop._unlinkLive(this as Task<unknown>);
   }
 
   /** @internal Debug mode: the stack of the task's last suspension point. */
@@ -485,17 +490,6 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
   /** @internal A helper of tulip's own, left out of allTasks(). */
   get _hidden(): boolean {
     return this._ext?.hidden === true;
-  }
-
-  /** A failure that a cancel pre-empted is reported, not dropped (DESIGN §4). */
-  private _reportLostError(exception: unknown, waiter: Future<unknown> | null): void {
-    if (exception === NO_ERROR || exception instanceof CancelledError) return;
-    this._loop.callExceptionHandler({
-      message: `${String(this)} was cancelled before it could receive the error of ${waiter === null ? 'what it awaited' : String(waiter)}`,
-      exception,
-      ...(waiter !== null ? { future: waiter } : {}),
-      task: this as Task<unknown>,
-    });
   }
 
   // ---- AwaitingTask (async-function tasks) ----------------------------------------------------

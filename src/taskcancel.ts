@@ -5,8 +5,9 @@
  * is a member of each Task.
  */
 import { CancelledError } from './errors.js';
-import { Future } from './future.js';
+import { Future, NO_ERROR } from './future.js';
 import { TaskExt, shieldIndex, type ScopeLike } from './internal/taskext.js';
+import type { ExceptionContext } from './loop/exceptions.js';
 
 /**
  * The cancellation half of a `Task` (see `Task`, the only subclass).
@@ -225,5 +226,16 @@ export abstract class TaskCancellation<T> extends Future<T> {
     else return c;
     ext.lastCancel = own;
     return own;
+  }
+
+  /** A failure that a cancel pre-empted is reported, not dropped (DESIGN §4). */
+  protected _reportLostError(exception: unknown, waiter: Future<unknown> | null): void {
+    if (exception === NO_ERROR || exception instanceof CancelledError) return;
+    this._loop.callExceptionHandler({
+      message: `${String(this)} was cancelled before it could receive the error of ${waiter === null ? 'what it awaited' : String(waiter)}`,
+      exception,
+      ...(waiter !== null ? { future: waiter } : {}),
+      task: this as unknown as ExceptionContext['task'],
+    });
   }
 }

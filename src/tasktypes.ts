@@ -3,6 +3,7 @@
  * (`Awaitable`) and the options of `createTask` (`TaskOptions`). Re-exported by task.ts.
  */
 import type { Future } from './future.js';
+import type { ContextLike } from './internal/context.js';
 import type { EventLoop } from './loop/eventloop.js';
 
 /** A generator coroutine: `function*` code that waits with `yield*` and returns a `T`. */
@@ -28,6 +29,17 @@ export interface TaskOptions {
    * before the loop's next entry. Default false: the first step runs in the next loop pass.
    */
   eagerStart?: boolean;
+  /**
+   * The AsyncLocalStorage context the task's code runs in (asyncio's `context=`): an
+   * `AsyncResource`, or the function `AsyncLocalStorage.snapshot()` returns. By default a task
+   * runs in the context of the code that created it: every `AsyncLocalStorage` (a request id, a
+   * tracing span) reads there what it read where `createTask` was called. One exception, for
+   * speed: inside a generator task's step the new task takes that task's own context without a
+   * copy, so an `als.run(value, …)` inside a generator step is not seen by a task created in it
+   * unless it is passed here: `als.run(value, () => createTask(body, { context: new
+   * AsyncResource('ctx') }))` (or `AsyncLocalStorage.snapshot()`, which is slower).
+   */
+  context?: ContextLike;
 }
 
 /** @internal What the loop and the internals may also pass. */

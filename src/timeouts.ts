@@ -66,7 +66,7 @@ export class Timeout {
     this._handle = null;
     if (when === null) return;
     const loop = this._task!._loop;
-    this._handle = when <= loop.time() ? loop.callSoon(this._onTimeout) : loop.callAt(when, this._onTimeout);
+    this._handle = when <= loop.time() ? loop._soon(null, this._onTimeout, []) : loop._at(null, when, this._onTimeout, []);
   }
 
   /** True once the deadline has passed and cancelled the task. */

@@ -3,17 +3,87 @@
  * that carries async-function tasks through their awaits (switched on lazily, by the first task
  * whose body is a plain or async function, so generator-only programs never pay for it).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { NO_ERROR, setAwaitingTaskHook, setOnSuspend } from '../future.js';
 import { setTaskLoopHook } from '../loop/registry.js';
 import type { Task } from '../task.js';
+import { describe } from './validate.js';
 
 export const ctx: {
   /** The generator task being stepped, or the task whose body is being called. */
   stepping: Task<unknown> | null;
   /** Null until the first task with a function body. */
   als: AsyncLocalStorage<Task<unknown>> | null;
-} = { stepping: null, als: null };
+  /**
+   * The AsyncLocalStorage context the code tulip runs now is in, as far as tulip knows: the loop's
+   * own while it runs a pass, a task's while its step runs in it; null outside (unknown).
+   */
+  frame: RunContext | null;
+} = { stepping: null, als: null, frame: null };
+
+/**
+ * A captured AsyncLocalStorage context — asyncio's `contextvars.Context`: the value of every
+ * `AsyncLocalStorage` where it was captured. An `AsyncResource` is one.
+ */
+export interface RunContext {
+  // AsyncResource's own signature.
+  runInAsyncScope<This, R>(fn: (this: This, ...args: any[]) => R, thisArg?: This, ...args: any[]): R;
+}
+
+/** What a task body may carry as its context: an `AsyncResource`, or an `AsyncLocalStorage.snapshot()`. */
+export type ContextLike = RunContext | (<R>(fn: (...args: never[]) => R, ...args: never[]) => R);
+
+/** One shared options object: a fresh one per capture would cost an allocation. */
+const RESOURCE_OPTS = { requireManualDestroy: true };
+
+function newContext(): RunContext {
+  return new AsyncResource('tulip.Context', RESOURCE_OPTS);
+}
+
+/**
+ * The AsyncLocalStorage context here, for a task or callback made now (asyncio's
+ * `copy_context()`). Tulip's own store (the current task) is left out of it, unless `keepTask`
+ * (an async body, which runs in a store of its own anyway).
+ */
+export function captureContext(keepTask = false): RunContext {
+  return ctx.als === null || keepTask ? newContext() : ctx.als.run(undefined as unknown as Task<unknown>, newContext);
+}
+
+/**
+ * The context for a task or callback made here: inside a generator task's step, that task's own
+ * (no capture: the step runs in it); anywhere else — async code, a callback, outside the loop —
+ * captured here (see `captureContext`).
+ */
+export function contextHere(keepTask = false): RunContext {
+  const t = ctx.stepping;
+  return t !== null && t._inStep() ? t._context : captureContext(keepTask);
+}
+
+/** A user's context option as a RunContext: an `AsyncResource` as it is, a snapshot function wrapped. */
+export function toRunContext(op: string, c: unknown): RunContext {
+  if (typeof c === 'function') {
+    const snapshot = c as (fn: () => unknown) => unknown;
+    return {
+      runInAsyncScope: <This, R>(fn: (this: This, ...args: unknown[]) => R, thisArg?: This, ...args: unknown[]): R =>
+        snapshot(() => fn.apply(thisArg as This, args)) as R,
+    };
+  }
+  if (c !== null && typeof c === 'object' && typeof (c as RunContext).runInAsyncScope === 'function') return c as RunContext;
+  throw new TypeError(
+    `${op}: opts.context must be an AsyncResource or the function AsyncLocalStorage.snapshot() returns, got ${describe(c)}`,
+  );
+}
+
+/** Calls `fn.call(self, arg)` inside context `c` (tulip's `ctx.frame` follows). */
+export function callIn<S, A, R>(c: RunContext, fn: (this: S, arg: A) => R, self: S, arg: A): R {
+  const prev = ctx.frame;
+  ctx.frame = c;
+  try {
+    return c.runInAsyncScope(fn, self, arg);
+  } finally {
+    ctx.frame = prev;
+  }
+}
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as typeof Function;
 

@@ -1,10 +1,11 @@
 /**
  * The parts of a task that most tasks never need (kept aside so that a Task stays small), and the
- * small helpers the task layer shares with scopes.
+ * small helpers the task layer shares with scopes: the checks of a task's body and options.
  */
 import { CancelledError } from '../errors.js';
 import { Future, NO_ERROR } from '../future.js';
-import { describe, isGenerator, isThenable } from './validate.js';
+import type { TaskOptions } from '../tasktypes.js';
+import { checkOpts, describe, isGenerator, isThenable } from './validate.js';
 
 /**
  * Yielded by tulip's own generator code (a scope calling an async body) to wait for a promise
@@ -79,3 +80,16 @@ export function checkBody(op: string, body: unknown): void {
   throw new TypeError(`${op}: a coroutine was expected, got ${describe(body)} (body must be a generator, or a function returning a promise or a generator)`);
 }
 
+
+/** Checks `createTask`'s options (the context is checked where it is converted). */
+export function checkTaskOptions(opts: TaskOptions): void {
+  checkOpts('createTask', opts);
+  const name = opts.name;
+  if (name !== undefined && typeof name !== 'string') {
+    throw new TypeError(`createTask: opts.name must be a string, got ${describe(name)}`);
+  }
+  const eagerStart = opts.eagerStart;
+  if (eagerStart !== undefined && typeof eagerStart !== 'boolean') {
+    throw new TypeError(`createTask: opts.eagerStart must be a boolean, got ${describe(eagerStart)}`);
+  }
+}

@@ -1,4 +1,5 @@
 import { RuntimeError } from '../errors.js';
+import { captureContext, contextHere, type RunContext } from '../internal/context.js';
 import { checkDeadline, checkFunction, checkOpts, describe } from '../internal/validate.js';
 import { Future } from '../future.js';
 import { Task, type TaskBody, type TaskOptions, ensureFuture, fromFactory, type Awaitable } from '../task.js';
@@ -70,7 +71,8 @@ export class EventLoop extends PassLoop {
    * `cb` must be a plain function: a generator function is refused with `TypeError` (its body would
    * never run: use `createTask`), and so is an async function in debug mode (its promise would be
    * dropped), as asyncio's debug mode refuses coroutine functions. The same holds for `callLater`,
-   * `callAt` and `runInExecutor`.
+   * `callAt` and `runInExecutor`. The callback runs in the AsyncLocalStorage context where it was
+   * scheduled (asyncio's contextvars; see `TaskOptions.context`), as do `callLater`'s and `callAt`'s.
    *
    * Cancellation: not a checkpoint. Cancel the returned handle to drop the call.
    *
@@ -82,7 +84,15 @@ export class EventLoop extends PassLoop {
   callSoon<A extends unknown[]>(cb: (...args: A) => unknown, ...args: A): Handle {
     this._checkClosed('callSoon');
     this._checkCallback('callSoon', 'callback', cb);
-    const h = new Handle(cb as (...a: never[]) => unknown, args, this);
+    return this._soon(contextHere(), cb as (...a: never[]) => unknown, args);
+  }
+
+  /**
+   * @internal `callSoon` without the checks, in `context` (null: in the pass's, for tulip's own
+   * callbacks, which need none).
+   */
+  _soon(context: RunContext | null, cb: (...a: never[]) => unknown, args: unknown[]): Handle {
+    const h = new Handle(cb, args, this, context);
     this._enqueue(h);
     return h;
   }
@@ -125,7 +135,12 @@ export class EventLoop extends PassLoop {
       throw new TypeError('callAt: whenMs must be a number of milliseconds, got null');
     }
     this._checkCallback('callAt', 'callback', cb);
-    const h = new TimerHandle(whenMs, this._timerSeq++, cb as (...a: never[]) => unknown, args, this);
+    return this._at(contextHere(), whenMs, cb as (...a: never[]) => unknown, args);
+  }
+
+  /** @internal `callAt` without the checks (see `_soon`). */
+  _at(context: RunContext | null, whenMs: number, cb: (...a: never[]) => unknown, args: unknown[]): TimerHandle {
+    const h = new TimerHandle(whenMs, this._timerSeq++, cb, args, this, context);
     this._addTimer(h);
     return h;
   }
@@ -148,6 +163,7 @@ export class EventLoop extends PassLoop {
     if (this._running) throw new RuntimeError('runForever: This event loop is already running');
     this._refuseNested('runForever');
     this._running = true;
+    this._baseContext ??= captureContext();
     watchGc();
     this._clock.attach?.(this._clockWake);
     if (this._instruments !== null) callInstruments(this, 'beforeRun', this);

@@ -1,3 +1,4 @@
+import { callIn, ctx, type RunContext } from '../internal/context.js';
 import type { HeapItem } from '../internal/heap.js';
 import type { EventLoop } from './eventloop.js';
 import { anchorShapes } from './shapes.js';
@@ -36,12 +37,15 @@ export class Handle implements Runnable {
   /** @internal */ _callback: ((...args: never[]) => unknown) | null;
   /** @internal */ _args: unknown[];
   /** @internal */ readonly _loop: EventLoop;
+  /** @internal The AsyncLocalStorage context it runs in (where it was scheduled), or null: the pass's. */
+  readonly _context: RunContext | null;
 
   /** @internal Use `loop.callSoon()`. */
-  constructor(callback: (...args: never[]) => unknown, args: unknown[], loop: EventLoop) {
+  constructor(callback: (...args: never[]) => unknown, args: unknown[], loop: EventLoop, context: RunContext | null = null) {
     this._callback = callback;
     this._args = args;
     this._loop = loop;
+    this._context = context;
   }
 
   /** Keeps the callback from running (no effect once it ran). */
@@ -63,6 +67,13 @@ export class Handle implements Runnable {
     const cb = this._callback;
     if (this._cancelled || cb === null) return;
     this._loop._asyncFlag = true; // a callback may resolve promises whose continuations must run
+    const c = this._context;
+    if (c !== null && c !== ctx.frame) callIn(c, this._call, this, cb);
+    else this._call(cb);
+  }
+
+  /** Calls the callback; an error goes to the exception handler. */
+  private _call(cb: (...args: never[]) => unknown): void {
     try {
       (cb as (...a: unknown[]) => unknown)(...this._args);
     } catch (e) {
@@ -99,8 +110,15 @@ export class TimerHandle extends Handle implements TimerEntry {
   /** @internal */ _scheduled = true;
 
   /** @internal Use `loop.callLater()` / `loop.callAt()`. */
-  constructor(when: number, seq: number, callback: (...args: never[]) => unknown, args: unknown[], loop: EventLoop) {
-    super(callback, args, loop);
+  constructor(
+    when: number,
+    seq: number,
+    callback: (...args: never[]) => unknown,
+    args: unknown[],
+    loop: EventLoop,
+    context: RunContext | null = null,
+  ) {
+    super(callback, args, loop, context);
     this._when = when;
     this._seq = seq;
   }

@@ -6,6 +6,7 @@
  * stall monitor's clock reads. `EventLoop` is its only subclass.
  */
 import type { Future } from '../future.js';
+import { ctx, type RunContext } from '../internal/context.js';
 import { MinHeap } from '../internal/heap.js';
 import { type Task, alsExit } from '../task.js';
 import type { Clock } from './clock.js';
@@ -26,6 +27,11 @@ export abstract class PassLoop extends LoopServices {
   _ready: Runnable[] = [];
   /** @internal */ _readyLen = 0;
   /** @internal */ _asyncFlag = false;
+  /**
+   * @internal The AsyncLocalStorage context the passes run in: the one the loop first ran in (a
+   * Runner's: where it was first used). Tasks made in it take it; others switch to their own.
+   */
+  _baseContext: RunContext | null = null;
   /**
    * @internal Async-function tasks whose code runs in microtasks right now (started or resumed,
    * and not yet waiting on a tulip future again): the next entry waits for them.
@@ -129,7 +135,9 @@ export abstract class PassLoop extends LoopServices {
       this._ioWait = -1;
       if (this._instruments !== null) callInstruments(this.loop(), 'afterIoWait', waited);
     }
-    alsExit(this._pumpBound);
+    const base = this._baseContext;
+    if (base === null) alsExit(this._pumpBound);
+    else base.runInAsyncScope(alsExit, null, this._pumpBound);
   };
   private readonly _timerWake = (): void => {
     this._hostTimer = null;
@@ -176,6 +184,30 @@ export abstract class PassLoop extends LoopServices {
 
   // ---- the pass machinery -----------------------------------------------------------------
 
+  /** @internal Adds a new task to the live-task list (the loop owns its tasks until they end). */
+  _linkLive(t: Task<unknown>): void {
+    const head = this._liveHead;
+    if (head !== null) head._prevLive = t;
+    t._nextLive = head;
+    this._liveHead = t;
+  }
+
+  /** @internal Takes a task that ended out of the live-task list. */
+  _unlinkLive(t: Task<unknown>): void {
+    const prev = t._prevLive;
+    const next = t._nextLive;
+    if (prev !== null) prev._nextLive = next;
+    else if (this._liveHead === t) this._liveHead = next;
+    if (next !== null) next._prevLive = prev;
+    t._prevLive = null;
+    t._nextLive = null;
+  }
+
+  /** @internal True while `t` is in the live-task list. */
+  _isLive(t: Task<unknown>): boolean {
+    return t._prevLive !== null || t._nextLive !== null || this._liveHead === t;
+  }
+
   /** @internal The tasks not done yet, oldest first. */
   _liveTasks(): Task<unknown>[] {
     const out: Task<unknown>[] = [];
@@ -200,6 +232,8 @@ export abstract class PassLoop extends LoopServices {
   private _pump(): void {
     this._settling = false;
     setRunningLoop(this.loop());
+    const frame = ctx.frame;
+    ctx.frame = this._baseContext;
     try {
       for (;;) {
         if (this._batch === null) this._beginPass();
@@ -207,6 +241,7 @@ export abstract class PassLoop extends LoopServices {
         if (!this._finishPass()) return;
       }
     } finally {
+      ctx.frame = frame;
       if (this._batch === null) {
         setRunningLoop(null);
         if (!this._settling) this._monitor.endBurst(this.loop());

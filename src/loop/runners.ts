@@ -1,5 +1,6 @@
 import { CancelledError, KeyboardInterruptError, RuntimeError } from '../errors.js';
 import { Future } from '../future.js';
+import { captureContext } from '../internal/context.js';
 import { checkBody } from '../internal/taskext.js';
 import { checkOpts } from '../internal/validate.js';
 import { gather } from '../combinators.js';
@@ -22,6 +23,9 @@ export interface RunOptions {
 /**
  * Runs several top-level calls on one loop (asyncio's `Runner`): the loop is created lazily,
  * and `close()` cancels leftover tasks, shuts the default executor down and closes the loop.
+ * The AsyncLocalStorage context is taken once, where the loop is created (the first `run()` or
+ * `getLoop()`): every `run()` runs its main task there, as asyncio's Runner copies the context
+ * once.
  *
  * Cancellation: each `run()` resolves or rejects with its main task; leftover tasks are cancelled
  * only by `close()`.
@@ -53,6 +57,8 @@ export class Runner {
         ...(this._opts.clock !== undefined ? { clock: this._opts.clock } : {}),
         debug: this._opts.debug ?? false,
       });
+      // asyncio's Runner copies the context once: every run() of it runs there.
+      this._loop._baseContext = captureContext();
     }
     return this._loop;
   }
@@ -82,8 +88,8 @@ export class Runner {
       if (main.getLoop() !== loop) throw new RuntimeError('Runner.run: the future belongs to a different loop');
       task = main;
     } else {
-      const opts = this._opts.name !== undefined ? { name: this._opts.name } : undefined;
-      task = loop.createTask(main, opts);
+      const context = loop._baseContext ?? undefined;
+      task = loop.createTask(main, this._opts.name !== undefined ? { name: this._opts.name, context } : { context });
     }
     const sigint = SigintCanceller.install(task);
     try {
@@ -187,6 +193,7 @@ async function cancelRound(loop: EventLoop, reported: Set<Task<unknown>>): Promi
  * cancels leftover tasks (once, as asyncio) and waits for them, shuts the default executor down,
  * cancels whatever is still pending by then (tasks the leftovers started: no task is left
  * pending) and closes the loop. Calling it from inside a running loop rejects with `RuntimeError`.
+ * The main task (and the tasks it makes) run in the AsyncLocalStorage context `run` is called in.
  *
  * Cancellation: the main task can cancel itself or be cancelled by its own tasks; `run` then
  * rejects with `CancelledError`. Ctrl-C (SIGINT) cancels the main task when the program does not

@@ -6,7 +6,7 @@ import { RuntimeError } from '../errors.js';
 import type { Future } from '../future.js';
 import { checkFunction, describe, isThenable } from '../internal/validate.js';
 import { ensureFuture, type Task, type TaskBody, type TaskOptions } from '../task.js';
-import { isAsyncFunction, isGeneratorFunction } from '../internal/context.js';
+import { contextHere, isAsyncFunction, isGeneratorFunction } from '../internal/context.js';
 import { formatContext, type AnyExceptionHandler, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
 import { checkInstrument, type Instrument } from './instruments.js';
 import { LoopMonitor, type LagStats } from './monitor.js';
@@ -149,8 +149,9 @@ export abstract class LoopServices {
     const name = checkSignal('addSignalHandler', sig);
     this._checkCallback('addSignalHandler', 'callback', cb);
     const loop = this.loop();
+    const context = contextHere(); // asyncio's handle copies the context here, where it is added
     (this._signals ??= new SignalHandlers()).set(name, () => {
-      if (!loop.isClosed()) loop.callSoon(cb, ...args);
+      if (!loop.isClosed()) loop._soon(context, cb as (...a: never[]) => unknown, args);
     });
   }
 

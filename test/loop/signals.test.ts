@@ -2,6 +2,7 @@
 // add_signal_handler). Deliveries are simulated with process.emit(sig) (Node's listeners are what
 // a real signal calls), and one real signal is sent: SIGWINCH, whose default action is to ignore
 // it, so a missing handler could not end the test process.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { Event, Runner, RuntimeError, currentTask, getRunningLoop, newEventLoop, run, sleep, type EventLoop } from 'tulip';
 import { passes, syncError } from '../support.js';
@@ -24,6 +25,21 @@ describe('loop.addSignalHandler()', () => {
         expect(calls).toEqual([]); // not synchronously: through callSoon
         await passes(1);
         expect(calls).toEqual([[1, 'x', true, undefined]]);
+      } finally {
+        loop.removeSignalHandler('SIGHUP');
+      }
+    }));
+
+  it('runs the callback in the AsyncLocalStorage context where the handler was added', () =>
+    run(async () => {
+      const loop = getRunningLoop();
+      const als = new AsyncLocalStorage<string>();
+      const seen: (string | undefined)[] = [];
+      als.run('added', () => loop.addSignalHandler('SIGHUP', () => seen.push(als.getStore())));
+      try {
+        als.run('delivered', () => process.emit('SIGHUP', 'SIGHUP'));
+        await passes(1);
+        expect(seen).toEqual(['added']);
       } finally {
         loop.removeSignalHandler('SIGHUP');
       }

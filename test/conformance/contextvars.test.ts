@@ -1,0 +1,241 @@
+// asyncio's contextvars behaviours (test_tasks.py's test_context_1..6, test_taskgroups.py's
+// test_taskgroup_task_context, test_runners.py's test_run_keeps_context, call_soon's context), in
+// JavaScript's terms: a context is the value of every AsyncLocalStorage, a task runs in the
+// context of the code that created it (or the one given as `opts.context`), and a loop callback in
+// the context where it was scheduled.
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import { describe, expect, it } from 'vitest';
+import {
+  Runner,
+  TaskGroup,
+  createTask,
+  currentTask,
+  gather,
+  getRunningLoop,
+  newEventLoop,
+  run,
+  sleep,
+  type Task,
+  type TaskBody,
+} from 'tulip';
+import { STYLES, styled, syncError, type Style } from './helpers.js';
+
+const als = new AsyncLocalStorage<string>();
+
+/** A body that reads the store before and after a wait, and returns both. */
+const reader = (style: Style): TaskBody<string> =>
+  styled(
+    style,
+    function* () {
+      const before = als.getStore();
+      yield* sleep(1);
+      return `${before}/${als.getStore()}`;
+    },
+    async () => {
+      const before = als.getStore();
+      await sleep(1);
+      return `${before}/${als.getStore()}`;
+    },
+  );
+
+for (const style of STYLES) {
+  describe(`AsyncLocalStorage context (${style} tasks)`, () => {
+    it('the main task runs in the context run() was called in, across its waits', async () => {
+      const main = reader(style);
+      await expect(als.run('outer', () => run(main))).resolves.toBe('outer/outer');
+      await expect(run(main)).resolves.toBe('undefined/undefined');
+    });
+
+    it('a task created from async code runs in the context where createTask was called', async () => {
+      const got = await run(async () => {
+        const ts: Task<string>[] = [];
+        for (const v of ['a', 'b', 'c']) als.run(v, () => ts.push(createTask(reader(style))));
+        await sleep(0); // the same after a wait of the creator
+        als.run('d', () => ts.push(createTask(reader(style))));
+        return gather(ts);
+      });
+      expect(got).toEqual(['a/a', 'b/b', 'c/c', 'd/d']);
+    });
+
+    it('a task created in a generator step takes that task’s context', async () => {
+      const got = await als.run('outer', () =>
+        run(function* () {
+          const t = createTask(reader(style));
+          yield* sleep(0);
+          const u = createTask(reader(style));
+          return yield* gather([t, u]);
+        }),
+      );
+      expect(got).toEqual(['outer/outer', 'outer/outer']);
+    });
+
+    it('opts.context runs the task in the given context (an AsyncResource or a snapshot)', async () => {
+      const got = await run(function* () {
+        const viaResource = als.run('res', () => createTask(reader(style), { context: new AsyncResource('ctx') }));
+        const viaSnapshot = als.run('snap', () => createTask(reader(style), { context: AsyncLocalStorage.snapshot() }));
+        const plain = als.run('lost', () => createTask(reader(style))); // a generator step: its own context
+        return yield* gather([viaResource, viaSnapshot, plain]);
+      });
+      expect(got).toEqual(['res/res', 'snap/snap', 'undefined/undefined']);
+    });
+
+    it('TaskGroup.createTask takes opts.context too', async () => {
+      const got = await run(async () => {
+        const context = als.run('grouped', () => new AsyncResource('ctx'));
+        return new TaskGroup().run(async (tg) => {
+          const t = tg.createTask(reader(style), { context });
+          return t;
+        });
+      });
+      expect(await got).toBe('grouped/grouped');
+    });
+
+    it('an als.run() inside a task is seen by its own code only, not by its creator', async () => {
+      const got = await als.run('parent', () =>
+        run(async () => {
+          const child = createTask(
+            styled(
+              style,
+              function* () {
+                return als.run('child', () => als.getStore());
+              },
+              async () => als.run('child', async () => {
+                await sleep(1);
+                return als.getStore();
+              }),
+            ),
+          );
+          const inChild = await child;
+          return [inChild, als.getStore()];
+        }),
+      );
+      expect(got).toEqual(['child', 'parent']);
+    });
+
+    it('an eager task’s first step runs in the creator’s context', async () => {
+      const got = await run(async () => {
+        const seen: (string | undefined)[] = [];
+        const body = styled(
+          style,
+          function* () {
+            seen.push(als.getStore());
+          },
+          async () => {
+            seen.push(als.getStore());
+          },
+        );
+        als.run('eager', () => createTask(body, { eagerStart: true }));
+        return seen;
+      });
+      expect(got).toEqual(['eager']);
+    });
+
+    it('a task created before the loop runs keeps the context it was created in', async () => {
+      const loop = newEventLoop();
+      try {
+        const t = als.run('early', () => loop.createTask(reader(style)));
+        await expect(als.run('later', () => loop.runUntilComplete(t))).resolves.toBe('early/early');
+      } finally {
+        loop.close();
+      }
+    });
+
+    it('currentTask() is the task itself in every step, whatever context it was created in', async () => {
+      const got = await run(async () => {
+        const creator = currentTask();
+        const t = als.run('x', () =>
+          createTask(
+            styled(
+              style,
+              function* () {
+                const a = currentTask();
+                yield* sleep(0);
+                return [a, currentTask()];
+              },
+              async () => {
+                const a = currentTask();
+                await sleep(0);
+                return [a, currentTask()];
+              },
+            ),
+          ),
+        );
+        const [a, b] = await t;
+        return [a === t, b === t, a !== creator];
+      });
+      expect(got).toEqual([true, true, true]);
+    });
+  });
+}
+
+describe('AsyncLocalStorage context of loop callbacks', () => {
+  it('callSoon, callLater and callAt callbacks run in the context where they were scheduled', async () => {
+    const seen: string[] = [];
+    await run(async () => {
+      const loop = getRunningLoop();
+      const log = (what: string) => seen.push(`${what}:${als.getStore()}`);
+      als.run('soon', () => loop.callSoon(log, 'soon'));
+      als.run('later', () => loop.callLater(1, log, 'later'));
+      als.run('at', () => loop.callAt(loop.time() + 2, log, 'at'));
+      loop.callSoon(log, 'none');
+      await sleep(5);
+    });
+    expect(seen).toEqual(['soon:soon', 'none:undefined', 'later:later', 'at:at']);
+  });
+
+  it('a callback scheduled in a generator step runs in that task’s context', async () => {
+    const seen: (string | undefined)[] = [];
+    await als.run('task', () =>
+      run(function* () {
+        getRunningLoop().callSoon(() => seen.push(als.getStore()));
+        yield* sleep(0);
+      }),
+    );
+    expect(seen).toEqual(['task']);
+  });
+
+  it('a callback scheduled from an async task is not inside that task', async () => {
+    const seen: unknown[] = [];
+    await run(async () => {
+      await sleep(0);
+      als.run('cb', () => getRunningLoop().callSoon(() => seen.push(currentTask(), als.getStore())));
+      await sleep(0);
+    });
+    expect(seen).toEqual([undefined, 'cb']);
+  });
+});
+
+describe('AsyncLocalStorage context of a Runner', () => {
+  it('every run() of a Runner runs in the context of its first use (asyncio copies it once)', async () => {
+    const runner = new Runner();
+    try {
+      const first = await als.run('first', () => runner.run(async () => als.getStore()));
+      const second = await als.run('second', () => runner.run(function* () {
+        yield* sleep(0);
+        return als.getStore();
+      }));
+      expect([first, second]).toEqual(['first', 'first']);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('each run() is a new Runner: it takes the context it is called in', async () => {
+    const body = async (): Promise<string | undefined> => als.getStore();
+    await expect(als.run('one', () => run(body))).resolves.toBe('one');
+    await expect(als.run('two', () => run(body))).resolves.toBe('two');
+  });
+});
+
+describe('opts.context bad input', () => {
+  it('a context that is neither an AsyncResource nor a snapshot is a TypeError naming it; nothing starts', async () => {
+    await run(async () => {
+      const before = getRunningLoop()._liveTasks().length;
+      const e = syncError(() => createTask(async () => 1, { context: 42 as never }));
+      expect(e).toBeInstanceOf(TypeError);
+      expect(e.message).toMatch(/createTask: opts\.context must be an AsyncResource or the function AsyncLocalStorage\.snapshot\(\) returns, got 42/);
+      expect(getRunningLoop()._liveTasks().length).toBe(before);
+      await expect(createTask(async () => 2)).resolves.toBe(2);
+    });
+  });
+});
