@@ -1,4 +1,5 @@
 import { CancelledError, InvalidStateError } from './errors.js';
+import { callbackHere, userCallback } from './internal/context.js';
 import { describe, formatValue } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { Handle, type Runnable } from './loop/handle.js';
@@ -183,13 +184,18 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   }
 
   /**
-   * Calls `cb(fut)` once the future is done — in a later loop pass, never synchronously, in
-   * registration order. If the future is done already the call is scheduled at once.
+   * Calls `cb(fut)` once the future is done: in a later pass (never synchronously), in registration
+   * order, in the AsyncLocalStorage context it was added in. If done already, it is scheduled now.
    */
   addDoneCallback(cb: (fut: Future<T>) => unknown): void {
     if (typeof cb !== 'function') {
       throw new TypeError(`addDoneCallback: callback must be a function, got ${describe(cb)}`);
     }
+    this._addEntry(callbackHere(cb, this._loop._baseContext));
+  }
+
+  /** @internal `addDoneCallback` for tulip's own callbacks (no context is captured for them). */
+  _addCallback(cb: (fut: Future<T>) => unknown): void {
     this._addEntry(cb);
   }
 
@@ -490,7 +496,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     if (this._cbs !== null) for (const x of this._cbs) all.push(x);
     const kept: Entry[] = [];
     for (const x of all) {
-      if (x === e) removed++;
+      if (x === e || (typeof x === 'function' && userCallback(x) === e)) removed++;
       else kept.push(x);
     }
     if (removed > 0) {
@@ -580,7 +586,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
       (e as (fut: Future<T>) => unknown)(this);
     } catch (err) {
       loop.callExceptionHandler({
-        message: `Exception in callback ${e.name || '(anonymous)'}(${String(this)})`,
+        message: `Exception in callback ${userCallback(e).name || '(anonymous)'}(${String(this)})`,
         exception: err,
         future: this as Future<unknown>,
       });

@@ -59,7 +59,7 @@ export class TaskGroup {
     const task = this._loop!.createTask(body, opts);
     this._tasks.add(task as Task<unknown>);
     taskGroupParents.set(task as Task<unknown>, this._parent!);
-    task.addDoneCallback(this._onTaskDone as (t: Future<T>) => void);
+    task._addCallback(this._onTaskDone as (t: Future<T>) => void);
     return task;
   }
 

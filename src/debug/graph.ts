@@ -8,7 +8,7 @@ import { Future } from '../future.js';
 import { Task } from '../task.js';
 import { creatorOf, gatherChildren, inlineHelper, shortFrame, spawnerOf, taskState, taskWhere, waitChildren } from './frames.js';
 import './unawaited.js';
-import { current } from '../internal/context.js';
+import { current, userCallback } from '../internal/context.js';
 import { checkOpts, describe } from '../internal/validate.js';
 
 /**
@@ -139,7 +139,7 @@ export function awaitersOf(fut: Future<unknown>): Awaiter[] {
     if (e instanceof Task) add({ future: e as Task<unknown>, via: 'yield*' });
     else if (e instanceof Future) add({ future: e as Future<unknown>, via: 'waiter' });
     else if (typeof e === 'function') {
-      const name = (e as { name?: string }).name || '(anonymous)';
+      const name = userCallback(e as (...a: never[]) => unknown).name || '(anonymous)';
       // A TaskGroup's child: the group's owner awaits it (known in debug mode, by who created it).
       if (name === '_onTaskDone' && fut instanceof Task) {
         const parent = spawnerOf(fut as Task<unknown>);

@@ -4,7 +4,7 @@
  * whose body is a plain or async function, so generator-only programs never pay for it).
  */
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
-import { NO_ERROR, setAwaitingTaskHook, setOnSuspend } from '../future.js';
+import { NO_ERROR, setAwaitingTaskHook, setOnSuspend } from './hooks.js';
 import { setTaskLoopHook } from '../loop/registry.js';
 import type { Task } from '../task.js';
 import { describe } from './validate.js';
@@ -72,6 +72,28 @@ export function toRunContext(op: string, c: unknown): RunContext {
   throw new TypeError(
     `${op}: opts.context must be an AsyncResource or the function AsyncLocalStorage.snapshot() returns, got ${describe(c)}`,
   );
+}
+
+/** The wrappers of done callbacks added in a context of their own → the callbacks. */
+type AnyFn = (...args: never[]) => unknown;
+const wrapped = new WeakMap<AnyFn, AnyFn>();
+
+/**
+ * A done callback as a future keeps it (asyncio's `add_done_callback` copies the context): `cb`
+ * itself when it was added in the context the loop's passes run in (`base`), else a wrapper that
+ * calls it in the context here.
+ */
+export function callbackHere<A>(cb: (arg: A) => unknown, base: RunContext | null): (arg: A) => unknown {
+  const c = contextHere();
+  if (c === base) return cb;
+  const w = (arg: A): unknown => callIn(c, cb, undefined, arg);
+  wrapped.set(w, cb);
+  return w;
+}
+
+/** The user's callback behind a `callbackHere` wrapper (or `f` itself). */
+export function userCallback(f: AnyFn): AnyFn {
+  return wrapped.get(f) ?? f;
 }
 
 /** Calls `fn.call(self, arg)` inside context `c` (tulip's `ctx.frame` follows). */

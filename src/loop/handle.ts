@@ -1,4 +1,4 @@
-import { callIn, ctx, type RunContext } from '../internal/context.js';
+import { callIn, ctx, userCallback, type RunContext } from '../internal/context.js';
 import type { HeapItem } from '../internal/heap.js';
 import type { EventLoop } from './eventloop.js';
 import { anchorShapes } from './shapes.js';
@@ -87,7 +87,7 @@ export class Handle implements Runnable {
 
   /** `<Handle tick()>` or `<TimerHandle tick()>`: the callback's name, `(cancelled)` once cancelled. */
   toString(): string {
-    const name = this._callback ? this._callback.name || '(anonymous)' : '(cancelled)';
+    const name = this._callback ? userCallback(this._callback).name || '(anonymous)' : '(cancelled)';
     return `<${this.constructor.name} ${name}()>`;
   }
 }

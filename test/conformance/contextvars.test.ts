@@ -18,7 +18,7 @@ import {
   type Task,
   type TaskBody,
 } from 'tulip';
-import { STYLES, styled, syncError, type Style } from './helpers.js';
+import { STYLES, recordExceptions, styled, syncError, type Style } from './helpers.js';
 
 const als = new AsyncLocalStorage<string>();
 
@@ -202,6 +202,45 @@ describe('AsyncLocalStorage context of loop callbacks', () => {
       await sleep(0);
     });
     expect(seen).toEqual([undefined, 'cb']);
+  });
+});
+
+describe('AsyncLocalStorage context of done callbacks', () => {
+  it('a done callback runs in the context where it was added, also on a future done already', async () => {
+    const seen: string[] = [];
+    await run(async () => {
+      const fut = getRunningLoop().createFuture<number>();
+      const log = (f: { result(): unknown }) => seen.push(`${f.result()}:${als.getStore()}`);
+      als.run('a', () => fut.addDoneCallback(log));
+      fut.addDoneCallback(log);
+      fut.setResult(1);
+      await sleep(0);
+      als.run('late', () => fut.addDoneCallback(log));
+      await sleep(0);
+    });
+    expect(seen).toEqual(['1:a', '1:undefined', '1:late']);
+  });
+
+  it('removeDoneCallback finds a callback added in another context; its error names it', async () => {
+    await run(async () => {
+      const seen = recordExceptions();
+      const fut = getRunningLoop().createFuture<number>();
+      const dropped = (): void => {
+        throw new Error('never called');
+      };
+      const failing = function failingCallback(): void {
+        throw new Error('boom');
+      };
+      als.run('x', () => {
+        fut.addDoneCallback(dropped);
+        fut.addDoneCallback(dropped);
+        fut.addDoneCallback(failing);
+      });
+      expect(fut.removeDoneCallback(dropped)).toBe(2);
+      fut.setResult(1);
+      await sleep(0);
+      expect(seen.map((c) => c.message)).toEqual([expect.stringMatching(/^Exception in callback failingCallback\(/)]);
+    });
   });
 });
 
