@@ -43,6 +43,8 @@ export {
   type TaskBody,
   type Awaitable,
   type TaskOptions,
+  type RunContext,
+  type ContextLike,
 } from './task.js';
 export {
   sleep,

@@ -132,6 +132,11 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     this._x().name = String(name);
   }
 
+  /** The AsyncLocalStorage context the task runs in (asyncio's `get_context()`; `opts.context`). */
+  getContext(): RunContext {
+    return this._context;
+  }
+
   /** The generator a generator task runs, or the function given as the body. */
   getCoro(): unknown {
     return this._coro;
@@ -591,4 +596,4 @@ function* anchorBody(): Coroutine<void> {}
 export { createTask, currentTask, allTasks, ensureFuture, isFuture, isCoroutine, checkAwaitable, eagerTaskFactory, fromFactory } from './tasks.js';
 export { alsExit, callInTask, isStepping, setOnSuspendRecording } from './internal/context.js';
 export { PromiseWait, type ScopeLike } from './internal/taskext.js';
-export type { Awaitable, Coroutine, TaskBody, TaskOptions } from './tasktypes.js';
+export type { Awaitable, ContextLike, Coroutine, RunContext, TaskBody, TaskOptions } from './tasktypes.js';

@@ -4,6 +4,7 @@
  */
 import type { Future } from './future.js';
 import type { ContextLike } from './internal/context.js';
+export type { ContextLike, RunContext } from './internal/context.js';
 import type { EventLoop } from './loop/eventloop.js';
 
 /** A generator coroutine: `function*` code that waits with `yield*` and returns a `T`. */

@@ -24,13 +24,27 @@ export const ctx: {
 /**
  * A captured AsyncLocalStorage context — asyncio's `contextvars.Context`: the value of every
  * `AsyncLocalStorage` where it was captured. An `AsyncResource` is one.
+ *
+ * @example
+ * ```ts
+ * const t = requestId.run('r1', () => createTask(job));
+ * t.getContext().runInAsyncScope(() => requestId.getStore()); // 'r1'
+ * ```
  */
 export interface RunContext {
   // AsyncResource's own signature.
   runInAsyncScope<This, R>(fn: (this: This, ...args: any[]) => R, thisArg?: This, ...args: any[]): R;
 }
 
-/** What a task body may carry as its context: an `AsyncResource`, or an `AsyncLocalStorage.snapshot()`. */
+/**
+ * What `createTask`'s `opts.context` takes: an `AsyncResource`, or the function
+ * `AsyncLocalStorage.snapshot()` returns.
+ *
+ * @example
+ * ```ts
+ * createTask(job, { context: requestId.run('r2', () => new AsyncResource('job')) });
+ * ```
+ */
 export type ContextLike = RunContext | (<R>(fn: (...args: never[]) => R, ...args: never[]) => R);
 
 /** One shared options object: a fresh one per capture would cost an allocation. */

@@ -57,6 +57,14 @@ export class Handle implements Runnable {
     }
   }
 
+  /**
+   * The AsyncLocalStorage context the callback runs in (asyncio's `get_context()`): where it was
+   * scheduled; null for tulip's own callbacks, which run in the loop's.
+   */
+  getContext(): RunContext | null {
+    return this._context;
+  }
+
   /** True once `cancel()` was called. */
   cancelled(): boolean {
     return this._cancelled;

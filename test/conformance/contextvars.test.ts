@@ -79,6 +79,17 @@ for (const style of STYLES) {
       expect(got).toEqual(['res/res', 'snap/snap', 'undefined/undefined']);
     });
 
+    it('task.getContext() is the context the task runs in', async () => {
+      const got = await run(async () => {
+        const given = als.run('given', () => new AsyncResource('ctx'));
+        const a = als.run('a', () => createTask(reader(style)));
+        const b = createTask(reader(style), { context: given });
+        await gather([a, b]);
+        return [a.getContext().runInAsyncScope(() => als.getStore()), b.getContext() === given];
+      });
+      expect(got).toEqual(['a', true]);
+    });
+
     it('TaskGroup.createTask takes opts.context too', async () => {
       const got = await run(async () => {
         const context = als.run('grouped', () => new AsyncResource('ctx'));
@@ -181,6 +192,14 @@ describe('AsyncLocalStorage context of loop callbacks', () => {
       await sleep(5);
     });
     expect(seen).toEqual(['soon:soon', 'none:undefined', 'later:later', 'at:at']);
+  });
+
+  it('handle.getContext() is the context the callback runs in', async () => {
+    await run(async () => {
+      const h = als.run('h', () => getRunningLoop().callSoon(() => {}));
+      expect(h.getContext()!.runInAsyncScope(() => als.getStore())).toBe('h');
+      h.cancel();
+    });
   });
 
   it('a callback scheduled in a generator step runs in that task’s context', async () => {
