@@ -4,7 +4,9 @@ import { getRunningLoop } from './loop/registry.js';
 
 /**
  * Runs `fn(...args)` on the running loop's default executor (see `loop.setDefaultExecutor`) and
- * returns a future of its result — asyncio's `to_thread`.
+ * returns a future of its result — asyncio's `to_thread`. Unlike asyncio's, which copies the
+ * contextvars into the thread, AsyncLocalStorage values stay behind: a worker thread has its own
+ * (pass what `fn` needs as arguments). The future's done callbacks run in the caller's context.
  *
  * Cancellation: a checkpoint when awaited. Cancelling the waiting task cancels the returned
  * future only: work already handed to the executor runs to its end.
