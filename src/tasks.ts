@@ -55,7 +55,8 @@ export const eagerTaskFactory: TaskFactory = <T>(loop: EventLoop, body: TaskBody
 
 /**
  * The task running the calling code (either style), or `undefined` in a plain loop callback.
- * Outside any running loop it throws `RuntimeError`, as asyncio's `current_task()` does.
+ * Outside any running loop it throws `RuntimeError`, as asyncio's `current_task()` does. Given a
+ * `loop`, it is the task running on that loop, or `undefined` (no error when it is not running).
  *
  * Cancellation: not a checkpoint.
  *
@@ -64,8 +65,12 @@ export const eagerTaskFactory: TaskFactory = <T>(loop: EventLoop, body: TaskBody
  * await fetch(url, { signal: currentTask()!.signal });
  * ```
  */
-export function currentTask(): Task | undefined {
+export function currentTask(loop?: EventLoop): Task | undefined {
   const task = current();
+  if (loop !== undefined) {
+    checkLoop('currentTask', loop);
+    return task !== undefined && task._loop === loop ? task : undefined;
+  }
   if (task === undefined && runningLoopOrUndefined() === undefined) {
     throw new RuntimeError('currentTask: no running event loop');
   }
@@ -73,18 +78,21 @@ export function currentTask(): Task | undefined {
 }
 
 /**
- * The tasks of the running loop that are not done yet (those the user and `run` created).
- * Outside any running loop it throws `RuntimeError`, as asyncio's `all_tasks()` does.
+ * The tasks of the running loop (or of `loop`, running or not) that are not done yet: those the
+ * user and `run` created. Without a loop, outside any running loop, it throws `RuntimeError`, as
+ * asyncio's `all_tasks()` does.
  *
  * Cancellation: not a checkpoint.
  *
  * @example
  * ```ts
  * for (const t of allTasks()) if (t !== currentTask()) t.cancel();
+ * process.on('SIGUSR2', () => console.log(allTasks(loop).size)); // from outside the loop
  * ```
  */
-export function allTasks(): Set<Task> {
-  const loop = runningLoopOrUndefined();
+export function allTasks(loop?: EventLoop): Set<Task> {
+  if (loop !== undefined) checkLoop('allTasks', loop);
+  else loop = runningLoopOrUndefined();
   if (loop === undefined) throw new RuntimeError('allTasks: no running event loop');
   const tasks = new Set<Task>();
   for (const t of loop._liveTasks()) if (!t._hidden) tasks.add(t as Task);
@@ -177,4 +185,11 @@ export function fromFactory<T>(loop: EventLoop | undefined, body: TaskBody<T>, o
     throw new TypeError(`createTask: the loop's task factory must return a Task, got ${describe(task)}`);
   }
   return task;
+}
+
+/** An EventLoop argument (checked by shape: this module sits below the loop's). */
+function checkLoop(op: string, loop: unknown): void {
+  if (loop === null || typeof loop !== 'object' || typeof (loop as EventLoop)._liveTasks !== 'function') {
+    throw new TypeError(`${op}: loop must be an EventLoop, got ${describe(loop)}`);
+  }
 }

@@ -293,6 +293,45 @@ describe('allTasks()', () => {
   });
 });
 
+describe('allTasks(loop) and currentTask(loop)', () => {
+  it('allTasks(loop) lists a loop’s pending tasks from outside it, before and after it runs', async () => {
+    const loop = newEventLoop();
+    try {
+      const t = loop.createTask(function* () {
+        yield* sleep(1);
+      });
+      const tasks = allTasks(loop);
+      expect(tasks.size).toBe(1);
+      expect(tasks.has(t)).toBe(true);
+      await loop.runUntilComplete(t);
+      expect(allTasks(loop).size).toBe(0);
+    } finally {
+      loop.close();
+    }
+  });
+
+  it('currentTask(loop) is the task running on that loop, and undefined for another loop', async () => {
+    const other = newEventLoop();
+    try {
+      await run(async () => {
+        const me = currentTask()!;
+        expect(currentTask(getRunningLoop())).toBe(me);
+        expect(currentTask(other)).toBeUndefined();
+        getRunningLoop().callSoon(() => expect(currentTask(getRunningLoop())).toBeUndefined());
+        await sleep(0);
+      });
+      expect(currentTask(other)).toBeUndefined(); // no running loop: no error when a loop is given
+    } finally {
+      other.close();
+    }
+  });
+
+  it('a loop argument that is not an EventLoop is a TypeError naming it', () => {
+    expect(() => allTasks({} as never)).toThrow(/allTasks: loop must be an EventLoop, got/);
+    expect(() => currentTask(42 as never)).toThrow(/currentTask: loop must be an EventLoop, got 42/);
+  });
+});
+
 describe('cancel bookkeeping', () => {
   it('cancelling() counts requests and uncancel() never goes below 0', () =>
     run(async () => {
