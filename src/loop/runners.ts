@@ -1,6 +1,6 @@
 import { CancelledError, KeyboardInterruptError, RuntimeError } from '../errors.js';
 import { Future } from '../future.js';
-import { captureContext } from '../internal/context.js';
+import { captureContext, toRunContext, type ContextLike } from '../internal/context.js';
 import { checkBody } from '../internal/taskext.js';
 import { checkOpts } from '../internal/validate.js';
 import { gather } from '../combinators.js';
@@ -64,7 +64,8 @@ export class Runner {
   }
 
   /**
-   * Runs `main` (a task body, or a Future of this loop) to completion on the runner's loop.
+   * Runs `main` (a task body, or a Future of this loop) to completion on the runner's loop, in
+   * the runner's AsyncLocalStorage context or in `opts.context` (asyncio's `run(coro, context=)`).
    *
    * Cancellation: Ctrl-C (SIGINT) while it runs on the main thread, when the program has no SIGINT
    * listener of its own, cancels the main task (asyncio's handler): its `finally` blocks and task
@@ -76,8 +77,10 @@ export class Runner {
    * await runner.run(async () => { try { await serve(); } finally { await flush(); } }); // Ctrl-C: flush() runs
    * ```
    */
-  async run<T>(main: TaskBody<T> | Future<T>): Promise<T> {
+  async run<T>(main: TaskBody<T> | Future<T>, opts: { context?: ContextLike } = {}): Promise<T> {
     if (!(main instanceof Future)) checkBody('Runner.run', main); // first, as asyncio checks the coroutine
+    checkOpts('Runner.run', opts);
+    const given = opts.context === undefined ? undefined : toRunContext('Runner.run', opts.context);
     if (runningLoopOrUndefined() !== undefined) {
       throw new RuntimeError('Runner.run() cannot be called from a running event loop');
     }
@@ -88,7 +91,7 @@ export class Runner {
       if (main.getLoop() !== loop) throw new RuntimeError('Runner.run: the future belongs to a different loop');
       task = main;
     } else {
-      const context = loop._baseContext ?? undefined;
+      const context = given ?? loop._baseContext ?? undefined;
       task = loop.createTask(main, this._opts.name !== undefined ? { name: this._opts.name, context } : { context });
     }
     const sigint = SigintCanceller.install(task);

@@ -278,6 +278,20 @@ describe('AsyncLocalStorage context of a Runner', () => {
     }
   });
 
+  it('Runner.run(main, { context }) runs that main task in the given context', async () => {
+    const runner = new Runner();
+    try {
+      await als.run('runner', () => runner.getLoop());
+      const context = als.run('given', () => new AsyncResource('ctx'));
+      const got = await runner.run(async () => als.getStore(), { context });
+      const after = await runner.run(async () => als.getStore());
+      expect([got, after]).toEqual(['given', 'runner']);
+      await expect(runner.run(async () => 1, { context: 'x' as never })).rejects.toThrow(/Runner\.run: opts\.context must be/);
+    } finally {
+      await runner.close();
+    }
+  });
+
   it('each run() is a new Runner: it takes the context it is called in', async () => {
     const body = async (): Promise<string | undefined> => als.getStore();
     await expect(als.run('one', () => run(body))).resolves.toBe('one');
