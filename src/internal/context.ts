@@ -1,7 +1,9 @@
 /**
  * The execution context of tasks: the generator task being stepped, and the AsyncLocalStorage
  * that carries async-function tasks through their awaits (switched on lazily, by the first task
- * whose body is a plain or async function, so generator-only programs never pay for it).
+ * whose body is a plain or async function, so generator-only programs never pay for it). And the
+ * users' AsyncLocalStorage context, asyncio's contextvars: captured where a task, a loop callback
+ * or a done callback is made (`contextHere`), entered where it runs (`callIn`).
  */
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { NO_ERROR, setAwaitingTaskHook, setOnSuspend } from './hooks.js';
