@@ -57,6 +57,7 @@ export {
   type AwaitedOf,
 } from './combinators.js';
 export { asCompleted, type AsCompletedIterator } from './ascompleted.js';
+export { staggeredRace, type StaggeredResult, type Attempt } from './staggered.js';
 export { Timeout, timeout, timeoutAt, waitFor } from './timeouts.js';
 export { TaskGroup } from './taskgroup.js';
 export { CancelScope, moveOnAfter, moveOnAt, failAfter, failAt, type CancelScopeOptions } from './cancelscope.js';
