@@ -34,6 +34,7 @@ class Race<T> {
   readonly running = new Set<Task<void>>();
   /** Resolved once no attempt runs, while the race waits for that. */
   onEmpty: Future<void> | null = null;
+  /** The index of the next attempt to start. */
   next = 0;
 
   constructor(
@@ -46,7 +47,7 @@ class Race<T> {
     const okToStart = new Future<void>();
     const task = createTask(this.runOne(okToStart, previousFailed));
     this.running.add(task);
-    task.addDoneCallback(this.taskDone);
+    task._addCallback(this.taskDone);
     // Only now may it run: an eager task must not end before it is in `running`.
     okToStart.setResult(undefined);
   }
