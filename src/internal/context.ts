@@ -49,11 +49,13 @@ export interface RunContext {
  */
 export type ContextLike = RunContext | (<R>(fn: (...args: never[]) => R, ...args: never[]) => R);
 
-/** One shared options object: a fresh one per capture would cost an allocation. */
-const RESOURCE_OPTS = { requireManualDestroy: true };
-
+/**
+ * A context is an `AsyncResource`. Without `requireManualDestroy`: async_hooks users that track
+ * resources (APM agents) get its destroy event when it is collected, and it costs nothing else
+ * when no destroy hook exists.
+ */
 function newContext(): RunContext {
-  return new AsyncResource('tulip.Context', RESOURCE_OPTS);
+  return new AsyncResource('tulip.Context');
 }
 
 /**

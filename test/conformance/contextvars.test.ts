@@ -3,7 +3,7 @@
 // JavaScript's terms: a context is the value of every AsyncLocalStorage, a task runs in the
 // context of the code that created it (or the one given as `opts.context`), and a loop callback in
 // the context where it was scheduled.
-import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource, createHook } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import {
   Runner,
@@ -18,7 +18,7 @@ import {
   type Task,
   type TaskBody,
 } from 'tulip';
-import { STYLES, recordExceptions, styled, syncError, type Style } from './helpers.js';
+import { STYLES, collectGarbage, recordExceptions, styled, syncError, type Style } from './helpers.js';
 
 const als = new AsyncLocalStorage<string>();
 
@@ -296,6 +296,34 @@ describe('AsyncLocalStorage context of a Runner', () => {
     const body = async (): Promise<string | undefined> => als.getStore();
     await expect(als.run('one', () => run(body))).resolves.toBe('one');
     await expect(als.run('two', () => run(body))).resolves.toBe('two');
+  });
+});
+
+describe('contexts and async_hooks', () => {
+  it('a captured context is an async resource whose destroy event comes once it is collected', async () => {
+    const inits = new Set<number>();
+    const destroyed = new Set<number>();
+    const hook = createHook({
+      init(id, type) {
+        if (type === 'tulip.Context') inits.add(id);
+      },
+      destroy(id) {
+        if (inits.has(id)) destroyed.add(id);
+      },
+    }).enable();
+    try {
+      await run(async () => {
+        await sleep(0);
+        const ts: Task<number>[] = [];
+        for (let i = 0; i < 20; i++) als.run(`v${i}`, () => ts.push(createTask(async () => i)));
+        await gather(ts);
+      });
+      await collectGarbage();
+      expect(inits.size).toBeGreaterThanOrEqual(20);
+      expect(destroyed.size).toBeGreaterThanOrEqual(20); // no APM bookkeeping left growing
+    } finally {
+      hook.disable();
+    }
   });
 });
 
