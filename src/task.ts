@@ -584,7 +584,8 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
       this._loop._unretrieved.push(this as Task<unknown>);
       return;
     }
-    super._reportIfUnretrieved();
+    // In the task's context, as asyncio reports it (gh-96704): the handler sees the task's values.
+    if (this._state === 2 && !this._retrieved) callIn(this._context, Future.prototype._reportIfUnretrieved, this, undefined);
   }
 }
 

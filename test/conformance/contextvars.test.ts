@@ -299,6 +299,45 @@ describe('AsyncLocalStorage context of a Runner', () => {
   });
 });
 
+describe('the exception handler runs in the failing code’s context (test_futures2.py, gh-96704)', () => {
+  for (const style of STYLES) {
+    it(`for a ${style} task's unretrieved error`, async () => {
+      const seen: (string | undefined)[] = [];
+      await run(async () => {
+        getRunningLoop().setExceptionHandler(() => seen.push(als.getStore()));
+        const failing = styled(
+          style,
+          function* () {
+            yield* sleep(0);
+            throw new Error('1/0');
+          },
+          async () => {
+            await sleep(0);
+            throw new Error('1/0');
+          },
+        );
+        als.run('bar', () => createTask(failing));
+        await sleep(5);
+      });
+      expect(seen).toEqual(['bar']);
+    });
+  }
+
+  it('for a callback that throws', async () => {
+    const seen: (string | undefined)[] = [];
+    await run(async () => {
+      getRunningLoop().setExceptionHandler(() => seen.push(als.getStore()));
+      als.run('bar', () =>
+        getRunningLoop().callSoon(() => {
+          throw new Error('1/0');
+        }),
+      );
+      await sleep(0);
+    });
+    expect(seen).toEqual(['bar']);
+  });
+});
+
 describe('contexts and async_hooks', () => {
   it('a captured context is an async resource whose destroy event comes once it is collected', async () => {
     const inits = new Set<number>();
