@@ -1,7 +1,7 @@
 import { CancelledError, InvalidStateError, RuntimeError } from './errors.js';
 import { Future, NO_ERROR, type AwaitingTask, type Waiter } from './future.js';
-import { callIn, callInTask, contextHere, ctx, enableAls, isGeneratorFunction, startInContext, toRunContext } from './internal/context.js';
-import { setOnSuspendRecording, type RunContext } from './internal/context.js';
+import { callIn, callInTask, ctx, enableAls, isGeneratorFunction, taskContextHere } from './internal/context.js';
+import { setOnSuspendRecording, startInContext, toRunContext, type RunContext } from './internal/context.js';
 import { PromiseWait, checkBody, checkTaskOptions } from './internal/taskext.js';
 import { taskStackLines } from './internal/frames.js';
 import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
@@ -64,9 +64,8 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     if (opts !== undefined) checkTaskOptions(opts);
     const name = opts?.name;
     const eagerStart = opts?.eagerStart;
-    // (an async or plain function body gets a store of its own: its context may keep the caller's)
     const fnBody = typeof body === 'function' && !isGeneratorFunction(body);
-    const context = opts?.context === undefined ? contextHere(fnBody) : toRunContext('createTask', opts.context);
+    const context = opts?.context !== undefined ? toRunContext('createTask', opts.context) : taskContextHere(fnBody, eagerStart === true);
     super(opts?.loop ?? getRunningLoop());
     this._context = context;
     const hidden = opts?.hidden === true;

@@ -35,8 +35,8 @@ export interface TaskOptions {
    * `AsyncResource`, or the function `AsyncLocalStorage.snapshot()` returns. By default a task
    * runs in the context of the code that created it: every `AsyncLocalStorage` (a request id, a
    * tracing span) reads there what it read where `createTask` was called. One exception, for
-   * speed: inside a generator task's step the new task takes that task's own context without a
-   * copy, so an `als.run(value, …)` inside a generator step is not seen by a task created in it
+   * speed: inside a generator task's step a new task (unless eager) takes that task's own context
+   * without a copy, so an `als.run(value, …)` inside a generator step is not seen by a task created in it
    * unless it is passed here: `als.run(value, () => createTask(body, { context: new
    * AsyncResource('ctx') }))` (or `AsyncLocalStorage.snapshot()`, which is slower).
    */

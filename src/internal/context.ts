@@ -77,6 +77,16 @@ export function contextHere(keepTask = false): RunContext {
   return t !== null && t._inStep() ? t._context : captureContext(keepTask);
 }
 
+/**
+ * The context of a task made here (see `contextHere`). An async or plain function body (`fnBody`)
+ * gets a store of its own, so its copy may keep the caller's; an eager task copies the context
+ * even in a generator step, as its first step runs right here, inside whatever `als.run()` the
+ * caller is in.
+ */
+export function taskContextHere(fnBody: boolean, eager: boolean): RunContext {
+  return eager ? captureContext(fnBody) : contextHere(fnBody);
+}
+
 /** A user's context option as a RunContext: an `AsyncResource` as it is, a snapshot function wrapped. */
 export function toRunContext(op: string, c: unknown): RunContext {
   if (typeof c === 'function') {

@@ -70,13 +70,23 @@ for (const style of STYLES) {
     });
 
     it('opts.context runs the task in the given context (an AsyncResource or a snapshot)', async () => {
+      let eager = false; // (the eager reruns: an eager task copies the context, even here)
       const got = await run(function* () {
+        eager = getRunningLoop().getTaskFactory() !== null;
         const viaResource = als.run('res', () => createTask(reader(style), { context: new AsyncResource('ctx') }));
         const viaSnapshot = als.run('snap', () => createTask(reader(style), { context: AsyncLocalStorage.snapshot() }));
         const plain = als.run('lost', () => createTask(reader(style))); // a generator step: its own context
         return yield* gather([viaResource, viaSnapshot, plain]);
       });
-      expect(got).toEqual(['res/res', 'snap/snap', 'undefined/undefined']);
+      expect(got).toEqual(['res/res', 'snap/snap', eager ? 'lost/lost' : 'undefined/undefined']);
+    });
+
+    it('an eager task created in a generator step copies the context there (its step runs there)', async () => {
+      const got = await run(function* () {
+        const t = als.run('here', () => createTask(reader(style), { eagerStart: true }));
+        return yield* t;
+      });
+      expect(got).toBe('here/here');
     });
 
     it('task.getContext() is the context the task runs in', async () => {

@@ -1,4 +1,4 @@
-// The TaskGroup, timeout and shield conformance files again, on loops whose task factory is
+// The TaskGroup, timeout, shield and context conformance files again, on loops whose task factory is
 // `eagerTaskFactory`, as CPython runs its whole test_taskgroups.py a second time with the eager
 // task factory (TestEagerTaskTaskGroup). Every `run()` of those files gets a loop where each task
 // starts eagerly; their tests must pass unchanged. (Files that pin when a task's first step runs —
@@ -27,3 +27,4 @@ await import('./taskgroups.gap.test.js');
 await import('./nestedgroups.test.js');
 await import('./timeouts.test.js');
 await import('./shield.test.js');
+await import('./contextvars.test.js');
