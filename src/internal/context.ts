@@ -124,6 +124,16 @@ export function userCallback(f: AnyFn): AnyFn {
   return wrapped.get(f) ?? f;
 }
 
+/**
+ * Runs a burst of loop passes (outside every task) in a fresh resource made from the current
+ * context, so that an `AsyncLocalStorage.enterWith()` in a generator step lasts until the burst
+ * ends, as it did on the host's own resource — not for the loop's whole life (on Node 20 the store
+ * is written onto the current resource, which would be the loop's base context).
+ */
+export function runBurst(pump: () => void): void {
+  new AsyncResource('tulip.Burst').runInAsyncScope(alsExit, null, pump);
+}
+
 /** Calls `fn.call(self, arg)` inside context `c` (tulip's `ctx.frame` follows). */
 export function callIn<S, A, R>(c: RunContext, fn: (this: S, arg: A) => R, self: S, arg: A): R {
   const prev = ctx.frame;

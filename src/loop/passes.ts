@@ -6,7 +6,7 @@
  * stall monitor's clock reads. `EventLoop` is its only subclass.
  */
 import type { Future } from '../future.js';
-import { ctx, type RunContext } from '../internal/context.js';
+import { ctx, runBurst, type RunContext } from '../internal/context.js';
 import { MinHeap } from '../internal/heap.js';
 import { type Task, alsExit } from '../task.js';
 import type { Clock } from './clock.js';
@@ -137,7 +137,7 @@ export abstract class PassLoop extends LoopServices {
     }
     const base = this._baseContext;
     if (base === null) alsExit(this._pumpBound);
-    else base.runInAsyncScope(alsExit, null, this._pumpBound);
+    else base.runInAsyncScope(runBurst, null, this._pumpBound);
   };
   private readonly _timerWake = (): void => {
     this._hostTimer = null;

@@ -273,6 +273,20 @@ describe('AsyncLocalStorage context of done callbacks', () => {
   });
 });
 
+describe('AsyncLocalStorage.enterWith() in a generator step', () => {
+  it('lasts at most until the burst of passes ends, not for the loop’s life', async () => {
+    const got = await run(function* () {
+      createTask(function* () {
+        als.enterWith('leak');
+      });
+      yield* sleep(0);
+      yield* sleep(20); // a host timer: a later burst
+      return als.getStore();
+    });
+    expect(got).toBeUndefined();
+  });
+});
+
 describe('AsyncLocalStorage context of a Runner', () => {
   it('every run() of a Runner runs in the context of its first use (asyncio copies it once)', async () => {
     const runner = new Runner();
