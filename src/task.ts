@@ -1,7 +1,7 @@
 import { CancelledError, InvalidStateError, RuntimeError } from './errors.js';
 import { Future, NO_ERROR, type AwaitingTask, type Waiter } from './future.js';
 import { callIn, callInTask, ctx, enableAls, isGeneratorFunction, taskContextHere } from './internal/context.js';
-import { setOnSuspendRecording, startInContext, toRunContext, type RunContext } from './internal/context.js';
+import { GivenContext, setOnSuspendRecording, startInContext, toRunContext, type RunContext } from './internal/context.js';
 import { PromiseWait, checkBody, checkTaskOptions } from './internal/taskext.js';
 import { taskStackLines } from './internal/frames.js';
 import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
@@ -65,7 +65,8 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     const name = opts?.name;
     const eagerStart = opts?.eagerStart;
     const fnBody = typeof body === 'function' && !isGeneratorFunction(body);
-    const context = opts?.context !== undefined ? toRunContext('createTask', opts.context) : taskContextHere(fnBody, eagerStart === true);
+    const context =
+      opts?.runContext ?? (opts?.context !== undefined ? toRunContext('createTask', opts.context) : taskContextHere(fnBody, eagerStart === true));
     super(opts?.loop ?? getRunningLoop());
     this._context = context;
     const hidden = opts?.hidden === true;
@@ -133,7 +134,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
 
   /** The AsyncLocalStorage context the task runs in (asyncio's `get_context()`; `opts.context`). */
   getContext(): RunContext {
-    return this._context;
+    return this._context instanceof GivenContext ? this._context.shown() : this._context;
   }
 
   /** The generator a generator task runs, or the function given as the body. */

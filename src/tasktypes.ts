@@ -3,7 +3,7 @@
  * (`Awaitable`) and the options of `createTask` (`TaskOptions`). Re-exported by task.ts.
  */
 import type { Future } from './future.js';
-import type { ContextLike } from './internal/context.js';
+import type { ContextLike, RunContext } from './internal/context.js';
 export type { ContextLike, RunContext } from './internal/context.js';
 import type { EventLoop } from './loop/eventloop.js';
 
@@ -48,4 +48,6 @@ export interface InternalTaskOptions extends TaskOptions {
   loop?: EventLoop;
   /** A helper of tulip's own: left out of `allTasks()`. */
   hidden?: boolean;
+  /** A context of tulip's own (a Runner's), used as it is: not a user's `context`. */
+  runContext?: RunContext;
 }

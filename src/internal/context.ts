@@ -87,16 +87,31 @@ export function taskContextHere(fnBody: boolean, eager: boolean): RunContext {
   return eager ? captureContext(fnBody) : contextHere(fnBody);
 }
 
-/** A user's context option as a RunContext: an `AsyncResource` as it is, a snapshot function wrapped. */
-export function toRunContext(op: string, c: unknown): RunContext {
-  if (typeof c === 'function') {
-    const snapshot = c as (fn: () => unknown) => unknown;
-    return {
-      runInAsyncScope: <This, R>(fn: (this: This, ...args: unknown[]) => R, thisArg?: This, ...args: unknown[]): R =>
-        snapshot(() => fn.apply(thisArg as This, args)) as R,
-    };
+/**
+ * A context given by the user (`opts.context`): an `AsyncResource` or a snapshot function, entered
+ * with tulip's own store left out (one made inside an async task holds that task as the store).
+ */
+export class GivenContext implements RunContext {
+  constructor(readonly given: ContextLike) {}
+
+  runInAsyncScope<This, R>(fn: (this: This, ...args: unknown[]) => R, thisArg?: This, ...args: unknown[]): R {
+    const call = (): R => fn.apply(thisArg as This, args);
+    const outside = (): R => (ctx.als === null ? call() : ctx.als.run(undefined as unknown as Task<unknown>, call));
+    const g = this.given;
+    return typeof g === 'function' ? (g as (f: () => R) => R)(outside) : g.runInAsyncScope(outside);
   }
-  if (c !== null && typeof c === 'object' && typeof (c as RunContext).runInAsyncScope === 'function') return c as RunContext;
+
+  /** What `getContext()` shows: the user's `AsyncResource`, or this (for a snapshot function). */
+  shown(): RunContext {
+    return typeof this.given === 'function' ? this : this.given;
+  }
+}
+
+/** A user's context option (checked). */
+export function toRunContext(op: string, c: unknown): RunContext {
+  if (typeof c === 'function' || (c !== null && typeof c === 'object' && typeof (c as RunContext).runInAsyncScope === 'function')) {
+    return new GivenContext(c as ContextLike);
+  }
   throw new TypeError(
     `${op}: opts.context must be an AsyncResource or the function AsyncLocalStorage.snapshot() returns, got ${describe(c)}`,
   );

@@ -5,6 +5,7 @@ import { checkBody } from '../internal/taskext.js';
 import { checkOpts } from '../internal/validate.js';
 import { gather } from '../combinators.js';
 import { Task, type Coroutine, type TaskBody } from '../task.js';
+import type { InternalTaskOptions } from '../tasktypes.js';
 import type { Clock } from './clock.js';
 import { EventLoop } from './eventloop.js';
 import { SigintCanceller } from './interrupt.js';
@@ -91,8 +92,8 @@ export class Runner {
       if (main.getLoop() !== loop) throw new RuntimeError('Runner.run: the future belongs to a different loop');
       task = main;
     } else {
-      const context = given ?? loop._baseContext ?? undefined;
-      task = loop.createTask(main, this._opts.name !== undefined ? { name: this._opts.name, context } : { context });
+      const opts: InternalTaskOptions = { name: this._opts.name, runContext: given ?? loop._baseContext ?? undefined };
+      task = loop.createTask(main, opts);
     }
     const sigint = SigintCanceller.install(task);
     try {
