@@ -1,7 +1,7 @@
 import { CancelledError, InvalidStateError, RuntimeError } from './errors.js';
 import { Future, NO_ERROR, type AwaitingTask, type Waiter } from './future.js';
 import { callIn, callInTask, ctx, enableAls, isGeneratorFunction, taskContextHere } from './internal/context.js';
-import { GivenContext, setOnSuspendRecording, startInContext, toRunContext, type RunContext } from './internal/context.js';
+import { GivenContext, callTaskBody, setOnSuspendRecording, toRunContext, type RunContext } from './internal/context.js';
 import { PromiseWait, checkBody, checkTaskOptions } from './internal/taskext.js';
 import { taskStackLines } from './internal/frames.js';
 import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
@@ -239,7 +239,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
 
   /** Calls the body function: an async one in the task's async context (see `startInContext`). */
   private _callBody(body: () => unknown): unknown {
-    return ctx.als === null ? body() : ctx.als.run(this as Task<unknown>, startInContext, body);
+    return callTaskBody(this as Task<unknown>, body);
   }
 
   private _start(): void {

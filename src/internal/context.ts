@@ -232,6 +232,27 @@ export function startInContext(body: () => unknown): unknown {
   return r;
 }
 
+/**
+ * Node 24 (and 22 with its flag) keeps AsyncLocalStorage in immutable context frames. There a
+ * task's store is entered with `enterWith` inside its context's scope, which restores the caller's
+ * frame on exit: one frame copy per task start, where `als.run()` makes two (to enter, to restore).
+ * On Node 20 `enterWith` would write onto a shared resource, so `als.run()` it is.
+ */
+const FRAMES = Object.getOwnPropertySymbols(new AsyncResource('tulip.Probe')).some((s) => s.description === 'context_frame');
+
+/** Calls a task's body function in the task's context, with the task as tulip's store. */
+export function callTaskBody(task: Task<unknown>, body: () => unknown): unknown {
+  const als = ctx.als;
+  if (als === null) return body();
+  if (FRAMES) return task._context.runInAsyncScope(enterAndStart, task, body);
+  return als.run(task, startInContext, body);
+}
+
+function enterAndStart(this: Task<unknown>, body: () => unknown): unknown {
+  ctx.als!.enterWith(this);
+  return startInContext(body);
+}
+
 function asyncOk(v: unknown): void {
   (ctx.als!.getStore() as Task<unknown>)._asyncSettled(NO_ERROR, v);
 }
