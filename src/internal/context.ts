@@ -64,7 +64,7 @@ function newContext(): RunContext {
  * (an async body, which runs in a store of its own anyway).
  */
 export function captureContext(keepTask = false): RunContext {
-  return ctx.als === null || keepTask ? newContext() : ctx.als.run(undefined as unknown as Task<unknown>, newContext);
+  return keepTask ? newContext() : alsExit(newContext);
 }
 
 /**
@@ -95,8 +95,7 @@ export class GivenContext implements RunContext {
   constructor(readonly given: ContextLike) {}
 
   runInAsyncScope<This, R>(fn: (this: This, ...args: unknown[]) => R, thisArg?: This, ...args: unknown[]): R {
-    const call = (): R => fn.apply(thisArg as This, args);
-    const outside = (): R => (ctx.als === null ? call() : ctx.als.run(undefined as unknown as Task<unknown>, call));
+    const outside = (): R => alsExit(() => fn.apply(thisArg as This, args));
     const g = this.given;
     return typeof g === 'function' ? (g as (f: () => R) => R)(outside) : g.runInAsyncScope(outside);
   }
@@ -185,11 +184,10 @@ export function isStepping(): boolean {
   return ctx.stepping !== null;
 }
 
-/** Runs `fn` outside every task's async context (the loop runs its passes so). */
-export function alsExit(fn: () => void): void {
+/** Runs `fn` outside every task's async context and returns its result (passes, captures run so). */
+export function alsExit<R>(fn: () => R): R {
   // run(undefined), not exit(): on Node 20 exit() disables the storage, toggling the promise hooks.
-  if (ctx.als === null) fn();
-  else ctx.als.run(undefined as unknown as Task<unknown>, fn);
+  return ctx.als === null ? fn() : ctx.als.run(undefined as unknown as Task<unknown>, fn);
 }
 
 /**
