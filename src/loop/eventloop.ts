@@ -219,7 +219,7 @@ export class EventLoop extends PassLoop {
    */
   stop(): void {
     this._stopping = true;
-    if (this._running && this._batch === null) this._wakeHost();
+    if (this._running && !this._inBatch) this._wakeHost();
   }
 
   /** asyncio refuses to run a loop from inside another loop's callback or task. */
@@ -256,9 +256,7 @@ export class EventLoop extends PassLoop {
     if (this._running) throw new RuntimeError('close: Cannot close a running event loop');
     if (this._closed) return;
     this._closed = true;
-    this._ready = [];
-    this._readyLen = 0;
-    this._spare = [];
+    this._ready.clear();
     this._front = [];
     this._timers.clear();
     this._disarmHostTimer();

@@ -7,6 +7,7 @@
  */
 import type { Future } from '../future.js';
 import { ctx, runBurst, type RunContext } from '../internal/context.js';
+import { Fifo } from '../internal/fifo.js';
 import { MinHeap } from '../internal/heap.js';
 import { type Task, alsExit } from '../task.js';
 import type { Clock } from './clock.js';
@@ -23,9 +24,11 @@ const MIN_CANCELLED_TIMERS = 100;
 
 /** @internal See the module doc; the public API is `EventLoop`'s. */
 export abstract class PassLoop extends LoopServices {
-  /** @internal The ready queue: entries 0.._readyLen-1 (arrays are reused, never truncated). */
-  _ready: Runnable[] = [];
-  /** @internal */ _readyLen = 0;
+  /**
+   * @internal The ready queue. A pass runs the entries queued when it began (`_batchLeft` of
+   * them, from the front); entries queued meanwhile wait for the next pass.
+   */
+  readonly _ready = new Fifo<Runnable>();
   /** @internal */ _asyncFlag = false;
   /**
    * @internal The AsyncLocalStorage context the passes run in: the one the loop first ran in (a
@@ -51,13 +54,13 @@ export abstract class PassLoop extends LoopServices {
   /** @internal The loop's time source (set by the EventLoop constructor). */
   declare _clock: Clock & { now(): number };
 
-  protected _spare: Runnable[] = [];
-  private _batchLen = 0;
   private _passCount = 0;
   /** Between two passes, waiting for the microtasks to settle: a pump is coming. */
   private _settling = false;
-  protected _batch: Runnable[] | null = null;
-  private _batchIndex = 0;
+  /** @internal A pass is running its batch (or is suspended in it, yielding to microtasks). */
+  _inBatch = false;
+  /** Entries of the current batch not run yet: the front of the ready queue. */
+  private _batchLeft = 0;
   protected readonly _timers = new MinHeap<TimerEntry>();
   private _cancelledTimers = 0;
   protected _timerSeq = 0;
@@ -97,7 +100,7 @@ export abstract class PassLoop extends LoopServices {
       return;
     }
     if (this._monitor.suspected !== null) this._overBudget = true; // confirmed at the host turn
-    if (this._hostAfterYield && (this._overBudget || (this._readyLen === 0 && !this._timerDue()))) {
+    if (this._hostAfterYield && (this._overBudget || (this._ready.length === 0 && !this._timerDue()))) {
       // Over the burst's budget, or idle: the host gets its turn (idle: and then the loop looks
       // again, once every promise chain has settled).
       this._hostAfterYield = false;
@@ -148,8 +151,8 @@ export abstract class PassLoop extends LoopServices {
 
   /** @internal Puts a runnable on the ready queue and makes sure a pass will run it. */
   _enqueue(r: Runnable): void {
-    this._ready[this._readyLen++] = r;
-    if (this._batch === null && !this._hostScheduled && !this._settling) this._wakeHost();
+    this._ready.push(r);
+    if (!this._inBatch && !this._hostScheduled && !this._settling) this._wakeHost();
   }
 
   /**
@@ -167,7 +170,7 @@ export abstract class PassLoop extends LoopServices {
   /** @internal */
   _addTimer(h: TimerEntry): void {
     this._timers.push(h);
-    if (this._batch === null && !this._hostScheduled && this._running) {
+    if (!this._inBatch && !this._hostScheduled && this._running) {
       // Idle: re-arm the host timer if this deadline is the new earliest one.
       if (h._when < this._hostTimerWhen) this._wakeHost();
     }
@@ -223,7 +226,7 @@ export abstract class PassLoop extends LoopServices {
 
   /** @internal Asks the host for a burst of passes, unless one is already coming. */
   _wakeHost(): void {
-    if (this._hostScheduled || !this._running || this._batch !== null || this._settling) return;
+    if (this._hostScheduled || !this._running || this._inBatch || this._settling) return;
     this._hostScheduled = true;
     setImmediate(this._hostWake);
   }
@@ -236,13 +239,13 @@ export abstract class PassLoop extends LoopServices {
     ctx.frame = this._baseContext;
     try {
       for (;;) {
-        if (this._batch === null) this._beginPass();
+        if (!this._inBatch) this._beginPass();
         if (!this._runBatch()) return; // suspended until a microtask resumes us
         if (!this._finishPass()) return;
       }
     } finally {
       ctx.frame = frame;
-      if (this._batch === null) {
+      if (!this._inBatch) {
         setRunningLoop(null);
         if (!this._settling) this._monitor.endBurst(this.loop());
       }
@@ -261,46 +264,74 @@ export abstract class PassLoop extends LoopServices {
         timers.pop();
         top._scheduled = false;
         if (top._cancelled) this._cancelledTimers--;
-        else this._ready[this._readyLen++] = top;
+        else this._ready.push(top);
         top = timers.peek();
       }
     }
-    const batch = this._ready;
-    this._batchLen = this._readyLen;
-    this._ready = this._spare;
-    this._readyLen = 0;
-    this._batch = batch;
-    this._batchIndex = 0;
+    this._batchLeft = this._ready.length;
+    this._inBatch = true;
     this._yieldMicro = false; // the host drained the microtask queue since the last pass
   }
 
-  /** Runs the current batch; false when it yielded to the microtask queue mid-way. */
+  /**
+   * Runs the current batch; false when it yielded to the microtask queue mid-way (it goes on at
+   * the same entry). The monitor's window is checked every 64 entries.
+   */
   private _runBatch(): boolean {
-    const batch = this._batch!;
-    const n = this._batchLen;
-    let i = this._batchIndex;
-    if (this._fine) return this._runBatchTimed(batch, n, i);
+    if (this._fine) return this._runBatchTimed();
+    const ready = this._ready;
     const front = this._front;
+    let n = this._batchLeft;
     for (;;) {
-      if (i >= n && front.length === 0) {
-        if (!this._mustYieldAtEnd()) break;
-        this._batchIndex = i;
-        this._yieldToMicrotasks(false);
-        return false;
-      }
-      const r = front.length > 0 ? front[0]! : batch[i]!;
+      let r: Runnable;
+      if (front.length > 0) r = front[0]!;
+      else if (n > 0) r = ready.peek();
+      else if (this._mustYieldAtEnd()) {
+        this._batchLeft = 0;
+        return this._yieldToMicrotasks(false);
+      } else break;
       if (this._mustYield(r)) {
-        this._batchIndex = i;
-        this._yieldToMicrotasks(this._fine);
-        return false;
+        this._batchLeft = n;
+        return this._yieldToMicrotasks(false);
       }
       if (front.length > 0) front.shift();
-      else batch[i++] = undefined as unknown as Runnable;
+      else {
+        ready.drop();
+        n--;
+      }
       r._run();
       if ((++this._monitor.entries & 63) === 0) this._monitor.checkWindow(this.loop(), r);
     }
-    this._spare = batch; // its entries were cleared as they ran
-    this._batch = null;
+    this._batchLeft = 0;
+    this._inBatch = false;
+    return true;
+  }
+
+  /** Fine mode: `_runBatch` timing every entry (task steps time themselves, so they are not reported twice). */
+  private _runBatchTimed(): boolean {
+    const ready = this._ready;
+    const front = this._front;
+    let last = performance.now();
+    for (;;) {
+      let r: Runnable;
+      if (front.length > 0) r = front[0]!;
+      else if (this._batchLeft > 0) r = ready.peek();
+      else if (this._mustYieldAtEnd()) return this._yieldToMicrotasks(true);
+      else break;
+      if (this._mustYield(r)) return this._yieldToMicrotasks(true);
+      if (front.length > 0) front.shift();
+      else {
+        ready.drop();
+        this._batchLeft--;
+      }
+      const before = this._monitor.accounted;
+      this._steppedTask = null;
+      r._run();
+      const now = performance.now(); // one clock read per entry: each entry's time is since the last
+      this._monitor.timedEntry(this.loop(), r, now - last, before);
+      last = now;
+    }
+    this._inBatch = false;
     return true;
   }
 
@@ -331,39 +362,8 @@ export abstract class PassLoop extends LoopServices {
    * after one resumed an async task), or in the next pass when no batch is running.
    */
   _runNext(r: Runnable): void {
-    if (this._batch === null) this._enqueue(r);
+    if (!this._inBatch) this._enqueue(r);
     else this._front.push(r);
-  }
-
-  /** Fine mode: times every entry (task steps time themselves, so they are not reported twice). */
-  private _runBatchTimed(batch: Runnable[], n: number, i: number): boolean {
-    let last = performance.now();
-    const front = this._front;
-    for (;;) {
-      if (i >= n && front.length === 0) {
-        if (!this._mustYieldAtEnd()) break;
-        this._batchIndex = i;
-        this._yieldToMicrotasks(true);
-        return false;
-      }
-      const r = front.length > 0 ? front[0]! : batch[i]!;
-      if (this._mustYield(r)) {
-        this._batchIndex = i;
-        this._yieldToMicrotasks(this._fine);
-        return false;
-      }
-      if (front.length > 0) front.shift();
-      else batch[i++] = undefined as unknown as Runnable;
-      const before = this._monitor.accounted;
-      this._steppedTask = null;
-      r._run();
-      const now = performance.now(); // one clock read per entry: each entry's time is since the last
-      this._monitor.timedEntry(this.loop(), r, now - last, before);
-      last = now;
-    }
-    this._spare = batch;
-    this._batch = null;
-    return true;
   }
 
   /**
@@ -371,13 +371,14 @@ export abstract class PassLoop extends LoopServices {
    * drains), then goes on. `timed`: the monitor's window is checked once they ran (at the end of
    * a pass, and mid-pass in fine mode, which also times them on their own to name their tasks).
    */
-  private _yieldToMicrotasks(timed: boolean): void {
+  private _yieldToMicrotasks(timed: boolean): false {
     this._yieldTimed = timed;
     if (timed && this._fine) {
       this._yieldStart = performance.now();
       this._yieldEntries = this._monitor.entries;
     }
     RESOLVED.then(this._drainBound); // not queueMicrotask(), which makes an AsyncResource per call
+    return false;
   }
 
   /** End-of-pass work; true when the next pass may run at once, in the same burst. */
@@ -402,7 +403,7 @@ export abstract class PassLoop extends LoopServices {
       resolve?.();
       return false;
     }
-    if (this._readyLen > 0 || this._timerDue()) {
+    if (this._ready.length > 0 || this._timerDue()) {
       // A suspected stall is confirmed (or found to be a GC pause) at the next host turn: soon.
       if (this._monitor.suspected !== null) {
         this._overBudget = true;
