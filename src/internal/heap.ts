@@ -1,8 +1,11 @@
 /**
  * A 4-ary min-heap ordered by `when`, ties broken by insertion sequence (so equal deadlines come
- * out FIFO, as Node's timers do). The keys live beside the items in two typed arrays, so sifting
- * compares numbers in contiguous memory instead of reading each item (a cache miss per item once
- * the heap holds many timers); four children per node halve the depth.
+ * out FIFO, as Node's timers do). The heap itself is three typed arrays — the keys and the slot of
+ * each item — so sifting compares and moves numbers in contiguous memory, never object pointers;
+ * four children per node halve the depth. The items sit in slots, written once when pushed and
+ * cleared when popped, in chunks of 1024: V8 records every young pointer stored into a large
+ * array (and every copy of one that grows), which made a heap of 100,000 fresh timers half again
+ * as slow as this (measured: 30 ms against 20 ms to push and pop 100,000).
  */
 export interface HeapItem {
   /** The deadline (ms on the loop's clock). */
@@ -12,63 +15,105 @@ export interface HeapItem {
 }
 
 const MIN_CAPACITY = 16;
+const CHUNK_BITS = 10;
+const CHUNK = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK - 1;
 
 export class MinHeap<T extends HeapItem> {
-  private items: T[] = [];
+  private n = 0;
   private whens = new Float64Array(MIN_CAPACITY);
   private seqs = new Float64Array(MIN_CAPACITY);
+  /** The slot of the item at each heap position. */
+  private slots = new Int32Array(MIN_CAPACITY);
+  /** Item storage: slot `s` is `chunks[s >> CHUNK_BITS][s & CHUNK_MASK]`. */
+  private chunks: (T | undefined)[][] = [];
+  /** Slots handed out so far (the ones below it not on the free stack are in use). */
+  private nSlots = 0;
+  /** Slots freed by `pop()`, reused first. */
+  private free = new Int32Array(MIN_CAPACITY);
+  private nFree = 0;
 
   get size(): number {
-    return this.items.length;
+    return this.n;
   }
 
   peek(): T | undefined {
-    return this.items[0];
+    if (this.n === 0) return undefined;
+    const slot = this.slots[0]!;
+    return this.chunks[slot >> CHUNK_BITS]![slot & CHUNK_MASK];
   }
 
   push(item: T): void {
-    const items = this.items;
-    let i = items.length;
+    let i = this.n;
     if (i === this.whens.length) this.grow(i * 2);
+    let slot: number;
+    if (this.nFree > 0) slot = this.free[--this.nFree]!;
+    else {
+      slot = this.nSlots++;
+      if ((slot & CHUNK_MASK) === 0) this.chunks.push(new Array<T | undefined>(CHUNK));
+    }
+    this.chunks[slot >> CHUNK_BITS]![slot & CHUNK_MASK] = item;
+    this.n = i + 1;
     const whens = this.whens;
     const seqs = this.seqs;
+    const slots = this.slots;
     const w = item._when;
     const s = item._seq;
-    items.push(item);
     while (i > 0) {
       const parent = (i - 1) >> 2;
       const pw = whens[parent]!;
       if (w > pw || (w === pw && s > seqs[parent]!)) break;
-      items[i] = items[parent]!;
       whens[i] = pw;
       seqs[i] = seqs[parent]!;
+      slots[i] = slots[parent]!;
       i = parent;
     }
-    items[i] = item;
     whens[i] = w;
     seqs[i] = s;
+    slots[i] = slot;
   }
 
   pop(): T | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    const n = items.length;
-    if (n > 0 && last !== undefined) this.siftDown(last, this.whens[n]!, this.seqs[n]!, n);
+    if (this.n === 0) return undefined;
+    const slot = this.slots[0]!;
+    const chunk = this.chunks[slot >> CHUNK_BITS]!;
+    const top = chunk[slot & CHUNK_MASK];
+    chunk[slot & CHUNK_MASK] = undefined;
+    const n = --this.n;
+    if (n === 0) this.resetSlots();
+    else {
+      this.free[this.nFree++] = slot;
+      this.siftDown(this.whens[n]!, this.seqs[n]!, this.slots[n]!, n);
+    }
     return top;
   }
 
   /** Keeps only the items for which `keep` is true (used to purge cancelled timers). */
   filter(keep: (item: T) => boolean): void {
-    const kept = this.items.filter(keep);
+    const kept: T[] = [];
+    for (let i = 0; i < this.n; i++) {
+      const slot = this.slots[i]!;
+      const item = this.chunks[slot >> CHUNK_BITS]![slot & CHUNK_MASK]!;
+      if (keep(item)) kept.push(item);
+    }
     this.clear();
     for (const item of kept) this.push(item);
   }
 
   clear(): void {
-    this.items = [];
+    this.n = 0;
     this.whens = new Float64Array(MIN_CAPACITY);
     this.seqs = new Float64Array(MIN_CAPACITY);
+    this.slots = new Int32Array(MIN_CAPACITY);
+    this.free = new Int32Array(MIN_CAPACITY);
+    this.resetSlots();
+  }
+
+  /** The heap is empty: let go of every item chunk but the first (a burst does not pin its peak). */
+  private resetSlots(): void {
+    if (this.chunks.length > 1) this.chunks.length = 1;
+    this.nSlots = 0;
+    this.nFree = 0;
   }
 
   private grow(capacity: number): void {
@@ -78,13 +123,19 @@ export class MinHeap<T extends HeapItem> {
     const seqs = new Float64Array(capacity);
     seqs.set(this.seqs);
     this.seqs = seqs;
+    const slots = new Int32Array(capacity);
+    slots.set(this.slots);
+    this.slots = slots;
+    const free = new Int32Array(capacity);
+    free.set(this.free);
+    this.free = free;
   }
 
-  /** Places `item` (keys `w`, `s`) from the root down, in a heap of `n` items. */
-  private siftDown(item: T, w: number, s: number, n: number): void {
-    const items = this.items;
+  /** Places the item of keys `w`, `s` in slot `slot` from the root down, in a heap of `n` items. */
+  private siftDown(w: number, s: number, slot: number, n: number): void {
     const whens = this.whens;
     const seqs = this.seqs;
+    const slots = this.slots;
     let i = 0;
     for (;;) {
       let child = 4 * i + 1;
@@ -101,13 +152,13 @@ export class MinHeap<T extends HeapItem> {
         }
       }
       if (cw > w || (cw === w && cs > s)) break;
-      items[i] = items[child]!;
       whens[i] = cw;
       seqs[i] = cs;
+      slots[i] = slots[child]!;
       i = child;
     }
-    items[i] = item;
     whens[i] = w;
     seqs[i] = s;
+    slots[i] = slot;
   }
 }

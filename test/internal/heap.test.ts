@@ -152,4 +152,26 @@ describe('MinHeap', () => {
     expect(h.size).toBe(5000);
     expect(drain(h)).toEqual([...all].sort((a, b) => a._when - b._when || a._seq - b._seq));
   });
+
+  it('keeps every item and the order across slot reuse, chunk boundaries and emptying', () => {
+    const rand = prng(2024);
+    const h = new MinHeap<Item>();
+    const shadow: Item[] = [];
+    const check = (): void => {
+      shadow.sort((a, b) => a._when - b._when || a._seq - b._seq);
+      expect(h.pop()).toBe(shadow.shift());
+    };
+    for (let round = 0; round < 3; round++) {
+      // Fill past one item chunk (1024) with pops in between, so freed slots are reused.
+      for (let i = 0; i < 2500; i++) {
+        const x = item(Math.floor(rand() * 40), i);
+        h.push(x);
+        shadow.push(x);
+        if (rand() < 0.3) check();
+      }
+      while (shadow.length > 0) check(); // drained to empty: the slots start over
+      expect(h.size).toBe(0);
+      expect(h.peek()).toBeUndefined();
+    }
+  });
 });
