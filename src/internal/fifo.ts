@@ -17,11 +17,8 @@ const CHUNK = 512;
 const KEEP = 4;
 
 class Chunk<T> {
-  readonly items: (T | undefined)[] = [];
+  readonly items = new Array<T | undefined>(CHUNK);
   next: Chunk<T> | null = null;
-  constructor() {
-    for (let i = 0; i < CHUNK; i++) this.items.push(undefined); // packed, not holey
-  }
 }
 
 /** A FIFO of entries: `push` at the back, `peek`/`drop` at the front. */
