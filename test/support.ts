@@ -144,3 +144,12 @@ export async function collectGarbage(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
+
+/** A tiny deterministic PRNG (an LCG) in [0, 1), so a failure is reproducible from its seed. */
+export function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}

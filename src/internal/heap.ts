@@ -117,18 +117,10 @@ export class MinHeap<T extends HeapItem> {
   }
 
   private grow(capacity: number): void {
-    const whens = new Float64Array(capacity);
-    whens.set(this.whens);
-    this.whens = whens;
-    const seqs = new Float64Array(capacity);
-    seqs.set(this.seqs);
-    this.seqs = seqs;
-    const slots = new Int32Array(capacity);
-    slots.set(this.slots);
-    this.slots = slots;
-    const free = new Int32Array(capacity);
-    free.set(this.free);
-    this.free = free;
+    this.whens = widen(this.whens, new Float64Array(capacity));
+    this.seqs = widen(this.seqs, new Float64Array(capacity));
+    this.slots = widen(this.slots, new Int32Array(capacity));
+    this.free = widen(this.free, new Int32Array(capacity));
   }
 
   /** Places the item of keys `w`, `s` in slot `slot` from the root down, in a heap of `n` items. */
@@ -161,4 +153,10 @@ export class MinHeap<T extends HeapItem> {
     seqs[i] = s;
     slots[i] = slot;
   }
+}
+
+/** `to`, holding `from`'s contents at its start. */
+function widen<A extends Float64Array | Int32Array>(from: A, to: A): A {
+  to.set(from);
+  return to;
 }

@@ -1,5 +1,6 @@
 // Unit tests of src/internal/fifo.ts: the event loop's chunked ready queue.
 import { describe, it, expect } from 'vitest';
+import { prng } from '../support.js';
 import { Fifo } from '../../src/internal/fifo.js';
 
 function take<T>(q: Fifo<T>): T {
@@ -8,14 +9,6 @@ function take<T>(q: Fifo<T>): T {
   return x;
 }
 
-/** A tiny deterministic PRNG, so a failure is reproducible. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 describe('Fifo', () => {
   it('a new queue is empty', () => {

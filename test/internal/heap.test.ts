@@ -1,5 +1,6 @@
 // Unit tests of src/internal/heap.ts: the timer heap (deadline order, FIFO ties, purging).
 import { describe, it, expect } from 'vitest';
+import { prng } from '../support.js';
 import { MinHeap, type HeapItem } from '../../src/internal/heap.js';
 
 interface Item extends HeapItem {
@@ -15,14 +16,6 @@ function drain(h: MinHeap<Item>): Item[] {
   return out;
 }
 
-/** A tiny deterministic PRNG, so a failure is reproducible. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 describe('MinHeap', () => {
   it('an empty heap has size 0 and peek() and pop() give undefined', () => {
