@@ -69,6 +69,56 @@ describe('passes', () => {
     expect(log).toEqual(['ping0', 'pong0', 'ping1', 'pong1', 'ping2', 'pong2']);
   });
 
+  it('passes of thousands of callbacks, each scheduling the next, keep scheduling order and run one generation per pass', async () => {
+    // Thousands of entries cross the ready queue's chunks while a pass both takes entries from
+    // its front and adds the next generation at its back.
+    const loop = newEventLoop();
+    const width = 3000;
+    const generations = 4;
+    const log: Array<[number, number]> = [];
+    const passOf: number[] = [];
+    let pass = 0;
+    const marker = (): void => {
+      pass++;
+      if (pass < generations) loop.callSoon(marker);
+    };
+    const cb = (gen: number, i: number): void => {
+      log.push([gen, i]);
+      passOf.push(pass);
+      if (gen + 1 < generations) loop.callSoon(cb, gen + 1, i);
+      else if (i === width - 1) loop.stop();
+    };
+    loop.callSoon(marker);
+    for (let i = 0; i < width; i++) loop.callSoon(cb, 0, i);
+    await loop.runForever();
+    loop.close();
+    expect(log.length).toBe(width * generations);
+    for (let k = 0; k < log.length; k++) {
+      const gen = Math.floor(k / width);
+      expect(log[k]).toEqual([gen, k % width]);
+      expect(passOf[k]).toBe(gen + 1); // the marker runs first in each pass
+    }
+  });
+
+  it('a pass that stops mid-way leaves the next generation queued, in order, for the next run', async () => {
+    const loop = newEventLoop();
+    const width = 2000;
+    const log: number[] = [];
+    for (let i = 0; i < width; i++) {
+      loop.callSoon(() => {
+        loop.callSoon(() => log.push(width + i));
+        if (i === 10) loop.stop(); // the rest of this pass still runs
+        log.push(i);
+      });
+    }
+    await loop.runForever();
+    expect(log).toEqual(Array.from({ length: width }, (_, i) => i));
+    loop.callSoon(() => loop.stop());
+    await loop.runForever();
+    loop.close();
+    expect(log).toEqual(Array.from({ length: 2 * width }, (_, i) => i));
+  });
+
   it('stop() called before runForever() lets exactly one pass run', async () => {
     const loop = newEventLoop();
     const log: string[] = [];
