@@ -293,8 +293,8 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
    */
   private _step(): void {
     const loop = this._loop;
-    if (this._context === ctx.frame && loop._instruments === null && !loop._fine) this._stepNow();
-    else if (this._context !== ctx.frame) callIn(this._context, this._stepObserved, this, loop);
+    if (this._context !== ctx.frame) callIn(this._context, this._stepObserved, this, loop);
+    else if (loop._instruments === null && !loop._fine) this._stepNow();
     else this._stepObserved(loop);
   }
 
