@@ -100,6 +100,7 @@ export class MinHeap<T extends HeapItem> {
     for (const item of kept) this.push(item);
   }
 
+  /** Empties the heap and lets go of its items (the first chunk, which stays, is emptied too). */
   clear(): void {
     this.n = 0;
     this.whens = new Float64Array(MIN_CAPACITY);
@@ -107,6 +108,7 @@ export class MinHeap<T extends HeapItem> {
     this.slots = new Int32Array(MIN_CAPACITY);
     this.free = new Int32Array(MIN_CAPACITY);
     this.resetSlots();
+    this.chunks[0]?.fill(undefined);
   }
 
   /** The heap is empty: let go of every item chunk but the first (a burst does not pin its peak). */

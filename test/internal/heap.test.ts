@@ -1,4 +1,6 @@
 // Unit tests of src/internal/heap.ts: the timer heap (deadline order, FIFO ties, purging).
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, it, expect } from 'vitest';
 import { prng } from '../support.js';
 import { MinHeap, type HeapItem } from '../../src/internal/heap.js';
@@ -129,6 +131,33 @@ describe('MinHeap', () => {
     const x = item(2);
     h.push(x);
     expect(h.pop()).toBe(x);
+  });
+
+  it('clear() and filter() let go of the items they remove (a purge does not pin cancelled timers)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const h = new MinHeap<Item>();
+    const refs: WeakRef<Item>[] = [];
+    const fill = (n: number): void => {
+      for (let i = 0; i < n; i++) {
+        const x = item(i);
+        refs.push(new WeakRef(x));
+        h.push(x);
+      }
+    };
+    fill(50);
+    const kept = item(1000);
+    h.push(kept);
+    h.filter((x) => x === kept); // the purge of cancelled timers
+    const afterFilter = refs.splice(0);
+    fill(30); // reuses the first 30 of the 50 slots freed
+
+    h.clear();
+    await new Promise((r) => setTimeout(r, 0)); // (WeakRefs made in this turn stay alive until it ends)
+    gc();
+    expect(afterFilter.filter((r) => r.deref() !== undefined)).toHaveLength(0);
+    expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
+    expect(h.size).toBe(0);
   });
 
   it('after clear() it grows again and keeps deadline order with FIFO ties', () => {
