@@ -15,6 +15,8 @@ export interface HeapItem {
 }
 
 const MIN_CAPACITY = 16;
+/** Key arrays bigger than this are let go when the heap empties. */
+const SHRINK_ABOVE = 1024;
 const CHUNK_BITS = 10;
 const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
@@ -103,19 +105,32 @@ export class MinHeap<T extends HeapItem> {
   /** Empties the heap and lets go of its items (the first chunk, which stays, is emptied too). */
   clear(): void {
     this.n = 0;
-    this.whens = new Float64Array(MIN_CAPACITY);
-    this.seqs = new Float64Array(MIN_CAPACITY);
-    this.slots = new Int32Array(MIN_CAPACITY);
-    this.free = new Int32Array(MIN_CAPACITY);
+    this.newArrays();
     this.resetSlots();
     this.chunks[0]?.fill(undefined);
   }
 
-  /** The heap is empty: let go of every item chunk but the first (a burst does not pin its peak). */
+  /**
+   * The heap is empty: let go of every item chunk but the first, and of key arrays that grew past
+   * 1024 entries (a burst does not pin its peak).
+   */
   private resetSlots(): void {
     if (this.chunks.length > 1) this.chunks.length = 1;
     this.nSlots = 0;
     this.nFree = 0;
+    if (this.whens.length > SHRINK_ABOVE) this.newArrays();
+  }
+
+  private newArrays(): void {
+    this.whens = new Float64Array(MIN_CAPACITY);
+    this.seqs = new Float64Array(MIN_CAPACITY);
+    this.slots = new Int32Array(MIN_CAPACITY);
+    this.free = new Int32Array(MIN_CAPACITY);
+  }
+
+  /** @internal The key arrays' size (tests). */
+  _capacity(): number {
+    return this.whens.length;
   }
 
   private grow(capacity: number): void {

@@ -160,6 +160,18 @@ describe('MinHeap', () => {
     expect(h.size).toBe(0);
   });
 
+  it('an emptied heap lets go of key arrays that grew past 1024 entries, and small ones stay', () => {
+    const h = new MinHeap<Item>();
+    for (let i = 0; i < 5000; i++) h.push(item(i % 97));
+    expect(h._capacity()).toBe(8192);
+    expect(drain(h)).toHaveLength(5000);
+    expect(h._capacity()).toBe(16);
+    for (let i = 0; i < 500; i++) h.push(item(i % 7));
+    const cap = h._capacity();
+    expect(drain(h)).toHaveLength(500);
+    expect(h._capacity()).toBe(cap);
+  });
+
   it('after clear() it grows again and keeps deadline order with FIFO ties', () => {
     const rand = prng(7);
     const h = new MinHeap<Item>();
