@@ -172,6 +172,26 @@ export class MemorySendChannel<T> {
     }
   }
 
+  /**
+   * `close()`, for `using send = …` (Trio's `with send_channel:`): the end closes when the block
+   * ends, however it ends.
+   *
+   * Cancellation: not a checkpoint (see `close()`).
+   *
+   * @example
+   * ```ts
+   * const [send, receive] = openMemoryChannel<number>(10);
+   * createTask(async () => {
+   *   using producer = send.clone();
+   *   for (let i = 0; i < 3; i++) await producer.send(i);
+   * }); // closed when the producer is done: the receiver's `for await` can end
+   * send.close();
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   /** The channel's statistics (shared by all its ends). */
   statistics(): MemoryChannelStatistics {
     return this._state.statistics();
@@ -280,6 +300,25 @@ export class MemoryReceiveChannel<T> implements AsyncIterable<T> {
       sw._abort(new BrokenResourceError('MemorySendChannel.send: every receive channel is closed'));
     }
     st.data.clear();
+  }
+
+  /**
+   * `close()`, for `using receive = …` (Trio's `with receive_channel:`): the end closes when the
+   * block ends, however it ends.
+   *
+   * Cancellation: not a checkpoint (see `close()`).
+   *
+   * @example
+   * ```ts
+   * const [send, receive] = openMemoryChannel<string>(0);
+   * {
+   *   using consumer = receive;
+   *   console.log(await consumer.receive());
+   * } // closed: senders now get BrokenResourceError
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /** The channel's statistics (shared by all its ends). */
