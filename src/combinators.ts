@@ -184,7 +184,7 @@ export function gather<const A extends readonly Awaitable<unknown>[]>(
 ): Future<{ -readonly [K in keyof A]: AwaitedOf<A[K]> }>;
 export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExceptions?: boolean } = {}): Future<unknown[]> {
   checkOpts('gather', opts);
-  if (aws === null || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== 'function' || isGenerator(aws)) {
+  if (aws == null || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== 'function' || isGenerator(aws)) {
     throw new TypeError(`gather: aws must be an array of awaitables, got ${describe(aws)}`);
   }
   const returnExceptions = Boolean(opts?.returnExceptions);

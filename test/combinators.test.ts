@@ -167,6 +167,9 @@ describe('gather', () => {
       const a = syncError(() => gather(42 as never));
       expect(a).toBeInstanceOf(TypeError);
       expect(a.message).toBe('gather: aws must be an array of awaitables, got 42');
+      for (const missing of [undefined, null]) {
+        expect(syncError(() => gather(missing as never)).message).toBe(`gather: aws must be an array of awaitables, got ${missing}`);
+      }
       const b = syncError(() =>
         gather(
           (function* () {

@@ -12,8 +12,9 @@ export function describe(value: unknown): string {
       return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
     case 'number':
     case 'boolean':
-    case 'bigint':
       return String(value);
+    case 'bigint':
+      return `${value}n`;
     case 'symbol':
       return value.toString();
     case 'function':

@@ -78,9 +78,9 @@ export abstract class LoopServices {
 
   set slowCallbackDuration(ms: number) {
     if (typeof ms !== 'number') {
-      throw new TypeError(`slowCallbackDuration must be a number of milliseconds, got ${describe(ms)}`);
+      throw new TypeError(`EventLoop.slowCallbackDuration: must be a number of milliseconds, got ${describe(ms)}`);
     }
-    if (!(ms >= 0)) throw new RangeError(`slowCallbackDuration must be a number of milliseconds >= 0, got ${describe(ms)}`);
+    if (!(ms >= 0)) throw new RangeError(`EventLoop.slowCallbackDuration: must be a number of milliseconds >= 0, got ${describe(ms)}`);
     this._slowCallbackDuration = ms;
   }
 

@@ -20,7 +20,7 @@ suite('describe()', () => {
     expect(describe(NaN)).toBe('NaN');
     expect(describe(Infinity)).toBe('Infinity');
     expect(describe(true)).toBe('true');
-    expect(describe(10n)).toBe('10');
+    expect(describe(10n)).toBe('10n'); // not '10': "must be a number, got 10" would read as a contradiction
     expect(describe(Symbol('tag'))).toBe('Symbol(tag)');
   });
 

@@ -129,7 +129,7 @@ describe('slowCallbackDuration', () => {
     const loop = newEventLoop();
     loop.slowCallbackDuration = 25;
     expect(() => (loop.slowCallbackDuration = -1)).toThrow(RangeError);
-    expect(() => (loop.slowCallbackDuration = -1)).toThrow('slowCallbackDuration must be a number of milliseconds >= 0, got -1');
+    expect(() => (loop.slowCallbackDuration = -1)).toThrow('EventLoop.slowCallbackDuration: must be a number of milliseconds >= 0, got -1');
     expect(() => (loop.slowCallbackDuration = NaN)).toThrow(RangeError);
     expect(() => (loop.slowCallbackDuration = '20' as never)).toThrow(TypeError);
     expect(loop.slowCallbackDuration).toBe(25);
