@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { describe } from './internal/validate.js';
 
 /**
  * Thrown into a task at the point where it waits when the task is cancelled, and raised by
@@ -108,8 +109,16 @@ export class ExceptionGroup extends AggregateError {
   override name = 'ExceptionGroup';
   /** The errors the group holds, in the order they happened. */
   declare readonly errors: unknown[];
-  /** As `AggregateError`: the errors first, then the message (Python's order is the reverse). */
+  /**
+   * As `AggregateError`: the errors first, then the message (Python's order is the reverse). A
+   * string or a non-iterable in place of the errors is a `TypeError` (a string first is most likely
+   * Python's order).
+   */
   constructor(errors: Iterable<unknown>, message = '', options?: ErrorOptions) {
+    if (typeof errors === 'string' || errors == null || typeof (errors as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      const got = typeof errors === 'string' ? `a string (${JSON.stringify(errors)}): the errors come first, then the message, as in AggregateError` : describe(errors);
+      throw new TypeError(`ExceptionGroup: errors must be an iterable of errors, got ${got}`);
+    }
     const list = [...errors];
     super(list, `${message} (${list.length} sub-exception${list.length === 1 ? '' : 's'})`, options);
   }

@@ -107,6 +107,7 @@ export {
   type CallGraphNode,
   type CallGraphKind,
   type CaptureOptions,
+  type PrintCallGraphOptions,
   type TaskDumpEntry,
   type DumpOptions,
 } from './debug/index.js';

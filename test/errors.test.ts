@@ -1,6 +1,7 @@
 // Unit tests of src/errors.ts: the public error classes, their names, fields and messages.
 import { describe, it, expect } from 'vitest';
 import * as tulip from 'tulip';
+import { syncError } from './support.js';
 import {
   BrokenBarrierError,
   CancelledError,
@@ -100,6 +101,17 @@ describe('ExceptionGroup', () => {
     const eg = new ExceptionGroup(list, 'm');
     list.push(new Error('b'));
     expect(eg.errors).toHaveLength(1);
+  });
+
+  it('refuses a string or a non-iterable in place of the errors, saying the order when a string came first', () => {
+    const e = syncError(() => new ExceptionGroup('two failed' as never, [new Error('a')] as never));
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e.message).toBe(
+      'ExceptionGroup: errors must be an iterable of errors, got a string ("two failed"): the errors come first, then the message, as in AggregateError',
+    );
+    for (const bad of [undefined, null, 42, {}]) {
+      expect(syncError(() => new ExceptionGroup(bad as never, 'm')).message).toMatch(/^ExceptionGroup: errors must be an iterable of errors, got /);
+    }
   });
 
   it('keeps a cause given in the options', () => {

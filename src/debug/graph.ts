@@ -274,9 +274,15 @@ function render(node: CallGraphNode, indent: string, lines: string[]): void {
   }
 }
 
+/** Options of `printCallGraph`: those of `captureCallGraph`, and where to write. */
+export interface PrintCallGraphOptions extends CaptureOptions {
+  /** Where the text goes, as asyncio's `file=` (default: stdout): `process.stderr`, a stream… */
+  file?: { write(text: string): unknown };
+}
+
 /**
- * Prints the await graph of `future` (default: the current task) to stdout (asyncio's
- * `print_call_graph`); prints nothing outside any task when `future` is not given.
+ * Prints the await graph of `future` (default: the current task) to stdout, or to `opts.file`
+ * (asyncio's `print_call_graph`); prints nothing outside any task when `future` is not given.
  *
  * Cancellation: not a checkpoint.
  *
@@ -285,10 +291,18 @@ function render(node: CallGraphNode, indent: string, lines: string[]): void {
  * await run(async () => {
  *   const t = createTask(async () => { printCallGraph(); });
  *   await t; // prints t, awaited by the main task
+ *   printCallGraph(undefined, { file: process.stderr });
  * });
  * ```
  */
-export function printCallGraph(future?: Future<unknown>, opts: CaptureOptions = {}): void {
+export function printCallGraph(future?: Future<unknown>, opts: PrintCallGraphOptions = {}): void {
+  checkOpts('printCallGraph', opts);
+  const file = opts.file;
+  if (file !== undefined && (file === null || typeof file.write !== 'function')) {
+    throw new TypeError(`printCallGraph: opts.file must have a write(text) method, got ${describe(file)}`);
+  }
   const g = captureCallGraph(future, opts);
-  if (g !== null) console.log(formatCallGraph(g));
+  if (g === null) return;
+  if (file === undefined) console.log(formatCallGraph(g));
+  else file.write(`${formatCallGraph(g)}\n`);
 }

@@ -39,5 +39,6 @@ export {
   type CallGraphNode,
   type CallGraphKind,
   type CaptureOptions,
+  type PrintCallGraphOptions,
 } from './graph.js';
 export { dumpTasks, printTasks, captureTasks, formatTasks, type TaskDumpEntry, type DumpOptions } from './dump.js';

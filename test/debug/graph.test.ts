@@ -279,4 +279,20 @@ describe('formatCallGraph / printCallGraph', () => {
       expect(String(log.mock.calls[1]![0])).toMatch(/name='other'/);
       other.cancel();
     }));
+
+  it("printCallGraph writes to opts.file when given (asyncio's file=), and refuses a file without write()", () =>
+    runVirtual(async () => {
+      const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+      const written: string[] = [];
+      const other = createTask(sleeper('async'), { name: 'other' });
+      await passes(1);
+      printCallGraph(other, { file: { write: (text: string) => written.push(text) } });
+      expect(written).toHaveLength(1);
+      expect(written[0]).toMatch(/^\* <Task pending name='other'>[^]*\n$/);
+      expect(log).not.toHaveBeenCalled();
+      const e = syncError(() => printCallGraph(other, { file: {} as never }));
+      expect(e).toBeInstanceOf(TypeError);
+      expect(e.message).toBe('printCallGraph: opts.file must have a write(text) method, got an object');
+      other.cancel();
+    }));
 });
