@@ -7,6 +7,7 @@ import {
   Future,
   RuntimeError,
   Task,
+  TaskGroup,
   allTasks,
   createTask,
   currentTask,
@@ -437,6 +438,20 @@ describe('bad input', () => {
         expect(e.message).toBe(`createTask: opts must be an object, got ${bad === null ? 'null' : bad === 5 ? '5' : '"name"'}`);
       }
       expect(allTasks().size).toBe(1); // only the main task: nothing was created
+    }));
+
+  it('loop.createTask() and TaskGroup.createTask() refuse options that are not an object, too', () =>
+    run(async () => {
+      const loop = getRunningLoop();
+      for (const bad of [null, 5, 'name']) {
+        const e = syncError(() => loop.createTask(async () => 1, bad as never));
+        expect(e).toBeInstanceOf(TypeError);
+        expect(e.message).toMatch(/^createTask: opts must be an object, got /);
+      }
+      await new TaskGroup().run((tg) => {
+        expect(syncError(() => tg.createTask(async () => 1, -1 as never)).message).toBe('createTask: opts must be an object, got -1');
+      });
+      expect(allTasks().size).toBe(1); // nothing was created
     }));
 
   it('createTask() outside a running loop throws RuntimeError', () => {

@@ -1,6 +1,7 @@
 import { RuntimeError } from '../errors.js';
 import { captureContext, contextHere, type RunContext } from '../internal/context.js';
 import { checkDeadline, checkFunction, checkOpts, describe } from '../internal/validate.js';
+import { checkTaskOptions } from '../internal/taskext.js';
 import { Future } from '../future.js';
 import { Task, type TaskBody, type TaskOptions, ensureFuture, fromFactory, type Awaitable } from '../task.js';
 import { RealClock, type Clock } from './clock.js';
@@ -308,6 +309,7 @@ export class EventLoop extends PassLoop {
    */
   createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
     this._checkClosed('createTask');
+    if (opts !== undefined) checkTaskOptions(opts); // before the spread below turns a non-object into {}
     return fromFactory(this, body, opts) ?? new Task<T>(body, { ...opts, loop: this });
   }
 }

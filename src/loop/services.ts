@@ -289,8 +289,9 @@ export abstract class LoopServices {
   }
 
   /**
-   * Reports `context` to the exception handler. Never throws: an error in a custom handler is
-   * itself reported through the default handler.
+   * Reports `context` to the exception handler. Never throws for a context object: an error in a
+   * custom handler is itself reported through the default handler. A context that is not an
+   * object is a `TypeError`.
    *
    * Cancellation: not a checkpoint.
    *
@@ -300,6 +301,9 @@ export abstract class LoopServices {
    * ```
    */
   callExceptionHandler(context: ExceptionContext): void {
+    if (context === null || typeof context !== 'object') {
+      throw new TypeError(`callExceptionHandler: context must be an object (message, exception …), got ${describe(context)}`);
+    }
     const handler = this._exceptionHandler;
     if (handler === null) {
       try {

@@ -80,6 +80,20 @@ describe('exception handler', () => {
     loop.close();
   });
 
+  it('callExceptionHandler() refuses a context that is not an object, naming it', () => {
+    const loop = newEventLoop();
+    const seen: unknown[] = [];
+    loop.setExceptionHandler((_l, c) => seen.push(c));
+    for (const bad of [null, undefined, 'oops', 42]) {
+      expect(() => loop.callExceptionHandler(bad as never)).toThrow(TypeError);
+    }
+    expect(() => loop.callExceptionHandler('oops' as never)).toThrow('callExceptionHandler: context must be an object (message, exception …), got "oops"');
+    expect(seen).toHaveLength(0);
+    loop.callExceptionHandler({ message: 'still works' });
+    expect(seen).toHaveLength(1);
+    loop.close();
+  });
+
   it('setExceptionHandler(null) restores the default handler, which prints message, keys and stack to stderr', async () => {
     const loop = newEventLoop();
     const custom = vi.fn();
