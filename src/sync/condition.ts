@@ -135,9 +135,8 @@ export class Condition extends LoopBound {
    * Throws `RuntimeError` unless the lock is held.
    */
   notify(n = 1): void {
-    if (typeof n !== 'number' || Number.isNaN(n) || n < 0) {
-      throw new RangeError(`Condition.notify: n must be a number >= 0, got ${describe(n)}`);
-    }
+    if (typeof n !== 'number') throw new TypeError(`Condition.notify: n must be a number >= 0, got ${describe(n)}`);
+    if (Number.isNaN(n) || n < 0) throw new RangeError(`Condition.notify: n must be a number >= 0, got ${describe(n)}`);
     if (!this.locked()) throw new RuntimeError('Condition.notify: cannot notify on un-acquired lock');
     this._notify(n);
   }

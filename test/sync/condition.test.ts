@@ -13,12 +13,15 @@ describe('Condition', () => {
       await cond.run(() => cond.notify());
     }));
 
-  it('notify() refuses a negative or NaN count with RangeError', () =>
+  it('notify() refuses a negative or NaN count with RangeError and a non-number with TypeError', () =>
     run(async () => {
       const cond = new Condition();
       await cond.acquire();
       expect(syncError(() => cond.notify(-1))).toBeInstanceOf(RangeError);
       expect(syncError(() => cond.notify(NaN))).toBeInstanceOf(RangeError);
+      const e = syncError(() => cond.notify('2' as never));
+      expect(e).toBeInstanceOf(TypeError);
+      expect(e.message).toBe('Condition.notify: n must be a number >= 0, got "2"');
       cond.release();
     }));
 
