@@ -78,9 +78,10 @@ export class MockClock implements Clock {
     this._wakeAll();
   }
 
-  /** Moves virtual time forward by `ms`; timers that come due run at the loop's next pass. */
+  /** Moves virtual time forward by `ms` (finite, not negative); timers that come due run at the loop's next pass. */
   jump(ms: number): void {
     checkNonNegative('MockClock.jump', 'ms', ms);
+    if (ms === Infinity) throw new RangeError('MockClock.jump: ms must be finite, got Infinity (time would never move again)');
     this._base += ms;
     this._wakeAll();
   }

@@ -36,7 +36,7 @@ describe('MockClock basics', () => {
     expect(c.now()).toBe(250.5);
   });
 
-  it('jump(-1) throws a RangeError naming ms, and the clock stays usable', () => {
+  it('jump(-1) and jump(Infinity) throw a RangeError naming ms, and the clock stays usable', () => {
     const c = new MockClock();
     c.jump(10);
     const e = syncError(() => c.jump(-1));
@@ -47,6 +47,9 @@ describe('MockClock basics', () => {
     expect(n).toBeInstanceOf(TypeError);
     expect(n.message).toBe('MockClock.jump: ms must be a non-negative number, got NaN');
     expect(syncError(() => c.jump('5' as never)).message).toMatch(/got "5"$/);
+    const inf = syncError(() => c.jump(Infinity));
+    expect(inf).toBeInstanceOf(RangeError);
+    expect(inf.message).toMatch(/^MockClock\.jump: ms must be finite, got Infinity/);
     expect(c.now()).toBe(10);
     c.jump(5);
     expect(c.now()).toBe(15);
