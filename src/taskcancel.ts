@@ -73,7 +73,10 @@ export abstract class TaskCancellation<T> extends Future<T> {
     const ctrl = ext?.ctrl;
     if (ctrl && !ctrl.signal.aborted) ctrl.abort(new CancelledError(message));
     const waiter = this._futWaiter;
-    if (waiter !== null && !waiter._bareYield() && waiter._cancelForTask(message)) return true;
+    if (waiter !== null && !waiter._bareYield() && waiter._cancelForTask(message)) {
+      if (ext !== null && ext.scopes !== null) ext.cancelInFlight = true;
+      return true;
+    }
     this._mustCancel = true;
     if (message !== undefined || this._ext !== null) this._x().mustCancelMsg = message;
     return true;
@@ -103,8 +106,11 @@ export abstract class TaskCancellation<T> extends Future<T> {
       return this._cancelErrorToThrow();
     }
     const shieldAt = shieldIndex(scopes);
-    if (this._mustCancel && ext!.cancelDepth > shieldAt) {
-      if (consume) this._mustCancel = false;
+    if ((this._mustCancel || ext!.cancelInFlight) && ext!.cancelDepth > shieldAt) {
+      if (consume) {
+        this._mustCancel = false;
+        ext!.cancelInFlight = false;
+      }
       return this._cancelErrorToThrow();
     }
     if (ext!.protect > 0) return null;

@@ -143,6 +143,55 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
       expect(r).toBeUndefined();
       expect(log).toEqual(['child cleaned up']);
     }));
+  /** A body that sleeps a day and lets any CancelledError through. */
+  const sleeper = (_s: CancelScope): Coroutine<void> | Promise<void> =>
+    style === 'generator'
+      ? (function* () {
+          yield* sleep(DAY);
+        })()
+      : (async () => {
+          await sleep(DAY);
+        })();
+
+  it('a timeout and a scope inside it expiring together: the outer timeout wins, the scope catches nothing', () =>
+    runVirtual(async () => {
+      let scope: CancelScope | undefined;
+      const inner = (s: CancelScope): Coroutine<void> | Promise<void> => {
+        scope = s;
+        return sleeper(s);
+      };
+      // Equal deadlines: the timeout's timer runs first and cancels the task's wait; the scope's
+      // cancel comes in the same pass, before the task steps. (Trio: the outermost scope wins.)
+      const e = await timeout(1000)
+        .run(() => moveOnAfter(1000, inner))
+        .then(
+          () => null,
+          (err: unknown) => err,
+        );
+      expect(e).toBeInstanceOf(TimeoutError);
+      expect(scope!.cancelCalled).toBe(true);
+      expect(scope!.cancelledCaught).toBe(false);
+      expect(currentTask()!.cancelling()).toBe(0);
+    }));
+
+  it('task.cancel() and a scope cancel in the same pass: the task is cancelled, the scope does not swallow it', () =>
+    runVirtual(async () => {
+      const scope = new CancelScope();
+      const t = createTask(() => scope.run(sleeper));
+      await runBriefly(2);
+      getRunningLoop().callSoon(() => {
+        t.cancel('from outside');
+        scope.cancel();
+      });
+      const e = await t.then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(isCancelledError(e)).toBe(true);
+      expect((e as Error).message).toBe('from outside');
+      expect(scope.cancelledCaught).toBe(false);
+      expect(t.cancelled()).toBe(true);
+    }));
 });
 
 describe('moveOnAfter, moveOnAt and failAfter', () => {

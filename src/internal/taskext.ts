@@ -52,6 +52,12 @@ export class TaskExt {
   scopes: ScopeLike[] | null = null;
   /** The deepest scope depth a pending task cancel was requested from (see _cancelFrom). */
   cancelDepth = 0;
+  /**
+   * Inside cancel scopes: a task cancel was delivered by cancelling the waiter and the task has
+   * not stepped yet. At that step it keeps its precedence over a scope cancelled meanwhile, as a
+   * cancel that found no waiter (`_mustCancel`) does.
+   */
+  cancelInFlight = false;
   /** > 0 while scope cancellations are held back (a TaskGroup waiting for its children). */
   protect = 0;
   /** The last task-level CancelledError made (to tell it from a scope's). */
