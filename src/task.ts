@@ -337,7 +337,6 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     const cancelDue = this._mustCancel || (ext !== null && ext.scopes !== null);
     const cancel =
       cancelDue && !fromPromise && (waiter === null || !waiter._keepsResult()) ? this._pendingCancellation(true) : null;
-    if (ext !== null) ext.cancelInFlight = false; // delivered now (by `cancel`, or the waiter's error)
     if (cancel !== null) {
       if (waiter !== null) this._reportLostError(waiter._state === 2 ? waiter._awaiterError() : NO_ERROR, waiter);
       else if (error !== NO_ERROR && !(error instanceof CancelledError)) this._reportLostError(error, null);
@@ -346,6 +345,10 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
       // Deliver the waiter's outcome: `yield fut` gets it as well as `yield* fut`.
       error = waiter._awaiterError();
       if (error === NO_ERROR) value = waiter._value;
+    }
+    if (ext !== null) {
+      ext.cancelInFlight = false; // delivered now (by `cancel`, or the waiter's error)
+      ext.scopeCancelledWaiter = null;
     }
     const prev = ctx.stepping;
     ctx.stepping = this as Task<unknown>;
@@ -542,14 +545,18 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     }
     const due = this._state === 0 && (this._mustCancel || (ext !== null && ext.scopes !== null)) && !fut._keepsResult();
     const c = due ? this._pendingCancellation(true) : null;
-    if (ext !== null) ext.cancelInFlight = false; // delivered now (by `c`, or the waiter's error)
+    let error = pending;
     if (c !== null) {
       // A due cancellation wins, as in asyncio's step; what it pre-empts is reported.
       if (pending !== NO_ERROR) this._reportLostError(pending, null);
       else if (fut._state === 2) this._reportLostError(fut._awaiterError(), fut);
-      return this._cancelAt(c, fut);
+      error = this._cancelAt(c, fut);
     }
-    return pending;
+    if (ext !== null) {
+      ext.cancelInFlight = false; // delivered now (by `c`, or the waiter's error)
+      ext.scopeCancelledWaiter = null;
+    }
+    return error;
   }
 
   // ---- reports ------------------------------------------------------------------------------

@@ -107,6 +107,13 @@ export abstract class TaskCancellation<T> extends Future<T> {
     }
     const shieldAt = shieldIndex(scopes);
     if ((this._mustCancel || ext!.cancelInFlight) && ext!.cancelDepth > shieldAt) {
+      // The outermost cancellation wins (Trio's rule; asyncio's nested timeouts): a cancelled
+      // scope entered outside the request's depth goes first, and the request stays pending.
+      if (ext!.protect === 0) {
+        for (let i = Math.max(shieldAt, 0); i < ext!.cancelDepth && i < scopes.length; i++) {
+          if (scopes[i]!.cancelCalled) return scopes[i]!._makeError();
+        }
+      }
       if (consume) {
         this._mustCancel = false;
         ext!.cancelInFlight = false;
@@ -131,7 +138,22 @@ export abstract class TaskCancellation<T> extends Future<T> {
       if (ctrl && !ctrl.signal.aborted) ctrl.abort(new CancelledError(this._ext?.cancelMsg));
     }
     const waiter = this._futWaiter;
-    if (waiter !== null && !waiter._bareYield() && waiter.cancel(c.message) && this._mustCancel) this._mustCancel = false;
+    if (waiter !== null && !waiter._bareYield()) this._cancelWaiter(waiter, c);
+  }
+
+  /**
+   * Cancels the task's wait on `fut` with the due cancellation `c`. A task cancel is then no longer
+   * pending but in flight; inside scopes the task remembers whose cancellation reached the waiter.
+   */
+  private _cancelWaiter(fut: Future<unknown>, c: CancelledError): void {
+    if (!fut.cancel(c.message)) return;
+    const ext = this._ext;
+    const own = ext !== null && c === ext.lastCancel;
+    if (own) this._mustCancel = false;
+    if (ext !== null && ext.scopes !== null) {
+      if (own) ext.cancelInFlight = true;
+      else ext.scopeCancelledWaiter = fut;
+    }
   }
 
   /** @internal Enters / leaves a cancel scope (the scope's own code calls these). */
@@ -150,6 +172,18 @@ export abstract class TaskCancellation<T> extends Future<T> {
     if (i >= 0) scopes.splice(i, 1);
     if (scopes.length === 0) ext.scopes = null;
     if (scope.shield) this._scopeChanged(); // a held-back cancel may apply now
+  }
+
+  /**
+   * @internal True when `e` is the cancellation of one of this task's scopes entered outside scope
+   * depth `depth` (a timeout entered at that depth lets it through unconverted: outer wins).
+   */
+  _isOuterScopeCancel(e: unknown, depth: number): boolean {
+    const scopes = this._ext?.scopes;
+    const scope = e instanceof CancelledError ? (e as { scope?: unknown }).scope : undefined;
+    if (scopes == null || scope === undefined) return false;
+    const i = scopes.indexOf(scope as ScopeLike);
+    return i >= 0 && i < depth;
   }
 
   /** @internal The number of cancel scopes the task is in (the depth of a new request). */
@@ -176,6 +210,7 @@ export abstract class TaskCancellation<T> extends Future<T> {
       this._cancelsRequested--;
       if (this._cancelsRequested === 0) {
         this._mustCancel = false;
+        if (this._ext !== null) this._ext.cancelInFlight = false;
         const ext = this._ext;
         if (ext !== null && ext.ctrl !== null && ext.ctrl.signal.aborted) ext.ctrl = null;
       }
@@ -214,7 +249,7 @@ export abstract class TaskCancellation<T> extends Future<T> {
   protected _cancelNewWait(fut: Future<unknown>): void {
     if (fut._bareYield()) return; // delivered when the task resumes (_thenSettling)
     const c = this._pendingCancellation(false);
-    if (c !== null && fut.cancel(c.message) && this._mustCancel && c === this._ext?.lastCancel) this._mustCancel = false;
+    if (c !== null) this._cancelWaiter(fut, c);
   }
 
   /**
@@ -225,7 +260,7 @@ export abstract class TaskCancellation<T> extends Future<T> {
    */
   protected _cancelAt(c: CancelledError, waiter: Future<unknown> | null): CancelledError {
     const ext = this._ext;
-    if (waiter === null || ext === null || c !== ext.lastCancel) return c;
+    if (waiter === null || ext === null || c !== ext.lastCancel || ext.scopeCancelledWaiter === waiter) return c;
     let own: CancelledError;
     if (waiter._state === 3) own = waiter._makeCancelledError();
     else if (waiter._state === 2 && waiter._value instanceof CancelledError) own = waiter._value;

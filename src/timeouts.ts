@@ -129,7 +129,9 @@ export class Timeout {
     this._handle = null;
     if (this._state === EXPIRING) {
       this._state = EXPIRED;
-      if (this._task!.uncancel() <= this._cancelling && failed && error instanceof CancelledError) {
+      const task = this._task!;
+      // (A cancelled scope entered outside this one goes through unconverted: the outer wins.)
+      if (task.uncancel() <= this._cancelling && failed && error instanceof CancelledError && !task._isOuterScopeCancel(error, this._depth)) {
         throw new TimeoutError('timeout: the deadline passed', { cause: error });
       }
     } else if (this._state === ENTERED) {

@@ -143,6 +143,35 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
       expect(r).toBeUndefined();
       expect(log).toEqual(['child cleaned up']);
     }));
+  it('a task cancel held back by a shield survives a scope inside the shield being cancelled', () =>
+    runVirtual(async () => {
+      const inner = new CancelScope();
+      const log: string[] = [];
+      const t = createTask(async () => {
+        await new CancelScope({ shield: true }).run(async () => {
+          await inner.run(sleeper);
+          log.push(`inner caught ${inner.cancelledCaught}`);
+        });
+        try {
+          await sleep(10);
+          log.push('not cancelled');
+        } catch (e) {
+          log.push(`cancelled: ${(e as Error).message}`);
+          throw e;
+        }
+      });
+      await runBriefly(2);
+      t.cancel('held back');
+      await runBriefly(1);
+      inner.cancel();
+      await t.then(
+        () => undefined,
+        () => undefined,
+      );
+      expect(log).toEqual(['inner caught true', 'cancelled: held back']);
+      expect(t.cancelled()).toBe(true);
+    }));
+
   /** A body that sleeps a day and lets any CancelledError through. */
   const sleeper = (_s: CancelScope): Coroutine<void> | Promise<void> =>
     style === 'generator'
@@ -174,14 +203,28 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
       expect(currentTask()!.cancelling()).toBe(0);
     }));
 
-  it('task.cancel() and a scope cancel in the same pass: the task is cancelled, the scope does not swallow it', () =>
+  it('a cancel scope and a timeout inside it expiring together: the outer scope wins, no TimeoutError, the task is clean', () =>
+    runVirtual(async () => {
+      let scope: CancelScope | undefined;
+      const r = await moveOnAfter(1000, (s) => {
+        scope = s;
+        return timeout(1000).run(() => sleeper(s));
+      });
+      expect(r).toBeUndefined();
+      expect(scope!.cancelledCaught).toBe(true);
+      expect(currentTask()!.cancelling()).toBe(0);
+      expect(await sleep(1, 'next wait works')).toBe('next wait works');
+    }));
+
+  it.each(['task first', 'scope first'])('task.cancel() and a scope cancel in the same pass (%s): the task is cancelled with its message; the scope swallows nothing', (order) =>
     runVirtual(async () => {
       const scope = new CancelScope();
       const t = createTask(() => scope.run(sleeper));
       await runBriefly(2);
       getRunningLoop().callSoon(() => {
-        t.cancel('from outside');
+        if (order === 'task first') t.cancel('from outside');
         scope.cancel();
+        if (order === 'scope first') t.cancel('from outside');
       });
       const e = await t.then(
         () => null,

@@ -58,6 +58,8 @@ export class TaskExt {
    * cancel that found no waiter (`_mustCancel`) does.
    */
   cancelInFlight = false;
+  /** Inside cancel scopes: the waiter a scope's cancellation cancelled (see `Task._cancelAt`). */
+  scopeCancelledWaiter: Future<unknown> | null = null;
   /** > 0 while scope cancellations are held back (a TaskGroup waiting for its children). */
   protect = 0;
   /** The last task-level CancelledError made (to tell it from a scope's). */
