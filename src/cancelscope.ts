@@ -6,7 +6,10 @@
  * task inside it raises `CancelledError` again, until the scope exits; there the scope catches its
  * own cancellation (`cancelledCaught`). A shielded scope keeps cancellation from outside it out —
  * outer scopes and `task.cancel()` alike — until it exits. Scope cancellations do not touch
- * `task.cancelling()`, so they compose with `timeout()`, `TaskGroup` and `shield()`.
+ * `task.cancelling()`, so they compose with `timeout()`, `TaskGroup` and `shield()`. When a scope
+ * and a task cancellation (`task.cancel()`, a `timeout()`, a `TaskGroup`) are due at the same wait,
+ * the outermost wins, as in Trio: a `timeout()` inside a cancelled scope lets the scope's
+ * cancellation through unconverted, and a scope never swallows a cancellation requested outside it.
  */
 import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
 import type { Future } from './future.js';
