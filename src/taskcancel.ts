@@ -63,8 +63,13 @@ export abstract class TaskCancellation<T> extends Future<T> {
     const message = msg === undefined ? undefined : String(msg);
     if (message !== undefined || this._ext !== null) this._x().cancelMsg = message;
     const ext = this._ext;
-    if (ext !== null && ext.scopes !== null && !this._mustCancel) ext.cancelDepth = depth;
-    else if (ext !== null && ext.scopes !== null) ext.cancelDepth = Math.max(ext.cancelDepth, depth);
+    if (ext !== null && ext.scopes !== null) {
+      if (!this._mustCancel && !ext.cancelInFlight) ext.cancelDepth = ext.cancelMinDepth = depth;
+      else {
+        ext.cancelDepth = Math.max(ext.cancelDepth, depth);
+        ext.cancelMinDepth = Math.min(ext.cancelMinDepth, depth);
+      }
+    }
     if (ext !== null && ext.scopes !== null && shieldIndex(ext.scopes) >= depth) {
       this._mustCancel = true; // held back by a shield: delivered after it exits
       this._x().mustCancelMsg = message;
@@ -110,7 +115,8 @@ export abstract class TaskCancellation<T> extends Future<T> {
       // The outermost cancellation wins (Trio's rule; asyncio's nested timeouts): a cancelled
       // scope entered outside the request's depth goes first, and the request stays pending.
       if (ext!.protect === 0) {
-        for (let i = Math.max(shieldAt, 0); i < ext!.cancelDepth && i < scopes.length; i++) {
+        const outerOfAll = Math.max(ext!.cancelMinDepth, shieldAt + 1); // scopes outside every request
+        for (let i = Math.max(shieldAt, 0); i < outerOfAll && i < scopes.length; i++) {
           if (scopes[i]!.cancelCalled) return scopes[i]!._makeError();
         }
       }

@@ -216,6 +216,25 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
       expect(await sleep(1, 'next wait works')).toBe('next wait works');
     }));
 
+  it('timeout > cancel scope > timeout, all expiring together: the outermost timeout raises TimeoutError', () =>
+    runVirtual(async () => {
+      let scope: CancelScope | undefined;
+      const e = await timeout(1000)
+        .run(() =>
+          moveOnAfter(1000, (s) => {
+            scope = s;
+            return timeout(1000).run(() => sleeper(s));
+          }),
+        )
+        .then(
+          () => null,
+          (err: unknown) => err,
+        );
+      expect(e).toBeInstanceOf(TimeoutError);
+      expect(scope!.cancelledCaught).toBe(false);
+      expect(currentTask()!.cancelling()).toBe(0);
+    }));
+
   it.each(['task first', 'scope first'])('task.cancel() and a scope cancel in the same pass (%s): the task is cancelled with its message; the scope swallows nothing', (order) =>
     runVirtual(async () => {
       const scope = new CancelScope();
