@@ -1,0 +1,91 @@
+// Random nestings of timeout(), moveOnAfter() and failAfter() around a body that waits forever,
+// with deadlines chosen from two values so that several expire in the same loop pass, checked
+// against a model: at the earliest deadline, the outermost construct that expires then wins (Trio's
+// rule for cancel scopes, asyncio's for nested timeouts). A winning timeout or failAfter raises
+// TimeoutError out of the whole nesting, a winning moveOnAfter returns undefined; every construct
+// inside it that expired too stays silent; the task is left uncancelled. Both coroutine styles.
+import { describe, expect, it } from 'vitest';
+import { TimeoutError, currentTask, failAfter, moveOnAfter, sleep, timeout, type Coroutine } from 'tulip';
+import { prng, runVirtual, type Style } from './helpers.js';
+
+type Kind = 'timeout' | 'moveOnAfter' | 'failAfter';
+interface Layer {
+  kind: Kind;
+  delay: number;
+}
+
+const FOREVER = 86_400_000;
+
+/** Wraps `inner` in one layer, in the given style. */
+function wrap(layer: Layer, style: Style, inner: () => Coroutine<unknown> | Promise<unknown>): () => Coroutine<unknown> | Promise<unknown> {
+  const body = style === 'generator' ? () => inner() : async () => await inner();
+  if (layer.kind === 'timeout') return () => timeout(layer.delay).run(body);
+  if (layer.kind === 'moveOnAfter') return () => moveOnAfter(layer.delay, body);
+  return () => failAfter(layer.delay, body);
+}
+
+/** What the whole nesting gives: the outermost layer among those with the earliest deadline wins. */
+function expected(layers: Layer[]): 'TimeoutError' | 'undefined' {
+  const first = Math.min(...layers.map((l) => l.delay));
+  const winner = layers.find((l) => l.delay === first)!;
+  return winner.kind === 'moveOnAfter' ? 'undefined' : 'TimeoutError';
+}
+
+function randomLayers(rand: () => number): Layer[] {
+  const n = 1 + Math.floor(rand() * 4);
+  const kinds: Kind[] = ['timeout', 'moveOnAfter', 'failAfter'];
+  return Array.from({ length: n }, () => ({ kind: kinds[Math.floor(rand() * 3)]!, delay: rand() < 0.5 ? 5 : 10 }));
+}
+
+/** One round: builds the nesting and runs it, from the calling task, in the given style. */
+function* roundG(layers: Layer[]): Coroutine<string> {
+  let run: () => Coroutine<unknown> | Promise<unknown> = function* () {
+    yield* sleep(FOREVER);
+  };
+  for (let i = layers.length - 1; i >= 0; i--) run = wrap(layers[i]!, 'generator', run);
+  try {
+    const r = yield* (run() as Coroutine<unknown>);
+    return r === undefined ? 'undefined' : `value ${String(r)}`;
+  } catch (e) {
+    return e instanceof TimeoutError ? 'TimeoutError' : `${(e as Error).name}: ${(e as Error).message}`;
+  }
+}
+
+async function roundA(layers: Layer[]): Promise<string> {
+  let run: () => Coroutine<unknown> | Promise<unknown> = async () => {
+    await sleep(FOREVER);
+  };
+  for (let i = layers.length - 1; i >= 0; i--) run = wrap(layers[i]!, 'async', run);
+  try {
+    const r = await (run() as PromiseLike<unknown>);
+    return r === undefined ? 'undefined' : `value ${String(r)}`;
+  } catch (e) {
+    return e instanceof TimeoutError ? 'TimeoutError' : `${(e as Error).name}: ${(e as Error).message}`;
+  }
+}
+
+describe('nested deadlines expiring together: the outermost wins', () => {
+  it('generator style: 300 random nestings of timeout, moveOnAfter and failAfter match the model', () =>
+    runVirtual(function* () {
+      const rand = prng(4242);
+      for (let round = 0; round < 300; round++) {
+        const layers = randomLayers(rand); // outermost first
+        const layout = layers.map((l) => `${l.kind}(${l.delay})`).join(' > ');
+        expect(yield* roundG(layers), layout).toBe(expected(layers));
+        expect(currentTask()!.cancelling(), layout).toBe(0);
+        expect(yield* sleep(1, 'ok'), layout).toBe('ok'); // nothing left pending on the task
+      }
+    }));
+
+  it('async style: 300 random nestings of timeout, moveOnAfter and failAfter match the model', () =>
+    runVirtual(async () => {
+      const rand = prng(2424);
+      for (let round = 0; round < 300; round++) {
+        const layers = randomLayers(rand);
+        const layout = layers.map((l) => `${l.kind}(${l.delay})`).join(' > ');
+        expect(await roundA(layers), layout).toBe(expected(layers));
+        expect(currentTask()!.cancelling(), layout).toBe(0);
+        expect(await sleep(1, 'ok'), layout).toBe('ok');
+      }
+    }));
+});
