@@ -153,6 +153,7 @@ export class CancelScope implements ScopeLike {
     if (task === undefined) throw new RuntimeError('CancelScope.run: must be used inside a task');
     this._task = task;
     this._state = 'active';
+    const cancelling = task.cancelling();
     task._pushScope(this);
     this._schedule();
     if (this._cancelCalled) task._scopeChanged();
@@ -160,6 +161,10 @@ export class CancelScope implements ScopeLike {
       return yield* callBody(body, this, mode);
     } catch (e) {
       if (e instanceof ScopeCancelledError && e.scope === this) {
+        // A task cancel requested while inside (from outside the scope: inner requests are taken
+        // back by their own exits) and already delivered is still outstanding: the outermost wins,
+        // nothing is swallowed. (One still pending — held back by a shield — comes later anyway.)
+        if (task.cancelling() > cancelling && !task._mustCancel) throw task._requestedCancelError();
         this._cancelledCaught = true;
         return undefined;
       }

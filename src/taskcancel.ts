@@ -158,7 +158,12 @@ export abstract class TaskCancellation<T> extends Future<T> {
     if (own) this._mustCancel = false;
     if (ext !== null && ext.scopes !== null) {
       if (own) ext.cancelInFlight = true;
-      else ext.scopeCancelledWaiter = fut;
+      else {
+        ext.scopeCancelledWaiter = fut;
+        // The wait's CancelledError is the scope's own (tagged), also for code that reads it from
+        // the future itself (a promise awaiting it): a timeout inside the scope then lets it through.
+        if (fut._state === 3 && fut._value === c.message) fut._value = c;
+      }
     }
   }
 
@@ -236,6 +241,11 @@ export abstract class TaskCancellation<T> extends Future<T> {
       if (this._cancelsRequested > 0 && !heldBack) ext.ctrl.abort(new CancelledError(ext.cancelMsg));
     }
     return ext.ctrl.signal;
+  }
+
+  /** @internal A CancelledError for the outstanding cancel request (a scope that must not swallow it). */
+  _requestedCancelError(): CancelledError {
+    return new CancelledError(this._ext?.cancelMsg);
   }
 
   /** @internal The CancelledError a task cancel throws in (remembered as the last one made). */

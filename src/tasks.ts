@@ -127,7 +127,7 @@ export function ensureFuture<T>(aw: Awaitable<T>, loop?: EventLoop): Future<T> {
       },
       (e) => {
         if (fut._state !== 0) return;
-        if (e instanceof CancelledError) fut.cancel(e.message);
+        if (e instanceof CancelledError) fut._cancelNow(e); // the same error (a cancel scope's keeps its tag)
         else fut.setException(e);
       },
     );

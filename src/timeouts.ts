@@ -186,7 +186,10 @@ export function timeoutAt(whenMs: number | null): Timeout {
  * returns a value, that value is returned. A timeout of 0 cancels `aw` before it starts (but
  * returns the result of one that is done already).
  *
- * Cancellation: a checkpoint. Cancelling the waiting task cancels `aw` too.
+ * Cancellation: a checkpoint. Cancelling the waiting task cancels `aw` too. A coroutine (or a
+ * scope's future) runs inside the timeout; a promise of an async function is already running in
+ * the calling task, so cancel scopes it entered count as entered before `waitFor`'s timeout (if
+ * both expire in the same pass, the scope wins): give `waitFor` a task to keep them inside.
  *
  * @example
  * ```ts

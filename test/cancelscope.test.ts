@@ -172,6 +172,40 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
       expect(t.cancelled()).toBe(true);
     }));
 
+  it("a scope does not swallow its own cancellation while a task cancel from outside it is outstanding (met in a finally's wait)", () =>
+    runVirtual(async () => {
+      const scope = new CancelScope();
+      const body =
+        style === 'generator'
+          ? function* (): Coroutine<void> {
+              try {
+                yield* sleep(DAY);
+              } finally {
+                scope.cancel();
+                yield* sleep(1); // the scope's cancellation, level-triggered, replaces the task's here
+              }
+            }
+          : async (): Promise<void> => {
+              try {
+                await sleep(DAY);
+              } finally {
+                scope.cancel();
+                await sleep(1);
+              }
+            };
+      const t = createTask(() => scope.run(body));
+      await runBriefly(2);
+      t.cancel('stop');
+      const e = await t.then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(isCancelledError(e)).toBe(true);
+      expect((e as Error).message).toBe('stop');
+      expect(scope.cancelledCaught).toBe(false);
+      expect(t.cancelled()).toBe(true);
+    }));
+
   /** A body that sleeps a day and lets any CancelledError through. */
   const sleeper = (_s: CancelScope): Coroutine<void> | Promise<void> =>
     style === 'generator'

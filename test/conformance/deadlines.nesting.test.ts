@@ -5,10 +5,10 @@
 // TimeoutError out of the whole nesting, a winning moveOnAfter returns undefined; every construct
 // inside it that expired too stays silent; the task is left uncancelled. Both coroutine styles.
 import { describe, expect, it } from 'vitest';
-import { TimeoutError, currentTask, failAfter, moveOnAfter, sleep, timeout, type Coroutine } from 'tulip';
+import { TimeoutError, createTask, currentTask, failAfter, moveOnAfter, sleep, timeout, waitFor, type Coroutine } from 'tulip';
 import { prng, runVirtual, type Style } from './helpers.js';
 
-type Kind = 'timeout' | 'moveOnAfter' | 'failAfter';
+type Kind = 'timeout' | 'moveOnAfter' | 'failAfter' | 'waitFor';
 interface Layer {
   kind: Kind;
   delay: number;
@@ -21,6 +21,13 @@ function wrap(layer: Layer, style: Style, inner: () => Coroutine<unknown> | Prom
   const body = style === 'generator' ? () => inner() : async () => await inner();
   if (layer.kind === 'timeout') return () => timeout(layer.delay).run(body);
   if (layer.kind === 'moveOnAfter') return () => moveOnAfter(layer.delay, body);
+  // In the async style waitFor gets a task, as asyncio's wait_for makes one of a coroutine: a
+  // promise would already be running in the waiting task, its scopes entered before waitFor's own.
+  if (layer.kind === 'waitFor') {
+    return style === 'generator'
+      ? () => waitFor(body() as Coroutine<unknown>, layer.delay)
+      : () => waitFor(createTask(body as () => Promise<unknown>), layer.delay);
+  }
   return () => failAfter(layer.delay, body);
 }
 
@@ -33,8 +40,8 @@ function expected(layers: Layer[]): 'TimeoutError' | 'undefined' {
 
 function randomLayers(rand: () => number): Layer[] {
   const n = 1 + Math.floor(rand() * 4);
-  const kinds: Kind[] = ['timeout', 'moveOnAfter', 'failAfter'];
-  return Array.from({ length: n }, () => ({ kind: kinds[Math.floor(rand() * 3)]!, delay: rand() < 0.5 ? 5 : 10 }));
+  const kinds: Kind[] = ['timeout', 'moveOnAfter', 'failAfter', 'waitFor'];
+  return Array.from({ length: n }, () => ({ kind: kinds[Math.floor(rand() * kinds.length)]!, delay: rand() < 0.5 ? 5 : 10 }));
 }
 
 /** One round: builds the nesting and runs it, from the calling task, in the given style. */
@@ -65,7 +72,7 @@ async function roundA(layers: Layer[]): Promise<string> {
 }
 
 describe('nested deadlines expiring together: the outermost wins', () => {
-  it('generator style: 300 random nestings of timeout, moveOnAfter and failAfter match the model', () =>
+  it('generator style: 300 random nestings of timeout, moveOnAfter, failAfter and waitFor match the model', () =>
     runVirtual(function* () {
       const rand = prng(4242);
       for (let round = 0; round < 300; round++) {
@@ -77,7 +84,7 @@ describe('nested deadlines expiring together: the outermost wins', () => {
       }
     }));
 
-  it('async style: 300 random nestings of timeout, moveOnAfter and failAfter match the model', () =>
+  it('async style: 300 random nestings of timeout, moveOnAfter, failAfter and waitFor match the model', () =>
     runVirtual(async () => {
       const rand = prng(2424);
       for (let round = 0; round < 300; round++) {
