@@ -93,7 +93,10 @@ export class TaskGroup {
       return;
     }
     if (this._exiting && this._tasks.size === 0) return;
-    if (!this._aborting) this._abort();
+    // As CPython's: a group already shutting down (a child or the body failed) does not cancel
+    // its body's task again.
+    if (this._aborting) return;
+    this._abort();
     if (this._parent !== null && !this._parentCancelRequested) {
       this._parentCancelRequested = true;
       this._parent._cancelFrom(this._depth);

@@ -165,6 +165,35 @@ describe('TaskGroup', () => {
       expect(await first).toBe('first');
     }));
 
+  it('cancel() of a group already shutting down (its body failed) does not cancel the body task (as CPython)', () =>
+    runVirtual(async () => {
+      const tg = new TaskGroup();
+      const parent = currentTask()!;
+      const counts: number[] = [];
+      const e = await tg
+        .run(async () => {
+          tg.createTask(async () => {
+            try {
+              await sleep(1000);
+            } finally {
+              // The group is shutting down (the body failed) and cancelled this child.
+              counts.push(parent.cancelling());
+              tg.cancel();
+              counts.push(parent.cancelling());
+            }
+          });
+          await sleep(0);
+          throw new Error('body failed');
+        })
+        .then(
+          () => null,
+          (err: unknown) => err,
+        );
+      expect(e).toBeInstanceOf(ExceptionGroup);
+      expect(counts).toEqual([0, 0]);
+      expect(parent.cancelling()).toBe(0);
+    }));
+
   for (const style of STYLES) {
     it(`cancel() before the block is entered cancels the body at its first wait; the block exits quietly (${style})`, () =>
       runVirtual(
