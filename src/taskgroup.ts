@@ -60,6 +60,9 @@ export class TaskGroup {
     this._tasks.add(task as Task<unknown>);
     taskGroupParents.set(task as Task<unknown>, this._parent!);
     task._addCallback(this._onTaskDone as (t: Future<T>) => void);
+    // An eager first step may have cancelled or failed the group before the task joined it
+    // (CPython gh-155418): the task is cancelled as its siblings were.
+    if (this._aborting && !task.done()) task.cancel();
     return task;
   }
 

@@ -165,6 +165,44 @@ describe('TaskGroup', () => {
       expect(await first).toBe('first');
     }));
 
+  for (const style of STYLES) {
+    it(`a task whose eager first step cancels its group is cancelled with its siblings (CPython gh-155418) (${style})`, () =>
+      runVirtual(async () => {
+        const tg = new TaskGroup();
+        const log: string[] = [];
+        await tg.run(async () => {
+          tg.createTask(
+            styled(
+              style,
+              function* () {
+                tg.cancel();
+                try {
+                  yield* sleep(1000);
+                  log.push('ran to the end');
+                } catch (e) {
+                  log.push('cancelled');
+                  throw e;
+                }
+              },
+              async () => {
+                tg.cancel();
+                try {
+                  await sleep(1000);
+                  log.push('ran to the end');
+                } catch (e) {
+                  log.push('cancelled');
+                  throw e;
+                }
+              },
+            ),
+            { eagerStart: true },
+          );
+        });
+        expect(log).toEqual(['cancelled']);
+        expect(getRunningLoop().time()).toBe(0);
+      }));
+  }
+
   it('cancel() of a group already shutting down (its body failed) does not cancel the body task (as CPython)', () =>
     runVirtual(async () => {
       const tg = new TaskGroup();
