@@ -1,14 +1,16 @@
-// Random nestings of timeout(), moveOnAfter() and failAfter() around a body that waits forever,
+// Random nestings of timeout(), moveOnAfter(), failAfter(), waitFor() and (transparent) TaskGroup
+// blocks around a body that waits forever,
 // with deadlines chosen from two values so that several expire in the same loop pass, checked
 // against a model: at the earliest deadline, the outermost construct that expires then wins (Trio's
-// rule for cancel scopes, asyncio's for nested timeouts). A winning timeout or failAfter raises
-// TimeoutError out of the whole nesting, a winning moveOnAfter returns undefined; every construct
-// inside it that expired too stays silent; the task is left uncancelled. Both coroutine styles.
+// rule for cancel scopes, asyncio's for nested timeouts). A winning timeout, failAfter or waitFor
+// raises TimeoutError (wrapped in an ExceptionGroup by each TaskGroup around it), a winning
+// moveOnAfter returns undefined; every construct inside it that expired too stays silent; the task
+// is left uncancelled. Both coroutine styles.
 import { describe, expect, it } from 'vitest';
-import { TimeoutError, createTask, currentTask, failAfter, moveOnAfter, sleep, timeout, waitFor, type Coroutine } from 'tulip';
+import { ExceptionGroup, TaskGroup, TimeoutError, createTask, currentTask, failAfter, moveOnAfter, sleep, timeout, waitFor, type Coroutine } from 'tulip';
 import { prng, runVirtual, type Style } from './helpers.js';
 
-type Kind = 'timeout' | 'moveOnAfter' | 'failAfter' | 'waitFor';
+type Kind = 'timeout' | 'moveOnAfter' | 'failAfter' | 'waitFor' | 'group';
 interface Layer {
   kind: Kind;
   delay: number;
@@ -20,6 +22,7 @@ const FOREVER = 86_400_000;
 function wrap(layer: Layer, style: Style, inner: () => Coroutine<unknown> | Promise<unknown>): () => Coroutine<unknown> | Promise<unknown> {
   const body = style === 'generator' ? () => inner() : async () => await inner();
   if (layer.kind === 'timeout') return () => timeout(layer.delay).run(body);
+  if (layer.kind === 'group') return () => new TaskGroup().run(body); // no deadline: transparent
   if (layer.kind === 'moveOnAfter') return () => moveOnAfter(layer.delay, body);
   // In the async style waitFor gets a task, as asyncio's wait_for makes one of a coroutine: a
   // promise would already be running in the waiting task, its scopes entered before waitFor's own.
@@ -31,17 +34,33 @@ function wrap(layer: Layer, style: Style, inner: () => Coroutine<unknown> | Prom
   return () => failAfter(layer.delay, body);
 }
 
-/** What the whole nesting gives: the outermost layer among those with the earliest deadline wins. */
-function expected(layers: Layer[]): 'TimeoutError' | 'undefined' {
-  const first = Math.min(...layers.map((l) => l.delay));
-  const winner = layers.find((l) => l.delay === first)!;
-  return winner.kind === 'moveOnAfter' ? 'undefined' : 'TimeoutError';
+/**
+ * What the whole nesting gives: the outermost layer among those with the earliest deadline wins. A
+ * TimeoutError raised there is the error of each TaskGroup body around it, so each of those groups
+ * wraps it in an ExceptionGroup (as asyncio's does); a cancellation passes through them.
+ */
+function expected(layers: Layer[]): string {
+  const timed = layers.filter((l) => l.kind !== 'group');
+  const first = Math.min(...timed.map((l) => l.delay));
+  const winner = timed.find((l) => l.delay === first)!;
+  if (winner.kind === 'moveOnAfter') return 'undefined';
+  const groupsOutside = layers.slice(0, layers.indexOf(winner)).filter((l) => l.kind === 'group').length;
+  return 'EG('.repeat(groupsOutside) + 'TimeoutError' + ')'.repeat(groupsOutside);
+}
+
+/** An outcome as the model writes it: ExceptionGroups of one error unwrapped as EG(…). */
+function outcome(e: unknown): string {
+  if (e instanceof ExceptionGroup && e.errors.length === 1) return `EG(${outcome(e.errors[0])})`;
+  if (e instanceof TimeoutError) return 'TimeoutError';
+  return `${(e as Error).name}: ${(e as Error).message}`;
 }
 
 function randomLayers(rand: () => number): Layer[] {
   const n = 1 + Math.floor(rand() * 4);
-  const kinds: Kind[] = ['timeout', 'moveOnAfter', 'failAfter', 'waitFor'];
-  return Array.from({ length: n }, () => ({ kind: kinds[Math.floor(rand() * kinds.length)]!, delay: rand() < 0.5 ? 5 : 10 }));
+  const kinds: Kind[] = ['timeout', 'moveOnAfter', 'failAfter', 'waitFor', 'group'];
+  const layers = Array.from({ length: n }, () => ({ kind: kinds[Math.floor(rand() * kinds.length)]!, delay: rand() < 0.5 ? 5 : 10 }));
+  if (layers.every((l) => l.kind === 'group')) layers.push({ kind: 'moveOnAfter', delay: 5 }); // something must expire
+  return layers;
 }
 
 /** One round: builds the nesting and runs it, from the calling task, in the given style. */
@@ -54,7 +73,7 @@ function* roundG(layers: Layer[]): Coroutine<string> {
     const r = yield* (run() as Coroutine<unknown>);
     return r === undefined ? 'undefined' : `value ${String(r)}`;
   } catch (e) {
-    return e instanceof TimeoutError ? 'TimeoutError' : `${(e as Error).name}: ${(e as Error).message}`;
+    return outcome(e);
   }
 }
 
@@ -67,12 +86,12 @@ async function roundA(layers: Layer[]): Promise<string> {
     const r = await (run() as PromiseLike<unknown>);
     return r === undefined ? 'undefined' : `value ${String(r)}`;
   } catch (e) {
-    return e instanceof TimeoutError ? 'TimeoutError' : `${(e as Error).name}: ${(e as Error).message}`;
+    return outcome(e);
   }
 }
 
 describe('nested deadlines expiring together: the outermost wins', () => {
-  it('generator style: 300 random nestings of timeout, moveOnAfter, failAfter and waitFor match the model', () =>
+  it('generator style: 300 random nestings of timeout, moveOnAfter, failAfter and waitFor (and TaskGroups) match the model', () =>
     runVirtual(function* () {
       const rand = prng(4242);
       for (let round = 0; round < 300; round++) {
@@ -84,7 +103,7 @@ describe('nested deadlines expiring together: the outermost wins', () => {
       }
     }));
 
-  it('async style: 300 random nestings of timeout, moveOnAfter, failAfter and waitFor match the model', () =>
+  it('async style: 300 random nestings of timeout, moveOnAfter, failAfter and waitFor (and TaskGroups) match the model', () =>
     runVirtual(async () => {
       const rand = prng(2424);
       for (let round = 0; round < 300; round++) {
