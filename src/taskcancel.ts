@@ -64,13 +64,16 @@ export abstract class TaskCancellation<T> extends Future<T> {
     if (message !== undefined || this._ext !== null) this._x().cancelMsg = message;
     const ext = this._ext;
     if (ext !== null && ext.scopes !== null) {
-      if (!this._mustCancel && !ext.cancelInFlight) ext.cancelDepth = ext.cancelMinDepth = depth;
-      else {
+      if (!this._mustCancel && !ext.cancelInFlight) {
+        ext.cancelDepth = depth;
+        ext.cancelDepths = [depth];
+      } else {
         ext.cancelDepth = Math.max(ext.cancelDepth, depth);
-        ext.cancelMinDepth = Math.min(ext.cancelMinDepth, depth);
+        ext.cancelDepths.push(depth);
       }
     }
     if (ext !== null && ext.scopes !== null && shieldIndex(ext.scopes) >= depth) {
+      ext.heldDepths.push(depth);
       this._mustCancel = true; // held back by a shield: delivered after it exits
       this._x().mustCancelMsg = message;
       return true;
@@ -115,7 +118,9 @@ export abstract class TaskCancellation<T> extends Future<T> {
       // The outermost cancellation wins (Trio's rule; asyncio's nested timeouts): a cancelled
       // scope entered outside the request's depth goes first, and the request stays pending.
       if (ext!.protect === 0) {
-        const outerOfAll = Math.max(ext!.cancelMinDepth, shieldAt + 1); // scopes outside every request
+        // Scopes outside every request a shield does not hold back.
+        let outerOfAll = ext!.cancelDepth;
+        for (const d of ext!.cancelDepths) if (d > shieldAt && d < outerOfAll) outerOfAll = d;
         for (let i = Math.max(shieldAt, 0); i < outerOfAll && i < scopes.length; i++) {
           if (scopes[i]!.cancelCalled) return scopes[i]!._makeError();
         }
@@ -197,6 +202,21 @@ export abstract class TaskCancellation<T> extends Future<T> {
     return i >= 0 && i < depth;
   }
 
+  /**
+   * @internal How many of the task's cancel requests come from outside scope depth `depth` and are
+   * held back by a shield it is inside: a timeout or TaskGroup inside the shield leaves them out of
+   * its count, as code inside `asyncio.shield()` (another task) never sees them.
+   */
+  _heldOutside(depth: number): number {
+    const ext = this._ext;
+    if (ext === null || ext.scopes === null || ext.heldDepths.length === 0) return 0;
+    const shieldAt = shieldIndex(ext.scopes);
+    if (shieldAt >= depth) return 0; // the shield is not inside-out of this construct
+    let n = 0;
+    for (const d of ext.heldDepths) if (d <= shieldAt) n++;
+    return n;
+  }
+
   /** @internal The number of cancel scopes the task is in (the depth of a new request). */
   _scopeDepth(): number {
     return this._ext?.scopes?.length ?? 0;
@@ -221,7 +241,10 @@ export abstract class TaskCancellation<T> extends Future<T> {
       this._cancelsRequested--;
       if (this._cancelsRequested === 0) {
         this._mustCancel = false;
-        if (this._ext !== null) this._ext.cancelInFlight = false;
+        if (this._ext !== null) {
+          this._ext.cancelInFlight = false;
+          if (this._ext.heldDepths.length > 0) this._ext.heldDepths = [];
+        }
         const ext = this._ext;
         if (ext !== null && ext.ctrl !== null && ext.ctrl.signal.aborted) ext.ctrl = null;
       }

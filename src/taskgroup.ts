@@ -162,7 +162,7 @@ export class TaskGroup {
       this._onCompleted = null;
     }
     const parent = this._parent!;
-    if (this._parentCancelRequested && parent.uncancel() === 0) propagateCancel = null;
+    if (this._parentCancelRequested && parent.uncancel() - parent._heldOutside(this._depth) === 0) propagateCancel = null;
     if (propagateCancel !== null && this._errors.length === 0) throw propagateCancel;
     if (failed && !(error instanceof CancelledError)) this._errors.push(error);
     if (this._errors.length > 0) {

@@ -131,7 +131,8 @@ export class Timeout {
       this._state = EXPIRED;
       const task = this._task!;
       // (A cancelled scope entered outside this one goes through unconverted: the outer wins.)
-      if (task.uncancel() <= this._cancelling && failed && error instanceof CancelledError && !task._isOuterScopeCancel(error, this._depth)) {
+      const left = task.uncancel() - task._heldOutside(this._depth); // (held by a shield inside: not ours to see)
+      if (left <= this._cancelling && failed && error instanceof CancelledError && !task._isOuterScopeCancel(error, this._depth)) {
         throw new TimeoutError('timeout: the deadline passed', { cause: error });
       }
     } else if (this._state === ENTERED) {

@@ -206,6 +206,38 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
       expect(t.cancelled()).toBe(true);
     }));
 
+  it('a timeout inside a shield still raises TimeoutError after an outer timeout fired and was held back', () =>
+    runVirtual(async () => {
+      const log: string[] = [];
+      const cleanup =
+        style === 'generator'
+          ? function* (): Coroutine<void> {
+              try {
+                yield* timeout(20).run(() => sleeper(undefined as never));
+              } catch (e) {
+                log.push(e instanceof TimeoutError ? 'cleanup timed out' : `cleanup got ${(e as Error).name}`);
+              }
+            }
+          : async (): Promise<void> => {
+              try {
+                await timeout(20).run(() => sleeper(undefined as never));
+              } catch (e) {
+                log.push(e instanceof TimeoutError ? 'cleanup timed out' : `cleanup got ${(e as Error).name}`);
+              }
+            };
+      // The outer timeout fires at 10 while the shielded cleanup runs: held back; the cleanup's own
+      // timeout (at 20) is then the cleanup's business, as inside asyncio.shield().
+      const e = await timeout(10)
+        .run(() => new CancelScope({ shield: true }).run(cleanup))
+        .then(
+          () => null,
+          (err: unknown) => err,
+        );
+      expect(log).toEqual(['cleanup timed out']);
+      expect(e).toBeNull(); // nothing waited after the shield: the held cancel was taken back by its timeout
+      expect(currentTask()!.cancelling()).toBe(0);
+    }));
+
   /** A body that sleeps a day and lets any CancelledError through. */
   const sleeper = (_s: CancelScope): Coroutine<void> | Promise<void> =>
     style === 'generator'

@@ -52,8 +52,10 @@ export class TaskExt {
   scopes: ScopeLike[] | null = null;
   /** The deepest scope depth a pending task cancel was requested from (see _cancelFrom). */
   cancelDepth = 0;
-  /** The shallowest one: a cancelled scope outside it goes first (the outermost wins). */
-  cancelMinDepth = 0;
+  /** The depths of the pending requests: a cancelled scope outside every deliverable one goes first. */
+  cancelDepths: number[] = [];
+  /** The depths of requests a shield held back (counted until `uncancel()` reaches zero). */
+  heldDepths: number[] = [];
   /**
    * Inside cancel scopes: a task cancel was delivered by cancelling the waiter and the task has
    * not stepped yet. At that step it keeps its precedence over a scope cancelled meanwhile, as a
