@@ -164,7 +164,7 @@ export class CancelScope implements ScopeLike {
         // A task cancel requested while inside (from outside the scope: inner requests are taken
         // back by their own exits) and already delivered is still outstanding: the outermost wins,
         // nothing is swallowed. (One still pending — held back by a shield — comes later anyway.)
-        if (task.cancelling() > cancelling && !task._mustCancel) throw task._requestedCancelError();
+        if (task.cancelling() > cancelling && !task._mustCancel) throw task._cancelErrorToThrow();
         this._cancelledCaught = true;
         return undefined;
       }

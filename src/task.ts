@@ -346,10 +346,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
       error = waiter._awaiterError();
       if (error === NO_ERROR) value = waiter._value;
     }
-    if (ext !== null) {
-      ext.cancelInFlight = false; // delivered now (by `cancel`, or the waiter's error)
-      ext.scopeCancelledWaiter = null;
-    }
+    ext?.delivered(); // (by `cancel`, or the waiter's error)
     const prev = ctx.stepping;
     ctx.stepping = this as Task<unknown>;
     let r: IteratorResult<unknown, T>;
@@ -552,10 +549,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
       else if (fut._state === 2) this._reportLostError(fut._awaiterError(), fut);
       error = this._cancelAt(c, fut);
     }
-    if (ext !== null) {
-      ext.cancelInFlight = false; // delivered now (by `c`, or the waiter's error)
-      ext.scopeCancelledWaiter = null;
-    }
+    ext?.delivered(); // (by `c`, or the waiter's error)
     return error;
   }
 

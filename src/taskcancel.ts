@@ -211,7 +211,7 @@ export abstract class TaskCancellation<T> extends Future<T> {
     const ext = this._ext;
     if (ext === null || ext.scopes === null || ext.heldDepths.length === 0) return 0;
     const shieldAt = shieldIndex(ext.scopes);
-    if (shieldAt >= depth) return 0; // the shield is not inside-out of this construct
+    if (shieldAt >= depth) return 0; // the shield is inside the construct: what it holds is the construct's
     let n = 0;
     for (const d of ext.heldDepths) if (d <= shieldAt) n++;
     return n;
@@ -241,12 +241,12 @@ export abstract class TaskCancellation<T> extends Future<T> {
       this._cancelsRequested--;
       if (this._cancelsRequested === 0) {
         this._mustCancel = false;
-        if (this._ext !== null) {
-          this._ext.cancelInFlight = false;
-          if (this._ext.heldDepths.length > 0) this._ext.heldDepths = [];
-        }
         const ext = this._ext;
-        if (ext !== null && ext.ctrl !== null && ext.ctrl.signal.aborted) ext.ctrl = null;
+        if (ext !== null) {
+          ext.cancelInFlight = false;
+          if (ext.heldDepths.length > 0) ext.heldDepths = [];
+          if (ext.ctrl !== null && ext.ctrl.signal.aborted) ext.ctrl = null;
+        }
       }
     }
     return this._cancelsRequested;
@@ -266,13 +266,11 @@ export abstract class TaskCancellation<T> extends Future<T> {
     return ext.ctrl.signal;
   }
 
-  /** @internal A CancelledError for the outstanding cancel request (a scope that must not swallow it). */
-  _requestedCancelError(): CancelledError {
-    return new CancelledError(this._ext?.cancelMsg);
-  }
-
-  /** @internal The CancelledError a task cancel throws in (remembered as the last one made). */
-  protected _cancelErrorToThrow(): CancelledError {
+  /**
+   * @internal The CancelledError a task cancel throws in (remembered as the last one made); also
+   * what a cancel scope throws instead of swallowing its own while a task cancel is outstanding.
+   */
+  _cancelErrorToThrow(): CancelledError {
     const e = new CancelledError(this._ext?.cancelMsg);
     this._x().lastCancel = e;
     return e;

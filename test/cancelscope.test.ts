@@ -17,7 +17,7 @@ import {
   type Coroutine,
 } from 'tulip';
 import { runBriefly } from 'tulip/testing';
-import { runVirtual } from './support.js';
+import { rejection, runVirtual } from './support.js';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -196,10 +196,7 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
       const t = createTask(() => scope.run(body));
       await runBriefly(2);
       t.cancel('stop');
-      const e = await t.then(
-        () => null,
-        (err: unknown) => err,
-      );
+      const e = await rejection(t);
       expect(isCancelledError(e)).toBe(true);
       expect((e as Error).message).toBe('stop');
       expect(scope.cancelledCaught).toBe(false);
@@ -257,12 +254,7 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
       };
       // Equal deadlines: the timeout's timer runs first and cancels the task's wait; the scope's
       // cancel comes in the same pass, before the task steps. (Trio: the outermost scope wins.)
-      const e = await timeout(1000)
-        .run(() => moveOnAfter(1000, inner))
-        .then(
-          () => null,
-          (err: unknown) => err,
-        );
+      const e = await rejection(timeout(1000).run(() => moveOnAfter(1000, inner)));
       expect(e).toBeInstanceOf(TimeoutError);
       expect(scope!.cancelCalled).toBe(true);
       expect(scope!.cancelledCaught).toBe(false);
@@ -285,17 +277,14 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
   it('timeout > cancel scope > timeout, all expiring together: the outermost timeout raises TimeoutError', () =>
     runVirtual(async () => {
       let scope: CancelScope | undefined;
-      const e = await timeout(1000)
-        .run(() =>
+      const e = await rejection(
+        timeout(1000).run(() =>
           moveOnAfter(1000, (s) => {
             scope = s;
             return timeout(1000).run(() => sleeper(s));
           }),
-        )
-        .then(
-          () => null,
-          (err: unknown) => err,
-        );
+        ),
+      );
       expect(e).toBeInstanceOf(TimeoutError);
       expect(scope!.cancelledCaught).toBe(false);
       expect(currentTask()!.cancelling()).toBe(0);
@@ -311,10 +300,7 @@ describe.each(['generator', 'async'] as const)('CancelScope (%s style)', (style)
         scope.cancel();
         if (order === 'scope first') t.cancel('from outside');
       });
-      const e = await t.then(
-        () => null,
-        (err: unknown) => err,
-      );
+      const e = await rejection(t);
       expect(isCancelledError(e)).toBe(true);
       expect((e as Error).message).toBe('from outside');
       expect(scope.cancelledCaught).toBe(false);

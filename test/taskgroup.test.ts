@@ -208,8 +208,8 @@ describe('TaskGroup', () => {
       const tg = new TaskGroup();
       const parent = currentTask()!;
       const counts: number[] = [];
-      const e = await tg
-        .run(async () => {
+      const e = await rejection(
+        tg.run(async () => {
           tg.createTask(async () => {
             try {
               await sleep(1000);
@@ -222,11 +222,8 @@ describe('TaskGroup', () => {
           });
           await sleep(0);
           throw new Error('body failed');
-        })
-        .then(
-          () => null,
-          (err: unknown) => err,
-        );
+        }),
+      );
       expect(e).toBeInstanceOf(ExceptionGroup);
       expect(counts).toEqual([0, 0]);
       expect(parent.cancelling()).toBe(0);

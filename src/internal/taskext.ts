@@ -64,6 +64,11 @@ export class TaskExt {
   cancelInFlight = false;
   /** Inside cancel scopes: the waiter a scope's cancellation cancelled (see `Task._cancelAt`). */
   scopeCancelledWaiter: Future<unknown> | null = null;
+  /** The task stepped: whatever cancellation reached its wait has been delivered. */
+  delivered(): void {
+    this.cancelInFlight = false;
+    this.scopeCancelledWaiter = null;
+  }
   /** > 0 while scope cancellations are held back (a TaskGroup waiting for its children). */
   protect = 0;
   /** The last task-level CancelledError made (to tell it from a scope's). */

@@ -49,7 +49,7 @@ export class Deque<T> {
     this._buf[this._head] = undefined;
     this._head = (this._head + 1) & (this._buf.length - 1);
     this._len--;
-    if (this._len === 0 && this._buf.length > SHRINK_ABOVE) this.clear();
+    this._releaseIfEmpty();
     return x;
   }
 
@@ -59,7 +59,7 @@ export class Deque<T> {
     const x = this._buf[i];
     this._buf[i] = undefined;
     this._len--;
-    if (this._len === 0 && this._buf.length > SHRINK_ABOVE) this.clear();
+    this._releaseIfEmpty();
     return x;
   }
 
@@ -83,7 +83,7 @@ export class Deque<T> {
       }
       this._buf[(this._head + this._len - 1) & mask] = undefined;
       this._len--;
-      if (this._len === 0 && this._buf.length > SHRINK_ABOVE) this.clear();
+      this._releaseIfEmpty();
       return true;
     }
     return false;
@@ -110,6 +110,11 @@ export class Deque<T> {
 
   [Symbol.iterator](): Iterator<T> {
     return this.toArray()[Symbol.iterator]();
+  }
+
+  /** An emptied buffer that grew past SHRINK_ABOVE slots is let go. */
+  private _releaseIfEmpty(): void {
+    if (this._len === 0 && this._buf.length > SHRINK_ABOVE) this.clear();
   }
 
   /** @internal The buffer's size (tests). */
