@@ -83,7 +83,7 @@ export class TaskGroup {
     if (typeof body !== 'function') throw new TypeError(`TaskGroup.run: body must be a function, got ${describe(body)}`);
     if (this._entered || this._claimed) throw new RuntimeError(`TaskGroup.run: ${this} has already been entered`);
     this._claimed = true;
-    return new InlineFuture<T>(getRunningLoop(), (mode) => this._scope(body, mode), 'TaskGroup.run()');
+    return new InlineFuture<T>(getRunningLoop(), (mode) => this._scope(body, mode), 'TaskGroup.run()', 'TaskGroup cannot determine the parent task');
   }
 
   /**

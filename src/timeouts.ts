@@ -91,7 +91,7 @@ export class Timeout {
     if (typeof body !== 'function') throw new TypeError(`Timeout.run: body must be a function, got ${describe(body)}`);
     if (this._state !== CREATED || this._claimed) throw new RuntimeError(`Timeout.run: Timeout has already been entered (${this})`);
     this._claimed = true;
-    return new InlineFuture<T>(getRunningLoop(), (mode) => this._scope(body, mode), 'Timeout.run()');
+    return new InlineFuture<T>(getRunningLoop(), (mode) => this._scope(body, mode), 'Timeout.run()', 'Timeout should be used inside a task');
   }
 
   /** asyncio's repr: the state, and the deadline while active (`<Timeout [active] when=1500>`). */

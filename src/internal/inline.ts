@@ -101,6 +101,8 @@ export class InlineFuture<T> extends Future<T> {
     loop: EventLoop,
     private readonly _make: (mode: Mode) => Coroutine<T>,
     private readonly _what = 'this wait',
+    /** asyncio's words for the same mistake, added to the error (e.g. "Timeout should be used inside a task"). */
+    private readonly _asyncioWords = '',
   ) {
     super(loop);
   }
@@ -120,7 +122,10 @@ export class InlineFuture<T> extends Future<T> {
     if (!this._started) {
       if (current() === undefined) {
         return Promise.reject(
-          new RuntimeError(`${this._what} must be awaited inside a task (or handed to gather/wait, which run it in one)`),
+          new RuntimeError(
+            `${this._what} must be awaited inside a task (or handed to gather/wait, which run it in one)` +
+              (this._asyncioWords === '' ? '' : `: ${this._asyncioWords}`),
+          ),
         ).then(onfulfilled, onrejected);
       } else {
         this._started = true;

@@ -259,7 +259,7 @@ describe('scopes that are only watched run in a helper task', () => {
 });
 
 describe('scopes outside a task', () => {
-  it('.then() of a scope in a plain loop callback rejects with a RuntimeError naming the scope', async () => {
+  it(".then() of a scope in a plain loop callback rejects with a RuntimeError naming the scope, in asyncio's words too", async () => {
     const loop = newEventLoop();
     const results: Array<Promise<unknown>> = [];
     loop.callSoon(() => {
@@ -271,8 +271,10 @@ describe('scopes outside a task', () => {
     const [a, b] = await Promise.all(results.map((p) => rejection(p)));
     expect(a).toBeInstanceOf(RuntimeError);
     expect((a as Error).message).toMatch(/^Timeout\.run\(\) must be awaited inside a task/);
+    expect((a as Error).message).toMatch(/Timeout should be used inside a task$/);
     expect(b).toBeInstanceOf(RuntimeError);
     expect((b as Error).message).toMatch(/^TaskGroup\.run\(\) must be awaited inside a task/);
+    expect((b as Error).message).toMatch(/TaskGroup cannot determine the parent task$/);
     loop.close();
   });
 
