@@ -8,6 +8,7 @@ import { RealClock, type Clock } from './clock.js';
 import { Handle, TimerHandle } from './handle.js';
 import { makeAnchors } from './shapes.js';
 import { callInstruments } from './instruments.js';
+import { holdProcess } from './keepalive.js';
 import { watchGc } from './monitor.js';
 import { PassLoop } from './passes.js';
 import { runningLoopOrUndefined } from './registry.js';
@@ -149,7 +150,11 @@ export class EventLoop extends PassLoop {
   // ---- running --------------------------------------------------------------------------
 
   /**
-   * Runs the loop until `stop()` is called; resolves after the pass in which it was called.
+   * Runs the loop until `stop()` is called; resolves after the pass in which it was called. While
+   * it runs, the loop keeps the process alive, as asyncio's holds its thread: tasks that wait only
+   * for a signal (`addSignalHandler`) or for each other keep waiting when Node itself has no work
+   * left, instead of the process ending with them pending (in debug mode the loop reports that
+   * moment through its exception handler).
    *
    * Cancellation: not cancellable; call `stop()`.
    *
@@ -164,6 +169,7 @@ export class EventLoop extends PassLoop {
     if (this._running) throw new RuntimeError('runForever: This event loop is already running');
     this._refuseNested('runForever');
     this._running = true;
+    holdProcess(this);
     this._baseContext ??= captureContext();
     watchGc();
     this._clock.attach?.(this._clockWake);

@@ -13,6 +13,7 @@ import { type Task, alsExit } from '../task.js';
 import type { Clock } from './clock.js';
 import type { Runnable, TimerEntry } from './handle.js';
 import { callInstruments } from './instruments.js';
+import { releaseProcess } from './keepalive.js';
 import { setRunningLoop } from './registry.js';
 import { LoopServices } from './services.js';
 
@@ -395,6 +396,7 @@ export abstract class PassLoop extends LoopServices {
       }
       this._stopping = false;
       this._running = false;
+      releaseProcess(this.loop());
       this._disarmHostTimer();
       this._clock.detach?.(this._clockWake);
       const resolve = this._stopResolve;

@@ -198,6 +198,8 @@ async function cancelRound(loop: EventLoop, reported: Set<Task<unknown>>): Promi
  * cancels whatever is still pending by then (tasks the leftovers started: no task is left
  * pending) and closes the loop. Calling it from inside a running loop rejects with `RuntimeError`.
  * The main task (and the tasks it makes) run in the AsyncLocalStorage context `run` is called in.
+ * Until then the process stays alive, even when the tasks wait only for a signal or for each other
+ * (a deadlock hangs as in asyncio; Ctrl-C unwinds it; `debug: true` reports it).
  *
  * Cancellation: the main task can cancel itself or be cancelled by its own tasks; `run` then
  * rejects with `CancelledError`. Ctrl-C (SIGINT) cancels the main task when the program does not

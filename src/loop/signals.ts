@@ -29,6 +29,11 @@ export function checkSignal(op: string, sig: unknown): NodeJS.Signals {
 export class SignalHandlers {
   private readonly _listeners = new Map<NodeJS.Signals, () => void>();
 
+  /** How many signals have a handler. */
+  get size(): number {
+    return this._listeners.size;
+  }
+
   /** Installs `listener` for `sig`, replacing this loop's previous one. */
   set(sig: NodeJS.Signals, listener: () => void): void {
     this.remove(sig);
