@@ -2,7 +2,7 @@ import { CancelledError, KeyboardInterruptError, RuntimeError } from '../errors.
 import { Future } from '../future.js';
 import { captureContext, toRunContext, type ContextLike } from '../internal/context.js';
 import { checkBody } from '../internal/taskext.js';
-import { checkOpts } from '../internal/validate.js';
+import { checkFunction, checkOpts, describe } from '../internal/validate.js';
 import { gather } from '../combinators.js';
 import { Task, type Coroutine, type TaskBody } from '../task.js';
 import type { InternalTaskOptions } from '../tasktypes.js';
@@ -19,6 +19,22 @@ export interface RunOptions {
   clock?: Clock;
   /** The name of the main task. */
   name?: string;
+  /**
+   * Makes the loop (asyncio's `loop_factory`), e.g. `() => newEventLoop({ clock })` or a subclass
+   * of `EventLoop`; called once, with no arguments. `debug`, when given, is then set on that loop.
+   * Not together with `clock` (give the factory's loop its clock).
+   */
+  loopFactory?: () => EventLoop;
+}
+
+/** Checks the options of `Runner` and `run`. */
+function checkRunOptions(op: string, opts: RunOptions): void {
+  checkOpts(op, opts);
+  if (opts.loopFactory === undefined) return;
+  checkFunction(op, 'opts.loopFactory', opts.loopFactory);
+  if (opts.clock !== undefined) {
+    throw new TypeError(`${op}: give opts.clock or opts.loopFactory, not both (the factory's loop has its own clock)`);
+  }
 }
 
 /**
@@ -46,7 +62,7 @@ export class Runner {
   private readonly _opts: RunOptions;
 
   constructor(opts: RunOptions = {}) {
-    checkOpts('Runner', opts);
+    checkRunOptions('Runner', opts);
     this._opts = opts;
   }
 
@@ -54,12 +70,21 @@ export class Runner {
   getLoop(): EventLoop {
     if (this._closed) throw new RuntimeError('Runner.getLoop: the Runner is closed');
     if (this._loop === null) {
-      this._loop = new EventLoop({
-        ...(this._opts.clock !== undefined ? { clock: this._opts.clock } : {}),
-        debug: this._opts.debug ?? false,
-      });
+      const { clock, debug, loopFactory } = this._opts;
+      let loop: EventLoop;
+      if (loopFactory === undefined) {
+        loop = new EventLoop({ ...(clock !== undefined ? { clock } : {}), debug: debug ?? false });
+      } else {
+        loop = loopFactory();
+        if (!(loop instanceof EventLoop)) {
+          throw new TypeError(`Runner: opts.loopFactory must return an EventLoop, got ${describe(loop)}`);
+        }
+        if (loop.isClosed()) throw new RuntimeError('Runner: opts.loopFactory returned a closed loop');
+        if (debug !== undefined) loop.setDebug(debug);
+      }
       // asyncio's Runner copies the context once: every run() of it runs there.
-      this._loop._baseContext = captureContext();
+      loop._baseContext = captureContext();
+      this._loop = loop;
     }
     return this._loop;
   }
@@ -217,7 +242,7 @@ export async function run<T>(main: TaskBody<T>, opts: RunOptions = {}): Promise<
     throw new RuntimeError('run() cannot be called from a running event loop');
   }
   checkBody('run', main);
-  checkOpts('run', opts);
+  checkRunOptions('run', opts);
   const runner = new Runner(opts);
   try {
     return await runner.run(main);

@@ -23,6 +23,22 @@ describe('run()', () => {
     ).toBe('from a future');
   });
 
+  it('loopFactory gives the loop the main task runs on, and run() closes it (asyncio: test_asyncio_run_loop_factory)', async () => {
+    let calls = 0;
+    const mine = newEventLoop();
+    const loop = await run(
+      async () => {
+        await sleep(0);
+        return getRunningLoop();
+      },
+      { loopFactory: () => (calls++, mine) },
+    );
+    expect(loop).toBe(mine);
+    expect(calls).toBe(1);
+    expect(mine.isClosed()).toBe(true);
+    await expect(run(async () => 1, { loopFactory: 'x' as never })).rejects.toThrow(/^run: opts\.loopFactory must be a function/);
+  });
+
   it('refuses non-object options with a TypeError naming opts', async () => {
     const e = await errorOf(() => run(async () => 1, null as never));
     expect(e).toBeInstanceOf(TypeError);
@@ -89,6 +105,54 @@ describe('Runner', () => {
     expect(await runner.run(async () => getRunningLoop())).toBe(loop);
     await runner.close();
     expect(loop.isClosed()).toBe(true);
+  });
+
+  it('loopFactory makes the loop, called once with no arguments; debug is set on it (asyncio: test_custom_factory)', async () => {
+    const made: unknown[][] = [];
+    const mine = newEventLoop();
+    const runner = new Runner({
+      debug: true,
+      loopFactory: (...args: unknown[]) => {
+        made.push(args);
+        return mine;
+      },
+    });
+    expect(made).toEqual([]); // lazily
+    expect(runner.getLoop()).toBe(mine);
+    expect(mine.getDebug()).toBe(true);
+    expect(await runner.run(async () => getRunningLoop())).toBe(mine);
+    expect(await runner.run(function* () {
+      return getRunningLoop();
+    })).toBe(mine);
+    expect(made).toEqual([[]]);
+    await runner.close();
+    expect(mine.isClosed()).toBe(true);
+  });
+
+  it('loopFactory without debug leaves the loop\'s own debug mode alone', async () => {
+    const mine = newEventLoop({ debug: true });
+    const runner = new Runner({ loopFactory: () => mine });
+    expect(await runner.run(async () => getRunningLoop().getDebug())).toBe(true);
+    await runner.close();
+  });
+
+  it('refuses a loopFactory that is not a function, or one given with a clock, naming the option', () => {
+    expect(() => new Runner({ loopFactory: 5 as never })).toThrow(TypeError);
+    expect(() => new Runner({ loopFactory: 5 as never })).toThrow(/Runner: opts\.loopFactory must be a function, got 5/);
+    expect(() => new Runner({ loopFactory: () => newEventLoop(), clock: new MockClock() })).toThrow(/give opts\.clock or opts\.loopFactory, not both/);
+  });
+
+  it('a loopFactory that returns no EventLoop, or a closed one, makes run() reject and the runner stays closable', async () => {
+    const bad = new Runner({ loopFactory: () => ({}) as never });
+    const e = await errorOf(() => bad.run(async () => 1));
+    expect(e).toBeInstanceOf(TypeError);
+    expect((e as Error).message).toMatch(/Runner: opts\.loopFactory must return an EventLoop, got/);
+    await bad.close();
+    const closed = newEventLoop();
+    closed.close();
+    const r2 = new Runner({ loopFactory: () => closed });
+    expect(await errorOf(() => r2.run(async () => 1))).toBeInstanceOf(RuntimeError);
+    await r2.close();
   });
 
   it('`await using` closes the runner when the block ends, also when it throws (asyncio: with Runner())', async () => {
