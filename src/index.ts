@@ -34,6 +34,8 @@ export {
   Task,
   createTask,
   eagerTaskFactory,
+  createEagerTaskFactory,
+  type TaskConstructor,
   currentTask,
   allTasks,
   ensureFuture,

@@ -5,7 +5,7 @@
 import { CancelledError, RuntimeError } from './errors.js';
 import { Future } from './future.js';
 import { current } from './internal/context.js';
-import { checkOpts, describe, isGenerator, isThenable } from './internal/validate.js';
+import { checkFunction, checkOpts, describe, isGenerator, isThenable } from './internal/validate.js';
 import { taskFactoryInUse, type TaskFactory } from './loop/services.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop, runningLoopOrUndefined } from './loop/registry.js';
@@ -48,10 +48,51 @@ export function createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
  * });
  * ```
  */
-export const eagerTaskFactory: TaskFactory = <T>(loop: EventLoop, body: TaskBody<T>, opts?: TaskOptions): Task<T> => {
-  if (opts !== undefined) checkOpts('eagerTaskFactory', opts);
-  return new Task<T>(body, { ...opts, eagerStart: opts?.eagerStart ?? true, loop } as TaskOptions);
-};
+export const eagerTaskFactory: TaskFactory = makeEagerFactory('eagerTaskFactory', null);
+
+/**
+ * What `createEagerTaskFactory` makes tasks with: `Task` or a subclass (called with `new`), or a
+ * function that returns a task (called plainly), given the body and the options.
+ */
+export type TaskConstructor =
+  | (new <T>(body: TaskBody<T>, opts?: TaskOptions) => Task<T>)
+  | (<T>(body: TaskBody<T>, opts?: TaskOptions) => Task<T>);
+
+/**
+ * A task factory like `eagerTaskFactory` whose tasks are made by `taskConstructor` (asyncio's
+ * `create_eager_task_factory(custom_task_constructor)`): a subclass of `Task`, or a function that
+ * returns a task. It gets the body and the options, with `eagerStart: true` unless the caller
+ * chose, and must pass them on to `Task` (they also carry the loop).
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * class TracedTask<T> extends Task<T> {
+ *   constructor(body: TaskBody<T>, opts?: TaskOptions) { super(body, opts); trace(this.getName()); }
+ * }
+ * getRunningLoop().setTaskFactory(createEagerTaskFactory(TracedTask));
+ * ```
+ */
+export function createEagerTaskFactory(taskConstructor: TaskConstructor): TaskFactory {
+  checkFunction('createEagerTaskFactory', 'taskConstructor', taskConstructor);
+  return makeEagerFactory('createEagerTaskFactory', taskConstructor);
+}
+
+/** `ctor` null: `Task` itself, read at call time (this module and task.ts import each other). */
+function makeEagerFactory(op: string, ctor: TaskConstructor | null): TaskFactory {
+  return <T>(loop: EventLoop, body: TaskBody<T>, opts?: TaskOptions): Task<T> => {
+    if (opts !== undefined) checkOpts(op, opts);
+    const options = { ...opts, eagerStart: opts?.eagerStart ?? true, loop } as TaskOptions;
+    if (ctor === null) return new Task<T>(body, options);
+    const isClass = ctor === Task || ctor.prototype instanceof Task;
+    const task: unknown = isClass
+      ? new (ctor as new (b: TaskBody<T>, o?: TaskOptions) => Task<T>)(body, options)
+      : (ctor as (b: TaskBody<T>, o?: TaskOptions) => Task<T>)(body, options);
+    if (!(task instanceof Task)) throw new TypeError(`${op}: the task constructor returned ${describe(task)}, not a Task`);
+    return task as Task<T>;
+  };
+}
 
 /**
  * The task running the calling code (either style), or `undefined` in a plain loop callback.
