@@ -3,7 +3,7 @@
 // taskgroups*.test.ts, grouperrors.test.ts, outsidecancel.test.ts, nestedgroups.test.ts,
 // test/taskgroup.test.ts and the shared suite, or is Python-only).
 import { describe, expect, it } from 'vitest';
-import { ExceptionGroup, TaskGroup, currentTask, run, sleep, type Task } from 'tulip';
+import { ExceptionGroup, RuntimeError, TaskGroup, currentTask, newEventLoop, run, sleep, type Task } from 'tulip';
 import { STYLES, rejection, rejectionG, styled } from './helpers.js';
 
 class Done extends Error {
@@ -67,4 +67,23 @@ describe('a group inside a child of another group', () => {
         ),
       ));
   }
+});
+
+describe('a group awaited outside a task', () => {
+  // ports test_taskgroups.py::BaseTestTaskGroup.test_taskgroup_without_parent_task
+  it('is refused with a RuntimeError about the parent task, and createTask then says it was not entered', async () => {
+    const loop = newEventLoop();
+    const tg = new TaskGroup();
+    let entered: Promise<unknown> | undefined;
+    loop.callSoon(() => {
+      entered = tg.run(async () => 1).then((v) => v);
+      loop.stop();
+    });
+    await loop.runForever();
+    const e = await rejection(entered!);
+    expect(e).toBeInstanceOf(RuntimeError);
+    expect((e as Error).message).toMatch(/parent task/);
+    expect(() => tg.createTask(function* () {})).toThrow(/has not been entered/);
+    loop.close();
+  });
 });

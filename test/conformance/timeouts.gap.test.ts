@@ -3,7 +3,7 @@
 // asyncio's repr; test/timeouts.test.ts pins tulip's own format). Everything else in
 // test_timeouts.py is covered by timeout*.test.ts and the shared suite.
 import { describe, expect, it } from 'vitest';
-import { TimeoutError, getRunningLoop, sleep, timeout, timeoutAt } from 'tulip';
+import { RuntimeError, TimeoutError, getRunningLoop, newEventLoop, sleep, timeout, timeoutAt } from 'tulip';
 import { HOUR, STYLES, rejection, rejectionG, runVirtual, styled } from './helpers.js';
 
 describe('Timeout.toString', () => {
@@ -106,4 +106,26 @@ describe('Timeout.toString', () => {
       await finished.run(async () => sleep(0));
       expect(String(finished)).toBe('<Timeout [finished]>');
     }));
+});
+
+describe('a timeout awaited outside a task', () => {
+  // ports test_timeouts.py::TimeoutTests.test_timeout_without_task (asyncio's await_without_task:
+  // the block is entered from a plain loop callback)
+  it('is refused with a RuntimeError about the task, and the timeout stays not entered', async () => {
+    const loop = newEventLoop();
+    let cm: ReturnType<typeof timeout> | undefined;
+    let entered: Promise<unknown> | undefined;
+    loop.callSoon(() => {
+      cm = timeout(10); // timeout() reads the running loop's clock, as asyncio's does
+      entered = cm.run(async () => 1).then((v) => v);
+      loop.stop();
+    });
+    await loop.runForever();
+    const e = await rejection(entered!);
+    expect(e).toBeInstanceOf(RuntimeError);
+    expect((e as Error).message).toMatch(/task/);
+    expect((e as Error).message).toMatch(/Timeout should be used inside a task/);
+    expect(() => cm!.reschedule(20)).toThrow(/has not been entered/);
+    loop.close();
+  });
 });
