@@ -94,7 +94,9 @@ export function checkBody(op: string, body: unknown): void {
       `${op}: a coroutine was expected, got a Promise (body must be a generator or a function): its work has already started outside the task; pass a function instead, e.g. ${op}(() => fetchIt())`,
     );
   }
-  throw new TypeError(`${op}: a coroutine was expected, got ${describe(body)} (body must be a generator, or a function returning a promise or a generator)`);
+  throw new TypeError(
+    `${op}: a coroutine was expected, got ${describe(body)} (an awaitable is required: a generator, or a function returning a promise or a generator)`,
+  );
 }
 
 

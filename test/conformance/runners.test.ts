@@ -99,6 +99,8 @@ describe('run(): what main returns or throws', () => {
       expect(e instanceof TypeError || e instanceof RangeError, `run(${JSON.stringify(o)}) gave ${String(e)}`).toBe(
         true,
       );
+      expect(e.message).toMatch(/an awaitable is required/); // asyncio 3.14's words (3.13: "a coroutine was expected")
+      expect(e.message).toMatch(/a coroutine was expected/);
     }
   });
 
