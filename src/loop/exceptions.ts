@@ -1,4 +1,5 @@
 /** The exception handler's types and the default report format. */
+import { inspect } from 'node:util';
 import type { Future } from '../future.js';
 import type { Task } from '../task.js';
 import type { EventLoop } from './eventloop.js';
@@ -27,16 +28,35 @@ export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => v
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyExceptionHandler = (loop: any, context: any) => void;
 
-/** The text the default handler prints: the message, the other keys, and the error's stack. */
+/**
+ * The text the default handler prints: the message, the other keys, and the error's stack. A key
+ * whose value is itself a context (the report a failing handler was given) is printed in full,
+ * indented, so that the first error is not lost behind the second.
+ */
 export function formatContext(context: ExceptionContext): string {
-  const lines = [context.message];
+  const lines = [String(context.message)];
   for (const [key, value] of Object.entries(context)) {
     if (key === 'message' || key === 'exception') continue;
-    lines.push(`${key}: ${String(value)}`);
+    if (isContext(value)) lines.push(`${key}:`, indent(formatContext(value)));
+    else lines.push(`${key}: ${isPlainObject(value) ? inspect(value, { depth: 2 }) : String(value)}`);
   }
   const exc = context.exception;
   if (exc !== undefined) {
     lines.push(exc instanceof Error && exc.stack ? exc.stack : `exception: ${String(exc)}`);
   }
   return lines.join('\n');
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function isContext(value: unknown): value is ExceptionContext {
+  return isPlainObject(value) && typeof value.message === 'string';
+}
+
+function indent(text: string): string {
+  return text.replace(/^/gm, '  ');
 }

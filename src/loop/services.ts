@@ -317,10 +317,11 @@ export abstract class LoopServices {
     try {
       handler(this.loop(), context);
     } catch (e) {
+      const report: ExceptionContext = { message: 'Unhandled error in exception handler', exception: e, context };
       try {
-        this.defaultExceptionHandler({ message: 'Unhandled error in exception handler', exception: e, context });
+        this.defaultExceptionHandler(report);
       } catch (e2) {
-        lastResort('Exception in default exception handler while handling an unexpected error in custom exception handler', e2, context);
+        lastResort('Exception in default exception handler while handling an unexpected error in custom exception handler', e2, report);
       }
     }
   }
@@ -419,7 +420,7 @@ export abstract class LoopServices {
 /** The report of last resort, when the handlers themselves fail: stderr, unless that fails too. */
 function lastResort(message: string, error: unknown, context: ExceptionContext): void {
   try {
-    console.error(`${message}\n${formatContext({ message: `while reporting: ${context.message}`, exception: error })}`);
+    console.error(formatContext({ message, exception: error, context }));
   } catch {
     // stderr is gone: nothing left to report to
   }

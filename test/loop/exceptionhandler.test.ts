@@ -67,6 +67,46 @@ describe('exception handler', () => {
     loop.close();
   });
 
+  it("the default handler's printout of a throwing handler shows the original report in full, indented", () => {
+    const loop = newEventLoop();
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      loop.setExceptionHandler(() => {
+        throw new Error('handler broke');
+      });
+      loop.callExceptionHandler({ message: 'something happened', exception: new Error('the first error'), detail: { id: 7 } });
+      const text = printed.mock.calls.map((c) => c.map(String).join(' ')).join('\n');
+      expect(text).toMatch(/^Unhandled error in exception handler\ncontext:\n {2}something happened\n {2}detail: \{ id: 7 \}\n {2}Error: the first error\n/);
+      expect(text).toContain('Error: handler broke');
+      expect(text).not.toContain('[object Object]');
+    } finally {
+      printed.mockRestore();
+      loop.close();
+    }
+  });
+
+  it('when the default handler throws too, stderr still gets the original error and both handlers\' errors', () => {
+    const loop = newEventLoop();
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      loop.defaultExceptionHandler = () => {
+        throw new Error('default broke');
+      };
+      loop.setExceptionHandler(() => {
+        throw new Error('custom broke');
+      });
+      loop.callExceptionHandler({ message: 'first report', exception: new Error('the first error') });
+      const text = printed.mock.calls.map((c) => c.map(String).join(' ')).join('\n');
+      expect(text).toContain('Error: default broke');
+      expect(text).toContain('Error: custom broke');
+      expect(text).toContain('first report');
+      expect(text).toContain('Error: the first error');
+    } finally {
+      printed.mockRestore();
+      loop.close();
+    }
+  });
+
   it('callExceptionHandler() never throws, even when the default handler does', () => {
     const loop = newEventLoop();
     loop.defaultExceptionHandler = () => {
