@@ -29,7 +29,8 @@ export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => v
 export type AnyExceptionHandler = (loop: any, context: any) => void;
 
 /**
- * The text the default handler prints: the message, the other keys, and the error's stack. A key
+ * The text the default handler prints: the message, the other keys, and the error (its stack, its
+ * cause, a group's errors, as Node's `util.inspect` shows them). A key
  * whose value is itself a context (the report a failing handler was given) is printed in full,
  * indented, so that the first error is not lost behind the second.
  */
@@ -42,7 +43,10 @@ export function formatContext(context: ExceptionContext): string {
   }
   const exc = context.exception;
   if (exc !== undefined) {
-    lines.push(exc instanceof Error && exc.stack ? exc.stack : `exception: ${String(exc)}`);
+    // Node's inspect: the stack, and what a stack leaves out — a cause, an ExceptionGroup's
+    // errors, an error's own fields (a code); a thrown non-Error is shown as the value it is.
+    if (exc instanceof Error) lines.push(inspect(exc));
+    else lines.push(`exception: ${typeof exc === 'string' ? exc : inspect(exc)}`);
   }
   return lines.join('\n');
 }

@@ -3,7 +3,7 @@
 // setDebug(), and the slow-callback, slow-step and stall reports (the rest of the event loop is in
 // eventloop.test.ts).
 import { describe, it, expect, vi, afterEach } from 'vitest';
-import { EventLoop, newEventLoop, sleep, type ExceptionContext } from 'tulip';
+import { EventLoop, ExceptionGroup, newEventLoop, sleep, type ExceptionContext } from 'tulip';
 import { busyWait, recordExceptions, syncError } from '../support.js';
 
 afterEach(() => {
@@ -163,6 +163,27 @@ describe('exception handler', () => {
     const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
     loop.callExceptionHandler({ message: 'odd', exception: 'just a string' });
     expect(String(printed.mock.calls[0]![0])).toBe('odd\nexception: just a string');
+    loop.callExceptionHandler({ message: 'odder', exception: { code: 7, detail: ['x'] } });
+    expect(String(printed.mock.calls[1]![0])).toBe("odder\nexception: { code: 7, detail: [ 'x' ] }");
+    printed.mockRestore();
+    loop.close();
+  });
+
+  it("the default handler prints what a stack leaves out: an error's cause, its own fields, a group's errors", () => {
+    const loop = newEventLoop();
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const withCode = Object.assign(new Error('reset', { cause: new Error('the root cause') }), { code: 'ECONNRESET' });
+    loop.callExceptionHandler({ message: 'one', exception: withCode });
+    const group = new ExceptionGroup([new TypeError('first child'), new RangeError('second child')], 'unhandled errors in a TaskGroup');
+    loop.callExceptionHandler({ message: 'two', exception: group });
+    const [one, two] = printed.mock.calls.map((c) => String(c[0]));
+    expect(one).toMatch(/^one\nError: reset\n/);
+    expect(one).toContain('the root cause');
+    expect(one).toContain("code: 'ECONNRESET'");
+    expect(two).toContain('unhandled errors in a TaskGroup');
+    expect(two).toContain('TypeError: first child');
+    expect(two).toContain('RangeError: second child');
+    printed.mockRestore();
     loop.close();
   });
 
