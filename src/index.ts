@@ -61,7 +61,7 @@ export {
 export { asCompleted, type AsCompletedIterator } from './ascompleted.js';
 export { staggeredRace, type StaggeredResult, type Attempt } from './staggered.js';
 export { Timeout, timeout, timeoutAt, waitFor } from './timeouts.js';
-export { TaskGroup } from './taskgroup.js';
+export { TaskGroup, TaskStatus, TASK_STATUS_IGNORED } from './taskgroup.js';
 export { CancelScope, moveOnAfter, moveOnAt, failAfter, failAt, type CancelScopeOptions } from './cancelscope.js';
 export { toThread } from './threads.js';
 export { ThreadPoolExecutor, type ThreadPoolOptions } from './executor/index.js';

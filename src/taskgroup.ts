@@ -47,15 +47,15 @@ export class TaskGroup {
   private _onCompleted: Future<boolean> | null = null;
   /** The parent's cancel-scope depth at entry (its cancels pass shields entered outside it). */
   private _depth = 0;
+  /** Tasks of `start()` not done yet, with the future their `started()` completes. */
+  private _startedBy: Map<Task<unknown>, Future<unknown>> | null = null;
 
   /**
    * Creates a task in the group. Refused before the group is entered, once it is shutting down
    * after a failure or `cancel()`, and once it is finished.
    */
   createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
-    if (!this._entered) throw new RuntimeError(`TaskGroup.createTask: ${this} has not been entered`);
-    if (this._exiting && this._tasks.size === 0) throw new RuntimeError(`TaskGroup.createTask: ${this} is finished`);
-    if (this._aborting) throw new RuntimeError(`TaskGroup.createTask: ${this} is shutting down`);
+    this._checkOpen('TaskGroup.createTask');
     const task = this._loop!.createTask(body, opts);
     this._tasks.add(task as Task<unknown>);
     taskGroupParents.set(task as Task<unknown>, this._parent!);
@@ -64,6 +64,38 @@ export class TaskGroup {
     // (CPython gh-155418): the task is cancelled as its siblings were.
     if (this._aborting && !task.done()) task.cancel();
     return task;
+  }
+
+  /**
+   * Starts `body(status)` as a task of the group and waits until it calls `status.started(value)`,
+   * then returns that value while the task goes on in the group (Trio's `nursery.start`, AnyIO's
+   * `tg.start`): for a server that must be listening, or a worker that must be set up, before the
+   * caller goes on. Until `started()`, the task's failure is the caller's — `start()` raises it
+   * and the group is not touched; a body that returns without calling `started()` makes `start()`
+   * raise `RuntimeError`. After `started()`, the task is like any other child. Refused, as
+   * `createTask` is, when the group is not entered, is shutting down or is finished. Nothing
+   * starts until the returned future is awaited.
+   *
+   * Cancellation: a checkpoint. Cancelling the caller while the task is starting cancels the task
+   * too, waits for it to finish, then raises `CancelledError` in the caller; a task cancelled
+   * before `started()` (by its own code or the group) makes `start()` raise `CancelledError`.
+   *
+   * @example
+   * ```ts
+   * await new TaskGroup().run(async (tg) => {
+   *   const port = await tg.start<number>(async (status) => {
+   *     const server = await listen(0);
+   *     status.started(server.port);      // start() returns here…
+   *     await server.serveForever();      // …while the server runs on in the group
+   *   });
+   *   await fetch(`http://127.0.0.1:${port}/`);
+   * });
+   * ```
+   */
+  start<S = void, T = unknown>(body: (status: TaskStatus<S>) => Coroutine<T> | PromiseLike<T> | T, opts?: TaskOptions): Future<S> {
+    if (typeof body !== 'function') throw new TypeError(`TaskGroup.start: body must be a function, got ${describe(body)}`);
+    this._checkOpen('TaskGroup.start');
+    return new InlineFuture<S>(this._loop!, () => this._starting(body, opts), 'TaskGroup.start()');
   }
 
   /**
@@ -127,6 +159,47 @@ export class TaskGroup {
     return result as T;
   }
 
+  /** Refuses a new task before the group is entered, once it is finished or shutting down. */
+  private _checkOpen(op: string): void {
+    if (!this._entered) throw new RuntimeError(`${op}: ${this} has not been entered`);
+    if (this._exiting && this._tasks.size === 0) throw new RuntimeError(`${op}: ${this} is finished`);
+    if (this._aborting) throw new RuntimeError(`${op}: ${this} is shutting down`);
+  }
+
+  /** The body of `start()`, in the caller's task: create the task, wait for its `started()`. */
+  private *_starting<S, T>(body: (status: TaskStatus<S>) => Coroutine<T> | PromiseLike<T> | T, opts?: TaskOptions): Coroutine<S> {
+    const started = this._loop!.createFuture<S>();
+    const status = new TaskStatus<S>(started);
+    const task = this.createTask(() => body(status), opts);
+    (this._startedBy ??= new Map()).set(task, started as Future<unknown>);
+    try {
+      return yield* started;
+    } catch (e) {
+      if (e instanceof CancelledError && started.cancelled() && !task.done()) {
+        // The caller was cancelled while the task was starting: the task goes too, and start()
+        // raises once it is gone (its errors from here on are the group's).
+        task.cancel();
+        const gone = this._loop!.createFuture<void>();
+        task.addDoneCallback(() => gone.done() || gone.setResult());
+        // A cancel scope around the caller is not re-delivered at every wait meanwhile (it would spin).
+        const caller = current() as Task<unknown>;
+        caller._protect(1);
+        try {
+          while (!gone.done()) {
+            try {
+              yield* gone;
+            } catch (again) {
+              if (!(again instanceof CancelledError)) throw again;
+            }
+          }
+        } finally {
+          caller._protect(-1);
+        }
+      }
+      throw e;
+    }
+  }
+
   private _enter(): void {
     if (this._entered) throw new RuntimeError(`TaskGroup: ${this} has already been entered`);
     const parent = current();
@@ -187,6 +260,12 @@ export class TaskGroup {
     if (this._onCompleted !== null && this._tasks.size === 0 && !this._onCompleted.done()) {
       this._onCompleted.setResult(true);
     }
+    const started = this._startedBy?.get(task);
+    if (started !== undefined) {
+      this._startedBy!.delete(task);
+      // Before started(), the task's outcome is start()'s caller's, not the group's.
+      if (!started.done()) return finishStart(task, started);
+    }
     if (task._state !== 2 /* failed */) return;
     const exc = task.exception();
     this._errors.push(exc);
@@ -206,3 +285,58 @@ export class TaskGroup {
     }
   };
 }
+
+/** A task of `start()` ended before `started()`: its caller gets the error, or the cancellation. */
+function finishStart(task: Task<unknown>, started: Future<unknown>): void {
+  if (task.cancelled()) started.cancel();
+  else if (task._state === 2 /* failed */) started.setException(task.exception());
+  else started.setException(new RuntimeError(`TaskGroup.start: ${task} returned without calling status.started()`));
+}
+
+/**
+ * What `TaskGroup.start()` hands its body: `started(value)` tells the caller the task is ready
+ * (Trio's `task_status`). A body that may also run by `createTask` takes
+ * `status = TASK_STATUS_IGNORED` as its default.
+ *
+ * Cancellation: `started()` is not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * async function serve(status: TaskStatus<number> = TASK_STATUS_IGNORED) {
+ *   const server = await listen(0);
+ *   status.started(server.port);
+ *   await server.serveForever();
+ * }
+ * const port = await tg.start(serve); // or: tg.createTask(() => serve())
+ * ```
+ */
+export class TaskStatus<S = void> {
+  private _called = false;
+
+  /** @internal `started` null: the status that ignores `started()` (`TASK_STATUS_IGNORED`). */
+  constructor(private readonly _started: Future<S> | null) {}
+
+  /**
+   * Tells `start()`'s caller that the task is ready, with `value` as `start()`'s result. Once
+   * only: a second call throws `RuntimeError`. After the caller was cancelled it does nothing.
+   */
+  started(value?: S): void {
+    if (this._started === null) return;
+    if (this._called) throw new RuntimeError("TaskStatus.started: called 'started' twice on the same task status");
+    this._called = true;
+    if (!this._started.done()) this._started.setResult(value as S);
+  }
+}
+
+/**
+ * The status for a task run without `start()`: its `started()` does nothing (Trio's
+ * `TASK_STATUS_IGNORED`), so one body serves both `start()` and `createTask`.
+ *
+ * Cancellation: not a checkpoint.
+ *
+ * @example
+ * ```ts
+ * async function worker(status: TaskStatus = TASK_STATUS_IGNORED) { status.started(); await work(); }
+ * ```
+ */
+export const TASK_STATUS_IGNORED: TaskStatus<never> = new TaskStatus<never>(null);
