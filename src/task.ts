@@ -281,7 +281,13 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
       // A returned Future is awaited from the task's context, so it is the task's waiter (and a
       // scope's future runs inline in this task, as `await scope` would).
       if (r instanceof Future) callInTask(this as Task<unknown>, (f: Future<unknown>) => f.then(onOk, onErr), r);
-      else r.then(onOk, onErr);
+      else {
+        try {
+          r.then(onOk, onErr);
+        } catch (e) {
+          onErr(e); // a thenable whose then() throws fails the task, as `await` would reject
+        }
+      }
     } else {
       this._endWithResult(r as T);
     }

@@ -22,7 +22,7 @@ import {
   type Coroutine,
 } from 'tulip';
 import { MockClock, runBriefly } from 'tulip/testing';
-import { STYLES, newFuture, styled, syncError } from './support.js';
+import { STYLES, newFuture, rejection, styled, syncError } from './support.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -396,6 +396,15 @@ describe('bad input', () => {
       expect(e.message).toMatch(/pass a function instead/);
       expect(allTasks().size).toBe(before);
       expect(await createTask(async () => 'still works')).toBe('still works');
+    }));
+
+  it('a body that returns a thenable whose then() throws fails its task with that error (nothing escapes the loop)', () =>
+    run(async () => {
+      const broken = new Error('then() threw');
+      const t = createTask(() => ({ then() { throw broken; } }) as unknown as PromiseLike<number>);
+      const e = await rejection(t);
+      expect(e).toBe(broken);
+      expect(await createTask(async () => 'the loop goes on')).toBe('the loop goes on');
     }));
 
   it('createTask() of a Future throws a TypeError that says to await it', () =>

@@ -15,7 +15,19 @@ import type { Executor } from '../loop/services.js';
 /** The code each worker runs: compiles each function source once, runs jobs, posts results. */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
+const { inspect } = require('node:util');
 const compiled = new Map();
+// A result or error that structured clone refuses (it holds a function …) comes back as an Error
+// that describes it, instead of killing the thread and losing it.
+function reply(msg) {
+  try {
+    parentPort.postMessage(msg);
+  } catch (e) {
+    const what = msg.ok ? 'result' : 'error';
+    const shown = inspect(msg.ok ? msg.value : msg.error, { depth: 3 });
+    parentPort.postMessage({ id: msg.id, ok: false, error: new Error('ThreadPoolExecutor: the job\\'s ' + what + ' cannot be sent back to the loop (' + e.message + '): ' + shown) });
+  }
+}
 parentPort.on('message', async ({ id, src, args }) => {
   try {
     let fn = compiled.get(src);
@@ -24,9 +36,9 @@ parentPort.on('message', async ({ id, src, args }) => {
       compiled.set(src, fn);
     }
     const value = await fn(...args);
-    parentPort.postMessage({ id, ok: true, value });
+    reply({ id, ok: true, value });
   } catch (error) {
-    parentPort.postMessage({ id, ok: false, error });
+    reply({ id, ok: false, error });
   }
 });
 `;
@@ -127,6 +139,8 @@ export class ThreadPoolExecutor implements Executor {
     if (!wait) {
       for (const job of this.queue.splice(0)) job.reject(new RuntimeError('ThreadPoolExecutor: shut down before the job ran'));
       for (const job of this.busy.values()) job.reject(new RuntimeError('ThreadPoolExecutor: shut down while the job ran'));
+      // A shutdown(true) waiting for those jobs goes on too (they are gone).
+      for (const resolve of this.drained.splice(0)) resolve();
     } else if (this.queue.length > 0 || this.busy.size > 0) {
       await new Promise<void>((resolve) => this.drained.push(resolve));
     }
@@ -160,6 +174,7 @@ export class ThreadPoolExecutor implements Executor {
         w.postMessage({ id: job.id, src: job.src, args: job.args });
       } catch (e) {
         this.busy.delete(w);
+        w.unref(); // idle again: it must not keep the process alive
         this.idle.push(w);
         job.reject(e); // arguments that cannot be cloned
       }

@@ -98,7 +98,22 @@ export abstract class ParkFuture<T> extends Future<T> {
   private _arm(): void {
     if (this._phase !== FRESH || this._state !== 0) return;
     this._phase = PARKED;
-    if (!this._attempt(false)) this._park();
+    if (!this._tryAttempt(false)) this._park();
+  }
+
+  /**
+   * `_attempt`, where user code it runs (a PriorityQueue's comparator) may throw: the error fails
+   * this future, for its awaiter, instead of escaping the loop, and a wake-up it was given goes to
+   * the next in line.
+   */
+  private _tryAttempt(resumed: boolean): boolean {
+    try {
+      return this._attempt(resumed);
+    } catch (e) {
+      if (this._state === 0) this._fail(e, resumed);
+      if (resumed) this._passOn();
+      return true;
+    }
   }
 
   /** @internal A wake-up entry (then, once done, the done callbacks as for any future). */
@@ -120,7 +135,7 @@ export abstract class ParkFuture<T> extends Future<T> {
         return;
       }
       this._phase = PARKED;
-      if (!this._attempt(true)) this._park();
+      if (!this._tryAttempt(true)) this._park();
       return;
     }
     super._run();

@@ -121,6 +121,50 @@ describe('ThreadPoolExecutor', () => {
     await expect(pool.submit(() => 3)).rejects.toThrow(/is shut down/);
   });
 
+  it('a result or error the thread cannot send back fails the job with an Error that shows it; the thread stays in use', async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    try {
+      const badValue = await pool.submit(() => ({ n: 1, f: () => 2 })).catch((e: unknown) => e);
+      expect(badValue).toBeInstanceOf(Error);
+      expect((badValue as Error).message).toMatch(/the job's result cannot be sent back to the loop .*n: 1/s);
+      const badError = await pool
+        .submit(() => {
+          throw { s: Symbol('x'), msg: 'not cloneable' };
+        })
+        .catch((e: unknown) => e);
+      expect((badError as Error).message).toMatch(/the job's error cannot be sent back .*not cloneable/s);
+      expect(pool.statistics().threads).toBe(1);
+      expect(await pool.submit((a: number) => a * 2, 21)).toBe(42);
+    } finally {
+      await pool.shutdown();
+    }
+  });
+
+  it('arguments that cannot be cloned fail the job and leave the thread idle and unref()ed', async () => {
+    const unref = vi.spyOn(Worker.prototype, 'unref');
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    try {
+      const e = await pool.submit((f: unknown) => typeof f, (() => 1) as unknown).catch((err: unknown) => err);
+      expect((e as Error).name).toBe('DataCloneError');
+      expect(pool.statistics()).toEqual({ threads: 1, busy: 0, queued: 0 });
+      // spawned unref()ed, ref()ed for the job, unref()ed again when the job could not be sent
+      expect(unref).toHaveBeenCalledTimes(2);
+      expect(await pool.submit(() => 'next')).toBe('next');
+    } finally {
+      unref.mockRestore();
+      await pool.shutdown();
+    }
+  });
+
+  it('shutdown(false) during a shutdown() that waits for a job lets that one return too', async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const job = pool.submit(() => { const s = Date.now(); while (Date.now() - s < 200); return 1; }).catch((e: unknown) => e);
+    const patient = pool.shutdown();
+    await pool.shutdown(false);
+    await patient; // used to stay pending for ever
+    expect(String(await job)).toMatch(/shut down while the job ran/);
+  });
+
   it('bad input: maxWorkers must be a positive integer, fn a function', async () => {
     expect(() => new ThreadPoolExecutor({ maxWorkers: 0 })).toThrow(/maxWorkers must be a positive integer, got 0/);
     expect(() => new ThreadPoolExecutor({ maxWorkers: 1.5 })).toThrow(RangeError);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LifoQueue, PriorityQueue, defaultCompare, run } from 'tulip';
-import { syncError } from '../support.js';
+import { LifoQueue, PriorityQueue, createTask, defaultCompare, run, sleep } from 'tulip';
+import { STYLES, rejection, syncError, waiting } from '../support.js';
 
 function drain<T>(q: PriorityQueue<T> | LifoQueue<T>, items: readonly T[]): T[] {
   for (const x of items) q.putNowait(x);
@@ -64,6 +64,44 @@ describe('PriorityQueue', () => {
       expect(q.qsize()).toBe(3);
       expect(String(q)).toBe('<PriorityQueue maxsize=0 _queue=[[0, "y"], [1, "x"], [1, 2]] tasks=3>'); // heap order, as before the pop
     }));
+
+  for (const style of STYLES) {
+    it(`a woken put() whose item the comparator cannot order fails for its caller, and the next putter gets the slot (${style})`, () =>
+      run(async () => {
+        const q = new PriorityQueue<unknown>(2);
+        q.putNowait(1);
+        q.putNowait(2);
+        const bad = createTask(waiting(style, () => q.put({ not: 'orderable' })));
+        const good = createTask(waiting(style, () => q.put(0)));
+        await sleep(0);
+        expect(await q.get()).toBe(1); // wakes `bad`, whose put then throws in the comparator
+        const e = await rejection(bad);
+        expect(e).toBeInstanceOf(TypeError);
+        expect((e as Error).message).toMatch(/cannot order/);
+        await good; // the slot went on to the next putter
+        expect(drain(q, [])).toEqual([0, 2]);
+      }));
+
+    it(`a woken get() whose comparator throws while re-heaping fails for its caller; the queue keeps its items (${style})`, () =>
+      run(async () => {
+        let strict = false;
+        const q = new PriorityQueue<number>(0, (a, b) => {
+          if (strict) throw new Error('comparator broke');
+          return a - b;
+        });
+        const getter = createTask(waiting(style, () => q.get()));
+        await sleep(0);
+        q.putNowait(5); // wakes the getter; the heap had nothing to compare
+        q.putNowait(3);
+        q.putNowait(4);
+        strict = true;
+        const e = await rejection(getter);
+        expect((e as Error).message).toBe('comparator broke');
+        expect(q.qsize()).toBe(3);
+        strict = false;
+        expect(drain(q, [])).toEqual([3, 4, 5]);
+      }));
+  }
 
   it('refuses a comparator that is not a function', () => {
     expect(() => new PriorityQueue(0, 'desc' as never)).toThrow(TypeError);
