@@ -1,9 +1,58 @@
 import { describe, expect, it } from 'vitest';
-import { Condition, Lock, RuntimeError, createTask, gather, run, sleep, type Coroutine } from 'tulip';
-import { assertCancelled, passes, rejection, rejectionG, syncError } from '../support.js';
+import { CancelScope, Condition, Lock, RuntimeError, createTask, gather, getRunningLoop, run, sleep, type Coroutine } from 'tulip';
+import { STYLES, assertCancelled, passes, rejection, rejectionG, runVirtual, styled, syncError } from '../support.js';
 
 
 describe('Condition', () => {
+  for (const style of STYLES) {
+    it(`wait() in a scope cancelled while another task holds the lock re-acquires it without spinning, then the scope catches (${style})`, () =>
+      runVirtual(async () => {
+        const cond = new Condition();
+        const scope = new CancelScope();
+        let steps = 0;
+        const body = styled(
+          style,
+          function* () {
+            yield* scope.run(function* () {
+              yield* cond.acquire();
+              try {
+                yield* cond.wait();
+              } finally {
+                cond.release();
+              }
+            });
+          },
+          async () => {
+            await scope.run(async () => {
+              await cond.acquire();
+              try {
+                await cond.wait();
+              } finally {
+                cond.release();
+              }
+            });
+          },
+        );
+        const waiter = createTask(body);
+        getRunningLoop().addInstrument({
+          beforeTaskStep: (t: unknown) => {
+            if (t === waiter) steps++;
+          },
+        });
+        await sleep(5);
+        await cond.acquire();
+        scope.cancel();
+        const before = steps;
+        await sleep(300); // the lock stays held meanwhile
+        expect(steps - before).toBeLessThanOrEqual(2); // it used to be woken, and cancelled, at every pass
+        expect(waiter.done()).toBe(false);
+        cond.release();
+        await waiter;
+        expect(scope.cancelledCaught).toBe(true);
+        expect(cond.locked()).toBe(false);
+      }));
+  }
+
   it('notify() without the lock names the problem and the condition stays usable', () =>
     run(async () => {
       const cond = new Condition();
