@@ -263,12 +263,21 @@ export class EventLoop extends PassLoop {
     if (this._running) throw new RuntimeError('close: Cannot close a running event loop');
     if (this._closed) return;
     this._closed = true;
-    this._ready.clear();
+    // A future whose done callbacks are still queued (a task that failed in the last pass) will
+    // not have them run: its error, if nobody read it, is reported now rather than lost.
+    for (const r of this._front) if (r instanceof Future) this._unretrieved.push(r);
     this._front = [];
+    while (this._ready.length > 0) {
+      const r = this._ready.peek();
+      this._ready.drop();
+      if (r instanceof Future) this._unretrieved.push(r);
+    }
+    this._ready.clear();
     this._timers.clear();
     this._disarmHostTimer();
     this._signals?.clear();
-    this._reportUnretrieved();
+    // (a task whose report waits for late callbacks puts itself back once: report until none is left)
+    while (this._unretrieved.length > 0) this._reportUnretrieved();
     this._monitor.confirm(this); // a stall suspected in the last burst is reported now
     const ex = this._defaultExecutor;
     this._defaultExecutor = null;

@@ -4,7 +4,7 @@
 // Tests already in the shared conformance suite (/work/shared/conformance/futures.test.ts) are not
 // repeated here.
 import { describe, it, expect } from 'vitest';
-import { Future, createTask, ensureFuture, getRunningLoop, run, sleep } from 'tulip';
+import { Future, createTask, ensureFuture, getRunningLoop, newEventLoop, run, sleep, type ExceptionContext, type Task } from 'tulip';
 import {
   collectGarbage,
   KeyError,
@@ -241,4 +241,45 @@ describe('unretrieved exceptions', () => {
       expect(t.cancelled()).toBe(true);
       expect(seen.map((c) => c.message)).toEqual([]);
     }));
+});
+
+describe('unretrieved exceptions when the loop closes', () => {
+  // asyncio reports a task whose error nobody read when it is collected; tulip at the end of its
+  // pass, after its done callbacks ran. A task that failed in the loop's last pass never gets
+  // that pass's end: close() reports it, instead of dropping it with its queued callbacks.
+  it('a task that failed in the last pass, with a done callback attached, is reported by close()', async () => {
+    const loop = newEventLoop();
+    const seen: ExceptionContext[] = [];
+    loop.setExceptionHandler((_l, c) => seen.push(c));
+    const boom = new KeyError('boom in t');
+    let t: Task<unknown> | undefined;
+    await loop.runUntilComplete(function* () {
+      t = createTask(function* () {
+        throw boom;
+      });
+      t.addDoneCallback(() => {});
+    });
+    expect(t!.done()).toBe(true);
+    expect(seen).toEqual([]);
+    loop.close();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.message).toBe('Task exception was never retrieved');
+    expect(seen[0]!.exception).toBe(boom);
+  });
+
+  it('one whose error was read before close() is not reported', async () => {
+    const loop = newEventLoop();
+    const seen: ExceptionContext[] = [];
+    loop.setExceptionHandler((_l, c) => seen.push(c));
+    let t: Task<unknown> | undefined;
+    await loop.runUntilComplete(function* () {
+      t = createTask(function* () {
+        throw new KeyError('read');
+      });
+      t.addDoneCallback(() => {});
+    });
+    expect(t!.exception()).toBeInstanceOf(KeyError);
+    loop.close();
+    expect(seen).toEqual([]);
+  });
 });
