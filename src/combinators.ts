@@ -458,7 +458,11 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
   const outer = new Future<T>(loop);
   const onInner: Waiter = {
     _wake: () => {
-      if (outer.done()) return;
+      if (outer.done()) {
+        // Cancelled in the pass in which the inner failed: nobody else will read the error.
+        if (outer.cancelled()) reportShielded(inner);
+        return;
+      }
       if (inner.cancelled()) outer.cancel();
       else {
         const e = inner._awaiterError();
@@ -471,28 +475,34 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
   inner._addWaiter(onInner);
   outer._addWaiter({
     _wake: () => {
-      if (inner.done()) return;
-      // However the outer got done (cancelled, or completed by its user), the inner no longer feeds it.
+      if (!outer.cancelled()) {
+        // Completed by its user: the inner no longer feeds it.
+        if (!inner.done()) inner._removeWaiter(onInner);
+        return;
+      }
+      if (inner.done()) {
+        reportShielded(inner); // failed in this same pass (asyncio drops that error)
+        return;
+      }
       inner._removeWaiter(onInner);
-      if (!outer.cancelled()) return;
-      if (shieldLogged.has(inner)) return; // one report however many shields were cancelled
-      shieldLogged.add(inner);
-      inner._addWaiter({
-        _wake: () => {
-          if (inner.cancelled() || inner._state !== 2) return;
-          const exc = inner._awaiterError();
-          loop.callExceptionHandler({
-            message: `${(exc as Error)?.name ?? 'Error'} exception in shielded future`,
-            exception: exc,
-            future: inner,
-          });
-        },
-      });
+      inner._addWaiter({ _wake: () => reportShielded(inner) });
     },
   });
   return outer;
 }
 
+/** The outer future of a shield was cancelled: the inner's failure goes to the exception handler. */
+function reportShielded(inner: Future<unknown>): void {
+  if (inner.cancelled() || inner._state !== 2) return;
+  if (shieldLogged.has(inner)) return; // one report however many shields were cancelled
+  shieldLogged.add(inner);
+  const exc = inner._awaiterError();
+  inner._loop.callExceptionHandler({
+    message: `${(exc as Error)?.name ?? 'Error'} exception in shielded future`,
+    exception: exc,
+    future: inner,
+  });
+}
 
 anchorShapes((loop) => {
   const sleeping = new SleepFuture<void>(loop, undefined);

@@ -62,6 +62,28 @@ describe('shield', () => {
       expect(seen[0]!.message).toMatch(/exception in shielded future/);
     }));
 
+  // Not in asyncio, which drops this error (DESIGN §4: nothing is lost to a race).
+  for (const [what, cancelFirst] of [['cancelled, then the inner fails', true], ['the inner fails, then cancelled', false]] as const) {
+    it(`in one pass the outer is ${what}: the inner failure reaches the exception handler once`, () =>
+      run(async () => {
+        const seen = recordExceptions();
+        const inner = getRunningLoop().createFuture<number>();
+        const outer = shield(inner);
+        await runBriefly();
+        const exc = new ValueError('same pass');
+        if (cancelFirst) {
+          outer.cancel();
+          inner.setException(exc);
+        } else {
+          inner.setException(exc);
+          outer.cancel();
+        }
+        await passes(3);
+        expect(seen.map((c) => c.message)).toEqual(['ValueError exception in shielded future']);
+        expect(seen[0]!.exception).toBe(exc);
+      }));
+  }
+
   // ports test_tasks.py::BaseTaskTests.test_shield_duplicate_log_once
   it('two cancelled shields of one failing inner future report the failure once', () =>
     run(async () => {
