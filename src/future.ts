@@ -32,11 +32,12 @@ const SETTLED: Promise<void> = Promise.resolve();
  *  `Future<T>` stays assignable to `Future<unknown>`. */
 export type Entry = ((fut: never) => unknown) | Waiter;
 
-/** Reports plain futures whose error nobody read, when they are garbage-collected (as asyncio). */
+/**
+ * Reports plain futures whose error nobody read, when they are garbage-collected (as asyncio),
+ * also after their loop closed: most futures of a short `run()` are collected only then.
+ */
 const unread = new FinalizationRegistry<{ loop: EventLoop; exception: unknown }>((held) => {
-  if (!held.loop.isClosed()) {
-    held.loop.callExceptionHandler({ message: 'Future exception was never retrieved', exception: held.exception });
-  }
+  held.loop.callExceptionHandler({ message: 'Future exception was never retrieved', exception: held.exception });
 });
 
 /** The unregister tokens of futures watched by `unread` (rare: failed with nobody waiting). */

@@ -180,18 +180,25 @@ export class InlineFuture<T> extends Future<T> {
     this._helper = task;
     task._addWaiter({
       _wake: () => {
-        if (task.cancelled()) this._settle(task._makeCancelledError(), undefined);
-        else this._settle(task._awaiterError(), task._value as T);
+        if (task.cancelled()) this._settle(task._makeCancelledError(), undefined, false);
+        else this._settle(task._awaiterError(), task._value as T, false);
       },
     });
   }
 
-  private _settle(error: unknown, value: T | undefined): void {
+  /**
+   * `delivered`: the error also went to whoever ran the coroutine (the awaiting task, a `then()`).
+   * Run by a helper task (for a done callback, `gather` …) it is this future's alone: reported,
+   * as a plain future's, if nobody reads it.
+   */
+  private _settle(error: unknown, value: T | undefined, delivered = true): void {
     if (this._state !== 0) return;
     if (error === NO_ERROR) this.setResult(value as T);
-    else if (error instanceof CancelledError) this._cancelNow(error); else {
+    else if (error instanceof CancelledError) this._cancelNow(error);
+    else {
       this._failNow(error);
-      this._retrieved = true; // the error went to whoever ran the coroutine
+      if (delivered) this._retrieved = true;
+      else if (!this._retrieved) this._watchUnretrieved();
     }
   }
 }
