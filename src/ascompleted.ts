@@ -67,6 +67,11 @@ class NextCompletion<T, R> extends ParkFuture<R> {
 }
 
 class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
+  /** @internal It hands the futures out as they finish; their errors stay for the caller to read. */
+  get _observes(): boolean {
+    return true;
+  }
+
   /** Completions not taken yet, in order. */
   private readonly _done: Array<Completion<T>> = [];
   /** @internal Waits parked for the next completion, first come first served. */

@@ -312,6 +312,11 @@ export const ALL_COMPLETED = 'ALL_COMPLETED';
 
 class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pending: Set<F> }> implements Waiter {
   /** @internal */ timer: TimerHandle | null = null;
+
+  /** @internal It sorts the futures into done and pending; their errors stay for the caller to read. */
+  get _observes(): boolean {
+    return true;
+  }
   private counter: number;
   private triggered = false;
 

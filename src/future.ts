@@ -36,9 +36,19 @@ export type Entry = ((fut: never) => unknown) | Waiter;
  * Reports plain futures whose error nobody read, when they are garbage-collected (as asyncio),
  * also after their loop closed: most futures of a short `run()` are collected only then.
  */
-const unread = new FinalizationRegistry<{ loop: EventLoop; exception: unknown }>((held) => {
-  held.loop.callExceptionHandler({ message: 'Future exception was never retrieved', exception: held.exception });
+const unread = new FinalizationRegistry<{ loop: EventLoop; exception: unknown; kind: string }>((held) => {
+  held.loop.callExceptionHandler({ message: `${held.kind} exception was never retrieved`, exception: held.exception });
 });
+
+/** A waiter that reads the outcome it is woken with (a task, gather …; see `Waiter._observes`). */
+function isAwaiter(e: Entry): boolean {
+  return typeof e !== 'function' && e._observes !== true;
+}
+
+/** @internal A waiter that only watches (see `Waiter._observes`). */
+export function isObserver(e: Entry): boolean {
+  return typeof e !== 'function' && e._observes === true;
+}
 
 /** The unregister tokens of futures watched by `unread` (rare: failed with nobody waiting). */
 const unreadTokens = new WeakMap<Future<unknown>, object>();
@@ -397,7 +407,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   }
 
   /** @internal A done callback or awaiter was attached after it failed, and nobody read the error yet. */
-  _lateEntry(): void {}
+  _lateEntry(_e: Entry): void {}
 
   /** @internal Called at the end of the pass in which a task failed with nobody awaiting it. */
   _reportIfUnretrieved(): void {
@@ -447,7 +457,12 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   _watchUnretrieved(): void {
     const token = {};
     unreadTokens.set(this as Future<unknown>, token);
-    unread.register(this, { loop: this._loop, exception: this._value }, token);
+    unread.register(this, { loop: this._loop, exception: this._value, kind: this._kind() }, token);
+  }
+
+  /** @internal What reports call this kind of future ('Task' for tasks). */
+  _kind(): string {
+    return 'Future';
   }
 
   /** @internal */
@@ -466,10 +481,17 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     return this._cb0 !== null || (this._cbs !== null && this._cbs.length > 0);
   }
 
-  /** @internal True when an awaiter (not a plain done callback) is attached. */
+  /** @internal True when an awaiter (not a plain done callback, not an observer) is attached. */
   _hasAwaiter(): boolean {
-    if (this._cb0 !== null && typeof this._cb0 !== 'function') return true;
-    if (this._cbs !== null) for (const e of this._cbs) if (typeof e !== 'function') return true;
+    if (this._cb0 !== null && isAwaiter(this._cb0)) return true;
+    if (this._cbs !== null) for (const e of this._cbs) if (isAwaiter(e)) return true;
+    return false;
+  }
+
+  /** @internal True when a waiter that only observes (`wait()`, `asCompleted()`) is attached. */
+  _hasObserver(): boolean {
+    if (this._cb0 !== null && isObserver(this._cb0)) return true;
+    if (this._cbs !== null) for (const e of this._cbs) if (isObserver(e)) return true;
     return false;
   }
 
@@ -480,7 +502,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
       const loop = this._loop;
       if (typeof e === 'function') loop._enqueue(new Handle(e as (...a: never[]) => unknown, [this], loop));
       else loop._enqueue(new LateWake(e, this as Future<unknown>));
-      if (this._state === FAILED && !this._retrieved) this._lateEntry();
+      if (this._state === FAILED && !this._retrieved) this._lateEntry(e);
       return;
     }
     if (this._cb0 === null && this._cbs === null) this._cb0 = e;

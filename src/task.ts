@@ -1,5 +1,5 @@
 import { CancelledError, InvalidStateError, RuntimeError } from './errors.js';
-import { Future, NO_ERROR, type AwaitingTask, type Waiter } from './future.js';
+import { Future, NO_ERROR, isObserver, type AwaitingTask, type Entry, type Waiter } from './future.js';
 import { callIn, callInTask, ctx, enableAls, isGeneratorFunction, taskContextHere } from './internal/context.js';
 import { GivenContext, callTaskBody, setOnSuspendRecording, toRunContext, type RunContext } from './internal/context.js';
 import { PromiseWait, checkBody, checkTaskOptions } from './internal/taskext.js';
@@ -195,6 +195,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     if (this._state !== 0) {
       // A step queued before the task was finished from outside (see `_alreadyDone`).
       if (this._mode !== ASYNC && this._futWaiter === null && this._linked()) this._alreadyDone();
+      if (this._state === 2 && !this._retrieved && this._hasObserver()) this._x().observed = true;
       super._run();
       // Failed with only done callbacks attached: reported at the end of this pass, the one its
       // callbacks ran in, unless one of them read the error.
@@ -576,8 +577,15 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
   override _watchUnretrieved(): void {}
 
   /** @internal See `_reportIfUnretrieved`. */
-  override _lateEntry(): void {
-    this._x().lateCallbacks = true;
+  override _lateEntry(e: Entry): void {
+    const x = this._x();
+    x.lateCallbacks = true;
+    if (isObserver(e)) x.observed = true;
+  }
+
+  /** @internal */
+  override _kind(): string {
+    return 'Task';
   }
 
   /**
@@ -592,8 +600,16 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
       this._loop._unretrieved.push(this as Task<unknown>);
       return;
     }
+    if (this._state !== 2 || this._retrieved) return;
+    if (ext !== null && ext.observed) {
+      // Watched by wait()/asCompleted(), whose caller reads it later (or never): reported if the
+      // task is collected with its error unread, as asyncio reports every task.
+      ext.observed = false;
+      Future.prototype._watchUnretrieved.call(this);
+      return;
+    }
     // In the task's context, as asyncio reports it (gh-96704): the handler sees the task's values.
-    if (this._state === 2 && !this._retrieved) callIn(this._context, Future.prototype._reportIfUnretrieved, this, undefined);
+    callIn(this._context, Future.prototype._reportIfUnretrieved, this, undefined);
   }
 }
 

@@ -17,6 +17,11 @@ export interface Waiter {
   _pendingCancel?(): unknown;
   /** Instruments only: the future it waits on is done (a task became runnable). */
   _scheduled?(): void;
+  /**
+   * True for a waiter that watches completion without reading the outcome (`wait()`,
+   * `asCompleted()`): an error stays unread until someone reads it, and is reported if nobody does.
+   */
+  readonly _observes?: boolean;
 }
 
 /**

@@ -81,6 +81,11 @@ export class TaskExt {
   hidden = false;
   /** Failed and unretrieved, it got done callbacks: its report waits until they ran (see Task). */
   lateCallbacks = false;
+  /**
+   * Failed while `wait()` or `asCompleted()` watched it: its error is read later, if at all, so it
+   * is reported when the task is collected (as asyncio's), not at the end of the pass.
+   */
+  observed = false;
 }
 
 export function checkBody(op: string, body: unknown): void {

@@ -4,7 +4,7 @@
 // Tests already in the shared conformance suite (/work/shared/conformance/futures.test.ts) are not
 // repeated here.
 import { describe, it, expect } from 'vitest';
-import { Future, createTask, ensureFuture, getRunningLoop, newEventLoop, run, sleep, waitFor, type ExceptionContext, type Task } from 'tulip';
+import { Future, asCompleted, createTask, ensureFuture, getRunningLoop, newEventLoop, run, sleep, wait, waitFor, type ExceptionContext, type Task } from 'tulip';
 import {
   collectGarbage,
   KeyError,
@@ -349,5 +349,73 @@ describe('unretrieved exceptions of futures collected after their loop closed', 
     loop.close();
     await collectGarbage();
     expect(neverRetrieved(seen)).toEqual([]);
+  });
+});
+
+describe('what wait() and asCompleted() leave unread', () => {
+  // wait() sorts futures into done and pending, asCompleted() hands them out: neither reads an
+  // error, so one nobody reads later is reported when the task is collected, as asyncio reports
+  // every task; one read a pass (or more) later is not reported at all.
+  it('a task that failed under wait() and was never read is reported when collected', async () => {
+    const seen: ExceptionContext[] = [];
+    const exc = new KeyError('boom under wait');
+    await run(async () => {
+      getRunningLoop().setExceptionHandler((_l, c) => seen.push(c));
+      await (async () => {
+        const t = createTask(async () => {
+          await sleep(1);
+          throw exc;
+        });
+        const { done } = await wait([t]);
+        expect(done.size).toBe(1);
+      })();
+      await sleep(1);
+      expect(seen).toEqual([]); // not at the end of its pass: the caller may read it later
+    });
+    await collectGarbage();
+    expect(neverRetrieved(seen).map((c) => [c.message, c.exception])).toEqual([['Task exception was never retrieved', exc]]);
+  });
+
+  it('a task that failed under wait() and was read a few passes later is not reported', async () => {
+    const seen: ExceptionContext[] = [];
+    await run(async () => {
+      getRunningLoop().setExceptionHandler((_l, c) => seen.push(c));
+      await (async () => {
+        const t = createTask(async () => {
+          await sleep(1);
+          throw new KeyError('read late');
+        });
+        const { done } = await wait([t]);
+        await passes(3);
+        for (const d of done) expect(d.exception()).toBeInstanceOf(KeyError);
+      })();
+    });
+    await collectGarbage();
+    expect(neverRetrieved(seen)).toEqual([]);
+  });
+
+  it('a task left behind by a broken-off asCompleted() loop, failing later unread, is reported when collected', async () => {
+    const seen: ExceptionContext[] = [];
+    const exc = new ValueError('boom after the break');
+    await run(async () => {
+      getRunningLoop().setExceptionHandler((_l, c) => seen.push(c));
+      await (async () => {
+        const fast = createTask(async () => {
+          await sleep(1);
+          return 'fast';
+        });
+        const slow = createTask(async () => {
+          await sleep(5);
+          throw exc;
+        });
+        for await (const f of asCompleted([fast, slow])) {
+          expect(await f).toBe('fast');
+          break;
+        }
+      })();
+      await sleep(10);
+    });
+    await collectGarbage();
+    expect(neverRetrieved(seen).map((c) => c.exception)).toEqual([exc]);
   });
 });
