@@ -147,7 +147,7 @@ export class Runner {
     this._loop = null;
     if (loop === null) return;
     try {
-      const reported = new Set<Task<unknown>>();
+      const reported = new Set<unknown>(); // the tasks and the errors reported
       await cancelRound(loop, reported);
       // asyncio.run's two shutdown steps, each a task run to completion (two passes), so callbacks
       // that main's last pass queued still run: async generators (JavaScript's are not tracked by
@@ -198,7 +198,7 @@ function* shutdownAsyncGenerators(): Coroutine<void> {}
  * Cancels the pending tasks and waits for them (asyncio's `_cancel_all_tasks`); reports, once,
  * errors other than cancellation. False when no task was pending.
  */
-async function cancelRound(loop: EventLoop, reported: Set<Task<unknown>>): Promise<boolean> {
+async function cancelRound(loop: EventLoop, reported: Set<unknown>): Promise<boolean> {
   const pending = loop._liveTasks().filter((t) => !t.done());
   if (pending.length === 0) return false;
   for (const t of pending) {
@@ -210,7 +210,10 @@ async function cancelRound(loop: EventLoop, reported: Set<Task<unknown>>): Promi
     if (!t.done() || t.cancelled() || reported.has(t)) continue;
     reported.add(t);
     const exc = t.exception();
-    if (exc !== undefined && !(exc instanceof CancelledError)) {
+    // One report per error: a task that awaited another one and let its error through holds the
+    // same error (asyncio reports it once per task).
+    if (exc !== undefined && !(exc instanceof CancelledError) && !reported.has(exc)) {
+      reported.add(exc);
       loop.callExceptionHandler({ message: 'unhandled exception during run() shutdown', exception: exc, task: t });
     }
   }

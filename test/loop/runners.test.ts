@@ -241,6 +241,32 @@ describe('Runner', () => {
     expect(ex.shutdown).toHaveBeenCalledWith(true);
   });
 
+  it('an error two leftover tasks hold (one awaited the other) is reported once at close()', async () => {
+    const runner = new Runner();
+    const seen: Array<{ exception: unknown; task: unknown }> = [];
+    runner.getLoop().setExceptionHandler((_l, ctx) => {
+      seen.push(ctx as never);
+    });
+    const boom = new Error('from B cleanup');
+    let b: ReturnType<typeof createTask> | undefined;
+    await runner.run(async () => {
+      b = createTask(async () => {
+        try {
+          await sleep(1e9);
+        } finally {
+          // eslint-disable-next-line no-unsafe-finally
+          throw boom;
+        }
+      });
+      createTask(async () => {
+        await b;
+      });
+      await sleep(1);
+    });
+    await runner.close();
+    expect(seen.map((c) => c.exception)).toEqual([boom]);
+  });
+
   it('a leftover task that fails while being cancelled at close() is reported as a run() shutdown error', async () => {
     const runner = new Runner();
     const seen: unknown[] = [];
