@@ -94,6 +94,11 @@ function makeEagerFactory(op: string, ctor: TaskConstructor | null): TaskFactory
   };
 }
 
+/** A rejection that is the echo of a cancellation: a CancelledError, or an AbortSignal's abort. */
+function isAbort(e: unknown): boolean {
+  return e instanceof CancelledError || (e instanceof Error && e.name === 'AbortError');
+}
+
 /**
  * The task running the calling code (either style), or `undefined` in a plain loop callback.
  * Outside any running loop it throws `RuntimeError`, as asyncio's `current_task()` does. Given a
@@ -145,7 +150,9 @@ export function allTasks(loop?: EventLoop): Set<Task> {
  * returned as it is, a generator becomes a Task, a promise or thenable is wrapped.
  *
  * Cancellation: wrapping is not a checkpoint. Cancelling the wrapper of a promise stops nobody's
- * work but its waiters'; use a task's `signal` to stop the work itself.
+ * work but its waiters'; use a task's `signal` to stop the work itself. If the promise then
+ * rejects, the error goes to the exception handler (not an `AbortError` or `CancelledError`, the
+ * echo of the cancellation): nobody else would see it.
  *
  * @example
  * ```ts
@@ -167,7 +174,12 @@ export function ensureFuture<T>(aw: Awaitable<T>, loop?: EventLoop): Future<T> {
         if (fut._state === 0) fut.setResult(v);
       },
       (e) => {
-        if (fut._state !== 0) return;
+        if (fut._state !== 0) {
+          // The wait was cancelled (a timeout …) and the work failed later: nobody else will see
+          // the error. The abort that the cancellation itself caused is no news.
+          if (!isAbort(e)) fut._loop.callExceptionHandler({ message: 'exception in an awaitable whose future was cancelled', exception: e, future: fut });
+          return;
+        }
         if (e instanceof CancelledError) fut._cancelNow(e); // the same error (a cancel scope's keeps its tag)
         else fut.setException(e);
       },

@@ -9,7 +9,8 @@ import { getRunningLoop } from './loop/registry.js';
  * (pass what `fn` needs as arguments). The future's done callbacks run in the caller's context.
  *
  * Cancellation: a checkpoint when awaited. Cancelling the waiting task cancels the returned
- * future only: work already handed to the executor runs to its end.
+ * future only: work already handed to the executor runs to its end, and if it fails, its error
+ * goes to the exception handler (asyncio drops it).
  *
  * @example
  * ```ts

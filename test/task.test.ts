@@ -22,7 +22,7 @@ import {
   type Coroutine,
 } from 'tulip';
 import { MockClock, runBriefly } from 'tulip/testing';
-import { STYLES, newFuture, rejection, styled, syncError } from './support.js';
+import { STYLES, newFuture, recordExceptions, rejection, styled, syncError, waiting } from './support.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -503,4 +503,37 @@ describe('bad input', () => {
       expect(syncError(() => t.setException(new Error())).message).toMatch(/does not support set_exception/);
       expect(await t).toBe(1);
     }));
+});
+
+describe('ensureFuture() of a promise whose wait was cancelled', () => {
+  for (const style of STYLES) {
+    it(`a later rejection reaches the exception handler; the abort the cancel caused does not (${style})`, () =>
+      run(async () => {
+        const seen = recordExceptions();
+        let failLater: (e: unknown) => void = () => {};
+        const work = new Promise<number>((_resolve, reject) => {
+          failLater = reject;
+        });
+        const waiter = createTask(waiting(style, () => ensureFuture(work)));
+        await sleep(0);
+        waiter.cancel();
+        expect(await rejection(waiter)).toBeInstanceOf(CancelledError);
+        const boom = new Error('the work failed after all');
+        failLater(boom);
+        await sleep(0);
+        expect(seen.map((c) => [c.message, c.exception])).toEqual([['exception in an awaitable whose future was cancelled', boom]]);
+
+        let abortLater: (e: unknown) => void = () => {};
+        const aborted = new Promise<number>((_resolve, reject) => {
+          abortLater = reject;
+        });
+        const waiter2 = createTask(waiting(style, () => ensureFuture(aborted)));
+        await sleep(0);
+        waiter2.cancel();
+        await rejection(waiter2);
+        abortLater(new DOMException('The operation was aborted', 'AbortError'));
+        await sleep(0);
+        expect(seen).toHaveLength(1);
+      }));
+  }
 });
