@@ -15,6 +15,9 @@ import type { Executor } from '../loop/services.js';
 /** The code each worker runs: compiles each function source once, runs jobs, posts results. */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
+// esbuild (tsx, vitest …) with keepNames wraps named inner functions in __name(fn, 'name'), a
+// helper of the module the source came from: the same helper here, so such code runs.
+globalThis.__name ??= (fn, name) => Object.defineProperty(fn, 'name', { value: name, configurable: true });
 const { inspect } = require('node:util');
 const compiled = new Map();
 // A result or error that structured clone refuses (it holds a function …) comes back as an Error

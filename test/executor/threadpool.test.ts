@@ -165,6 +165,17 @@ describe('ThreadPoolExecutor', () => {
     expect(String(await job)).toMatch(/shut down while the job ran/);
   });
 
+  it("code compiled with esbuild's keepNames (tsx, vitest) runs: the worker has its __name helper", async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    try {
+      // What esbuild makes of `const sq = (x) => x * x` inside a function when it keeps names.
+      const fn = new Function('n', 'const sq = __name((x) => x * x, "sq"); return sq(n) + sq.name;') as (n: number) => string;
+      expect(await pool.submit(fn, 3)).toBe('9sq');
+    } finally {
+      await pool.shutdown();
+    }
+  });
+
   it('bad input: maxWorkers must be a positive integer, fn a function', async () => {
     expect(() => new ThreadPoolExecutor({ maxWorkers: 0 })).toThrow(/maxWorkers must be a positive integer, got 0/);
     expect(() => new ThreadPoolExecutor({ maxWorkers: 1.5 })).toThrow(RangeError);
