@@ -84,13 +84,16 @@ export abstract class ParkFuture<T> extends Future<T> {
     else this._setResultNow(value);
   }
 
-  /** Fails with `error`, as `_finish` (its waiters are the ones that read it). */
+  /**
+   * Fails with `error`, as `_finish`: the waiters that run now read it; with only done callbacks
+   * or observers (`wait()`) it is reported, as a plain future's, if nobody reads it.
+   */
   protected _fail(error: unknown, resumed: boolean): void {
     if (resumed) {
       this._failInline(error);
     } else {
       this._failNow(error);
-      this._retrieved = true;
+      if (!this._retrieved) this._watchUnretrieved();
     }
   }
 
