@@ -62,8 +62,17 @@ def install(which):
         _patch_method(futures._PyFuture, '_make_cancelled_error', [
             ('self._cancelled_exc = None', 'pass'),
         ])
-    if 'gather-done' in which or 'gather-cancel-msg' in which:
+    if 'gather-done' in which or 'gather-cancel-msg' in which or 'gather-task-cancel-msg' in which:
         edits = []
+        if 'gather-task-cancel-msg' in which:
+            # tulip: return_exceptions hands back a cancelled task's CancelledError with the cancel
+            # message; asyncio builds one from the task's _cancel_message, which __step clears.
+            edits.append((
+                "                    res = exceptions.CancelledError(\n"
+                "                        '' if fut._cancel_message is None else\n"
+                "                        fut._cancel_message)",
+                "                    res = fut._make_cancelled_error()",
+            ))
         if 'gather-done' in which:
             # tulip: already-done children are watched like pending ones (callbacks a pass later).
             edits.append(('            if fut.done():\n                done_futs.append(fut)', '            if False:\n                done_futs.append(fut)'))
@@ -79,5 +88,5 @@ def install(which):
         asyncio.wait_for = w
 
 
-# The bugs behind the other patches are fixed; only asyncio's own quirk stays emulated.
-ALL = ['cancelled-exc-kept']
+# The bugs behind the other patches are fixed; only asyncio's own quirks stay emulated.
+ALL = ['cancelled-exc-kept', 'gather-task-cancel-msg']
