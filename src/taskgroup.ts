@@ -6,6 +6,7 @@ import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop } from './loop/registry.js';
 import { type Coroutine, type Task, type TaskBody, type TaskOptions } from './task.js';
 import { current } from './internal/context.js';
+import { checkTaskOptions } from './internal/taskext.js';
 
 /**
  * @internal The task that runs the group of each group child (asyncio 3.14's
@@ -48,7 +49,7 @@ export class TaskGroup {
   /** The parent's cancel-scope depth at entry (its cancels pass shields entered outside it). */
   private _depth = 0;
   /** Tasks of `start()` not done yet, with the future their `started()` completes. */
-  private _startedBy: Map<Task<unknown>, Future<unknown>> | null = null;
+  private _startedBy: Map<Task<unknown>, Starting> | null = null;
 
   /**
    * Creates a task in the group. Refused before the group is entered, once it is shutting down
@@ -57,13 +58,18 @@ export class TaskGroup {
   createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
     this._checkOpen('TaskGroup.createTask');
     const task = this._loop!.createTask(body, opts);
+    this._adopt(task);
+    return task;
+  }
+
+  /** Makes `task` a child of the group. */
+  private _adopt<T>(task: Task<T>): void {
     this._tasks.add(task as Task<unknown>);
     taskGroupParents.set(task as Task<unknown>, this._parent!);
     task._addCallback(this._onTaskDone as (t: Future<T>) => void);
     // An eager first step may have cancelled or failed the group before the task joined it
     // (CPython gh-155418): the task is cancelled as its siblings were.
     if (this._aborting && !task.done()) task.cancel();
-    return task;
   }
 
   /**
@@ -73,12 +79,15 @@ export class TaskGroup {
    * caller goes on. Until `started()`, the task's failure is the caller's — `start()` raises it
    * and the group is not touched; a body that returns without calling `started()` makes `start()`
    * raise `RuntimeError`. After `started()`, the task is like any other child. Refused, as
-   * `createTask` is, when the group is not entered, is shutting down or is finished. Nothing
-   * starts until the returned future is awaited.
+   * `createTask` is, when the group is not entered, is shutting down or is finished; `opts` as
+   * `createTask`'s. Nothing starts until the returned future is awaited, and the task never
+   * starts eagerly (whatever the task factory): its first step runs in the next pass.
    *
    * Cancellation: a checkpoint. Cancelling the caller while the task is starting cancels the task
-   * too, waits for it to finish, then raises `CancelledError` in the caller; a task cancelled
-   * before `started()` (by its own code or the group) makes `start()` raise `CancelledError`.
+   * too (its `started()` then does nothing), waits until it is gone — however often the caller
+   * is cancelled meanwhile — and then raises the task's failure if it failed, else
+   * `CancelledError`. A task cancelled before `started()` (by its own code or the group) makes
+   * `start()` raise `CancelledError`.
    *
    * @example
    * ```ts
@@ -95,6 +104,7 @@ export class TaskGroup {
   start<S = void, T = unknown>(body: (status: TaskStatus<S>) => Coroutine<T> | PromiseLike<T> | T, opts?: TaskOptions): Future<S> {
     if (typeof body !== 'function') throw new TypeError(`TaskGroup.start: body must be a function, got ${describe(body)}`);
     this._checkOpen('TaskGroup.start');
+    if (opts !== undefined) checkTaskOptions(opts, 'TaskGroup.start');
     return new InlineFuture<S>(this._loop!, () => this._starting(body, opts), 'TaskGroup.start()');
   }
 
@@ -138,9 +148,13 @@ export class TaskGroup {
     }
   }
 
-  /** `<TaskGroup tasks=2 active>`: the tasks still running and the state (created, active, exiting, shutting down). */
+  /** `<TaskGroup tasks=2 active>`: the tasks still running and the state (created, active, exiting, shutting down, finished). */
   toString(): string {
-    const state = !this._entered ? 'created' : this._aborting ? 'shutting down' : this._exiting ? 'exiting' : 'active';
+    let state = 'active';
+    if (!this._entered) state = 'created';
+    else if (this._exiting && this._tasks.size === 0) state = 'finished';
+    else if (this._aborting) state = 'shutting down';
+    else if (this._exiting) state = 'exiting';
     return `<TaskGroup tasks=${this._tasks.size} ${state}>`;
   }
 
@@ -168,34 +182,27 @@ export class TaskGroup {
 
   /** The body of `start()`, in the caller's task: create the task, wait for its `started()`. */
   private *_starting<S, T>(body: (status: TaskStatus<S>) => Coroutine<T> | PromiseLike<T> | T, opts?: TaskOptions): Coroutine<S> {
+    this._checkOpen('TaskGroup.start'); // again: the group may have moved on since start() was called
     const started = this._loop!.createFuture<S>();
-    const status = new TaskStatus<S>(started);
-    const task = this.createTask(() => body(status), opts);
-    (this._startedBy ??= new Map()).set(task, started as Future<unknown>);
+    const state: Starting = { fut: started as Future<unknown>, started: false };
+    const status = new TaskStatus<S>(state);
+    // Never eager (whatever the task factory): start() stays a checkpoint, and a cancel scope
+    // around it is met before the task's first step can call started().
+    const task = this._loop!.createTask(() => body(status), { ...opts, eagerStart: false });
+    this._adopt(task);
+    (this._startedBy ??= new Map()).set(task as Task<unknown>, state);
     try {
       return yield* started;
     } catch (e) {
-      if (e instanceof CancelledError && started.cancelled() && !task.done()) {
-        // The caller was cancelled while the task was starting: the task goes too, and start()
-        // raises once it is gone (its errors from here on are the group's).
+      if (!(e instanceof CancelledError) || state.started) throw e;
+      // The caller was cancelled while the task was starting (or the task was): the task is still
+      // the caller's. It is cancelled, start() waits until it is gone, and then raises its failure
+      // if it failed, else the cancellation.
+      if (!task.done()) {
         task.cancel();
-        const gone = this._loop!.createFuture<void>();
-        task.addDoneCallback(() => gone.done() || gone.setResult());
-        // A cancel scope around the caller is not re-delivered at every wait meanwhile (it would spin).
-        const caller = current() as Task<unknown>;
-        caller._protect(1);
-        try {
-          while (!gone.done()) {
-            try {
-              yield* gone;
-            } catch (again) {
-              if (!(again instanceof CancelledError)) throw again;
-            }
-          }
-        } finally {
-          caller._protect(-1);
-        }
+        yield* untilDone(task as Task<unknown>);
       }
+      if (task._state === 2 /* failed */) throw task.exception();
       throw e;
     }
   }
@@ -260,11 +267,11 @@ export class TaskGroup {
     if (this._onCompleted !== null && this._tasks.size === 0 && !this._onCompleted.done()) {
       this._onCompleted.setResult(true);
     }
-    const started = this._startedBy?.get(task);
-    if (started !== undefined) {
+    const starting = this._startedBy?.get(task);
+    if (starting !== undefined) {
       this._startedBy!.delete(task);
       // Before started(), the task's outcome is start()'s caller's, not the group's.
-      if (!started.done()) return finishStart(task, started);
+      if (!starting.started) return finishStart(task, starting.fut);
     }
     if (task._state !== 2 /* failed */) return;
     const exc = task.exception();
@@ -286,8 +293,45 @@ export class TaskGroup {
   };
 }
 
-/** A task of `start()` ended before `started()`: its caller gets the error, or the cancellation. */
+/**
+ * Waits until `task` is done, whatever cancels the caller meanwhile (each wait is a new future: a
+ * cancel ends that wait only), with a cancel scope around the caller held back (it would spin).
+ */
+function* untilDone(task: Task<unknown>): Coroutine<void> {
+  const caller = current() as Task<unknown>;
+  caller._protect(1);
+  try {
+    while (!task.done()) {
+      const gone = task.getLoop().createFuture<void>();
+      task.addDoneCallback(() => gone.done() || gone.setResult());
+      try {
+        yield* gone;
+      } catch (e) {
+        if (!(e instanceof CancelledError)) throw e;
+      }
+    }
+  } finally {
+    caller._protect(-1);
+  }
+}
+
+/** A task of `start()` between its creation and its `started()`. */
+interface Starting {
+  /** What `start()` waits for: `started()`'s value, or the task's early end. */
+  readonly fut: Future<unknown>;
+  /** `started()` was called while `start()` waited: the task is the group's from then on. */
+  started: boolean;
+}
+
+/**
+ * A task of `start()` ended before `started()`: its caller gets the error, or the cancellation
+ * (a caller that stopped waiting, cancelled, reads it from the task itself).
+ */
 function finishStart(task: Task<unknown>, started: Future<unknown>): void {
+  if (started.done()) {
+    task._markRetrieved(); // the cancelled caller, waiting for the task, raises its error
+    return;
+  }
   if (task.cancelled()) started.cancel();
   else if (task._state === 2 /* failed */) started.setException(task.exception());
   else started.setException(new RuntimeError(`TaskGroup.start: ${task} returned without calling status.started()`));
@@ -313,18 +357,21 @@ function finishStart(task: Task<unknown>, started: Future<unknown>): void {
 export class TaskStatus<S = void> {
   private _called = false;
 
-  /** @internal `started` null: the status that ignores `started()` (`TASK_STATUS_IGNORED`). */
-  constructor(private readonly _started: Future<S> | null) {}
+  /** @internal `state` null: the status that ignores `started()` (`TASK_STATUS_IGNORED`). */
+  constructor(private readonly _state: Starting | null) {}
 
   /**
    * Tells `start()`'s caller that the task is ready, with `value` as `start()`'s result. Once
    * only: a second call throws `RuntimeError`. After the caller was cancelled it does nothing.
    */
   started(value?: S): void {
-    if (this._started === null) return;
+    const state = this._state;
+    if (state === null) return;
     if (this._called) throw new RuntimeError("TaskStatus.started: called 'started' twice on the same task status");
     this._called = true;
-    if (!this._started.done()) this._started.setResult(value as S);
+    if (state.fut.done()) return; // start() was cancelled: the task stays its caller's
+    state.started = true;
+    state.fut.setResult(value);
   }
 }
 

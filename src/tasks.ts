@@ -82,16 +82,29 @@ export function createEagerTaskFactory(taskConstructor: TaskConstructor): TaskFa
 /** `ctor` null: `Task` itself, read at call time (this module and task.ts import each other). */
 function makeEagerFactory(op: string, ctor: TaskConstructor | null): TaskFactory {
   return <T>(loop: EventLoop, body: TaskBody<T>, opts?: TaskOptions): Task<T> => {
-    if (opts !== undefined) checkOpts(op, opts);
+    if (opts !== undefined) checkOpts('createTask', opts); // the options came through createTask
     const options = { ...opts, eagerStart: opts?.eagerStart ?? true, loop } as TaskOptions;
     if (ctor === null) return new Task<T>(body, options);
-    const isClass = ctor === Task || ctor.prototype instanceof Task;
-    const task: unknown = isClass
+    // A class (or any constructor) is called with `new`, an arrow function plainly.
+    const task: unknown = isConstructor(ctor)
       ? new (ctor as new (b: TaskBody<T>, o?: TaskOptions) => Task<T>)(body, options)
       : (ctor as (b: TaskBody<T>, o?: TaskOptions) => Task<T>)(body, options);
     if (!(task instanceof Task)) throw new TypeError(`${op}: the task constructor returned ${describe(task)}, not a Task`);
+    if (task._loop !== loop) {
+      throw new RuntimeError(`${op}: the task constructor made a task of another loop (pass the options it gets on to Task)`);
+    }
     return task as Task<T>;
   };
+}
+
+/** True when `f` can be called with `new` (a class, a plain or bound function; not an arrow). */
+function isConstructor(f: unknown): boolean {
+  try {
+    Reflect.construct(String, [], f as new () => unknown);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A rejection that is the echo of a cancellation: a CancelledError, or an AbortSignal's abort. */

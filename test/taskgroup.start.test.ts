@@ -316,9 +316,10 @@ describe('TaskGroup.start: the rest', () => {
     }
   });
 
-  it('a task whose eager first step calls started() returns through start() all the same', () =>
+  it('start() never starts its task eagerly, even under eagerTaskFactory: in a cancelled scope the task is cancelled at its first wait', () =>
     runVirtual(function* () {
       getRunningLoop().setTaskFactory(eagerTaskFactory);
+      const log: string[] = [];
       yield* new TaskGroup().run(function* (tg) {
         const v = yield* tg.start((status: TaskStatus<number>) =>
           (function* () {
@@ -327,9 +328,110 @@ describe('TaskGroup.start: the rest', () => {
           })(),
         );
         expect(v).toBe(42);
+        const scope = new CancelScope();
+        scope.cancel();
+        yield* scope.run(function* () {
+          yield* tg.start((status: TaskStatus<string>) =>
+            (function* () {
+              status.started('hi'); // start() was cancelled already: nothing
+              try {
+                yield* sleep(1000);
+              } finally {
+                log.push('task cancelled');
+              }
+            })(),
+          );
+          log.push('not reached');
+        });
+        expect(scope.cancelledCaught).toBe(true);
       });
+      expect(log).toEqual(['task cancelled']);
+      expect(now()).toBe(5);
       getRunningLoop().setTaskFactory(null);
     }));
+
+  it('a failure in the cleanup of a task whose caller was cancelled comes out of start(), not the group', () =>
+    runVirtual(async () => {
+      const log: string[] = [];
+      await new TaskGroup().run(async (tg) => {
+        tg.createTask(async () => {
+          await sleep(50);
+          log.push('sibling done');
+        });
+        const caller = createTask(async () =>
+          tg.start(async () => {
+            try {
+              await sleep(1000);
+            } finally {
+              // eslint-disable-next-line no-unsafe-finally
+              throw new KeyError('cleanup failed');
+            }
+          }),
+        );
+        await sleep(10);
+        caller.cancel();
+        const e = await rejection(caller);
+        expect(e).toBeInstanceOf(KeyError);
+        log.push('start raised');
+      });
+      expect(log).toEqual(['start raised', 'sibling done']);
+    }));
+
+  it('a task that fails in the pass in which its caller is cancelled: start() raises the failure, the group is untouched', () =>
+    runVirtual(async () => {
+      let sibling = false;
+      await new TaskGroup().run(async (tg) => {
+        tg.createTask(async () => {
+          await sleep(50);
+          sibling = true;
+        });
+        const caller = createTask(async () =>
+          tg.start(async () => {
+            await sleep(10);
+            throw new KeyError('init failed');
+          }),
+        );
+        await sleep(10); // the task fails in this pass, after this
+        caller.cancel();
+        expect(await rejection(caller)).toBeInstanceOf(KeyError);
+      });
+      expect(sibling).toBe(true);
+    }));
+
+  for (const style of STYLES) {
+    it(`a second cancel of the caller does not cut short start()'s wait for the task to go (${style})`, () =>
+      runVirtual(async () => {
+        const log: string[] = [];
+        await new TaskGroup().run(async (tg) => {
+          const slowCleanup = async (): Promise<void> => {
+            try {
+              await sleep(1000);
+            } finally {
+              await sleep(50);
+              log.push(`task gone @${now()}`);
+            }
+          };
+          const caller = createTask(
+            styled(
+              style,
+              function* () {
+                yield* tg.start(slowCleanup);
+              },
+              async () => {
+                await tg.start(slowCleanup);
+              },
+            ),
+          );
+          await sleep(10);
+          caller.cancel();
+          await sleep(10);
+          caller.cancel();
+          await rejection(caller);
+          log.push(`start left @${now()}`);
+        });
+        expect(log).toEqual(['task gone @60', 'start left @60']);
+      }));
+  }
 
   it('keeps a group open: start() from another task, while the block exits, puts its task in the group (trio)', () =>
     runVirtual(async () => {
@@ -364,6 +466,21 @@ describe('TaskGroup.start: the rest', () => {
         expect(now() - t0).toBe(70);
       });
       expect(raised).toBeInstanceOf(KeyError);
+    }));
+
+  it('checks its options at the call, and names itself when the group finished before it was awaited', () =>
+    runVirtual(async () => {
+      let late: ReturnType<TaskGroup['start']> | undefined;
+      const tg = new TaskGroup();
+      await tg.run(async () => {
+        const e = syncError(() => tg.start(async () => {}, { name: 5 as never }));
+        expect(e).toBeInstanceOf(TypeError);
+        expect(e.message).toBe('TaskGroup.start: opts.name must be a string, got 5');
+        late = tg.start(async () => {});
+      });
+      const e = await rejection(late!);
+      expect(e).toBeInstanceOf(RuntimeError);
+      expect((e as Error).message).toBe('TaskGroup.start: <TaskGroup tasks=0 finished> is finished');
     }));
 
   it('is refused at once before the group is entered, once it is finished or shutting down, and for a non-function', () =>

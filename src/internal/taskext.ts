@@ -105,15 +105,15 @@ export function checkBody(op: string, body: unknown): void {
 }
 
 
-/** Checks `createTask`'s options (the context is checked where it is converted). */
-export function checkTaskOptions(opts: TaskOptions): void {
-  checkOpts('createTask', opts);
+/** Checks `createTask`'s options (the context is checked where it is converted), for `op`. */
+export function checkTaskOptions(opts: TaskOptions, op = 'createTask'): void {
+  checkOpts(op, opts);
   const name = opts.name;
   if (name !== undefined && typeof name !== 'string') {
-    throw new TypeError(`createTask: opts.name must be a string, got ${describe(name)}`);
+    throw new TypeError(`${op}: opts.name must be a string, got ${describe(name)}`);
   }
   const eagerStart = opts.eagerStart;
   if (eagerStart !== undefined && typeof eagerStart !== 'boolean') {
-    throw new TypeError(`createTask: opts.eagerStart must be a boolean, got ${describe(eagerStart)}`);
+    throw new TypeError(`${op}: opts.eagerStart must be a boolean, got ${describe(eagerStart)}`);
   }
 }

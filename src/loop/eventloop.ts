@@ -168,11 +168,11 @@ export class EventLoop extends PassLoop {
     this._checkClosed('runForever');
     if (this._running) throw new RuntimeError('runForever: This event loop is already running');
     this._refuseNested('runForever');
+    this._clock.attach?.(this._clockWake); // first: a clock that throws leaves the loop as it was
     this._running = true;
     holdProcess(this);
     this._baseContext ??= captureContext();
     watchGc();
-    this._clock.attach?.(this._clockWake);
     if (this._instruments !== null) callInstruments(this, 'beforeRun', this);
     return new Promise<void>((resolve) => {
       this._stopResolve = resolve;

@@ -80,6 +80,7 @@ export class Runner {
           throw new TypeError(`Runner: opts.loopFactory must return an EventLoop, got ${describe(loop)}`);
         }
         if (loop.isClosed()) throw new RuntimeError('Runner: opts.loopFactory returned a closed loop');
+        if (loop.isRunning()) throw new RuntimeError('Runner: opts.loopFactory returned a running loop (it must make a new one)');
         if (debug !== undefined) loop.setDebug(debug);
       }
       // asyncio's Runner copies the context once: every run() of it runs there.
