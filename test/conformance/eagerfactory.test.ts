@@ -159,6 +159,32 @@ describe('createEagerTaskFactory: the rest', () => {
       getRunningLoop().setTaskFactory(null);
     }));
 
+  it('a class that is no Task subclass is called with new and refused by what it returns; a bound subclass works', () =>
+    run(function* () {
+      class NotATask {
+        constructor(readonly body: unknown) {}
+      }
+      getRunningLoop().setTaskFactory(createEagerTaskFactory(NotATask as never));
+      expect(syncError(() => createTask(function* () {})).message).toMatch(/returned a NotATask object, not a Task/);
+      class Traced<T> extends Task<T> {}
+      getRunningLoop().setTaskFactory(createEagerTaskFactory((Traced as unknown as (...a: unknown[]) => unknown).bind(null) as never));
+      const t = createTask(function* () {
+        return 'bound';
+      });
+      expect(t).toBeInstanceOf(Traced);
+      expect(yield* t).toBe('bound');
+      getRunningLoop().setTaskFactory(null);
+    }));
+
+  it('a constructor that makes a task of another loop is refused at once', () =>
+    run(function* () {
+      const other = newEventLoop();
+      getRunningLoop().setTaskFactory(createEagerTaskFactory(<T>(b: TaskBody<T>) => new Task(b, { loop: other } as TaskOptions)));
+      expect(syncError(() => createTask(function* () {})).message).toMatch(/made a task of another loop/);
+      getRunningLoop().setTaskFactory(null);
+      other.close();
+    }));
+
   it('refuses a taskConstructor that is not a function, naming it', () => {
     const e = syncError(() => createEagerTaskFactory(5 as never));
     expect(e).toBeInstanceOf(TypeError);

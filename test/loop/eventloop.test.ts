@@ -517,6 +517,22 @@ describe('bad input', () => {
     loop.close();
   });
 
+  it('a clock whose attach() throws makes runForever() throw and leaves the loop not running, usable with another run', async () => {
+    let fail = true;
+    const clock = {
+      now: () => 0,
+      attach: () => {
+        if (fail) throw new Error('attach failed');
+      },
+    };
+    const loop = newEventLoop({ clock });
+    expect(syncError(() => loop.runForever()).message).toBe('attach failed');
+    expect(loop.isRunning()).toBe(false);
+    fail = false;
+    expect(await loop.runUntilComplete(async () => 'ran')).toBe('ran');
+    loop.close();
+  });
+
   it('newEventLoop() refuses non-object options and a clock without now()', () => {
     const a = syncError(() => newEventLoop(null as never));
     expect(a).toBeInstanceOf(TypeError);

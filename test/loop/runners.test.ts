@@ -142,6 +142,21 @@ describe('Runner', () => {
     expect(() => new Runner({ loopFactory: () => newEventLoop(), clock: new MockClock() })).toThrow(/give opts\.clock or opts\.loopFactory, not both/);
   });
 
+  it('a loopFactory that returns a loop already running is refused, and that loop and its tasks are left alone', async () => {
+    const busy = newEventLoop();
+    let finished = false;
+    const work = busy.runUntilComplete(function* () {
+      yield* sleep(20);
+      finished = true;
+    });
+    const e = await errorOf(() => run(async () => 1, { loopFactory: () => busy }));
+    expect(e).toBeInstanceOf(RuntimeError);
+    expect(e.message).toMatch(/opts\.loopFactory returned a running loop/);
+    await work;
+    expect(finished).toBe(true);
+    busy.close();
+  });
+
   it('a loopFactory that returns no EventLoop, or a closed one, makes run() reject and the runner stays closable', async () => {
     const bad = new Runner({ loopFactory: () => ({}) as never });
     const e = await errorOf(() => bad.run(async () => 1));
