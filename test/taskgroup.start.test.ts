@@ -27,6 +27,20 @@ type StartFn<S> = (status: TaskStatus<S>) => Coroutine<unknown> | Promise<unknow
 /** The generator or the async-function version of a body, by style. */
 const pick = <F>(style: Style, gen: F, asy: F): F => (style === 'generator' ? gen : asy);
 
+/** A start() body that sleeps `ms`, then throws `error` without calling started(). */
+const sleepThenThrow = (style: Style, ms: number, error: Error): StartFn<void> =>
+  pick<StartFn<void>>(
+    style,
+    function* () {
+      yield* sleep(ms);
+      throw error;
+    },
+    async () => {
+      await sleep(ms);
+      throw error;
+    },
+  );
+
 class KeyError extends Error {
   override name = 'KeyError';
 }
@@ -100,18 +114,7 @@ for (const style of STYLES) {
             await sleep(50);
             log.push('sibling finished');
           });
-          const failing = pick<StartFn<void>>(
-            style,
-            function* () {
-              yield* sleep(10);
-              throw new KeyError('oops');
-            },
-            async () => {
-              await sleep(10);
-              throw new KeyError('oops');
-            },
-          );
-          const e = await rejection(tg.start(failing));
+          const e = await rejection(tg.start(sleepThenThrow(style, 10, new KeyError('oops'))));
           expect(e).toBeInstanceOf(KeyError);
           log.push('start raised');
         });
@@ -259,18 +262,7 @@ for (const style of STYLES) {
     it('a task cancelled before started() (by its own code) makes start() raise CancelledError', () =>
       runVirtual(async () => {
         await new TaskGroup().run(async (tg) => {
-          const selfCancelling = pick<StartFn<void>>(
-            style,
-            function* () {
-              yield* sleep(1);
-              throw new CancelledError('given up');
-            },
-            async () => {
-              await sleep(1);
-              throw new CancelledError('given up');
-            },
-          );
-          const e = await rejection(tg.start(selfCancelling));
+          const e = await rejection(tg.start(sleepThenThrow(style, 1, new CancelledError('given up'))));
           expect(e).toBeInstanceOf(CancelledError);
         });
       }));
