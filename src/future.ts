@@ -483,15 +483,17 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
 
   /** @internal True when an awaiter (not a plain done callback, not an observer) is attached. */
   _hasAwaiter(): boolean {
-    if (this._cb0 !== null && isAwaiter(this._cb0)) return true;
-    if (this._cbs !== null) for (const e of this._cbs) if (isAwaiter(e)) return true;
-    return false;
+    return this._someEntry(isAwaiter);
   }
 
   /** @internal True when a waiter that only observes (`wait()`, `asCompleted()`) is attached. */
   _hasObserver(): boolean {
-    if (this._cb0 !== null && isObserver(this._cb0)) return true;
-    if (this._cbs !== null) for (const e of this._cbs) if (isObserver(e)) return true;
+    return this._someEntry(isObserver);
+  }
+
+  private _someEntry(test: (e: Entry) => boolean): boolean {
+    if (this._cb0 !== null && test(this._cb0)) return true;
+    if (this._cbs !== null) for (const e of this._cbs) if (test(e)) return true;
     return false;
   }
 

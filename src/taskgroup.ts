@@ -7,6 +7,7 @@ import { getRunningLoop } from './loop/registry.js';
 import { type Coroutine, type Task, type TaskBody, type TaskOptions } from './task.js';
 import { current } from './internal/context.js';
 import { checkTaskOptions } from './internal/taskext.js';
+import { waitThroughCancels } from './internal/waiters.js';
 
 /**
  * @internal The task that runs the group of each group child (asyncio 3.14's
@@ -48,8 +49,11 @@ export class TaskGroup {
   private _onCompleted: Future<boolean> | null = null;
   /** The parent's cancel-scope depth at entry (its cancels pass shields entered outside it). */
   private _depth = 0;
-  /** Tasks of `start()` not done yet, with the future their `started()` completes. */
-  private _startedBy: Map<Task<unknown>, Starting> | null = null;
+  /**
+   * Tasks of `start()` not done yet, with the future their `started()` completes: until it has a
+   * value (not cancelled, not failed), the task is its caller's, not the group's.
+   */
+  private _startedBy: Map<Task<unknown>, Future<unknown>> | null = null;
 
   /**
    * Creates a task in the group. Refused before the group is entered, once it is shutting down
@@ -137,7 +141,7 @@ export class TaskGroup {
       this._cancelOnEnter = true;
       return;
     }
-    if (this._exiting && this._tasks.size === 0) return;
+    if (this._finished()) return;
     // As CPython's: a group already shutting down (a child or the body failed) does not cancel
     // its body's task again.
     if (this._aborting) return;
@@ -152,7 +156,7 @@ export class TaskGroup {
   toString(): string {
     let state = 'active';
     if (!this._entered) state = 'created';
-    else if (this._exiting && this._tasks.size === 0) state = 'finished';
+    else if (this._finished()) state = 'finished';
     else if (this._aborting) state = 'shutting down';
     else if (this._exiting) state = 'exiting';
     return `<TaskGroup tasks=${this._tasks.size} ${state}>`;
@@ -173,10 +177,15 @@ export class TaskGroup {
     return result as T;
   }
 
+  /** The block has exited (or is exiting) with no child left: nothing can join any more. */
+  private _finished(): boolean {
+    return this._exiting && this._tasks.size === 0;
+  }
+
   /** Refuses a new task before the group is entered, once it is finished or shutting down. */
   private _checkOpen(op: string): void {
     if (!this._entered) throw new RuntimeError(`${op}: ${this} has not been entered`);
-    if (this._exiting && this._tasks.size === 0) throw new RuntimeError(`${op}: ${this} is finished`);
+    if (this._finished()) throw new RuntimeError(`${op}: ${this} is finished`);
     if (this._aborting) throw new RuntimeError(`${op}: ${this} is shutting down`);
   }
 
@@ -184,23 +193,22 @@ export class TaskGroup {
   private *_starting<S, T>(body: (status: TaskStatus<S>) => Coroutine<T> | PromiseLike<T> | T, opts?: TaskOptions): Coroutine<S> {
     this._checkOpen('TaskGroup.start'); // again: the group may have moved on since start() was called
     const started = this._loop!.createFuture<S>();
-    const state: Starting = { fut: started as Future<unknown>, started: false };
-    const status = new TaskStatus<S>(state);
+    const status = new TaskStatus<S>(started);
     // Never eager (whatever the task factory): start() stays a checkpoint, and a cancel scope
     // around it is met before the task's first step can call started().
     const task = this._loop!.createTask(() => body(status), { ...opts, eagerStart: false });
     this._adopt(task);
-    (this._startedBy ??= new Map()).set(task as Task<unknown>, state);
+    (this._startedBy ??= new Map()).set(task as Task<unknown>, started as Future<unknown>);
     try {
       return yield* started;
     } catch (e) {
-      if (!(e instanceof CancelledError) || state.started) throw e;
+      if (!(e instanceof CancelledError) || hasStarted(started)) throw e;
       // The caller was cancelled while the task was starting (or the task was): the task is still
       // the caller's. It is cancelled, start() waits until it is gone, and then raises its failure
       // if it failed, else the cancellation.
       if (!task.done()) {
         task.cancel();
-        yield* untilDone(task as Task<unknown>);
+        yield* waitThroughCancels(() => doneOf(task as Task<unknown>));
       }
       if (task._state === 2 /* failed */) throw task.exception();
       throw e;
@@ -267,11 +275,11 @@ export class TaskGroup {
     if (this._onCompleted !== null && this._tasks.size === 0 && !this._onCompleted.done()) {
       this._onCompleted.setResult(true);
     }
-    const starting = this._startedBy?.get(task);
-    if (starting !== undefined) {
+    const started = this._startedBy?.get(task);
+    if (started !== undefined) {
       this._startedBy!.delete(task);
       // Before started(), the task's outcome is start()'s caller's, not the group's.
-      if (!starting.started) return finishStart(task, starting.fut);
+      if (!hasStarted(started)) return finishStart(task, started);
     }
     if (task._state !== 2 /* failed */) return;
     const exc = task.exception();
@@ -293,34 +301,16 @@ export class TaskGroup {
   };
 }
 
-/**
- * Waits until `task` is done, whatever cancels the caller meanwhile (each wait is a new future: a
- * cancel ends that wait only), with a cancel scope around the caller held back (it would spin).
- */
-function* untilDone(task: Task<unknown>): Coroutine<void> {
-  const caller = current() as Task<unknown>;
-  caller._protect(1);
-  try {
-    while (!task.done()) {
-      const gone = task.getLoop().createFuture<void>();
-      task.addDoneCallback(() => gone.done() || gone.setResult());
-      try {
-        yield* gone;
-      } catch (e) {
-        if (!(e instanceof CancelledError)) throw e;
-      }
-    }
-  } finally {
-    caller._protect(-1);
-  }
+/** A future that completes (with no value, whatever the outcome) once `task` is done. */
+function doneOf(task: Task<unknown>): Future<void> {
+  const gone = task.getLoop().createFuture<void>();
+  task.addDoneCallback(() => gone.done() || gone.setResult());
+  return gone;
 }
 
-/** A task of `start()` between its creation and its `started()`. */
-interface Starting {
-  /** What `start()` waits for: `started()`'s value, or the task's early end. */
-  readonly fut: Future<unknown>;
-  /** `started()` was called while `start()` waited: the task is the group's from then on. */
-  started: boolean;
+/** `started()` was called while `start()` waited (its future has a value): the task is the group's. */
+function hasStarted(started: Future<unknown>): boolean {
+  return started._state === 1 /* finished */;
 }
 
 /**
@@ -357,21 +347,19 @@ function finishStart(task: Task<unknown>, started: Future<unknown>): void {
 export class TaskStatus<S = void> {
   private _called = false;
 
-  /** @internal `state` null: the status that ignores `started()` (`TASK_STATUS_IGNORED`). */
-  constructor(private readonly _state: Starting | null) {}
+  /** @internal `_started` null: the status that ignores `started()` (`TASK_STATUS_IGNORED`). */
+  constructor(private readonly _started: Future<S> | null) {}
 
   /**
    * Tells `start()`'s caller that the task is ready, with `value` as `start()`'s result. Once
    * only: a second call throws `RuntimeError`. After the caller was cancelled it does nothing.
    */
   started(value?: S): void {
-    const state = this._state;
-    if (state === null) return;
+    const started = this._started;
+    if (started === null) return;
     if (this._called) throw new RuntimeError("TaskStatus.started: called 'started' twice on the same task status");
     this._called = true;
-    if (state.fut.done()) return; // start() was cancelled: the task stays its caller's
-    state.started = true;
-    state.fut.setResult(value);
+    if (!started.done()) started.setResult(value as S); // (start() was cancelled: the task stays its caller's)
   }
 }
 

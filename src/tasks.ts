@@ -81,12 +81,13 @@ export function createEagerTaskFactory(taskConstructor: TaskConstructor): TaskFa
 
 /** `ctor` null: `Task` itself, read at call time (this module and task.ts import each other). */
 function makeEagerFactory(op: string, ctor: TaskConstructor | null): TaskFactory {
+  // A class (or any constructor) is called with `new`, an arrow function plainly.
+  const withNew = ctor !== null && isConstructor(ctor);
   return <T>(loop: EventLoop, body: TaskBody<T>, opts?: TaskOptions): Task<T> => {
     if (opts !== undefined) checkOpts('createTask', opts); // the options came through createTask
     const options = { ...opts, eagerStart: opts?.eagerStart ?? true, loop } as TaskOptions;
     if (ctor === null) return new Task<T>(body, options);
-    // A class (or any constructor) is called with `new`, an arrow function plainly.
-    const task: unknown = isConstructor(ctor)
+    const task: unknown = withNew
       ? new (ctor as new (b: TaskBody<T>, o?: TaskOptions) => Task<T>)(body, options)
       : (ctor as (b: TaskBody<T>, o?: TaskOptions) => Task<T>)(body, options);
     if (!(task instanceof Task)) throw new TypeError(`${op}: the task constructor returned ${describe(task)}, not a Task`);

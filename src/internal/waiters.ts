@@ -3,11 +3,12 @@
  * (item storage and FIFO waiter lists), lazy loop binding, already-done futures for fast paths,
  * and the `run(body)` scope that holds a resource around a body.
  */
-import { RuntimeError } from '../errors.js';
+import { CancelledError, RuntimeError } from '../errors.js';
 import { Future, onSuspend } from '../future.js';
 import { settled, type EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop, runningLoopOrUndefined } from '../loop/registry.js';
-import type { Coroutine } from '../task.js';
+import type { Coroutine, Task } from '../task.js';
+import { current } from './context.js';
 import { InlineFuture, callBody, type Mode } from './inline.js';
 import { ParkFuture } from './park.js';
 import { checkFunction } from './validate.js';
@@ -264,6 +265,31 @@ function* holding<T>(acquire: () => Future<unknown>, release: () => void, body: 
 }
 
 /** Checks a count argument: a non-negative integer (TypeError / RangeError naming it). */
+/**
+ * Waits on `wait()` until one wait succeeds, however often the task is cancelled meanwhile, and
+ * returns the last `CancelledError` it caught (null: none). A cancel scope around the task is held
+ * back meanwhile: a scope's cancellation is delivered at every wait, so it would come again at
+ * once, wait after wait (a spin); it comes at the task's next wait instead.
+ */
+export function* waitThroughCancels(wait: () => Future<unknown>): Coroutine<CancelledError | null> {
+  let cancelled: CancelledError | null = null;
+  const task = current() as Task<unknown> | undefined;
+  task?._protect(1);
+  try {
+    for (;;) {
+      try {
+        yield* wait();
+        return cancelled;
+      } catch (e) {
+        if (!(e instanceof CancelledError)) throw e;
+        cancelled = e;
+      }
+    }
+  } finally {
+    task?._protect(-1);
+  }
+}
+
 export function checkCount(op: string, name: string, value: unknown, min = 0): number {
   if (typeof value !== 'number') throw new TypeError(`${op}: ${name} must be an integer, got ${typeof value}`);
   if (!Number.isInteger(value) || value < min) {

@@ -1,12 +1,11 @@
-import { CancelledError, RuntimeError } from '../errors.js';
+import { RuntimeError } from '../errors.js';
 import { Future } from '../future.js';
 import { InlineFuture } from '../internal/inline.js';
-import { current } from '../internal/context.js';
 import { checkFunction, describe } from '../internal/validate.js';
-import { Deque, LoopBound, countPending, doneFuture, runHolding, type ScopeBody } from '../internal/waiters.js';
+import { Deque, LoopBound, countPending, doneFuture, runHolding, waitThroughCancels, type ScopeBody } from '../internal/waiters.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
-import type { Coroutine, Task } from '../task.js';
+import type { Coroutine } from '../task.js';
 import { Lock, type LockStatistics } from './lock.js';
 
 /**
@@ -208,29 +207,9 @@ export class Condition extends LoopBound {
     }
   }
 
-  /**
-   * Re-acquires the lock whatever happens; a cancellation meanwhile is re-thrown afterwards. A
-   * cancelled scope around the task is held back while it waits for the lock (a scope's
-   * cancellation is delivered at every wait: each acquire would be cancelled at once, again and
-   * again, until the lock is free); the scope's cancellation comes at the task's next wait.
-   */
+  /** Re-acquires the lock whatever happens; a cancellation meanwhile is re-thrown afterwards. */
   private *_reacquire(): Coroutine<void> {
-    let cancelled: CancelledError | null = null;
-    const task = current() as Task<unknown> | undefined;
-    task?._protect(1);
-    try {
-      for (;;) {
-        try {
-          yield* this._lock.acquire();
-          break;
-        } catch (e) {
-          if (!(e instanceof CancelledError)) throw e;
-          cancelled = e;
-        }
-      }
-    } finally {
-      task?._protect(-1);
-    }
+    const cancelled = yield* waitThroughCancels(() => this._lock.acquire());
     if (cancelled !== null) throw cancelled;
   }
 
