@@ -618,7 +618,7 @@ function* anchorBody(): Coroutine<void> {}
 
 // The task functions live in tasks.ts, the execution context in internal/context.ts; re-exported
 // here for the modules that import them with the Task class.
-export { createTask, currentTask, allTasks, ensureFuture, isFuture, isCoroutine, checkAwaitable, eagerTaskFactory, createEagerTaskFactory, fromFactory, type TaskConstructor } from './tasks.js';
+export { createTask, currentTask, allTasks, ensureFuture, isFuture, isCoroutine, checkAwaitable, eagerTaskFactory, createEagerTaskFactory, fromFactory, byFactory, type TaskConstructor } from './tasks.js';
 export { alsExit, callInTask, isStepping, setOnSuspendRecording } from './internal/context.js';
 export { PromiseWait, type ScopeLike } from './internal/taskext.js';
 export type { Awaitable, ContextLike, Coroutine, RunContext, TaskBody, TaskOptions } from './tasktypes.js';

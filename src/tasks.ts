@@ -239,19 +239,28 @@ export function checkAwaitable(op: string, name: string, aw: unknown): void {
 }
 
 /**
- * @internal A task made by the task factory of `loop` (default: the running loop), which must
- * return a Task; null when that loop has none (then the caller makes a plain task).
+ * @internal The task `createTask` or `ensureFuture` makes on `loop` (default: the running loop)
+ * when that loop makes its tasks its own way: by its class's `createTask` override, which asyncio
+ * also calls for `create_task()` and `ensure_future()`, or else by its task factory. Null when it
+ * has neither (then the caller makes a plain task).
  */
 export function fromFactory<T>(loop: EventLoop | undefined, body: TaskBody<T>, opts: TaskOptions | undefined): Task<T> | null {
   if (!taskFactoryInUse) return null;
   const l = loop ?? getRunningLoop();
-  const factory = l._taskFactory;
+  if (l._ownCreateTask) return madeTask('the loop\'s createTask()', l.createTask(body, opts));
+  return byFactory(l, body, opts);
+}
+
+/** @internal A task made by the task factory of `loop`, which must return a Task; null when it has none. */
+export function byFactory<T>(loop: EventLoop, body: TaskBody<T>, opts: TaskOptions | undefined): Task<T> | null {
+  const factory = loop._taskFactory;
   if (factory === null) return null;
-  const task = factory(l, body, opts);
-  if (!(task instanceof Task)) {
-    throw new TypeError(`createTask: the loop's task factory must return a Task, got ${describe(task)}`);
-  }
-  return task;
+  return madeTask('the loop\'s task factory', factory(loop, body, opts));
+}
+
+function madeTask<T>(maker: string, task: unknown): Task<T> {
+  if (!(task instanceof Task)) throw new TypeError(`createTask: ${maker} must return a Task, got ${describe(task)}`);
+  return task as Task<T>;
 }
 
 /** An EventLoop argument (checked by shape: this module sits below the loop's). */

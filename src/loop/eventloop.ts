@@ -3,7 +3,7 @@ import { captureContext, contextHere, type RunContext } from '../internal/contex
 import { checkDeadline, checkFunction, checkOpts, describe } from '../internal/validate.js';
 import { checkTaskOptions } from '../internal/taskext.js';
 import { Future } from '../future.js';
-import { Task, type TaskBody, type TaskOptions, ensureFuture, fromFactory, type Awaitable } from '../task.js';
+import { Task, type TaskBody, type TaskOptions, ensureFuture, byFactory, type Awaitable } from '../task.js';
 import { RealClock, type Clock } from './clock.js';
 import { Handle, TimerHandle } from './handle.js';
 import { makeAnchors } from './shapes.js';
@@ -12,6 +12,7 @@ import { holdProcess } from './keepalive.js';
 import { watchGc } from './monitor.js';
 import { PassLoop } from './passes.js';
 import { runningLoopOrUndefined } from './registry.js';
+import { noteTaskFactoryInUse } from './services.js';
 
 /** Options of `newEventLoop()` and `new EventLoop()`. */
 export interface LoopOptions {
@@ -51,7 +52,14 @@ export class EventLoop extends PassLoop {
     this._doneVoid = settled(this, undefined);
     this._doneTrue = settled(this, true);
     makeAnchors(() => new EventLoop());
+    if (this.createTask !== EventLoop.prototype.createTask) {
+      this._ownCreateTask = true; // createTask() and ensureFuture() go through the override, as in asyncio
+      noteTaskFactoryInUse();
+    }
   }
+
+  /** @internal True when this loop's class overrides `createTask`. */
+  _ownCreateTask = false;
 
   /**
    * @internal This loop's shared futures finished with `undefined` and with `true`: the primitives'
@@ -325,7 +333,7 @@ export class EventLoop extends PassLoop {
   createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
     this._checkClosed('createTask');
     if (opts !== undefined) checkTaskOptions(opts); // before the spread below turns a non-object into {}
-    return fromFactory(this, body, opts) ?? new Task<T>(body, { ...opts, loop: this });
+    return byFactory(this, body, opts) ?? new Task<T>(body, { ...opts, loop: this });
   }
 }
 

@@ -27,8 +27,16 @@ export interface Executor {
  */
 export type TaskFactory = <T>(loop: EventLoop, body: TaskBody<T>, opts?: TaskOptions) => Task<T>;
 
-/** @internal Set once any loop has had a task factory: `createTask` looks for one only then. */
+/**
+ * @internal Set once any loop has had a task factory or is of a class that overrides `createTask`:
+ * `createTask` and `ensureFuture` look for either only then.
+ */
 export let taskFactoryInUse = false;
+
+/** @internal Notes that some loop makes its tasks its own way (see `taskFactoryInUse`). */
+export function noteTaskFactoryInUse(): void {
+  taskFactoryInUse = true;
+}
 
 /**
  * The non-scheduling half of `EventLoop` (see there).
@@ -189,7 +197,7 @@ export abstract class LoopServices {
       throw new TypeError(`setTaskFactory: factory must be a function or null, got ${describe(factory)}`);
     }
     this._taskFactory = factory;
-    if (factory !== null) taskFactoryInUse = true;
+    if (factory !== null) noteTaskFactoryInUse();
   }
 
   /**
