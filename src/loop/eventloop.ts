@@ -192,6 +192,9 @@ export class EventLoop extends PassLoop {
    * Runs the loop until `aw` is done and returns its result (or throws its error). A task body or
    * generator is wrapped in a task first.
    *
+   * A closed or running loop, or an `aw` that is not awaitable or belongs to another loop, is
+   * refused at the call (the error is thrown, not returned as a rejected promise).
+   *
    * Cancellation: not cancellable from outside; if the loop is stopped before `aw` is done it
    * rejects with `RuntimeError('Event loop stopped before Future completed.')`.
    *
@@ -202,7 +205,8 @@ export class EventLoop extends PassLoop {
    * loop.close();
    * ```
    */
-  async runUntilComplete<T>(aw: Awaitable<T> | TaskBody<T>): Promise<T> {
+  runUntilComplete<T>(aw: Awaitable<T> | TaskBody<T>): Promise<T> {
+    // The refusals are thrown here, at the call, not through the promise (DESIGN §3.1).
     this._checkClosed('runUntilComplete');
     if (this._running) throw new RuntimeError('runUntilComplete: This event loop is already running');
     this._refuseNested('runUntilComplete');
@@ -211,6 +215,10 @@ export class EventLoop extends PassLoop {
     if (fut.getLoop() !== this) {
       throw new RuntimeError('runUntilComplete: The future belongs to a different loop than the one specified as the loop argument');
     }
+    return this._runUntilDone(fut);
+  }
+
+  private async _runUntilDone<T>(fut: Future<T>): Promise<T> {
     const stopper = (): void => this.stop();
     fut.addDoneCallback(stopper);
     try {
