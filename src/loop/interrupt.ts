@@ -7,7 +7,9 @@
  *
  * As with any SIGINT listener in Node, a signal waits while JavaScript runs without yielding: a
  * step stuck in a synchronous loop cannot be interrupted (Python checks signals between bytecodes).
- * A program that wants Node's default back installs its own listener, which tulip then leaves alone.
+ * A program that handles Ctrl-C itself installs its own listener, or a loop's `addSignalHandler
+ * ('SIGINT', …)`, before or during the run: while another listener is there, tulip leaves SIGINT
+ * to it (as asyncio's handler replaces the Runner's).
  */
 import { isMainThread } from 'node:worker_threads';
 import type { Future } from '../future.js';
@@ -37,6 +39,7 @@ export class SigintCanceller {
   }
 
   private _onSigint(): void {
+    if (process.listenerCount('SIGINT') > 1) return; // someone else handles Ctrl-C now
     this.count++;
     if (this.count === 1 && !this._main.done()) {
       this._main.cancel();

@@ -10,7 +10,7 @@ import { contextHere, isAsyncFunction, isGeneratorFunction } from '../internal/c
 import { formatContext, type AnyExceptionHandler, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
 import { checkInstrument, type Instrument } from './instruments.js';
 import { LoopMonitor, type LagStats } from './monitor.js';
-import { SignalHandlers, checkSignal } from './signals.js';
+import { SignalHandlers, checkSignal, checkSignalName } from './signals.js';
 import { ThreadPoolExecutor } from '../executor/threadpool.js';
 import type { EventLoop } from './eventloop.js';
 import { dumpTasks as dumpLoopTasks, type DumpOptions } from '../debug/dump.js';
@@ -128,11 +128,11 @@ export abstract class LoopServices {
   /**
    * @internal A callback must be a plain function: a generator function would never run its body
    * (refused always), an async function's promise would be dropped (refused in debug mode, as
-   * asyncio refuses coroutine functions there).
+   * asyncio refuses coroutine functions there, or always when `strict`, as asyncio's signal handlers).
    */
-  _checkCallback(op: string, name: string, cb: unknown): void {
+  _checkCallback(op: string, name: string, cb: unknown, strict = false): void {
     checkFunction(op, name, cb);
-    if (isGeneratorFunction(cb) || (this._debug && isAsyncFunction(cb))) {
+    if (isGeneratorFunction(cb) || ((strict || this._debug) && isAsyncFunction(cb))) {
       throw new TypeError(`${op}: coroutines cannot be used with ${op}() (got ${describe(cb)}; use createTask)`);
     }
   }
@@ -155,7 +155,7 @@ export abstract class LoopServices {
   addSignalHandler<A extends unknown[]>(sig: NodeJS.Signals, cb: (...args: A) => unknown, ...args: A): void {
     this._checkClosed('addSignalHandler');
     const name = checkSignal('addSignalHandler', sig);
-    this._checkCallback('addSignalHandler', 'callback', cb);
+    this._checkCallback('addSignalHandler', 'callback', cb, true);
     const loop = this.loop();
     const context = contextHere(); // asyncio's handle copies the context here, where it is added
     (this._signals ??= new SignalHandlers()).set(name, () => {
@@ -175,7 +175,7 @@ export abstract class LoopServices {
    * ```
    */
   removeSignalHandler(sig: NodeJS.Signals): boolean {
-    const name = checkSignal('removeSignalHandler', sig);
+    const name = checkSignalName('removeSignalHandler', sig);
     return this._signals?.remove(name) ?? false;
   }
 

@@ -12,16 +12,25 @@ import { describe } from '../internal/validate.js';
 const UNCATCHABLE: ReadonlySet<string> = new Set(['SIGKILL', 'SIGSTOP']);
 
 /**
- * Checks a signal name: `TypeError` for a non-string, `RangeError` for an unknown name (asyncio's
- * `ValueError`), `RuntimeError` for one that cannot be caught, and off the main thread.
+ * Checks a signal to handle: a known name (see `checkSignalName`) that can be caught
+ * (`RuntimeError` for SIGKILL and SIGSTOP), on the main thread (`RuntimeError` elsewhere).
  */
 export function checkSignal(op: string, sig: unknown): NodeJS.Signals {
+  const name = checkSignalName(op, sig);
+  if (UNCATCHABLE.has(name)) throw new RuntimeError(`${op}: ${name} cannot be caught`);
+  if (!isMainThread) throw new RuntimeError(`${op}: signals can only be handled on the main thread`);
+  return name;
+}
+
+/**
+ * Checks a signal name: `TypeError` for a non-string, `RangeError` for an unknown name (asyncio's
+ * `ValueError`). All a removal checks: removing SIGKILL's handler is no error, there is none.
+ */
+export function checkSignalName(op: string, sig: unknown): NodeJS.Signals {
   if (typeof sig !== 'string') throw new TypeError(`${op}: sig must be a signal name such as 'SIGTERM', got ${describe(sig)}`);
   if (!Object.prototype.hasOwnProperty.call(constants.signals, sig)) {
     throw new RangeError(`${op}: invalid signal name '${sig}' (expected one such as 'SIGTERM' or 'SIGHUP')`);
   }
-  if (UNCATCHABLE.has(sig)) throw new RuntimeError(`${op}: ${sig} cannot be caught`);
-  if (!isMainThread) throw new RuntimeError(`${op}: signals can only be handled on the main thread`);
   return sig as NodeJS.Signals;
 }
 
