@@ -349,12 +349,23 @@ export class MemoryReceiveChannel<T> implements AsyncIterable<T> {
   _tryReceive(op: string): T | typeof NOTHING {
     if (this._closed) throw new ClosedResourceError(`MemoryReceiveChannel.${op}: this receive channel is closed`);
     const st = this._state;
+    if (st.data.length > 0) {
+      const value = st.data.shift() as T;
+      // A given-back value may have pushed the buffer past its size: refill only below it.
+      if (st.data.length < st.maxBufferSize) {
+        const sw = st.sendWaiters.shift();
+        if (sw !== undefined) {
+          st.data.push(sw._value_);
+          sw._delivered();
+        }
+      }
+      return value;
+    }
     const sw = st.sendWaiters.shift();
     if (sw !== undefined) {
-      st.data.push(sw._value_);
       sw._delivered();
+      return sw._value_;
     }
-    if (st.data.length > 0) return st.data.shift() as T;
     if (st.openSend === 0) throw new EndOfChannelError(`MemoryReceiveChannel.${op}: every send channel is closed`);
     return NOTHING;
   }

@@ -4,7 +4,7 @@ import { ParkFuture } from '../internal/park.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { anchorShapes } from '../loop/shapes.js';
 import { checkFunction, describe, formatValue } from '../internal/validate.js';
-import { Deque, LoopBound, countPending, doneFuture, pruneDone } from '../internal/waiters.js';
+import { Deque, LoopBound, countPending, doneFuture } from '../internal/waiters.js';
 import { getRunningLoop } from '../loop/registry.js';
 
 /**
@@ -67,9 +67,10 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   readonly _getters = new Deque<QueueGet<T>>();
   /** @internal Blocked `put()`s, FIFO. */
   readonly _putters = new Deque<QueuePut<T>>();
-  private _unfinished = 0;
-  private _joiners = new Deque<Future<void>>();
-  private readonly _prune = { pruneAt: 16 };
+  /** @internal Items put and not yet marked done with `taskDone()`. */
+  _unfinished = 0;
+  /** @internal Blocked `join()`s: only parked ones. */
+  readonly _joiners = new Deque<QueueJoin>();
   private _shutdown: 'alive' | 'shutdown' | 'shutdown-immediate' = 'alive';
 
   /** `maxsize` (default 0): the capacity; `<= 0` (or Infinity) means unbounded. NaN is refused. */
@@ -186,6 +187,9 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   /**
    * Waits until every item put has been marked done with `taskDone()`.
    *
+   * Like asyncio's coroutine, it looks at the queue when first awaited (not at the call), so a
+   * `join()` made early also waits for items put before it is awaited.
+   *
    * Cancellation: a checkpoint only while unfinished items remain; a cancelled `join()` changes
    * nothing.
    *
@@ -195,11 +199,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
    * ```
    */
   join(): Future<void> {
-    if (this._unfinished === 0) return this._done(undefined);
-    const fut = new Future<void>(this._getLoop());
-    pruneDone(this._joiners, this._prune);
-    this._joiners.push(fut);
-    return fut;
+    return new QueueJoin(this);
   }
 
   /**
@@ -297,9 +297,7 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   }
 
   private _wakeJoiners(): void {
-    const joiners = this._joiners;
-    this._joiners = new Deque<Future<void>>();
-    for (let j = joiners.shift(); j !== undefined; j = joiners.shift()) if (!j.done()) j.setResult(undefined);
+    wakeAll(this._joiners);
   }
 }
 
@@ -346,6 +344,37 @@ class QueueGet<T> extends ParkFuture<T> {
   protected _passOn(): void {
     if (!this._q.empty()) this._q._getters.shift()?._wakeLater();
   }
+}
+
+/**
+ * A `Queue.join()`: done when first awaited if no item is unfinished, else waits in the queue's
+ * joiner list until `taskDone()` (or an immediate shutdown) brings the count to 0, and then
+ * returns even if more items were put before it resumed (asyncio's `Event.wait()`).
+ */
+class QueueJoin extends ParkFuture<void> {
+  constructor(
+    private readonly _q: Queue<unknown>,
+    loop: EventLoop = _q._getLoop(),
+  ) {
+    super(loop);
+  }
+
+  protected _attempt(resumed: boolean): boolean {
+    if (!resumed && this._q._unfinished > 0) return false;
+    this._finish(undefined, resumed);
+    return true;
+  }
+
+  protected _park(): void {
+    this._q._joiners.push(this);
+  }
+
+  protected _unpark(): void {
+    this._q._joiners.remove(this);
+  }
+
+  /** Every joiner is woken at once: a leaving one has nothing to pass on. */
+  protected _passOn(): void {}
 }
 
 /** A blocked `Queue.put(item)`: puts when first awaited if there is room, else waits for a slot. */

@@ -31,6 +31,10 @@ export interface CapacityLimiterStatistics {
 interface TokenWaiter {
   readonly fut: Future<void>;
   readonly borrower: unknown;
+  /** The method waiting, for error messages. */
+  readonly op: string;
+  /** Set when a token was handed to it (it became a borrower), as opposed to failed. */
+  granted: boolean;
 }
 
 /**
@@ -59,7 +63,7 @@ export class CapacityLimiter extends LoopBound {
   private readonly _borrowers = new Set<unknown>();
   private readonly _waiters = new Deque<TokenWaiter>();
 
-  /** `totalTokens`: an integer >= 1, or `Infinity`. */
+  /** `totalTokens`: an integer >= 0 (0 admits nobody until it is raised, as in Trio), or `Infinity`. */
   constructor(totalTokens: number) {
     super();
     this._total = checkTokens(totalTokens);
@@ -116,33 +120,27 @@ export class CapacityLimiter extends LoopBound {
    * ```
    */
   acquireOnBehalfOf(borrower: unknown): Future<void> {
-    if (this._tryBorrow(borrower)) return doneFuture(getRunningLoop(), undefined);
-    const loop = this._getLoop();
-    return new InlineFuture<void>(loop, () => this._acquireSlow(loop, borrower));
+    return this._acquire('acquireOnBehalfOf', borrower);
   }
 
   /** Borrows a token for the current task without waiting, or throws `WouldBlockError`. */
   acquireNowait(): void {
-    this.acquireOnBehalfOfNowait(currentBorrower('acquireNowait'));
+    this._acquireNowait('acquireNowait', currentBorrower('acquireNowait'));
   }
 
   /** Borrows a token for `borrower` without waiting, or throws `WouldBlockError`. */
   acquireOnBehalfOfNowait(borrower: unknown): void {
-    if (!this._tryBorrow(borrower)) throw new WouldBlockError('CapacityLimiter: no token is free');
+    this._acquireNowait('acquireOnBehalfOfNowait', borrower);
   }
 
   /** Gives back the current task's token; `RuntimeError` if it holds none. */
   release(): void {
-    this.releaseOnBehalfOf(currentBorrower('release'));
+    this._release('release', currentBorrower('release'));
   }
 
   /** Gives back `borrower`'s token; `RuntimeError` if it holds none. */
   releaseOnBehalfOf(borrower: unknown): void {
-    if (!this._borrowers.has(borrower)) {
-      throw new RuntimeError("CapacityLimiter: this borrower isn't holding any of this CapacityLimiter's tokens");
-    }
-    this._borrowers.delete(borrower);
-    this._wakeWaiters();
+    this._release('releaseOnBehalfOf', borrower);
   }
 
   /**
@@ -161,8 +159,8 @@ export class CapacityLimiter extends LoopBound {
     let borrower: unknown;
     return runHolding(
       'CapacityLimiter.run',
-      () => this.acquireOnBehalfOf((borrower = currentBorrower('run'))),
-      () => this.releaseOnBehalfOf(borrower),
+      () => this._acquire('run', (borrower = currentBorrower('run'))),
+      () => this._release('run', borrower),
       body,
     );
   }
@@ -182,11 +180,29 @@ export class CapacityLimiter extends LoopBound {
     return `<CapacityLimiter ${this._borrowers.size}/${this._total} with ${countPending(this._waiters)} waiting>`;
   }
 
-  /** Takes a token now if one is free and nobody waits; RuntimeError for a second token. */
-  private _tryBorrow(borrower: unknown): boolean {
-    if (this._borrowers.has(borrower)) {
-      throw new RuntimeError("CapacityLimiter: this borrower is already holding one of this CapacityLimiter's tokens");
+  private _acquire(op: string, borrower: unknown): Future<void> {
+    if (this._tryBorrow(op, borrower)) return doneFuture(getRunningLoop(), undefined);
+    const loop = this._getLoop();
+    return new InlineFuture<void>(loop, () => this._acquireSlow(op, loop, borrower));
+  }
+
+  private _acquireNowait(op: string, borrower: unknown): void {
+    if (!this._tryBorrow(op, borrower)) {
+      throw new WouldBlockError(`CapacityLimiter.${op}: no token is free (${this._borrowers.size}/${this._total} borrowed)`);
     }
+  }
+
+  private _release(op: string, borrower: unknown): void {
+    if (!this._borrowers.has(borrower)) {
+      throw new RuntimeError(`CapacityLimiter.${op}: this borrower isn't holding any of this CapacityLimiter's tokens`);
+    }
+    this._borrowers.delete(borrower);
+    this._wakeWaiters();
+  }
+
+  /** Takes a token now if one is free and nobody waits; RuntimeError for a second token. */
+  private _tryBorrow(op: string, borrower: unknown): boolean {
+    if (this._borrowers.has(borrower)) throw alreadyHolding(op);
     if (this._borrowers.size < this._total && firstPending(this._waiters) === undefined) {
       this._borrowers.add(borrower);
       return true;
@@ -194,16 +210,16 @@ export class CapacityLimiter extends LoopBound {
     return false;
   }
 
-  private *_acquireSlow(loop: EventLoop, borrower: unknown): Coroutine<void> {
-    if (this._tryBorrow(borrower)) return;
-    const w: TokenWaiter = { fut: new Future<void>(loop), borrower };
+  private *_acquireSlow(op: string, loop: EventLoop, borrower: unknown): Coroutine<void> {
+    if (this._tryBorrow(op, borrower)) return;
+    const w: TokenWaiter = { fut: new Future<void>(loop), borrower, op, granted: false };
     this._waiters.push(w);
     try {
       yield* w.fut;
     } catch (e) {
       this._waiters.remove(w);
       // The token was handed over (the waker added us as a borrower) but we will not use it.
-      if (e instanceof CancelledError && w.fut.done() && !w.fut.cancelled()) this.releaseOnBehalfOf(borrower);
+      if (e instanceof CancelledError && w.granted) this._release(op, borrower);
       throw e;
     }
   }
@@ -215,22 +231,25 @@ export class CapacityLimiter extends LoopBound {
       if (w === undefined) return;
       if (w.fut.done()) continue;
       if (this._borrowers.has(w.borrower)) {
-        w.fut.setException(
-          new RuntimeError("CapacityLimiter: this borrower is already holding one of this CapacityLimiter's tokens"),
-        );
+        w.fut.setException(alreadyHolding(w.op));
         continue;
       }
       this._borrowers.add(w.borrower);
+      w.granted = true;
       w.fut.setResult(undefined);
     }
   }
+}
+
+function alreadyHolding(op: string): RuntimeError {
+  return new RuntimeError(`CapacityLimiter.${op}: this borrower is already holding one of this CapacityLimiter's tokens`);
 }
 
 function checkTokens(value: unknown): number {
   if (typeof value !== 'number' || (!Number.isInteger(value) && value !== Infinity)) {
     throw new TypeError(`CapacityLimiter: totalTokens must be an integer or Infinity, got ${describe(value)}`);
   }
-  if (value < 1) throw new RangeError(`CapacityLimiter: totalTokens must be >= 1, got ${value}`);
+  if (value < 0) throw new RangeError(`CapacityLimiter: totalTokens must be >= 0, got ${value}`);
   return value;
 }
 

@@ -4,8 +4,9 @@ import { assertCancelled, passes, rejection, rejectionG, syncError } from '../su
 
 
 describe('CapacityLimiter', () => {
-  it('refuses totalTokens below 1, fractional or non-number, and accepts Infinity', () => {
-    expect(() => new CapacityLimiter(0)).toThrow(RangeError);
+  it('refuses negative, fractional or non-number totalTokens, and accepts 0 and Infinity', () => {
+    expect(() => new CapacityLimiter(-1)).toThrow(RangeError);
+    expect(new CapacityLimiter(0).totalTokens).toBe(0);
     expect(() => new CapacityLimiter(1.5)).toThrow(TypeError);
     expect(() => new CapacityLimiter(NaN)).toThrow(TypeError);
     expect(new CapacityLimiter(Infinity).totalTokens).toBe(Infinity);
