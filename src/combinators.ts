@@ -166,7 +166,8 @@ class Gathering implements Waiter {
  *
  * Cancellation: a checkpoint. Cancelling the returned future (or its waiting task) cancels every
  * child still running; the gather then fails with `CancelledError` even with `returnExceptions`.
- * A child that is cancelled by someone else counts as an error (a `CancelledError`).
+ * A child that is cancelled by someone else counts as an error (a `CancelledError`, with the
+ * message `await child` would raise; asyncio's slot loses a task's message).
  *
  * @example
  * ```ts
@@ -439,13 +440,18 @@ export interface FutureLike {
 
 // ---- shield -----------------------------------------------------------------------------------
 
-/** Inner futures that already have a "exception in shielded future" reporter. */
+/** Inner futures reported once already ("exception in shielded future"). */
 const shieldLogged = new WeakSet<Future<unknown>>();
+/** Inner futures that have their one watcher, left by a cancelled shield (asyncio 3.14 keeps one). */
+const shieldWatched = new WeakSet<Future<unknown>>();
 
 /**
  * Protects an awaitable from cancellation: cancelling the returned future (or the task waiting
  * on it) does not cancel the inner one, which runs on; cancelling the inner one cancels the outer.
- * If the outer was cancelled and the inner later fails, that error goes to the exception handler.
+ * If the outer was cancelled and the inner later fails, that error goes to the exception handler
+ * unless someone else reads it (awaits the inner future); a cancelled shield leaves at most one
+ * watcher on the inner future, however many were cancelled (polling with `waitFor(shield(t), d)`
+ * does not pile up).
  *
  * Cancellation: the wait is a checkpoint for the caller (it gets `CancelledError`), not for the
  * inner work, which keeps running and keeps its result.
@@ -490,16 +496,22 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
         return;
       }
       inner._removeWaiter(onInner);
-      inner._addWaiter({ _wake: () => reportShielded(inner) });
+      if (shieldWatched.has(inner)) return;
+      shieldWatched.add(inner);
+      // An observer: an error another awaiter reads counts as read, and is not reported.
+      inner._addWaiter({ _observes: true, _wake: () => reportShielded(inner, true) });
     },
   });
   return outer;
 }
 
-/** The outer future of a shield was cancelled: the inner's failure goes to the exception handler. */
-function reportShielded(inner: Future<unknown>): void {
+/**
+ * The outer future of a shield was cancelled: the inner's failure goes to the exception handler
+ * (with `unreadOnly`, only if nobody read it).
+ */
+function reportShielded(inner: Future<unknown>, unreadOnly = false): void {
   if (inner.cancelled() || inner._state !== 2) return;
-  if (shieldLogged.has(inner)) return; // one report however many shields were cancelled
+  if (shieldLogged.has(inner) || (unreadOnly && inner._retrieved)) return; // one report at most
   shieldLogged.add(inner);
   const exc = inner._awaiterError();
   inner._loop.callExceptionHandler({

@@ -36,9 +36,12 @@ class Race<T> {
   onEmpty: Future<void> | null = null;
   /** The index of the next attempt to start. */
   next = 0;
+  /** Set once the iterable ran out. */
+  exhausted = false;
 
   constructor(
-    readonly attempts: readonly Attempt<T>[],
+    /** Pulled one attempt at a time, as each starts (asyncio's `next(enum_coro_fns)`). */
+    readonly attempts: Iterator<Attempt<T>>,
     readonly delayMs: number | null,
   ) {}
 
@@ -63,14 +66,23 @@ class Race<T> {
   private *runOne(okToStart: Future<void>, previousFailed: Future<void> | null): Coroutine<void> {
     yield* okToStart;
     if (previousFailed !== null) yield* wait([previousFailed], { timeout: this.delayMs }); // (never cancels it)
-    if (this.next >= this.attempts.length) return;
+    if (this.exhausted) return;
+    const item = this.attempts.next();
+    if (item.done === true) {
+      this.exhausted = true;
+      return;
+    }
+    const attempt = item.value;
     const index = this.next++;
     const failed = new Future<void>();
     this.start(failed);
     this.errors.push(null);
     let result: T;
     try {
-      result = (yield* callBody(this.attempts[index]!, undefined, GENERATOR)) as T;
+      if (typeof attempt !== 'function') {
+        throw new TypeError(`staggeredRace: attempt ${index} must be a function, got ${describe(attempt)}`);
+      }
+      result = (yield* callBody(attempt, undefined, GENERATOR)) as T;
     } catch (e) {
       this.errors[index] = e;
       failed.setResult(undefined); // the next attempt starts now
@@ -91,7 +103,9 @@ class Race<T> {
  * to return wins and the others are cancelled; the race waits for every attempt to finish.
  * Resolves with `[result, index, errors]` (see `StaggeredResult`); when every attempt failed,
  * `index` is null and `errors` holds why. Attempts should fail by throwing, and rethrow a
- * `CancelledError` they catch.
+ * `CancelledError` they catch. `attempts` is read one attempt at a time, as each starts (an endless
+ * generator is fine; it is closed when the race ends); an array is checked up front. A negative
+ * delay counts as 0.
  *
  * Cancellation: a checkpoint. Cancelling the waiting task cancels every running attempt (with the
  * same message), waits for them to finish, then raises the `CancelledError`.
@@ -106,12 +120,15 @@ export function staggeredRace<T>(attempts: Iterable<Attempt<T>>, delayMs: number
   if (attempts === null || typeof (attempts as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
     throw new TypeError(`staggeredRace: attempts must be an iterable of functions, got ${describe(attempts)}`);
   }
-  const list = Array.from(attempts);
-  list.forEach((f, i) => {
-    if (typeof f !== 'function') throw new TypeError(`staggeredRace: attempts[${i}] must be a function, got ${describe(f)}`);
-  });
-  const delay = checkDeadline('staggeredRace', 'delayMs', delayMs);
-  return new InlineFuture(getRunningLoop(), () => race(new Race(list, delay)), 'staggeredRace()');
+  if (Array.isArray(attempts)) {
+    attempts.forEach((f, i) => {
+      if (typeof f !== 'function') throw new TypeError(`staggeredRace: attempts[${i}] must be a function, got ${describe(f)}`);
+    });
+  }
+  let delay = checkDeadline('staggeredRace', 'delayMs', delayMs);
+  // asyncio: wait_for(previous_failed.wait(), delay) with delay <= 0 starts the next one at once.
+  if (delay !== null && delay < 0) delay = 0;
+  return new InlineFuture(getRunningLoop(), () => race(new Race(attempts[Symbol.iterator](), delay)), 'staggeredRace()');
 }
 
 function* race<T>(r: Race<T>): Coroutine<StaggeredResult<T>> {
@@ -128,6 +145,7 @@ function* race<T>(r: Race<T>): Coroutine<StaggeredResult<T>> {
     }
     r.onEmpty = null;
   }
+  if (!r.exhausted) r.attempts.return?.();
   if (r.unhandled.length > 0) throw new ExceptionGroup(r.unhandled, 'staggered race failed');
   if (cancelled !== null) throw cancelled;
   return [r.winnerResult, r.winnerIndex, r.errors];

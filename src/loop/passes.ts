@@ -20,6 +20,8 @@ import { LoopServices } from './services.js';
 const RESOLVED = Promise.resolve();
 /** Host time a burst of synchronous passes may take before the loop yields to Node's I/O. */
 const BURST_MS = 8;
+/** The longest delay Node's setTimeout honours (about 24.8 days). */
+const MAX_HOST_DELAY = 2 ** 31 - 1;
 /** Purge cancelled timers when more than this many sit in the heap and they are over half of it. */
 const MIN_CANCELLED_TIMERS = 100;
 
@@ -525,8 +527,10 @@ export abstract class PassLoop extends LoopServices {
       clearTimeout(this._hostTimer);
     }
     this._hostTimerWhen = when;
-    // Node timers have 1 ms granularity; a timer that fires early is simply re-armed.
-    this._hostTimer = setTimeout(this._timerWake, Math.max(1, Math.ceil(realDelay)));
+    // Node timers have 1 ms granularity; a timer that fires early is simply re-armed. Node fires
+    // a longer delay than 2**31 - 1 ms after 1 ms (with a warning): farther deadlines are reached
+    // in steps of that length, as asyncio caps its selector's wait.
+    this._hostTimer = setTimeout(this._timerWake, Math.min(MAX_HOST_DELAY, Math.max(1, Math.ceil(realDelay))));
   }
 
   protected _disarmHostTimer(): void {

@@ -207,3 +207,39 @@ describe('staggeredRace bad input', () => {
       expect(await staggeredRace([ok], null)).toEqual([1, 0, [null]]);
     }));
 });
+
+describe('staggeredRace over a lazy iterable', () => {
+  it('a non-function pulled from a generator is that attempt’s TypeError, and the next one starts', () =>
+    runVirtual(async () => {
+      function* attempts(): Generator<Attempt<string>> {
+        yield 'not a function' as never;
+        yield async () => 'second';
+      }
+      const [result, index, errors] = await staggeredRace(attempts(), null);
+      expect([result, index]).toEqual(['second', 1]);
+      expect(errors[0]).toBeInstanceOf(TypeError);
+      expect((errors[0] as Error).message).toMatch(/staggeredRace: attempt 0 must be a function, got .*not a function/);
+    }));
+
+  it('an endless generator of attempts is read only as far as the race goes, then closed', () =>
+    runVirtual(async () => {
+      let pulled = 0;
+      let closed = false;
+      function* attempts(): Generator<Attempt<number>> {
+        try {
+          for (let i = 0; ; i++) {
+            pulled++;
+            yield async () => {
+              if (i < 2) throw new ValueError(String(i));
+              return i;
+            };
+          }
+        } finally {
+          closed = true;
+        }
+      }
+      const [result, index] = await staggeredRace(attempts(), null);
+      expect([result, index]).toEqual([2, 2]);
+      expect([pulled, closed]).toEqual([3, true]);
+    }));
+});
