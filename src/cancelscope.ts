@@ -17,7 +17,7 @@ import { InlineFuture, callBody, type Body, type Mode } from './internal/inline.
 import { checkDeadline, checkDelay, checkOpts, describe } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import type { Handle } from './loop/handle.js';
-import { getRunningLoop } from './loop/registry.js';
+import { getRunningLoop, runningLoopOrUndefined } from './loop/registry.js';
 import { type Coroutine, type ScopeLike, type Task } from './task.js';
 import { current } from './internal/context.js';
 
@@ -65,7 +65,7 @@ export class CancelScope implements ScopeLike {
   constructor(opts: CancelScopeOptions = {}) {
     checkOpts('CancelScope', opts);
     this._deadline = checkDeadline('CancelScope', 'opts.deadline', opts.deadline ?? null);
-    this._shield = Boolean(opts.shield);
+    this._shield = opts.shield === undefined ? false : checkShield('CancelScope', 'opts.shield', opts.shield);
   }
 
   /** The deadline (loop time, ms), or null. Settable at any time; moving it reschedules. */
@@ -84,12 +84,16 @@ export class CancelScope implements ScopeLike {
   }
 
   set shield(on: boolean) {
-    this._shield = Boolean(on);
+    this._shield = checkShield('CancelScope.shield', 'shield', on);
     if (this._state === 'active' && !this._shield) this._task!._scopeChanged();
   }
 
-  /** True once `cancel()` was called or the deadline passed. */
+  /**
+   * True once `cancel()` was called or the deadline passed — read against the clock, as Trio's
+   * `cancel_called`: a passed deadline reads true at once, before the scope's timer ran.
+   */
   get cancelCalled(): boolean {
+    if (!this._cancelCalled && this._state !== 'exited') this._cancelIfPastDeadline(this._loop ?? runningLoopOrUndefined());
     return this._cancelCalled;
   }
 
@@ -144,6 +148,11 @@ export class CancelScope implements ScopeLike {
   }
 
   /** @internal */
+  get _cancelled(): boolean {
+    return this._cancelCalled;
+  }
+
+  /** @internal */
   _makeError(): CancelledError {
     return new ScopeCancelledError(this);
   }
@@ -165,6 +174,10 @@ export class CancelScope implements ScopeLike {
         // back by their own exits) and already delivered is still outstanding: the outermost wins,
         // nothing is swallowed. (One still pending — held back by a shield — comes later anyway.)
         if (task.cancelling() > cancelling && !task._mustCancel) throw task._cancelErrorToThrow();
+        // So does an enclosing scope cancelled meanwhile (Trio: the parent's cancellation is
+        // visible to an unshielded scope): its cancellation goes on, for it to catch.
+        const outer = this._shield ? null : task._outerScopeCancel(this);
+        if (outer !== null) throw outer;
         this._cancelledCaught = true;
         return undefined;
       }
@@ -174,7 +187,12 @@ export class CancelScope implements ScopeLike {
       this._timer?.cancel();
       this._timer = null;
       task._popScope(this);
+      if (!this._cancelCalled) this._cancelIfPastDeadline(this._loop); // Trio reads it so on exit
     }
+  }
+
+  private _cancelIfPastDeadline(loop: EventLoop | null | undefined): void {
+    if (this._deadline !== null && loop != null && !loop.isClosed() && loop.time() >= this._deadline) this.cancel();
   }
 
   private _schedule(): void {
@@ -185,6 +203,11 @@ export class CancelScope implements ScopeLike {
     const loop = this._loop!;
     this._timer = when <= loop.time() ? loop._soon(null, () => this.cancel(), []) : loop._at(null, when, () => this.cancel(), []);
   }
+}
+
+function checkShield(op: string, name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`${op}: ${name} must be a boolean, got ${describe(value)}`);
+  return value;
 }
 
 /**
@@ -245,12 +268,13 @@ export function failAfter<T>(delayMs: number, body: (scope: CancelScope) => Coro
  */
 export function failAt<T>(whenMs: number | null, body: (scope: CancelScope) => Coroutine<T> | PromiseLike<T> | T): Future<T> {
   const scope = new CancelScope({ deadline: checkDeadline('failAt', 'whenMs', whenMs) });
-  const inner = scope.run(body);
-  return new InlineFuture<T>(getRunningLoop(), (mode) => failScope(scope, inner, mode), 'failAt()');
+  if (typeof body !== 'function') throw new TypeError(`failAt: body must be a function, got ${describe(body)}`);
+  // The scope is entered when the returned future is first awaited: one never awaited is one report.
+  return new InlineFuture<T>(getRunningLoop(), (mode) => failScope(scope, body, mode), 'failAt()');
 }
 
-function* failScope<T>(scope: CancelScope, inner: Future<T | undefined>, mode: Mode): Coroutine<T> {
-  const v = yield* callBody(() => inner, undefined, mode);
+function* failScope<T>(scope: CancelScope, body: (scope: CancelScope) => Coroutine<T> | PromiseLike<T> | T, mode: Mode): Coroutine<T> {
+  const v = yield* callBody(() => scope.run(body), undefined, mode);
   if (scope.cancelledCaught) {
     throw new TimeoutError('failAfter: the deadline passed', { cause: new CancelledError('cancelled by a cancel scope') });
   }

@@ -482,6 +482,7 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
         if (inner._state === 2 && !outer._retrieved) outer._watchUnretrieved();
       }
     },
+    _for: outer as Future<unknown>,
   };
   inner._addWaiter(onInner);
   outer._addWaiter({
@@ -498,11 +499,26 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
       inner._removeWaiter(onInner);
       if (shieldWatched.has(inner)) return;
       shieldWatched.add(inner);
-      // An observer: an error another awaiter reads counts as read, and is not reported.
-      inner._addWaiter({ _observes: true, _wake: () => reportShielded(inner, true) });
+      inner._addWaiter(new ShieldWatcher(inner));
     },
   });
   return outer;
+}
+
+/** Left on the inner future by a cancelled shield: reports its failure if nobody reads it. */
+class ShieldWatcher implements Waiter {
+  /** An observer: an error another awaiter reads counts as read. */
+  readonly _observes = true;
+
+  constructor(private readonly _inner: Future<unknown>) {}
+
+  _wake(): void {
+    reportShielded(this._inner, true);
+  }
+
+  toString(): string {
+    return 'a cancelled shield()';
+  }
 }
 
 /**

@@ -167,6 +167,9 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     if (error instanceof CancelledError) {
       throw new TypeError('setException: a CancelledError cannot be set as an exception; use cancel(msg)');
     }
+    if (error === undefined) {
+      throw new TypeError('setException: error must not be undefined (exception() returns undefined for a success)');
+    }
     this._failNow(error);
     if (!this._retrieved) this._watchUnretrieved();
   }

@@ -54,7 +54,8 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
   /** Counted in the loop's `_liveAsync` (see `_setLive`). */
   private _live = false;
   /** @internal The AsyncLocalStorage context its code runs in (see `TaskOptions.context`). */
-  declare readonly _context: RunContext;
+  /** @internal Replaced only while no user store has a value (see internal/context.ts). */
+  declare _context: RunContext;
 
   /** @internal Use `createTask()` or `loop.createTask()`. */
   constructor(body: TaskBody<T>, opts?: InternalTaskOptions) {
@@ -442,6 +443,9 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
   }
 
   private _endWithError(e: unknown): void {
+    // exception() returns undefined for a success: a thrown undefined becomes an error that says
+    // so (Python's `raise None` is a TypeError too).
+    if (e === undefined) e = new TypeError(`${this.getName()}: its body threw undefined; throw an Error`);
     if (e instanceof CancelledError) {
       this._endCancelled(e);
       return;

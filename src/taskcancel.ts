@@ -122,7 +122,7 @@ export abstract class TaskCancellation<T> extends Future<T> {
         let outerOfAll = ext!.cancelDepth;
         for (const d of ext!.cancelDepths) if (d > shieldAt && d < outerOfAll) outerOfAll = d;
         for (let i = Math.max(shieldAt, 0); i < outerOfAll && i < scopes.length; i++) {
-          if (scopes[i]!.cancelCalled) return scopes[i]!._makeError();
+          if (scopes[i]!._cancelled) return scopes[i]!._makeError();
         }
       }
       if (consume) {
@@ -134,7 +134,7 @@ export abstract class TaskCancellation<T> extends Future<T> {
     if (ext!.protect > 0) return null;
     for (let i = Math.max(shieldAt, 0); i < scopes.length; i++) {
       const scope = scopes[i]!;
-      if (scope.cancelCalled) return scope._makeError();
+      if (scope._cancelled) return scope._makeError();
     }
     return null;
   }
@@ -170,6 +170,22 @@ export abstract class TaskCancellation<T> extends Future<T> {
         if (fut._state === 3 && fut._value === c.message) fut._value = c;
       }
     }
+  }
+
+  /**
+   * @internal The cancellation of the outermost cancelled scope enclosing `scope` whose cancel
+   * reaches it (up to and including the nearest shield outside it), or null.
+   */
+  _outerScopeCancel(scope: ScopeLike): CancelledError | null {
+    const scopes = this._ext?.scopes;
+    if (scopes == null) return null;
+    let found: ScopeLike | null = null;
+    for (let i = scopes.lastIndexOf(scope) - 1; i >= 0; i--) {
+      const s = scopes[i]!;
+      if (s._cancelled) found = s;
+      if (s.shield) break;
+    }
+    return found === null ? null : found._makeError();
   }
 
   /** @internal Enters / leaves a cancel scope (the scope's own code calls these). */

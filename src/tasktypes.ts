@@ -34,11 +34,10 @@ export interface TaskOptions {
    * The AsyncLocalStorage context the task's code runs in (asyncio's `context=`): an
    * `AsyncResource`, or the function `AsyncLocalStorage.snapshot()` returns. By default a task
    * runs in the context of the code that created it: every `AsyncLocalStorage` (a request id, a
-   * tracing span) reads there what it read where `createTask` was called. One exception, for
-   * speed: inside a generator task's step a new task (unless eager) takes that task's own context
-   * without a copy, so an `als.run(value, …)` inside a generator step is not seen by a task created in it
-   * unless it is passed here: `als.run(value, () => createTask(body, { context: new
-   * AsyncResource('ctx') }))` (or `AsyncLocalStorage.snapshot()`, which is slower).
+   * tracing span) reads there what it read where `createTask` was called, and what the task
+   * sets with `enterWith()` stays its own (asyncio copies the context too). A generator task's
+   * sets land in the given context; an async task's `enterWith()` after an `await` cannot reach
+   * it (it lands in the promise's own resource, a JavaScript limit).
    */
   context?: ContextLike;
 }

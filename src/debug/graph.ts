@@ -89,8 +89,10 @@ const MAX_DEPTH = 64;
 function detailOf(fut: Future<unknown>): { kind: CallGraphKind; detail: string } {
   if (fut instanceof Task) {
     const t = fut as Task<unknown>;
+    const internal = t._hidden ? ', internal' : '';
+    if (t.done()) return { kind: 'task', detail: `${t.cancelled() ? 'cancelled' : t._state === 2 ? 'failed' : 'done'}${internal}` };
     const c = t.cancelling();
-    return { kind: 'task', detail: `${taskState(t)}${c > 0 ? `, cancelling=${c}` : ''}${t._hidden ? ', internal' : ''}` };
+    return { kind: 'task', detail: `${taskState(t)}${c > 0 ? `, cancelling=${c}` : ''}${internal}` };
   }
   const g = gatherChildren(fut);
   if (g !== undefined) return { kind: 'gather', detail: `gather of ${g.length}` };
@@ -147,14 +149,16 @@ export function awaitersOf(fut: Future<unknown>): Awaiter[] {
         else add({ future: null, kind: 'taskgroup', name: 'a TaskGroup (its owner is named in debug mode)' });
       } else add({ future: null, kind: 'callback', name: `callback ${name}()` });
     } else if (e !== null && typeof e === 'object') {
-      const o = e as { _awaitingTask?: () => unknown; outer?: unknown; children?: unknown };
-      if (typeof o._awaitingTask === 'function') {
+      const o = e as { _awaitingTask?: () => unknown; outer?: unknown; children?: unknown; _for?: unknown };
+      if (o._for instanceof Future) {
+        for (const a of awaitersOf(o._for as Future<unknown>)) add(a); // (a shield, an inline helper)
+      } else if (typeof o._awaitingTask === 'function') {
         const t = o._awaitingTask();
         if (t instanceof Task) add({ future: t as Task<unknown>, via: 'await' });
         else add({ future: null, kind: 'callback', name: 'an await outside any task' });
       } else if (o.outer instanceof Future && Array.isArray(o.children)) {
         add({ future: o.outer as Future<unknown>, via: 'gather' });
-      } else add({ future: null, kind: 'callback', name: `internal waiter ${String(e)}` });
+      } else add({ future: null, kind: 'callback', name: `internal waiter: ${e.toString === Object.prototype.toString ? 'unnamed' : String(e)}` });
     }
   }
   return out;
@@ -251,12 +255,30 @@ function up(fut: Future<unknown>, depth: number, path: Set<Future<unknown>>): Ca
  * ```
  */
 export function formatCallGraph(graph: CallGraph): string {
-  if (graph === null || typeof graph !== 'object' || !Array.isArray(graph.awaits)) {
-    throw new TypeError(`formatCallGraph: graph must be a CallGraph from captureCallGraph(), got ${describe(graph)}`);
-  }
+  checkNode(graph);
+
   const lines: string[] = [];
   render(graph, '', lines);
   return lines.join('\n');
+}
+
+/** A node as captureCallGraph() makes it (checked all the way down, before anything is printed). */
+function checkNode(node: unknown): void {
+  const n = node as CallGraphNode;
+  if (
+    n === null ||
+    typeof n !== 'object' ||
+    typeof n.name !== 'string' ||
+    !Array.isArray(n.where) ||
+    !Array.isArray(n.awaits) ||
+    !Array.isArray(n.awaitedBy)
+  ) {
+    throw new TypeError(
+      `formatCallGraph: graph must be a CallGraph from captureCallGraph() (name, detail, where, awaits, awaitedBy), got ${describe(node)}`,
+    );
+  }
+  for (const c of n.awaits) checkNode(c);
+  for (const c of n.awaitedBy) checkNode(c);
 }
 
 function render(node: CallGraphNode, indent: string, lines: string[]): void {

@@ -97,7 +97,10 @@ function created(fut: Future<unknown>): void {
   if (first >= frames.length || !isOwnFrame(frames[first]!)) return;
   let userAt = first;
   while (userAt < frames.length && isOwnFrame(frames[userAt]!)) userAt++;
-  const maker = frameFunction(frames[first]!) ?? 'tulip';
+  // The maker: the first own frame that is not the loop's factory (a TaskGroup's, a lock's …).
+  let makerAt = first;
+  while (makerAt + 1 < userAt && frameFunction(frames[makerAt]!) === 'EventLoop.createFuture') makerAt++;
+  const maker = frameFunction(frames[makerAt]!) ?? 'tulip';
   creators.set(fut, maker);
   // Made while no user code was on the stack (a loop callback): internal, and always awaited.
   if (userAt >= frames.length) return;

@@ -5,9 +5,9 @@
  * users' AsyncLocalStorage context, asyncio's contextvars: captured where a task, a loop callback
  * or a done callback is made (`contextHere`), entered where it runs (`callIn`).
  */
-import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'node:async_hooks';
 import { NO_ERROR, setAwaitingTaskHook, setOnSuspend } from './hooks.js';
-import { setTaskLoopHook } from '../loop/registry.js';
+import { runningLoopOrUndefined, setTaskLoopHook } from '../loop/registry.js';
 import type { Task } from '../task.js';
 import { describe } from './validate.js';
 
@@ -68,13 +68,59 @@ export function captureContext(keepTask = false): RunContext {
 }
 
 /**
- * The context for a task or callback made here: inside a generator task's step, that task's own
- * (no capture: the step runs in it); anywhere else — async code, a callback, outside the loop —
- * captured here (see `captureContext`).
+ * The context for a callback (or, with `share`, a task) made here: captured here (see
+ * `captureContext`). A task made in a generator task's step while no user AsyncLocalStorage has
+ * ever held a value shares its creator's instead: every context is empty, so sharing cannot be
+ * told from copying, and it is free; the first write gives each sharer a context of its own
+ * (`noteUserStores`). Callbacks, short-lived and not tracked, always get a copy.
  */
-export function contextHere(keepTask = false): RunContext {
+export function contextHere(keepTask = false, share = false): RunContext {
   const t = ctx.stepping;
-  return t !== null && t._inStep() ? t._context : captureContext(keepTask);
+  return share && !userStores && t !== null && t._inStep() ? t._context : captureContext(keepTask);
+}
+
+/**
+ * Whether a user's AsyncLocalStorage may hold a value somewhere. Set by the first `run()` or
+ * `enterWith()` of a storage other than tulip's (a one-shot wrapper on the prototype, removed at
+ * once), or at load time when the top-level resource holds a store already (Node 20).
+ */
+let userStores = Object.getOwnPropertySymbols(executionAsyncResource()).length > 0;
+
+const alsProto = AsyncLocalStorage.prototype;
+const originalRun = alsProto.run;
+const originalEnterWith = alsProto.enterWith;
+
+function noteUserStores(): void {
+  userStores = true;
+  if (alsProto.run === watchingRun) alsProto.run = originalRun;
+  if (alsProto.enterWith === watchingEnterWith) alsProto.enterWith = originalEnterWith;
+  // Every context shared so far is empty, so a fresh one is an exact copy: of the tasks sharing
+  // one, all but one get their own (the stepping task, where this first write may land, keeps its).
+  const stepping = ctx.stepping;
+  const loop = stepping?._loop ?? runningLoopOrUndefined();
+  if (loop === undefined) return;
+  const seen = new Set<RunContext>();
+  if (stepping !== null) seen.add(stepping._context);
+  for (const t of loop._liveTasks()) {
+    if (t === stepping) continue;
+    if (seen.has(t._context)) t._context = newContext();
+    else seen.add(t._context);
+  }
+}
+
+function watchingRun<R>(this: AsyncLocalStorage<unknown>, store: unknown, fn: (...args: never[]) => R, ...args: never[]): R {
+  noteUserStores();
+  return originalRun.call(this, store, fn, ...args) as R;
+}
+
+function watchingEnterWith(this: AsyncLocalStorage<unknown>, store: unknown): void {
+  noteUserStores();
+  originalEnterWith.call(this, store);
+}
+
+if (!userStores) {
+  alsProto.run = watchingRun as typeof alsProto.run;
+  alsProto.enterWith = watchingEnterWith;
 }
 
 /**
@@ -84,7 +130,7 @@ export function contextHere(keepTask = false): RunContext {
  * caller is in.
  */
 export function taskContextHere(fnBody: boolean, eager: boolean): RunContext {
-  return eager ? captureContext(fnBody) : contextHere(fnBody);
+  return eager ? captureContext(fnBody) : contextHere(fnBody, true);
 }
 
 /**
@@ -173,9 +219,14 @@ export function isAsyncFunction(fn: unknown): boolean {
   return fn instanceof AsyncFunction;
 }
 
-/** Switches AsyncLocalStorage on (once). */
+/** Switches AsyncLocalStorage on (once). tulip's own storage does not count as a user's. */
 export function enableAls(): AsyncLocalStorage<Task<unknown>> {
-  if (ctx.als === null) ctx.als = new AsyncLocalStorage();
+  if (ctx.als === null) {
+    const als = new AsyncLocalStorage<Task<unknown>>();
+    als.run = originalRun;
+    als.enterWith = originalEnterWith;
+    ctx.als = als;
+  }
   return ctx.als;
 }
 

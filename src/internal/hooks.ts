@@ -22,6 +22,8 @@ export interface Waiter {
    * `asCompleted()`): an error stays unread until someone reads it, and is reported if nobody does.
    */
   readonly _observes?: boolean;
+  /** For the debug tools: the future this waiter completes; whoever awaits that one awaits this one. */
+  readonly _for?: Future<unknown>;
 }
 
 /**

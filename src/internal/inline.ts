@@ -183,6 +183,7 @@ export class InlineFuture<T> extends Future<T> {
         if (task.cancelled()) this._settle(task._makeCancelledError(), undefined, false);
         else this._settle(task._awaiterError(), task._value as T, false);
       },
+      _for: this as Future<unknown>,
     });
   }
 

@@ -20,7 +20,8 @@ export class PromiseWait {
 /** What the task knows of a cancel scope (src/cancelscope.ts). */
 export interface ScopeLike {
   readonly shield: boolean;
-  readonly cancelCalled: boolean;
+  /** Cancelled (by `cancel()` or its timer); unlike the public `cancelCalled`, never reads the clock. */
+  readonly _cancelled: boolean;
   /** The CancelledError to deliver for this scope (tagged with it). */
   _makeError(): CancelledError;
 }

@@ -118,7 +118,11 @@ export class Runner {
       if (main.getLoop() !== loop) throw new RuntimeError('Runner.run: the future belongs to a different loop');
       task = main;
     } else {
-      const opts: InternalTaskOptions = { name: this._opts.name, runContext: given ?? loop._baseContext ?? undefined };
+      // A copy of the loop's context (asyncio's copy_context()): what main sets stays its own, and
+      // lasts across its waits (the passes' context is reset after each burst).
+      const base = loop._baseContext;
+      const runContext = given ?? (base === null ? undefined : base.runInAsyncScope(captureContext));
+      const opts: InternalTaskOptions = { name: this._opts.name, runContext };
       task = loop.createTask(main, opts);
     }
     const sigint = SigintCanceller.install(task);

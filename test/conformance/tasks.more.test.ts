@@ -6,9 +6,9 @@
 // - BaseTaskIntrospectionTests (_enter_task, _leave_task, _register_task …): private C/Python hooks.
 // - BaseTaskTests.test_generic_alias / test_iscoroutinefunction / test_task_repr* /
 //   test_task_source_traceback / test_task_set_name_pylong / test_log_traceback: Python-only.
-// - BaseTaskTests.test_context_1…6 / test_get_context / RunnerTests contexts: contextvars (no
-//   public tulip equivalent).
-// - BaseTaskTests.test_eager_start_* / test_eager_task_factory: eager tasks are out of scope.
+// - BaseTaskTests.test_context_1…6 / test_get_context / RunnerTests contexts: ported with
+//   AsyncLocalStorage in cpython.remaining.test.ts and contextvars.test.ts.
+// - BaseTaskTests.test_eager_start_*: see eager.test.ts and the eager reruns.
 // - BaseTaskTests.test_error_in_call_soon / test_task_del_collect / test_proper_refcounts /
 //   test_task_not_crash_without_finalization / CTask_CFuture_* / test_subclasses_ctask_cfuture /
 //   test_refleaks_in_task___init__: C internals, GC and "destroyed but pending" (strong ownership).

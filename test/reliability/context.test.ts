@@ -3,8 +3,8 @@
 // created before or after their parent's first wait, plus loop callbacks scheduled the same ways.
 // Every task must read the value its context should hold — at its start, after a wait and at its
 // end — and be `currentTask()` there; every callback must read its own. The rules (README,
-// "Context"): a given context wins; a task or callback made inside a generator step (not eager)
-// takes that task's context; anything else copies the context where it is made.
+// "Context"): a given context wins; anything else copies the context where it is made (inside an
+// `als.run()` in a generator step too).
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -48,9 +48,8 @@ interface Seen {
 }
 
 /** The value a spawn made by a parent whose context holds `parent` should read. */
-function expectedOf(s: Spawn, parentStyle: Style, parent: string | undefined): string | undefined {
+function expectedOf(s: Spawn, parent: string | undefined): string | undefined {
   if (s.kind === 'task' && s.given !== null) return s.given;
-  if (parentStyle === 'generator' && !(s.kind === 'task' && s.eager)) return parent; // the step's own
   return s.wrap ?? parent;
 }
 
@@ -58,7 +57,7 @@ function spawnAll(kids: Spawn[], path: string, style: Style, value: string | und
   kids.forEach((k, i) => {
     const make = (): void => {
       const p = `${path}.${i}`;
-      const expected = expectedOf(k, style, value);
+      const expected = expectedOf(k, value);
       if (k.kind === 'callback') {
         const rec: Seen = { path: p, expected, got: [], current: [] };
         seen.push(rec);
