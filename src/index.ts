@@ -64,7 +64,7 @@ export { Timeout, timeout, timeoutAt, waitFor } from './timeouts.js';
 export { TaskGroup, TaskStatus, TASK_STATUS_IGNORED } from './taskgroup.js';
 export { CancelScope, moveOnAfter, moveOnAt, failAfter, failAt, type CancelScopeOptions } from './cancelscope.js';
 export { toThread } from './threads.js';
-export { ThreadPoolExecutor, type ThreadPoolOptions } from './executor/index.js';
+export { ThreadPoolExecutor, type SubmitOptions, type ThreadPoolOptions, type ThreadPoolShutdownOptions } from './executor/index.js';
 
 // ---- synchronisation primitives, queues and channels --------------------------------------------
 export { WouldBlockError, EndOfChannelError, ClosedResourceError, BrokenResourceError } from './errors.js';

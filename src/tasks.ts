@@ -190,8 +190,9 @@ export function ensureFuture<T>(aw: Awaitable<T>, loop?: EventLoop): Future<T> {
       (e) => {
         if (fut._state !== 0) {
           // The wait was cancelled (a timeout …) and the work failed later: nobody else will see
-          // the error. The abort that the cancellation itself caused is no news.
-          if (!isAbort(e)) fut._loop.callExceptionHandler({ message: 'exception in an awaitable whose future was cancelled', exception: e, future: fut });
+          // the error. The abort that the cancellation itself caused is no news, and a closed loop
+          // hears nothing (asyncio's _chain_future drops a settlement for a closed loop).
+          if (!isAbort(e) && !fut._loop.isClosed()) fut._loop.callExceptionHandler({ message: 'exception in an awaitable whose future was cancelled', exception: e, future: fut });
           return;
         }
         if (e instanceof CancelledError) fut._cancelNow(e); // the same error (a cancel scope's keeps its tag)

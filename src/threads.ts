@@ -8,9 +8,12 @@ import { getRunningLoop } from './loop/registry.js';
  * contextvars into the thread, AsyncLocalStorage values stay behind: a worker thread has its own
  * (pass what `fn` needs as arguments). The future's done callbacks run in the caller's context.
  *
+ * An async function is allowed (the thread awaits its promise); a generator function is refused.
+ *
  * Cancellation: a checkpoint when awaited. Cancelling the waiting task cancels the returned
- * future only: work already handed to the executor runs to its end, and if it fails, its error
- * goes to the exception handler (asyncio drops it).
+ * future, and with it a job still queued in the executor (it never runs, as in asyncio; see
+ * `Executor.submitWith`). A job already running goes on to its end: its result is dropped, and
+ * if it fails, its error goes to the exception handler while the loop is open (asyncio drops it).
  *
  * @example
  * ```ts

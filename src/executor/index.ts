@@ -4,4 +4,9 @@
  *
  * @module
  */
-export { ThreadPoolExecutor, type ThreadPoolOptions } from './threadpool.js';
+export {
+  ThreadPoolExecutor,
+  type SubmitOptions,
+  type ThreadPoolOptions,
+  type ThreadPoolShutdownOptions,
+} from './threadpool.js';

@@ -298,7 +298,8 @@ export class EventLoop extends PassLoop {
     const ex = this._defaultExecutor;
     this._defaultExecutor = null;
     if (ex?.shutdown) {
-      // As asyncio's close(): shut it down without waiting; a failure is reported, not dropped.
+      // As asyncio's close(): shut it down without waiting, which stops nothing that runs (the
+      // jobs end on their own; their futures stay pending); a failure is reported, not dropped.
       const report = (e: unknown): void =>
         this.callExceptionHandler({ message: 'close: the default executor failed to shut down', exception: e });
       try {

@@ -156,10 +156,11 @@ export class Runner {
       await cancelRound(loop, reported);
       // asyncio.run's two shutdown steps, each a task run to completion (two passes), so callbacks
       // that main's last pass queued still run: async generators (JavaScript's are not tracked by
-      // the loop, so this step only takes its passes), then the default executor.
+      // the loop, so this step only takes its passes), then the default executor (giving up on
+      // its jobs after 300 s, as asyncio.run's constants.THREAD_JOIN_TIMEOUT).
       await loop.runUntilComplete(shutdownAsyncGenerators);
       await loop.runUntilComplete(function* () {
-        yield* loop.shutdownDefaultExecutor();
+        yield* loop.shutdownDefaultExecutor(EXECUTOR_JOIN_TIMEOUT_MS);
       });
       // Not in asyncio, which closes the loop over them: no task is left pending, so every
       // `finally` runs.
@@ -198,6 +199,9 @@ function uncancelled(main: Future<unknown>): boolean {
 
 // eslint-disable-next-line require-yield
 function* shutdownAsyncGenerators(): Coroutine<void> {}
+
+/** How long `close()` waits for the default executor's jobs (asyncio's THREAD_JOIN_TIMEOUT, 300 s). */
+const EXECUTOR_JOIN_TIMEOUT_MS = 300_000;
 
 /**
  * Cancels the pending tasks and waits for them (asyncio's `_cancel_all_tasks`); reports, once,

@@ -2,9 +2,9 @@
  * The services of an event loop that are not scheduling: error reports (the exception handler),
  * debug mode, executors, instruments and the lag monitor. `EventLoop` extends this class.
  */
-import { RuntimeError } from '../errors.js';
-import type { Future } from '../future.js';
-import { checkFunction, describe, isThenable } from '../internal/validate.js';
+import { CancelledError, RuntimeError } from '../errors.js';
+import { Future } from '../future.js';
+import { checkDelay, checkFunction, describe, isThenable } from '../internal/validate.js';
 import { ensureFuture, type Task, type TaskBody, type TaskOptions } from '../task.js';
 import { contextHere, isAsyncFunction, isGeneratorFunction } from '../internal/context.js';
 import { formatContext, type AnyExceptionHandler, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
@@ -15,9 +15,28 @@ import { ThreadPoolExecutor } from '../executor/threadpool.js';
 import type { EventLoop } from './eventloop.js';
 import { dumpTasks as dumpLoopTasks, type DumpOptions } from '../debug/dump.js';
 
-/** Runs an executor job: anything with `submit(fn, ...args)` returning a promise or future. */
+/**
+ * Runs an executor job: anything with `submit(fn, ...args)` returning a promise or future
+ * (`ThreadPoolExecutor`, or an object of your own).
+ *
+ * Cancellation: an executor with `submitWith(opts, fn, ...args)` gets an `AbortSignal` in
+ * `opts.signal` from `runInExecutor`/`toThread`, aborted when the returned future is cancelled
+ * (asyncio cancels the concurrent future then): a job that has not started should not run. One
+ * without it cannot be told; its job runs anyway, its result dropped.
+ */
 export interface Executor {
   submit<R, A extends unknown[]>(fn: (...args: A) => R | PromiseLike<R>, ...args: A): PromiseLike<R>;
+  /** `submit` with options; `signal` is aborted when the waiting future is cancelled. */
+  submitWith?<R, A extends unknown[]>(
+    opts: { signal?: AbortSignal },
+    fn: (...args: A) => R | PromiseLike<R>,
+    ...args: A
+  ): PromiseLike<R>;
+  /**
+   * Stops the executor. `wait` true (`shutdownDefaultExecutor`): settle once its jobs have ended;
+   * false (`loop.close()`, or the timeout of `shutdownDefaultExecutor`): return at once, stopping
+   * nothing that runs.
+   */
   shutdown?(wait?: boolean): PromiseLike<void> | void;
 }
 
@@ -64,6 +83,8 @@ export abstract class LoopServices {
   /** @internal */ _defaultExecutor: Executor | null = null;
   /** `shutdownDefaultExecutor()` was called: the default executor is not used again (asyncio). */
   private _executorShutdownCalled = false;
+  /** The default executor's shutdown under way or done: every `shutdownDefaultExecutor()` waits for it. */
+  private _executorShutdown: { executor: Executor; done: Promise<void> } | null = null;
 
   constructor(debug: boolean) {
     this._debug = debug;
@@ -95,10 +116,19 @@ export abstract class LoopServices {
   // ---- executors ----------------------------------------------------------------------------
 
   /**
-   * Runs `fn(...args)` on `executor` (or the default executor) and returns a future of its result.
+   * Runs `fn(...args)` on `executor` (or, for null or undefined, the default executor, a
+   * `ThreadPoolExecutor` made on first use) and returns a future of its result. An async function
+   * is allowed (the executor awaits its promise); a generator function is refused (`TypeError`).
    *
-   * Cancellation: a checkpoint when awaited; cancelling the waiting task cancels the returned
-   * future but cannot stop work already handed to the executor.
+   * Cancellation: a checkpoint when awaited. Cancelling the returned future (or the task waiting
+   * on it) aborts the job if it has not started (see `Executor.submitWith`; a queued job of a
+   * `ThreadPoolExecutor` never runs, as asyncio's cancelled concurrent future). A job already
+   * running goes on to its end: its result is dropped, and its error, if it fails, goes to the
+   * exception handler while the loop is open (asyncio drops it).
+   *
+   * @throws RuntimeError when the loop is closed, for the default executor after
+   *   `shutdownDefaultExecutor()`, or when the executor is shut down (its `submit()` throws);
+   *   TypeError for a bad `fn` or an executor without `submit()`.
    *
    * @example
    * ```ts
@@ -106,23 +136,59 @@ export abstract class LoopServices {
    * ```
    */
   runInExecutor<R, A extends unknown[]>(
-    executor: Executor | null,
+    executor: Executor | null | undefined,
     fn: (...args: A) => R | PromiseLike<R>,
     ...args: A
   ): Future<R> {
     this._checkClosed('runInExecutor');
-    this._checkCallback('runInExecutor', 'fn', fn);
-    if (executor === null && this._executorShutdownCalled) {
+    checkFunction('runInExecutor', 'fn', fn);
+    if (isGeneratorFunction(fn)) {
+      throw new TypeError(`runInExecutor: coroutines cannot be used with runInExecutor() (got ${describe(fn)}; use createTask)`);
+    }
+    if (executor == null && this._executorShutdownCalled) {
       throw new RuntimeError('runInExecutor: Executor shutdown has been called');
     }
     // As asyncio: the default executor (a thread pool) is made on first use.
-    const ex = executor ?? (this._defaultExecutor ??= new ThreadPoolExecutor());
-    if (typeof ex.submit !== 'function') {
+    const ex: Executor = executor ?? (this._defaultExecutor ??= new ThreadPoolExecutor());
+    if (ex === null || (typeof ex !== 'object' && typeof ex !== 'function') || typeof ex.submit !== 'function') {
       throw new TypeError(`runInExecutor: executor must have a submit() method, got ${describe(ex)}`);
     }
-    const job: unknown = ex.submit(fn, ...args);
+    const abort = typeof ex.submitWith === 'function' ? new AbortController() : null;
+    const job: unknown = abort === null ? ex.submit(fn, ...args) : ex.submitWith!({ signal: abort.signal }, fn, ...args);
     if (!isThenable(job)) throw new TypeError(`runInExecutor: executor.submit() must return a promise, got ${describe(job)}`);
-    return ensureFuture(job, this.loop()) as Future<R>;
+    if (job instanceof Future) return ensureFuture(job, this.loop()) as Future<R>;
+    return this._chainJob(job as PromiseLike<R>, abort);
+  }
+
+  /**
+   * @internal The future of an executor job (asyncio's wrap_future): cancelling it aborts `abort`;
+   * a settlement after the loop closed is dropped, as is the abort's own rejection.
+   */
+  private _chainJob<R>(job: PromiseLike<R>, abort: AbortController | null): Future<R> {
+    const loop = this.loop();
+    const fut = loop.createFuture<R>();
+    if (abort !== null) {
+      fut._addCallback(() => {
+        if (fut.cancelled()) abort.abort(new CancelledError('runInExecutor: the future of the job was cancelled'));
+      });
+    }
+    job.then(
+      (v) => {
+        if (!fut.done() && !this._closed) fut.setResult(v);
+      },
+      (e: unknown) => {
+        if (this._closed || (abort !== null && abort.signal.aborted && e === abort.signal.reason)) return;
+        if (fut.done()) {
+          // The wait was cancelled and the job failed later: nobody else will see the error.
+          loop.callExceptionHandler({ message: 'runInExecutor: the job failed after its future was cancelled', exception: e, future: fut });
+        } else if (e instanceof CancelledError) {
+          fut._cancelNow(e); // the executor dropped the job (a shutdown that cancels queued jobs)
+        } else {
+          fut.setException(e);
+        }
+      },
+    );
+    return fut;
   }
 
   /**
@@ -232,28 +298,77 @@ export abstract class LoopServices {
   }
 
   /**
-   * Shuts down the default executor, waiting for its jobs to finish. Afterwards
-   * `runInExecutor(null, …)` and `toThread` throw `RuntimeError('Executor shutdown has been
-   * called')`, even after `setDefaultExecutor()`, as in asyncio.
+   * Shuts down the default executor, waiting for its jobs to finish (`executor.shutdown(true)`).
+   * Afterwards `runInExecutor(null, …)` and `toThread` throw `RuntimeError('Executor shutdown has
+   * been called')`, even after `setDefaultExecutor()`, as in asyncio. Every call waits for the same
+   * shutdown: a second call while the first still waits waits too.
+   *
+   * `timeoutMs` (asyncio 3.12+'s `timeout`, in real ms, as a thread join: also under a `MockClock`;
+   * null or undefined: no limit): once it has passed,
+   * the wait gives up: a report goes to the exception handler ("the default executor did not finish
+   * within …", asyncio's RuntimeWarning), the executor gets `shutdown(false)` (its jobs are not
+   * stopped) and the future resolves. `run()` and `Runner.close()` pass 300 000 ms, as `asyncio.run`.
    *
    * Cancellation: a checkpoint; cancelling the wait does not stop the shutdown.
+   *
+   * @throws TypeError when `timeoutMs` is not a number (or null); RangeError when it is NaN or
+   *   negative.
    *
    * @example
    * ```ts
    * await loop.shutdownDefaultExecutor();
+   * await loop.shutdownDefaultExecutor(5_000); // give up on the jobs after 5 s
    * ```
    */
-  shutdownDefaultExecutor(): Future<void> {
+  shutdownDefaultExecutor(timeoutMs: number | null = null): Future<void> {
+    const op = 'shutdownDefaultExecutor';
+    if (timeoutMs !== null) checkDelay(op, 'timeoutMs', timeoutMs);
     this._executorShutdownCalled = true;
     const ex = this._defaultExecutor;
     this._defaultExecutor = null;
-    if (ex?.shutdown === undefined) {
-      const none = this.loop().createFuture<void>();
-      none.setResult(undefined);
-      return none;
+    const loop = this.loop();
+    const out = loop.createFuture<void>();
+    if (ex?.shutdown !== undefined) {
+      let done: Promise<void>;
+      try {
+        done = Promise.resolve(ex.shutdown(true)).then(() => undefined);
+      } catch (e) {
+        done = Promise.reject(e);
+      }
+      this._executorShutdown = { executor: ex, done };
     }
-    const done = Promise.resolve(ex?.shutdown?.(true)).then(() => undefined);
-    return ensureFuture(done, this.loop());
+    const pending = this._executorShutdown;
+    if (pending === null) {
+      out.setResult(undefined);
+      return out;
+    }
+    pending.done.then(
+      () => {
+        if (!out.done()) out.setResult(undefined);
+      },
+      (e: unknown) => {
+        if (!out.done()) out.setException(e);
+      },
+    );
+    if (timeoutMs !== null && timeoutMs !== Infinity) {
+      // Real time, as asyncio's thread join: threads take real time to end, also under a MockClock.
+      const timer = setTimeout(() => {
+        if (out.done()) return;
+        loop.callExceptionHandler({
+          message: `${op}: the default executor did not finish joining its threads within ${timeoutMs} ms; shut down without waiting`,
+        });
+        const report = (e: unknown): void =>
+          loop.callExceptionHandler({ message: `${op}: the default executor failed to shut down without waiting`, exception: e });
+        try {
+          void Promise.resolve(pending.executor.shutdown?.(false)).catch(report);
+        } catch (e) {
+          report(e);
+        }
+        out.setResult(undefined);
+      }, Math.min(timeoutMs, 2 ** 31 - 1));
+      out._addCallback(() => clearTimeout(timer));
+    }
+    return out;
   }
 
   // ---- errors and debug -------------------------------------------------------------------

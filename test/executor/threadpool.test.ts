@@ -1,6 +1,6 @@
 import { describe, it, expect, vi } from 'vitest';
 import { Worker } from 'node:worker_threads';
-import { ThreadPoolExecutor, createTask, gather, getRunningLoop, isCancelledError, run, sleep, toThread } from 'tulip';
+import { CancelledError, RuntimeError, ThreadPoolExecutor, createTask, gather, getRunningLoop, isCancelledError, run, sleep, toThread } from 'tulip';
 
 describe('ThreadPoolExecutor', () => {
   it('toThread runs a self-contained function on another thread and returns its result', () =>
@@ -111,14 +111,43 @@ describe('ThreadPoolExecutor', () => {
     }
   });
 
-  it('shutdown(false) fails queued jobs, and a shut-down pool refuses new ones', async () => {
+  it('shutdown({ terminate: true }) fails the running job, drops the queued one, and a shut-down pool refuses new jobs at the call', async () => {
     const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
     const first = pool.submit(() => { const s = Date.now(); while (Date.now() - s < 30); return 1; }).catch((e: unknown) => e);
     const queued = pool.submit(() => 2).catch((e: unknown) => e);
+    await pool.shutdown({ terminate: true });
+    expect(await queued).toBeInstanceOf(CancelledError);
+    expect(String(await queued)).toMatch(/dropped from the queue before it ran/);
+    expect(String(await first)).toMatch(/RuntimeError: ThreadPoolExecutor.shutdown: the thread was terminated while the job ran/);
+    expect(() => pool.submit(() => 3)).toThrow(RuntimeError);
+    expect(() => pool.submit(() => 3)).toThrow('ThreadPoolExecutor.submit: cannot schedule new jobs after shutdown (the executor is shut down)');
+    expect(pool.statistics()).toEqual({ threads: 0, busy: 0, queued: 0 });
+  });
+
+  it('shutdown(false) returns at once and stops nothing: the running and queued jobs end, then the threads', async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const jobs = [pool.submit(() => { const s = Date.now(); while (Date.now() - s < 20); return 1; }), pool.submit(() => 2)];
     await pool.shutdown(false);
-    expect(String(await queued)).toMatch(/shut down before the job ran/);
-    expect(String(await first)).toMatch(/shut down while the job ran/);
-    await expect(pool.submit(() => 3)).rejects.toThrow(/is shut down/);
+    expect(pool.statistics()).toEqual({ threads: 1, busy: 1, queued: 1 });
+    expect(await Promise.all(jobs)).toEqual([1, 2]);
+    await pool.shutdown(); // waits for the same end
+    expect(pool.statistics()).toEqual({ threads: 0, busy: 0, queued: 0 });
+  });
+
+  it('shutdown({ cancelFutures: true }) drops the queued jobs (CancelledError) and lets the running one end', async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const running = pool.submit(() => { const s = Date.now(); while (Date.now() - s < 20); return 'ran'; });
+    const queued = pool.submit(() => 'never').catch((e: unknown) => e);
+    await pool.shutdown({ cancelFutures: true });
+    expect(await running).toBe('ran');
+    expect(await queued).toBeInstanceOf(CancelledError);
+  });
+
+  it('shutdown() options: unknown ones and non-booleans are refused with TypeError', async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    expect(() => pool.shutdown({ now: true } as never)).toThrow('ThreadPoolExecutor.shutdown: unknown option "now" (the options are: wait, cancelFutures, terminate)');
+    expect(() => pool.shutdown({ wait: 1 } as never)).toThrow('ThreadPoolExecutor.shutdown: wait must be a boolean, got 1');
+    await pool.shutdown();
   });
 
   it('a result or error the thread cannot send back fails the job with an Error that shows it; the thread stays in use', async () => {
@@ -156,13 +185,13 @@ describe('ThreadPoolExecutor', () => {
     }
   });
 
-  it('shutdown(false) during a shutdown() that waits for a job lets that one return too', async () => {
+  it('shutdown({ terminate: true }) during a shutdown() that waits for a job lets that one return too', async () => {
     const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
     const job = pool.submit(() => { const s = Date.now(); while (Date.now() - s < 200); return 1; }).catch((e: unknown) => e);
     const patient = pool.shutdown();
-    await pool.shutdown(false);
+    await pool.shutdown({ terminate: true });
     await patient; // used to stay pending for ever
-    expect(String(await job)).toMatch(/shut down while the job ran/);
+    expect(String(await job)).toMatch(/terminated while the job ran/);
   });
 
   it("code compiled with esbuild's keepNames (tsx, vitest) runs: the worker has its __name helper", async () => {
@@ -180,8 +209,12 @@ describe('ThreadPoolExecutor', () => {
     expect(() => new ThreadPoolExecutor({ maxWorkers: 0 })).toThrow(/maxWorkers must be a positive integer, got 0/);
     expect(() => new ThreadPoolExecutor({ maxWorkers: 1.5 })).toThrow(RangeError);
     expect(() => new ThreadPoolExecutor(4 as never)).toThrow('ThreadPoolExecutor: opts must be an object, got 4');
+    expect(() => new ThreadPoolExecutor({ maxThreads: 4 } as never)).toThrow(TypeError);
+    expect(() => new ThreadPoolExecutor({ maxThreads: 4 } as never)).toThrow('ThreadPoolExecutor: unknown option "maxThreads" (the options are: maxWorkers)');
     const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
-    await expect(pool.submit(42 as never)).rejects.toThrow(/fn must be a function, got 42/);
+    expect(() => pool.submit(42 as never)).toThrow('ThreadPoolExecutor.submit: fn must be a function, got 42');
+    expect(() => pool.submitWith({ signal: 'x' } as never, () => 1)).toThrow('ThreadPoolExecutor.submitWith: signal must be an AbortSignal, got');
+    expect(() => pool.submitWith({ priority: 1 } as never, () => 1)).toThrow('ThreadPoolExecutor.submitWith: unknown option "priority"');
     await pool.shutdown();
   });
 });

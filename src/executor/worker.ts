@@ -1,0 +1,179 @@
+/**
+ * What crosses the thread boundary of `ThreadPoolExecutor`: the code each worker thread runs, the
+ * check that a function's source text can be rebuilt there, and the rebuilding of a job's error.
+ *
+ * Jobs and replies travel on a private `MessageChannel` per thread (not on `parentPort`), so a job
+ * that posts its own messages to the parent thread cannot be mistaken for a reply.
+ */
+import { describe } from '../internal/validate.js';
+
+/** A reply of a worker thread to the job `id`. */
+export interface Reply {
+  id: number;
+  ok: boolean;
+  value?: unknown;
+  /** The job's error, encoded by `encodeError` in the thread (see `decodeError`). */
+  error?: EncodedError;
+}
+
+/**
+ * An error as sent back: an `Error` as its parts (structured clone keeps only the built-in classes'
+ * names and no own properties), anything else thrown as it is (`plain`).
+ */
+export type EncodedError =
+  | { plain: unknown }
+  | {
+      /** The nearest built-in class on its prototype chain (`TypeError`, `AggregateError` …). */
+      base: string;
+      name: string;
+      message: string;
+      stack: string | undefined;
+      /** Its own enumerable properties (`code`, `errno`, `path`, fields of its class …). */
+      props: Record<string, unknown>;
+      cause?: EncodedError;
+      /** An `AggregateError`'s `errors`. */
+      errors?: EncodedError[];
+    };
+
+/** The code each worker runs: compiles each function source once, runs jobs, replies on its port. */
+export const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { inspect } = require('node:util');
+const port = workerData.port;
+// esbuild (tsx, vitest …) with keepNames wraps named inner functions in __name(fn, 'name'), a
+// helper of the module the source came from: the same helper here, so such code runs.
+globalThis.__name ??= (fn, name) => Object.defineProperty(fn, 'name', { value: name, configurable: true });
+const BUILTINS = ['AggregateError', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError', 'Error'];
+const compiled = new Map();
+/** A value that structured clone takes, or its inspect() text. */
+function cloneable(v) {
+  try {
+    structuredClone(v);
+    return v;
+  } catch {
+    return inspect(v, { depth: 3 });
+  }
+}
+/** An error as its parts (see EncodedError in src/executor/worker.ts). */
+function encodeError(e, seen = new Set()) {
+  if (!(e instanceof Error) || seen.has(e) || seen.size > 16) {
+    try {
+      structuredClone(e);
+      return { plain: e };
+    } catch (why) {
+      if (seen.size > 0) return { plain: inspect(e, { depth: 3 }) };
+      e = new Error("ThreadPoolExecutor: the job's error cannot be sent back to the loop (" + why.message + '): ' + inspect(e, { depth: 3 }));
+    }
+  }
+  seen.add(e);
+  let base = 'Error';
+  for (let p = Object.getPrototypeOf(e); p !== null; p = Object.getPrototypeOf(p)) {
+    const name = Object.prototype.hasOwnProperty.call(p, 'constructor') ? p.constructor.name : '';
+    if (BUILTINS.includes(name) && p === globalThis[name].prototype) {
+      base = name;
+      break;
+    }
+  }
+  const props = {};
+  for (const k of Object.keys(e)) props[k] = cloneable(e[k]);
+  const out = { base, name: String(e.name), message: String(e.message), stack: typeof e.stack === 'string' ? e.stack : undefined, props };
+  if (Object.prototype.hasOwnProperty.call(e, 'cause') && !('cause' in props)) out.cause = encodeError(e.cause, seen);
+  if (base === 'AggregateError' && Array.isArray(e.errors)) out.errors = e.errors.map((x) => encodeError(x, seen));
+  return out;
+}
+// A result that structured clone refuses (it holds a function …) comes back as an Error that
+// describes it, instead of killing the thread and losing it.
+function reply(msg) {
+  try {
+    port.postMessage(msg);
+  } catch (e) {
+    const shown = inspect(msg.value, { depth: 3 });
+    const error = new Error("ThreadPoolExecutor: the job's result cannot be sent back to the loop (" + e.message + '): ' + shown);
+    port.postMessage({ id: msg.id, ok: false, error: encodeError(error) });
+  }
+}
+port.on('message', async ({ id, src, args }) => {
+  try {
+    let fn = compiled.get(src);
+    if (fn === undefined) {
+      fn = (0, eval)(src);
+      compiled.set(src, fn);
+    }
+    const value = await fn(...args);
+    reply({ id, ok: true, value });
+  } catch (error) {
+    reply({ id, ok: false, error: encodeError(error) });
+  }
+});
+`;
+
+const BUILTIN_ERRORS: Record<string, ErrorConstructor> = {
+  Error,
+  EvalError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  TypeError,
+  URIError,
+};
+
+/** Sets an own, non-enumerable property (as `name`, `stack`, `cause` and `errors` are). */
+function hidden(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
+}
+
+/**
+ * Rebuilds an error sent back by a worker: an instance of its nearest built-in class, with its
+ * name (a class of its own keeps it), message, the thread's stack, its own enumerable properties,
+ * `cause`, and an `AggregateError`'s `errors`, each rebuilt the same way.
+ */
+export function decodeError(enc: EncodedError): unknown {
+  if ('plain' in enc) return enc.plain;
+  const errors = enc.errors?.map(decodeError);
+  const e: Error =
+    enc.base === 'AggregateError' ? new AggregateError(errors ?? [], enc.message) : new (BUILTIN_ERRORS[enc.base] ?? Error)(enc.message);
+  if (e.name !== enc.name) hidden(e, 'name', enc.name);
+  hidden(e, 'stack', enc.stack);
+  if (enc.cause !== undefined) hidden(e, 'cause', decodeError(enc.cause));
+  for (const [k, v] of Object.entries(enc.props)) {
+    Object.defineProperty(e, k, { value: v, writable: true, configurable: true, enumerable: true });
+  }
+  return e;
+}
+
+/** The sources checked so far, by source text (a closure made again and again has one text). */
+const sources = new Map<string, string>();
+
+/** True when `expr` parses as an expression (nothing runs). */
+function parses(expr: string): boolean {
+  try {
+    new Function(`return ${expr}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The expression a worker evaluates to get `fn` back: its source text, or for a method written
+ * in shorthand (`{ double(x) { … } }`, a class's static method) the method taken out of an object
+ * literal made of it. Throws a `TypeError` naming `op` when the source cannot be rebuilt: a native
+ * or bound function (its text is `[native code]`), or any other text that is not a function.
+ */
+export function jobSource(op: string, fn: (...args: never[]) => unknown): string {
+  const text = Function.prototype.toString.call(fn);
+  let src = sources.get(text);
+  if (src !== undefined) return src;
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(text)) {
+    throw new TypeError(
+      `${op}: the source of ${describe(fn)} cannot be sent to a thread: a native or bound function has no source text ` +
+        '(pass a self-contained function that calls it instead)',
+    );
+  }
+  if (parses(`(${text}\n)`)) src = `(${text}\n)`;
+  else if (parses(`({${text}\n})`)) src = `((o) => o[Reflect.ownKeys(o)[0]])({${text}\n})`;
+  else throw new TypeError(`${op}: the source of ${describe(fn)} cannot be sent to a thread: its text is not a function expression`);
+  if (sources.size >= 500) sources.clear();
+  sources.set(text, src);
+  return src;
+}
