@@ -53,8 +53,10 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
   /** @internal */ _nextLive: Task<unknown> | null = null;
   /** Counted in the loop's `_liveAsync` (see `_setLive`). */
   private _live = false;
-  /** @internal The AsyncLocalStorage context its code runs in (see `TaskOptions.context`). */
-  /** @internal Replaced only while no user store has a value (see internal/context.ts). */
+  /**
+   * @internal The AsyncLocalStorage context its code runs in (see `TaskOptions.context`); replaced
+   * only while no user store has a value (see internal/context.ts).
+   */
   declare _context: RunContext;
 
   /** @internal Use `createTask()` or `loop.createTask()`. */

@@ -1,7 +1,7 @@
 import { CancelledError, ExceptionGroup, RuntimeError } from './errors.js';
 import { Future } from './future.js';
 import { InlineFuture, callBody, type Body, type Mode } from './internal/inline.js';
-import { describe } from './internal/validate.js';
+import { describe, isGenerator } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop } from './loop/registry.js';
 import { type Coroutine, type Task, type TaskBody, type TaskOptions } from './task.js';
@@ -60,7 +60,12 @@ export class TaskGroup {
    * after a failure or `cancel()`, and once it is finished.
    */
   createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
-    this._checkOpen('TaskGroup.createTask');
+    try {
+      this._checkOpen('TaskGroup.createTask');
+    } catch (e) {
+      if (isGenerator(body)) body.return(undefined as never); // refused: it can never run (asyncio closes it)
+      throw e;
+    }
     const task = this._loop!.createTask(body, opts);
     this._adopt(task);
     return task;

@@ -5,7 +5,7 @@
 // - RunTests.test_asyncio_run_without_uncancel: a custom task factory (loop.set_task_factory).
 // - RunTests.test_loop_factory_default_event_loop / RunnerTests.test_custom_factory /
 //   test_set_event_loop_called_once: loop factories and the global event-loop policy.
-// - RunnerTests.test_run_keeps_context: contextvars (no public tulip equivalent).
+// - RunnerTests.test_run_keeps_context: ported in contextvars.test.ts.
 // - RunnerTests.test_no_repr_is_call_on_the_task_result: Python repr.
 // - RunnerTests.test_signal_install_not_supported_ok / SIGINT tests: signals (main thread only).
 // - RunnerTests.test_run_awaitable: any awaitable (3.14); tulip's Runner takes a Future, ported

@@ -6,9 +6,9 @@
 // - test_taskgroup_20 (KeyboardInterrupt re-raised bare) / test_taskgroup_20a / test_taskgroup_21a
 //   (BaseException subclasses): JS has no BaseException; with plain errors 20a/21a are
 //   test_taskgroup_19, ported in grouperrors.test.ts.
-// - test_taskgroup_task_context: contextvars (no public tulip equivalent).
+// - test_taskgroup_task_context: ported with AsyncLocalStorage in contextvars.test.ts.
 // - test_exception_refcycles_*: CPython reference cycles / GC.
-// - TestEagerTaskTaskGroup: eager tasks are out of scope.
+// - TestEagerTaskTaskGroup: the eager reruns (eager.reruns.test.ts) run these under eager factories.
 // - test_coro_closed_when_tg_closed: "coroutine was never awaited" warnings; the RuntimeError
 //   "is finished" part is ported in taskgroups.test.ts (test_taskgroup_finished).
 import { describe, expect, it } from 'vitest';
