@@ -10,6 +10,8 @@
  * and a task cancellation (`task.cancel()`, a `timeout()`, a `TaskGroup`) are due at the same wait,
  * the outermost wins, as in Trio: a `timeout()` inside a cancelled scope lets the scope's
  * cancellation through unconverted, and a scope never swallows a cancellation requested outside it.
+ * The children of a `TaskGroup` entered inside scopes are inside them too (Trio's nursery
+ * children): cancelled at every wait, kept out by a shield, until they end.
  */
 import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
 import type { Future } from './future.js';
@@ -19,6 +21,7 @@ import type { EventLoop } from './loop/eventloop.js';
 import type { Handle } from './loop/handle.js';
 import { getRunningLoop, runningLoopOrUndefined } from './loop/registry.js';
 import { type Coroutine, type ScopeLike, type Task } from './task.js';
+import type { ScopeTask } from './internal/taskext.js';
 import { current } from './internal/context.js';
 
 /** The CancelledError a scope delivers, tagged with the scope so that it can catch its own. */
@@ -37,7 +40,8 @@ export interface CancelScopeOptions {
 }
 
 /**
- * A region of a task that can be cancelled as a whole, level-triggered (see the module doc).
+ * A region of a task (and of the children of the TaskGroups entered in it) that can be cancelled
+ * as a whole, level-triggered (see the module doc).
  * `run(body)` runs the body inside the calling task; the scope can be entered once.
  *
  * Cancellation: every wait inside a cancelled scope is a checkpoint that raises; the scope
@@ -61,6 +65,8 @@ export class CancelScope implements ScopeLike {
   private _timer: Handle | null = null;
   private _state: 'created' | 'active' | 'exited' = 'created';
   private _ctrl: AbortController | null = null;
+  /** The children of TaskGroups entered inside the scope (they are in it too, until they end). */
+  private _inheritors: Set<ScopeTask> | null = null;
 
   constructor(opts: CancelScopeOptions = {}) {
     checkOpts('CancelScope', opts);
@@ -85,7 +91,7 @@ export class CancelScope implements ScopeLike {
 
   set shield(on: boolean) {
     this._shield = checkShield('CancelScope.shield', 'shield', on);
-    if (this._state === 'active' && !this._shield) this._task!._scopeChanged();
+    if (this._state === 'active' && !this._shield) this._changed();
   }
 
   /**
@@ -118,7 +124,23 @@ export class CancelScope implements ScopeLike {
     this._timer?.cancel();
     this._timer = null;
     if (this._ctrl !== null && !this._ctrl.signal.aborted) this._ctrl.abort(this._makeError());
-    if (this._state === 'active') this._task!._scopeChanged();
+    if (this._state === 'active') this._changed();
+  }
+
+  /** Its cancellation (or unshielding) may now reach the waits of its task and inheritors. */
+  private _changed(): void {
+    this._task!._scopeChanged();
+    if (this._inheritors !== null) for (const t of this._inheritors) t._scopeChanged();
+  }
+
+  /** @internal */
+  _adopt(task: ScopeTask): void {
+    (this._inheritors ??= new Set()).add(task);
+  }
+
+  /** @internal */
+  _release(task: ScopeTask): void {
+    this._inheritors?.delete(task);
   }
 
   /**

@@ -2,7 +2,7 @@ import { CancelledError, InvalidStateError, RuntimeError } from './errors.js';
 import { Future, NO_ERROR, isObserver, type AwaitingTask, type Entry, type Waiter } from './future.js';
 import { callIn, callInTask, ctx, enableAls, isGeneratorFunction, taskContextHere } from './internal/context.js';
 import { GivenContext, callTaskBody, setOnSuspendRecording, toRunContext, type RunContext } from './internal/context.js';
-import { PromiseWait, checkBody, checkTaskOptions } from './internal/taskext.js';
+import { PromiseWait, checkBody, checkTaskOptions, inheritNext } from './internal/taskext.js';
 import { taskStackLines } from './internal/frames.js';
 import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
@@ -72,6 +72,11 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
       opts?.runContext ?? (opts?.context !== undefined ? toRunContext('createTask', opts.context) : taskContextHere(fnBody, eagerStart === true));
     super(opts?.loop ?? getRunningLoop());
     this._context = context;
+    if (inheritNext.scopes !== null) {
+      const scopes = inheritNext.scopes;
+      inheritNext.scopes = null; // (only this task, the group's child, takes them)
+      this._inheritScopes(scopes);
+    }
     const hidden = opts?.hidden === true;
     this._num = hidden ? 0 : ++taskCounter;
     this._coro = body;
@@ -475,6 +480,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
       callInstruments(this._loop, 'taskExited', this);
     }
     this._loop._unlinkLive(this as Task<unknown>);
+    if (this._ext !== null && this._ext.inherited > 0) this._releaseScopes();
   }
 
   /** @internal Debug mode: the stack of the task's last suspension point. */

@@ -46,7 +46,27 @@ export abstract class TaskCancellation<T> extends Future<T> {
    * ```
    */
   override cancel(msg?: string): boolean {
-    return this._cancelFrom(0, msg);
+    return this._cancelFrom(this._ext === null ? 0 : this._ext.inherited, msg);
+  }
+
+  /** @internal Enters the scopes around the TaskGroup block this task is a child of (before its first step). */
+  _inheritScopes(scopes: readonly ScopeLike[]): void {
+    const ext = this._x();
+    ext.scopes = scopes.slice();
+    ext.inherited = scopes.length;
+    for (const s of scopes) s._adopt(this);
+  }
+
+  /** @internal The task ended: it leaves the scopes it inherited. */
+  _releaseScopes(): void {
+    const ext = this._ext!;
+    for (let i = 0; i < ext.inherited; i++) ext.scopes![i]!._release(this);
+  }
+
+  /** @internal The scopes around a TaskGroup entered at scope depth `depth` (its children's). */
+  _scopesOutside(depth: number): ScopeLike[] | null {
+    const scopes = this._ext?.scopes;
+    return depth === 0 || scopes == null ? null : scopes.slice(0, depth);
   }
 
   /**

@@ -6,7 +6,7 @@ import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop } from './loop/registry.js';
 import { type Coroutine, type Task, type TaskBody, type TaskOptions } from './task.js';
 import { current } from './internal/context.js';
-import { checkTaskOptions } from './internal/taskext.js';
+import { checkTaskOptions, inheritNext } from './internal/taskext.js';
 import { waitThroughCancels } from './internal/waiters.js';
 
 /**
@@ -66,9 +66,22 @@ export class TaskGroup {
       if (isGenerator(body)) body.return(undefined as never); // refused: it can never run (asyncio closes it)
       throw e;
     }
-    const task = this._loop!.createTask(body, opts);
+    const task = this._spawn(() => this._loop!.createTask(body, opts));
     this._adopt(task);
     return task;
+  }
+
+  /**
+   * Makes a child with `make()`: inside the cancel scopes around the group's block, as Trio's
+   * nursery children are (see `TaskExt.inherited`).
+   */
+  private _spawn<T>(make: () => Task<T>): Task<T> {
+    inheritNext.scopes = this._parent!._scopesOutside(this._depth);
+    try {
+      return make();
+    } finally {
+      inheritNext.scopes = null;
+    }
   }
 
   /** Makes `task` a child of the group. */
@@ -201,7 +214,7 @@ export class TaskGroup {
     const status = new TaskStatus<S>(started);
     // Never eager (whatever the task factory): start() stays a checkpoint, and a cancel scope
     // around it is met before the task's first step can call started().
-    const task = this._loop!.createTask(() => body(status), { ...opts, eagerStart: false });
+    const task = this._spawn(() => this._loop!.createTask(() => body(status), { ...opts, eagerStart: false }));
     this._adopt(task);
     (this._startedBy ??= new Map()).set(task as Task<unknown>, started as Future<unknown>);
     try {

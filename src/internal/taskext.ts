@@ -24,7 +24,21 @@ export interface ScopeLike {
   readonly _cancelled: boolean;
   /** The CancelledError to deliver for this scope (tagged with it). */
   _makeError(): CancelledError;
+  /** A TaskGroup's child entered the scope with its group (see `TaskExt.inherited`) / has ended. */
+  _adopt(task: ScopeTask): void;
+  _release(task: ScopeTask): void;
 }
+
+/** A task as a scope sees it: told when the scope is cancelled or unshielded. */
+export interface ScopeTask {
+  _scopeChanged(): void;
+}
+
+/**
+ * The scopes around a TaskGroup's block, handed to the next task constructed (its child): set
+ * around the group's `loop.createTask()` call, taken by the Task constructor before any step.
+ */
+export const inheritNext: { scopes: ScopeLike[] | null } = { scopes: null };
 
 /** The index of the innermost shielded scope, or -1. */
 export function shieldIndex(scopes: readonly ScopeLike[]): number {
@@ -51,6 +65,13 @@ export class TaskExt {
   ctrl: AbortController | null = null;
   /** The cancel scopes the task is in, outermost first (null: none). */
   scopes: ScopeLike[] | null = null;
+  /**
+   * How many of `scopes` (the first ones) the task is in as a TaskGroup's child: those around its
+   * group's block (Trio: a nursery's children are inside the scopes around it). They cancel it at
+   * every wait, level-triggered; it never leaves them, and a cancel from outside the task comes
+   * from inside them (it is not held back by their shields).
+   */
+  inherited = 0;
   /** The deepest scope depth a pending task cancel was requested from (see _cancelFrom). */
   cancelDepth = 0;
   /** The depths of the pending requests: a cancelled scope outside every deliverable one goes first. */
