@@ -176,16 +176,6 @@ export function anyLive(waiters: Deque<HasFuture>): boolean {
 }
 
 /**
- * Drops the waiters that are done when the list has grown past twice what was live at the last
- * prune: for lists whose waiters do not remove themselves (Event), so cancelled waits cannot pile up.
- */
-export function pruneDone(waiters: Deque<HasFuture>, state: { pruneAt: number }): void {
-  if (waiters.length < state.pruneAt) return;
-  waiters.filter((w) => !futOf(w).done());
-  state.pruneAt = Math.max(16, waiters.length * 2);
-}
-
-/**
  * A future of `loop` that is already finished with `value`: awaiting it does not suspend. For
  * `undefined` and `true` (most fast paths) the loop's shared ones are returned (see
  * `EventLoop._doneVoid`). Debug mode gets fresh ones (each records where it was made).

@@ -168,7 +168,7 @@ export class Condition extends LoopBound {
 
   /** asyncio's repr: `<Condition [locked, waiters:1]>`. */
   override toString(): string {
-    const n = countPending(this._waiters);
+    const n = this._waiters.length; // (asyncio's len(_waiters): notified ones too)
     return `<Condition [${this.locked() ? 'locked' : 'unlocked'}${n > 0 ? `, waiters:${n}` : ''}]>`;
   }
 
@@ -214,11 +214,12 @@ export class Condition extends LoopBound {
   }
 
   private *_waitFor<T>(pred: () => T): Coroutine<T> {
-    let result: T;
-    do {
+    // Checked again when first awaited (asyncio's coroutine starts there): it may hold by now.
+    let result = pred();
+    while (!result) {
       yield* this.wait();
       result = pred();
-    } while (!result);
+    }
     return result;
   }
 }

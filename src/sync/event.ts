@@ -1,5 +1,6 @@
-import { Future } from '../future.js';
-import { Deque, LoopBound, countPending, pruneDone } from '../internal/waiters.js';
+import type { Future } from '../future.js';
+import { ParkFuture } from '../internal/park.js';
+import { Deque, LoopBound, countPending } from '../internal/waiters.js';
 
 /**
  * What `Event.statistics()` reports. A snapshot: reading it changes nothing.
@@ -35,8 +36,8 @@ export interface EventStatistics {
  */
 export class Event extends LoopBound {
   private _value = false;
-  private _waiters = new Deque<Future<true>>();
-  private readonly _prune = { pruneAt: 16 };
+  /** @internal `wait()`s parked, or woken or cancelled and not run yet (they leave when they run). */
+  readonly _waiters = new Deque<EventWait>();
 
   /** True while the flag is set. */
   isSet(): boolean {
@@ -47,11 +48,11 @@ export class Event extends LoopBound {
   set(): void {
     if (this._value) return;
     this._value = true;
+    // Woken ones stay listed until they run (asyncio's waiters leave in their task's next step).
     const waiters = this._waiters;
-    this._waiters = new Deque<Future<true>>();
     for (let i = 0; i < waiters.length; i++) {
-      const fut = waiters.at(i)!;
-      if (!fut.done()) fut.setResult(true);
+      const w = waiters.at(i)!;
+      if (w._parked()) w._wakeLater();
     }
   }
 
@@ -61,8 +62,9 @@ export class Event extends LoopBound {
   }
 
   /**
-   * Resolves to true once the flag is set (at once if it is set now). Throws `RuntimeError` if
-   * the event belongs to another loop.
+   * Resolves to true once the flag is set (at once if it is set now). A wait that has to block
+   * starts waiting when first awaited (as asyncio's coroutine): a `set()` and `clear()` before that
+   * do not count for it. Throws `RuntimeError` if the event belongs to another loop.
    *
    * Cancellation: a checkpoint only while the flag is clear. A cancelled wait just ends: nothing is
    * consumed, and no other waiter is affected.
@@ -74,10 +76,7 @@ export class Event extends LoopBound {
    */
   wait(): Future<true> {
     if (this._value) return this._done(true);
-    const fut = new Future<true>(this._getLoop());
-    pruneDone(this._waiters, this._prune);
-    this._waiters.push(fut);
-    return fut;
+    return new EventWait(this);
   }
 
   /** The flag and how many tasks wait for it. */
@@ -85,9 +84,40 @@ export class Event extends LoopBound {
     return { set: this._value, tasksWaiting: countPending(this._waiters) };
   }
 
-  /** asyncio's repr: `<Event [set]>`, `<Event [unset, waiters:2]>`. */
+  /** asyncio's repr: `<Event [set]>`, `<Event [unset, waiters:2]>` (woken ones not yet run too). */
   override toString(): string {
-    const n = countPending(this._waiters);
+    const n = this._waiters.length;
     return `<Event [${this._value ? 'set' : 'unset'}${n > 0 ? `, waiters:${n}` : ''}]>`;
+  }
+}
+
+/**
+ * A blocked `Event.wait()`: done when first used if the flag is set, else parked until `set()`
+ * wakes it — and then done even if the flag was cleared before it ran (asyncio's waiter future).
+ */
+class EventWait extends ParkFuture<true> {
+  constructor(private readonly _ev: Event) {
+    super(_ev._getLoop());
+  }
+
+  protected _attempt(resumed: boolean): boolean {
+    if (!resumed && !this._ev.isSet()) return false;
+    if (resumed) this._ev._waiters.remove(this);
+    this._finish(true, resumed);
+    return true;
+  }
+
+  protected _park(): void {
+    this._ev._waiters.push(this);
+  }
+
+  /** Cancelled while waiting: it leaves when its entry runs (asyncio: in its task's next step). */
+  protected _unpark(): void {
+    this._leaveLater();
+  }
+
+  /** Leaves the list (every waiter is woken by a `set()`: nothing to pass on). */
+  protected _passOn(): void {
+    this._ev._waiters.remove(this);
   }
 }

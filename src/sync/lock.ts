@@ -118,9 +118,9 @@ export class Lock extends LoopBound {
     return { locked: this._locked, tasksWaiting: countPending(this._waiters) };
   }
 
-  /** asyncio's repr: `<Lock [locked, waiters:1]>`. */
+  /** asyncio's repr: `<Lock [locked, waiters:1]>` (waiters: every one listed, woken ones too). */
   override toString(): string {
-    const n = countPending(this._waiters);
+    const n = this._waiters.length;
     return `<Lock [${this._locked ? 'locked' : 'unlocked'}${n > 0 ? `, waiters:${n}` : ''}]>`;
   }
 

@@ -55,7 +55,11 @@ export class Semaphore extends LoopBound {
 
   /** True when `acquire()` would have to wait: no unit free, or tasks queued ahead. */
   locked(): boolean {
-    return this._value === 0 || this._waiters.length > 0;
+    if (this._value === 0) return true;
+    // asyncio: any(not w.cancelled() for w in self._waiters) — a cancelled one may not have left yet.
+    const waiters = this._waiters;
+    for (let i = 0; i < waiters.length; i++) if (!waiters.at(i)!._cancelledWaiting()) return true;
+    return false;
   }
 
   /**
@@ -114,7 +118,7 @@ export class Semaphore extends LoopBound {
 
   /** asyncio's repr: `<Semaphore [unlocked, value:2, waiters:1]>`. */
   override toString(): string {
-    const n = countPending(this._waiters);
+    const n = this._waiters.length; // (asyncio's len(_waiters): woken ones too)
     const state = this.locked() ? 'locked' : `unlocked, value:${this._value}`;
     return `<${this.constructor.name} [${state}${n > 0 ? `, waiters:${n}` : ''}]>`;
   }
@@ -143,6 +147,9 @@ export class Semaphore extends LoopBound {
  * queues, else queues. `release()` takes the unit off for the first waiter and wakes it.
  */
 class SemaphoreAcquire extends ParkFuture<true> {
+  /** Cancelled while waiting (no unit was taken off for it). */
+  private _leaving = false;
+
   constructor(
     private readonly _sem: Semaphore,
     loop: EventLoop = _sem._getLoop(),
@@ -169,16 +176,23 @@ class SemaphoreAcquire extends ParkFuture<true> {
     this._sem._waiters.push(this);
   }
 
+  /**
+   * Cancelled while waiting: it leaves the queue in its next pass, as asyncio's waiter leaves in
+   * its task's next step (the free units then go on, in `_passOn`).
+   */
   protected _unpark(): void {
-    this._sem._waiters.remove(this);
-    this._sem._wakeAllowed();
+    this._leaving = true;
+    this._leaveLater();
   }
 
-  /** Woken (a unit was taken off for it), then cancelled: the unit goes back and on. */
+  /**
+   * Cancelled while waiting (one pass later), or woken (a unit was taken off for it) and then
+   * cancelled: it leaves, the unit goes back, and the free units go to the next waiters.
+   */
   protected _passOn(): void {
     const sem = this._sem;
     sem._waiters.remove(this);
-    sem._value++;
+    if (!this._leaving) sem._value++;
     sem._wakeAllowed();
   }
 }

@@ -127,6 +127,8 @@ describe('Event (style twins)', () => {
       yield* sleep(0);
       expect(String(ev)).toBe('<Event [unset, waiters:1]>');
       ev.set();
+      expect(String(ev)).toBe('<Event [set, waiters:1]>'); // woken, not resumed yet (asyncio's len(_waiters))
+      yield* sleep(0);
       expect(String(ev)).toBe('<Event [set]>');
     }));
 

@@ -274,6 +274,8 @@ describe('Event', () => {
       await sleep(0);
       expect(String(ev)).toBe('<Event [unset, waiters:1]>');
       ev.set();
+      expect(String(ev)).toBe('<Event [set, waiters:1]>'); // woken, not resumed yet (asyncio's len(_waiters))
+      await sleep(0);
       expect(String(ev)).toBe('<Event [set]>');
     }));
 
