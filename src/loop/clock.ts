@@ -19,6 +19,8 @@ export interface Clock {
    * true when the clock has advanced to the deadline at once; it may instead call `wake` later.
    */
   idle?(deadline: number | null, wake: () => void): boolean;
+  /** Called when a pass of a loop runs work: whatever the clock measured as idle time ends. */
+  busy?(): void;
   /** Called when a loop starts using the clock: `wake` asks that loop for a pass. */
   attach?(wake: () => void): void;
   /** Called when the loop stops using the clock. */

@@ -74,9 +74,9 @@ export abstract class PassLoop extends LoopServices {
   private _hostTimerWhen = Infinity;
   protected _stopResolve: (() => void) | null = null;
   private _blockedWaiters: Array<{ fut: Future<void>; cushion: number; since: number }> = [];
+  /** A wake-up that was not the loop's own came since the last host turn (see `_wakeHost`). */
+  private _hostActivity = false;
   private readonly _pumpBound = (): void => this._pump();
-  /** Fine mode (debug, or after a stall): every entry and task step is timed. */
-  /** @internal */ _fine = false;
   /** The wait announced to instruments by beforeIoWait, or -1. */
   private _ioWait = -1;
   /**
@@ -110,7 +110,7 @@ export abstract class PassLoop extends LoopServices {
       this._overBudget = false;
       this._settling = false;
       this._monitor.endBurst(this.loop());
-      this._wakeHost();
+      this._wakeHost(true);
     } else {
       this._hostAfterYield = false; // the continuations made work: go on with the burst
       this._pump();
@@ -133,6 +133,10 @@ export abstract class PassLoop extends LoopServices {
   _resumedAsync: Task<unknown>[] = [];
   private readonly _hostWake = (): void => {
     this._hostScheduled = false;
+    if (this._hostActivity) {
+      this._hostActivity = false;
+      this._activity();
+    }
     const now = performance.now();
     this._monitor.startBurst(now);
     this._fine = this._debug || now < this._monitor.fineUntil;
@@ -150,7 +154,7 @@ export abstract class PassLoop extends LoopServices {
     this._hostTimerWhen = Infinity;
     this._hostWake();
   };
-  protected readonly _clockWake = (): void => this._wakeHost();
+  protected readonly _clockWake = (): void => this._wakeHost(true);
 
   /** @internal Puts a runnable on the ready queue and makes sure a pass will run it. */
   _enqueue(r: Runnable): void {
@@ -227,8 +231,13 @@ export abstract class PassLoop extends LoopServices {
     this._blockedWaiters.sort((a, b) => a.cushion - b.cushion);
   }
 
-  /** @internal Asks the host for a burst of passes, unless one is already coming. */
-  _wakeHost(): void {
+  /**
+   * @internal Asks the host for a burst of passes, unless one is already coming. `quiet`: the
+   * loop's own wake-up (its clock's autojump, a re-look after settling), not news from outside
+   * or from a task — those end the blocked time that cushions and autojump measure.
+   */
+  _wakeHost(quiet = false): void {
+    if (!quiet) this._hostActivity = true;
     if (this._hostScheduled || !this._running || this._inBatch || this._settling) return;
     this._hostScheduled = true;
     setImmediate(this._hostWake);
@@ -272,6 +281,7 @@ export abstract class PassLoop extends LoopServices {
       }
     }
     this._batchLeft = this._ready.length;
+    if (this._batchLeft > 0) this._activity();
     this._inBatch = true;
     this._yieldMicro = false; // the host drained the microtask queue since the last pass
   }
@@ -468,6 +478,11 @@ export abstract class PassLoop extends LoopServices {
 
   /** Every task is blocked: wake a waitAllTasksBlocked() caller, jump virtual time, or arm a timer. */
   private _idle(): boolean {
+    if (this._hostActivity) {
+      // A wake-up asked for while passes ran (a task that scheduled a timer): activity too.
+      this._hostActivity = false;
+      this._activity();
+    }
     let cushionWait = Infinity;
     if (this._blockedWaiters.length > 0) {
       const r = this._wakeBlockedWaiter();
@@ -501,8 +516,19 @@ export abstract class PassLoop extends LoopServices {
   }
 
   /**
-   * Wakes the first waitAllTasksBlocked() caller whose cushion has passed: 0 when one was woken,
-   * else the real ms until the first cushion passes (Infinity: no waiter left).
+   * A pass runs work: the blocked time of waitAllTasksBlocked() cushions and of the clock's
+   * autojump threshold starts again (Trio: both measure uninterrupted blocked time).
+   */
+  private _activity(): void {
+    const waiters = this._blockedWaiters;
+    for (let i = 0; i < waiters.length; i++) waiters[i]!.since = -1;
+    this._clock.busy?.();
+  }
+
+  /**
+   * Wakes the waitAllTasksBlocked() callers with the smallest cushion once it has passed (all of
+   * them, as Trio): 0 when some were woken, else the real ms until that cushion passes (Infinity:
+   * no waiter left).
    */
   private _wakeBlockedWaiter(): number {
     const waiters = this._blockedWaiters;
@@ -514,9 +540,11 @@ export abstract class PassLoop extends LoopServices {
       if (w.since < 0) w.since = now;
       if (now - w.since < w.cushion) return w.cushion - (now - w.since);
     }
-    waiters.shift();
+    while (waiters.length > 0 && waiters[0]!.cushion === w.cushion) {
+      const x = waiters.shift()!;
+      if (!x.fut.done()) x.fut.setResult(undefined);
+    }
     for (const other of waiters) other.since = -1;
-    w.fut.setResult(undefined);
     return 0;
   }
 

@@ -1,6 +1,6 @@
 import { CancelledError, KeyboardInterruptError, RuntimeError } from '../errors.js';
 import { Future } from '../future.js';
-import { captureContext, toRunContext, type ContextLike } from '../internal/context.js';
+import { captureContext, toRunContext, type ContextLike, type RunContext } from '../internal/context.js';
 import { checkBody } from '../internal/taskext.js';
 import { checkFunction, checkOpts, describe } from '../internal/validate.js';
 import { gather } from '../combinators.js';
@@ -58,6 +58,8 @@ function checkRunOptions(op: string, opts: RunOptions): void {
  */
 export class Runner {
   private _loop: EventLoop | null = null;
+  /** The context every run()'s main task runs in, unless given one (asyncio's `Runner._context`). */
+  private _mainContext: RunContext | undefined = undefined;
   private _closed = false;
   private readonly _opts: RunOptions;
 
@@ -83,8 +85,11 @@ export class Runner {
         if (loop.isRunning()) throw new RuntimeError('Runner: opts.loopFactory returned a running loop (it must make a new one)');
         if (debug !== undefined) loop.setDebug(debug);
       }
-      // asyncio's Runner copies the context once: every run() of it runs there.
-      loop._baseContext = captureContext();
+      // asyncio's Runner copies the context once: every run() of it runs there. The loop's passes
+      // run in one context, main tasks in a copy of it (what main sets stays main's, run after run).
+      const base = captureContext();
+      loop._baseContext = base;
+      this._mainContext = base.runInAsyncScope(captureContext);
       this._loop = loop;
     }
     return this._loop;
@@ -118,11 +123,9 @@ export class Runner {
       if (main.getLoop() !== loop) throw new RuntimeError('Runner.run: the future belongs to a different loop');
       task = main;
     } else {
-      // A copy of the loop's context (asyncio's copy_context()): what main sets stays its own, and
-      // lasts across its waits (the passes' context is reset after each burst).
-      const base = loop._baseContext;
-      const runContext = given ?? (base === null ? undefined : base.runInAsyncScope(captureContext));
-      const opts: InternalTaskOptions = { name: this._opts.name, runContext };
+      // The runner's main context: what main sets lasts across its waits (the passes' context is
+      // reset after each burst) and into the next run(), as asyncio's Runner context does.
+      const opts: InternalTaskOptions = { name: this._opts.name, runContext: given ?? this._mainContext };
       task = loop.createTask(main, opts);
     }
     const sigint = SigintCanceller.install(task);
@@ -143,14 +146,17 @@ export class Runner {
    * Cancels every task left on the loop and reports their errors (asyncio's one round), shuts the
    * default executor down, then cancels whatever is still pending (tasks started during the
    * shutdown: again and again, until none is, where asyncio would drop them pending) and closes
-   * the loop. Idempotent.
+   * the loop. Idempotent; does nothing for a runner never used (it stays usable, as asyncio's).
+   * Called from inside the runner's own `run()`, it rejects with `RuntimeError` and changes nothing.
    */
   async close(): Promise<void> {
-    if (this._closed) return;
-    this._closed = true;
     const loop = this._loop;
+    // Never used: nothing to close, and the runner stays usable (asyncio: only an initialized one closes).
+    if (this._closed || loop === null) return;
+    // From inside its own run(): refused, nothing changed (asyncio's loop.close() raises the same).
+    if (loop.isRunning()) throw new RuntimeError('Runner.close: cannot close a running event loop (called from inside its run())');
+    this._closed = true;
     this._loop = null;
-    if (loop === null) return;
     try {
       const reported = new Set<unknown>(); // the tasks and the errors reported
       await cancelRound(loop, reported);

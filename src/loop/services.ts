@@ -71,6 +71,8 @@ export function noteTaskFactoryInUse(): void {
 export abstract class LoopServices {
   private _slowCallbackDuration = 100;
   /** @internal */ _debug: boolean;
+  /** @internal Fine mode (debug, or after a stall): every entry and task step is timed. */
+  _fine = false;
   /** @internal See `setTaskFactory`. */
   _taskFactory: TaskFactory | null = null;
   /** @internal See `addSignalHandler` (made on first use). */
@@ -457,6 +459,7 @@ export abstract class LoopServices {
   /** Switches debug mode (slow-callback reports) on or off. */
   setDebug(on: boolean): void {
     this._debug = Boolean(on);
+    if (this._debug) this._fine = true; // from the next pass on, not only from the next burst
   }
 
   // ---- instruments and the lag monitor ---------------------------------------------------

@@ -93,7 +93,8 @@ export class MockClock implements Clock {
 
   /** @internal Autojump: called by the loop when every task is blocked. */
   idle(deadline: number | null, wake: () => void): boolean {
-    if (deadline === null || this._threshold === Infinity) return false;
+    // (Infinity: a wait for ever, never a deadline to jump to; Trio jumps only `if 0 < jump < inf`.)
+    if (deadline === null || deadline === Infinity || this._threshold === Infinity) return false;
     if (this._threshold === 0 || this._jumpDue) {
       this._cancelJumpTimer();
       this._jumpDue = false;
@@ -108,6 +109,12 @@ export class MockClock implements Clock {
       wake();
     }, this._threshold);
     return false;
+  }
+
+  /** @internal A loop ran work: an autojump needs `autojumpThreshold` ms of blocked time again. */
+  busy(): void {
+    this._jumpDue = false;
+    this._cancelJumpTimer();
   }
 
   /** @internal */

@@ -189,8 +189,10 @@ describe('Runner', () => {
     expect(leftover!.cancelled()).toBe(true); // close() cancelled it
   });
 
-  it('close() before any run does not create a loop, and then run() and getLoop() are refused', async () => {
+  it('close() before any run does nothing (asyncio: only an initialized runner closes); close() after a run refuses run() and getLoop()', async () => {
     const runner = new Runner();
+    await runner.close();
+    expect(await runner.run(async () => 1)).toBe(1);
     await runner.close();
     expect(() => runner.getLoop()).toThrow(RuntimeError);
     const e = await errorOf(() => runner.run(async () => 1));
