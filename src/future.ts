@@ -244,7 +244,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     if (this._state !== PENDING) return this._settledThen(onfulfilled, onrejected);
     let task = awaitingTask();
     if (weak && task !== undefined && !task._idle()) task = undefined;
-    const aw = new ThenAwaiter<T, R1 | R2>(this, onfulfilled, onrejected, task);
+    const aw = new ThenAwaiter<T, R1 | R2>(this, onfulfilled, onrejected, task, weak);
     if (onSuspend !== null && task !== undefined) onSuspend();
     // A task that cannot wait on this future (itself) gets the error from _thenSettling.
     if (task !== undefined && !task._thenAttached(this)) task._loop._enqueue(new LateWake(aw, this as Future<unknown>));

@@ -349,7 +349,11 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     }
     const waiter = this._futWaiter;
     this._futWaiter = null;
-    const cancelDue = this._mustCancel || (ext !== null && ext.scopes !== null);
+    // A generator's first step gets a task cancel (its body then never runs, as asyncio's), but
+    // not a scope's: the body runs to its first wait, which the scope cancels (Trio's checkpoints).
+    const firstStep = ext !== null && !ext.stepped;
+    if (firstStep) ext.stepped = true;
+    const cancelDue = this._mustCancel || (ext !== null && ext.scopes !== null && !firstStep);
     const cancel =
       cancelDue && !fromPromise && (waiter === null || !waiter._keepsResult()) ? this._pendingCancellation(true) : null;
     if (cancel !== null) {
@@ -551,7 +555,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
   }
 
   /** @internal */
-  _thenSettling(fut: Future<unknown>): unknown {
+  _thenSettling(fut: Future<unknown>, keep = false): unknown {
     if (this._futWaiter === fut) this._futWaiter = null;
     const ext = this._ext;
     let pending: unknown = NO_ERROR; // an error of the await itself (awaiting itself)
@@ -559,7 +563,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
       pending = ext.pendingError;
       ext.pendingError = NO_ERROR;
     }
-    const due = this._state === 0 && (this._mustCancel || (ext !== null && ext.scopes !== null)) && !fut._keepsResult();
+    const due = this._state === 0 && (this._mustCancel || (ext !== null && ext.scopes !== null)) && !keep && !fut._keepsResult();
     const c = due ? this._pendingCancellation(true) : null;
     let error = pending;
     if (c !== null) {

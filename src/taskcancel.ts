@@ -54,6 +54,7 @@ export abstract class TaskCancellation<T> extends Future<T> {
     const ext = this._x();
     ext.scopes = scopes.slice();
     ext.inherited = scopes.length;
+    ext.stepped = false;
     for (const s of scopes) s._adopt(this);
   }
 

@@ -126,6 +126,11 @@ export class ThenAwaiter<T, R> implements Waiter, PromiseLike<R> {
     private readonly onOk: ((value: T) => unknown) | null | undefined,
     private readonly onErr: ((reason: unknown) => unknown) | null | undefined,
     private readonly task: AwaitingTask | undefined,
+    /**
+     * A weak await (`waitFor` of a promise whose async function runs in this task): its end is
+     * the end of that function's code, not a wait, so a cancel due meanwhile waits for the next.
+     */
+    private readonly keep = false,
   ) {}
 
   /** @internal The async task this awaiter resumes, if any (the await graph). */
@@ -151,7 +156,7 @@ export class ThenAwaiter<T, R> implements Waiter, PromiseLike<R> {
     // and lets its promise chains settle before the next pass.
     loop._yieldMicro = true;
     loop._asyncFlag = true;
-    let error = this.task === undefined ? NO_ERROR : this.task._thenSettling(fut);
+    let error = this.task === undefined ? NO_ERROR : this.task._thenSettling(fut, this.keep);
     if (error === NO_ERROR) error = fut._awaiterError();
     try {
       if (error === NO_ERROR) this.succeed(this.onOk ? this.onOk(fut._value as T) : fut._value);

@@ -42,7 +42,7 @@ export interface AwaitingTask {
   /** It resumes from an await (instruments). */
   _resuming(): void;
   /** The awaiter of `fut` is about to settle: returns an error to deliver instead (a cancel). */
-  _thenSettling(fut: Future<unknown>): unknown;
+  _thenSettling(fut: Future<unknown>, keep?: boolean): unknown;
   /** The cancel request not delivered yet, or null. */
   _pendingCancel(): unknown;
 }

@@ -72,6 +72,11 @@ export class TaskExt {
    * from inside them (it is not held back by their shields).
    */
   inherited = 0;
+  /**
+   * False until the first step of a task born inside scopes (`inherited`): that step does not
+   * deliver a scope's cancellation (the body runs to its first wait, as in Trio).
+   */
+  stepped = true;
   /** The deepest scope depth a pending task cancel was requested from (see _cancelFrom). */
   cancelDepth = 0;
   /** The depths of the pending requests: a cancelled scope outside every deliverable one goes first. */

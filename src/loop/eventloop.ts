@@ -11,7 +11,7 @@ import { callInstruments } from './instruments.js';
 import { holdProcess } from './keepalive.js';
 import { watchGc } from './monitor.js';
 import { PassLoop } from './passes.js';
-import { runningLoopOrUndefined } from './registry.js';
+import { runningLoopOrUndefined, setLoopStarted } from './registry.js';
 import { noteTaskFactoryInUse } from './services.js';
 
 /** Options of `newEventLoop()` and `new EventLoop()`. */
@@ -178,6 +178,7 @@ export class EventLoop extends PassLoop {
     this._refuseNested('runForever');
     this._clock.attach?.(this._clockWake); // first: a clock that throws leaves the loop as it was
     this._running = true;
+    setLoopStarted(this, true);
     holdProcess(this);
     this._baseContext ??= captureContext();
     watchGc();

@@ -14,7 +14,7 @@ import type { Clock } from './clock.js';
 import type { Runnable, TimerEntry } from './handle.js';
 import { callInstruments } from './instruments.js';
 import { releaseProcess } from './keepalive.js';
-import { setRunningLoop } from './registry.js';
+import { setLoopStarted, setRunningLoop } from './registry.js';
 import { LoopServices } from './services.js';
 
 const RESOLVED = Promise.resolve();
@@ -408,6 +408,7 @@ export abstract class PassLoop extends LoopServices {
       }
       this._stopping = false;
       this._running = false;
+      setLoopStarted(this.loop(), false);
       releaseProcess(this.loop());
       this._disarmHostTimer();
       this._clock.detach?.(this._clockWake);

@@ -6,6 +6,14 @@ import type { EventLoop } from './eventloop.js';
 
 let passing: EventLoop | null = null;
 let taskLoop: () => EventLoop | undefined = () => undefined;
+/** The loops between the start and the end of runForever/runUntilComplete. */
+const started = new Set<EventLoop>();
+
+/** @internal Set by the loop when it starts and stops running. */
+export function setLoopStarted(loop: EventLoop, on: boolean): void {
+  if (on) started.add(loop);
+  else started.delete(loop);
+}
 
 /** @internal Set by the loop around its passes. */
 export function setRunningLoop(loop: EventLoop | null): void {
@@ -23,7 +31,9 @@ export function runningLoopOrUndefined(): EventLoop | undefined {
 }
 
 /**
- * The loop running the current task or callback; throws `RuntimeError` outside any loop.
+ * The loop running the current task or callback; throws `RuntimeError` outside any loop. Code
+ * the loop does not run itself — an async helper of a generator task after its first `await`, a
+ * Node callback — gets the one loop that is running (asyncio's loop of the thread), if only one is.
  *
  * Cancellation: not a checkpoint.
  *
@@ -34,6 +44,10 @@ export function runningLoopOrUndefined(): EventLoop | undefined {
  */
 export function getRunningLoop(): EventLoop {
   const loop = runningLoopOrUndefined();
-  if (loop === undefined) throw new RuntimeError('getRunningLoop: no running event loop');
-  return loop;
+  if (loop !== undefined) return loop;
+  if (started.size === 1) for (const only of started) return only;
+  if (started.size > 1) {
+    throw new RuntimeError(`getRunningLoop: ${started.size} event loops are running and this code runs in neither's task or callback`);
+  }
+  throw new RuntimeError('getRunningLoop: no running event loop');
 }
