@@ -20,7 +20,7 @@ import { checkDeadline, checkDelay, checkOpts, describe } from './internal/valid
 import type { EventLoop } from './loop/eventloop.js';
 import type { Handle } from './loop/handle.js';
 import { getRunningLoop, runningLoopOrUndefined } from './loop/registry.js';
-import { type Coroutine, type ScopeLike, type Task } from './task.js';
+import { isAbortOf, type Coroutine, type ScopeLike, type Task } from './task.js';
 import type { ScopeTask } from './internal/taskext.js';
 import { current } from './internal/context.js';
 
@@ -191,7 +191,9 @@ export class CancelScope implements ScopeLike {
     try {
       return yield* callBody(body, this, mode);
     } catch (e) {
-      if (e instanceof ScopeCancelledError && e.scope === this) {
+      // Its own cancellation: its tagged error, or the AbortError a Node API made from its signal.
+      const ctrl = this._ctrl;
+      if ((e instanceof ScopeCancelledError && e.scope === this) || (ctrl !== null && ctrl.signal.aborted && isAbortOf(e, ctrl.signal))) {
         // A task cancel requested while inside (from outside the scope: inner requests are taken
         // back by their own exits) and already delivered is still outstanding: the outermost wins,
         // nothing is swallowed. (One still pending — held back by a shield — comes later anyway.)

@@ -185,10 +185,16 @@ export function gather<const A extends readonly Awaitable<unknown>[]>(
 ): Future<{ -readonly [K in keyof A]: AwaitedOf<A[K]> }>;
 export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExceptions?: boolean } = {}): Future<unknown[]> {
   checkOpts('gather', opts);
+  if (aws instanceof Future) {
+    throw new TypeError(`gather: aws must be an array of awaitables, not a Future (gather([a, b]), not gather(a, b)), got ${describe(aws)}`);
+  }
   if (aws == null || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== 'function' || isGenerator(aws)) {
     throw new TypeError(`gather: aws must be an array of awaitables, got ${describe(aws)}`);
   }
-  const returnExceptions = Boolean(opts?.returnExceptions);
+  if (opts.returnExceptions !== undefined && typeof opts.returnExceptions !== 'boolean') {
+    throw new TypeError(`gather: opts.returnExceptions must be a boolean, got ${describe(opts.returnExceptions)}`);
+  }
+  const returnExceptions = opts.returnExceptions === true;
   const items: readonly Awaitable<unknown>[] = Array.isArray(aws) ? aws : [...aws];
   // The loop of the first future (as asyncio: gather works on a loop that is not running), else
   // the running one.

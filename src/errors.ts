@@ -198,6 +198,9 @@ export class IncompleteReadError extends Error {
   /** How many bytes were wanted (null: read until the end). */
   readonly expected: number | null;
   constructor(partial: Uint8Array, expected: number | null) {
+    if (!(partial instanceof Uint8Array)) {
+      throw new TypeError(`IncompleteReadError: partial must be a Uint8Array, got ${String(partial)}`);
+    }
     super(`${partial.length} bytes read on a total of ${expected === null ? 'undefined' : expected} expected bytes`);
     this.partial = partial;
     this.expected = expected;

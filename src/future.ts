@@ -82,6 +82,9 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
 
   /** Binds to `loop`, or to the running loop (throws `RuntimeError` when there is none). */
   constructor(loop?: EventLoop) {
+    if (loop !== undefined && typeof (loop as Partial<EventLoop>)?._enqueue !== 'function') {
+      throw new TypeError(`Future: loop must be an EventLoop, got ${describe(loop)}`);
+    }
     this._state = PENDING;
     this._value = undefined;
     this._loop = loop ?? getRunningLoop();

@@ -457,6 +457,10 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     // exception() returns undefined for a success: a thrown undefined becomes an error that says
     // so (Python's `raise None` is a TypeError too).
     if (e === undefined) e = new TypeError(`${this.getName()}: its body threw undefined; throw an Error`);
+    // Node's abortable APIs (timers/promises, events.once, fs, streams) reject with an AbortError
+    // whose cause is the signal's reason: the echo of this task's cancellation ends it cancelled.
+    const ctrl = this._ext?.ctrl;
+    if (ctrl != null && ctrl.signal.aborted && isAbortOf(e, ctrl.signal)) e = ctrl.signal.reason;
     if (e instanceof CancelledError) {
       this._endCancelled(e);
       return;
@@ -627,6 +631,11 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     // In the task's context, as asyncio reports it (gh-96704): the handler sees the task's values.
     callIn(this._context, Future.prototype._reportIfUnretrieved, this, undefined);
   }
+}
+
+/** `e` is an AbortError a Node API made from `signal`'s abort (its cause is the signal's reason). */
+export function isAbortOf(e: unknown, signal: AbortSignal): boolean {
+  return e instanceof Error && e.name === 'AbortError' && (e as { cause?: unknown }).cause === signal.reason;
 }
 
 anchorShapes((loop) => new Task(anchorBody(), { loop, hidden: true }));

@@ -84,6 +84,7 @@ function makeEagerFactory(op: string, ctor: TaskConstructor | null): TaskFactory
   // A class (or any constructor) is called with `new`, an arrow function plainly.
   const withNew = ctor !== null && isConstructor(ctor);
   return <T>(loop: EventLoop, body: TaskBody<T>, opts?: TaskOptions): Task<T> => {
+    checkLoop(op, loop);
     if (opts !== undefined) checkOpts('createTask', opts); // the options came through createTask
     const options = { ...opts, eagerStart: opts?.eagerStart ?? true, loop } as TaskOptions;
     if (ctor === null) return new Task<T>(body, options);

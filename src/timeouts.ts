@@ -4,7 +4,7 @@ import { InlineFuture, WeakAwait, callBody, type Body, type Mode } from './inter
 import { checkDeadline, describe, isGenerator } from './internal/validate.js';
 import type { Handle } from './loop/handle.js';
 import { getRunningLoop } from './loop/registry.js';
-import { checkAwaitable, ensureFuture, type Awaitable, type Coroutine, type Task } from './task.js';
+import { checkAwaitable, ensureFuture, isAbortOf, type Awaitable, type Coroutine, type Task } from './task.js';
 import { current } from './internal/context.js';
 
 const CREATED = 'created';
@@ -43,7 +43,7 @@ export class Timeout {
 
   /** @internal Use `timeout()` or `timeoutAt()`. */
   constructor(when: number | null) {
-    this._when = when;
+    this._when = checkDeadline('Timeout', 'when', when);
   }
 
   /** The deadline on the loop's clock (ms), or null for none. */
@@ -130,6 +130,9 @@ export class Timeout {
     if (this._state === EXPIRING) {
       this._state = EXPIRED;
       const task = this._task!;
+      // The AbortError a Node API made from the task's signal is this cancellation's echo (read
+      // before uncancel(), which gives the task a fresh signal).
+      if (failed && error instanceof Error && error.name === 'AbortError' && isAbortOf(error, task.signal)) error = task.signal.reason;
       // (A cancelled scope entered outside this one goes through unconverted: the outer wins.)
       const left = task.uncancel() - task._heldOutside(this._depth); // (held by a shield inside: not ours to see)
       if (left <= this._cancelling && failed && error instanceof CancelledError && !task._isOuterScopeCancel(error, this._depth)) {

@@ -161,6 +161,9 @@ export function formatTasks(roots: readonly TaskDumpEntry[], loop?: EventLoop): 
   if (loop !== undefined) checkLoop('formatTasks', loop);
   let count = 0;
   const count1 = (e: TaskDumpEntry): void => {
+    if (e === null || typeof e !== 'object' || typeof e.name !== 'string' || !Array.isArray(e.children)) {
+      throw new TypeError(`formatTasks: roots must hold entries from captureTasks(), got ${describe(e)}`);
+    }
     count++;
     e.children.forEach(count1);
   };

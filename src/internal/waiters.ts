@@ -11,7 +11,7 @@ import type { Coroutine, Task } from '../task.js';
 import { current } from './context.js';
 import { InlineFuture, callBody, type Mode } from './inline.js';
 import { ParkFuture } from './park.js';
-import { checkFunction } from './validate.js';
+import { checkFunction, describe } from './validate.js';
 
 /** Ring buffers bigger than this are let go once emptied (see `Deque`). */
 const SHRINK_ABOVE = 1024;
@@ -281,7 +281,7 @@ export function* waitThroughCancels(wait: () => Future<unknown>): Coroutine<Canc
 }
 
 export function checkCount(op: string, name: string, value: unknown, min = 0): number {
-  if (typeof value !== 'number') throw new TypeError(`${op}: ${name} must be an integer, got ${typeof value}`);
+  if (typeof value !== 'number') throw new TypeError(`${op}: ${name} must be an integer, got ${describe(value)}`);
   if (!Number.isInteger(value) || value < min) {
     throw new RangeError(`${op}: ${name} must be >= ${min} (an integer), got ${value}`);
   }

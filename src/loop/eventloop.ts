@@ -43,11 +43,8 @@ export interface LoopOptions {
 export class EventLoop extends PassLoop {
   constructor(opts: LoopOptions = {}) {
     super(opts?.debug ?? false);
-    checkOpts('newEventLoop', opts);
+    checkLoopOptions('newEventLoop', opts);
     const clock = opts.clock ?? new RealClock();
-    if (clock === null || typeof clock !== 'object' || typeof (clock as Clock).now !== 'function') {
-      throw new TypeError(`newEventLoop: opts.clock must be a Clock with a now() method, got ${describe(clock)}`);
-    }
     this._clock = clock as Clock & { now(): number };
     this._doneVoid = settled(this, undefined);
     this._doneTrue = settled(this, true);
@@ -344,6 +341,18 @@ export class EventLoop extends PassLoop {
     this._checkClosed('createTask');
     if (opts !== undefined) checkTaskOptions(opts); // before the spread below turns a non-object into {}
     return byFactory(this, body, opts) ?? new Task<T>(body, { ...opts, loop: this });
+  }
+}
+
+/** @internal Checks `newEventLoop`'s options (also those `run()` and `Runner` pass on to it). */
+export function checkLoopOptions(op: string, opts: LoopOptions): void {
+  checkOpts(op, opts);
+  const clock = opts.clock;
+  if (clock !== undefined && (clock === null || typeof clock !== 'object' || typeof (clock as Clock).now !== 'function')) {
+    throw new TypeError(`${op}: opts.clock must be a Clock with a now() method, got ${describe(clock)}`);
+  }
+  if (opts.debug !== undefined && typeof opts.debug !== 'boolean') {
+    throw new TypeError(`${op}: opts.debug must be a boolean, got ${describe(opts.debug)}`);
   }
 }
 

@@ -7,7 +7,7 @@ import { gather } from '../combinators.js';
 import { Task, type Coroutine, type TaskBody } from '../task.js';
 import type { InternalTaskOptions } from '../tasktypes.js';
 import type { Clock } from './clock.js';
-import { EventLoop } from './eventloop.js';
+import { EventLoop, checkLoopOptions } from './eventloop.js';
 import { SigintCanceller } from './interrupt.js';
 import { runningLoopOrUndefined } from './registry.js';
 
@@ -29,7 +29,10 @@ export interface RunOptions {
 
 /** Checks the options of `Runner` and `run`. */
 function checkRunOptions(op: string, opts: RunOptions): void {
-  checkOpts(op, opts);
+  checkLoopOptions(op, opts);
+  if (opts.name !== undefined && typeof opts.name !== 'string') {
+    throw new TypeError(`${op}: opts.name must be a string, got ${describe(opts.name)}`);
+  }
   if (opts.loopFactory === undefined) return;
   checkFunction(op, 'opts.loopFactory', opts.loopFactory);
   if (opts.clock !== undefined) {

@@ -410,6 +410,9 @@ export abstract class LoopServices {
    * ```
    */
   defaultExceptionHandler(context: ExceptionContext): void {
+    if (context === null || typeof context !== 'object') {
+      throw new TypeError(`defaultExceptionHandler: context must be an object (message, exception …), got ${describe(context)}`);
+    }
     console.error(formatContext(context));
   }
 

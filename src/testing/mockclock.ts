@@ -12,6 +12,13 @@ export interface MockClockOptions {
   rate?: number;
 }
 
+/** A rate: finite (Infinity would put now() at Infinity for good) and not negative. */
+function checkRate(op: string, name: string, v: unknown): number {
+  const r = checkNonNegative(op, name, v);
+  if (r === Infinity) throw new RangeError(`${op}: ${name} must be finite, got Infinity (now() would be Infinity for good)`);
+  return r;
+}
+
 function checkNonNegative(op: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || Number.isNaN(v)) {
     throw new TypeError(`${op}: ${name} must be a non-negative number, got ${describe(v)}`);
@@ -46,7 +53,7 @@ export class MockClock implements Clock {
 
   constructor(opts: MockClockOptions = {}) {
     checkOpts('MockClock', opts);
-    this._rate = checkNonNegative('MockClock', 'rate', opts.rate ?? 0);
+    this._rate = checkRate('MockClock', 'rate', opts.rate ?? 0);
     this._threshold = checkNonNegative('MockClock', 'autojumpThreshold', opts.autojumpThreshold ?? Infinity);
   }
 
@@ -61,7 +68,7 @@ export class MockClock implements Clock {
   }
 
   set rate(r: number) {
-    checkNonNegative('MockClock.rate', 'rate', r);
+    checkRate('MockClock.rate', 'rate', r);
     this._base = this.now();
     this._realBase = performance.now();
     this._rate = r;
