@@ -49,10 +49,13 @@ export abstract class TaskCancellation<T> extends Future<T> {
     return this._cancelFrom(this._ext === null ? 0 : this._ext.inherited, msg);
   }
 
-  /** @internal Enters the scopes around the TaskGroup block this task is a child of (before its first step). */
-  _inheritScopes(scopes: readonly ScopeLike[]): void {
+  /**
+   * @internal Enters the scopes around the TaskGroup block this task is a child of (before its
+   * first step); `scopes` becomes its own list (a fresh array, from `_scopesOutside`).
+   */
+  _inheritScopes(scopes: ScopeLike[]): void {
     const ext = this._x();
-    ext.scopes = scopes.slice();
+    ext.scopes = scopes;
     ext.inherited = scopes.length;
     ext.stepped = false;
     for (const s of scopes) s._adopt(this);
@@ -64,7 +67,7 @@ export abstract class TaskCancellation<T> extends Future<T> {
     for (let i = 0; i < ext.inherited; i++) ext.scopes![i]!._release(this);
   }
 
-  /** @internal The scopes around a TaskGroup entered at scope depth `depth` (its children's). */
+  /** @internal The scopes around a TaskGroup entered at scope depth `depth` (its children's): a new array. */
   _scopesOutside(depth: number): ScopeLike[] | null {
     const scopes = this._ext?.scopes;
     return depth === 0 || scopes == null ? null : scopes.slice(0, depth);

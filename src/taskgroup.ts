@@ -66,19 +66,20 @@ export class TaskGroup {
       if (isGenerator(body)) body.return(undefined as never); // refused: it can never run (asyncio closes it)
       throw e;
     }
-    const task = this._spawn(() => this._loop!.createTask(body, opts));
+    const task = this._spawn(body, opts);
     this._adopt(task);
     return task;
   }
 
   /**
-   * Makes a child with `make()`: inside the cancel scopes around the group's block, as Trio's
-   * nursery children are (see `TaskExt.inherited`).
+   * Makes a child: inside the cancel scopes around the group's block, as Trio's nursery children
+   * are (see `TaskExt.inherited`).
    */
-  private _spawn<T>(make: () => Task<T>): Task<T> {
+  private _spawn<T>(body: TaskBody<T>, opts: TaskOptions | undefined): Task<T> {
+    if (this._depth === 0) return this._loop!.createTask(body, opts);
     inheritNext.scopes = this._parent!._scopesOutside(this._depth);
     try {
-      return make();
+      return this._loop!.createTask(body, opts);
     } finally {
       inheritNext.scopes = null;
     }
@@ -214,7 +215,7 @@ export class TaskGroup {
     const status = new TaskStatus<S>(started);
     // Never eager (whatever the task factory): start() stays a checkpoint, and a cancel scope
     // around it is met before the task's first step can call started().
-    const task = this._spawn(() => this._loop!.createTask(() => body(status), { ...opts, eagerStart: false }));
+    const task = this._spawn(() => body(status), { ...opts, eagerStart: false });
     this._adopt(task);
     (this._startedBy ??= new Map()).set(task as Task<unknown>, started as Future<unknown>);
     try {

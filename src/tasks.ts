@@ -182,27 +182,38 @@ export function ensureFuture<T>(aw: Awaitable<T>, loop?: EventLoop): Future<T> {
     return aw;
   }
   if (isGenerator(aw)) return fromFactory(loop, aw as Coroutine<T>, undefined) ?? new Task<T>(aw as Coroutine<T>, loop ? { loop } : {});
-  if (isThenable(aw)) {
-    const fut = new Future<T>(loop ?? getRunningLoop());
-    aw.then(
-      (v) => {
-        if (fut._state === 0) fut.setResult(v);
-      },
-      (e) => {
-        if (fut._state !== 0) {
-          // The wait was cancelled (a timeout …) and the work failed later: nobody else will see
-          // the error. The abort that the cancellation itself caused is no news, and a closed loop
-          // hears nothing (asyncio's _chain_future drops a settlement for a closed loop).
-          if (!isAbort(e) && !fut._loop.isClosed()) fut._loop.callExceptionHandler({ message: 'exception in an awaitable whose future was cancelled', exception: e, future: fut });
-          return;
-        }
-        if (e instanceof CancelledError) fut._cancelNow(e); // the same error (a cancel scope's keeps its tag)
-        else fut.setException(e);
-      },
-    );
-    return fut;
-  }
+  if (isThenable(aw)) return wrapThenable(aw, loop ?? getRunningLoop());
   throw new TypeError(`ensureFuture: a Future, a coroutine or an awaitable is required, got ${describe(aw)}`);
+}
+
+/**
+ * @internal A future of `loop` that settles as the thenable `aw` does (asyncio's `wrap_future`).
+ * A failure after the future was cancelled goes to the exception handler under `lateMessage`,
+ * unless it is the abort the cancellation caused or the loop is closed.
+ */
+export function wrapThenable<T>(
+  aw: PromiseLike<T>,
+  loop: EventLoop,
+  lateMessage = 'exception in an awaitable whose future was cancelled',
+): Future<T> {
+  const fut = new Future<T>(loop);
+  aw.then(
+    (v) => {
+      if (fut._state === 0) fut.setResult(v);
+    },
+    (e) => {
+      if (fut._state !== 0) {
+        // The wait was cancelled (a timeout …) and the work failed later: nobody else will see
+        // the error. The abort that the cancellation itself caused is no news, and a closed loop
+        // hears nothing (asyncio's _chain_future drops a settlement for a closed loop).
+        if (!isAbort(e) && !loop.isClosed()) loop.callExceptionHandler({ message: lateMessage, exception: e, future: fut });
+        return;
+      }
+      if (e instanceof CancelledError) fut._cancelNow(e); // the same error (a cancel scope's keeps its tag)
+      else fut.setException(e);
+    },
+  );
+  return fut;
 }
 
 /**

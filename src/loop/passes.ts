@@ -133,10 +133,7 @@ export abstract class PassLoop extends LoopServices {
   _resumedAsync: Task<unknown>[] = [];
   private readonly _hostWake = (): void => {
     this._hostScheduled = false;
-    if (this._hostActivity) {
-      this._hostActivity = false;
-      this._activity();
-    }
+    this._takeActivity();
     const now = performance.now();
     this._monitor.startBurst(now);
     this._fine = this._debug || now < this._monitor.fineUntil;
@@ -479,11 +476,7 @@ export abstract class PassLoop extends LoopServices {
 
   /** Every task is blocked: wake a waitAllTasksBlocked() caller, jump virtual time, or arm a timer. */
   private _idle(): boolean {
-    if (this._hostActivity) {
-      // A wake-up asked for while passes ran (a task that scheduled a timer): activity too.
-      this._hostActivity = false;
-      this._activity();
-    }
+    this._takeActivity(); // (a wake-up asked for while passes ran: a task that scheduled a timer)
     let cushionWait = Infinity;
     if (this._blockedWaiters.length > 0) {
       const r = this._wakeBlockedWaiter();
@@ -514,6 +507,13 @@ export abstract class PassLoop extends LoopServices {
       callInstruments(this.loop(), 'beforeIoWait', this._ioWait);
     }
     return false;
+  }
+
+  /** A wake-up that was not the loop's own came (see `_wakeHost`): activity. */
+  private _takeActivity(): void {
+    if (!this._hostActivity) return;
+    this._hostActivity = false;
+    this._activity();
   }
 
   /**

@@ -6,6 +6,7 @@ import { CancelledError, RuntimeError } from '../errors.js';
 import { Future } from '../future.js';
 import { checkDelay, checkFunction, describe, isThenable } from '../internal/validate.js';
 import { ensureFuture, type Task, type TaskBody, type TaskOptions } from '../task.js';
+import { wrapThenable } from '../tasks.js';
 import { contextHere, isAsyncFunction, isGeneratorFunction } from '../internal/context.js';
 import { formatContext, type AnyExceptionHandler, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
 import { checkInstrument, type Instrument } from './instruments.js';
@@ -167,29 +168,12 @@ export abstract class LoopServices {
    * a settlement after the loop closed is dropped, as is the abort's own rejection.
    */
   private _chainJob<R>(job: PromiseLike<R>, abort: AbortController | null): Future<R> {
-    const loop = this.loop();
-    const fut = loop.createFuture<R>();
+    const fut = wrapThenable(job, this.loop(), 'runInExecutor: the job failed after its future was cancelled');
     if (abort !== null) {
       fut._addCallback(() => {
         if (fut.cancelled()) abort.abort(new CancelledError('runInExecutor: the future of the job was cancelled'));
       });
     }
-    job.then(
-      (v) => {
-        if (!fut.done() && !this._closed) fut.setResult(v);
-      },
-      (e: unknown) => {
-        if (this._closed || (abort !== null && abort.signal.aborted && e === abort.signal.reason)) return;
-        if (fut.done()) {
-          // The wait was cancelled and the job failed later: nobody else will see the error.
-          loop.callExceptionHandler({ message: 'runInExecutor: the job failed after its future was cancelled', exception: e, future: fut });
-        } else if (e instanceof CancelledError) {
-          fut._cancelNow(e); // the executor dropped the job (a shutdown that cancels queued jobs)
-        } else {
-          fut.setException(e);
-        }
-      },
-    );
     return fut;
   }
 
