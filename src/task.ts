@@ -1,6 +1,6 @@
 import { CancelledError, InvalidStateError, RuntimeError } from './errors.js';
 import { Future, NO_ERROR, isObserver, type AwaitingTask, type Entry, type Waiter } from './future.js';
-import { callIn, callInTask, ctx, enableAls, isGeneratorFunction, taskContextHere } from './internal/context.js';
+import { bareWrite, callIn, callInTask, ctx, enableAls, endBareWrite, isGeneratorFunction, taskContextHere, userStores } from './internal/context.js';
 import { GivenContext, callTaskBody, setOnSuspendRecording, toRunContext, type RunContext } from './internal/context.js';
 import { PromiseWait, checkBody, checkTaskOptions, inheritNext } from './internal/taskext.js';
 import { taskStackLines } from './internal/frames.js';
@@ -304,13 +304,30 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
 
   /**
    * One generator step, in the task's context (switched to only when the code running now is in
-   * another), observed (instruments, timing) only when something is watching.
+   * another), observed (instruments, timing) only when something is watching. While no user
+   * AsyncLocalStorage has held a value every context is empty, so an unobserved step runs "bare",
+   * in the context it is called in: entering its own would change nothing but the cost. The first
+   * write, should it come in such a step, is moved into a context of its own (`endBareWrite`).
    */
   private _step(): void {
     const loop = this._loop;
+    if (loop._instruments === null && !loop._fine) {
+      if (this._context === ctx.frame) return this._stepNow();
+      // (A step inside another, an eager start, enters its context: one bare step at a time.)
+      if (!userStores && ctx.stepping === null) return this._bareStep();
+    }
     if (this._context !== ctx.frame) callIn(this._context, this._stepObserved, this, loop);
-    else if (loop._instruments === null && !loop._fine) this._stepNow();
     else this._stepObserved(loop);
+  }
+
+  private _bareStep(): void {
+    ctx.bare = this as Task<unknown>;
+    try {
+      this._stepNow();
+    } finally {
+      ctx.bare = null;
+    }
+    if (bareWrite !== null) endBareWrite(this as Task<unknown>);
   }
 
   /** @internal True while its generator runs (not while its body function is called). */

@@ -5,7 +5,7 @@
  * users' AsyncLocalStorage context, asyncio's contextvars: captured where a task, a loop callback
  * or a done callback is made (`contextHere`), entered where it runs (`callIn`).
  */
-import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { NO_ERROR, setAwaitingTaskHook, setOnSuspend } from './hooks.js';
 import { runningLoopOrUndefined, setTaskLoopHook } from '../loop/registry.js';
 import type { Task } from '../task.js';
@@ -21,7 +21,12 @@ export const ctx: {
    * own while it runs a pass, a task's while its step runs in it; null outside (unknown).
    */
   frame: RunContext | null;
-} = { stepping: null, als: null, frame: null };
+  /**
+   * The task whose step runs "bare" now: not in its own context but in the one it was called in,
+   * as it may while no user AsyncLocalStorage has held a value (see `Task._step`).
+   */
+  bare: Task<unknown> | null;
+} = { stepping: null, als: null, frame: null, bare: null };
 
 /**
  * A captured AsyncLocalStorage context — asyncio's `contextvars.Context`: the value of every
@@ -55,7 +60,31 @@ export type ContextLike = RunContext | (<R>(fn: (...args: never[]) => R, ...args
  * when no destroy hook exists.
  */
 function newContext(): RunContext {
-  return new AsyncResource('tulip.Context');
+  const c = new AsyncResource('tulip.Context');
+  // A store written before tulip was loaded (so never seen being written) may be held here.
+  if (!userStores && holdsStores(c)) noteUserStores();
+  return c;
+}
+
+/** Node 22+ with frames (24: always) keeps the stores in a frame (a Map) on each resource. */
+const FRAME = Object.getOwnPropertySymbols(new AsyncResource('tulip.Probe')).find((s) => s.description === 'context_frame');
+const FRAMES = FRAME !== undefined;
+
+/** Whether a resource holds a value of a user's AsyncLocalStorage (tulip's own is not one). */
+function holdsStores(r: object): boolean {
+  const own = ctx.als;
+  if (FRAME !== undefined) {
+    const frame = (r as Record<symbol, unknown>)[FRAME];
+    if (!(frame instanceof Map)) return false;
+    for (const [als, value] of frame) if (als !== own && value !== undefined) return true;
+    return false;
+  }
+  // Node 20: each storage keeps its value under a symbol of its own on the resource.
+  const ownKey = own === null ? undefined : (own as unknown as { kResourceStore?: symbol }).kResourceStore;
+  for (const key of Object.getOwnPropertySymbols(r)) {
+    if (key !== ownKey && key.description === 'kResourceStore' && (r as Record<symbol, unknown>)[key] !== undefined) return true;
+  }
+  return false;
 }
 
 /**
@@ -81,22 +110,36 @@ export function contextHere(keepTask = false, share = false): RunContext {
 
 /**
  * Whether a user's AsyncLocalStorage may hold a value somewhere. Set by the first `run()` or
- * `enterWith()` of a storage other than tulip's (a one-shot wrapper on the prototype, removed at
- * once), or at load time when the top-level resource holds a store already (Node 20).
+ * `enterWith()` of a storage other than tulip's (a one-shot wrapper on the prototype, removed
+ * once that write is over), or when a store written before tulip was loaded shows: held where
+ * tulip loads, in a context tulip captures, or in a context given to it.
  */
-let userStores = Object.getOwnPropertySymbols(executionAsyncResource()).length > 0;
+export let userStores = holdsStores(new AsyncResource('tulip.Probe'));
 
 const alsProto = AsyncLocalStorage.prototype;
 const originalRun = alsProto.run;
 const originalEnterWith = alsProto.enterWith;
 
-function noteUserStores(): void {
-  userStores = true;
+/**
+ * A first write made in a bare generator step (one run without entering its task's context, see
+ * `Task._step`): the storages written since, undone at the end of the step (`endBareWrite`).
+ */
+export let bareWrite: Set<AsyncLocalStorage<unknown>> | null = null;
+
+function stopWatching(): void {
   if (alsProto.run === watchingRun) alsProto.run = originalRun;
   if (alsProto.enterWith === watchingEnterWith) alsProto.enterWith = originalEnterWith;
+}
+
+function noteUserStores(): void {
+  userStores = true;
+  const stepping = ctx.stepping;
+  // In a bare step the write lands on the resource the step was called in, which the next entries
+  // share: the watch goes on until the step ends, to undo every write made there.
+  if (ctx.bare !== null) bareWrite = new Set();
+  else stopWatching();
   // Every context shared so far is empty, so a fresh one is an exact copy: of the tasks sharing
   // one, all but one get their own (the stepping task, where this first write may land, keeps its).
-  const stepping = ctx.stepping;
   const loop = stepping?._loop ?? runningLoopOrUndefined();
   if (loop === undefined) return;
   const seen = new Set<RunContext>();
@@ -109,13 +152,27 @@ function noteUserStores(): void {
 }
 
 function watchingRun<R>(this: AsyncLocalStorage<unknown>, store: unknown, fn: (...args: never[]) => R, ...args: never[]): R {
-  noteUserStores();
-  return originalRun.call(this, store, fn, ...args) as R;
+  if (!userStores) noteUserStores();
+  return originalRun.call(this, store, fn, ...args) as R; // (scoped: nothing to undo)
 }
 
 function watchingEnterWith(this: AsyncLocalStorage<unknown>, store: unknown): void {
-  noteUserStores();
+  if (!userStores) noteUserStores();
+  bareWrite?.add(this);
   originalEnterWith.call(this, store);
+}
+
+/**
+ * The end of a bare generator step of `task` in which the first write happened: the task takes a
+ * context holding what it wrote (captured here, where its writes landed), and the writes are
+ * undone here (every storage was empty before the first write).
+ */
+export function endBareWrite(task: Task<unknown>): void {
+  const written = bareWrite!;
+  bareWrite = null;
+  stopWatching();
+  task._context = captureContext();
+  for (const als of written) originalEnterWith.call(als, undefined);
 }
 
 if (!userStores) {
@@ -155,6 +212,8 @@ export class GivenContext implements RunContext {
 /** A user's context option (checked). */
 export function toRunContext(op: string, c: unknown): RunContext {
   if (typeof c === 'function' || (c !== null && typeof c === 'object' && typeof (c as RunContext).runInAsyncScope === 'function')) {
+    // It may hold values (it may come from before tulip watched the writes): contexts may differ.
+    if (!userStores) noteUserStores();
     return new GivenContext(c as ContextLike);
   }
   throw new TypeError(
@@ -287,7 +346,6 @@ export function startInContext(body: () => unknown): unknown {
  * frame on exit: one frame copy per task start, where `als.run()` makes two (to enter, to restore).
  * On Node 20 `enterWith` would write onto a shared resource, so `als.run()` it is.
  */
-const FRAMES = Object.getOwnPropertySymbols(new AsyncResource('tulip.Probe')).some((s) => s.description === 'context_frame');
 
 /** Calls a task's body function in the task's context, with the task as tulip's store. */
 export function callTaskBody(task: Task<unknown>, body: () => unknown): unknown {
