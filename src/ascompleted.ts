@@ -196,8 +196,8 @@ export function asCompleted<T>(aws: Iterable<Awaitable<T>>, opts: { timeout?: nu
   if (aws === null || typeof aws !== 'object' || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== 'function') {
     throw new TypeError(`asCompleted: aws must be an iterable of awaitables, got ${describe(aws)}`);
   }
-  const timeout = opts.timeout ?? null;
-  if (timeout !== null) checkDelay('asCompleted', 'opts.timeout', timeout);
+  const given = opts.timeout ?? null;
+  const timeout = given === null ? null : checkDelay('asCompleted', 'opts.timeout', given, true); // negative: 0, as asyncio
   const loop = getRunningLoop();
   const futs = new Set<Future<T>>();
   for (const aw of new Set(aws)) futs.add(ensureFuture(aw, loop));

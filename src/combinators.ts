@@ -63,8 +63,8 @@ class SleepFuture<T> extends Future<T> implements TimerEntry {
 /**
  * A future that resolves with `result` (default `undefined`) after `delayMs` milliseconds of the
  * loop's clock (asyncio's `sleep`). `sleep(0)` takes exactly one loop pass: it lets every task
- * that is ready run once, without touching the timer heap. A negative or NaN delay is a
- * `RangeError`, a non-number a `TypeError`.
+ * that is ready run once, without touching the timer heap. A negative delay is 0 (as in asyncio);
+ * NaN is a `RangeError`, a non-number a `TypeError`.
  *
  * Cancellation: a checkpoint. Cancelling the sleep (or its waiting task) removes its timer at once;
  * nothing else is lost.
@@ -76,7 +76,7 @@ class SleepFuture<T> extends Future<T> implements TimerEntry {
  * ```
  */
 export function sleep<T = void>(delayMs: number, result?: T): Future<T> {
-  checkDelay('sleep', 'delayMs', delayMs);
+  delayMs = checkDelay('sleep', 'delayMs', delayMs, true);
   const loop = getRunningLoop();
   if (delayMs === 0) return onePass(loop, result as T);
   const fut = new SleepFuture<T>(loop, result as T);
@@ -324,17 +324,56 @@ class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pendi
   get _observes(): boolean {
     return true;
   }
-  private counter: number;
+  private counter = 0;
+  private started = false;
   private triggered = false;
 
   constructor(
     loop: Future<unknown>['_loop'],
-    private readonly fs: Set<F>,
+    /** The futures, as read at the call; read again when the wait starts if `source` is a collection. */
+    private fs: Set<F>,
+    private readonly source: Iterable<F> | null,
     private readonly returnWhen: string,
+    private readonly timeout: number | null,
   ) {
     super(loop);
-    this.counter = fs.size;
-    for (const f of fs) f._addWaiter(this);
+  }
+
+  /**
+   * asyncio's `wait` is a coroutine: it reads its input, watches the futures and starts its
+   * timeout when awaited (or watched), not when called.
+   */
+  private start(): void {
+    if (this.started || this._state !== 0) return;
+    this.started = true;
+    if (this.source !== null) this.fs = collectFutures(this.source, this._loop);
+    this.counter = this.fs.size;
+    const loop = this._loop;
+    if (this.timeout !== null) this.timer = loop._at(null, loop.time() + this.timeout, () => this.trigger(), []);
+    for (const f of this.fs) f._addWaiter(this);
+  }
+
+  override [Symbol.iterator](): Generator<Future<{ done: Set<F>; pending: Set<F> }>, { done: Set<F>; pending: Set<F> }, unknown> {
+    this.start();
+    return super[Symbol.iterator]();
+  }
+
+  override then<R1 = { done: Set<F>; pending: Set<F> }, R2 = never>(
+    onfulfilled?: ((value: { done: Set<F>; pending: Set<F> }) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.start();
+    return super.then(onfulfilled, onrejected);
+  }
+
+  override addDoneCallback(cb: (fut: Future<{ done: Set<F>; pending: Set<F> }>) => unknown): void {
+    this.start();
+    super.addDoneCallback(cb);
+  }
+
+  override _addWaiter(w: Waiter): void {
+    this.start();
+    super._addWaiter(w);
   }
 
   _wake(f: Future<unknown>): void {
@@ -382,7 +421,7 @@ class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pendi
 
   override _cancelNow(msg?: string): boolean {
     if (!super._cancelNow(msg)) return false;
-    this.cleanup();
+    if (this.started) this.cleanup();
     return true;
   }
 
@@ -393,10 +432,25 @@ class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pendi
   }
 }
 
+/** `wait`'s futures, checked: a set of this loop's futures (and tasks), not empty. */
+function collectFutures<F>(aws: Iterable<F>, loop: EventLoop): Set<F & Future<unknown>> {
+  const fs = new Set<F & Future<unknown>>();
+  for (const f of aws) {
+    if (isGenerator(f)) throw new TypeError('wait: Passing coroutines is forbidden, use tasks explicitly (createTask).');
+    if (!(f instanceof Future)) throw new TypeError(`wait: every item must be a Future or Task, got ${describe(f)}`);
+    if (f._loop !== loop) throw new RuntimeError(`wait: ${String(f)} belongs to another loop`);
+    fs.add(f as F & Future<unknown>);
+  }
+  if (fs.size === 0) throw new RangeError('wait: Set of Tasks/Futures is empty.');
+  return fs;
+}
+
 /**
  * Waits for futures (not coroutines: wrap them with `createTask`) until `returnWhen` holds or
  * `timeout` ms pass, and resolves with `{ done, pending }`. It never throws `TimeoutError` and
- * never cancels the pending futures.
+ * never cancels the pending futures. As asyncio's coroutine, the wait starts when it is awaited
+ * (or watched): its timeout counts from there, and a Set or array given is read again then
+ * (its items are checked at the call too). A negative timeout is 0, as in asyncio.
  *
  * Cancellation: a checkpoint. Cancelling the waiting task stops the wait only; the futures go on.
  *
@@ -416,13 +470,10 @@ export function wait<F extends FutureLike>(
   if (aws === null || typeof aws !== 'object' || typeof (aws as Iterable<F>)[Symbol.iterator] !== 'function') {
     throw new TypeError(`wait: aws must be an iterable of futures, got ${describe(aws)}`);
   }
-  const fs = new Set<F & Future<unknown>>();
-  for (const f of aws) {
-    if (isGenerator(f)) throw new TypeError('wait: Passing coroutines is forbidden, use tasks explicitly (createTask).');
-    if (!(f instanceof Future)) throw new TypeError(`wait: every item must be a Future or Task, got ${describe(f)}`);
-    fs.add(f as F & Future<unknown>);
+  // asyncio's order: an empty collection, then returnWhen, then the items.
+  if ((Array.isArray(aws) && aws.length === 0) || (aws instanceof Set && aws.size === 0)) {
+    throw new RangeError('wait: Set of Tasks/Futures is empty.');
   }
-  if (fs.size === 0) throw new RangeError('wait: Set of Tasks/Futures is empty.');
   const returnWhen = opts.returnWhen ?? ALL_COMPLETED;
   if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
     throw new RangeError(
@@ -430,12 +481,15 @@ export function wait<F extends FutureLike>(
     );
   }
   const timeout = opts.timeout ?? null;
-  if (timeout !== null) checkDelay('wait', 'opts.timeout', timeout);
+  const delay = timeout === null ? null : checkDelay('wait', 'opts.timeout', timeout, true);
   const loop = getRunningLoop();
-  for (const f of fs) if (f._loop !== loop) throw new RuntimeError(`wait: ${String(f)} belongs to another loop`);
-  const w = new WaitFuture<F & Future<unknown>>(loop, fs, returnWhen);
-  if (timeout !== null) w.timer = loop._at(null, loop.time() + timeout, () => w.trigger(), []);
-  return w as unknown as Future<{ done: Set<F>; pending: Set<F> }>;
+  const fs = collectFutures(aws, loop);
+  // An iterator is read once, here; a collection (a Set, an array) is read again at the start.
+  const again = (aws as Iterable<F>)[Symbol.iterator]() !== (aws as unknown) ? aws : null;
+  return new WaitFuture<F & Future<unknown>>(loop, fs, again as Iterable<F & Future<unknown>> | null, returnWhen, delay) as unknown as Future<{
+    done: Set<F>;
+    pending: Set<F>;
+  }>;
 }
 
 /** What `wait()` accepts at the type level: a Future or Task (checked at run time). */

@@ -324,8 +324,17 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
         return ['finished', `result=${formatValue(this._value)}`];
       case FAILED:
         return ['finished', `exception=${formatValue(this._value)}`];
-      default:
-        return [STATE_NAMES[this._state]];
+      case CANCELLED:
+        return ['cancelled'];
+      default: {
+        // asyncio lists the done callbacks (`cb=[first(), <n more>, last()]`); the tasks and
+        // awaiters waiting here show on their own side (`wait_for=`, the await graph).
+        const cbs: string[] = [];
+        for (const e of this._entries()) if (typeof e === 'function') cbs.push(`${userCallback(e as (...a: never[]) => unknown).name || '(anonymous)'}()`);
+        if (cbs.length === 0) return ['pending'];
+        const shown = cbs.length <= 2 ? cbs : [cbs[0]!, `<${cbs.length - 2} more>`, cbs[cbs.length - 1]!];
+        return ['pending', `cb=[${shown.join(', ')}]`];
+      }
     }
   }
 

@@ -45,8 +45,11 @@ const inRepr = new Set<Task<unknown>>();
  */
 export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, AwaitingTask {
   private _mode: typeof STARTING | typeof GENERATOR | typeof ASYNC | typeof GEN_PROMISE | typeof ITERATOR;
-  /** The body function until it is called, then the generator (or the function, in async mode). */
-  private _coro: TaskBody<T>;
+  /**
+   * The body function until it is called, then the generator (or the function, in async mode);
+   * null once a task that finished in its eager first step let go of it.
+   */
+  private _coro: TaskBody<T> | null;
   private readonly _num: number;
   /** @internal Links of the loop's live-task list. */
   _prevLive: Task<unknown> | null = null;
@@ -89,7 +92,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     const loop = this._loop;
     if (name !== undefined || hidden) {
       const ext = this._x();
-      ext.name = name ?? null;
+      ext.name = name === undefined ? null : String(name);
       ext.hidden = hidden;
     }
     if (loop._debug) {
@@ -116,6 +119,8 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     this._run();
     loop._steppedTask = task;
     loop._steppedFrom = from;
+    // Done in its first step: it lets go of its coroutine, as asyncio's __eager_start does.
+    if (this._state !== 0) this._coro = null;
   }
 
   // ---- public API (cancel, cancelling, uncancel and signal: taskcancel.ts) -------------------
@@ -145,7 +150,10 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     return this._context instanceof GivenContext ? this._context.shown() : this._context;
   }
 
-  /** The generator a generator task runs, or the function given as the body. */
+  /**
+   * The generator a generator task runs, or the function given as the body; null for a task that
+   * finished in its eager first step (asyncio lets go of the coroutine then).
+   */
   getCoro(): unknown {
     return this._coro;
   }

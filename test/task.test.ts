@@ -432,11 +432,12 @@ describe('bad input', () => {
       expect(syncError(() => createTask({} as never)).message).toMatch(/a coroutine was expected, got an object \(/);
     }));
 
-  it('createTask() with a non-string name throws a TypeError naming opts.name', () =>
+  it('createTask() with a name that is neither a string nor a number throws a TypeError naming opts.name', () =>
     run(async () => {
-      const e = syncError(() => createTask(async () => 1, { name: 5 as never }));
+      const e = syncError(() => createTask(async () => 1, { name: true as never }));
       expect(e).toBeInstanceOf(TypeError);
-      expect(e.message).toBe('createTask: opts.name must be a string, got 5');
+      expect(e.message).toBe('createTask: opts.name must be a string (or a number), got true');
+      expect(createTask(async () => 1, { name: 5 as never }).getName()).toBe('5'); // asyncio's str(name)
     }));
 
   it('createTask() with options that are not an object throws a TypeError naming opts', () =>

@@ -465,9 +465,9 @@ describe('TaskGroup.start: the rest', () => {
       let late: ReturnType<TaskGroup['start']> | undefined;
       const tg = new TaskGroup();
       await tg.run(async () => {
-        const e = syncError(() => tg.start(async () => {}, { name: 5 as never }));
+        const e = syncError(() => tg.start(async () => {}, { name: true as never }));
         expect(e).toBeInstanceOf(TypeError);
-        expect(e.message).toBe('TaskGroup.start: opts.name must be a string, got 5');
+        expect(e.message).toBe('TaskGroup.start: opts.name must be a string (or a number), got true');
         late = tg.start(async () => {});
       });
       const e = await rejection(late!);

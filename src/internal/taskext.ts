@@ -135,9 +135,10 @@ export function checkBody(op: string, body: unknown): void {
 /** Checks `createTask`'s options (the context is checked where it is converted), for `op`. */
 export function checkTaskOptions(opts: TaskOptions, op = 'createTask'): void {
   checkOpts(op, opts);
-  const name = opts.name;
-  if (name !== undefined && typeof name !== 'string') {
-    throw new TypeError(`${op}: opts.name must be a string, got ${describe(name)}`);
+  const name: unknown = opts.name;
+  // A number is taken as its decimal text, as asyncio's `str(name)` and `setName()` take it.
+  if (name !== undefined && typeof name !== 'string' && typeof name !== 'number' && typeof name !== 'bigint') {
+    throw new TypeError(`${op}: opts.name must be a string (or a number), got ${describe(name)}`);
   }
   const eagerStart = opts.eagerStart;
   if (eagerStart !== undefined && typeof eagerStart !== 'boolean') {

@@ -46,13 +46,16 @@ export function formatValue(value: unknown): string {
   return describe(value);
 }
 
-/** A delay in ms: a finite or infinite number, not NaN, not negative. */
-export function checkDelay(op: string, name: string, value: unknown): number {
+/** A delay in ms: a finite or infinite number, not NaN, not negative (or, `negativeIsZero`, taken as 0). */
+export function checkDelay(op: string, name: string, value: unknown, negativeIsZero = false): number {
   if (typeof value !== 'number') {
     throw new TypeError(`${op}: ${name} must be a number of milliseconds, got ${describe(value)}`);
   }
   if (Number.isNaN(value)) throw new RangeError(`${op}: Invalid delay: NaN (not a number); ${name} must be a number of milliseconds`);
-  if (value < 0) throw new RangeError(`${op}: ${name} must not be negative, got ${value}`);
+  if (value < 0) {
+    if (negativeIsZero) return 0; // asyncio's: a delay in the past is due at once
+    throw new RangeError(`${op}: ${name} must not be negative, got ${value}`);
+  }
   return value;
 }
 

@@ -160,11 +160,24 @@ describe('sleep', () => {
       expect(syncError(() => sleep(NaN))).toBeInstanceOf(RangeError);
     }));
 
-  // ports test_tasks.py::BaseTaskTests.test_sleep_when_delay_is_nan (negative delays)
-  it('sleep() with a negative delay throws RangeError', () =>
+  // asyncio's sleep(): `if delay <= 0: await __sleep0(); return result` — a negative delay is 0.
+  it('sleep() with a negative delay (even -Infinity) takes the one pass sleep(0) takes', () =>
     run(async () => {
-      expect(syncError(() => sleep(-1))).toBeInstanceOf(RangeError);
-      expect(syncError(() => sleep(-Infinity))).toBeInstanceOf(RangeError);
+      const loop = getRunningLoop();
+      let ticks = 0;
+      const tick = (): void => {
+        ticks++;
+        loop.callSoon(tick);
+      };
+      loop.callSoon(tick);
+      const took: number[] = [];
+      for (const d of [0, -1, -Infinity]) {
+        const before = ticks;
+        expect(await sleep(d, d)).toBe(d);
+        took.push(ticks - before);
+      }
+      expect(took[0]).toBeGreaterThan(0);
+      expect(took).toEqual([took[0], took[0], took[0]]);
     }));
 
   // ports test_tasks.py::BaseTaskTests.test_sleep_cancel (cancelling the sleep future)

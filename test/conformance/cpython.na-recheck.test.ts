@@ -1,0 +1,629 @@
+// Re-audit of the CPython test_asyncio methods that CPYTHON-COVERAGE.md marks "b" (not applicable)
+// or "c": each was read again for the behaviour it pins, and where that behaviour has a
+// counterpart in tulip's contract (a repr, a report of the exception handler, a debug-mode stack,
+// the executor's future, a constructor check …) it is tested here, in tulip's own words, with the
+// CPython test named above it (file::Class.test_method; 3.14 sources, 3.13 semantics). Each
+// expectation was checked with the pure-Python asyncio 3.13 (probe output quoted where it helps).
+// Where tulip differs, the test holds asyncio's expectation and is marked `it.fails`.
+//
+// Mappings used: asyncio's repr is tulip's toString() (quotes around strings may be ' or ", as
+// JavaScript's and Python's reprs differ); asyncio's `_source_traceback` / `get_stack()` frames are
+// the stack lines tulip records in debug mode; `concurrent.futures.Future` + `wrap_future` is an
+// `Executor` job (a promise, with an AbortSignal for cancel) + the Future `runInExecutor` returns.
+import { describe, expect, it } from 'vitest';
+import {
+  BoundedSemaphore,
+  Condition,
+  EventLoop,
+  Event,
+  Future,
+  Lock,
+  RuntimeError,
+  Semaphore,
+  createTask,
+  currentTask,
+  eagerTaskFactory,
+  ensureFuture,
+  getRunningLoop,
+  isFuture,
+  newEventLoop,
+  run,
+  sleep,
+  toThread,
+  type Coroutine,
+  type Executor,
+  type Task,
+} from 'tulip';
+import { runBriefly } from 'tulip/testing';
+import { STYLES, collectGarbage, neverRetrieved, passes, recordExceptions, styled, syncError, type Style } from './helpers.js';
+
+/** The `file:line` of a V8 stack line (`at f (file:line:col)` or `at file:line:col`). */
+function fileLine(line: string): string | undefined {
+  const m = /\(?([^\s()]+):(\d+):\d+\)?$/.exec(line.trim());
+  return m === null ? undefined : `${m[1]}:${m[2]}`;
+}
+
+/** The `file:line` of the caller of `here()`: the first frame of a fresh stack below this helper. */
+function here(): string {
+  const frames = (new Error().stack ?? '').split('\n').filter((l) => l.trim().startsWith('at '));
+  return fileLine(frames[1]!)!;
+}
+
+// ---- reprs ------------------------------------------------------------------------------------
+
+describe('Future.toString() is asyncio’s Future repr', () => {
+  // test_futures.py::BaseFutureTests.test_future_repr
+  // asyncio: <Future pending> / <Future cancelled> / <Future finished result=4> /
+  // <Future finished exception=RuntimeError('boom')>; a cancelled future no longer lists callbacks.
+  it('tells pending, cancelled, finished with the result, and finished with the error', () =>
+    run(() => {
+      const pending = new Future<number>();
+      expect(String(pending)).toBe('<Future pending>');
+      pending.cancel();
+      expect(String(pending)).toBe('<Future cancelled>');
+
+      const withCallback = new Future<number>();
+      withCallback.addDoneCallback(function onDone() {});
+      withCallback.cancel();
+      expect(String(withCallback)).toBe('<Future cancelled>');
+
+      const finished = new Future<number>();
+      finished.setResult(4);
+      expect(String(finished)).toBe('<Future finished result=4>');
+      expect(finished.result()).toBe(4);
+
+      const exc = new RuntimeError('boom');
+      const failed = new Future<number>();
+      failed.setException(exc);
+      expect(String(failed)).toMatch(/^<Future finished exception=RuntimeError\((["'])boom\1\)>$/);
+      expect(failed.exception()).toBe(exc);
+    }));
+
+  // test_futures.py::BaseFutureTests.test_future_repr (the cb=[…] part)
+  // asyncio (probe): `<Future pending cb=[first_cb() at p1.py:16, last_cb() at p1.py:17]>` and, with
+  // ten callbacks, `<Future pending cb=[first_cb() at …:16, <8 more>, last_cb() at …:17]>`.
+  it('a pending future’s toString() lists its done callbacks by name, the middle ones of many as <n more>', () =>
+    run(() => {
+      function firstCb(): void {}
+      function lastCb(): void {}
+      function middleCb(): void {}
+      const one = new Future();
+      one.addDoneCallback(firstCb);
+      expect(String(one)).toMatch(/^<Future pending cb=\[firstCb\b[^,]*\]>$/);
+      const two = new Future();
+      two.addDoneCallback(firstCb);
+      two.addDoneCallback(lastCb);
+      expect(String(two)).toMatch(/^<Future pending cb=\[firstCb\b[^,]*, lastCb\b[^,]*\]>$/);
+      const many = new Future();
+      many.addDoneCallback(firstCb);
+      for (let i = 0; i < 8; i++) many.addDoneCallback(middleCb);
+      many.addDoneCallback(lastCb);
+      expect(String(many)).toMatch(/^<Future pending cb=\[firstCb\b[^,]*, <8 more>, lastCb\b[^,]*\]>$/);
+      for (const f of [one, two, many]) f.cancel();
+    }));
+
+  // test_futures.py::BaseFutureTests.test_future_repr (debug part) and
+  // test_futures.py::BaseFutureTests.test_future_source_traceback
+  // asyncio records a future's creation site in debug mode (`_source_traceback`) and shows it:
+  // probe, `asyncio.Future()` on line 12 in debug mode → `<Future pending created at /tmp/na/p3.py:12>`.
+  it.fails('in debug mode a pending future’s toString() says where it was created', () =>
+    run(
+      () => {
+        const [f, at] = [new Future(), here()];
+        expect(String(f)).toBe(`<Future pending created at ${at}>`);
+        f.cancel();
+      },
+      { debug: true },
+    ));
+});
+
+describe('Task.toString() is asyncio’s Task repr', () => {
+  for (const style of STYLES) {
+    const notmuch = styled(
+      style,
+      function* notmuch(): Coroutine<string> {
+        return 'abc';
+      },
+      async function notmuch(): Promise<string> {
+        return 'abc';
+      },
+    );
+
+    // test_tasks.py::BaseTaskTests.test_task_repr
+    // asyncio: <Task pending name='TestTask' …>, then <Task cancelling …> right after cancel() (it
+    // takes effect later), <Task cancelled name='TestTask' …>, <Task finished name='TestTask' … result='abc'>.
+    it(`tells pending, cancelling until the cancel lands, cancelled, and finished with the result (${style})`, () =>
+      run(async () => {
+        const t = createTask(notmuch, { name: 'TestTask' });
+        expect(String(t)).toMatch(/^<Task pending name='TestTask'[ >]/);
+        t.cancel();
+        expect(String(t)).toMatch(/^<Task cancelling name='TestTask'[ >]/);
+        await expect(t).rejects.toThrow();
+        expect(String(t)).toMatch(/^<Task cancelled name='TestTask'[ >]/);
+
+        const u = createTask(notmuch, { name: 'TestTask' });
+        expect(await u).toBe('abc');
+        expect(String(u)).toMatch(/^<Task finished name='TestTask' .*result=(["'])abc\1>$/);
+      }));
+
+    // test_tasks.py::BaseTaskTests.test_task_repr (the coro=<…> part)
+    // asyncio (probe): <Task pending name='TestTask' coro=<main.<locals>.notmuch() running at p1.py:31> cb=[<Dummy>()]>
+    // … <Task finished name='TestTask' coro=<main.<locals>.notmuch() done, defined at p1.py:31> result='abc'>
+    it.fails(`names the coroutine function the task runs, pending and finished (${style})`, () =>
+      run(async () => {
+        const t = createTask(notmuch, { name: 'TestTask' });
+        expect(String(t)).toMatch(/^<Task pending name='TestTask' coro=<notmuch\b.*>$/);
+        await t;
+        expect(String(t)).toMatch(/^<Task finished name='TestTask' coro=<notmuch\b.*> result=/);
+      }));
+  }
+
+  // test_tasks.py::BaseTaskTests.test_task_repr (the cb=[…] part)
+  // asyncio: a pending task's repr ends with its done callbacks, `cb=[<Dummy>()]` (probe above).
+  it('a pending task’s toString() lists its done callbacks', () =>
+    run(async () => {
+      const t = createTask(async () => 1, { name: 'TestTask' });
+      t.addDoneCallback(function onDone() {});
+      expect(String(t)).toMatch(/^<Task pending name='TestTask'.* cb=\[onDone\b.*\]>$/);
+      await t;
+    }));
+});
+
+// ---- names ------------------------------------------------------------------------------------
+
+describe('task names that are not strings', () => {
+  // test_tasks.py::BaseTaskTests.test_task_set_name_pylong (set_name part)
+  // asyncio: t.set_name(123456789) → get_name() '123456789'.
+  it('setName() of a number keeps its decimal text, and toString() shows it', () =>
+    run(async () => {
+      const t = createTask(async () => 123, { name: 'x' });
+      t.setName(123456789 as unknown as string);
+      expect(t.getName()).toBe('123456789');
+      expect(String(t)).toMatch(/^<Task pending name='123456789'/);
+      await t;
+    }));
+
+  // test_tasks.py::BaseTaskTests.test_task_set_name_pylong (the name= argument)
+  // asyncio: Task(coro, name=987654321).get_name() == '987654321' (tasks.py: `self._name = str(name)`);
+  // (tulip refused it with a TypeError; fixed since.)
+  it('a number given as the name at creation becomes its decimal text', () =>
+    run(async () => {
+      const t = createTask(async () => 123, { name: 987654321 as unknown as string });
+      expect(t.getName()).toBe('987654321');
+      await t;
+    }));
+
+  // test_tasks.py::BaseTaskTests.test_task_repr_name_not_str
+  // asyncio: set_name({6}) → get_name() '{6}', i.e. str() of the object; String() is its counterpart.
+  it('setName() of an object keeps what String() makes of it', () =>
+    run(async () => {
+      const t = createTask(async () => 123);
+      const odd = { toString: () => '{6}' };
+      t.setName(odd as unknown as string);
+      expect(t.getName()).toBe('{6}');
+      t.setName(new Set([6]) as unknown as string);
+      expect(t.getName()).toBe(String(new Set([6])));
+      await t;
+    }));
+});
+
+// ---- creation checks --------------------------------------------------------------------------
+
+describe('constructors that take no loop', () => {
+  // test_futures.py::BaseFutureTests.test_constructor_positional
+  // asyncio: Future(42) → TypeError (the loop is keyword-only); tulip's one argument is the loop.
+  it('new Future(42) is a TypeError: the only argument is a loop', () =>
+    run(() => {
+      const e = syncError(() => new Future(42 as unknown as EventLoop));
+      expect(e).toBeInstanceOf(TypeError);
+      const ok = new Future(getRunningLoop());
+      expect(ok.getLoop()).toBe(getRunningLoop());
+      ok.cancel();
+    }));
+
+  // test_locks.py::LockTests.test_lock_doesnt_accept_loop_parameter
+  // asyncio: Lock/Condition/Event/Semaphore/BoundedSemaphore(loop=loop) → TypeError
+  // "X.__init__() got an unexpected keyword argument 'loop'": they bind to a loop on first use.
+  it('Condition, Semaphore and BoundedSemaphore refuse a loop in their argument with TypeError; Lock and Event take no argument', () =>
+    run(async () => {
+      const loop = getRunningLoop();
+      for (const make of [
+        () => new Condition(loop as never),
+        () => new Semaphore(loop as never),
+        () => new BoundedSemaphore(loop as never),
+      ]) {
+        expect(syncError(make)).toBeInstanceOf(TypeError);
+      }
+      // Lock and Event have no parameter at all: the type checker refuses one (JavaScript itself
+      // ignores surplus arguments), and they bind to the loop they are first used in.
+      // @ts-expect-error Lock takes no argument
+      const lock = new Lock(loop);
+      // @ts-expect-error Event takes no argument
+      const ev = new Event(loop);
+      await lock.acquire();
+      lock.release();
+      ev.set();
+      expect(await ev.wait()).toBe(true);
+    }));
+
+  // test_tasks.py::BaseTaskTests.test_ensure_future_error_msg
+  // asyncio: ensure_future(f, loop=other) → ValueError('The future belongs to a different loop than
+  // the one specified as the loop argument'); asyncio's ValueError is tulip's RangeError.
+  it('ensureFuture(fut, otherLoop) is a RangeError with asyncio’s message; with the future’s own loop it is fut', async () => {
+    const other = newEventLoop();
+    try {
+      await run(() => {
+        const f = new Future();
+        const e = syncError(() => ensureFuture(f, other));
+        expect(e).toBeInstanceOf(RangeError);
+        expect(e.message).toMatch(/The future belongs to a different loop than the one specified as the loop argument/);
+        expect(ensureFuture(f, getRunningLoop())).toBe(f);
+        f.cancel();
+      });
+    } finally {
+      other.close();
+    }
+  });
+
+  // test_runners.py::RunTests.test_loop_factory_default_event_loop
+  // asyncio: run(main(), loop_factory=asyncio.EventLoop) runs main on a loop of the default class.
+  it('run() with newEventLoop as the loop factory runs main on an EventLoop it made', async () => {
+    let made: EventLoop | undefined;
+    const seen = await run(
+      () => {
+        const loop = getRunningLoop();
+        expect(loop).toBeInstanceOf(EventLoop);
+        return loop;
+      },
+      { loopFactory: () => (made = newEventLoop()) },
+    );
+    expect(seen).toBe(made);
+    expect(made!.isClosed()).toBe(true);
+  });
+});
+
+// ---- tasks ------------------------------------------------------------------------------------
+
+describe('current task, odd futures, coroutines of finished tasks', () => {
+  for (const style of STYLES) {
+    // test_tasks.py::BaseCurrentLoopTests.test_current_task_with_implicit_loop
+    // asyncio: inside the task current_task(loop=loop), current_task(None) and current_task() are
+    // the task; after run_until_complete, current_task(loop=loop) is None.
+    it(`inside a task currentTask(loop), currentTask(undefined) and currentTask() are the task; after the run, currentTask(loop) is undefined (${style})`, async () => {
+      const loop = newEventLoop();
+      try {
+        let task: Task<unknown> | undefined;
+        const check = (): void => {
+          expect(currentTask(loop)).toBe(task);
+          expect(currentTask(undefined)).toBe(task);
+          expect(currentTask()).toBe(task);
+        };
+        task = loop.createTask(
+          styled(
+            style,
+            function* () {
+              check();
+              yield* sleep(0);
+              check();
+            },
+            async () => {
+              check();
+              await sleep(0);
+              check();
+            },
+          ),
+        );
+        await loop.runUntilComplete(task);
+        expect(currentTask(loop)).toBeUndefined();
+      } finally {
+        loop.close();
+      }
+    });
+
+    // test_tasks.py::CTask_Future_Tests.test_foobar
+    // asyncio: a Future subclass whose get_loop raises still works when a task awaits it (the task
+    // falls back to `_loop`): probe → 'spam'.
+    it(`a task awaits a Future subclass whose getLoop() throws (${style})`, () =>
+      run(async () => {
+        class Fut<T> extends Future<T> {
+          override getLoop(): EventLoop {
+            throw new TypeError('no getLoop here');
+          }
+        }
+        const fut = new Fut<number>();
+        getRunningLoop().callLater(10, () => fut.setResult(1));
+        const t = createTask(
+          styled(
+            style,
+            function* () {
+              yield* fut;
+              return 'spam';
+            },
+            async () => {
+              await fut;
+              return 'spam';
+            },
+          ),
+        );
+        expect(await t).toBe('spam');
+      }));
+
+    // test_eager_task_factory.py::CEagerTaskFactoryLoopTests.test_issue122332
+    // asyncio (tasks.py __eager_start: `if self.done(): self._coro = None`; probe with the eager task
+    // factory: `eager done now True None`, `after await None`): a task that finished in its eager
+    // step lets go of its coroutine. (tulip kept the generator; fixed since. An async body cannot
+    // finish inside createTask — its first await always yields to the microtask queue — so its
+    // task is not done in its eager step, and keeps its function: a JavaScript limit.)
+    (style === 'generator' ? it : it.fails)(`getCoro() of a task that finished in its eager first step is null (${style})`, () =>
+      run(async () => {
+        getRunningLoop().setTaskFactory(eagerTaskFactory);
+        const task = createTask(
+          styled(
+            style,
+            function* () {
+              return 1;
+            },
+            async () => 1,
+          ),
+        );
+        await task;
+        expect(task.getCoro() ?? null).toBeNull();
+      }));
+  }
+});
+
+// ---- debug-mode stacks --------------------------------------------------------------------------
+
+/** A task body in `style` that is `outer` awaiting `inner`, which waits on `wait()`. */
+function nested(style: Style, wait: () => Future<unknown>, inside: () => void = () => {}) {
+  return styled(
+    style,
+    function* foo(): Coroutine<void> {
+      yield* (function* bar(): Coroutine<void> {
+        yield* wait();
+        inside();
+      })();
+    },
+    async function foo(): Promise<void> {
+      await (async function bar(): Promise<void> {
+        await wait();
+        inside();
+      })();
+    },
+  );
+}
+
+describe('a task’s stack names the coroutine it runs (test_get_stack)', () => {
+  // test_tasks.py::BaseTaskTests.test_get_stack
+  // asyncio: from inside bar(), awaited by the task's coroutine foo(), T.get_stack(limit=1)[0] is
+  // foo's frame; a suspended task's get_stack() is [foo2's frame] (probe), debug mode or not.
+  it('in debug mode, a generator task’s getStack() names foo and bar, read inside bar and while suspended', () =>
+    run(
+      async () => {
+        let inside: string[] = [];
+        const t: Task<void> = createTask(nested('generator', () => sleep(0), () => (inside = t.getStack())));
+        await t;
+        expect(inside.some((l) => /\bat foo\b/.test(l))).toBe(true);
+        expect(inside.some((l) => /\bat bar\b/.test(l))).toBe(true);
+
+        const f = new Future();
+        const u = createTask(nested('generator', () => f));
+        await passes(1);
+        expect(u.getStack().some((l) => /\bat foo\b/.test(l))).toBe(true);
+        f.setResult(1);
+        await u;
+      },
+      { debug: true },
+    ));
+
+  // test_tasks.py::BaseTaskTests.test_get_stack (async style): tulip records an async task's
+  // creation site only, never a frame of its coroutine (probe of tulip in debug mode:
+  // ['created at …', 'waiting on <Future pending>']).
+  it.fails('in debug mode, an async task’s getStack() names foo, read inside bar and while suspended', () =>
+    run(
+      async () => {
+        let inside: string[] = [];
+        const t: Task<void> = createTask(nested('async', () => sleep(0), () => (inside = t.getStack())));
+        await t;
+        expect(inside.some((l) => /\bfoo\b/.test(l))).toBe(true);
+        const f = new Future();
+        const u = createTask(nested('async', () => f));
+        await passes(1);
+        try {
+          expect(u.getStack().some((l) => /\bfoo\b/.test(l))).toBe(true);
+        } finally {
+          f.setResult(1);
+          await u;
+        }
+      },
+      { debug: true },
+    ));
+
+  for (const style of STYLES) {
+    // test_tasks.py::BaseTaskTests.test_get_stack (without debug mode, as the CPython test runs)
+    // tulip records stacks only in debug mode: outside it getStack() is ['waiting on <Future pending>'].
+    it.fails(`outside debug mode too, a suspended task’s getStack() names the coroutine it runs (${style})`, () =>
+      run(async () => {
+        const f = new Future();
+        const u = createTask(nested(style, () => f));
+        await passes(1);
+        try {
+          expect(u.getStack().some((l) => /\bfoo\b/.test(l))).toBe(true);
+        } finally {
+          f.setResult(1);
+          await u;
+        }
+      }));
+
+    // test_tasks.py::BaseTaskTests.test_task_source_traceback
+    // asyncio (debug mode): task._source_traceback[-2][:3] is (this file, the creating line, this
+    // function): the task remembers where it was made.
+    it(`in debug mode a task remembers the file and line it was created on (${style})`, () =>
+      run(
+        async () => {
+          const [t, at] = [createTask(nested(style, () => sleep(0))), here()];
+          const created = t.getStack().filter((l) => l.startsWith('created '));
+          expect(created.map(fileLine)).toContain(at);
+          await t;
+        },
+        { debug: true },
+      ));
+  }
+});
+
+// ---- the "never retrieved" report in debug mode ----------------------------------------------
+
+describe('an unread future error in debug mode (test_future_exception_never_retrieved_debug)', () => {
+  // test_futures.py::BaseFutureTests.test_future_exception_never_retrieved_debug
+  // asyncio: in debug mode too, a collected future whose error nobody read is reported once,
+  // "Future exception was never retrieved", with that exception.
+  it('is reported once, when the future is collected, with its exception', () =>
+    run(
+      async () => {
+        const seen = recordExceptions();
+        const exc = new RangeError('memory');
+        (() => {
+          new Future<number>().setException(exc);
+        })();
+        await collectGarbage();
+        const reports = neverRetrieved(seen);
+        expect(reports).toHaveLength(1);
+        expect(reports[0]!.message).toMatch(/^Future exception was never retrieved/);
+        expect(reports[0]!.exception).toBe(exc);
+      },
+      { debug: true },
+    ));
+
+  // test_futures.py::BaseFutureTests.test_future_exception_never_retrieved_debug (what debug adds)
+  // asyncio (futures.py __del__: `if self._source_traceback: context['source_traceback'] = …`;
+  // probe: keys ['exception', 'future', 'message', 'source_traceback'], last frame the creating
+  // line). tulip's report of a collected future has only message and exception.
+  it.fails('the debug-mode report tells where the future was created', () =>
+    run(
+      async () => {
+        const seen = recordExceptions();
+        let at = '';
+        (() => {
+          const [f, line] = [new Future<number>(), here()];
+          at = line;
+          f.setException(new RangeError('memory'));
+        })();
+        await collectGarbage();
+        const report = neverRetrieved(seen)[0]!;
+        const where = String(report['source_traceback'] ?? report['sourceStack'] ?? '');
+        expect(where).toContain(at);
+      },
+      { debug: true },
+    ));
+});
+
+// ---- the executor's future (asyncio.wrap_future of a concurrent future) -----------------------
+
+/** An executor whose jobs settle only when the test says, recording each job's abort signal. */
+function manualExecutor() {
+  const jobs: { signal: AbortSignal | undefined; resolve: (v: unknown) => void; promise: Promise<unknown> }[] = [];
+  const ex: Executor = {
+    submit: () => {
+      throw new Error('submitWith is used when present');
+    },
+    submitWith<R, A extends unknown[]>(opts: { signal?: AbortSignal }, _fn: (...args: A) => R | PromiseLike<R>, ..._args: A): PromiseLike<R> {
+      let resolve!: (v: unknown) => void;
+      const promise = new Promise<unknown>((r) => {
+        resolve = r;
+      });
+      jobs.push({ signal: opts.signal, resolve, promise });
+      return promise as Promise<R>;
+    },
+  };
+  return { ex, jobs };
+}
+
+describe('runInExecutor’s future is asyncio’s wrap_future of the job', () => {
+  for (const style of STYLES) {
+    // test_futures.py::BaseFutureTests.test_wrap_future
+    // asyncio: wrap_future(executor.submit(run, 'oi')) is a future whose result is ('oi', id of
+    // another thread).
+    it(`a job on the default executor runs on another thread and its result arrives in a Future (${style})`, async () => {
+      const mainThread = (await import('node:worker_threads')).threadId;
+      await run(
+        styled(
+          style,
+          function* () {
+            const f = toThread((arg: string): [string, number] => [arg, require('node:worker_threads').threadId as number], 'oi');
+            expect(isFuture(f)).toBe(true);
+            const [res, id] = yield* f;
+            expect(res).toBe('oi');
+            expect(id).not.toBe(mainThread);
+          },
+          async () => {
+            const f = toThread((arg: string): [string, number] => [arg, require('node:worker_threads').threadId as number], 'oi');
+            expect(isFuture(f)).toBe(true);
+            const [res, id] = await f;
+            expect(res).toBe('oi');
+            expect(id).not.toBe(mainThread);
+          },
+        ),
+      );
+    });
+  }
+
+  // test_futures.py::BaseFutureTests.test_wrap_future_future
+  // asyncio: wrap_future(f) of an asyncio future is f itself.
+  it('an executor job that is already a Future of the loop is returned as it is', () =>
+    run(() => {
+      const own = new Future<number>();
+      const ex: Executor = { submit: () => own as unknown as PromiseLike<never> };
+      expect(getRunningLoop().runInExecutor(ex, () => 1)).toBe(own);
+      own.cancel();
+    }));
+
+  // test_futures.py::BaseFutureTests.test_wrap_future_without_loop
+  // asyncio: outside a loop, wrap_future → RuntimeError (to_thread: 'no running event loop').
+  it('toThread outside a running loop is a RuntimeError', () => {
+    const e = syncError(() => toThread(() => 1));
+    expect(e).toBeInstanceOf(RuntimeError);
+    expect(e.message).toMatch(/no running event loop/);
+  });
+
+  // test_futures.py::BaseFutureTests.test_wrap_future_use_running_loop
+  // asyncio: the wrapping future made inside a coroutine belongs to the running loop.
+  it('the future of an executor job belongs to the running loop', () =>
+    run(async () => {
+      const { ex, jobs } = manualExecutor();
+      const f = getRunningLoop().runInExecutor(ex, () => 1);
+      expect(f.getLoop()).toBe(getRunningLoop());
+      jobs[0]!.resolve(1);
+      expect(await f).toBe(1);
+    }));
+
+  // test_futures.py::BaseFutureTests.test_wrap_future_cancel
+  // asyncio (probe): right after f2.cancel() the concurrent future is not cancelled yet; after one
+  // loop pass it is, and f2 is cancelled.
+  it('cancelling the future aborts the job’s signal one pass later', () =>
+    run(async () => {
+      const { ex, jobs } = manualExecutor();
+      const f = getRunningLoop().runInExecutor(ex, () => 1);
+      f.cancel();
+      expect(jobs[0]!.signal!.aborted).toBe(false);
+      await runBriefly();
+      expect(jobs[0]!.signal!.aborted).toBe(true);
+      expect(f.cancelled()).toBe(true);
+    }));
+
+  // test_futures.py::BaseFutureTests.test_wrap_future_cancel2
+  // asyncio (probe): f1.set_result(42); f2.cancel(); run_briefly → f1 not cancelled, f1.result() 42,
+  // f2 cancelled (and nothing reported).
+  it('a job that finished just before its future was cancelled keeps its result; the future is cancelled and nothing is reported', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const { ex, jobs } = manualExecutor();
+      const f = getRunningLoop().runInExecutor(ex, () => 1);
+      jobs[0]!.resolve(42);
+      f.cancel();
+      await runBriefly();
+      await passes(2);
+      expect(f.cancelled()).toBe(true);
+      expect(await jobs[0]!.promise).toBe(42);
+      expect(seen).toEqual([]);
+    }));
+});
