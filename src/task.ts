@@ -1,7 +1,7 @@
 import { CancelledError, InvalidStateError, RuntimeError } from './errors.js';
 import { Future, NO_ERROR, isObserver, type AwaitingTask, type Entry, type Waiter } from './future.js';
 import { bareWrite, callIn, callInTask, ctx, enableAls, endBareWrite, isGeneratorFunction, taskContextHere, userStores } from './internal/context.js';
-import { GivenContext, callTaskBody, setOnSuspendRecording, toRunContext, type RunContext } from './internal/context.js';
+import { GivenContext, callTaskBody, toRunContext, type RunContext } from './internal/context.js';
 import { PromiseWait, checkBody, checkTaskOptions, inheritNext } from './internal/taskext.js';
 import { taskStackLines } from './internal/frames.js';
 import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
@@ -97,7 +97,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     }
     if (loop._debug) {
       this._x().sourceStack = new Error('task created here').stack;
-      setOnSuspendRecording();
+      loop._setFine(true); // (debug mode: its suspensions are recorded from now on)
     }
     loop._linkLive(this as Task<unknown>);
     const eager = eagerStart === true && loop.isRunning();
@@ -669,6 +669,6 @@ function* anchorBody(): Coroutine<void> {}
 // The task functions live in tasks.ts, the execution context in internal/context.ts; re-exported
 // here for the modules that import them with the Task class.
 export { createTask, currentTask, allTasks, ensureFuture, isFuture, isCoroutine, checkAwaitable, eagerTaskFactory, createEagerTaskFactory, fromFactory, byFactory, type TaskConstructor } from './tasks.js';
-export { alsExit, callInTask, isStepping, setOnSuspendRecording } from './internal/context.js';
+export { alsExit, callInTask, isStepping } from './internal/context.js';
 export { PromiseWait, type ScopeLike } from './internal/taskext.js';
 export type { Awaitable, ContextLike, Coroutine, RunContext, TaskBody, TaskOptions } from './tasktypes.js';

@@ -320,9 +320,21 @@ function recordSuspension(): void {
   current()?._recordSuspension();
 }
 
-/** Turns the recording of suspension points on (debug mode, or a loop in fine mode). */
-export function setOnSuspendRecording(): void {
-  setOnSuspend(recordSuspension);
+/** The loops in debug or fine mode: suspension points are recorded while there is one. */
+const recorders = new Set<object>();
+
+/**
+ * Turns the recording of suspension points (and of future creation sites) on or off for `loop`
+ * as it enters or leaves debug or fine mode. The hooks are removed once no loop wants them, so a
+ * stall's fine mode costs nothing once it is over.
+ */
+export function recordSuspensions(loop: object, on: boolean): void {
+  if (on) {
+    recorders.add(loop);
+    setOnSuspend(recordSuspension);
+  } else if (recorders.delete(loop) && recorders.size === 0) {
+    setOnSuspend(null);
+  }
 }
 
 setAwaitingTaskHook(() => (ctx.als === null ? undefined : ctx.als.getStore()));

@@ -293,6 +293,7 @@ export class EventLoop extends PassLoop {
     // (a task whose report waits for late callbacks puts itself back once: report until none is left)
     while (this._unretrieved.length > 0) this._reportUnretrieved();
     this._monitor.confirm(this); // a stall suspected in the last burst is reported now
+    this._setFine(false); // (its suspension hooks go, unless another loop wants them)
     const ex = this._defaultExecutor;
     this._defaultExecutor = null;
     if (ex?.shutdown) {

@@ -28,7 +28,6 @@ import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { Handle } from './handle.js';
 import type { Runnable } from './handle.js';
 import type { EventLoop } from './eventloop.js';
-import { setOnSuspendRecording } from '../internal/context.js';
 import { userFrames } from '../internal/frames.js';
 
 const RING = 1024;
@@ -178,7 +177,6 @@ export class LoopMonitor {
       if (took - gc < loop.slowCallbackDuration) continue; // a GC pause, not a callback
       this.stalls++;
       this.startFine(performance.now());
-      setOnSuspendRecording();
       const by = where === 'burst' ? 'by the last callbacks of a burst' : where === 'async continuations' ? 'by async continuations' : where === 'window' ? 'by the last callbacks' : `up to ${where}`;
       loop.callExceptionHandler({
         message:

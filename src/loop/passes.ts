@@ -136,7 +136,7 @@ export abstract class PassLoop extends LoopServices {
     this._takeActivity();
     const now = performance.now();
     this._monitor.startBurst(now);
-    this._fine = this._debug || now < this._monitor.fineUntil;
+    this._setFine(this._debug || now < this._monitor.fineUntil);
     if (this._ioWait >= 0) {
       const waited = this._ioWait;
       this._ioWait = -1;

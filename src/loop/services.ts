@@ -7,7 +7,7 @@ import { Future } from '../future.js';
 import { checkDelay, checkFunction, describe, isThenable } from '../internal/validate.js';
 import { ensureFuture, type Task, type TaskBody, type TaskOptions } from '../task.js';
 import { wrapThenable } from '../tasks.js';
-import { contextHere, isAsyncFunction, isGeneratorFunction } from '../internal/context.js';
+import { contextHere, isAsyncFunction, isGeneratorFunction, recordSuspensions } from '../internal/context.js';
 import { formatContext, type AnyExceptionHandler, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
 import { checkInstrument, type Instrument } from './instruments.js';
 import { LoopMonitor, type LagStats } from './monitor.js';
@@ -91,6 +91,13 @@ export abstract class LoopServices {
 
   constructor(debug: boolean) {
     this._debug = debug;
+  }
+
+  /** @internal Enters or leaves fine mode (debug mode is fine mode too; see `recordSuspensions`). */
+  _setFine(fine: boolean): void {
+    if (fine === this._fine) return;
+    this._fine = fine;
+    recordSuspensions(this, fine);
   }
 
   /**
@@ -446,7 +453,7 @@ export abstract class LoopServices {
   /** Switches debug mode (slow-callback reports) on or off. */
   setDebug(on: boolean): void {
     this._debug = Boolean(on);
-    if (this._debug) this._fine = true; // from the next pass on, not only from the next burst
+    if (this._debug) this._setFine(true); // from the next pass on, not only from the next burst
   }
 
   // ---- instruments and the lag monitor ---------------------------------------------------
