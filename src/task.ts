@@ -313,25 +313,31 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
   /**
    * One generator step, in the task's context (switched to only when the code running now is in
    * another), observed (instruments, timing) only when something is watching. While no user
-   * AsyncLocalStorage has held a value every context is empty, so an unobserved step runs "bare",
-   * in the context it is called in: entering its own would change nothing but the cost. The first
-   * write, should it come in such a step, is moved into a context of its own (`endBareWrite`).
+   * AsyncLocalStorage has held a value every context is empty, so a step without instruments runs
+   * "bare", in the context it is called in: entering its own would change nothing but the cost.
+   * The first write, should it come in such a step, is moved into a context of its own
+   * (`endBareWrite`).
    */
   private _step(): void {
     const loop = this._loop;
-    if (loop._instruments === null && !loop._fine) {
-      if (this._context === ctx.frame) return this._stepNow();
+    if (loop._instruments === null) {
+      if (this._context === ctx.frame) {
+        if (loop._fine) this._stepObserved(loop);
+        else this._stepNow();
+        return;
+      }
       // (A step inside another, an eager start, enters its context: one bare step at a time.)
-      if (!userStores && ctx.stepping === null) return this._bareStep();
+      if (!userStores && ctx.stepping === null) return this._bareStep(loop);
     }
     if (this._context !== ctx.frame) callIn(this._context, this._stepObserved, this, loop);
     else this._stepObserved(loop);
   }
 
-  private _bareStep(): void {
+  private _bareStep(loop: EventLoop): void {
     ctx.bare = this as Task<unknown>;
     try {
-      this._stepNow();
+      if (loop._fine) this._stepObserved(loop);
+      else this._stepNow();
     } finally {
       ctx.bare = null;
     }
