@@ -292,6 +292,11 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
       loop._yieldMicro = true;
       loop._asyncFlag = true;
       this._setLive(true);
+      const early = this._ext?.startThen;
+      if (early != null) {
+        this._ext!.startThen = null;
+        if (early._state === 0 && early !== (this as unknown) && early._loop === loop) this._thenAttached(early);
+      }
       if (r instanceof Promise && ctx.als !== null) return; // watched by startInContext
       const onOk = (v: unknown): void => this._asyncSettled(NO_ERROR, v as T);
       const onErr = (e: unknown): void => this._asyncSettled(e === NO_ERROR ? undefined : e, undefined);
@@ -560,8 +565,15 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
 
   /** @internal */
   _thenAttached(fut: Future<unknown>): boolean {
+    if (this._state !== 0) return true;
+    if (this._mode === STARTING) {
+      // then() in the synchronous part of the body: the task waits on it if the body turns out
+      // to be async (see `_start`): `await fut.then(f)` as its first await is a wait on `fut`.
+      if (ctx.stepping === (this as unknown)) this._x().startThen = fut;
+      return true;
+    }
     // Only async code waits through then(): a generator task waiting on a future keeps that waiter.
-    if (this._state !== 0 || (this._mode !== ASYNC && this._mode !== GEN_PROMISE)) return true;
+    if (this._mode !== ASYNC && this._mode !== GEN_PROMISE) return true;
     if (fut === (this as unknown)) {
       this._x().pendingError = new RuntimeError(`Task cannot await on itself: ${String(this)}`);
       return false;

@@ -62,6 +62,8 @@ export class TaskExt {
   pendingValue: unknown = undefined;
   /** A PromiseWait's promise has settled: the next queue entry resumes the generator. */
   settled = false;
+  /** The last future a then() was attached to while the body function ran (see `Task._start`). */
+  startThen: Future<unknown> | null = null;
   ctrl: AbortController | null = null;
   /** The cancel scopes the task is in, outermost first (null: none). */
   scopes: ScopeLike[] | null = null;

@@ -223,7 +223,9 @@ async function cancelRound(loop: EventLoop, reported: Set<unknown>): Promise<boo
     t._markRetrieved(); // its error is reported below, once, as a shutdown error
     t.cancel();
   }
-  await loop.runUntilComplete(() => gather(pending, { returnExceptions: true }));
+  // The gather is made here, before the loop runs, as asyncio's: no task of its own (allTasks()
+  // in a leftover's finally holds only the leftovers), and its children's passes as asyncio's.
+  await loop.runUntilComplete(gather(pending, { returnExceptions: true }));
   for (const t of pending) {
     if (!t.done() || t.cancelled() || reported.has(t)) continue;
     reported.add(t);
