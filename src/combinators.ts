@@ -573,7 +573,7 @@ class ShieldWatcher implements Waiter {
   constructor(private readonly _inner: Future<unknown>) {}
 
   _wake(): void {
-    reportShielded(this._inner, true);
+    reportShielded(this._inner);
   }
 
   toString(): string {
@@ -583,14 +583,14 @@ class ShieldWatcher implements Waiter {
 
 /**
  * The outer future of a shield was cancelled: the inner's failure goes to the exception handler
- * (with `unreadOnly`, only if nobody read it).
+ * when the next pass begins, unless someone read it by then (asyncio drops it).
  */
-function reportShielded(inner: Future<unknown>, unreadOnly = false): void {
+function reportShielded(inner: Future<unknown>): void {
   if (inner.cancelled() || inner._state !== 2) return;
-  if (shieldLogged.has(inner) || (unreadOnly && inner._retrieved)) return; // one report at most
+  if (shieldLogged.has(inner)) return; // one report at most
   shieldLogged.add(inner);
-  const exc = inner._awaiterError();
-  inner._loop.callExceptionHandler({
+  const exc = inner._value;
+  inner._loop._reportIfUnread(inner, {
     message: `${(exc as Error)?.name ?? 'Error'} exception in shielded future`,
     exception: exc,
     future: inner,

@@ -54,6 +54,13 @@ export function isObserver(e: Entry): boolean {
 const unreadTokens = new WeakMap<Future<unknown>, object>();
 
 /**
+ * Failed futures whose error someone read (`result()`, `exception()`, an awaiter resuming with it):
+ * a failure a cancel kept from one awaiter is reported only if no other read it (see
+ * `_reportIfUnread`). Failures are rare: a set costs the common path nothing.
+ */
+const errorsRead = new WeakSet<Future<unknown>>();
+
+/**
  * A one-shot result: pending, then finished with a value, failed with an error, or cancelled.
  * Awaitable in both coroutine styles: `await fut` (a thenable) and `yield* fut` (an iterator that
  * yields the future while it is pending and returns its result — asyncio's `Future.__await__`).
@@ -119,6 +126,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
         return this._value as T;
       case FAILED:
         this._markRetrieved();
+        errorsRead.add(this as Future<unknown>);
         throw this._value;
       case CANCELLED:
         throw this._makeCancelledError();
@@ -137,6 +145,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
         return undefined;
       case FAILED:
         this._markRetrieved();
+        errorsRead.add(this as Future<unknown>);
         return this._value;
       case CANCELLED:
         throw this._makeCancelledError();
@@ -399,7 +408,15 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     if (this._state === FINISHED) return NO_ERROR;
     if (this._state === CANCELLED) return this._makeCancelledError();
     this._markRetrieved();
+    errorsRead.add(this as Future<unknown>);
     return this._value;
+  }
+
+  /** @internal Whether someone read this failed future's error (see `errorsRead`); `mark`: now read. */
+  _errorRead(mark = false): boolean {
+    if (errorsRead.has(this as Future<unknown>)) return true;
+    if (mark) errorsRead.add(this as Future<unknown>);
+    return false;
   }
 
   /** @internal */

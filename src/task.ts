@@ -393,8 +393,8 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     const cancel =
       cancelDue && !fromPromise && (waiter === null || !waiter._keepsResult()) ? this._pendingCancellation(true) : null;
     if (cancel !== null) {
-      if (waiter !== null) this._reportLostError(waiter._state === 2 ? waiter._awaiterError() : NO_ERROR, waiter);
-      else if (error !== NO_ERROR && !(error instanceof CancelledError)) this._reportLostError(error, null);
+      if (waiter !== null) this._reportLostWaiter(waiter);
+      else this._reportLostError(error);
       error = this._cancelAt(cancel, waiter);
     } else if (error === NO_ERROR && waiter !== null) {
       // Deliver the waiter's outcome: `yield fut` gets it as well as `yield* fut`.
@@ -615,8 +615,8 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     let error = pending;
     if (c !== null) {
       // A due cancellation wins, as in asyncio's step; what it pre-empts is reported.
-      if (pending !== NO_ERROR) this._reportLostError(pending, null);
-      else if (fut._state === 2) this._reportLostError(fut._awaiterError(), fut);
+      if (pending !== NO_ERROR) this._reportLostError(pending);
+      else this._reportLostWaiter(fut);
       error = this._cancelAt(c, fut);
     }
     ext?.delivered(); // (by `c`, or the waiter's error)

@@ -347,12 +347,25 @@ export abstract class TaskCancellation<T> extends Future<T> {
   }
 
   /** A failure that a cancel pre-empted is reported, not dropped (DESIGN §4). */
-  protected _reportLostError(exception: unknown, waiter: Future<unknown> | null): void {
+  protected _reportLostError(exception: unknown): void {
     if (exception === NO_ERROR || exception instanceof CancelledError) return;
     this._loop.callExceptionHandler({
-      message: `${String(this)} was cancelled before it could receive the error of ${waiter === null ? 'what it awaited' : String(waiter)}`,
+      message: `${String(this)} was cancelled before it could receive the error of what it awaited`,
       exception,
-      ...(waiter !== null ? { future: waiter } : {}),
+      task: this as unknown as ExceptionContext['task'],
+    });
+  }
+
+  /**
+   * The failure of `waiter`, which a cancel pre-empted, is reported unless someone else reads it
+   * by the next pass (the TaskGroup that cancelled this task, another awaiter): DESIGN §4.
+   */
+  protected _reportLostWaiter(waiter: Future<unknown>): void {
+    if (waiter._state !== 2 || waiter._value instanceof CancelledError) return;
+    this._loop._reportIfUnread(waiter, {
+      message: `${String(this)} was cancelled before it could receive the error of ${String(waiter)}`,
+      exception: waiter._value,
+      future: waiter,
       task: this as unknown as ExceptionContext['task'],
     });
   }

@@ -14,6 +14,7 @@ import {
   timeout,
   Queue,
   isCancelledError,
+  type Coroutine,
 } from 'tulip';
 import { runBriefly } from 'tulip/testing';
 import { STYLES, newFuture, recordExceptions, styled } from './support.js';
@@ -265,6 +266,64 @@ describe('error reports', () => {
         expect(seen[0]!.exception).toBe(err);
         expect(seen[0]!.task).toBe(t);
         expect(seen[0]!.future).toBe(inner);
+      }));
+  }
+
+  for (const style of STYLES) {
+    it(`the error a cancel pre-empted is not reported when another awaiter reads it in that pass (${style})`, () =>
+      run(async () => {
+        const seen = recordExceptions();
+        const inner = newFuture<number>();
+        const body = styled(
+          style,
+          function* (): Coroutine<unknown> {
+            try {
+              return yield* inner;
+            } catch (e) {
+              return e;
+            }
+          },
+          async () => {
+            try {
+              return await inner;
+            } catch (e) {
+              return e;
+            }
+          },
+        );
+        const first = createTask(body); // woken first: its cancel pre-empts the error
+        const second = createTask(body); // woken next, in the same pass: reads the error
+        await runBriefly();
+        const err = new Error('read by the second');
+        inner.setException(err);
+        first.cancel();
+        expect(await first).toBeInstanceOf(CancelledError); // (the body returns what it caught)
+        expect(await second).toBe(err);
+        await runBriefly(2);
+        expect(seen).toEqual([]);
+      }));
+
+    it(`the error a cancel pre-empted in two awaiters is reported once (${style})`, () =>
+      run(async () => {
+        const seen = recordExceptions();
+        const inner = newFuture<number>();
+        const body = styled(
+          style,
+          function* () {
+            return yield* inner;
+          },
+          async () => await inner,
+        );
+        const a = createTask(body);
+        const b = createTask(body);
+        await runBriefly();
+        const err = new Error('lost twice');
+        inner.setException(err);
+        a.cancel();
+        b.cancel();
+        await Promise.allSettled([a, b]);
+        await runBriefly(2);
+        expect(seen.map((c) => c.exception)).toEqual([err]);
       }));
   }
 

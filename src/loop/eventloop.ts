@@ -291,6 +291,7 @@ export class EventLoop extends PassLoop {
     this._disarmHostTimer();
     this._signals?.clear();
     // (a task whose report waits for late callbacks puts itself back once: report until none is left)
+    this._reportUnreadLost();
     while (this._unretrieved.length > 0) this._reportUnretrieved();
     this._monitor.confirm(this); // a stall suspected in the last burst is reported now
     this._setFine(false); // (its suspension hooks go, unless another loop wants them)

@@ -12,6 +12,7 @@ import { MinHeap } from '../internal/heap.js';
 import { type Task, alsExit } from '../task.js';
 import type { Clock } from './clock.js';
 import type { Runnable, TimerEntry } from './handle.js';
+import type { ExceptionContext } from './exceptions.js';
 import { callInstruments } from './instruments.js';
 import { releaseProcess } from './keepalive.js';
 import { setLoopStarted, setRunningLoop } from './registry.js';
@@ -54,6 +55,11 @@ export abstract class PassLoop extends LoopServices {
   /** @internal The live tasks, newest first: an intrusive list (the loop owns its tasks). */
   _liveHead: Task<unknown> | null = null;
   /** @internal */ _unretrieved: Future<unknown>[] = [];
+  /**
+   * @internal Failures kept from an awaiter by a cancel that came first (or by a cancelled
+   * shield): reported when the next pass begins, unless someone else read them by then.
+   */
+  private _unreadLost: Array<{ fut: Future<unknown>; context: ExceptionContext }> = [];
   /** @internal The loop's time source (set by the EventLoop constructor). */
   declare _clock: Clock & { now(): number };
 
@@ -264,6 +270,7 @@ export abstract class PassLoop extends LoopServices {
   private _beginPass(): void {
     // Tasks that failed in the previous pass with nobody awaiting them: reported now, once the
     // async continuations of that pass (an `await` that attaches late) have run too.
+    if (this._unreadLost.length > 0) this._reportUnreadLost();
     if (this._unretrieved.length > 0) this._reportUnretrieved();
     const timers = this._timers;
     if (timers.size > 0) {
@@ -567,6 +574,25 @@ export abstract class PassLoop extends LoopServices {
       clearTimeout(this._hostTimer);
       this._hostTimer = null;
       this._hostTimerWhen = Infinity;
+    }
+  }
+
+  /**
+   * @internal Reports `context` (about `fut`'s failure, which a cancel kept from its awaiter) when
+   * the next pass begins, unless someone read the error by then (a TaskGroup, another awaiter):
+   * nothing is lost, and nothing is reported twice (a report counts as a read).
+   */
+  _reportIfUnread(fut: Future<unknown>, context: ExceptionContext): void {
+    this._unreadLost.push({ fut, context });
+  }
+
+  protected _reportUnreadLost(): void {
+    const list = this._unreadLost;
+    this._unreadLost = [];
+    for (const { fut, context } of list) {
+      if (fut._state !== 2 || fut._errorRead(true)) continue; // (marked read: reported once)
+      fut._markRetrieved();
+      this.callExceptionHandler(context);
     }
   }
 
