@@ -43,3 +43,15 @@ export async function runNoShutdown<T>(main: () => Promise<T> | Coroutine<T>): P
   loop.close();
   return r;
 }
+
+/** Counts loop passes: a callSoon chain, as `loop.call_soon(tick)` in the reviews' Python probes. */
+export function passCounter(): () => number {
+  const loop = getRunningLoop();
+  let tick = 0;
+  const f = (): void => {
+    tick++;
+    loop.callSoon(f);
+  };
+  loop.callSoon(f);
+  return () => tick;
+}

@@ -24,19 +24,7 @@ import {
   type Future,
   type Task,
 } from 'tulip';
-import { STYLES, passes, styled, syncError, waiting, type Style } from './helpers.js';
-
-/** Counts loop passes: a callSoon chain, as `loop.call_soon(tickf)` in the Python probes. */
-function ticker(): () => number {
-  const loop = getRunningLoop();
-  let tick = 0;
-  const f = (): void => {
-    tick++;
-    loop.callSoon(f);
-  };
-  loop.callSoon(f);
-  return () => tick;
-}
+import { STYLES, passCounter as ticker, passes, styled, syncError, waiting, type Style } from './helpers.js';
 
 /** A task body in `style` that waits for `wait()` and logs `[name, 'got', tick]` or `'cancelled'`. */
 function logged(style: Style, log: unknown[], name: string, tick: () => number, wait: () => Future<unknown>) {

@@ -39,21 +39,10 @@ import {
   styled,
   syncError,
   type Style,
+  passCounter as ticker,
 } from './helpers.js';
 
 // ---- helpers ----------------------------------------------------------------------------------
-
-/** Counts loop passes: a callSoon chain, as `loop.call_soon(tick)` in the Python probes. */
-function ticker(): () => number {
-  const loop = getRunningLoop();
-  let tick = 0;
-  const f = (): void => {
-    tick++;
-    loop.callSoon(f);
-  };
-  loop.callSoon(f);
-  return () => tick;
-}
 
 type Outcome<T> = { ok: true; value: T; ticks: number } | { ok: false; error: unknown; ticks: number };
 
