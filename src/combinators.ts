@@ -514,11 +514,13 @@ const shieldWatched = new WeakSet<Future<unknown>>();
  * does not pile up).
  *
  * Cancellation: the wait is a checkpoint for the caller (it gets `CancelledError`), not for the
- * inner work, which keeps running and keeps its result.
+ * inner work, which keeps running and keeps its result. A promise of an async function is code
+ * already running in the calling task: its own awaits still see the task's cancel. To protect an
+ * async function's work, shield a task that runs it: `shield(createTask(work))`.
  *
  * @example
  * ```ts
- * const saved = await shield(saveToDisk(doc)); // a cancel of this task does not stop the save
+ * const saved = await shield(createTask(() => saveToDisk(doc))); // a cancel of this task does not stop the save
  * ```
  */
 export function shield<T>(aw: Awaitable<T>): Future<T> {
