@@ -3,13 +3,13 @@
  * attempts start one after another, each when the previous one failed or after a delay, and the
  * first to succeed wins; the others are cancelled.
  */
-import { CancelledError, ExceptionGroup } from './errors.js';
+import { CancelledError, ExceptionGroup, TimeoutError } from './errors.js';
 import { Future } from './future.js';
 import { InlineFuture, callBody, type Mode } from './internal/inline.js';
 import { checkDeadline, describe } from './internal/validate.js';
 import { getRunningLoop } from './loop/registry.js';
-import { createTask, currentTask, type Awaitable, type Coroutine, type Task } from './task.js';
-import { wait } from './combinators.js';
+import { Task, createTask, currentTask, type Awaitable, type Coroutine } from './task.js';
+import { waitFor } from './timeouts.js';
 
 /** Attempts run in generator tasks of the race's own. */
 const GENERATOR: Mode = 'generator';
@@ -23,6 +23,33 @@ export type StaggeredResult<T> = [result: T | null, index: number | null, errors
 
 /** One attempt: a function returning what to wait for (a promise, a generator, a Future…). */
 export type Attempt<T> = () => Awaitable<T> | T;
+
+/**
+ * "This attempt failed" (asyncio's `this_failed` Event): set once; waiting on it when it is set
+ * takes no pass, and setting it resumes the waiters in the next pass.
+ */
+class Failed {
+  private isSet = false;
+  private waiters: Future<void>[] = [];
+
+  set(): void {
+    this.isSet = true;
+    for (const w of this.waiters) if (!w.done()) w.setResult(undefined);
+    this.waiters = [];
+  }
+
+  /** A future of the waiter's own (its cancel or timeout leaves the flag alone), or null once set. */
+  waiter(): Future<void> | null {
+    if (this.isSet) return null;
+    const w = new Future<void>();
+    this.waiters.push(w);
+    return w;
+  }
+}
+
+function* waitOn(w: Future<void>): Coroutine<void> {
+  yield* w;
+}
 
 /** The shared state of one race (asyncio's closure variables). */
 class Race<T> {
@@ -46,7 +73,7 @@ class Race<T> {
   ) {}
 
   /** Starts the next attempt (if any) as a task, once the previous one failed or the delay passed. */
-  start(previousFailed: Future<void> | null): void {
+  start(previousFailed: Failed | null): void {
     const okToStart = new Future<void>();
     const task = createTask(this.runOne(okToStart, previousFailed));
     this.running.add(task);
@@ -63,9 +90,18 @@ class Race<T> {
     if (e !== undefined) this.unhandled.push(e);
   };
 
-  private *runOne(okToStart: Future<void>, previousFailed: Future<void> | null): Coroutine<void> {
+  private *runOne(okToStart: Future<void>, previousFailed: Failed | null): Coroutine<void> {
     yield* okToStart;
-    if (previousFailed !== null) yield* wait([previousFailed], { timeout: this.delayMs }); // (never cancels it)
+    // asyncio: `wait_for(previous_failed.wait(), delay)`, its TimeoutError suppressed (a delay of
+    // 0 wraps that coroutine in a task, which it cancels before its first step).
+    const w = previousFailed?.waiter() ?? null;
+    if (w !== null) {
+      try {
+        yield* waitFor(this.delayMs === 0 ? new Task(waitOn(w), { hidden: true }) : w, this.delayMs);
+      } catch (e) {
+        if (!(e instanceof TimeoutError)) throw e;
+      }
+    }
     if (this.exhausted) return;
     const item = this.attempts.next();
     if (item.done === true) {
@@ -74,7 +110,7 @@ class Race<T> {
     }
     const attempt = item.value;
     const index = this.next++;
-    const failed = new Future<void>();
+    const failed = new Failed();
     this.start(failed);
     this.errors.push(null);
     let result: T;
@@ -85,7 +121,7 @@ class Race<T> {
       result = (yield* callBody(attempt, undefined, GENERATOR)) as T;
     } catch (e) {
       this.errors[index] = e;
-      failed.setResult(undefined); // the next attempt starts now
+      failed.set(); // the next attempt starts now
       return;
     }
     this.winnerIndex = index;

@@ -7,8 +7,10 @@
  * blocked call. A park future is that loop folded into the future the caller awaits:
  *  - it does nothing until someone uses it (`await`, `yield*`, a done callback, `gather`…): an
  *    un-awaited `q.get()` takes nothing, as an un-awaited asyncio coroutine does;
- *  - when first used it tries to complete at once (`_attempt`), else it parks itself in the
- *    primitive's waiter list (`_park`);
+ *  - when first used by a task (`await`, `yield*`) it tries to complete at once (`_attempt`),
+ *    else it parks itself in the primitive's waiter list (`_park`); first used by a watcher
+ *    (`gather`, `shield`, `wait`, a done callback) it does so from its own queue entry, and
+ *    finishes a pass later, where asyncio's wrapping task would take its first step and finish;
  *  - the primitive wakes it (`_wakeLater`); it then runs as its own queue entry in the next pass
  *    and tries again — finishing there and resuming its waiter in that same pass, or parking
  *    again if someone else took the resource first;
@@ -27,13 +29,20 @@ const WOKEN = 2;
 const RAN = 3;
 /** Cancelled while parked; leaves the waiter list when its entry runs (see `_leaveLater`). */
 const LEAVING = 4;
+/** Watched (not awaited by a task): it tries and parks when its entry runs (see `_armSoon`). */
+const ARMING = 5;
+/** `_iterated`: first used by a watcher (see `_armSoon`). */
+const WATCHED = 3;
 
 /** See the module doc. Subclasses implement the primitive's side. */
 export abstract class ParkFuture<T> extends Future<T> {
   // Assigned in the constructor, not as field initializers (shared by every subclass: see Future).
-  /** @internal FRESH (not used yet), PARKED, WOKEN (its wake entry is queued), RAN. */
+  /** @internal FRESH (not used yet), ARMING, PARKED, WOKEN (its wake entry is queued), LEAVING, RAN. */
   declare _phase: number;
-  /** 0: not iterated; 1: its first `yield*` uses it as the iterator; 2: that one yielded it. */
+  /**
+   * 0: not iterated; 1: its first `yield*` uses it as the iterator; 2: that one yielded it;
+   * 3 (WATCHED): first used by a watcher, as asyncio's coroutine wrapped in a task (`_armSoon`).
+   */
   private declare _iterated: number;
   /** A waiting task's cancel came after the wake-up: it stays pending with the task (see `_run`). */
   private declare _taskCancelled: boolean;
@@ -80,8 +89,8 @@ export abstract class ParkFuture<T> extends Future<T> {
 
   /** Finishes with `value`: waiters resume in this pass when resumed from a wake-up, else later. */
   protected _finish(value: T, resumed: boolean): void {
-    if (resumed) this._resolveInline(value);
-    else this._setResultNow(value);
+    if (resumed && this._iterated !== WATCHED) this._resolveInline(value);
+    else this._setResultNow(value); // (watched: the wrapping task's step, then its callbacks)
   }
 
   /**
@@ -89,7 +98,7 @@ export abstract class ParkFuture<T> extends Future<T> {
    * or observers (`wait()`) it is reported, as a plain future's, if nobody reads it.
    */
   protected _fail(error: unknown, resumed: boolean): void {
-    if (resumed) {
+    if (resumed && this._iterated !== WATCHED) {
       this._failInline(error);
     } else {
       this._failNow(error);
@@ -119,8 +128,26 @@ export abstract class ParkFuture<T> extends Future<T> {
     }
   }
 
+  /**
+   * First use by a watcher (`gather`, `shield`, `wait`, a done callback): asyncio wraps the
+   * coroutine in a task whose first step comes in the next pass, after the steps already queued —
+   * so the call tries, and joins the waiter line, when its entry runs.
+   */
+  private _armSoon(): void {
+    if (this._phase !== FRESH || this._state !== 0) return;
+    this._phase = ARMING;
+    this._iterated = WATCHED;
+    this._loop._enqueue(this);
+  }
+
   /** @internal A wake-up entry (then, once done, the done callbacks as for any future). */
   override _run(): void {
+    if (this._phase === ARMING) {
+      // (Cancelled meanwhile: its callbacks run from the entry its completion queued.)
+      this._phase = this._state === 0 ? FRESH : RAN;
+      this._arm();
+      return;
+    }
     if (this._phase === WOKEN || this._phase === LEAVING) {
       this._phase = RAN;
       // A waiting task that still wants its cancel (not taken back with uncancel()) gets it here,
@@ -235,12 +262,14 @@ export abstract class ParkFuture<T> extends Future<T> {
   }
 
   override addDoneCallback(cb: (fut: Future<T>) => unknown): void {
-    this._arm();
+    this._armSoon();
     super.addDoneCallback(cb);
   }
 
   override _addWaiter(w: Waiter): void {
-    this._arm();
+    // A task waits on it at once (it iterated it already, or `yield fut`); a watcher soon.
+    if (typeof w._pendingCancel === 'function') this._arm();
+    else this._armSoon();
     super._addWaiter(w);
   }
 }

@@ -41,9 +41,11 @@ export interface QueueStatistics {
  * a `get()`/`getNowait()` that runs before that getter resumes may take the item, and the woken
  * getter then waits again.
  *
- * `get()` of a non-empty queue takes its item at once; a `get()` that has to wait (and a `put()`
- * into a full queue) starts when it is first awaited, `yield*`-ed or handed to `gather`/`wait`,
- * as an asyncio coroutine would: one never awaited takes no item and adds none.
+ * `get()` of a non-empty queue takes its item at once (its fast path: asyncio's coroutine would
+ * wait until awaited, which shows only if it is never awaited or handed to `waitFor(…, 0)`); a
+ * `get()` that has to wait (and a `put()` into a full queue) starts when it is first awaited or
+ * `yield*`-ed, or in the next pass once handed to `gather`/`shield`/`wait` (as asyncio's wrapping
+ * task would): one never used takes no item and adds none.
  *
  * Cancellation: `get()`, `put()` and `join()` are checkpoints only when they wait. A cancelled
  * `get()` takes no item and a cancelled `put()` adds none; a getter (putter) cancelled after it

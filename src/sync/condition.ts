@@ -112,7 +112,8 @@ export class Condition extends LoopBound {
 
   /**
    * Waits until `pred()` is truthy and resolves to its value; returns at once (even without the
-   * lock) when it is truthy already. The lock must be held otherwise.
+   * lock) when it is truthy already. The lock must be held otherwise. As asyncio's coroutine, it
+   * starts when awaited: `pred()` is called then, and once after each wake-up.
    *
    * Cancellation: a checkpoint, as `wait()`: the lock is held again when it returns or throws.
    *
@@ -123,9 +124,6 @@ export class Condition extends LoopBound {
    */
   waitFor<T>(pred: () => T): Future<T> {
     checkFunction('Condition.waitFor', 'pred', pred);
-    const first = pred();
-    if (first) return doneFuture(getRunningLoop(), first);
-    if (!this.locked()) throw new RuntimeError('Condition.waitFor: cannot wait on un-acquired lock');
     const loop = this._getLoop();
     return new InlineFuture<T>(loop, () => this._waitFor(pred));
   }
@@ -214,9 +212,9 @@ export class Condition extends LoopBound {
   }
 
   private *_waitFor<T>(pred: () => T): Coroutine<T> {
-    // Checked again when first awaited (asyncio's coroutine starts there): it may hold by now.
     let result = pred();
     while (!result) {
+      if (!this.locked()) throw new RuntimeError('Condition.waitFor: cannot wait on un-acquired lock');
       yield* this.wait();
       result = pred();
     }
