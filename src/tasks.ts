@@ -268,7 +268,10 @@ export function fromFactory<T>(loop: EventLoop | undefined, body: TaskBody<T>, o
 export function byFactory<T>(loop: EventLoop, body: TaskBody<T>, opts: TaskOptions | undefined): Task<T> | null {
   const factory = loop._taskFactory;
   if (factory === null) return null;
-  return madeTask('the loop\'s task factory', factory(loop, body, opts));
+  const task = madeTask<T>('the loop\'s task factory', factory(loop, body, opts));
+  // asyncio names the factory's task itself (`task.set_name(name)` after the factory returns).
+  if (opts?.name !== undefined) task.setName(opts.name);
+  return task;
 }
 
 function madeTask<T>(maker: string, task: unknown): Task<T> {

@@ -93,10 +93,16 @@ export class Handle implements Runnable {
     }
   }
 
-  /** `<Handle tick()>` or `<TimerHandle tick()>`: the callback's name, `(cancelled)` once cancelled. */
+  /**
+   * asyncio's repr: `<Handle tick()>`, `<Handle cancelled>` once cancelled; a timer's also shows
+   * its deadline (`<TimerHandle when=1500 tick()>`).
+   */
   toString(): string {
-    const name = this._callback ? userCallback(this._callback).name || '(anonymous)' : '(cancelled)';
-    return `<${this.constructor.name} ${name}()>`;
+    const info: string[] = [];
+    if (this._cancelled) info.push('cancelled');
+    if (this instanceof TimerHandle) info.push(`when=${this._when}`);
+    if (this._callback !== null) info.push(`${userCallback(this._callback).name || '(anonymous)'}()`);
+    return `<${this.constructor.name} ${info.join(' ')}>`;
   }
 }
 

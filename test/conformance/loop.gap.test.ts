@@ -344,7 +344,7 @@ describe('the default exception handler (test_base_events BaseEventLoopTests)', 
     expect(fut.result()).toBe(true);
     const text = printedText(printed);
     expect(text).toHaveLength(1);
-    expect(text[0]).toMatch(/^Exception in callback <TimerHandle zeroError\(\)>/);
+    expect(text[0]).toMatch(/^Exception in callback <TimerHandle when=[\d.]+ zeroError\(\)>/);
     expect(text[0]).toContain('division by zero');
   });
 

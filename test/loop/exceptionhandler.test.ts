@@ -297,7 +297,7 @@ describe('debug mode', () => {
     await loop.runForever();
     loop.close();
     expect(seen[0]!.message).toMatch(/event loop was blocked for [\d.]+ ms/); // no name yet
-    const named = seen.filter((c) => /^Executing <TimerHandle slowOne\(\)> took [\d.]+ ms/.test(c.message));
+    const named = seen.filter((c) => /^Executing <TimerHandle when=[\d.]+ slowOne\(\)> took [\d.]+ ms/.test(c.message));
     expect(named).toHaveLength(1); // the second one, in fine mode
     expect(loop.lagStats().stalls).toBe(seen.length);
   });

@@ -49,7 +49,7 @@ describe('Handle', () => {
     expect(calls).toEqual([['a', 2, null]]);
   });
 
-  it('toString() names the callback, (anonymous) or (cancelled)', () => {
+  it('toString() names the callback or (anonymous), says cancelled, and shows a timer\'s deadline (asyncio\'s repr)', () => {
     const loop = newEventLoop();
     const named = loop.callSoon(function tick() {});
     const anon = loop.callSoon([() => {}][0]!);
@@ -57,9 +57,11 @@ describe('Handle', () => {
     cancelled.cancel();
     expect(String(named)).toBe('<Handle tick()>');
     expect(String(anon)).toBe('<Handle (anonymous)()>');
-    expect(String(cancelled)).toBe('<Handle (cancelled)()>');
+    expect(String(cancelled)).toBe('<Handle cancelled>');
     const t = loop.callLater(5, function later() {});
-    expect(String(t)).toBe('<TimerHandle later()>');
+    expect(String(t)).toBe(`<TimerHandle when=${t.when()} later()>`);
+    t.cancel();
+    expect(String(t)).toBe(`<TimerHandle cancelled when=${t.when()}>`);
     loop.close();
   });
 
@@ -145,7 +147,7 @@ describe('TimerHandle', () => {
     await loop.runForever();
     loop.close();
     expect(seen).toHaveLength(1);
-    expect(seen[0]!.message).toBe('Exception in callback <TimerHandle alarm()>');
+    expect(seen[0]!.message).toBe(`Exception in callback <TimerHandle when=${t.when()} alarm()>`);
     expect(seen[0]!.handle).toBe(t);
   });
 });
