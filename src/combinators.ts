@@ -358,12 +358,13 @@ class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pendi
     return super[Symbol.iterator]();
   }
 
-  override then<R1 = { done: Set<F>; pending: Set<F> }, R2 = never>(
-    onfulfilled?: ((value: { done: Set<F>; pending: Set<F> }) => R1 | PromiseLike<R1>) | null,
-    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  override _then<R1 = { done: Set<F>; pending: Set<F> }, R2 = never>(
+    onfulfilled: ((value: { done: Set<F>; pending: Set<F> }) => R1 | PromiseLike<R1>) | null | undefined,
+    onrejected: ((reason: unknown) => R2 | PromiseLike<R2>) | null | undefined,
+    weak: boolean,
   ): Promise<R1 | R2> {
     this.start();
-    return super.then(onfulfilled, onrejected);
+    return super._then(onfulfilled, onrejected, weak);
   }
 
   override addDoneCallback(cb: (fut: Future<{ done: Set<F>; pending: Set<F> }>) => unknown): void {

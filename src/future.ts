@@ -125,9 +125,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
       case FINISHED:
         return this._value as T;
       case FAILED:
-        this._markRetrieved();
-        errorsRead.add(this as Future<unknown>);
-        throw this._value;
+        throw this._readError();
       case CANCELLED:
         throw this._makeCancelledError();
       default:
@@ -144,9 +142,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
       case FINISHED:
         return undefined;
       case FAILED:
-        this._markRetrieved();
-        errorsRead.add(this as Future<unknown>);
-        return this._value;
+        return this._readError();
       case CANCELLED:
         throw this._makeCancelledError();
       default:
@@ -407,6 +403,11 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   _awaiterError(): unknown {
     if (this._state === FINISHED) return NO_ERROR;
     if (this._state === CANCELLED) return this._makeCancelledError();
+    return this._readError();
+  }
+
+  /** A failed future's error, read by someone: retrieved, and counted as read (`errorsRead`). */
+  private _readError(): unknown {
     this._markRetrieved();
     errorsRead.add(this as Future<unknown>);
     return this._value;

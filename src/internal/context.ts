@@ -68,7 +68,6 @@ function newContext(): RunContext {
 
 /** Node 22+ with frames (24: always) keeps the stores in a frame (a Map) on each resource. */
 const FRAME = Object.getOwnPropertySymbols(new AsyncResource('tulip.Probe')).find((s) => s.description === 'context_frame');
-const FRAMES = FRAME !== undefined;
 
 /** Whether a resource holds a value of a user's AsyncLocalStorage (tulip's own is not one). */
 function holdsStores(r: object): boolean {
@@ -353,17 +352,16 @@ export function startInContext(body: () => unknown): unknown {
 }
 
 /**
- * Node 24 (and 22 with its flag) keeps AsyncLocalStorage in immutable context frames. There a
- * task's store is entered with `enterWith` inside its context's scope, which restores the caller's
- * frame on exit: one frame copy per task start, where `als.run()` makes two (to enter, to restore).
- * On Node 20 `enterWith` would write onto a shared resource, so `als.run()` it is.
+ * Calls a task's body function in the task's context, with the task as tulip's store. Node 24
+ * (and 22 with its flag) keeps AsyncLocalStorage in immutable context frames: there the store is
+ * entered with `enterWith` inside the context's scope, which restores the caller's frame on exit
+ * (one frame copy per task start, where `als.run()` makes two). On Node 20 `enterWith` would write
+ * onto a shared resource, so `als.run()` it is.
  */
-
-/** Calls a task's body function in the task's context, with the task as tulip's store. */
 export function callTaskBody(task: Task<unknown>, body: () => unknown): unknown {
   const als = ctx.als;
   if (als === null) return body();
-  if (FRAMES) return task._context.runInAsyncScope(enterAndStart, task, body);
+  if (FRAME !== undefined) return task._context.runInAsyncScope(enterAndStart, task, body);
   return als.run(task, startInContext, body);
 }
 
