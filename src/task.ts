@@ -50,6 +50,8 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
    * null once a task that finished in its eager first step let go of it.
    */
   private _coro: TaskBody<T> | null;
+  /** The name of the body function, for the repr's `coro=` ('' for a generator object or an anonymous function). */
+  private readonly _fnName: string;
   private readonly _num: number;
   /** @internal Links of the loop's live-task list. */
   _prevLive: Task<unknown> | null = null;
@@ -84,9 +86,11 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     this._num = hidden ? 0 : ++taskCounter;
     this._coro = body;
     if (typeof body === 'function') {
+      this._fnName = typeof body.name === 'string' ? body.name : '';
       this._mode = STARTING;
       if (fnBody) enableAls();
     } else {
+      this._fnName = '';
       this._mode = native ? GENERATOR : ITERATOR;
     }
     const loop = this._loop;
@@ -177,16 +181,18 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
   }
 
   /**
-   * asyncio's repr: `<Task pending name='fetch' wait_for=<Future pending>>`, `<Task cancelling …>`
-   * while a cancel is pending, `<Task finished name='fetch' result=42>` once done. A task met again
-   * while its own repr is being made (tasks that await each other) shows as `...`.
+   * asyncio's repr: `<Task pending name='fetch' coro=<fetchPage() running> wait_for=<Future pending>>`,
+   * `<Task cancelling …>` while a cancel is pending, `<Task finished name='fetch' coro=<fetchPage()
+   * done> result=42>` once done. `coro=` names the body function (JavaScript cannot name the
+   * function of a generator object, nor say where a coroutine is suspended); a task met again while
+   * its own repr is being made (tasks that await each other) shows as `...`.
    */
   override toString(): string {
     if (inRepr.has(this)) return '...';
     inRepr.add(this);
     try {
       const w = this._futWaiter;
-      return this._repr(this._state === 0 && w !== null ? ` wait_for=${String(w)}` : '');
+      return this._repr(this._state === 0 && w !== null ? `wait_for=${String(w)}` : null);
     } finally {
       inRepr.delete(this);
     }
@@ -194,14 +200,17 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
 
   /** @internal The repr without `wait_for`: the call graph and task dumps show the waits as a tree. */
   override _shortRepr(): string {
-    return this._repr('');
+    return this._repr(null);
   }
 
-  private _repr(waitFor: string): string {
+  /** asyncio's order: state, name, coro, wait_for, then the result or exception and the callbacks. */
+  private _repr(waitFor: string | null): string {
     const info = this._reprInfo();
     if (this._state === 0 && this.cancelling() > 0) info[0] = 'cancelling';
-    info.splice(1, 0, `name='${this.getName()}'`);
-    return `<Task ${info.join(' ')}${waitFor}>`;
+    const head = [info[0]!, `name='${this.getName()}'`];
+    if (this._coro !== null && this._fnName !== '') head.push(`coro=<${this._fnName}() ${this._state === 0 ? 'running' : 'done'}>`);
+    if (waitFor !== null) head.push(waitFor);
+    return `<Task ${head.concat(info.slice(1)).join(' ')}>`;
   }
 
   // ---- stepping -----------------------------------------------------------------------------

@@ -75,6 +75,36 @@ describe('names', () => {
       }));
   }
 
+  for (const style of STYLES) {
+    it(`toString() names a named body function as coro=, before wait_for and the callbacks, as asyncio orders them (${style})`, () =>
+      run(async () => {
+        const fut = getRunningLoop().createFuture<number>();
+        const fetchPage = styled(
+          style,
+          function* fetchPage() { return yield* fut; },
+          async function fetchPage() { return await fut; },
+        );
+        const t = createTask(fetchPage, { name: 'p' });
+        t.addDoneCallback(function onDone() {});
+        expect(String(t)).toBe("<Task pending name='p' coro=<fetchPage() running> cb=[onDone()]>");
+        await runBriefly();
+        expect(String(t)).toBe("<Task pending name='p' coro=<fetchPage() running> wait_for=<Future pending> cb=[onDone()]>");
+        fut.setResult(7);
+        await t;
+        expect(String(t)).toBe("<Task finished name='p' coro=<fetchPage() done> result=7>");
+      }));
+  }
+
+  it('toString() leaves coro= out for an anonymous body and for a generator object (JavaScript cannot name its function)', () =>
+    run(async () => {
+      function* named(): Generator<unknown, number, unknown> { return 1; }
+      const a = createTask(async () => 1, { name: 'a' });
+      const g = createTask(named(), { name: 'g' });
+      expect(String(a)).toBe("<Task pending name='a'>");
+      expect(String(g)).toBe("<Task pending name='g'>");
+      await gather([a, g]);
+    }));
+
   it('toString() shows a task met again inside its own repr as ..., as asyncio does (no endless recursion)', () =>
     run(async () => {
       let t: Task<void> | undefined;
