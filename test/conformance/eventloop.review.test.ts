@@ -555,8 +555,10 @@ describe('the string of a handle (events.Handle.__repr__, TimerHandle._repr_info
 
 // ---- after close(), what still needs the loop -------------------------------------------------
 
-// Left as differences, undecided: tulip lets a future of a closed loop complete (its callbacks
-// are queued on a loop that will not run them) where asyncio raises RuntimeError.
+// Deliberate differences (README, "Where tulip differs from asyncio"): tulip lets a future of a
+// closed loop complete (its callbacks are queued on a loop that will not run them) where asyncio's
+// call_soon raises RuntimeError. In Node such a completion often comes from a host callback (a
+// timer, a stream, a worker's message), where a throw would crash the process.
 describe('futures and tasks of a closed loop (their callbacks need call_soon)', () => {
   for (const style of STYLES) {
     // asyncio: a task sleeping 10 s on a loop closed after one pass: t.cancel() raises
