@@ -73,9 +73,10 @@ const FRAME = Object.getOwnPropertySymbols(new AsyncResource('tulip.Probe')).fin
 function holdsStores(r: object): boolean {
   const own = ctx.als;
   if (FRAME !== undefined) {
-    const frame = (r as Record<symbol, unknown>)[FRAME];
-    if (!(frame instanceof Map)) return false;
-    for (const [als, value] of frame) if (als !== own && value !== undefined) return true;
+    // (A Map, though not of this realm's Map class: `instanceof Map` is false on Node 24.)
+    const frame = (r as Record<symbol, unknown>)[FRAME] as Map<unknown, unknown> | undefined;
+    if (frame === undefined || frame === null || typeof frame.entries !== 'function') return false;
+    for (const [als, value] of frame.entries()) if (als !== own && value !== undefined) return true;
     return false;
   }
   // Node 20: each storage keeps its value under a symbol of its own on the resource.
@@ -125,9 +126,23 @@ const originalEnterWith = alsProto.enterWith;
  */
 export let bareWrite: Set<AsyncLocalStorage<unknown>> | null = null;
 
+/**
+ * Node 24 (frames): how many `enterWith()` calls of user storages there were, so that `callIn`
+ * can tell a step or callback that wrote from one that did not (see `keepWrites`).
+ */
+let frameWrites = 0;
+
+function countingEnterWith(this: AsyncLocalStorage<unknown>, store: unknown): void {
+  frameWrites++;
+  originalEnterWith.call(this, store);
+}
+
+/** The `enterWith` the prototype keeps once the first write was seen. */
+const plainEnterWith = FRAME === undefined ? originalEnterWith : countingEnterWith;
+
 function stopWatching(): void {
   if (alsProto.run === watchingRun) alsProto.run = originalRun;
-  if (alsProto.enterWith === watchingEnterWith) alsProto.enterWith = originalEnterWith;
+  if (alsProto.enterWith === watchingEnterWith) alsProto.enterWith = plainEnterWith;
 }
 
 function noteUserStores(): void {
@@ -158,7 +173,7 @@ function watchingRun<R>(this: AsyncLocalStorage<unknown>, store: unknown, fn: (.
 function watchingEnterWith(this: AsyncLocalStorage<unknown>, store: unknown): void {
   if (!userStores) noteUserStores();
   bareWrite?.add(this);
-  originalEnterWith.call(this, store);
+  plainEnterWith.call(this, store);
 }
 
 /**
@@ -177,6 +192,8 @@ export function endBareWrite(task: Task<unknown>): void {
 if (!userStores) {
   alsProto.run = watchingRun as typeof alsProto.run;
   alsProto.enterWith = watchingEnterWith;
+} else {
+  alsProto.enterWith = plainEnterWith;
 }
 
 /**
@@ -194,7 +211,8 @@ export function taskContextHere(fnBody: boolean, eager: boolean): RunContext {
  * with tulip's own store left out (one made inside an async task holds that task as the store).
  */
 export class GivenContext implements RunContext {
-  constructor(readonly given: ContextLike) {}
+  /** The user's context; a snapshot function is replaced by a resource once a step writes (Node 24). */
+  constructor(public given: ContextLike) {}
 
   runInAsyncScope<This, R>(fn: (this: This, ...args: unknown[]) => R, thisArg?: This, ...args: unknown[]): R {
     const outside = (): R => alsExit(() => fn.apply(thisArg as This, args));
@@ -252,15 +270,40 @@ export function runBurst(pump: () => void): void {
   new AsyncResource('tulip.Burst').runInAsyncScope(alsExit, null, pump);
 }
 
-/** Calls `fn.call(self, arg)` inside context `c` (tulip's `ctx.frame` follows). */
+/**
+ * Calls `fn.call(self, arg)` inside context `c` (tulip's `ctx.frame` follows). What the code
+ * writes there with `enterWith()` stays in `c`, as a `contextvars` `set()` stays in the context a
+ * task runs in: on Node 20 the write lands on the resource itself; with frames (Node 24) it makes a
+ * new frame that `runInAsyncScope` would drop on exit, so it is kept in `c` (`keepWrites`).
+ */
 export function callIn<S, A, R>(c: RunContext, fn: (this: S, arg: A) => R, self: S, arg: A): R {
   const prev = ctx.frame;
   ctx.frame = c;
   try {
-    return c.runInAsyncScope(fn, self, arg);
+    return FRAME === undefined ? c.runInAsyncScope(fn, self, arg) : (c.runInAsyncScope(keepWrites, c, fn, self, arg) as R);
   } finally {
     ctx.frame = prev;
   }
+}
+
+const probeResource = (): AsyncResource => new AsyncResource('tulip.Probe');
+
+/** Node 24: runs `fn` in `this` context's scope and keeps its `enterWith()` writes there. */
+function keepWrites<S, A, R>(this: RunContext, fn: (this: S, arg: A) => R, self: S, arg: A): R {
+  const before = frameWrites;
+  try {
+    return fn.call(self, arg);
+  } finally {
+    if (frameWrites !== before) keepFrame(this);
+  }
+}
+
+/** Node 24: `c` takes the current frame (what the code that ran in it wrote), tulip's own store left out. */
+function keepFrame(c: RunContext): void {
+  const frame = (alsExit(probeResource) as unknown as Record<symbol, unknown>)[FRAME!];
+  const target = c instanceof GivenContext ? c.given : c;
+  if (typeof target === 'function') (c as GivenContext).given = Object.assign(new AsyncResource('tulip.Context'), { [FRAME!]: frame });
+  else (target as unknown as Record<symbol, unknown>)[FRAME!] = frame;
 }
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as typeof Function;
@@ -371,9 +414,13 @@ function enterAndStart(this: Task<unknown>, body: () => unknown): unknown {
 }
 
 function asyncOk(v: unknown): void {
-  (ctx.als!.getStore() as Task<unknown>)._asyncSettled(NO_ERROR, v);
+  const task = ctx.als!.getStore() as Task<unknown>;
+  if (frameWrites !== 0) keepFrame(task._context);
+  task._asyncSettled(NO_ERROR, v);
 }
 
 function asyncErr(e: unknown): void {
-  (ctx.als!.getStore() as Task<unknown>)._asyncSettled(e === NO_ERROR ? undefined : e, undefined);
+  const task = ctx.als!.getStore() as Task<unknown>;
+  if (frameWrites !== 0) keepFrame(task._context);
+  task._asyncSettled(e === NO_ERROR ? undefined : e, undefined);
 }
