@@ -86,13 +86,11 @@ export class ChannelState<T> extends LoopBound {
  * ```
  */
 export function openMemoryChannel<T>(maxBufferSize: number): [MemorySendChannel<T>, MemoryReceiveChannel<T>] {
-  if (typeof maxBufferSize !== 'number' || Number.isNaN(maxBufferSize)) {
+  // The type first, then the sign, as Trio checks them (-1.5 and -Infinity are TypeErrors).
+  if (typeof maxBufferSize !== 'number' || (!Number.isInteger(maxBufferSize) && maxBufferSize !== Infinity)) {
     throw new TypeError(`openMemoryChannel: maxBufferSize must be an integer or Infinity, got ${describe(maxBufferSize)}`);
   }
   if (maxBufferSize < 0) throw new RangeError(`openMemoryChannel: maxBufferSize must be >= 0, got ${maxBufferSize}`);
-  if (!Number.isInteger(maxBufferSize) && maxBufferSize !== Infinity) {
-    throw new TypeError(`openMemoryChannel: maxBufferSize must be an integer or Infinity, got ${maxBufferSize}`);
-  }
   const state = new ChannelState<T>(maxBufferSize);
   return [new MemorySendChannel(state), new MemoryReceiveChannel(state)];
 }

@@ -33,8 +33,6 @@ interface TokenWaiter {
   readonly borrower: unknown;
   /** The method waiting, for error messages. */
   readonly op: string;
-  /** Set when a token was handed to it (it became a borrower), as opposed to failed. */
-  granted: boolean;
 }
 
 /**
@@ -60,7 +58,12 @@ interface TokenWaiter {
  */
 export class CapacityLimiter extends LoopBound {
   private _total: number;
-  private readonly _borrowers = new Set<unknown>();
+  /**
+   * The borrowers → the waiter a token was handed to on the borrower's behalf (null for a token
+   * taken at once): a waiter cancelled before it resumes gives back only the token it was handed,
+   * not one released for it meanwhile and borrowed again.
+   */
+  private readonly _borrowers = new Map<unknown, TokenWaiter | null>();
   private readonly _waiters = new Deque<TokenWaiter>();
 
   /** `totalTokens`: an integer >= 0 (0 admits nobody until it is raised, as in Trio), or `Infinity`. */
@@ -170,7 +173,7 @@ export class CapacityLimiter extends LoopBound {
     return {
       borrowedTokens: this._borrowers.size,
       totalTokens: this._total,
-      borrowers: [...this._borrowers],
+      borrowers: [...this._borrowers.keys()],
       tasksWaiting: countPending(this._waiters),
     };
   }
@@ -204,7 +207,7 @@ export class CapacityLimiter extends LoopBound {
   private _tryBorrow(op: string, borrower: unknown): boolean {
     if (this._borrowers.has(borrower)) throw alreadyHolding(op);
     if (this._borrowers.size < this._total && firstPending(this._waiters) === undefined) {
-      this._borrowers.add(borrower);
+      this._borrowers.set(borrower, null);
       return true;
     }
     return false;
@@ -212,14 +215,14 @@ export class CapacityLimiter extends LoopBound {
 
   private *_acquireSlow(op: string, loop: EventLoop, borrower: unknown): Coroutine<void> {
     if (this._tryBorrow(op, borrower)) return;
-    const w: TokenWaiter = { fut: new Future<void>(loop), borrower, op, granted: false };
+    const w: TokenWaiter = { fut: new Future<void>(loop), borrower, op };
     this._waiters.push(w);
     try {
       yield* w.fut;
     } catch (e) {
       this._waiters.remove(w);
       // The token was handed over (the waker added us as a borrower) but we will not use it.
-      if (e instanceof CancelledError && w.granted) this._release(op, borrower);
+      if (e instanceof CancelledError && this._borrowers.get(borrower) === w) this._release(op, borrower);
       throw e;
     }
   }
@@ -234,8 +237,7 @@ export class CapacityLimiter extends LoopBound {
         w.fut.setException(alreadyHolding(w.op));
         continue;
       }
-      this._borrowers.add(w.borrower);
-      w.granted = true;
+      this._borrowers.set(w.borrower, w);
       w.fut.setResult(undefined);
     }
   }
