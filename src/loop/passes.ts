@@ -23,6 +23,11 @@ const RESOLVED = Promise.resolve();
 const BURST_MS = 8;
 /** The longest delay Node's setTimeout honours (about 24.8 days). */
 const MAX_HOST_DELAY = 2 ** 31 - 1;
+/**
+ * A timer due less than this many ms from now runs now: asyncio's `clock_resolution` (1 ns), so
+ * a frozen `MockClock` runs a timer a rounding error ahead instead of waiting forever.
+ */
+const CLOCK_RESOLUTION_MS = 1e-6;
 /** Purge cancelled timers when more than this many sit in the heap and they are over half of it. */
 const MIN_CANCELLED_TIMERS = 100;
 
@@ -276,7 +281,7 @@ export abstract class PassLoop extends LoopServices {
     if (timers.size > 0) {
       const now = this._clock.now();
       let top = timers.peek();
-      while (top !== undefined && (top._cancelled || top._when <= now)) {
+      while (top !== undefined && (top._cancelled || top._when - now < CLOCK_RESOLUTION_MS)) {
         timers.pop();
         top._scheduled = false;
         if (top._cancelled) this._cancelledTimers--;
@@ -478,7 +483,7 @@ export abstract class PassLoop extends LoopServices {
 
   private _timerDue(): boolean {
     const top = this._timers.peek();
-    return top !== undefined && (top._cancelled || top._when <= this._clock.now());
+    return top !== undefined && (top._cancelled || top._when - this._clock.now() < CLOCK_RESOLUTION_MS);
   }
 
   /** Every task is blocked: wake a waitAllTasksBlocked() caller, jump virtual time, or arm a timer. */

@@ -61,7 +61,8 @@ export class SequencerTurn {
  * Cancellation: waiting for a turn is a checkpoint. A task cancelled while waiting gets its
  * `CancelledError` (tulip keeps cancellations, where Trio raises `RuntimeError`), and the
  * sequence is then broken: every other waiting or later position fails with
- * `RuntimeError('Sequencer: the sequence is broken …')`.
+ * `RuntimeError('Sequencer: the sequence is broken …')`. A task cancelled after its turn came but
+ * before it resumed gets its `CancelledError` inside the turn, which passes on: nothing breaks.
  *
  * @example
  * ```ts
@@ -83,8 +84,8 @@ export class Sequencer {
    * enter. Throws `RuntimeError` at once if `position` was used already or the sequence is broken.
    *
    * Cancellation: waiting for the turn is a checkpoint; a task cancelled while waiting breaks the
-   * sequence (every other position then fails with `RuntimeError`). The turn ends when the body
-   * returns, throws or is cancelled.
+   * sequence (every other position then fails with `RuntimeError`), one cancelled once its turn
+   * came passes the turn on. The turn ends when the body returns, throws or is cancelled.
    *
    * @example
    * ```ts
@@ -103,7 +104,7 @@ export class Sequencer {
    * sequence is broken.
    *
    * Cancellation: waiting for the turn is a checkpoint; a task cancelled while waiting breaks the
-   * sequence.
+   * sequence, one cancelled once its turn came passes the turn on.
    *
    * @example
    * ```ts
@@ -149,8 +150,14 @@ export class Sequencer {
       yield* this._event(position).wait();
     } catch (e) {
       if (e instanceof CancelledError) {
-        this._broken = true;
-        for (const ev of this._points.values()) ev.set();
+        if (!this._broken && this._event(position).isSet()) {
+          // Its turn had come (the cancel came between the wake-up and the resumption): as in
+          // Trio, the cancel lands inside the turn, which passes on; the sequence holds.
+          this._leave(position);
+        } else {
+          this._broken = true;
+          for (const ev of this._points.values()) ev.set();
+        }
       }
       throw e;
     }
