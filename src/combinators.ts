@@ -564,6 +564,7 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
       shieldWatched.add(inner);
       inner._addWaiter(new ShieldWatcher(inner));
     },
+    _hidden: true, // (the shield's own bookkeeping: the await graph leaves it out)
   });
   return outer;
 }

@@ -493,9 +493,9 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     unread.register(this, { loop: this._loop, exception: this._value, kind: this._kind() }, token);
   }
 
-  /** @internal What reports call this kind of future ('Task' for tasks). */
+  /** @internal What reports call this kind of future: its class, as asyncio's (`Task` for tasks). */
   _kind(): string {
-    return 'Future';
+    return this.constructor.name;
   }
 
   /** @internal */

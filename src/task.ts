@@ -281,6 +281,7 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     ctx.stepping = this as Task<unknown>;
     const observed = this._loop._instruments !== null && !isGeneratorFunction(body);
     if (observed) callInstruments(this._loop, 'beforeTaskStep', this);
+    if (this._loop._fine) this._loop._steppedTask = this as Task<unknown>; // (a slow start names its task)
     try {
       r = this._context === ctx.frame ? this._callBody(body) : callIn(this._context, this._callBody, this, body);
     } catch (e) {
@@ -640,9 +641,10 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     return `Task ${states[this._state]} name='${this.getName()}'`;
   }
 
-  /** @internal */
+  /** @internal The task, and in debug mode where it was created (asyncio's `source_traceback`). */
   override _reportExtras(): Record<string, unknown> {
-    return { task: this };
+    const created = this._ext?.sourceStack;
+    return created === undefined ? { task: this } : { task: this, sourceStack: created };
   }
 
   /** @internal Tasks are reported at the end of the pass in which they failed (DESIGN §4). */

@@ -149,7 +149,8 @@ export function awaitersOf(fut: Future<unknown>): Awaiter[] {
         else add({ future: null, kind: 'taskgroup', name: 'a TaskGroup (its owner is named in debug mode)' });
       } else add({ future: null, kind: 'callback', name: `callback ${name}()` });
     } else if (e !== null && typeof e === 'object') {
-      const o = e as { _awaitingTask?: () => unknown; outer?: unknown; children?: unknown; _for?: unknown };
+      const o = e as { _awaitingTask?: () => unknown; outer?: unknown; children?: unknown; _for?: unknown; _hidden?: boolean };
+      if (o._hidden === true) continue; // bookkeeping, not an awaiter
       if (o._for instanceof Future) {
         for (const a of awaitersOf(o._for as Future<unknown>)) add(a); // (a shield, an inline helper)
       } else if (typeof o._awaitingTask === 'function') {

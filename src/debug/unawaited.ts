@@ -46,6 +46,20 @@ const unawaited = new FinalizationRegistry<Held>((held) => {
   });
 });
 
+/**
+ * The entry points that return a future in asyncio too, not a coroutine: what they start runs
+ * anyway, so a result nobody awaits is no mistake (asyncio never reports these).
+ */
+const FUTURE_APIS = new Set([
+  'EventLoop.createFuture',
+  'createFuture',
+  'gather',
+  'shield',
+  'ensureFuture',
+  'EventLoop.runInExecutor',
+  'runInExecutor',
+]);
+
 let watching = false;
 
 /**
@@ -108,8 +122,9 @@ function created(fut: Future<unknown>): void {
   const api = frameFunction(frames[userAt - 1]!) ?? maker;
   const user = frames.slice(userAt).filter((l) => !isOwnFrame(l));
   sites.set(fut, user);
-  // `loop.createFuture()` called by the user: theirs to manage, not watched.
-  if (api === 'EventLoop.createFuture' || api === 'createFuture') return;
+  // `loop.createFuture()` called by the user: theirs to manage, not watched; nor a future whose
+  // asyncio counterpart is a future too (the work runs whether or not anyone awaits it).
+  if (FUTURE_APIS.has(api)) return;
   if (!watching) {
     watching = true;
     setDebugFutureHooks(created, watched);

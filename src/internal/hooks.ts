@@ -24,6 +24,8 @@ export interface Waiter {
   readonly _observes?: boolean;
   /** For the debug tools: the future this waiter completes; whoever awaits that one awaits this one. */
   readonly _for?: Future<unknown>;
+  /** For the debug tools: bookkeeping on a future, not an awaiter of it (left out of the await graph). */
+  readonly _hidden?: boolean;
 }
 
 /**

@@ -35,9 +35,11 @@ export type AnyExceptionHandler = (loop: any, context: any) => void;
  * indented, so that the first error is not lost behind the second.
  */
 export function formatContext(context: ExceptionContext): string {
-  const lines = [String(context.message)];
-  for (const [key, value] of Object.entries(context)) {
-    if (key === 'message' || key === 'exception') continue;
+  const lines = [context.message ? String(context.message) : 'Unhandled exception in event loop'];
+  // asyncio's order (sorted keys); a failed task is shown once, as its `future`.
+  for (const key of Object.keys(context).sort()) {
+    const value = (context as Record<string, unknown>)[key];
+    if (key === 'message' || key === 'exception' || (key === 'task' && value === context.future)) continue;
     if (isContext(value)) lines.push(`${key}:`, indent(formatContext(value)));
     else lines.push(`${key}: ${isPlainObject(value) ? inspect(value, { depth: 2 }) : String(value)}`);
   }

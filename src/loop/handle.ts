@@ -86,7 +86,7 @@ export class Handle implements Runnable {
       (cb as (...a: unknown[]) => unknown)(...this._args);
     } catch (e) {
       this._loop.callExceptionHandler({
-        message: `Exception in callback ${this.toString()}`,
+        message: `Exception in callback ${userCallback(cb).name || '(anonymous)'}()`, // (asyncio names the callback)
         exception: e,
         handle: this,
       });

@@ -234,9 +234,10 @@ export class LoopMonitor {
     }
     this.stalls++;
     this.accounted += took;
-    const names = resumed.map((t) => t.getName()).join(', ');
+    // One task: asyncio's form ("Executing <Task pending name=…> took …"); several, their names.
+    const what = resumed.length === 1 ? String(resumed[0]) : `the async continuations of ${resumed.map((t) => t.getName()).join(', ')}`;
     loop.callExceptionHandler({
-      message: `Executing the async continuation${resumed.length === 1 ? '' : 's'} of ${names} took ${took.toFixed(3)} ms`,
+      message: `Executing ${what} took ${took.toFixed(3)} ms`,
       durationMs: took,
       ...(resumed.length === 1 ? { task: resumed[0] } : { tasks: resumed }),
     });

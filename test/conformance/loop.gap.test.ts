@@ -324,7 +324,7 @@ describe('the default exception handler (test_base_events BaseEventLoopTests)', 
 
   // test_default_exc_handler_callback (the call_later half; the call_soon half is in
   // test/loop/exceptionhandler.test.ts)
-  it('prints an error thrown by a timer callback as "Exception in callback <TimerHandle …>" with the error, and the loop runs on', async () => {
+  it('prints an error thrown by a timer callback as "Exception in callback zeroError()" with the handle and the error, and the loop runs on', async () => {
     const loop = virtualLoop();
     expect(loop.getExceptionHandler()).toBeNull();
     const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -344,7 +344,7 @@ describe('the default exception handler (test_base_events BaseEventLoopTests)', 
     expect(fut.result()).toBe(true);
     const text = printedText(printed);
     expect(text).toHaveLength(1);
-    expect(text[0]).toMatch(/^Exception in callback <TimerHandle when=[\d.]+ zeroError\(\)>/);
+    expect(text[0]).toMatch(/^Exception in callback zeroError\(\)\nhandle: <TimerHandle when=[\d.]+ zeroError\(\)>/);
     expect(text[0]).toContain('division by zero');
   });
 

@@ -27,7 +27,7 @@ describe('exception handler', () => {
     expect(calls).toHaveLength(1);
     const [l, ctx] = calls[0]!;
     expect(l).toBe(loop);
-    expect(ctx.message).toBe('Exception in callback <Handle failing()>');
+    expect(ctx.message).toBe('Exception in callback failing()');
     expect(ctx.exception).toBe(boom);
     expect(ctx.handle).toBe(h);
   });
@@ -152,7 +152,7 @@ describe('exception handler', () => {
     expect(custom).not.toHaveBeenCalled();
     expect(printed).toHaveBeenCalledTimes(1);
     const text = String(printed.mock.calls[0]![0]);
-    expect(text).toContain('Exception in callback <Handle exploding()>');
+    expect(text).toContain('Exception in callback exploding()');
     expect(text).toContain('handle: <Handle exploding()>');
     expect(text).toContain('Error: kaboom');
     expect(text).toContain(boom.stack!.split('\n')[1]!.trim());

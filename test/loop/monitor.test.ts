@@ -105,7 +105,7 @@ describe('stall reports outside debug mode', () => {
       await hog;
       const named = stalls(seen).filter((c) => c.task === hog);
       expect(named.length).toBeGreaterThanOrEqual(1);
-      expect(named[0]!.message).toMatch(/async continuation of async-hog took [\d.]+ ms/);
+      expect(named[0]!.message).toMatch(/^Executing <Task pending name='async-hog'.*> took [\d.]+ ms$/);
     }));
 
   it('the next stall after one is named with its task, where it resumed from and where it suspended', () =>
