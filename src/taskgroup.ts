@@ -6,7 +6,7 @@ import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop } from './loop/registry.js';
 import { type Coroutine, type Task, type TaskBody, type TaskOptions } from './task.js';
 import { current } from './internal/context.js';
-import { checkTaskOptions, inheritNext } from './internal/taskext.js';
+import { checkTaskOptions, inheritNext, type ScopeLike } from './internal/taskext.js';
 import { waitThroughCancels } from './internal/waiters.js';
 
 /**
@@ -73,11 +73,12 @@ export class TaskGroup {
 
   /**
    * Makes a child: inside the cancel scopes around the group's block, as Trio's nursery children
-   * are (see `TaskExt.inherited`).
+   * are (see `TaskExt.inherited`), and inside `extra` (a `start()` task's `StartScope`).
    */
-  private _spawn<T>(body: TaskBody<T>, opts: TaskOptions | undefined): Task<T> {
-    if (this._depth === 0) return this._loop!.createTask(body, opts);
-    inheritNext.scopes = this._parent!._scopesOutside(this._depth);
+  private _spawn<T>(body: TaskBody<T>, opts: TaskOptions | undefined, extra?: StartScope): Task<T> {
+    if (this._depth === 0 && extra === undefined) return this._loop!.createTask(body, opts);
+    const outside = this._parent!._scopesOutside(this._depth);
+    inheritNext.scopes = extra === undefined ? outside : [...(outside ?? []), extra];
     try {
       return this._loop!.createTask(body, opts);
     } finally {
@@ -106,11 +107,14 @@ export class TaskGroup {
    * `createTask`'s. Nothing starts until the returned future is awaited, and the task never
    * starts eagerly (whatever the task factory): its first step runs in the next pass.
    *
-   * Cancellation: a checkpoint. Cancelling the caller while the task is starting cancels the task
-   * too (its `started()` then does nothing), waits until it is gone — however often the caller
-   * is cancelled meanwhile — and then raises the task's failure if it failed, else
-   * `CancelledError`. A task cancelled before `started()` (by its own code or the group) makes
-   * `start()` raise `CancelledError`.
+   * Cancellation: a checkpoint. Until `started()` the task is its caller's, as in Trio: it is
+   * inside the caller's cancel scopes (a shield around `start()` covers it), not the group's, so
+   * the group's cancellation reaches it only once `started()` has made it a child. Cancelling the
+   * caller while the task is starting cancels the task too — at every wait when a cancel scope
+   * cancelled the caller, once for `task.cancel()` — (its `started()` then does nothing), waits
+   * until it is gone — however often the caller is cancelled meanwhile — and then raises the
+   * task's failure if it failed, else `CancelledError`. A task cancelled before `started()` by its
+   * own code makes `start()` raise `CancelledError`.
    *
    * @example
    * ```ts
@@ -212,10 +216,12 @@ export class TaskGroup {
   private *_starting<S, T>(body: (status: TaskStatus<S>) => Coroutine<T> | PromiseLike<T> | T, opts?: TaskOptions): Coroutine<S> {
     this._checkOpen('TaskGroup.start'); // again: the group may have moved on since start() was called
     const started = this._loop!.createFuture<S>();
-    const status = new TaskStatus<S>(started);
+    const scope = new StartScope();
+    const status = new TaskStatus<S>(started, () => this._started(task as Task<unknown>, scope));
     // Never eager (whatever the task factory): start() stays a checkpoint, and a cancel scope
     // around it is met before the task's first step can call started().
-    const task = this._spawn(() => body(status), { ...opts, eagerStart: false });
+    const task = this._spawn(() => body(status), { ...opts, eagerStart: false }, scope);
+    scope.task = task as Task<unknown>;
     this._adopt(task);
     (this._startedBy ??= new Map()).set(task as Task<unknown>, started as Future<unknown>);
     try {
@@ -223,10 +229,12 @@ export class TaskGroup {
     } catch (e) {
       if (!(e instanceof CancelledError) || hasStarted(started)) throw e;
       // The caller was cancelled while the task was starting (or the task was): the task is still
-      // the caller's. It is cancelled, start() waits until it is gone, and then raises its failure
-      // if it failed, else the cancellation.
+      // the caller's. It is cancelled as the caller was — by a cancel scope: at every wait, as one
+      // under that scope (Trio); by `cancel()`: once (asyncio) — start() waits until it is gone,
+      // and then raises its failure if it failed, else the cancellation.
       if (!task.done()) {
-        task.cancel();
+        if ((e as { scope?: unknown }).scope !== undefined) scope.cancel(e.message);
+        else task.cancel();
         yield* waitThroughCancels(() => doneOf(task as Task<unknown>));
       }
       if (task._state === 2 /* failed */) throw task.exception();
@@ -284,9 +292,21 @@ export class TaskGroup {
     }
   }
 
+  /** Cancels every child; a `start()` task before its `started()` is its caller's, not cancelled here. */
   private _abort(): void {
     this._aborting = true;
-    for (const t of this._tasks) if (!t.done()) t.cancel();
+    for (const t of this._tasks) if (!t.done() && !this._isStarting(t)) t.cancel();
+  }
+
+  private _isStarting(t: Task<unknown>): boolean {
+    const started = this._startedBy?.get(t);
+    return started !== undefined && !hasStarted(started);
+  }
+
+  /** `started()` was called: the task is the group's from now on (cancelled, if the group is shutting down). */
+  private _started(task: Task<unknown>, scope: StartScope): void {
+    scope.started();
+    if (this._aborting && !task.done()) task.cancel();
   }
 
   private readonly _onTaskDone = (task: Task<unknown>): void => {
@@ -367,7 +387,10 @@ export class TaskStatus<S = void> {
   private _called = false;
 
   /** @internal `_started` null: the status that ignores `started()` (`TASK_STATUS_IGNORED`). */
-  constructor(private readonly _started: Future<S> | null) {}
+  constructor(
+    private readonly _started: Future<S> | null,
+    private readonly _onStarted: (() => void) | null = null,
+  ) {}
 
   /**
    * Tells `start()`'s caller that the task is ready, with `value` as `start()`'s result. Once
@@ -378,7 +401,53 @@ export class TaskStatus<S = void> {
     if (started === null) return;
     if (this._called) throw new RuntimeError("TaskStatus.started: called 'started' twice on the same task status");
     this._called = true;
-    if (!started.done()) started.setResult(value as S); // (start() was cancelled: the task stays its caller's)
+    if (started.done()) return; // (start() was cancelled: the task stays its caller's)
+    started.setResult(value as S);
+    this._onStarted?.();
+  }
+}
+
+/**
+ * The caller of `start()`, as the starting task sees it: a cancel scope just inside the group's
+ * scopes (Trio: until `started()` the task runs in `start()`'s own nursery, under the caller's
+ * scopes, not the group's). Until `started()` it shields the task from the group's scopes, and once
+ * the caller is cancelled it cancels the task at every wait until the task ends; after `started()`
+ * it is inert, and the task is a child like the others.
+ */
+class StartScope implements ScopeLike {
+  task: Task<unknown> | null = null;
+  private _phase: 'starting' | 'cancelled' | 'started' = 'starting';
+  private _msg: string | undefined = undefined;
+
+  get shield(): boolean {
+    return this._phase !== 'started';
+  }
+
+  get _cancelled(): boolean {
+    return this._phase === 'cancelled';
+  }
+
+  _makeError(): CancelledError {
+    return new CancelledError(this._msg);
+  }
+
+  _adopt(): void {}
+
+  _release(): void {}
+
+  /** The caller was cancelled while the task was starting. */
+  cancel(msg: string | undefined): void {
+    if (this._phase !== 'starting') return;
+    this._phase = 'cancelled';
+    this._msg = msg;
+    this.task?._scopeChanged();
+  }
+
+  /** `started()` was called in time: the group's scopes reach the task from now on. */
+  started(): void {
+    if (this._phase !== 'starting') return;
+    this._phase = 'started';
+    this.task?._scopeChanged();
   }
 }
 
