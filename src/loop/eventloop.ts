@@ -91,7 +91,13 @@ export class EventLoop extends PassLoop {
   callSoon<A extends unknown[]>(cb: (...args: A) => unknown, ...args: A): Handle {
     this._checkClosed('callSoon');
     this._checkCallback('callSoon', 'callback', cb);
-    return this._soon(contextHere(), cb as (...a: never[]) => unknown, args);
+    return this._traced(this._soon(contextHere(), cb as (...a: never[]) => unknown, args));
+  }
+
+  /** Debug mode: a user's handle remembers where it was scheduled (asyncio's `source_traceback`). */
+  private _traced<H extends Handle>(h: H): H {
+    if (this._debug) h._sourceStack = new Error('callback scheduled here').stack;
+    return h;
   }
 
   /**
@@ -142,7 +148,7 @@ export class EventLoop extends PassLoop {
       throw new TypeError('callAt: whenMs must be a number of milliseconds, got null');
     }
     this._checkCallback('callAt', 'callback', cb);
-    return this._at(contextHere(), whenMs, cb as (...a: never[]) => unknown, args);
+    return this._traced(this._at(contextHere(), whenMs, cb as (...a: never[]) => unknown, args));
   }
 
   /** @internal `callAt` without the checks (see `_soon`). */

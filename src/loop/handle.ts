@@ -39,6 +39,8 @@ export class Handle implements Runnable {
   /** @internal */ readonly _loop: EventLoop;
   /** @internal The AsyncLocalStorage context it runs in (where it was scheduled), or null: the pass's. */
   readonly _context: RunContext | null;
+  /** @internal Debug mode: the stack where it was scheduled, reported with its error. */
+  _sourceStack: string | undefined = undefined;
 
   /** @internal Use `loop.callSoon()`. */
   constructor(callback: (...args: never[]) => unknown, args: unknown[], loop: EventLoop, context: RunContext | null = null) {
@@ -89,6 +91,7 @@ export class Handle implements Runnable {
         message: `Exception in callback ${userCallback(cb).name || '(anonymous)'}()`, // (asyncio names the callback)
         exception: e,
         handle: this,
+        ...(this._sourceStack !== undefined ? { sourceStack: this._sourceStack } : {}),
       });
     }
   }

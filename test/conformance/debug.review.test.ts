@@ -405,8 +405,9 @@ describe('debug mode: slow callbacks and steps (base_events._run_once: "Executin
 describe('debug mode: reports say where the failing thing was made (source_traceback)', () => {
   // asyncio (p3.py, debug): a failing call_soon callback's report has the keys ['exception',
   // 'handle', 'message', 'source_traceback'], the traceback ending at the call_soon line (the
-  // default handler prints it as "Object created at …"). tulip's has no stack.
-  it.fails('the report of a failing callback carries the stack of the callSoon that scheduled it', () =>
+  // default handler prints it as "Object created at …"). tulip's carries it as `sourceStack` (it
+  // had no stack).
+  it('the report of a failing callback carries the stack of the callSoon that scheduled it', () =>
     runDebug(async () => {
       const seen = recordExceptions();
       getRunningLoop().callSoon(function failing() {
