@@ -199,9 +199,10 @@ export function wrapThenable<T>(
   const fut = new Future<T>(loop);
   aw.then(
     (v) => {
-      if (fut._state === 0) fut.setResult(v);
+      if (fut._state === 0 && !loop.isClosed()) fut.setResult(v); // (a closed loop: dropped, as asyncio's _chain_future)
     },
     (e) => {
+      if (fut._state === 0 && loop.isClosed()) return;
       if (fut._state !== 0) {
         // The wait was cancelled (a timeout …) and the work failed later: nobody else will see
         // the error. The abort that the cancellation itself caused is no news, and a closed loop

@@ -162,7 +162,8 @@ function parses(expr: string): boolean {
  */
 export function jobSource(op: string, fn: (...args: never[]) => unknown): string {
   const text = Function.prototype.toString.call(fn);
-  let src = sources.get(text);
+  const key = `${fn.name}\u0000${text}`;
+  let src = sources.get(key);
   if (src !== undefined) return src;
   if (/\{\s*\[native code\]\s*\}\s*$/.test(text)) {
     throw new TypeError(
@@ -170,10 +171,14 @@ export function jobSource(op: string, fn: (...args: never[]) => unknown): string
         '(pass a self-contained function that calls it instead)',
     );
   }
-  if (parses(`(${text}\n)`)) src = `(${text}\n)`;
-  else if (parses(`({${text}\n})`)) src = `((o) => o[Reflect.ownKeys(o)[0]])({${text}\n})`;
+  if (parses(`(${text}\n)`)) {
+    // An arrow or anonymous function takes the name it has here (a `const job = () => …`), so the
+    // thread's stack names it as this thread does.
+    const name = typeof fn.name === 'string' && /^[A-Za-z_$][\w$]*$/.test(fn.name) ? fn.name : '';
+    src = name === '' ? `(${text}\n)` : `({ ${name}: (${text}\n) }).${name}`;
+  } else if (parses(`({${text}\n})`)) src = `((o) => o[Reflect.ownKeys(o)[0]])({${text}\n})`;
   else throw new TypeError(`${op}: the source of ${describe(fn)} cannot be sent to a thread: its text is not a function expression`);
   if (sources.size >= 500) sources.clear();
-  sources.set(text, src);
+  sources.set(key, src);
   return src;
 }

@@ -483,9 +483,8 @@ describe('loop.close() with jobs queued', () => {
 
   // asyncio: _chain_future's _call_set_state returns without touching the destination when its
   // loop is closed, so the futures of jobs that end after close() stay pending (p7.py: "futs done
-  // False False"). tulip settles them (with the result, or the job's error) although the loop is
-  // closed; runInExecutor's own doc says "a settlement after the loop closed is dropped".
-  it.fails('the futures of jobs that end after loop.close() stay pending, as asyncio leaves them', async () => {
+  // False False"). (tulip settled them although the loop was closed; fixed in wrapThenable.)
+  it('the futures of jobs that end after loop.close() stay pending, as asyncio leaves them', async () => {
     const loop = newEventLoop();
     loop.setDefaultExecutor(new ThreadPoolExecutor({ maxWorkers: 1 }));
     const ended = newFlag();
@@ -792,9 +791,9 @@ describe('what crosses the thread boundary', () => {
 
   // asyncio: the traceback of an error raised in a to_thread job names the job's function ("File
   // …, line 4, in named_job", p6.py). tulip: the thread's stack names a `function` expression, but
-  // an arrow function (the usual job) is compiled in the thread as an anonymous expression, so its
-  // frame reads "at eval (eval at …)": the name it has in the loop's thread (fn.name) is lost.
-  it.fails("the thread's stack of an arrow-function job names the job as the loop's thread knows it", () =>
+  // an arrow function (the usual job) was compiled in the thread as an anonymous expression, its
+  // frame reading "at eval (eval at …)"; fixed: the thread gives it the name it has here.
+  it("the thread's stack of an arrow-function job names the job as the loop's thread knows it", () =>
     run(async () => {
       const arrowJobInThread = (): never => {
         throw new TypeError('outer');
