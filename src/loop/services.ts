@@ -212,9 +212,10 @@ export abstract class LoopServices {
    * ```
    */
   addSignalHandler<A extends unknown[]>(sig: NodeJS.Signals, cb: (...args: A) => unknown, ...args: A): void {
-    this._checkClosed('addSignalHandler');
-    const name = checkSignal('addSignalHandler', sig);
+    // asyncio's order: the callback, the signal, then the loop.
     this._checkCallback('addSignalHandler', 'callback', cb, true);
+    const name = checkSignal('addSignalHandler', sig);
+    this._checkClosed('addSignalHandler');
     const loop = this.loop();
     const context = contextHere(); // asyncio's handle copies the context here, where it is added
     (this._signals ??= new SignalHandlers()).set(name, () => {

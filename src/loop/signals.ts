@@ -34,33 +34,37 @@ export function checkSignalName(op: string, sig: unknown): NodeJS.Signals {
   return sig as NodeJS.Signals;
 }
 
-/** The `process` listeners of one loop's signal handlers, one per signal. */
+/**
+ * The `process` listeners of one loop's signal handlers, one per signal number: aliases (SIGIO and
+ * SIGPOLL, SIGABRT and SIGIOT) are one signal, as asyncio keys its handlers by number.
+ */
 export class SignalHandlers {
-  private readonly _listeners = new Map<NodeJS.Signals, () => void>();
+  private readonly _listeners = new Map<number, { name: NodeJS.Signals; listener: () => void }>();
 
   /** How many signals have a handler. */
   get size(): number {
     return this._listeners.size;
   }
 
-  /** Installs `listener` for `sig`, replacing this loop's previous one. */
+  /** Installs `listener` for `sig`, replacing this loop's previous one (under any name of that signal). */
   set(sig: NodeJS.Signals, listener: () => void): void {
     this.remove(sig);
     process.on(sig, listener);
-    this._listeners.set(sig, listener);
+    this._listeners.set(constants.signals[sig], { name: sig, listener });
   }
 
-  /** Removes this loop's listener for `sig`; false when there was none. */
+  /** Removes this loop's listener for `sig` (under any name of that signal); false when there was none. */
   remove(sig: NodeJS.Signals): boolean {
-    const listener = this._listeners.get(sig);
-    if (listener === undefined) return false;
-    process.removeListener(sig, listener);
-    this._listeners.delete(sig);
+    const num = constants.signals[sig];
+    const entry = this._listeners.get(num);
+    if (entry === undefined) return false;
+    process.removeListener(entry.name, entry.listener);
+    this._listeners.delete(num);
     return true;
   }
 
   /** Removes every listener (the loop closes). */
   clear(): void {
-    for (const sig of [...this._listeners.keys()]) this.remove(sig);
+    for (const { name } of [...this._listeners.values()]) this.remove(name);
   }
 }

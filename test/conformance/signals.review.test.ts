@@ -209,9 +209,8 @@ describe('loop.addSignalHandler() (asyncio add_signal_handler): review', () => {
 
   // Python: SIGPOLL is SIGIO (29), so add_signal_handler(SIGIO, A) then
   // add_signal_handler(SIGPOLL, B), os.kill(SIGIO) -> 'alias seen ['POLL']' (B replaced A).
-  // tulip keys its handlers by name: both listeners stay and both run (the same holds for
-  // SIGIOT / SIGABRT).
-  it.fails('a handler for an alias (SIGPOLL) replaces the one for the same signal under its other name (SIGIO)', () =>
+  // (tulip keyed its handlers by name: both listeners stayed and both ran; fixed: by number.)
+  it('a handler for an alias (SIGPOLL) replaces the one for the same signal under its other name (SIGIO)', () =>
     run(async () => {
       const loop = getRunningLoop();
       const seen: string[] = [];
@@ -235,7 +234,7 @@ describe('loop.addSignalHandler() (asyncio add_signal_handler): review', () => {
 
   // Python: add_signal_handler(SIGPOLL, cb); remove_signal_handler(SIGIO) -> True (same number);
   // remove_signal_handler(SIGPOLL) again -> False.
-  it.fails('removeSignalHandler() under an alias name removes the handler added under the other name', () => {
+  it('removeSignalHandler() under an alias name removes the handler added under the other name', () => {
     const loop = newEventLoop();
     try {
       loop.addSignalHandler('SIGPOLL', () => {});
@@ -249,7 +248,7 @@ describe('loop.addSignalHandler() (asyncio add_signal_handler): review', () => {
   // Python: add_signal_handler checks the callback first (a coroutine function -> TypeError),
   // then the signal: add_signal_handler(SIGKILL, coroutine function) -> TypeError('coroutines
   // cannot be used with add_signal_handler()'), not RuntimeError.
-  it.fails('addSignalHandler(SIGKILL, async function) is refused for the callback (TypeError), checked before the signal', () => {
+  it('addSignalHandler(SIGKILL, async function) is refused for the callback (TypeError), checked before the signal', () => {
     const loop = newEventLoop();
     try {
       const e = syncError(() => loop.addSignalHandler('SIGKILL', async () => {}));
@@ -263,8 +262,8 @@ describe('loop.addSignalHandler() (asyncio add_signal_handler): review', () => {
   // Python: on a closed loop the callback and the signal are checked before the closed state:
   // add('x', cb) -> TypeError('sig must be an int'), add(66, cb) -> ValueError('invalid signal
   // number 66'), add(SIGHUP, coroutine function) -> TypeError; only add(SIGHUP, cb) ->
-  // RuntimeError('Event loop is closed'). tulip raises RuntimeError for all four.
-  it.fails('on a closed loop, addSignalHandler() reports a bad callback or signal before the closed state', () => {
+  // RuntimeError('Event loop is closed'). (tulip raised RuntimeError for all four; fixed.)
+  it('on a closed loop, addSignalHandler() reports a bad callback or signal before the closed state', () => {
     const closed = newEventLoop();
     closed.close();
     expect(syncError(() => closed.addSignalHandler('SIGHUP', () => {}))).toBeInstanceOf(RuntimeError);
