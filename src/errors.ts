@@ -70,7 +70,7 @@ export class KeyboardInterruptError extends Error {
  *
  * @example
  * ```ts
- * fut.setResult(1); fut.setResult(2); // throws InvalidStateError('invalid state: the future is already done')
+ * fut.setResult(1); fut.setResult(2); // throws InvalidStateError('setResult: invalid state: the Future is already finished (<Future finished result=1>)')
  * ```
  */
 export class InvalidStateError extends Error {
@@ -85,7 +85,7 @@ export class InvalidStateError extends Error {
  *
  * @example
  * ```ts
- * getRunningLoop(); // outside any loop: throws RuntimeError('no running event loop')
+ * getRunningLoop(); // outside any loop: throws RuntimeError('getRunningLoop: no running event loop')
  * ```
  */
 export class RuntimeError extends Error {
@@ -173,7 +173,7 @@ export class QueueShutDownError extends Error {
  *
  * @example
  * ```ts
- * barrier.abort(); await barrier.wait(); // rejects with BrokenBarrierError
+ * await barrier.abort(); await barrier.wait(); // rejects with BrokenBarrierError
  * ```
  */
 export class BrokenBarrierError extends RuntimeError {
@@ -188,7 +188,9 @@ export class BrokenBarrierError extends RuntimeError {
  *
  * @example
  * ```ts
- * try { await reader.readexactly(36); } catch (e) { if (e instanceof IncompleteReadError) use(e.partial); }
+ * // (for the coming streams layer: a reader's readexactly() throws it)
+ * const e = new IncompleteReadError(new Uint8Array([1, 2]), 36);
+ * e.message; // '2 bytes read on a total of 36 expected bytes'
  * ```
  */
 export class IncompleteReadError extends Error {
@@ -215,7 +217,9 @@ export class IncompleteReadError extends Error {
  *
  * @example
  * ```ts
- * try { await reader.readuntil('\n'); } catch (e) { if (e instanceof LimitOverrunError) skip(e.consumed); }
+ * // (for the coming streams layer: a reader's readuntil() throws it)
+ * const e = new LimitOverrunError('Separator is not found, and chunk exceed the limit', 65536);
+ * e.consumed; // 65536
  * ```
  */
 export class LimitOverrunError extends Error {
@@ -235,7 +239,7 @@ export class LimitOverrunError extends Error {
  *
  * @example
  * ```ts
- * catch (e) { if (isCancelledError(e)) throw e; log(e); }
+ * try { await work(); } catch (e) { if (isCancelledError(e)) throw e; log(e); }
  * ```
  */
 export function isCancelledError(e: unknown): e is CancelledError {

@@ -153,7 +153,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   /** Finishes the future with `value`; `InvalidStateError` if it is done already. */
   setResult(value: T): void {
     if (this._state !== PENDING) {
-      throw new InvalidStateError(`setResult: invalid state: ${this._describe()} is already ${STATE_NAMES[this._state]}`);
+      throw new InvalidStateError(`setResult: invalid state: the ${this.constructor.name} is already ${STATE_NAMES[this._state]} (${this._shortRepr()})`);
     }
     this._setResultNow(value);
   }
@@ -169,7 +169,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   setException(error: unknown): void {
     if (this._state !== PENDING) {
       throw new InvalidStateError(
-        `setException: invalid state: ${this._describe()} is already ${STATE_NAMES[this._state]}`,
+        `setException: invalid state: the ${this.constructor.name} is already ${STATE_NAMES[this._state]} (${this._shortRepr()})`,
       );
     }
     if (error instanceof CancelledError) {

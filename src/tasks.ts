@@ -43,7 +43,7 @@ export function createTask<T>(body: TaskBody<T>, opts?: TaskOptions): Task<T> {
  * ```ts
  * await run(async () => {
  *   getRunningLoop().setTaskFactory(eagerTaskFactory);
- *   const t = createTask(async () => cache.get(key) ?? (await load(key)));
+ *   const t = createTask(function* () { return cache.get(key) ?? (yield* load(key)); });
  *   console.log(t.done()); // true on a cache hit: no loop pass was needed
  * });
  * ```

@@ -365,9 +365,9 @@ describe('states and bad input', () => {
       f.cancel();
       const e = syncError(() => f.setResult(1));
       expect(e).toBeInstanceOf(InvalidStateError);
-      expect(e.message).toBe('setResult: invalid state: Future cancelled is already cancelled');
+      expect(e.message).toBe('setResult: invalid state: the Future is already cancelled (<Future cancelled>)');
       const e2 = syncError(() => f.setException(new Error('x')));
-      expect(e2.message).toBe('setException: invalid state: Future cancelled is already cancelled');
+      expect(e2.message).toBe('setException: invalid state: the Future is already cancelled (<Future cancelled>)');
     }));
 
   it("result() and exception() of a pending future throw InvalidStateError in asyncio's words", () =>

@@ -168,7 +168,7 @@ export class ThreadPoolExecutor implements Executor {
    * ```ts
    * const ac = new AbortController();
    * const job = pool.submitWith({ signal: ac.signal }, heavy, input);
-   * ac.abort(); // still queued: it never runs, `job` rejects with an AbortError
+   * ac.abort(); // if every thread was busy the job is still queued: it never runs, `job` rejects with an AbortError
    * ```
    */
   submitWith<R, A extends unknown[]>(opts: SubmitOptions, fn: (...args: A) => R | PromiseLike<R>, ...args: A): Promise<R> {

@@ -179,9 +179,10 @@ export class MemorySendChannel<T> {
    * @example
    * ```ts
    * const [send, receive] = openMemoryChannel<number>(10);
+   * const producer = send.clone(); // cloned now: `send` is closed below
    * createTask(async () => {
-   *   using producer = send.clone();
-   *   for (let i = 0; i < 3; i++) await producer.send(i);
+   *   using p = producer;
+   *   for (let i = 0; i < 3; i++) await p.send(i);
    * }); // closed when the producer is done: the receiver's `for await` can end
    * send.close();
    * ```
@@ -234,7 +235,7 @@ export class MemorySendChannel<T> {
  * const [send, receive] = openMemoryChannel<Job>(100);
  * for (let i = 0; i < 4; i++) {
  *   const worker = receive.clone();
- *   createTask(async () => { for await (const job of worker) await run(job); });
+ *   createTask(async () => { for await (const job of worker) await handle(job); });
  * }
  * receive.close(); // the workers' clones keep the channel readable
  * ```

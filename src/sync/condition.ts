@@ -41,10 +41,9 @@ export interface ConditionStatistics {
  * ```ts
  * const cond = new Condition();
  * const items: string[] = [];
- * // consumer
- * await cond.run(async () => { await cond.waitFor(() => items.length > 0); use(items.shift()!); });
- * // producer
- * await cond.run(() => { items.push('job'); cond.notify(); });
+ * const consumer = createTask(() => cond.run(async () => { await cond.waitFor(() => items.length > 0); use(items.shift()!); }));
+ * await cond.run(() => { items.push('job'); cond.notify(); }); // the producer
+ * await consumer;
  * ```
  */
 export class Condition extends LoopBound {
