@@ -127,6 +127,8 @@ export abstract class PassLoop extends LoopServices {
       this._pump();
     }
   };
+  /** Idle before a clock's jump, the microtasks have had their turn since the last pass that ran work. */
+  private _idleYielded = false;
   /** The loop stops once the current yield ends (the async continuations of its last pass ran). */
   private _stopAfterYield = false;
   /** The current yield is timed (fine mode, or the end of a burst): its async time is checked. */
@@ -290,7 +292,10 @@ export abstract class PassLoop extends LoopServices {
       }
     }
     this._batchLeft = this._ready.length;
-    if (this._batchLeft > 0) this._activity();
+    if (this._batchLeft > 0) {
+      this._activity();
+      this._idleYielded = false;
+    }
     this._inBatch = true;
     this._yieldMicro = false; // the host drained the microtask queue since the last pass
   }
@@ -504,7 +509,18 @@ export abstract class PassLoop extends LoopServices {
     }
     const clock = this._clock;
     if (clock.idle !== undefined && this._blockedWaiters.length === 0) {
-      if (clock.idle(top === undefined ? null : top._when, this._clockWake)) return true;
+      // Before a virtual-time jump the microtasks run once: async code started from a generator
+      // step (a promise tulip does not watch) reaches its next wait first, as it would in real time.
+      if (!this._idleYielded) {
+        this._idleYielded = true;
+        this._settling = true;
+        this._yieldToMicrotasks(false);
+        return false;
+      }
+      if (clock.idle(top === undefined ? null : top._when, this._clockWake)) {
+        this._idleYielded = false;
+        return true;
+      }
     }
     let real = Infinity;
     if (top !== undefined) {

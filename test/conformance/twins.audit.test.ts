@@ -1393,11 +1393,9 @@ describe('a fire-and-forget async helper started by a task, on virtual time (twi
       ]);
     }));
 
-  // tulip: [['main', 300], ['main', 600], ['main', 900]] — 'slept' comes only after run() ended (at
-  // 900), 'slept2' never: the loop's passes and the autojump do not let the microtask queue drain
-  // while only generator tasks are live and none waits on a promise (src/loop/passes.ts _idle /
-  // _mustYieldAtEnd: `_promiseWaits === 0`).
-  it.fails('a fire-and-forget async helper started by a generator task resumes when its sleeps end (generator)', () =>
+  // (tulip gave [['main', 300], ['main', 600], ['main', 900]]: the autojump did not let the
+  // microtask queue drain first; fixed: the loop yields to the microtasks once before a jump.)
+  it('a fire-and-forget async helper started by a generator task resumes when its sleeps end (generator)', () =>
     runVirtual(function* () {
       const log: unknown[] = [];
       createTask(function* () {
