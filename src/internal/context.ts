@@ -69,21 +69,26 @@ function newContext(): RunContext {
 /** Node 22+ with frames (24: always) keeps the stores in a frame (a Map) on each resource. */
 const FRAME = Object.getOwnPropertySymbols(new AsyncResource('tulip.Probe')).find((s) => s.description === 'context_frame');
 
+/**
+ * Node 20: the keys under which the storages enabled before tulip loaded keep their values on each
+ * resource (an enabled storage writes its key onto every new resource, even to say "no value").
+ * A storage enabled later does so in its first `run()` or `enterWith()`, which tulip watches.
+ */
+const EARLY_KEYS: symbol[] =
+  FRAME === undefined ? Object.getOwnPropertySymbols(new AsyncResource('tulip.Probe')).filter((k) => k.description === 'kResourceStore') : [];
+
 /** Whether a resource holds a value of a user's AsyncLocalStorage (tulip's own is not one). */
 function holdsStores(r: object): boolean {
   const own = ctx.als;
   if (FRAME !== undefined) {
     // (A Map, though not of this realm's Map class: `instanceof Map` is false on Node 24.)
     const frame = (r as Record<symbol, unknown>)[FRAME] as Map<unknown, unknown> | undefined;
-    if (frame === undefined || frame === null || typeof frame.entries !== 'function') return false;
+    if (frame === undefined || frame === null || typeof frame.entries !== 'function' || frame.size === 0) return false;
+    if (frame.size === 1 && own !== null && frame.has(own)) return false;
     for (const [als, value] of frame.entries()) if (als !== own && value !== undefined) return true;
     return false;
   }
-  // Node 20: each storage keeps its value under a symbol of its own on the resource.
-  const ownKey = own === null ? undefined : (own as unknown as { kResourceStore?: symbol }).kResourceStore;
-  for (const key of Object.getOwnPropertySymbols(r)) {
-    if (key !== ownKey && key.description === 'kResourceStore' && (r as Record<symbol, unknown>)[key] !== undefined) return true;
-  }
+  for (let i = 0; i < EARLY_KEYS.length; i++) if ((r as Record<symbol, unknown>)[EARLY_KEYS[i]!] !== undefined) return true;
   return false;
 }
 
