@@ -103,14 +103,25 @@ export function captureContext(keepTask = false): RunContext {
 
 /**
  * The context for a callback (or, with `share`, a task) made here: captured here (see
- * `captureContext`). A task made in a generator task's step while no user AsyncLocalStorage has
- * ever held a value shares its creator's instead: every context is empty, so sharing cannot be
+ * `captureContext`). A task made in a generator task's step (or, with an async or plain function
+ * body, in an async task's code) while no user AsyncLocalStorage has ever held a value shares its
+ * creator's instead: every context is empty, so sharing cannot be
  * told from copying, and it is free; the first write gives each sharer a context of its own
  * (`noteUserStores`). Callbacks, short-lived and not tracked, always get a copy.
  */
 export function contextHere(keepTask = false, share = false): RunContext {
-  const t = ctx.stepping;
-  return share && !userStores && t !== null && t._inStep() ? t._context : captureContext(keepTask);
+  if (share && !userStores) {
+    const t = ctx.stepping;
+    if (t !== null) {
+      if (t._inStep()) return t._context;
+    } else if (keepTask && ctx.als !== null) {
+      // In an async task's code: a function body runs under a store of its own, so the creator's
+      // context (which holds the creator as tulip's store) serves it as well as a copy would.
+      const creator = ctx.als.getStore();
+      if (creator !== undefined) return creator._context;
+    }
+  }
+  return captureContext(keepTask);
 }
 
 /**

@@ -55,6 +55,15 @@ describe('the first AsyncLocalStorage write, and stores written before tulip was
     expect(await scenario('step-run')).toEqual({ writer: [null, 'r'], sibling: null });
   });
 
+  it('in an async task’s code: the async tasks it made before the write never see it, one made after copies it', async () => {
+    expect(await scenario('async-enterWith')).toEqual({
+      writer: { before: [null, null], after: ['w1', 'w1'], own: 'w1' },
+      sibling: [null, null],
+      late: { before: [null, null], own: 'w2', other: null },
+      main: [null, null],
+    });
+  });
+
   it('a given context holding a value tulip never saw written is entered', async () => {
     expect(await scenario('given-context')).toEqual({ given: ['early', 'early'], plain: null });
   });
