@@ -15,6 +15,8 @@ describe('the suspension-recording hooks', () => {
   it('are on while a loop is in debug mode, and off again once it leaves it', () =>
     run(
       async () => {
+        // No stall may keep fine mode on (a slow first step on a loaded machine would: ten seconds).
+        getRunningLoop().slowCallbackDuration = Infinity;
         await sleep(0);
         expect(onSuspend).not.toBeNull();
         getRunningLoop().setDebug(false);
