@@ -47,7 +47,8 @@ export class TimeoutError extends Error {
 
 /**
  * `run()` (or `Runner.run()`) was interrupted by Ctrl-C (SIGINT): its main task was cancelled, its
- * `finally` blocks and task groups unwound, and it ended cancelled (asyncio's `KeyboardInterrupt`).
+ * `finally` blocks and task groups unwound, and it ended cancelled (asyncio's `KeyboardInterrupt`);
+ * or a second Ctrl-C stopped the loop at once, with the main task left for `close()` to cancel.
  * Exit with the shell's usual status for Ctrl-C by catching it: `process.exitCode = 130`.
  *
  * Cancellation: the result of one; not itself a `CancelledError` (`isCancelledError` is false).

@@ -105,7 +105,10 @@ export class Runner {
    * Cancellation: Ctrl-C (SIGINT) while it runs on the main thread, when the program has no SIGINT
    * listener of its own, cancels the main task (asyncio's handler): its `finally` blocks and task
    * groups unwind, and if it ends cancelled `run` rejects with `KeyboardInterruptError`. A second
-   * Ctrl-C ends the process at once, as Node does by default.
+   * Ctrl-C (or one after the program removed its own SIGINT handler) breaks out at once: the loop
+   * stops with the main task pending and `run` rejects with `KeyboardInterruptError`; `close()`
+   * then cancels the tasks left, whose `finally` blocks run. A third ends the process (Node's
+   * default).
    *
    * @example
    * ```ts
@@ -132,9 +135,11 @@ export class Runner {
       task = loop.createTask(main, opts);
     }
     const sigint = SigintCanceller.install(task);
+    let result: T;
     try {
-      return await loop.runUntilComplete(task);
+      result = await loop.runUntilComplete(task);
     } catch (e) {
+      if (sigint?.brokeOut === true) throw brokeOut(task, e);
       // Cancelled by Ctrl-C, and not by something else too (asyncio's uncancel() == 0 check).
       if (sigint !== null && sigint.count > 0 && e instanceof CancelledError && uncancelled(task)) {
         throw new KeyboardInterruptError('Runner.run: interrupted by SIGINT (Ctrl-C): the main task was cancelled', { cause: e });
@@ -143,6 +148,10 @@ export class Runner {
     } finally {
       sigint?.remove();
     }
+    // The loop's last pass may have finished main after the SIGINT: the interrupt still wins, as
+    // asyncio's KeyboardInterrupt raised at once.
+    if (sigint?.brokeOut === true) throw brokeOut(task, undefined);
+    return result;
   }
 
   /**
@@ -206,6 +215,12 @@ function uncancelled(main: Future<unknown>): boolean {
   return main instanceof Task && main.uncancel() === 0;
 }
 
+/** The error of a run broken out of by Ctrl-C (a second one, or one after the program's own handler). */
+function brokeOut(main: Future<unknown>, cause: unknown): KeyboardInterruptError {
+  const state = main.done() ? 'done' : 'still pending (close() cancels it)';
+  return new KeyboardInterruptError(`Runner.run: interrupted by SIGINT (Ctrl-C): the loop stopped with the main task ${state}`, cause === undefined ? undefined : { cause });
+}
+
 // eslint-disable-next-line require-yield
 function* shutdownAsyncGenerators(): Coroutine<void> {}
 
@@ -252,7 +267,8 @@ async function cancelRound(loop: EventLoop, reported: Set<unknown>): Promise<boo
  * Cancellation: the main task can cancel itself or be cancelled by its own tasks; `run` then
  * rejects with `CancelledError`. Ctrl-C (SIGINT) cancels the main task when the program does not
  * listen for SIGINT itself: cleanup runs, then `run` rejects with `KeyboardInterruptError`; a
- * second Ctrl-C ends the process at once (see `Runner.run`).
+ * second Ctrl-C stops the loop at once, the leftover tasks (main too) are cancelled and unwind,
+ * and `run` rejects with `KeyboardInterruptError` (see `Runner.run`).
  *
  * @example
  * ```ts

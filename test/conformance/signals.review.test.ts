@@ -542,9 +542,9 @@ describe('run() / Runner on Ctrl-C (asyncio Runner._on_sigint): review', () => {
   // Python (R6): main adds and removes a SIGINT handler (remove_signal_handler(SIGINT) restores
   // signal.default_int_handler, not the Runner's), then SIGINT during a wait in try/finally ->
   // Runner.run raises KeyboardInterrupt at once: 'done False []' (main still pending, its finally
-  // not yet run); runner.close() cancels it -> 'after close True ['finally']'. tulip's canceller
-  // is back instead: main is cancelled and its finally runs before run() rejects.
-  it.fails('after the main task added and removed a SIGINT handler, Ctrl-C breaks out of runner.run() with the main task still pending; close() unwinds it', async () => {
+  // not yet run); runner.close() cancels it -> 'after close True ['finally']'. tulip: the same
+  // (a SIGINT listener added during the run hands Ctrl-C over for good).
+  it('after the main task added and removed a SIGINT handler, Ctrl-C breaks out of runner.run() with the main task still pending; close() unwinds it', async () => {
     const state: string[] = [];
     let main: Task<unknown> | undefined;
     const runner = new Runner();
@@ -628,10 +628,9 @@ describe('a second Ctrl-C after the main task swallowed the first (child process
   // itself): 'caught', 'cleanup', 'KeyboardInterrupt', rc 0 — the second SIGINT raises
   // KeyboardInterrupt out of the loop, Runner.close() cancels the still-pending main task (its
   // finally runs), and asyncio.run() raises KeyboardInterrupt, which the program catches.
-  // tulip gives the second SIGINT back to Node: the process dies at once ('caught true' only,
-  // killed by SIGINT), no finally runs and run() never settles.
+  // tulip: the same (the second SIGINT stops the loop; run()'s close() unwinds main).
   for (const style of STYLES) {
-    it.fails(`run() rejects with KeyboardInterruptError once close() has unwound the main task (its finally runs), and the program survives (${style})`, async () => {
+    it(`run() rejects with KeyboardInterruptError once close() has unwound the main task (its finally runs), and the program survives (${style})`, async () => {
       const r = await runFixture(style);
       expect(r.lines).toEqual(['caught true', 'cleanup', 'KeyboardInterruptError']);
       expect(r.signal).toBe(null);

@@ -65,9 +65,15 @@ describe('Ctrl-C (SIGINT) during run()', { timeout: 30_000 }, () => {
     expect(r.code).toBe(0);
   });
 
-  it('a second Ctrl-C ends the process at once, during a cleanup that takes too long', async () => {
+  it('a second Ctrl-C, during a cleanup that takes too long, breaks out: close() cancels the cleanup and run() rejects with KeyboardInterruptError', async () => {
     const r = await interrupt('slow-cleanup', 2);
-    expect(r.lines).toEqual(['ready', 'cleanup started']);
+    expect(r.lines).toEqual(['ready', 'cleanup started', 'cleanup cancelled', 'KeyboardInterruptError', 'listeners 0']);
+    expect(r.code).toBe(130);
+  });
+
+  it('a third Ctrl-C, during a cleanup that ignores cancellation, ends the process (SIGINT is Node\'s again)', async () => {
+    const r = await interrupt('stubborn-cleanup', 3);
+    expect(r.lines).toEqual(['ready', 'cleanup started', 'cancellation ignored']);
     expect(r.signal).toBe('SIGINT');
   });
 
