@@ -640,13 +640,28 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     }
     const loop = this._loop;
     loop._asyncFlag = true; // user code may resolve promises
+    if (!loop._fine) {
+      this._call(e);
+      return;
+    }
+    // Fine mode (debug, or after a stall): each callback is timed, so that a slow one is named.
+    const before = loop._monitor.accounted;
+    const t0 = performance.now();
+    this._call(e);
+    loop._monitor.timedCallback(loop, e, this, performance.now() - t0, before);
+  }
+
+  private _call(e: (fut: never) => unknown): void {
+    const loop = this._loop;
     try {
       (e as (fut: Future<T>) => unknown)(this);
     } catch (err) {
+      // asyncio runs each done callback as a Handle: its report carries one (made here, for the
+      // report only: tulip runs done callbacks without a Handle each).
       loop.callExceptionHandler({
         message: `Exception in callback ${userCallback(e).name || '(anonymous)'}(${String(this)})`,
         exception: err,
-        future: this as Future<unknown>,
+        handle: new Handle(e, [this], loop),
       });
     }
   }

@@ -4,6 +4,7 @@ import { describe, it, expect } from 'vitest';
 import {
   CancelledError,
   Future,
+  Handle,
   InvalidStateError,
   RuntimeError,
   createTask,
@@ -110,7 +111,7 @@ describe('done callbacks', () => {
       expect(got).toBe(f);
     }));
 
-  it('a throwing callback is reported with the future and a message naming the callback', () =>
+  it('a throwing callback is reported with a handle of the callback and a message naming it and the future', () =>
     run(async () => {
       const seen: ExceptionContext[] = [];
       getRunningLoop().setExceptionHandler((_l, ctx) => {
@@ -126,7 +127,9 @@ describe('done callbacks', () => {
       expect(seen).toHaveLength(1);
       expect(seen[0]!.message).toBe('Exception in callback badCallback(<Future finished result=1>)');
       expect(seen[0]!.exception).toBe(err);
-      expect(seen[0]!.future).toBe(f);
+      expect(seen[0]!.handle).toBeInstanceOf(Handle);
+      expect(String(seen[0]!.handle)).toBe('<Handle badCallback()>');
+      expect(seen[0]!.future).toBeUndefined(); // asyncio's keys: message, exception, handle
     }));
 
   it('addDoneCallback() of a non-function throws a TypeError naming the callback, and the future stays usable', () =>

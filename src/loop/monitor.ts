@@ -189,6 +189,19 @@ export class LoopMonitor {
   }
 
   /**
+   * Fine mode: one done callback of `fut` took `took` ms. Over the limit it is reported as asyncio
+   * reports the Handle it runs as (naming the callback), and accounted, so that the entry it ran
+   * in is not reported for it again.
+   */
+  timedCallback(loop: EventLoop, cb: (fut: never) => unknown, fut: unknown, took: number, accountedBefore: number): void {
+    if (took - (this.accounted - accountedBefore) < loop.slowCallbackDuration) return;
+    this.stalls++;
+    this.accounted += took;
+    const handle = new Handle(cb, [fut], loop);
+    loop.callExceptionHandler({ message: `Executing ${String(handle)} took ${took.toFixed(3)} ms`, durationMs: took, handle });
+  }
+
+  /**
    * Fine mode: one entry took `took` ms. Over the limit it is reported, naming the task stepped in
    * it, where that step resumed from and where it suspended (recorded once the task is suspect).
    */

@@ -357,6 +357,7 @@ export abstract class PassLoop extends LoopServices {
       const now = performance.now(); // one clock read per entry: each entry's time is since the last
       this._monitor.timedEntry(this.loop(), r, now - last, before);
       last = now;
+      if (!this._fine) return this._runBatch(); // setDebug(false): the rest untimed
     }
     this._inBatch = false;
     return true;

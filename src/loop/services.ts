@@ -451,10 +451,14 @@ export abstract class LoopServices {
     return this._debug;
   }
 
-  /** Switches debug mode (slow-callback reports) on or off. */
+  /**
+   * Switches debug mode (slow-callback reports) on or off: on from the next pass, off from the
+   * next callback (as asyncio's `_run_once` checks `_debug` per handle), unless a stall's fine mode
+   * still times them.
+   */
   setDebug(on: boolean): void {
     this._debug = Boolean(on);
-    if (this._debug) this._setFine(true); // from the next pass on, not only from the next burst
+    this._setFine(this._debug || performance.now() < this._monitor.fineUntil);
   }
 
   // ---- instruments and the lag monitor ---------------------------------------------------
