@@ -1,5 +1,6 @@
 import { CancelledError, InvalidStateError } from './errors.js';
 import { callbackHere, userCallback } from './internal/context.js';
+import { frameSite, futureSources } from './internal/frames.js';
 import { describe, formatValue } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { Handle, type Runnable } from './loop/handle.js';
@@ -36,8 +37,13 @@ export type Entry = ((fut: never) => unknown) | Waiter;
  * Reports plain futures whose error nobody read, when they are garbage-collected (as asyncio),
  * also after their loop closed: most futures of a short `run()` are collected only then.
  */
-const unread = new FinalizationRegistry<{ loop: EventLoop; exception: unknown; kind: string }>((held) => {
-  held.loop.callExceptionHandler({ message: `${held.kind} exception was never retrieved`, exception: held.exception });
+const unread = new FinalizationRegistry<{ loop: EventLoop; exception: unknown; kind: string; sourceStack: string | undefined }>((held) => {
+  held.loop.callExceptionHandler({
+    message: `${held.kind} exception was never retrieved`,
+    exception: held.exception,
+    // Debug mode: where it was made (asyncio's source_traceback).
+    ...(held.sourceStack !== undefined ? { sourceStack: held.sourceStack } : {}),
+  });
 });
 
 /** A waiter that reads the outcome it is woken with (a task, gather …; see `Waiter._observes`). */
@@ -307,23 +313,38 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     return 'Future';
   }
 
-  /** asyncio's repr: `<Future pending>`, `<Future finished result=1>`, `<Future cancelled>`… */
+  /**
+   * asyncio's repr: `<Future pending>`, `<Future finished result=1>`, `<Future cancelled>`…; in
+   * debug mode it ends with where the future was made (`<Future pending created at /app/main.ts:12>`).
+   */
   toString(): string {
     return `<${this.constructor.name} ${this._reprInfo().join(' ')}>`;
   }
 
   // ---- internals shared with the task layer -------------------------------------------------
 
-  /** @internal The repr a tree of waits shows for this future (a task's leaves its waits out). */
+  /**
+   * @internal The repr a tree of waits shows for this future, without its creation site (the
+   * tree shows where); a task's also leaves its waits out.
+   */
   _shortRepr(): string {
-    return this.toString();
+    return `<${this.constructor.name} ${this._reprInfo(false).join(' ')}>`;
   }
 
   /**
    * @internal The state as asyncio's repr shows it: a failed future is `finished` with its
    * `exception=`, a finished one shows its `result=`.
    */
-  _reprInfo(): string[] {
+  _reprInfo(withSource = true): string[] {
+    const info = this._stateInfo();
+    if (!withSource) return info;
+    // Debug mode (asyncio's _source_traceback): where it was made, last.
+    const source = this._sourceFrames();
+    if (source.length > 0) info.push(`created at ${frameSite(source[0]!)}`);
+    return info;
+  }
+
+  private _stateInfo(): string[] {
     switch (this._state) {
       case FINISHED:
         return ['finished', `result=${formatValue(this._value)}`];
@@ -341,6 +362,11 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
         return ['pending', `cb=[${shown.join(', ')}]`];
       }
     }
+  }
+
+  /** @internal Debug mode: the user frames where it was made (empty when not recorded). */
+  _sourceFrames(): readonly string[] {
+    return futureSources.get(this) ?? [];
   }
 
   /** @internal */
@@ -490,7 +516,9 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   _watchUnretrieved(): void {
     const token = {};
     unreadTokens.set(this as Future<unknown>, token);
-    unread.register(this, { loop: this._loop, exception: this._value, kind: this._kind() }, token);
+    const source = this._sourceFrames();
+    const sourceStack = source.length > 0 ? source.join('\n') : undefined;
+    unread.register(this, { loop: this._loop, exception: this._value, kind: this._kind(), sourceStack }, token);
   }
 
   /** @internal What reports call this kind of future: its class, as asyncio's (`Task` for tasks). */

@@ -3,7 +3,7 @@ import { Future, NO_ERROR, isObserver, type AwaitingTask, type Entry, type Waite
 import { bareWrite, callIn, callInTask, ctx, enableAls, endBareWrite, isGeneratorFunction, taskContextHere, userStores } from './internal/context.js';
 import { GivenContext, callTaskBody, toRunContext, type RunContext } from './internal/context.js';
 import { PromiseWait, checkBody, checkTaskOptions, inheritNext } from './internal/taskext.js';
-import { taskStackLines } from './internal/frames.js';
+import { taskStackLines, userFrames } from './internal/frames.js';
 import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop } from './loop/registry.js';
@@ -192,20 +192,26 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     inRepr.add(this);
     try {
       const w = this._futWaiter;
-      return this._repr(this._state === 0 && w !== null ? `wait_for=${String(w)}` : null);
+      return this._repr(this._state === 0 && w !== null ? `wait_for=${String(w)}` : null, true);
     } finally {
       inRepr.delete(this);
     }
   }
 
-  /** @internal The repr without `wait_for`: the call graph and task dumps show the waits as a tree. */
+  /**
+   * @internal The repr without `wait_for` and the creation site: the call graph and task dumps
+   * show the waits as a tree, and where each task is.
+   */
   override _shortRepr(): string {
-    return this._repr(null);
+    return this._repr(null, false);
   }
 
-  /** asyncio's order: state, name, coro, wait_for, then the result or exception and the callbacks. */
-  private _repr(waitFor: string | null): string {
-    const info = this._reprInfo();
+  /**
+   * asyncio's order: state, name, coro, wait_for, then the result or exception, the callbacks and
+   * (debug mode) where it was created.
+   */
+  private _repr(waitFor: string | null, withSource: boolean): string {
+    const info = this._reprInfo(withSource);
     if (this._state === 0 && this.cancelling() > 0) info[0] = 'cancelling';
     const head = [info[0]!, `name='${this.getName()}'`];
     if (this._coro !== null && this._fnName !== '') head.push(`coro=<${this._fnName}() ${this._state === 0 ? 'running' : 'done'}>`);
@@ -639,6 +645,11 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
   override _describe(): string {
     const states = ['pending', 'finished', 'failed', 'cancelled'];
     return `Task ${states[this._state]} name='${this.getName()}'`;
+  }
+
+  /** @internal Debug mode: the user frames where it was created. */
+  override _sourceFrames(): readonly string[] {
+    return userFrames(this._ext?.sourceStack);
   }
 
   /** @internal The task, and in debug mode where it was created (asyncio's `source_traceback`). */

@@ -395,7 +395,7 @@ describe('stacks', () => {
         expect(lines[lines.length - 1]).toBe('waiting on <Future pending>');
         const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
         t.printStack();
-        expect(String(printed.mock.calls[0]![0])).toMatch(/^Stack for <Task pending name='Task-\d+'( wait_for=<.*>)?>:\n  /);
+        expect(String(printed.mock.calls[0]![0])).toMatch(/^Stack for <Task pending name='Task-\d+'( wait_for=<.*>)?( created at \S+)?>:\n  /);
         f.setResult(1);
         await t;
         expect(t.getStack().some((l) => l.startsWith('waiting on'))).toBe(false);

@@ -20,6 +20,7 @@ import type { EventLoop } from '../loop/eventloop.js';
 import { Task } from '../task.js';
 import { OWN_DIR, creators, frameFunction, frameLines, isOwnFrame, shortFrame, sites, spawners, taskSites } from './frames.js';
 import { current } from '../internal/context.js';
+import { futureSources } from '../internal/frames.js';
 
 /** What the registry keeps of a watched future (never the future itself). */
 interface Held {
@@ -107,6 +108,9 @@ function created(fut: Future<unknown>): void {
   }
   const frames = frameLines(stack);
   const first = firstCallerIndex(frames);
+  // Where it was made, for its repr and its reports (asyncio's _source_traceback).
+  const source = frames.slice(first).filter((l) => !isOwnFrame(l));
+  if (source.length > 0) futureSources.set(fut, source);
   // Made by the user directly (`new Future()`, a subclass): not watched.
   if (first >= frames.length || !isOwnFrame(frames[first]!)) return;
   let userAt = first;

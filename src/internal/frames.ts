@@ -27,6 +27,21 @@ export function frameLines(stack: string | undefined): string[] {
     .filter((l) => l.startsWith('at '));
 }
 
+/**
+ * Debug mode: the user frames of the code that made each plain future (asyncio's
+ * `_source_traceback`), recorded by the debug tools' creation hook; a task keeps its own.
+ */
+export const futureSources = new WeakMap<object, readonly string[]>();
+
+/**
+ * The `file:line` of a frame line, as asyncio's repr shows a creation site (`created at
+ * /app/main.ts:12`): `at main (file:///app/main.ts:12:5)` → `/app/main.ts:12`.
+ */
+export function frameSite(line: string): string {
+  const m = /\(?([^\s()]+):(\d+):\d+\)?$/.exec(line);
+  return m === null ? line.replace(/^at /, '') : `${m[1]!.replace(/^file:\/\//, '')}:${m[2]}`;
+}
+
 /** The frames of a captured stack that are the user's. */
 export function userFrames(stack: string | undefined): string[] {
   return frameLines(stack).filter((l) => !isOwnFrame(l));

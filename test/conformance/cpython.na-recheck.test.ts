@@ -106,7 +106,7 @@ describe('Future.toString() is asyncio’s Future repr', () => {
   // test_futures.py::BaseFutureTests.test_future_source_traceback
   // asyncio records a future's creation site in debug mode (`_source_traceback`) and shows it:
   // probe, `asyncio.Future()` on line 12 in debug mode → `<Future pending created at /tmp/na/p3.py:12>`.
-  it.fails('in debug mode a pending future’s toString() says where it was created', () =>
+  it('in debug mode a pending future’s toString() says where it was created', () =>
     run(
       () => {
         const [f, at] = [new Future(), here()];
@@ -469,6 +469,26 @@ describe('a task’s stack names the coroutine it runs (test_get_stack)', () => 
         },
         { debug: true },
       ));
+
+    // test_tasks.py::BaseTaskTests.test_task_repr (debug part): base_futures._future_repr_info
+    // appends 'created at file:line' to a task's repr as to a future's (probe: "<Task pending
+    // name='Task-2' coro=<…> created at /tmp/p.py:9>"); outside debug mode nothing is appended.
+    it(`in debug mode a ${style} task's toString() ends with where it was created; outside it does not`, async () => {
+      await run(
+        async () => {
+          const [t, at] = [createTask(nested(style, () => sleep(0))), here()];
+          expect(String(t)).toMatch(new RegExp(`^<Task pending name='Task-\\d+' .* created at ${at.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}>$`));
+          await t;
+          expect(String(t)).toMatch(/^<Task finished .* result=undefined created at \S+>$/);
+        },
+        { debug: true },
+      );
+      await run(async () => {
+        const t = createTask(nested(style, () => sleep(0)));
+        expect(String(t)).not.toContain('created at');
+        await t;
+      });
+    });
   }
 });
 
@@ -498,8 +518,9 @@ describe('an unread future error in debug mode (test_future_exception_never_retr
   // test_futures.py::BaseFutureTests.test_future_exception_never_retrieved_debug (what debug adds)
   // asyncio (futures.py __del__: `if self._source_traceback: context['source_traceback'] = …`;
   // probe: keys ['exception', 'future', 'message', 'source_traceback'], last frame the creating
-  // line). tulip's report of a collected future has only message and exception.
-  it.fails('the debug-mode report tells where the future was created', () =>
+  // line). tulip's report of a collected future carries `sourceStack` (it had only message and
+  // exception before 0.1.13; it cannot carry the collected future).
+  it('the debug-mode report tells where the future was created', () =>
     run(
       async () => {
         const seen = recordExceptions();
