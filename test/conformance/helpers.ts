@@ -2,7 +2,7 @@
 // Conventions: milliseconds everywhere; each test runs its own loop with run(); asyncio's
 // `async with X as y:` is `await X.run(async (y) => …)` (or `yield* X.run(function* (y) { … })`).
 import { expect } from 'vitest';
-import { ExceptionGroup, getRunningLoop, newEventLoop, type Coroutine } from 'tulip';
+import { ExceptionGroup, getRunningLoop, newEventLoop, type Coroutine, type EventLoop } from 'tulip';
 
 // The generic helpers (styles, virtual time, passes, syncError/rejection/errorOf,
 // assertCancelled, recording the exception handler) live in test/support.ts, shared with the unit tests.
@@ -45,8 +45,7 @@ export async function runNoShutdown<T>(main: () => Promise<T> | Coroutine<T>): P
 }
 
 /** Counts loop passes: a callSoon chain, as `loop.call_soon(tick)` in the reviews' Python probes. */
-export function passCounter(): () => number {
-  const loop = getRunningLoop();
+export function passCounter(loop: EventLoop = getRunningLoop()): () => number {
   let tick = 0;
   const f = (): void => {
     tick++;
