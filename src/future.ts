@@ -1,13 +1,14 @@
 import { CancelledError, InvalidStateError } from './errors.js';
 import { callbackHere, userCallback } from './internal/context.js';
 import { frameSite, futureSources } from './internal/frames.js';
-import { describe, formatValue } from './internal/validate.js';
+import { describe } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { Handle, type Runnable } from './loop/handle.js';
-import { DONE_TRUE, DONE_UNDEFINED, FutureIterator, LateWake, RestCallbacks, ThenAwaiter } from './internal/awaiters.js';
+import { DONE_TRUE, DONE_UNDEFINED, FutureIterator, LateWake, RestCallbacks, ThenAwaiter, settledThen } from './internal/awaiters.js';
 import { getRunningLoop } from './loop/registry.js';
 import { anchorShapes } from './loop/shapes.js';
 import { NO_ERROR, awaitingTask, onFutureCreated, onSuspend, onWatch, type Waiter } from './internal/hooks.js';
+import { errorWasRead, forgetUnread, markErrorRead, stateInfo, watchUnread } from './internal/futurereports.js';
 
 export {
   NO_ERROR,
@@ -26,25 +27,10 @@ const FAILED = 2;
 const CANCELLED = 3;
 type State = typeof PENDING | typeof FINISHED | typeof FAILED | typeof CANCELLED;
 const STATE_NAMES = ['pending', 'finished', 'failed', 'cancelled'] as const;
-/** A settled promise whose then() schedules a microtask (the settled-future path of then()). */
-const SETTLED: Promise<void> = Promise.resolve();
 
 /** @internal A done callback: a user function or an internal waiter. Typed without `T` so that
  *  `Future<T>` stays assignable to `Future<unknown>`. */
 export type Entry = ((fut: never) => unknown) | Waiter;
-
-/**
- * Reports plain futures whose error nobody read, when they are garbage-collected (as asyncio),
- * also after their loop closed: most futures of a short `run()` are collected only then.
- */
-const unread = new FinalizationRegistry<{ loop: EventLoop; exception: unknown; kind: string; sourceStack: string | undefined }>((held) => {
-  held.loop.callExceptionHandler({
-    message: `${held.kind} exception was never retrieved`,
-    exception: held.exception,
-    // Debug mode: where it was made (asyncio's source_traceback).
-    ...(held.sourceStack !== undefined ? { sourceStack: held.sourceStack } : {}),
-  });
-});
 
 /** A waiter that reads the outcome it is woken with (a task, gather …; see `Waiter._observes`). */
 function isAwaiter(e: Entry): boolean {
@@ -55,16 +41,6 @@ function isAwaiter(e: Entry): boolean {
 export function isObserver(e: Entry): boolean {
   return typeof e !== 'function' && e._observes === true;
 }
-
-/** The unregister tokens of futures watched by `unread` (rare: failed with nobody waiting). */
-const unreadTokens = new WeakMap<Future<unknown>, object>();
-
-/**
- * Failed futures whose error someone read (`result()`, `exception()`, an awaiter resuming with it):
- * a failure a cancel kept from one awaiter is reported only if no other read it (see
- * `_reportIfUnread`). Failures are rare: a set costs the common path nothing.
- */
-const errorsRead = new WeakSet<Future<unknown>>();
 
 /**
  * A one-shot result: pending, then finished with a value, failed with an error, or cancelled.
@@ -275,17 +251,8 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    // One promise, not two (Promise.resolve(value).then(…)): the callback is called a microtask
-    // later, as a promise's would be.
     const error = this._awaiterError();
-    if (error === NO_ERROR) {
-      const value = this._value as T;
-      return SETTLED.then(typeof onfulfilled === 'function' ? () => onfulfilled(value) : () => value as unknown as R1);
-    }
-    return SETTLED.then(() => {
-      if (typeof onrejected !== 'function') throw error;
-      return onrejected(error);
-    }) as Promise<R1 | R2>;
+    return settledThen(error, (error === NO_ERROR ? this._value : undefined) as T, onfulfilled, onrejected);
   }
 
   /** `fut.catch(fn)`, as on a promise. */
@@ -336,32 +303,12 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
    * `exception=`, a finished one shows its `result=`.
    */
   _reprInfo(withSource = true): string[] {
-    const info = this._stateInfo();
+    const info = stateInfo(this._state, this._value, this._entries());
     if (!withSource) return info;
     // Debug mode (asyncio's _source_traceback): where it was made, last.
     const source = this._sourceFrames();
     if (source.length > 0) info.push(`created at ${frameSite(source[0]!)}`);
     return info;
-  }
-
-  private _stateInfo(): string[] {
-    switch (this._state) {
-      case FINISHED:
-        return ['finished', `result=${formatValue(this._value)}`];
-      case FAILED:
-        return ['finished', `exception=${formatValue(this._value)}`];
-      case CANCELLED:
-        return ['cancelled'];
-      default: {
-        // asyncio lists the done callbacks (`cb=[first(), <n more>, last()]`); the tasks and
-        // awaiters waiting here show on their own side (`wait_for=`, the await graph).
-        const cbs: string[] = [];
-        for (const e of this._entries()) if (typeof e === 'function') cbs.push(`${userCallback(e as (...a: never[]) => unknown).name || '(anonymous)'}()`);
-        if (cbs.length === 0) return ['pending'];
-        const shown = cbs.length <= 2 ? cbs : [cbs[0]!, `<${cbs.length - 2} more>`, cbs[cbs.length - 1]!];
-        return ['pending', `cb=[${shown.join(', ')}]`];
-      }
-    }
   }
 
   /** @internal Debug mode: the user frames where it was made (empty when not recorded). */
@@ -432,17 +379,17 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     return this._readError();
   }
 
-  /** A failed future's error, read by someone: retrieved, and counted as read (`errorsRead`). */
+  /** A failed future's error, read by someone: retrieved, and counted as read (see internal/unread.ts). */
   private _readError(): unknown {
     this._markRetrieved();
-    errorsRead.add(this as Future<unknown>);
+    markErrorRead(this);
     return this._value;
   }
 
-  /** @internal Whether someone read this failed future's error (see `errorsRead`); `mark`: now read. */
+  /** @internal Whether someone read this failed future's error; `mark`: it is read now. */
   _errorRead(mark = false): boolean {
-    if (errorsRead.has(this as Future<unknown>)) return true;
-    if (mark) errorsRead.add(this as Future<unknown>);
+    if (errorWasRead(this)) return true;
+    if (mark) markErrorRead(this);
     return false;
   }
 
@@ -514,11 +461,9 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
 
   /** @internal Plain futures are reported at GC; tasks override this to report at pass end. */
   _watchUnretrieved(): void {
-    const token = {};
-    unreadTokens.set(this as Future<unknown>, token);
     const source = this._sourceFrames();
     const sourceStack = source.length > 0 ? source.join('\n') : undefined;
-    unread.register(this, { loop: this._loop, exception: this._value, kind: this._kind(), sourceStack }, token);
+    watchUnread(this, { loop: this._loop, exception: this._value, kind: this._kind(), sourceStack });
   }
 
   /** @internal What reports call this kind of future: its class, as asyncio's (`Task` for tasks). */
@@ -530,11 +475,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   _markRetrieved(): void {
     if (this._retrieved) return;
     this._retrieved = true;
-    const token = unreadTokens.get(this as Future<unknown>);
-    if (token !== undefined) {
-      unread.unregister(token);
-      unreadTokens.delete(this as Future<unknown>);
-    }
+    forgetUnread(this);
   }
 
   /** @internal */

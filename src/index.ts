@@ -52,12 +52,12 @@ export {
   sleep,
   gather,
   wait,
-  shield,
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
   ALL_COMPLETED,
   type AwaitedOf,
 } from './combinators.js';
+export { shield } from './shield.js';
 export { asCompleted, type AsCompletedIterator } from './ascompleted.js';
 export { staggeredRace, type StaggeredResult, type Attempt } from './staggered.js';
 export { Timeout, timeout, timeoutAt, waitFor } from './timeouts.js';

@@ -1,16 +1,15 @@
 import { CancelledError, InvalidStateError, RuntimeError } from './errors.js';
-import { Future, NO_ERROR, isObserver, type AwaitingTask, type Entry, type Waiter } from './future.js';
+import { Future, NO_ERROR, type AwaitingTask, type Waiter } from './future.js';
 import { bareWrite, callIn, callInTask, ctx, enableAls, endBareWrite, isGeneratorFunction, taskContextHere, userStores } from './internal/context.js';
-import { GivenContext, callTaskBody, toRunContext, type RunContext } from './internal/context.js';
+import { callTaskBody, toRunContext } from './internal/context.js';
 import { PromiseWait, checkBody, checkTaskOptions, inheritNext } from './internal/taskext.js';
-import { taskStackLines, userFrames } from './internal/frames.js';
 import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop } from './loop/registry.js';
 import { callInstruments } from './loop/instruments.js';
 import { anchorShapes } from './loop/shapes.js';
-import { TaskCancellation } from './taskcancel.js';
-import type { Awaitable, Coroutine, InternalTaskOptions, TaskBody, TaskOptions } from './tasktypes.js';
+import { TaskInfo } from './taskinfo.js';
+import type { Coroutine, InternalTaskOptions, TaskBody } from './tasktypes.js';
 
 const STARTING = 0; // body not called yet
 const GENERATOR = 1; // stepped by the task
@@ -19,9 +18,6 @@ const GEN_PROMISE = 3; // a generator waits on a promise whose code runs in the 
 const ITERATOR = 4; // like GENERATOR, for a generator look-alike (an object with next/throw)
 
 let taskCounter = 0;
-
-/** The tasks whose repr is being made: a task met again inside it shows as `...` (asyncio's `recursive_repr`). */
-const inRepr = new Set<Task<unknown>>();
 
 /**
  * A coroutine running on the loop: a Future that the task finishes with its body's result.
@@ -43,26 +39,13 @@ const inRepr = new Set<Task<unknown>>();
  * try { await t; } catch (e) { console.log(isCancelledError(e), (e as Error).message); } // true 'no time'
  * ```
  */
-export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, AwaitingTask {
+export class Task<T = unknown> extends TaskInfo<T> implements Waiter, AwaitingTask {
   private _mode: typeof STARTING | typeof GENERATOR | typeof ASYNC | typeof GEN_PROMISE | typeof ITERATOR;
-  /**
-   * The body function until it is called, then the generator (or the function, in async mode);
-   * null once a task that finished in its eager first step let go of it.
-   */
-  private _coro: TaskBody<T> | null;
-  /** The name of the body function, for the repr's `coro=` ('' for a generator object or an anonymous function). */
-  private readonly _fnName: string;
-  private readonly _num: number;
   /** @internal Links of the loop's live-task list. */
   _prevLive: Task<unknown> | null = null;
   /** @internal */ _nextLive: Task<unknown> | null = null;
   /** Counted in the loop's `_liveAsync` (see `_setLive`). */
   private _live = false;
-  /**
-   * @internal The AsyncLocalStorage context its code runs in (see `TaskOptions.context`); replaced
-   * only while no user store has a value (see internal/context.ts).
-   */
-  declare _context: RunContext;
 
   /** @internal Use `createTask()` or `loop.createTask()`. */
   constructor(body: TaskBody<T>, opts?: InternalTaskOptions) {
@@ -125,98 +108,6 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     loop._steppedFrom = from;
     // Done in its first step: it lets go of its coroutine, as asyncio's __eager_start does.
     if (this._state !== 0) this._coro = null;
-  }
-
-  // ---- public API (cancel, cancelling, uncancel and signal: taskcancel.ts) -------------------
-
-  /** A task's result comes from its body: `RuntimeError`, as in asyncio. */
-  override setResult(_value: T): void {
-    throw new RuntimeError(`setResult: ${String(this)}: Task does not support set_result operation`);
-  }
-
-  /** A task's error comes from its body: `RuntimeError`, as in asyncio. */
-  override setException(_error: unknown): void {
-    throw new RuntimeError(`setException: ${String(this)}: Task does not support set_exception operation`);
-  }
-
-  /** The task's name: the one given, or `Task-<n>`. */
-  getName(): string {
-    return this._ext?.name ?? `Task-${this._num}`;
-  }
-
-  /** Renames the task. */
-  setName(name: string): void {
-    this._x().name = String(name);
-  }
-
-  /** The AsyncLocalStorage context the task runs in (asyncio's `get_context()`; `opts.context`). */
-  getContext(): RunContext {
-    return this._context instanceof GivenContext ? this._context.shown() : this._context;
-  }
-
-  /**
-   * The generator a generator task runs, or the function given as the body; null for a task that
-   * finished in its eager first step (asyncio lets go of the coroutine then).
-   */
-  getCoro(): unknown {
-    return this._coro;
-  }
-
-  /**
-   * Where the task comes from: the stack lines of its creation site (recorded in debug mode) and
-   * what it waits on. JavaScript cannot read a suspended coroutine's frames.
-   */
-  getStack(): string[] {
-    return taskStackLines(this._ext?.suspendStack, this._ext?.sourceStack, this._futWaiter?._shortRepr());
-  }
-
-  /** Prints the task, its state and `getStack()` to stderr. */
-  printStack(): void {
-    const lines = this.getStack();
-    console.error([`Stack for ${String(this)}:`, ...lines.map((l) => `  ${l}`)].join('\n'));
-  }
-
-  override get [Symbol.toStringTag](): string {
-    return 'Task';
-  }
-
-  /**
-   * asyncio's repr: `<Task pending name='fetch' coro=<fetchPage() running> wait_for=<Future pending>>`,
-   * `<Task cancelling …>` while a cancel is pending, `<Task finished name='fetch' coro=<fetchPage()
-   * done> result=42>` once done. `coro=` names the body function (JavaScript cannot name the
-   * function of a generator object, nor say where a coroutine is suspended); a task met again while
-   * its own repr is being made (tasks that await each other) shows as `...`.
-   */
-  override toString(): string {
-    if (inRepr.has(this)) return '...';
-    inRepr.add(this);
-    try {
-      const w = this._futWaiter;
-      return this._repr(this._state === 0 && w !== null ? `wait_for=${String(w)}` : null, true);
-    } finally {
-      inRepr.delete(this);
-    }
-  }
-
-  /**
-   * @internal The repr without `wait_for` and the creation site: the call graph and task dumps
-   * show the waits as a tree, and where each task is.
-   */
-  override _shortRepr(): string {
-    return this._repr(null, false);
-  }
-
-  /**
-   * asyncio's order: state, name, coro, wait_for, then the result or exception, the callbacks and
-   * (debug mode) where it was created.
-   */
-  private _repr(waitFor: string | null, withSource: boolean): string {
-    const info = this._reprInfo(withSource);
-    if (this._state === 0 && this.cancelling() > 0) info[0] = 'cancelling';
-    const head = [info[0]!, `name='${this.getName()}'`];
-    if (this._coro !== null && this._fnName !== '') head.push(`coro=<${this._fnName}() ${this._state === 0 ? 'running' : 'done'}>`);
-    if (waitFor !== null) head.push(waitFor);
-    return `<Task ${head.concat(info.slice(1)).join(' ')}>`;
   }
 
   // ---- stepping -----------------------------------------------------------------------------
@@ -543,21 +434,6 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     if (this._ext !== null && this._ext.inherited > 0) this._releaseScopes();
   }
 
-  /** @internal Debug mode: the stack of the task's last suspension point. */
-  get _suspendStack(): string | undefined {
-    return this._ext?.suspendStack;
-  }
-
-  /** @internal */
-  _recordSuspension(): void {
-    const loop = this._loop;
-    // Debug mode: always. Fine mode: only for a task already reported slow (capturing every
-    // suspension would cost far more than the stall being hunted).
-    if (loop._debug || (loop._fine && this._ext?.suspect === true)) {
-      this._x().suspendStack = new Error('suspended here').stack;
-    }
-  }
-
   /** @internal The future it awaited is done: a waiting task became runnable (instruments). */
   _scheduled(): void {
     if (this._loop._instruments !== null) callInstruments(this._loop, 'taskScheduled', this);
@@ -570,11 +446,6 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     loop._monitor.entries++; // an async step counts as an entry for the stall monitor
     if (loop._fine) loop._resumedAsync.push(this as Task<unknown>);
     if (loop._instruments !== null) callInstruments(loop, 'beforeTaskStep', this);
-  }
-
-  /** @internal A helper of tulip's own, left out of allTasks(). */
-  get _hidden(): boolean {
-    return this._ext?.hidden === true;
   }
 
   // ---- AwaitingTask (async-function tasks) ----------------------------------------------------
@@ -637,64 +508,6 @@ export class Task<T = unknown> extends TaskCancellation<T> implements Waiter, Aw
     }
     ext?.delivered(); // (by `c`, or the waiter's error)
     return error;
-  }
-
-  // ---- reports ------------------------------------------------------------------------------
-
-  /** @internal */
-  override _describe(): string {
-    const states = ['pending', 'finished', 'failed', 'cancelled'];
-    return `Task ${states[this._state]} name='${this.getName()}'`;
-  }
-
-  /** @internal Debug mode: the user frames where it was created. */
-  override _sourceFrames(): readonly string[] {
-    return userFrames(this._ext?.sourceStack);
-  }
-
-  /** @internal The task, and in debug mode where it was created (asyncio's `source_traceback`). */
-  override _reportExtras(): Record<string, unknown> {
-    const created = this._ext?.sourceStack;
-    return created === undefined ? { task: this } : { task: this, sourceStack: created };
-  }
-
-  /** @internal Tasks are reported at the end of the pass in which they failed (DESIGN §4). */
-  override _watchUnretrieved(): void {}
-
-  /** @internal See `_reportIfUnretrieved`. */
-  override _lateEntry(e: Entry): void {
-    const x = this._x();
-    x.lateCallbacks = true;
-    if (isObserver(e)) x.observed = true;
-  }
-
-  /** @internal */
-  override _kind(): string {
-    return 'Task';
-  }
-
-  /**
-   * @internal Done callbacks attached after the task failed in this pass (a TaskGroup's, to an
-   * eager task that failed inside `createTask`) run in the next pass and may read the error: the
-   * check waits one more pass, until they ran.
-   */
-  override _reportIfUnretrieved(): void {
-    const ext = this._ext;
-    if (ext !== null && ext.lateCallbacks && this._state === 2 && !this._retrieved) {
-      ext.lateCallbacks = false;
-      this._loop._unretrieved.push(this as Task<unknown>);
-      return;
-    }
-    if (this._state !== 2 || this._retrieved) return;
-    if (ext !== null && ext.observed) {
-      // Watched by wait()/asCompleted(), whose caller reads it later (or never): reported if the
-      // task is collected with its error unread, as asyncio reports every task.
-      ext.observed = false;
-      Future.prototype._watchUnretrieved.call(this);
-      return;
-    }
-    // In the task's context, as asyncio reports it (gh-96704): the handler sees the task's values.
-    callIn(this._context, Future.prototype._reportIfUnretrieved, this, undefined);
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * A task's cancellation state: asyncio's `_fut_waiter`, `_must_cancel` and
  * `_num_cancels_requested`, the cancel scopes the task is in (held back by shields), and its
- * `signal`. The base of `Task` (task.ts), which adds the stepping of its body; every member here
- * is a member of each Task.
+ * `signal`. The base of `TaskInfo` (taskinfo.ts: names, repr, reports) and so of `Task` (task.ts),
+ * which adds the stepping of its body; every member here is a member of each Task.
  */
 import { CancelledError } from './errors.js';
 import { Future, NO_ERROR } from './future.js';
@@ -10,7 +10,7 @@ import { TaskExt, shieldIndex, type ScopeLike } from './internal/taskext.js';
 import type { ExceptionContext } from './loop/exceptions.js';
 
 /**
- * The cancellation half of a `Task` (see `Task`, the only subclass).
+ * The cancellation state of a `Task` (see `Task`; `TaskInfo` is its only direct subclass).
  *
  * Cancellation: `cancel(msg)` is a request; `cancelling()` counts requests and `uncancel()` takes
  * one back, so `timeout()` and `TaskGroup` can tell their own cancellation from an outside one.

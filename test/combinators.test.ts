@@ -1,4 +1,4 @@
-// Unit tests of src/combinators.ts: sleep, gather, wait, asCompleted and shield — argument
+// Unit tests of src/combinators.ts (sleep, gather, wait), src/ascompleted.ts and src/shield.ts — argument
 // checks, both coroutine styles, and timers (behaviour ports live in test/conformance).
 import { describe, it, expect } from 'vitest';
 import {

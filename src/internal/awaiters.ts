@@ -36,6 +36,29 @@ export class LateWake implements Runnable {
   }
 }
 
+/** A settled promise whose then() schedules a microtask (the settled-future path of then()). */
+const SETTLED: Promise<void> = Promise.resolve();
+
+/**
+ * `then()` of a done future: the callback is called a microtask later, as a promise's would be,
+ * with one promise made, not two (as `Promise.resolve(value).then(…)` would). `error` is NO_ERROR
+ * for a finished future (then `value` is its result).
+ */
+export function settledThen<T, R1, R2>(
+  error: unknown,
+  value: T,
+  onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+  onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+): Promise<R1 | R2> {
+  if (error === NO_ERROR) {
+    return SETTLED.then(typeof onfulfilled === 'function' ? () => onfulfilled(value) : () => value as unknown as R1);
+  }
+  return SETTLED.then(() => {
+    if (typeof onrejected !== 'function') throw error;
+    return onrejected(error);
+  }) as Promise<R1 | R2>;
+}
+
 const RESULT_UNDEFINED: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
 const RESULT_TRUE: IteratorResult<never, true> = Object.freeze({ done: true, value: true });
 

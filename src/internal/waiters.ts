@@ -254,7 +254,6 @@ function* holding<T>(acquire: () => Future<unknown>, release: () => void, body: 
   }
 }
 
-/** Checks a count argument: a non-negative integer (TypeError / RangeError naming it). */
 /**
  * Waits on `wait()` until one wait succeeds, however often the task is cancelled meanwhile, and
  * returns the last `CancelledError` it caught (null: none). A cancel scope around the task is held
@@ -280,6 +279,7 @@ export function* waitThroughCancels(wait: () => Future<unknown>): Coroutine<Canc
   }
 }
 
+/** Checks a count argument: an integer >= `min` (TypeError / RangeError naming it). */
 export function checkCount(op: string, name: string, value: unknown, min = 0): number {
   if (typeof value !== 'number') throw new TypeError(`${op}: ${name} must be an integer, got ${describe(value)}`);
   if (!Number.isInteger(value) || value < min) {
