@@ -379,7 +379,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     return this._readError();
   }
 
-  /** A failed future's error, read by someone: retrieved, and counted as read (see internal/unread.ts). */
+  /** A failed future's error, read by someone: retrieved, and counted as read (see internal/futurereports.ts). */
   private _readError(): unknown {
     this._markRetrieved();
     markErrorRead(this);
