@@ -308,3 +308,20 @@ export class ClosedResourceError extends Error {
 export class BrokenResourceError extends Error {
   override name = 'BrokenResourceError';
 }
+
+/**
+ * A stream's connection was lost (Python's `ConnectionResetError`): `StreamWriter.drain()` throws
+ * it once the peer went away without an error of its own. `code` is `'ECONNRESET'`, as on Node's
+ * socket errors, so `e.code === 'ECONNRESET'` catches both.
+ *
+ * Cancellation: unrelated to cancellation.
+ *
+ * @example
+ * ```ts
+ * try { writer.write(data); await writer.drain(); } catch (e) { if (e instanceof ConnectionResetError) reconnect(); else throw e; }
+ * ```
+ */
+export class ConnectionResetError extends Error {
+  override name = 'ConnectionResetError';
+  readonly code = 'ECONNRESET';
+}

@@ -66,6 +66,25 @@ export { CancelScope, moveOnAfter, moveOnAt, failAfter, failAt, type CancelScope
 export { toThread } from './threads.js';
 export { ThreadPoolExecutor, type SubmitOptions, type ThreadPoolOptions, type ThreadPoolShutdownOptions } from './executor/index.js';
 
+// ---- streams (asyncio's streams over node:net) ---------------------------------------------------
+export { ConnectionResetError } from './errors.js';
+export {
+  DEFAULT_LIMIT,
+  StreamReader,
+  StreamWriter,
+  Server,
+  openConnection,
+  openUnixConnection,
+  startServer,
+  startUnixServer,
+  type StreamReaderOptions,
+  type BytesLike,
+  type OpenConnectionOptions,
+  type OpenUnixConnectionOptions,
+  type ClientConnected,
+  type StartServerOptions,
+} from './streams/index.js';
+
 // ---- synchronisation primitives, queues and channels --------------------------------------------
 export { WouldBlockError, EndOfChannelError, ClosedResourceError, BrokenResourceError } from './errors.js';
 export {

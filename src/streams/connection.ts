@@ -1,0 +1,142 @@
+import { connect, type Socket } from 'node:net';
+import type { Future } from '../future.js';
+import { checkOpts, describe } from '../internal/validate.js';
+import type { EventLoop } from '../loop/eventloop.js';
+import { getRunningLoop } from '../loop/registry.js';
+import { StreamReader, checkLimit, type ReadFlow } from './reader.js';
+import { StreamWriter } from './writer.js';
+
+/** Options of `openConnection`. */
+export interface OpenConnectionOptions {
+  /** The reader's buffer limit in bytes (default `DEFAULT_LIMIT`, 64 KiB). */
+  limit?: number;
+  /** Disable Nagle's algorithm (default true, as asyncio does for TCP). */
+  noDelay?: boolean;
+}
+
+/** Options of `openUnixConnection`. */
+export interface OpenUnixConnectionOptions {
+  /** The reader's buffer limit in bytes (default `DEFAULT_LIMIT`, 64 KiB). */
+  limit?: number;
+}
+
+/** A connected socket's flow control, for its reader. */
+class SocketFlow implements ReadFlow {
+  private readonly _socket: Socket;
+  constructor(socket: Socket) {
+    this._socket = socket;
+  }
+  pauseReading(): void {
+    this._socket.pause();
+  }
+  resumeReading(): void {
+    this._socket.resume();
+  }
+}
+
+/**
+ * @internal A connected socket's reader and writer (asyncio's `StreamReaderProtocol`): its data
+ * feeds the reader, which pauses the socket past twice its limit; the peer's end of the stream is
+ * the reader's EOF while this side can still write (half-open, as asyncio's streams keep it); an
+ * error reaches the reader's next read and the writer's next `drain()`.
+ */
+export function wireSocket(socket: Socket, limit: number, unix: { local: string; remote: string } | null): [StreamReader, StreamWriter] {
+  const reader = new StreamReader({ limit });
+  const writer = new StreamWriter(socket, reader, unix);
+  reader._flow = new SocketFlow(socket);
+  socket.on('data', (d: Buffer) => {
+    if (!reader._eof) reader.feedData(d);
+  });
+  socket.on('end', () => {
+    if (!reader._eof) reader.feedEof();
+  });
+  socket.on('error', (e: Error) => {
+    if (reader.exception() === undefined && !reader._eof) reader.setException(e);
+    writer._failed(e);
+  });
+  socket.on('close', () => {
+    if (!reader._eof && reader.exception() === undefined) reader.feedEof();
+  });
+  return [reader, writer];
+}
+
+/** Settles `fut` with a connected socket's streams once `socket` connects (or fails). */
+function whenConnected(
+  loop: EventLoop,
+  socket: Socket,
+  limit: number,
+  unix: { local: string; remote: string } | null,
+): Future<[StreamReader, StreamWriter]> {
+  const fut = loop.createFuture<[StreamReader, StreamWriter]>();
+  const onError = (e: Error): void => {
+    if (!fut.done() && !loop.isClosed()) fut.setException(e);
+  };
+  socket.once('error', onError);
+  socket.once('connect', () => {
+    socket.removeListener('error', onError);
+    if (fut.done() || loop.isClosed()) {
+      socket.destroy(); // cancelled (or its loop ended) while connecting
+      return;
+    }
+    fut.setResult(wireSocket(socket, limit, unix));
+  });
+  fut.addDoneCallback((f) => {
+    if (f.cancelled()) socket.destroy();
+  });
+  return fut;
+}
+
+/**
+ * Connects to `host`:`port` over TCP and returns the connection's reader and writer (asyncio's
+ * `open_connection`). The connection starts at the call.
+ *
+ * Cancellation: a checkpoint; a cancelled call closes the half-made connection. A connection
+ * error (`ECONNREFUSED` …) is thrown as Node's error.
+ *
+ * @example
+ * ```ts
+ * const [reader, writer] = await openConnection('example.com', 80);
+ * writer.write('HEAD / HTTP/1.0\r\n\r\n');
+ * console.log((await reader.readline()).toString()); // 'HTTP/1.0 200 OK\r\n'
+ * writer.close();
+ * ```
+ */
+export function openConnection(host: string, port: number, opts?: OpenConnectionOptions): Future<[StreamReader, StreamWriter]> {
+  const op = 'openConnection';
+  if (typeof host !== 'string' || host === '') throw new TypeError(`${op}: host must be a non-empty string, got ${describe(host)}`);
+  checkPort(op, port);
+  const limit = checkLimit(op, opts);
+  const noDelay = opts?.noDelay ?? true;
+  if (typeof noDelay !== 'boolean') throw new TypeError(`${op}: noDelay must be a boolean, got ${describe(noDelay)}`);
+  const loop = getRunningLoop();
+  const socket = connect({ host, port, allowHalfOpen: true, noDelay });
+  return whenConnected(loop, socket, limit, null);
+}
+
+/**
+ * Connects to the Unix socket at `path` and returns the connection's reader and writer
+ * (asyncio's `open_unix_connection`).
+ *
+ * Cancellation: a checkpoint; a cancelled call closes the half-made connection.
+ *
+ * @example
+ * ```ts
+ * const [reader, writer] = await openUnixConnection('/run/app.sock');
+ * ```
+ */
+export function openUnixConnection(path: string, opts?: OpenUnixConnectionOptions): Future<[StreamReader, StreamWriter]> {
+  const op = 'openUnixConnection';
+  if (typeof path !== 'string' || path === '') throw new TypeError(`${op}: path must be a non-empty string, got ${describe(path)}`);
+  if (opts !== undefined) checkOpts(op, opts);
+  const limit = checkLimit(op, opts);
+  const loop = getRunningLoop();
+  const socket = connect({ path, allowHalfOpen: true });
+  return whenConnected(loop, socket, limit, { local: '', remote: path });
+}
+
+/** @internal A TCP port: an integer from 0 to 65535. */
+export function checkPort(op: string, port: unknown): void {
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`${op}: port must be an integer from 0 to 65535, got ${describe(port)}`);
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Streams: asyncio's high-level network I/O over Node's `net` sockets. `openConnection` connects
+ * and returns a `StreamReader` and a `StreamWriter`; `startServer` listens and runs a task per
+ * connection with its own pair; the Unix-socket twins do the same over a path. Reads are tulip
+ * futures (await them or `yield*` them) that take no byte when cancelled; writes never wait, and
+ * `drain()` applies back pressure.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer(async (reader, writer) => {
+ *   for await (const line of reader) writer.write(line); // echo, line by line
+ *   writer.close();
+ * }, '127.0.0.1', 0);
+ * const { port } = server.address() as AddressInfo;
+ * const [reader, writer] = await openConnection('127.0.0.1', port);
+ * writer.write('hello\n');
+ * console.log((await reader.readline()).toString()); // 'hello\n'
+ * ```
+ *
+ * @module
+ */
+export { DEFAULT_LIMIT, StreamReader, type StreamReaderOptions, type BytesLike } from './reader.js';
+export { StreamWriter } from './writer.js';
+export { openConnection, openUnixConnection, type OpenConnectionOptions, type OpenUnixConnectionOptions } from './connection.js';
+export { Server, startServer, startUnixServer, type ClientConnected, type StartServerOptions } from './server.js';

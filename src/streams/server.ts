@@ -1,0 +1,375 @@
+import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { RuntimeError } from '../errors.js';
+import type { Future } from '../future.js';
+import type { Task } from '../task.js';
+import { checkFunction, checkOpts, describe } from '../internal/validate.js';
+import type { EventLoop } from '../loop/eventloop.js';
+import { getRunningLoop } from '../loop/registry.js';
+import { checkPort, wireSocket } from './connection.js';
+import { checkLimit, type StreamReader } from './reader.js';
+import type { StreamWriter } from './writer.js';
+
+/**
+ * Called for each new connection with its reader and writer. A generator function, an async
+ * function or one returning a generator or promise runs as a task of its own.
+ */
+export type ClientConnected = (reader: StreamReader, writer: StreamWriter) => unknown;
+
+/** How a server starts listening: calls `done` once it listens, or with the error. */
+type Listen = (server: NetServer, done: (e?: Error) => void) => void;
+
+/** Options of `startServer` and `startUnixServer`. */
+export interface StartServerOptions {
+  /** Each connection's reader buffer limit in bytes (default `DEFAULT_LIMIT`, 64 KiB). */
+  limit?: number;
+  /** The listen backlog (default: Node's, 511). */
+  backlog?: number;
+  /** Listen at once (default true); else `startServing()` or `serveForever()` starts it. */
+  startServing?: boolean;
+}
+
+/**
+ * A listening server made by `startServer` or `startUnixServer` (asyncio's `Server`, 3.13): each
+ * connection it accepts gets a reader and a writer and runs the client callback as its own task.
+ * `close()` stops accepting and leaves open connections be; `waitClosed()` then waits for them
+ * to end (`closeClients()` closes them, `abortClients()` drops them).
+ *
+ * A client task that fails is reported to the loop's exception handler ("Unhandled exception in
+ * client_connected_cb") and its connection is closed; one cancelled closes its connection too.
+ *
+ * Cancellation: `serveForever()` is a checkpoint forever: cancelling it closes the server.
+ * `waitClosed()` and `startServing()` are checkpoints; cancelling them changes nothing else.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer(async (reader, writer) => {
+ *   for await (const line of reader) { writer.write(line); await writer.drain(); }
+ *   writer.close();
+ * }, '127.0.0.1', 0);
+ * console.log('port', (server.address() as AddressInfo).port);
+ * await server.serveForever();
+ * ```
+ */
+export class Server {
+  private readonly _loop: EventLoop;
+  private readonly _server: NetServer;
+  private readonly _cb: ClientConnected;
+  private readonly _limit: number;
+  private readonly _listen: Listen;
+  private readonly _unixPath: string | null;
+  private readonly _connections = new Set<Socket>();
+  private _listening = false;
+  private _closed = false;
+  /** The server's 'close' event came: no listener, no connection left. */
+  private _ended = false;
+  private _starting: Future<void> | null = null;
+  private _forever: Future<void> | null = null;
+  private readonly _closeWaiters = new Set<Future<void>>();
+
+  /** @internal Made by `startServer` and `startUnixServer`. */
+  constructor(
+    loop: EventLoop,
+    cb: ClientConnected,
+    limit: number,
+    listen: Listen,
+    unixPath: string | null,
+  ) {
+    this._loop = loop;
+    this._cb = cb;
+    this._limit = limit;
+    this._listen = listen;
+    this._unixPath = unixPath;
+    this._server = createServer({ allowHalfOpen: true, noDelay: true }, (s) => this._accept(s));
+    this._server.on('close', () => {
+      this._ended = true;
+      for (const f of this._closeWaiters) if (!f.done()) f.setResult(undefined);
+      this._closeWaiters.clear();
+    });
+  }
+
+  private _accept(socket: Socket): void {
+    const loop = this._loop;
+    if (this._closed || loop.isClosed()) {
+      socket.destroy();
+      return;
+    }
+    this._connections.add(socket);
+    socket.on('close', () => this._connections.delete(socket));
+    const unix = this._unixPath === null ? null : { local: this._unixPath, remote: '' };
+    const [reader, writer] = wireSocket(socket, this._limit, unix);
+    const cb = this._cb;
+    const task = loop.createTask(() => cb(reader, writer));
+    task.addDoneCallback((t) => {
+      if (t.cancelled()) {
+        writer.close();
+        return;
+      }
+      const e = t.exception();
+      if (e !== undefined) {
+        loop.callExceptionHandler({ message: 'Unhandled exception in client_connected_cb', exception: e, task: t as Task<unknown>, socket });
+        writer.close();
+      }
+    });
+  }
+
+  /**
+   * Where it listens: Node's `server.address()` (`{ address, port, family }`, or the path of a
+   * Unix socket), or null before it listens.
+   */
+  address(): AddressInfo | string | null {
+    return this._server.address();
+  }
+
+  /** The number of open connections. */
+  connectionCount(): number {
+    return this._connections.size;
+  }
+
+  /** True while it accepts connections. */
+  isServing(): boolean {
+    return this._listening && !this._closed;
+  }
+
+  /**
+   * Starts listening, if it does not yet (`startServing: false`).
+   *
+   * Cancellation: a checkpoint until it listens; a cancelled call leaves the server starting.
+   *
+   * @example
+   * ```ts
+   * const server = await startServer(handle, '127.0.0.1', 8080, { startServing: false });
+   * await server.startServing();
+   * ```
+   */
+  startServing(): Future<void> {
+    if (this._closed) throw new RuntimeError(`Server.startServing: ${this} is closed`);
+    const out = this._loop.createFuture<void>();
+    if (this._listening) {
+      out.setResult(undefined);
+      return out;
+    }
+    if (this._starting === null) {
+      const starting = this._loop.createFuture<void>();
+      this._starting = starting;
+      this._listen(this._server, (e) => {
+        this._starting = null;
+        if (e === undefined) this._listening = true;
+        if (this._loop.isClosed()) return;
+        if (e !== undefined) starting.setException(e);
+        else starting.setResult(undefined);
+      });
+    }
+    this._starting.addDoneCallback((f) => {
+      if (out.done()) return;
+      const e = f.exception();
+      if (e !== undefined) out.setException(e);
+      else out.setResult(undefined);
+    });
+    return out;
+  }
+
+  /**
+   * Serves until cancelled, then closes the server (asyncio's `serve_forever`).
+   *
+   * Cancellation: a checkpoint that never returns; cancelling it calls `close()`.
+   *
+   * @example
+   * ```ts
+   * await timeout(60_000, () => server.serveForever()); // serve for a minute
+   * ```
+   */
+  serveForever(): Future<void> {
+    if (this._forever !== null && !this._forever.done()) {
+      throw new RuntimeError(`Server.serveForever: ${this} is already being awaited on serveForever()`);
+    }
+    if (this._closed) throw new RuntimeError(`Server.serveForever: ${this} is closed`);
+    const fut = this._loop.createFuture<void>();
+    this._forever = fut;
+    if (!this._listening) {
+      this.startServing().addDoneCallback((f) => {
+        const e = f.exception();
+        if (e !== undefined && !fut.done()) fut.setException(e);
+      });
+    }
+    fut.addDoneCallback((f) => {
+      if (this._forever === f) this._forever = null;
+      if (f.cancelled()) this.close();
+    });
+    return fut;
+  }
+
+  /**
+   * Stops listening. Open connections stay open (`closeClients()` closes them); `waitClosed()`
+   * waits for them to end. A `serveForever()` in progress is cancelled.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * server.close();
+   * await server.waitClosed();
+   * ```
+   */
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    if (this._listening || this._starting !== null) this._server.close();
+    else this._ended = true; // never listened: nothing to wait for
+    const forever = this._forever;
+    if (forever !== null && !forever.done()) forever.cancel();
+  }
+
+  /**
+   * Closes every open connection (after the bytes written to it are sent).
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * server.close(); server.closeClients(); await server.waitClosed();
+   * ```
+   */
+  closeClients(): void {
+    for (const s of this._connections) {
+      s.end();
+      s.destroySoon();
+    }
+  }
+
+  /**
+   * Drops every open connection at once (unsent bytes are lost).
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * server.close(); server.abortClients(); await server.waitClosed();
+   * ```
+   */
+  abortClients(): void {
+    for (const s of this._connections) s.destroy();
+  }
+
+  /**
+   * Waits until the server is closed and its last connection has ended (asyncio 3.12.1's
+   * `wait_closed`): called before `close()`, it waits for `close()` too; returns at once once
+   * both have happened.
+   *
+   * Cancellation: a checkpoint; a cancelled call changes nothing.
+   *
+   * @example
+   * ```ts
+   * server.close();
+   * await server.waitClosed();
+   * ```
+   */
+  waitClosed(): Future<void> {
+    const fut = this._loop.createFuture<void>();
+    if (this._ended) fut.setResult(undefined);
+    else {
+      this._closeWaiters.add(fut);
+      fut.addDoneCallback((f) => this._closeWaiters.delete(f));
+    }
+    return fut;
+  }
+
+  /** `await using server = await startServer(…)`: closes it and waits for its connections. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.waitClosed();
+  }
+
+  toString(): string {
+    const a = this._server.address();
+    const where = a === null ? 'not listening' : typeof a === 'string' ? a : `${a.address}:${a.port}`;
+    return `<Server ${where}${this._closed ? ' closed' : ''}>`;
+  }
+}
+
+function checkServerArgs(op: string, cb: unknown, opts: StartServerOptions | undefined): { limit: number; backlog: number | undefined; start: boolean } {
+  checkFunction(op, 'clientConnected', cb);
+  if (opts !== undefined) checkOpts(op, opts);
+  const limit = checkLimit(op, opts);
+  const backlog = opts?.backlog;
+  if (backlog !== undefined && (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0)) {
+    throw new RangeError(`${op}: backlog must be an integer >= 0, got ${describe(backlog)}`);
+  }
+  const start = opts?.startServing ?? true;
+  if (typeof start !== 'boolean') throw new TypeError(`${op}: startServing must be a boolean, got ${describe(start)}`);
+  return { limit, backlog, start };
+}
+
+/** A server that listens with `listen`, started now or not; its future is done once it listens. */
+function serve(cb: ClientConnected, limit: number, start: boolean, listen: Listen, unixPath: string | null): Future<Server> {
+  const loop = getRunningLoop();
+  const server = new Server(loop, cb, limit, listen, unixPath);
+  const out = loop.createFuture<Server>();
+  if (!start) {
+    out.setResult(server);
+    return out;
+  }
+  server.startServing().addDoneCallback((f) => {
+    if (out.done()) return;
+    const e = f.exception();
+    if (e !== undefined) out.setException(e);
+    else out.setResult(server);
+  });
+  out.addDoneCallback((f) => {
+    if (f.cancelled()) server.close();
+  });
+  return out;
+}
+
+/** Listens with `args`; calls `done` once listening, or with the error. */
+function listener(args: { host?: string; port?: number; path?: string; backlog?: number }): Listen {
+  return (server, done) => {
+    const onError = (e: Error): void => done(e);
+    server.once('error', onError);
+    server.listen(args, () => {
+      server.removeListener('error', onError);
+      done();
+    });
+  };
+}
+
+/**
+ * Listens on `host`:`port` over TCP (asyncio's `start_server`); each connection calls
+ * `clientConnected(reader, writer)` in a task of its own. `host` undefined listens on every
+ * interface; `port` 0 (the default) picks a free port (see `server.address()`).
+ *
+ * Cancellation: a checkpoint until the server listens; a cancelled call closes the server.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer(function* (reader, writer) {
+ *   const line = yield* reader.readline();
+ *   writer.write(line);
+ *   writer.close();
+ * }, '127.0.0.1', 0);
+ * ```
+ */
+export function startServer(clientConnected: ClientConnected, host?: string, port = 0, opts?: StartServerOptions): Future<Server> {
+  const op = 'startServer';
+  const { limit, backlog, start } = checkServerArgs(op, clientConnected, opts);
+  if (host !== undefined && (typeof host !== 'string' || host === '')) throw new TypeError(`${op}: host must be a non-empty string or undefined, got ${describe(host)}`);
+  checkPort(op, port);
+  return serve(clientConnected, limit, start, listener({ host, port, backlog }), null);
+}
+
+/**
+ * Listens on the Unix socket at `path` (asyncio's `start_unix_server`); each connection calls
+ * `clientConnected(reader, writer)` in a task of its own.
+ *
+ * Cancellation: a checkpoint until the server listens; a cancelled call closes the server.
+ *
+ * @example
+ * ```ts
+ * const server = await startUnixServer(handle, '/tmp/app.sock');
+ * ```
+ */
+export function startUnixServer(clientConnected: ClientConnected, path: string, opts?: StartServerOptions): Future<Server> {
+  const op = 'startUnixServer';
+  const { limit, backlog, start } = checkServerArgs(op, clientConnected, opts);
+  if (typeof path !== 'string' || path === '') throw new TypeError(`${op}: path must be a non-empty string, got ${describe(path)}`);
+  return serve(clientConnected, limit, start, listener({ path, backlog }), path);
+}

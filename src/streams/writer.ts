@@ -1,0 +1,287 @@
+import type { Socket } from 'node:net';
+import { ConnectionResetError, RuntimeError } from '../errors.js';
+import type { Future } from '../future.js';
+import { ParkFuture } from '../internal/park.js';
+import type { EventLoop } from '../loop/eventloop.js';
+import { getRunningLoop } from '../loop/registry.js';
+import { toBytes, type BytesLike, type StreamReader } from './reader.js';
+
+const DRAIN = 0;
+const CLOSED = 1;
+
+/**
+ * `drain()` and `waitClosed()`: park futures (see internal/park.ts) that wait for the socket's
+ * buffer to empty below its high-water mark, or for the socket to close. Each call has its own,
+ * so a cancelled wait cancels nobody else's.
+ */
+class WriterWait extends ParkFuture<void> {
+  private readonly _writer: StreamWriter;
+  private readonly _what: number;
+
+  constructor(loop: EventLoop, writer: StreamWriter, kind: number) {
+    super(loop);
+    this._writer = writer;
+    this._what = kind;
+  }
+
+  protected _attempt(resumed: boolean): boolean {
+    const w = this._writer;
+    if (this._what === CLOSED) {
+      if (!w._closed) return false;
+      if (w._error !== undefined) this._fail(w._error, resumed);
+      else this._finish(undefined, resumed);
+      return true;
+    }
+    const e = w._reader?.exception();
+    if (e !== undefined) throw e;
+    if (w._lost) throw w._error ?? new ConnectionResetError('StreamWriter.drain: connection lost');
+    // asyncio's drain() after close() waits for the connection to be lost, then raises.
+    if (w._closing) throw new ConnectionResetError('StreamWriter.drain: the writer is closed');
+    if (w._socket.writableNeedDrain && !w._socket.destroyed) return false;
+    this._finish(undefined, resumed);
+    return true;
+  }
+
+  protected _park(): void {
+    this._writer._waits.add(this);
+  }
+
+  protected _unpark(): void {
+    this._writer._waits.delete(this);
+  }
+
+  protected _passOn(): void {
+    this._writer._waits.delete(this);
+  }
+}
+
+/**
+ * The writing end of a connection (asyncio's `StreamWriter`), over a Node `net.Socket`: `write`
+ * buffers bytes without waiting, `drain()` waits while the socket holds more than its high-water
+ * mark (write, then drain, as asyncio's flow control asks), `writeEof()` half-closes,
+ * `close()`/`waitClosed()` end the connection.
+ *
+ * Writing after `close()` or `writeEof()` throws `RuntimeError`; writing after the peer went away
+ * drops the bytes and the next `drain()` throws (`ConnectionResetError` or the socket's error).
+ *
+ * Cancellation: `drain()` and `waitClosed()` are checkpoints when they wait; cancelling one loses
+ * nothing (the bytes written stay queued in the socket). `write`, `close` and `writeEof` never wait.
+ *
+ * @example
+ * ```ts
+ * const [reader, writer] = await openConnection('127.0.0.1', port);
+ * writer.write('ping\n');
+ * await writer.drain();
+ * console.log((await reader.readline()).toString());
+ * writer.close();
+ * await writer.waitClosed();
+ * ```
+ */
+export class StreamWriter {
+  /** @internal */ readonly _socket: Socket;
+  /** @internal */ readonly _reader: StreamReader | null;
+  /** @internal Parked drain()/waitClosed() calls. */
+  readonly _waits = new Set<WriterWait>();
+  /** @internal The connection is gone (closed by either side, or failed). */
+  _lost = false;
+  /** @internal The socket closed ('close' event). */
+  _closed = false;
+  /** @internal The socket's error, if it failed. */
+  _error: unknown = undefined;
+  /** @internal close() was called. */
+  _closing = false;
+  private _eofWritten = false;
+  /** For a Unix socket: the paths of its two ends ('' for an unnamed end, as asyncio). */
+  private readonly _unix: { local: string; remote: string } | null;
+
+  /** @internal Made by `openConnection` and `startServer`. */
+  constructor(socket: Socket, reader: StreamReader | null, unix: { local: string; remote: string } | null = null) {
+    this._socket = socket;
+    this._reader = reader;
+    this._unix = unix;
+    socket.on('drain', () => this._wakeAll());
+    socket.on('close', () => {
+      this._lost = true;
+      this._closed = true;
+      this._wakeAll();
+    });
+  }
+
+  /** The Node socket underneath (asyncio's `transport`). */
+  get transport(): Socket {
+    return this._socket;
+  }
+
+  /** @internal The socket failed: drain() throws `e`, waitClosed() too. */
+  _failed(e: unknown): void {
+    this._lost = true;
+    if (this._error === undefined) this._error = e;
+    this._wakeAll();
+  }
+
+  private _wakeAll(): void {
+    for (const w of this._waits) {
+      if (w._parked()) {
+        this._waits.delete(w);
+        w._wakeLater();
+      }
+    }
+  }
+
+  /**
+   * Queues `data` on the socket (a string goes as UTF-8). Never waits: follow a large write with
+   * `await writer.drain()`.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * writer.write(Buffer.from([1, 2, 3]));
+   * ```
+   */
+  write(data: BytesLike): void {
+    const b = toBytes('StreamWriter.write', 'data', data);
+    this._checkWritable('write');
+    if (b.length === 0 || this._lost) return;
+    this._socket.write(b);
+  }
+
+  /**
+   * Writes each chunk of `data`, in order, as one write.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * writer.writelines(['HTTP/1.1 200 OK\r\n', 'content-length: 0\r\n', '\r\n']);
+   * ```
+   */
+  writelines(data: Iterable<BytesLike>): void {
+    if (data == null || typeof (data as Iterable<BytesLike>)[Symbol.iterator] !== 'function') {
+      throw new TypeError(`StreamWriter.writelines: data must be an iterable of Uint8Array or string, got ${String(data)}`);
+    }
+    const parts: Buffer[] = [];
+    let i = 0;
+    for (const d of data) parts.push(toBytes('StreamWriter.writelines', `data[${i++}]`, d));
+    this.write(Buffer.concat(parts));
+  }
+
+  /** Whether `writeEof()` is possible (always, for TCP and Unix sockets). */
+  canWriteEof(): boolean {
+    return true;
+  }
+
+  /**
+   * Half-closes the connection: the peer reads the end of the stream, and this side can still
+   * read. Later writes throw.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * writer.write(request);
+   * writer.writeEof();
+   * const reply = await reader.read(); // until the server closes
+   * ```
+   */
+  writeEof(): void {
+    if (this._eofWritten || this._closing) return;
+    this._eofWritten = true;
+    if (!this._lost) this._socket.end();
+  }
+
+  /**
+   * Closes the connection once the bytes written are sent (`waitClosed()` says when it is closed).
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * writer.close();
+   * await writer.waitClosed();
+   * ```
+   */
+  close(): void {
+    if (this._closing) return;
+    this._closing = true;
+    const s = this._socket;
+    if (s.destroyed) return;
+    // Sent first, then closed; a peer that never reads does not keep the socket forever.
+    if (!this._eofWritten) s.end();
+    if (s.writableFinished || s.writableLength === 0) s.destroySoon();
+    else s.once('finish', () => s.destroy());
+  }
+
+  /** True once `close()` was called or the connection is gone. */
+  isClosing(): boolean {
+    return this._closing || this._lost;
+  }
+
+  /**
+   * Waits until the socket is closed; throws the socket's error if it failed.
+   *
+   * Cancellation: a checkpoint while the socket is open; a cancelled wait leaves the socket as it is.
+   *
+   * @example
+   * ```ts
+   * writer.close();
+   * await writer.waitClosed();
+   * ```
+   */
+  waitClosed(): Future<void> {
+    return new WriterWait(getRunningLoop(), this, CLOSED);
+  }
+
+  /**
+   * Waits while the socket holds more than its high-water mark of unsent bytes (returns at once
+   * otherwise). Throws the reader's error if it has one, and `ConnectionResetError` (or the
+   * socket's error) once the connection is lost or `close()` was called.
+   *
+   * Cancellation: a checkpoint when it waits; a cancelled drain leaves the bytes queued.
+   *
+   * @example
+   * ```ts
+   * for (const chunk of chunks) { writer.write(chunk); await writer.drain(); }
+   * ```
+   */
+  drain(): Future<void> {
+    return new WriterWait(getRunningLoop(), this, DRAIN);
+  }
+
+  /**
+   * Facts about the connection: `'peername'`, `'sockname'` (`[host, port]`, or the path of a Unix
+   * socket), `'socket'` (the Node socket); `dflt` for anything else.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * const [host, port] = writer.getExtraInfo('peername') as [string, number];
+   * ```
+   */
+  getExtraInfo(name: string, dflt?: unknown): unknown {
+    const s = this._socket;
+    switch (name) {
+      case 'peername':
+        if (this._unix !== null) return this._unix.remote;
+        return s.remoteAddress !== undefined ? [s.remoteAddress, s.remotePort] : dflt;
+      case 'sockname':
+        if (this._unix !== null) return this._unix.local;
+        return s.localAddress !== undefined ? [s.localAddress, s.localPort] : dflt;
+      case 'socket':
+        return s;
+      default:
+        return dflt;
+    }
+  }
+
+  private _checkWritable(op: string): void {
+    if (this._closing) throw new RuntimeError(`StreamWriter.${op}: the writer is closed`);
+    if (this._eofWritten) throw new RuntimeError(`StreamWriter.${op}: cannot write after writeEof()`);
+  }
+
+  toString(): string {
+    const state = this._lost ? 'closed' : this._closing ? 'closing' : this._eofWritten ? 'eof written' : 'open';
+    return `<StreamWriter ${state}>`;
+  }
+}
