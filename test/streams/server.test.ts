@@ -1,0 +1,400 @@
+// Unit tests of src/streams/server.ts and src/streams/connection.ts over real sockets (127.0.0.1,
+// port 0; Unix paths under the temporary directory): argument checks of startServer,
+// startUnixServer, openConnection and openUnixConnection (the error names the argument, and a
+// good call works afterwards), connection errors, a cancelled openConnection, startServing,
+// close() leaving connections open, the client handler's errors, serveForever and asyncDispose.
+// Every server and socket is closed in a finally.
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { existsSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  RuntimeError,
+  Server,
+  StreamReader,
+  StreamWriter,
+  createTask,
+  openConnection,
+  openUnixConnection,
+  run,
+  sleep,
+  startServer,
+  startUnixServer,
+  waitFor,
+} from 'tulip';
+import { assertCancelled, errorOf, recordExceptions, rejection } from '../support.js';
+
+const BOUND = 5000;
+
+function str(b: unknown): string {
+  expect(Buffer.isBuffer(b), `expected a Buffer, got ${String(b)}`).toBe(true);
+  return (b as Buffer).toString('latin1');
+}
+
+function sockPath(): string {
+  return join(tmpdir(), `tulip-ss-${process.pid}-${Math.random().toString(36).slice(2, 10)}.sock`);
+}
+function removePath(p: string): void {
+  try {
+    unlinkSync(p);
+  } catch {
+    // not there
+  }
+}
+
+const portOf = (srv: Server): number => (srv.address() as AddressInfo).port;
+
+/** Echoes lines until EOF, then closes. */
+const echoLines = async (r: StreamReader, w: StreamWriter): Promise<void> => {
+  for await (const line of r) {
+    w.write(line);
+    await w.drain();
+  }
+  w.close();
+  await w.waitClosed();
+};
+
+/** Closes a server and drops its connections (for finally blocks). */
+async function shutdown(srv: Server | undefined): Promise<void> {
+  if (srv === undefined) return;
+  srv.close();
+  srv.abortClients();
+  await waitFor(srv.waitClosed(), BOUND);
+}
+
+/** One line through a fresh connection to `port`. */
+async function roundTrip(port: number, line: string): Promise<string> {
+  const [r, w] = await openConnection('127.0.0.1', port);
+  try {
+    w.write(line);
+    return str(await waitFor(r.readline(), BOUND));
+  } finally {
+    w.transport.destroy();
+  }
+}
+
+/** A port nobody listens on (was free a moment ago). */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', () => res()));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise<void>((res) => srv.close(() => res()));
+  return port;
+}
+
+describe('startServer / startUnixServer: bad input', () => {
+  it('a clientConnected that is not a function: TypeError naming clientConnected', () =>
+    run(async () => {
+      for (const cb of [undefined, null, 'echo', {}] as unknown[]) {
+        const e = await errorOf(() => startServer(cb as never, '127.0.0.1', 0));
+        expect(e, String(cb)).toBeInstanceOf(TypeError);
+        expect(e.message).toMatch(/clientConnected/);
+      }
+    }));
+
+  it('a port outside 0..65535 or not an integer: RangeError naming the port; a good port works afterwards', () =>
+    run(async () => {
+      for (const port of [-1, 65536, 1.5, NaN]) {
+        const e = await errorOf(() => startServer(echoLines, '127.0.0.1', port));
+        expect(e, String(port)).toBeInstanceOf(RangeError);
+        expect(e.message).toMatch(/\bport\b/);
+      }
+      let srv: Server | undefined;
+      try {
+        srv = await startServer(echoLines, '127.0.0.1', 0);
+        expect(await roundTrip(portOf(srv), 'still fine\n')).toBe('still fine\n');
+      } finally {
+        await shutdown(srv);
+      }
+    }));
+
+  it('a limit of 0 or -1: RangeError naming the limit; NaN: TypeError naming the limit', () =>
+    run(async () => {
+      for (const limit of [0, -1]) {
+        const e = await errorOf(() => startServer(echoLines, '127.0.0.1', 0, { limit }));
+        expect(e).toBeInstanceOf(RangeError);
+        expect(e.message).toMatch(/\blimit\b/);
+      }
+      const e = await errorOf(() => startServer(echoLines, '127.0.0.1', 0, { limit: NaN }));
+      expect(e).toBeInstanceOf(TypeError);
+      expect(e.message).toMatch(/\blimit\b/);
+    }));
+
+  it('an empty host: TypeError naming the host; an empty Unix path: TypeError naming the path', () =>
+    run(async () => {
+      const e1 = await errorOf(() => startServer(echoLines, '', 0));
+      expect(e1).toBeInstanceOf(TypeError);
+      expect(e1.message).toMatch(/\bhost\b/);
+      const e2 = await errorOf(() => startUnixServer(echoLines, ''));
+      expect(e2).toBeInstanceOf(TypeError);
+      expect(e2.message).toMatch(/\bpath\b/);
+    }));
+
+  it('listening on a port already taken rejects with Node\'s EADDRINUSE', () =>
+    run(async () => {
+      let srv: Server | undefined;
+      try {
+        srv = await startServer(echoLines, '127.0.0.1', 0);
+        const e = await errorOf(() => startServer(echoLines, '127.0.0.1', portOf(srv!)));
+        expect((e as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
+      } finally {
+        await shutdown(srv);
+      }
+    }));
+});
+
+describe('openConnection / openUnixConnection: bad input and errors', () => {
+  it('an empty host: TypeError naming the host; a bad port: RangeError naming the port; limit 0: RangeError naming the limit', () =>
+    run(async () => {
+      const e1 = await errorOf(() => openConnection('', 80));
+      expect(e1).toBeInstanceOf(TypeError);
+      expect(e1.message).toMatch(/\bhost\b/);
+      for (const port of [-1, 70000, 2.5]) {
+        const e = await errorOf(() => openConnection('127.0.0.1', port));
+        expect(e, String(port)).toBeInstanceOf(RangeError);
+        expect(e.message).toMatch(/\bport\b/);
+      }
+      const e3 = await errorOf(() => openConnection('127.0.0.1', 80, { limit: 0 }));
+      expect(e3).toBeInstanceOf(RangeError);
+      expect(e3.message).toMatch(/\blimit\b/);
+      const e4 = await errorOf(() => openUnixConnection(''));
+      expect(e4).toBeInstanceOf(TypeError);
+      expect(e4.message).toMatch(/\bpath\b/);
+      const e5 = await errorOf(() => openUnixConnection(sockPath(), { limit: -1 }));
+      expect(e5).toBeInstanceOf(RangeError);
+      expect(e5.message).toMatch(/\blimit\b/);
+    }));
+
+  it("a refused connection rejects with Node's error, code 'ECONNREFUSED'", () =>
+    run(async () => {
+      const port = await freePort();
+      const e = await errorOf(() => openConnection('127.0.0.1', port));
+      expect((e as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+    }));
+
+  it("a Unix path with no server rejects with Node's error (ENOENT)", () =>
+    run(async () => {
+      const e = await errorOf(() => openUnixConnection(sockPath()));
+      expect((e as NodeJS.ErrnoException).code).toBe('ENOENT');
+    }));
+
+  it('the limit option reaches the reader of openConnection and of each server connection', () =>
+    run(async () => {
+      let serverLimit = 0;
+      let srv: Server | undefined;
+      let w: StreamWriter | undefined;
+      try {
+        srv = await startServer(async (r, sw) => {
+          serverLimit = r.limit;
+          const e = await errorOf(() => r.readline());
+          sw.write(`${e.constructor.name}: ${e.message}\n`);
+          sw.close();
+        }, '127.0.0.1', 0, { limit: 5 });
+        const [r, writer] = await openConnection('127.0.0.1', portOf(srv), { limit: 100 });
+        w = writer;
+        expect(r.limit).toBe(100);
+        w.write('0123456789\n');
+        expect(str(await waitFor(r.readline(), BOUND))).toBe('RangeError: Separator is found, but chunk is longer than limit\n');
+        expect(serverLimit).toBe(5);
+      } finally {
+        w?.transport.destroy();
+        await shutdown(srv);
+      }
+    }));
+
+  it('cancelling openConnection while it connects closes the half-made socket', () =>
+    run(async () => {
+      const accepted: Socket[] = [];
+      const closed: Socket[] = [];
+      const raw = createServer((s) => {
+        accepted.push(s);
+        s.on('error', () => {});
+        s.on('close', () => closed.push(s));
+        s.resume();
+      });
+      await new Promise<void>((res) => raw.listen(0, '127.0.0.1', () => res()));
+      try {
+        const port = (raw.address() as AddressInfo).port;
+        const t = createTask(() => openConnection('127.0.0.1', port));
+        await sleep(0);
+        expect(t.done()).toBe(false);
+        t.cancel();
+        assertCancelled(await rejection(t));
+        // The kernel completes the handshake on loopback, so the server sees the connection, and
+        // then its end: the client socket was destroyed.
+        for (let i = 0; i < BOUND && accepted.length === 0; i++) await sleep(1);
+        expect(accepted.length).toBe(1);
+        for (let i = 0; i < BOUND && closed.length === 0; i++) await sleep(1);
+        expect(closed.length).toBe(1);
+      } finally {
+        for (const s of accepted) s.destroy();
+        await new Promise<void>((res) => raw.close(() => res()));
+      }
+    }));
+});
+
+describe('Server', () => {
+  it('startServing: false: not serving and no address until startServing(), which may be called twice', () =>
+    run(async () => {
+      let srv: Server | undefined;
+      try {
+        srv = await startServer(echoLines, '127.0.0.1', 0, { startServing: false });
+        expect(srv.isServing()).toBe(false);
+        expect(srv.address()).toBeNull();
+        await srv.startServing();
+        expect(srv.isServing()).toBe(true);
+        const a = srv.address() as AddressInfo;
+        expect(a.address).toBe('127.0.0.1');
+        expect(a.family).toBe('IPv4');
+        expect(a.port).toBeGreaterThan(0);
+        await srv.startServing();
+        expect(srv.isServing()).toBe(true);
+        expect(await roundTrip(a.port, 'hi\n')).toBe('hi\n');
+      } finally {
+        await shutdown(srv);
+      }
+    }));
+
+  it('close() stops accepting (ECONNREFUSED) but leaves open connections working (3.12+)', () =>
+    run(async () => {
+      let srv: Server | undefined;
+      let w: StreamWriter | undefined;
+      try {
+        srv = await startServer(echoLines, '127.0.0.1', 0);
+        const port = portOf(srv);
+        const [r, writer] = await openConnection('127.0.0.1', port);
+        w = writer;
+        w.write('before\n');
+        expect(str(await waitFor(r.readline(), BOUND))).toBe('before\n');
+        srv.close();
+        expect(srv.isServing()).toBe(false);
+        w.write('after close\n');
+        expect(str(await waitFor(r.readline(), BOUND))).toBe('after close\n');
+        const e = await errorOf(() => openConnection('127.0.0.1', port));
+        expect((e as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+        w.writeEof();
+        expect(str(await waitFor(r.read(), BOUND))).toBe('');
+        await waitFor(srv.waitClosed(), BOUND);
+      } finally {
+        w?.transport.destroy();
+        await shutdown(srv);
+      }
+    }));
+
+  it('a failing client handler is reported with its task, its connection is closed, and the server keeps serving', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const err = new Error('handler broke');
+      let calls = 0;
+      let srv: Server | undefined;
+      let w: StreamWriter | undefined;
+      try {
+        srv = await startServer(async (r, sw) => {
+          calls++;
+          const line = await r.readline();
+          if (str(line) === 'fail\n') throw err;
+          sw.write(line);
+          sw.close();
+        }, '127.0.0.1', 0);
+        const [r, writer] = await openConnection('127.0.0.1', portOf(srv));
+        w = writer;
+        w.write('fail\n');
+        expect(str(await waitFor(r.read(), BOUND))).toBe(''); // closed by the server
+        expect(seen.length).toBe(1);
+        expect(seen[0]!.message).toBe('Unhandled exception in client_connected_cb');
+        expect(seen[0]!.exception).toBe(err);
+        expect(seen[0]!.task).toBeDefined();
+        expect(await roundTrip(portOf(srv), 'ok\n')).toBe('ok\n');
+        expect(calls).toBe(2);
+      } finally {
+        w?.transport.destroy();
+        await shutdown(srv);
+      }
+    }));
+
+  it('serveForever(): a second call while one waits throws RuntimeError; cancelling it closes the server', () =>
+    run(async () => {
+      let srv: Server | undefined;
+      try {
+        srv = await startServer(echoLines, '127.0.0.1', 0, { startServing: false });
+        const server = srv;
+        const forever = createTask(() => server.serveForever());
+        for (let i = 0; i < BOUND && !server.isServing(); i++) await sleep(1);
+        expect(server.isServing()).toBe(true);
+        expect(await roundTrip(portOf(server), 'x\n')).toBe('x\n');
+        const e = await errorOf(() => server.serveForever());
+        expect(e).toBeInstanceOf(RuntimeError);
+        forever.cancel();
+        assertCancelled(await rejection(forever));
+        expect(server.isServing()).toBe(false);
+        await waitFor(server.waitClosed(), BOUND);
+        const e2 = await errorOf(() => server.serveForever());
+        expect(e2).toBeInstanceOf(RuntimeError);
+        expect(e2.message).toMatch(/is closed/);
+      } finally {
+        await shutdown(srv);
+      }
+    }));
+
+  it('close() cancels a serveForever() in progress', () =>
+    run(async () => {
+      let srv: Server | undefined;
+      try {
+        srv = await startServer(echoLines, '127.0.0.1', 0);
+        const server = srv;
+        const forever = createTask(() => server.serveForever());
+        await sleep(0);
+        server.close();
+        assertCancelled(await rejection(waitFor(forever, BOUND)));
+      } finally {
+        await shutdown(srv);
+      }
+    }));
+
+  it('[Symbol.asyncDispose]() closes the server and waits for its connections', () =>
+    run(async () => {
+      let srv: Server | undefined;
+      let w: StreamWriter | undefined;
+      try {
+        srv = await startServer(echoLines, '127.0.0.1', 0);
+        const [r, writer] = await openConnection('127.0.0.1', portOf(srv));
+        w = writer;
+        const disposing = createTask(() => srv![Symbol.asyncDispose]());
+        await sleep(5);
+        expect(srv.isServing()).toBe(false);
+        expect(disposing.done()).toBe(false); // a connection is still open
+        w.writeEof();
+        expect(str(await waitFor(r.read(), BOUND))).toBe('');
+        await waitFor(disposing, BOUND);
+      } finally {
+        w?.transport.destroy();
+        await shutdown(srv);
+      }
+    }));
+
+  it('a Unix server: address() is its path, it echoes, and close() removes the socket file', () =>
+    run(async () => {
+      const path = sockPath();
+      let srv: Server | undefined;
+      let w: StreamWriter | undefined;
+      try {
+        srv = await startUnixServer(echoLines, path);
+        expect(srv.address()).toBe(path);
+        expect(srv.isServing()).toBe(true);
+        const [r, writer] = await openUnixConnection(path);
+        w = writer;
+        w.write('over unix\n');
+        expect(str(await waitFor(r.readline(), BOUND))).toBe('over unix\n');
+        w.close();
+        await waitFor(w.waitClosed(), BOUND);
+        srv.close();
+        await waitFor(srv.waitClosed(), BOUND);
+        expect(existsSync(path)).toBe(false);
+      } finally {
+        w?.transport.destroy();
+        await shutdown(srv);
+        removePath(path);
+      }
+    }));
+});
