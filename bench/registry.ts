@@ -64,8 +64,6 @@ export interface Case {
   reference?: boolean;
   /** The row is the workload's anchor (default: the first row of the plain-Node system). */
   anchor?: boolean;
-  /** The row is not written yet: while `unless` (a repo path) does not exist it shows `text`. */
-  notYet?: { unless: string; text: string };
 }
 
 export interface Target {
@@ -235,13 +233,8 @@ export const CASES: Case[] = [
   { workload: 'c', system: 'effect3', reference: true, file: 'c_timers/effect3.ts', label: 'Effect 3: same (reference)', n: SLOW },
   { workload: 'c', system: 'asyncio', file: 'c_timers/python-asyncio.py', label: 'asyncio: `asyncio.sleep` + `gather`' },
   // (d) TCP echo
-  {
-    workload: 'd',
-    system: 'tulip-gen',
-    file: 'd_echo/tulip-gen.ts',
-    label: 'tulip: server on tulip streams',
-    notYet: { unless: 'src/streams', text: 'not yet (no streams layer)' },
-  },
+  { workload: 'd', system: 'tulip-gen', file: 'd_echo/tulip.ts', args: ['gen'], label: 'tulip gen streams: `yield* read(65536)` → `write` → `yield* drain()`' },
+  { workload: 'd', system: 'tulip-async', file: 'd_echo/tulip.ts', args: ['async'], label: 'tulip async streams: `await read(65536)` → `write` → `await drain()`' },
   { workload: 'd', system: 'node', file: 'd_echo/node.ts', args: ['data'], label: "**Node `net`: `on('data')` → `write`**" },
   { workload: 'd', system: 'node', variant: 'for-await', reference: true, file: 'd_echo/node.ts', args: ['for-await'], label: 'Node `net`: `for await (chunk of socket)` → `write`' },
   { workload: 'd', system: 'asyncio', file: 'd_echo/python-asyncio.ts', args: ['streams'], label: 'asyncio streams: `start_server`, `read` / `write` / `drain`' },

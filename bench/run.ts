@@ -377,11 +377,7 @@ async function main(): Promise<void> {
       .map((c) => {
         const sys = SYSTEMS.find((s) => s.id === c.system);
         if (!sys) throw new Error(`case ${c.file}: unknown system ${c.system}`);
-        let skipped = skipReason.get(sys.id);
-        if (!skipped && c.notYet) {
-          if (!existsSync(path.join(ROOT, c.notYet.unless))) skipped = c.notYet.text;
-          else if (!existsSync(path.join(BENCH, 'cases', c.file))) skipped = `not yet (${c.notYet.unless} exists; bench/cases/${c.file} is still to write)`;
-        }
+        const skipped = skipReason.get(sys.id);
         return { c, sys, n: caseN(c, w, opts.quick), processMs: 0, samples: [], errors: [], medians: {}, ...(skipped ? { skipped } : {}) };
       });
     for (let r = 1; r <= runs; r++) {
@@ -452,7 +448,7 @@ async function main(): Promise<void> {
       const cells: string[] = [row.c.label + (row.n !== n ? ` (N = ${row.n.toLocaleString('en-US')})` : '')];
       const med = row.medians[w.metric.field];
       if (row.skipped || med === undefined) {
-        const why = row.skipped ? (row.c.notYet && row.skipped.startsWith('not yet') ? row.skipped : `skipped: ${row.skipped}`) : `failed: ${row.errors[0] ?? 'no samples'}`;
+        const why = row.skipped ? `skipped: ${row.skipped}` : `failed: ${row.errors[0] ?? 'no samples'}`;
         cells.push(why.replace(/\|/g, '/'), '', ...(w.extra ?? []).map(() => ''), '', '', '');
       } else {
         cells.push(w.metric.format(med));
