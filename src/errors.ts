@@ -325,3 +325,20 @@ export class ConnectionResetError extends Error {
   override name = 'ConnectionResetError';
   readonly code = 'ECONNRESET';
 }
+
+/**
+ * A signal sent to a child process that has finished (Python's `ProcessLookupError`):
+ * `Process.sendSignal()`, `terminate()` and `kill()` throw it once the process has exited and its
+ * pipes have closed, as asyncio's do. `code` is `'ESRCH'`, as Node's errors for a missing process.
+ *
+ * Cancellation: unrelated to cancellation.
+ *
+ * @example
+ * ```ts
+ * if (proc.returncode === null) proc.kill(); // or: try { proc.kill(); } catch (e) { if (!(e instanceof ProcessLookupError)) throw e; }
+ * ```
+ */
+export class ProcessLookupError extends Error {
+  override name = 'ProcessLookupError';
+  readonly code = 'ESRCH';
+}

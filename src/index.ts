@@ -85,6 +85,20 @@ export {
   type StartServerOptions,
 } from './streams/index.js';
 
+// ---- subprocesses (asyncio's subprocess over node:child_process) --------------------------------
+export { ProcessLookupError } from './errors.js';
+export {
+  PIPE,
+  DEVNULL,
+  STDOUT,
+  Process,
+  createSubprocessExec,
+  createSubprocessShell,
+  type Stdio,
+  type SubprocessOptions,
+  type SignalLike,
+} from './subprocess/index.js';
+
 // ---- synchronisation primitives, queues and channels --------------------------------------------
 export { WouldBlockError, EndOfChannelError, ClosedResourceError, BrokenResourceError } from './errors.js';
 export {
