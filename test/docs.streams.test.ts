@@ -1,0 +1,58 @@
+// The README's streams example (README.md:216), run as written over a real socket on 127.0.0.1,
+// in the same way as test/docs.examples.test.ts runs the other README examples.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { TimeoutError, openConnection, run, startServer, timeout, type StreamReader, type StreamWriter } from 'tulip';
+
+const README = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+
+describe('README.md:216 — a line echo server on streams, and a client with a timeout', () => {
+  it('the README still contains the example', () => {
+    expect(README).toContain("const reply = await timeout(1000).run(() => reader.readuntil('\\n')); // a cancelled read takes no byte");
+    expect(README).toContain('yield* writer.drain();                        // ...and a pause while the peer is slow');
+  });
+
+  it('the client reads back its line, and the server ends cleanly once closed', () =>
+    run(async () => {
+      const server = await startServer(function* (reader: StreamReader, writer: StreamWriter) {
+        for (;;) {
+          const line = yield* reader.readline(); // '' at the end of the stream
+          if (line.length === 0) break;
+          writer.write(line); // queued at once...
+          yield* writer.drain(); // ...and a pause while the peer is slow
+        }
+        writer.close();
+      }, '127.0.0.1', 0);
+      const { port } = server.address() as AddressInfo;
+
+      const [reader, writer] = await openConnection('127.0.0.1', port);
+      writer.write('hello\n');
+      const reply = await timeout(1000).run(() => reader.readuntil('\n')); // a cancelled read takes no byte
+      writer.close();
+      server.close();
+      await server.waitClosed();
+      expect(reply.toString()).toBe('hello\n');
+      expect(server.isServing()).toBe(false);
+    }));
+
+  it('"a cancelled read takes no byte": a read cut off by timeout leaves what came for the next read', () =>
+    run(async () => {
+      const server = await startServer(async (_reader, writer) => {
+        writer.write('partial'); // no newline: readuntil('\n') waits
+        await writer.drain();
+      }, '127.0.0.1', 0);
+      const { port } = server.address() as AddressInfo;
+      const [reader, writer] = await openConnection('127.0.0.1', port);
+      const err = await timeout(50)
+        .run(() => reader.readuntil('\n'))
+        .then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(TimeoutError);
+      expect((await reader.read(7)).toString()).toBe('partial');
+      writer.close();
+      server.close();
+      server.abortClients();
+      await server.waitClosed();
+    }));
+});
