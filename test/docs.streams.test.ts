@@ -1,14 +1,14 @@
-// The README's streams example (README.md:216), run as written over a real socket on 127.0.0.1,
+// The README's streams example (README.md:217), run as written over a real socket on 127.0.0.1,
 // in the same way as test/docs.examples.test.ts runs the other README examples.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { TimeoutError, openConnection, run, startServer, timeout, type StreamReader, type StreamWriter } from 'tulip';
+import { PIPE, TimeoutError, createSubprocessExec, openConnection, run, startServer, timeout, type StreamReader, type StreamWriter } from 'tulip';
 
 const README = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
 
-describe('README.md:216 — a line echo server on streams, and a client with a timeout', () => {
+describe('README.md:217 — a line echo server on streams, and a client with a timeout', () => {
   it('the README still contains the example', () => {
     expect(README).toContain("const reply = await timeout(1000).run(() => reader.readuntil('\\n')); // a cancelled read takes no byte");
     expect(README).toContain('yield* writer.drain();                        // ...and a pause while the peer is slow');
@@ -54,5 +54,44 @@ describe('README.md:216 — a line echo server on streams, and a client with a t
       server.close();
       server.abortClients();
       await server.waitClosed();
+    }));
+});
+
+describe('README.md:253 — a subprocess: communicate(), and a wait() cut short by a timeout', () => {
+  it('the README still contains the example', () => {
+    expect(README).toContain("const [out] = await proc.communicate('a\\nb\\nc\\n');  // feeds stdin, reads stdout to its end, waits");
+    expect(README).toContain('try { await timeout(100).run(() => slow.wait()); } catch { slow.kill(); } // the child outlives a cancelled wait()');
+  });
+
+  it('sort -r reverses the lines; the sleeping child is killed after the timeout and reports -9', () =>
+    run(async () => {
+      const proc = await createSubprocessExec('sort', ['-r'], { stdin: PIPE, stdout: PIPE });
+      const [out] = await proc.communicate('a\nb\nc\n'); // feeds stdin, reads stdout to its end, waits
+      expect([out!.toString(), proc.returncode]).toEqual(['c\nb\na\n', 0]);
+
+      let code: number | undefined;
+      {
+        await using slow = await createSubprocessExec('sleep', ['60']); // killed on leaving the block
+        try {
+          await timeout(100).run(() => slow.wait());
+        } catch {
+          slow.kill();
+        } // the child outlives a cancelled wait()
+        code = await slow.wait(); // -9: minus the signal, as asyncio
+      }
+      expect(code).toBe(-9);
+    }));
+
+  it('`await using` kills a child still running at the end of the block', () =>
+    run(async () => {
+      let pid = 0;
+      let p: { returncode: number | null } | undefined;
+      {
+        await using slow = await createSubprocessExec('sleep', ['60']);
+        pid = slow.pid;
+        p = slow;
+      }
+      expect(pid).toBeGreaterThan(0);
+      expect(p!.returncode).toBe(-9);
     }));
 });

@@ -5,7 +5,16 @@ import { checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 
-/** asyncio's `_DEFAULT_LIMIT`: the buffer limit of a reader, 64 KiB. */
+/**
+ * asyncio's `_DEFAULT_LIMIT`: the buffer limit of a reader, 64 KiB.
+ *
+ * Cancellation: a value, not a call.
+ *
+ * @example
+ * ```ts
+ * const [reader] = await openConnection(host, port, { limit: 4 * DEFAULT_LIMIT }); // lines up to 256 KiB
+ * ```
+ */
 export const DEFAULT_LIMIT = 65536;
 
 /** What a reader's transport offers it: flow control of the incoming bytes. */

@@ -279,6 +279,7 @@ export class Server {
     await this.waitClosed();
   }
 
+  /** `<Server 127.0.0.1:8080>` (`not listening`, ` closed` as they apply). */
   toString(): string {
     const a = this._server.address();
     const where = a === null ? 'not listening' : typeof a === 'string' ? a : `${a.address}:${a.port}`;

@@ -280,6 +280,7 @@ export class StreamWriter {
     if (this._eofWritten) throw new RuntimeError(`StreamWriter.${op}: cannot write after writeEof()`);
   }
 
+  /** `<StreamWriter open>` (or `closing`, `closed`, `eof written`). */
   toString(): string {
     const state = this._lost ? 'closed' : this._closing ? 'closing' : this._eofWritten ? 'eof written' : 'open';
     return `<StreamWriter ${state}>`;

@@ -5,11 +5,39 @@ import { getRunningLoop } from '../loop/registry.js';
 import { checkLimit } from '../streams/reader.js';
 import { Process, type ProcessPipes } from './process.js';
 
-/** Connect the stream to a pipe that tulip reads or writes (asyncio's `subprocess.PIPE`). */
+/**
+ * Connect the stream to a pipe that tulip reads or writes (asyncio's `subprocess.PIPE`).
+ *
+ * Cancellation: a value, not a call.
+ *
+ * @example
+ * ```ts
+ * const proc = await createSubprocessExec('cat', [], { stdin: PIPE, stdout: PIPE });
+ * ```
+ */
 export const PIPE = 'pipe';
-/** Connect the stream to `/dev/null` (asyncio's `subprocess.DEVNULL`). */
+/**
+ * Connect the stream to `/dev/null` (asyncio's `subprocess.DEVNULL`).
+ *
+ * Cancellation: a value, not a call.
+ *
+ * @example
+ * ```ts
+ * const proc = await createSubprocessExec('make', [], { stdout: DEVNULL, stderr: PIPE });
+ * ```
+ */
 export const DEVNULL = 'devnull';
-/** For `stderr` only: send it where stdout goes (asyncio's `subprocess.STDOUT`). */
+/**
+ * For `stderr` only: send it where stdout goes (asyncio's `subprocess.STDOUT`).
+ *
+ * Cancellation: a value, not a call.
+ *
+ * @example
+ * ```ts
+ * const proc = await createSubprocessShell('make 2>&1', { stdout: PIPE }); // or, without a shell:
+ * const same = await createSubprocessExec('make', [], { stdout: PIPE, stderr: STDOUT });
+ * ```
+ */
 export const STDOUT = 'stdout';
 
 /**

@@ -241,6 +241,7 @@ export class Process {
     await this.wait();
   }
 
+  /** asyncio's repr, `<Process 1234>`, with ` returncode=0` once it exited. */
   toString(): string {
     return `<Process ${this.pid}${this._returncode === null ? '' : ` returncode=${this._returncode}`}>`;
   }
