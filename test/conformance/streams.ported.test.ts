@@ -28,14 +28,9 @@ import {
   wait,
 } from 'tulip';
 import { ValueError, assertCancelled, errorOf, passes, recordExceptions, rejection } from './helpers.js';
+import { str } from '../streams/helpers.js';
 
 const DATA = 'line1\nline2\nline3\n';
-
-/** The bytes as a latin1 string, after checking that they came out as a Buffer. */
-function str(b: unknown): string {
-  expect(Buffer.isBuffer(b), `expected a Buffer, got ${String(b)}`).toBe(true);
-  return (b as Buffer).toString('latin1');
-}
 
 /** What is left in the reader's buffer (asyncio's `bytes(stream._buffer)`); reads it out. */
 async function rest(r: StreamReader): Promise<string> {

@@ -39,7 +39,7 @@ import {
   type Coroutine,
 } from 'tulip';
 import { errorOf, passes, recordExceptions } from './helpers.js';
-import { BOUND, str, sockPath, removePath, rawServer, httpPeer, open, portOf, shutdown, TRANSPORTS } from './streams.helpers.js';
+import { BOUND, str, sockPath, removePath, rawServer, httpPeer, open, portOf, shutdown, TRANSPORTS } from '../streams/helpers.js';
 
 describe('openConnection / openUnixConnection', () => {
   // ports test_streams.py::StreamTests.test_open_connection + test_open_unix_connection

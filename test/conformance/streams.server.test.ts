@@ -21,7 +21,7 @@ import {
   waitFor,
 } from 'tulip';
 import { assertCancelled, errorOf, passes, recordExceptions, rejection } from './helpers.js';
-import { BOUND, str, sockPath, removePath, open, portOf, rawClient, receiveAll, shutdown, TRANSPORTS } from './streams.helpers.js';
+import { BOUND, str, sockPath, removePath, open, portOf, rawClient, receiveAll, shutdown, TRANSPORTS } from '../streams/helpers.js';
 
 describe('Server (test_server.py)', () => {
   const HELLO = '1'.repeat(1024 * 5) + '\n';

@@ -34,12 +34,7 @@ import {
   waiting,
   type Style,
 } from './helpers.js';
-
-/** The bytes as a latin1 string, after checking that they came out as a Buffer. */
-function str(b: unknown): string {
-  expect(Buffer.isBuffer(b), `expected a Buffer, got ${String(b)}`).toBe(true);
-  return (b as Buffer).toString('latin1');
-}
+import { str } from '../streams/helpers.js';
 
 /** Each blocking read, with the feeds that leave it waiting and the feed that completes it. */
 const READS: {

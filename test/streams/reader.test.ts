@@ -5,12 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMIT, RuntimeError, StreamReader, createTask, run, sleep } from 'tulip';
 import { assertCancelled, errorOf, passes, prng, rejection, syncError } from '../support.js';
-
-/** The bytes as a latin1 string, after checking that they came out as a Buffer. */
-function str(b: unknown): string {
-  expect(Buffer.isBuffer(b), `expected a Buffer, got ${String(b)}`).toBe(true);
-  return (b as Buffer).toString('latin1');
-}
+import { str } from './helpers.js';
 
 /** What is left in the reader's buffer; reads it out. */
 async function rest(r: StreamReader): Promise<string> {

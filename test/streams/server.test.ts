@@ -5,9 +5,7 @@
 // close() leaving connections open, the client handler's errors, serveForever and asyncDispose.
 // Every server and socket is closed in a finally.
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { existsSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   RuntimeError,
@@ -24,24 +22,7 @@ import {
   waitFor,
 } from 'tulip';
 import { assertCancelled, errorOf, recordExceptions, rejection } from '../support.js';
-
-const BOUND = 5000;
-
-function str(b: unknown): string {
-  expect(Buffer.isBuffer(b), `expected a Buffer, got ${String(b)}`).toBe(true);
-  return (b as Buffer).toString('latin1');
-}
-
-function sockPath(): string {
-  return join(tmpdir(), `tulip-ss-${process.pid}-${Math.random().toString(36).slice(2, 10)}.sock`);
-}
-function removePath(p: string): void {
-  try {
-    unlinkSync(p);
-  } catch {
-    // not there
-  }
-}
+import { BOUND, str, sockPath, removePath } from './helpers.js';
 
 const portOf = (srv: Server): number => (srv.address() as AddressInfo).port;
 

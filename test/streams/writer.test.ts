@@ -3,9 +3,6 @@
 // writer stays usable), writelines, writeEof and close, getExtraInfo, drain() and its errors, and a
 // 1 MiB echo round trip under back pressure. Every socket and server is closed in a finally.
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ConnectionResetError,
@@ -25,24 +22,7 @@ import {
   type Coroutine,
 } from 'tulip';
 import { errorOf, syncError } from '../support.js';
-
-const BOUND = 5000;
-
-function str(b: unknown): string {
-  expect(Buffer.isBuffer(b), `expected a Buffer, got ${String(b)}`).toBe(true);
-  return (b as Buffer).toString('latin1');
-}
-
-function sockPath(): string {
-  return join(tmpdir(), `tulip-sw-${process.pid}-${Math.random().toString(36).slice(2, 10)}.sock`);
-}
-function removePath(p: string): void {
-  try {
-    unlinkSync(p);
-  } catch {
-    // not there
-  }
-}
+import { BOUND, str, sockPath, removePath } from './helpers.js';
 
 /** A plain node:net peer on 127.0.0.1:0 that records what it receives and whether it saw EOF. */
 interface Sink {

@@ -1,5 +1,6 @@
-// Shared by the socket ports of test_streams.py and test_server.py (streams.ported2.test.ts,
-// streams.server.test.ts): plain node:net peers that tulip did not make, and small helpers.
+// Shared by the stream tests (test/streams/*.test.ts, and the socket ports of test_streams.py and
+// test_server.py in test/conformance/): plain node:net peers that tulip did not make, and small
+// helpers.
 import { connect, createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
