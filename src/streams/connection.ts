@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { Future } from '../future.js';
+import { HandoverFuture } from '../internal/handover.js';
 import { checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
@@ -67,7 +68,7 @@ function whenConnected(
   limit: number,
   unix: { local: string; remote: string } | null,
 ): Future<[StreamReader, StreamWriter]> {
-  const fut = loop.createFuture<[StreamReader, StreamWriter]>();
+  const fut = new HandoverFuture<[StreamReader, StreamWriter]>(loop);
   const onError = (e: Error): void => {
     if (!fut.done() && !loop.isClosed()) fut.setException(e);
   };

@@ -46,7 +46,7 @@ export function toBytes(op: string, arg: string, data: unknown): Buffer {
 export function checkLimit(op: string, opts: StreamReaderOptions | undefined): number {
   if (opts === undefined) return DEFAULT_LIMIT;
   checkOpts(op, opts);
-  const v = opts.limit ?? DEFAULT_LIMIT;
+  const v = opts.limit === undefined ? DEFAULT_LIMIT : opts.limit;
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`${op}: limit must be a positive integer (bytes), got ${describe(v)}`);
   if (v <= 0) throw new RangeError(`${op}: limit must be > 0 (bytes), got ${v}`);
   return v;

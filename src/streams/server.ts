@@ -2,6 +2,7 @@ import { createServer, type AddressInfo, type Server as NetServer, type Socket }
 import { RuntimeError } from '../errors.js';
 import type { Future } from '../future.js';
 import type { Task } from '../task.js';
+import { HandoverFuture } from '../internal/handover.js';
 import { checkFunction, checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
@@ -304,7 +305,7 @@ function checkServerArgs(op: string, cb: unknown, opts: StartServerOptions | und
 function serve(cb: ClientConnected, limit: number, start: boolean, listen: Listen, unixPath: string | null): Future<Server> {
   const loop = getRunningLoop();
   const server = new Server(loop, cb, limit, listen, unixPath);
-  const out = loop.createFuture<Server>();
+  const out = new HandoverFuture<Server>(loop);
   if (!start) {
     out.setResult(server);
     return out;

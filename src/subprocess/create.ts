@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Future } from '../future.js';
+import { HandoverFuture } from '../internal/handover.js';
 import { checkOpts, describe } from '../internal/validate.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { checkLimit } from '../streams/reader.js';
@@ -129,7 +130,7 @@ function plan(op: string, opts: SubprocessOptions | undefined): Plan {
 /** Starts `file args`; the future is done once the child runs (or with the spawn error). */
 function start(file: string, args: readonly string[], shell: boolean, p: Plan): Future<Process> {
   const loop = getRunningLoop();
-  const fut = loop.createFuture<Process>();
+  const fut = new HandoverFuture<Process>(loop);
   let child: ChildProcess;
   try {
     child = spawn(file, args, { ...p.spawnOpts, stdio: p.stdio, shell, windowsHide: true });

@@ -38,11 +38,13 @@ function isBrokenPipe(e: unknown): boolean {
   return code === 'EPIPE' || code === 'ECONNRESET';
 }
 
-/** `sig` checked: a known signal name or a signal number. */
+const SIGNAL_NUMBERS = new Set<number>(Object.values(constants.signals));
+
+/** `sig` checked: a known signal name, a known signal number, or 0 (checks that the child exists). */
 function checkSignal(op: string, sig: unknown): SignalLike {
   if (typeof sig === 'string' && Object.hasOwn(constants.signals, sig)) return sig as NodeJS.Signals;
-  if (typeof sig === 'number' && Number.isInteger(sig) && sig >= 0) return sig;
-  throw new TypeError(`${op}: signal must be a signal name such as 'SIGTERM' or a signal number, got ${describe(sig)}`);
+  if (typeof sig === 'number' && (sig === 0 || SIGNAL_NUMBERS.has(sig))) return sig;
+  throw new TypeError(`${op}: signal must be a signal name such as 'SIGTERM' or a signal number of this system, got ${describe(sig)}`);
 }
 
 /**
