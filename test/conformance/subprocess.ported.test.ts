@@ -47,26 +47,12 @@ import {
   type SubprocessOptions,
 } from 'tulip';
 import { assertCancelled, errorOf, recordExceptions, rejection, syncError } from './helpers.js';
+import { NODE, BOUND, str, reap } from '../subprocess/helpers.js';
 
-const NODE = process.execPath;
-const BOUND = 5000;
 /** Python's PROGRAM_CAT: copies stdin to stdout. */
 const CAT = ['cat', []] as const;
 /** `print(len(sys.stdin.read()))` as a node -e script. */
 const LEN_OF_STDIN = ['-e', "let n = 0; process.stdin.on('data', (d) => (n += d.length)).on('end', () => console.log(n))"];
-
-/** The bytes as a latin1 string, after checking that they came out as a Buffer. */
-function str(b: unknown): string {
-  expect(Buffer.isBuffer(b), `expected a Buffer, got ${String(b)}`).toBe(true);
-  return (b as Buffer).toString('latin1');
-}
-
-/** For finally blocks: kills the child if it still runs, then waits (bounded) for its end. */
-async function reap(proc: Process | undefined): Promise<void> {
-  if (proc === undefined) return;
-  if (proc.returncode === null) proc.kill();
-  await waitFor(proc.wait(), BOUND);
-}
 
 /** Starts a child, hands it to `body`, and kills it afterwards if it still runs. */
 async function withProc<T>(start: PromiseLike<Process>, body: (p: Process) => Promise<T>): Promise<T> {

@@ -24,35 +24,10 @@ import {
   type Task,
 } from 'tulip';
 import { STYLES, assertCancelled, errorOf, styled, waiting, type Style } from './helpers.js';
-
-const NODE = process.execPath;
-const BOUND = 5000;
-
-/** The bytes as a latin1 string, after checking that they came out as a Buffer. */
-function str(b: unknown): string {
-  expect(Buffer.isBuffer(b), `expected a Buffer, got ${String(b)}`).toBe(true);
-  return (b as Buffer).toString('latin1');
-}
-
-/** For finally blocks: kills the child if it still runs, then waits (bounded) for its end. */
-async function reap(proc: Process | undefined): Promise<void> {
-  if (proc === undefined) return;
-  if (proc.returncode === null) proc.kill();
-  await waitFor(proc.wait(), BOUND);
-}
+import { NODE, BOUND, str, reap, alive } from '../subprocess/helpers.js';
 
 /** 'a generator' or 'an async', for test names. */
 const a = (style: Style): string => (style === 'async' ? 'an async' : 'a generator');
-
-/** Whether a process with this pid exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Sleeps 5 ms at a time until `cond()` holds; fails after BOUND ms. */
 async function until(cond: () => boolean, what: string): Promise<void> {

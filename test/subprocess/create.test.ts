@@ -24,22 +24,7 @@ import {
   type SubprocessOptions,
 } from 'tulip';
 import { assertCancelled, errorOf, recordExceptions, rejection, syncError } from '../support.js';
-
-const NODE = process.execPath;
-const BOUND = 5000;
-
-/** The bytes as a latin1 string, after checking that they came out as a Buffer. */
-function str(b: unknown): string {
-  expect(Buffer.isBuffer(b), `expected a Buffer, got ${String(b)}`).toBe(true);
-  return (b as Buffer).toString('latin1');
-}
-
-/** For finally blocks: kills the child if it still runs, then waits (bounded) for its end. */
-async function reap(proc: Process | undefined): Promise<void> {
-  if (proc === undefined) return;
-  if (proc.returncode === null) proc.kill();
-  await waitFor(proc.wait(), BOUND);
-}
+import { NODE, BOUND, str, reap } from './helpers.js';
 
 /** Runs `args` (stdout piped) and returns its stdout once it exited with 0. */
 async function output(program: string, args: string[], opts: SubprocessOptions = {}): Promise<string> {

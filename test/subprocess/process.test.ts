@@ -23,36 +23,7 @@ import {
   waitFor,
 } from 'tulip';
 import { errorOf, recordExceptions, syncError } from '../support.js';
-
-const NODE = process.execPath;
-/** The most a wait that should end soon may take (real time) before the test fails. */
-const BOUND = 5000;
-/** Seconds a "long-running" child would sleep; every test kills it long before. */
-const LONG = '3';
-
-/** The bytes as a latin1 string, after checking that they came out as a Buffer. */
-function str(b: unknown): string {
-  expect(Buffer.isBuffer(b), `expected a Buffer, got ${String(b)}`).toBe(true);
-  return (b as Buffer).toString('latin1');
-}
-
-/** For finally blocks: kills the child if it still runs, then waits (bounded) for its end. */
-async function reap(proc: Process | undefined): Promise<void> {
-  if (proc === undefined) return;
-  if (proc.returncode === null) proc.kill();
-  await waitFor(proc.wait(), BOUND);
-}
-
-/** Whether a process with this pid exists (signal 0 checks without sending anything). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw e;
-  }
-}
+import { NODE, BOUND, LONG, str, reap, alive } from './helpers.js';
 
 describe('Process: pid, toString and returncode', () => {
   it('pid is the running child, and toString shows the pid, then the returncode once known', () =>
