@@ -1,4 +1,5 @@
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Future } from '../future.js';
 import { HandoverFuture } from '../internal/handover.js';
 import { checkOpts, describe } from '../internal/validate.js';
@@ -13,6 +14,14 @@ export interface OpenConnectionOptions {
   limit?: number;
   /** Disable Nagle's algorithm (default true, as asyncio does for TCP). */
   noDelay?: boolean;
+  /**
+   * TLS (asyncio's `ssl`): `true` for Node's defaults (the system's CAs; the server's certificate
+   * must match `serverHostname`), or `node:tls` connect options (`ca`, `cert`, `key`,
+   * `rejectUnauthorized`, `ALPNProtocols` …). Default: plain TCP.
+   */
+  ssl?: boolean | ConnectionOptions;
+  /** The name the server's certificate must match (asyncio's `server_hostname`; default `host`). */
+  serverHostname?: string;
 }
 
 /** Options of `openUnixConnection`. */
@@ -61,19 +70,24 @@ export function wireSocket(socket: Socket, limit: number, unix: { local: string;
   return [reader, writer];
 }
 
-/** Settles `fut` with a connected socket's streams once `socket` connects (or fails). */
+/**
+ * Settles `fut` with a connected socket's streams once `socket` emits `ready` ('connect', or
+ * 'secureConnect' after a TLS handshake), or with its error.
+ */
 function whenConnected(
   loop: EventLoop,
   socket: Socket,
+  ready: 'connect' | 'secureConnect',
   limit: number,
   unix: { local: string; remote: string } | null,
 ): Future<[StreamReader, StreamWriter]> {
   const fut = new HandoverFuture<[StreamReader, StreamWriter]>(loop);
   const onError = (e: Error): void => {
+    socket.destroy();
     if (!fut.done() && !loop.isClosed()) fut.setException(e);
   };
   socket.once('error', onError);
-  socket.once('connect', () => {
+  socket.once(ready, () => {
     socket.removeListener('error', onError);
     if (fut.done() || loop.isClosed()) {
       socket.destroy(); // cancelled (or its loop ended) while connecting
@@ -88,16 +102,18 @@ function whenConnected(
 }
 
 /**
- * Connects to `host`:`port` over TCP and returns the connection's reader and writer (asyncio's
- * `open_connection`). The connection starts at the call.
+ * Connects to `host`:`port` over TCP, or over TLS with `ssl`, and returns the connection's reader
+ * and writer (asyncio's `open_connection`). The connection starts at the call; with `ssl` the
+ * future is done once the handshake succeeded and the server's certificate was checked.
  *
  * Cancellation: a checkpoint; a cancelled call closes the half-made connection. A connection
- * error (`ECONNREFUSED` …) is thrown as Node's error.
+ * error (`ECONNREFUSED` …) or a failed handshake (`ERR_TLS_CERT_ALTNAME_INVALID` …) is thrown as
+ * Node's error.
  *
  * @example
  * ```ts
- * const [reader, writer] = await openConnection('example.com', 80);
- * writer.write('HEAD / HTTP/1.0\r\n\r\n');
+ * const [reader, writer] = await openConnection('example.com', 443, { ssl: true });
+ * writer.write('HEAD / HTTP/1.0\r\nHost: example.com\r\n\r\n');
  * console.log((await reader.readline()).toString()); // 'HTTP/1.0 200 OK\r\n'
  * writer.close();
  * ```
@@ -109,9 +125,23 @@ export function openConnection(host: string, port: number, opts?: OpenConnection
   const limit = checkLimit(op, opts);
   const noDelay = opts?.noDelay ?? true;
   if (typeof noDelay !== 'boolean') throw new TypeError(`${op}: noDelay must be a boolean, got ${describe(noDelay)}`);
+  const ssl = opts?.ssl ?? false;
+  if (typeof ssl !== 'boolean' && (ssl === null || typeof ssl !== 'object')) {
+    throw new TypeError(`${op}: ssl must be a boolean or an object of node:tls connect options, got ${describe(ssl)}`);
+  }
+  const name = opts?.serverHostname;
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw new TypeError(`${op}: serverHostname must be a non-empty string, got ${describe(name)}`);
+  }
+  if (name !== undefined && ssl === false) throw new TypeError(`${op}: serverHostname is only meaningful with ssl`);
   const loop = getRunningLoop();
-  const socket = connect({ host, port, allowHalfOpen: true, noDelay });
-  return whenConnected(loop, socket, limit, null);
+  if (ssl === false) return whenConnected(loop, connect({ host, port, allowHalfOpen: true, noDelay }), 'connect', limit, null);
+  // Node checks the certificate against `servername`, or `host` without one (an IP address too).
+  const servername = name ?? (isIP(host) === 0 ? host : undefined);
+  const tlsOpts: ConnectionOptions = { ...(ssl === true ? {} : ssl), host, port, servername };
+  const socket = tlsConnect(tlsOpts);
+  socket.setNoDelay(noDelay);
+  return whenConnected(loop, socket, 'secureConnect', limit, null);
 }
 
 /**
@@ -132,7 +162,7 @@ export function openUnixConnection(path: string, opts?: OpenUnixConnectionOption
   const limit = checkLimit(op, opts);
   const loop = getRunningLoop();
   const socket = connect({ path, allowHalfOpen: true });
-  return whenConnected(loop, socket, limit, { local: '', remote: path });
+  return whenConnected(loop, socket, 'connect', limit, { local: '', remote: path });
 }
 
 /** @internal A TCP port: an integer from 0 to 65535. */

@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { RuntimeError } from '../errors.js';
 import type { Future } from '../future.js';
 import type { Task } from '../task.js';
@@ -27,6 +28,11 @@ export interface StartServerOptions {
   backlog?: number;
   /** Listen at once (default true); else `startServing()` or `serveForever()` starts it. */
   startServing?: boolean;
+  /**
+   * TLS (asyncio's `ssl`): `node:tls` server options, at least `key` and `cert`; each client's
+   * callback runs once its handshake succeeded (a failed handshake never reaches it).
+   */
+  ssl?: TlsOptions;
 }
 
 /**
@@ -74,13 +80,22 @@ export class Server {
     limit: number,
     listen: Listen,
     unixPath: string | null,
+    ssl?: TlsOptions,
   ) {
     this._loop = loop;
     this._cb = cb;
     this._limit = limit;
     this._listen = listen;
     this._unixPath = unixPath;
-    this._server = createServer({ allowHalfOpen: true, noDelay: true }, (s) => this._accept(s));
+    const accept = (s: Socket): void => this._accept(s);
+    if (ssl === undefined) this._server = createServer({ allowHalfOpen: true, noDelay: true }, accept);
+    else {
+      // No half-open TLS (as asyncio's SSL transport, which closes at the peer's EOF): a
+      // handshake the client gave up on then ends its socket instead of keeping the server open.
+      const tlsServer = createTlsServer(ssl, accept);
+      tlsServer.on('tlsClientError', (_e, socket) => socket.destroy());
+      this._server = tlsServer;
+    }
     this._server.on('close', () => {
       this._ended = true;
       for (const f of this._closeWaiters) if (!f.done()) f.setResult(undefined);
@@ -94,6 +109,7 @@ export class Server {
       socket.destroy();
       return;
     }
+    if (this._unixPath === null) socket.setNoDelay(true);
     this._connections.add(socket);
     socket.on('close', () => this._connections.delete(socket));
     const unix = this._unixPath === null ? null : { local: this._unixPath, remote: '' };
@@ -288,7 +304,11 @@ export class Server {
   }
 }
 
-function checkServerArgs(op: string, cb: unknown, opts: StartServerOptions | undefined): { limit: number; backlog: number | undefined; start: boolean } {
+function checkServerArgs(
+  op: string,
+  cb: unknown,
+  opts: StartServerOptions | undefined,
+): { limit: number; backlog: number | undefined; start: boolean; ssl: TlsOptions | undefined } {
   checkFunction(op, 'clientConnected', cb);
   if (opts !== undefined) checkOpts(op, opts);
   const limit = checkLimit(op, opts);
@@ -298,13 +318,17 @@ function checkServerArgs(op: string, cb: unknown, opts: StartServerOptions | und
   }
   const start = opts?.startServing ?? true;
   if (typeof start !== 'boolean') throw new TypeError(`${op}: startServing must be a boolean, got ${describe(start)}`);
-  return { limit, backlog, start };
+  const ssl = opts?.ssl;
+  if (ssl !== undefined && (ssl === null || typeof ssl !== 'object')) {
+    throw new TypeError(`${op}: ssl must be an object of node:tls server options (key, cert …), got ${describe(ssl)}`);
+  }
+  return { limit, backlog, start, ssl };
 }
 
 /** A server that listens with `listen`, started now or not; its future is done once it listens. */
-function serve(cb: ClientConnected, limit: number, start: boolean, listen: Listen, unixPath: string | null): Future<Server> {
+function serve(cb: ClientConnected, limit: number, start: boolean, listen: Listen, unixPath: string | null, ssl: TlsOptions | undefined): Future<Server> {
   const loop = getRunningLoop();
-  const server = new Server(loop, cb, limit, listen, unixPath);
+  const server = new Server(loop, cb, limit, listen, unixPath, ssl);
   const out = new HandoverFuture<Server>(loop);
   if (!start) {
     out.setResult(server);
@@ -335,9 +359,10 @@ function listener(args: { host?: string; port?: number; path?: string; backlog?:
 }
 
 /**
- * Listens on `host`:`port` over TCP (asyncio's `start_server`); each connection calls
- * `clientConnected(reader, writer)` in a task of its own. `host` undefined listens on every
- * interface; `port` 0 (the default) picks a free port (see `server.address()`).
+ * Listens on `host`:`port` over TCP (asyncio's `start_server`), or over TLS with `opts.ssl`
+ * (`{ key, cert }`); each connection calls `clientConnected(reader, writer)` in a task of its own.
+ * `host` undefined listens on every interface; `port` 0 (the default) picks a free port (see
+ * `server.address()`).
  *
  * Cancellation: a checkpoint until the server listens; a cancelled call closes the server.
  *
@@ -352,10 +377,10 @@ function listener(args: { host?: string; port?: number; path?: string; backlog?:
  */
 export function startServer(clientConnected: ClientConnected, host?: string, port = 0, opts?: StartServerOptions): Future<Server> {
   const op = 'startServer';
-  const { limit, backlog, start } = checkServerArgs(op, clientConnected, opts);
+  const { limit, backlog, start, ssl } = checkServerArgs(op, clientConnected, opts);
   if (host !== undefined && (typeof host !== 'string' || host === '')) throw new TypeError(`${op}: host must be a non-empty string or undefined, got ${describe(host)}`);
   checkPort(op, port);
-  return serve(clientConnected, limit, start, listener({ host, port, backlog }), null);
+  return serve(clientConnected, limit, start, listener({ host, port, backlog }), null, ssl);
 }
 
 /**
@@ -371,7 +396,7 @@ export function startServer(clientConnected: ClientConnected, host?: string, por
  */
 export function startUnixServer(clientConnected: ClientConnected, path: string, opts?: StartServerOptions): Future<Server> {
   const op = 'startUnixServer';
-  const { limit, backlog, start } = checkServerArgs(op, clientConnected, opts);
+  const { limit, backlog, start, ssl } = checkServerArgs(op, clientConnected, opts);
   if (typeof path !== 'string' || path === '') throw new TypeError(`${op}: path must be a non-empty string, got ${describe(path)}`);
-  return serve(clientConnected, limit, start, listener({ path, backlog }), path);
+  return serve(clientConnected, limit, start, listener({ path, backlog }), path, ssl);
 }

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { ConnectionResetError, RuntimeError } from '../errors.js';
 import type { Future } from '../future.js';
 import { ParkFuture } from '../internal/park.js';
@@ -166,9 +167,9 @@ export class StreamWriter {
     this.write(Buffer.concat(parts));
   }
 
-  /** Whether `writeEof()` is possible (always, for TCP and Unix sockets). */
+  /** Whether `writeEof()` is possible: for TCP and Unix sockets, not over TLS (as asyncio's). */
   canWriteEof(): boolean {
-    return true;
+    return !(this._socket instanceof TLSSocket);
   }
 
   /**
@@ -186,6 +187,7 @@ export class StreamWriter {
    */
   writeEof(): void {
     if (this._eofWritten || this._closing) return;
+    if (!this.canWriteEof()) throw new RuntimeError('StreamWriter.writeEof: a TLS connection cannot be half-closed (canWriteEof() is false)');
     this._eofWritten = true;
     if (!this._lost) this._socket.end();
   }
@@ -250,7 +252,8 @@ export class StreamWriter {
 
   /**
    * Facts about the connection: `'peername'`, `'sockname'` (`[host, port]`, or the path of a Unix
-   * socket), `'socket'` (the Node socket); `dflt` for anything else.
+   * socket), `'socket'` (the Node socket); over TLS also `'peercert'` (Node's
+   * `getPeerCertificate()`) and `'cipher'` (`getCipher()`); `dflt` for anything else.
    *
    * Cancellation: not a checkpoint.
    *
@@ -270,6 +273,10 @@ export class StreamWriter {
         return s.localAddress !== undefined ? [s.localAddress, s.localPort] : dflt;
       case 'socket':
         return s;
+      case 'peercert':
+        return s instanceof TLSSocket ? s.getPeerCertificate() : dflt;
+      case 'cipher':
+        return s instanceof TLSSocket ? s.getCipher() : dflt;
       default:
         return dflt;
     }
