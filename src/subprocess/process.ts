@@ -57,8 +57,12 @@ function checkSignal(op: string, sig: unknown): SignalLike {
  * stdout and stderr pipes. Reading is up to you: a child that fills a pipe nobody reads blocks,
  * so read its output, or use `communicate()`, which feeds stdin and reads both to their end.
  *
+ * A child is not bound to its loop: one still running when the loop closes runs on, and Node's
+ * process waits for it (as for any `child_process` child). Kill what you start, or start it with
+ * `await using proc = …`, which kills it at the end of the block if it still runs.
+ *
  * Cancellation: `wait()` and `communicate()` are checkpoints; cancelling them leaves the child
- * running (kill it yourself, or use `await using proc = …`, which kills it if it still runs).
+ * running.
  *
  * @example
  * ```ts
