@@ -83,6 +83,7 @@ export {
   type OpenUnixConnectionOptions,
   type ClientConnected,
   type StartServerOptions,
+  type StartTlsOptions,
 } from './streams/index.js';
 
 // ---- subprocesses (asyncio's subprocess over node:child_process) --------------------------------

@@ -57,7 +57,7 @@ describe('README.md:217 — a line echo server on streams, and a client with a t
     }));
 });
 
-describe('README.md:256 — a subprocess: communicate(), and a wait() cut short by a timeout', () => {
+describe('README.md:257 — a subprocess: communicate(), and a wait() cut short by a timeout', () => {
   it('the README still contains the example', () => {
     expect(README).toContain("const [out] = await proc.communicate('a\\nb\\nc\\n');  // feeds stdin, reads stdout to its end, waits");
     expect(README).toContain('try { await timeout(100).run(() => slow.wait()); } catch { slow.kill(); } // the child outlives a cancelled wait()');

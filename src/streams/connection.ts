@@ -5,8 +5,9 @@ import { HandoverFuture } from '../internal/handover.js';
 import { checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
-import { StreamReader, checkLimit, type ReadFlow } from './reader.js';
-import { StreamWriter } from './writer.js';
+import { checkLimit, type StreamReader } from './reader.js';
+import { wireSocket } from './wiring.js';
+import type { StreamWriter } from './writer.js';
 
 /** Options of `openConnection`. */
 export interface OpenConnectionOptions {
@@ -28,46 +29,6 @@ export interface OpenConnectionOptions {
 export interface OpenUnixConnectionOptions {
   /** The reader's buffer limit in bytes (default `DEFAULT_LIMIT`, 64 KiB). */
   limit?: number;
-}
-
-/** A connected socket's flow control, for its reader. */
-class SocketFlow implements ReadFlow {
-  private readonly _socket: Socket;
-  constructor(socket: Socket) {
-    this._socket = socket;
-  }
-  pauseReading(): void {
-    this._socket.pause();
-  }
-  resumeReading(): void {
-    this._socket.resume();
-  }
-}
-
-/**
- * @internal A connected socket's reader and writer (asyncio's `StreamReaderProtocol`): its data
- * feeds the reader, which pauses the socket past twice its limit; the peer's end of the stream is
- * the reader's EOF while this side can still write (half-open, as asyncio's streams keep it); an
- * error reaches the reader's next read and the writer's next `drain()`.
- */
-export function wireSocket(socket: Socket, limit: number, unix: { local: string; remote: string } | null): [StreamReader, StreamWriter] {
-  const reader = new StreamReader({ limit });
-  const writer = new StreamWriter(socket, reader, unix);
-  reader._flow = new SocketFlow(socket);
-  socket.on('data', (d: Buffer) => {
-    if (!reader._eof) reader.feedData(d);
-  });
-  socket.on('end', () => {
-    if (!reader._eof) reader.feedEof();
-  });
-  socket.on('error', (e: Error) => {
-    if (reader.exception() === undefined && !reader._eof) reader.setException(e);
-    writer._failed(e);
-  });
-  socket.on('close', () => {
-    if (!reader._eof && reader.exception() === undefined) reader.feedEof();
-  });
-  return [reader, writer];
 }
 
 /**
@@ -93,7 +54,7 @@ function whenConnected(
       socket.destroy(); // cancelled (or its loop ended) while connecting
       return;
     }
-    fut.setResult(wireSocket(socket, limit, unix));
+    fut.setResult(wireSocket(socket, limit, unix, false));
   });
   fut.addDoneCallback((f) => {
     if (f.cancelled()) socket.destroy();

@@ -23,3 +23,4 @@ export { DEFAULT_LIMIT, StreamReader, type StreamReaderOptions, type BytesLike }
 export { StreamWriter } from './writer.js';
 export { openConnection, openUnixConnection, type OpenConnectionOptions, type OpenUnixConnectionOptions } from './connection.js';
 export { Server, startServer, startUnixServer, type ClientConnected, type StartServerOptions } from './server.js';
+export type { StartTlsOptions } from './wiring.js';

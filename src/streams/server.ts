@@ -7,7 +7,8 @@ import { HandoverFuture } from '../internal/handover.js';
 import { checkFunction, checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
-import { checkPort, wireSocket } from './connection.js';
+import { checkPort } from './connection.js';
+import { wireSocket } from './wiring.js';
 import { checkLimit, type StreamReader } from './reader.js';
 import type { StreamWriter } from './writer.js';
 
@@ -113,7 +114,7 @@ export class Server {
     this._connections.add(socket);
     socket.on('close', () => this._connections.delete(socket));
     const unix = this._unixPath === null ? null : { local: this._unixPath, remote: '' };
-    const [reader, writer] = wireSocket(socket, this._limit, unix);
+    const [reader, writer] = wireSocket(socket, this._limit, unix, true);
     const cb = this._cb;
     const task = loop.createTask(() => cb(reader, writer));
     task.addDoneCallback((t) => {

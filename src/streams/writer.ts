@@ -3,9 +3,11 @@ import { TLSSocket } from 'node:tls';
 import { ConnectionResetError, RuntimeError } from '../errors.js';
 import type { Future } from '../future.js';
 import { ParkFuture } from '../internal/park.js';
+import { describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { toBytes, type BytesLike, type StreamReader } from './reader.js';
+import type { StartTlsOptions } from './wiring.js';
 
 const DRAIN = 0;
 const CLOSED = 1;
@@ -79,7 +81,10 @@ class WriterWait extends ParkFuture<void> {
  * ```
  */
 export class StreamWriter {
-  /** @internal */ readonly _socket: Socket;
+  /** @internal The socket underneath (a TLS socket over it after `startTls()`). */
+  _socket: Socket;
+  /** @internal Set for a connection's writer: runs `startTls()`'s handshake (see wiring.ts). */
+  _upgrade: ((opts: StartTlsOptions) => Future<void>) | null = null;
   /** @internal */ readonly _reader: StreamReader | null;
   /** @internal Parked drain()/waitClosed() calls. */
   readonly _waits = new Set<WriterWait>();
@@ -100,12 +105,24 @@ export class StreamWriter {
     this._socket = socket;
     this._reader = reader;
     this._unix = unix;
-    socket.on('drain', () => this._wakeAll());
-    socket.on('close', () => {
-      this._lost = true;
-      this._closed = true;
-      this._wakeAll();
-    });
+    socket.on('drain', this._onDrain);
+    socket.on('close', this._onClose);
+  }
+
+  private readonly _onDrain = (): void => this._wakeAll();
+  private readonly _onClose = (): void => {
+    this._lost = true;
+    this._closed = true;
+    this._wakeAll();
+  };
+
+  /** @internal `startTls()` succeeded: the writer goes on over `socket`. */
+  _rebind(socket: Socket): void {
+    this._socket.off('drain', this._onDrain);
+    this._socket.off('close', this._onClose);
+    this._socket = socket;
+    socket.on('drain', this._onDrain);
+    socket.on('close', this._onClose);
   }
 
   /** The Node socket underneath (asyncio's `transport`). */
@@ -248,6 +265,33 @@ export class StreamWriter {
    */
   drain(): Future<void> {
     return new WriterWait(getRunningLoop(), this, DRAIN);
+  }
+
+  /**
+   * Upgrades the connection to TLS (asyncio's `start_tls`, for protocols such as SMTP's
+   * STARTTLS): runs the handshake over the open socket — as the client for a connection made by
+   * `openConnection`, as the server for one `startServer` accepted (then `opts` holds `key` and
+   * `cert`) — and goes on over TLS; the reader and this writer stay the same objects, and what the
+   * reader holds stays in it. Bytes written before the call are sent before the handshake.
+   *
+   * Cancellation: a checkpoint until the handshake ends; a cancelled or failed handshake closes
+   * the connection.
+   *
+   * @example
+   * ```ts
+   * writer.write('STARTTLS\r\n');
+   * await reader.readline(); // '220 Ready to start TLS'
+   * await writer.startTls({ serverHostname: 'mail.example.com' });
+   * writer.write('EHLO me\r\n'); // now encrypted
+   * ```
+   */
+  startTls(opts: StartTlsOptions = {}): Future<void> {
+    const op = 'StreamWriter.startTls';
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`${op}: opts must be an object of node:tls options, got ${describe(opts)}`);
+    if (this._upgrade === null) throw new RuntimeError(`${op}: ${this} is not over a socket connection`);
+    if (this._socket instanceof TLSSocket) throw new RuntimeError(`${op}: ${this} is already using TLS`);
+    if (this._closing || this._lost || this._eofWritten) throw new RuntimeError(`${op}: ${this} cannot start TLS`);
+    return this._upgrade(opts);
   }
 
   /**

@@ -1,0 +1,147 @@
+import type { Socket } from 'node:net';
+import { TLSSocket, connect as tlsConnect, createSecureContext, type ConnectionOptions, type TlsOptions } from 'node:tls';
+import type { Future } from '../future.js';
+import { describe } from '../internal/validate.js';
+import { getRunningLoop } from '../loop/registry.js';
+import { StreamReader, type ReadFlow } from './reader.js';
+import { StreamWriter } from './writer.js';
+
+/** Options of `StreamWriter.startTls()`: node:tls options for the side this end is on. */
+export type StartTlsOptions = (ConnectionOptions | TlsOptions) & {
+  /** Client side: the name the server's certificate must match (asyncio's `server_hostname`). */
+  serverHostname?: string;
+};
+
+/**
+ * A connected socket feeding a reader (asyncio's `StreamReaderProtocol`): its data goes to the
+ * reader, which pauses the socket past twice its limit; the peer's end of the stream is the
+ * reader's EOF while this side can still write (half-open, as asyncio's streams keep it); an error
+ * reaches the reader's next read and the writer's next `drain()`. `startTls` moves it from the
+ * plain socket to the TLS socket over it.
+ */
+class SocketFeed implements ReadFlow {
+  socket: Socket;
+  private readonly _reader: StreamReader;
+  private readonly _writer: StreamWriter;
+
+  constructor(socket: Socket, reader: StreamReader, writer: StreamWriter) {
+    this.socket = socket;
+    this._reader = reader;
+    this._writer = writer;
+    reader._flow = this;
+    this.attach(socket);
+  }
+
+  private readonly _onData = (d: Buffer): void => {
+    if (!this._reader._eof) this._reader.feedData(d);
+  };
+  private readonly _onEnd = (): void => {
+    if (!this._reader._eof) this._reader.feedEof();
+  };
+  private readonly _onError = (e: Error): void => {
+    const r = this._reader;
+    if (r.exception() === undefined && !r._eof) r.setException(e);
+    this._writer._failed(e);
+  };
+  private readonly _onClose = (): void => {
+    const r = this._reader;
+    if (!r._eof && r.exception() === undefined) r.feedEof();
+  };
+
+  attach(socket: Socket): void {
+    this.socket = socket;
+    socket.on('data', this._onData);
+    socket.on('end', this._onEnd);
+    socket.on('error', this._onError);
+    socket.on('close', this._onClose);
+  }
+
+  detach(): void {
+    const s = this.socket;
+    s.off('data', this._onData);
+    s.off('end', this._onEnd);
+    s.off('error', this._onError);
+    s.off('close', this._onClose);
+  }
+
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    this.socket.resume();
+  }
+}
+
+/**
+ * @internal A connected socket's reader and writer. `serverSide` says which end of a TLS
+ * handshake `writer.startTls()` plays.
+ */
+export function wireSocket(
+  socket: Socket,
+  limit: number,
+  unix: { local: string; remote: string } | null,
+  serverSide: boolean,
+): [StreamReader, StreamWriter] {
+  const reader = new StreamReader({ limit });
+  const writer = new StreamWriter(socket, reader, unix);
+  const feed = new SocketFeed(socket, reader, writer);
+  writer._upgrade = (opts) => upgrade(feed, writer, opts, serverSide);
+  return [reader, writer];
+}
+
+/**
+ * Runs a TLS handshake over the feed's plain socket and moves the reader and the writer onto the
+ * TLS socket once it succeeds (asyncio's `loop.start_tls`). What the reader holds stays.
+ */
+function upgrade(feed: SocketFeed, writer: StreamWriter, opts: StartTlsOptions, serverSide: boolean): Future<void> {
+  const op = 'StreamWriter.startTls';
+  const { serverHostname, ...tlsOpts } = opts;
+  if (serverHostname !== undefined && (typeof serverHostname !== 'string' || serverHostname === '')) {
+    throw new TypeError(`${op}: serverHostname must be a non-empty string, got ${describe(serverHostname)}`);
+  }
+  if (serverSide && serverHostname !== undefined) throw new TypeError(`${op}: serverHostname is for the client side; this is a server's connection`);
+  const loop = getRunningLoop();
+  const fut = loop.createFuture<void>();
+  const raw = feed.socket;
+  feed.detach();
+  let tls: TLSSocket;
+  let ready: string;
+  if (serverSide) {
+    const o = tlsOpts as TlsOptions;
+    tls = new TLSSocket(raw, {
+      isServer: true,
+      secureContext: createSecureContext(o),
+      requestCert: o.requestCert,
+      rejectUnauthorized: o.rejectUnauthorized,
+      ALPNProtocols: o.ALPNProtocols,
+    });
+    ready = 'secure';
+  } else {
+    tls = tlsConnect({ ...(tlsOpts as ConnectionOptions), socket: raw, servername: serverHostname ?? (tlsOpts as ConnectionOptions).servername });
+    ready = 'secureConnect';
+  }
+  const onError = (e: Error): void => {
+    tls.destroy();
+    writer._failed(e);
+    if (!fut.done() && !loop.isClosed()) fut.setException(e);
+  };
+  tls.once('error', onError);
+  tls.once(ready, () => {
+    tls.removeListener('error', onError);
+    if (fut.done() || loop.isClosed()) return;
+    if (serverSide && refusesClient(tlsOpts as TlsOptions, tls)) return onError(tls.authorizationError ?? new Error('client certificate refused'));
+    feed.attach(tls);
+    writer._rebind(tls);
+    fut.setResult(undefined);
+  });
+  fut.addDoneCallback((f) => {
+    if (f.cancelled()) tls.destroy(); // as asyncio: a cancelled handshake closes the connection
+  });
+  return fut;
+}
+
+/** A server that asked for a client certificate and rejects unauthorized ones: did this one fail? */
+function refusesClient(o: TlsOptions, tls: TLSSocket): boolean {
+  return o.requestCert === true && o.rejectUnauthorized !== false && !tls.authorized;
+}
