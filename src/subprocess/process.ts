@@ -8,7 +8,7 @@ import type { EventLoop } from '../loop/eventloop.js';
 import { gather } from '../combinators.js';
 import { createTask } from '../tasks.js';
 import type { Task } from '../task.js';
-import { pipeReader, pipeWriter } from '../streams/pipes.js';
+import { pipeReader, pipeWriter } from '../streams/wiring.js';
 import { toBytes, type BytesLike, type StreamReader } from '../streams/reader.js';
 import type { StreamWriter } from '../streams/writer.js';
 
