@@ -1,4 +1,4 @@
-import { connect, isIP, type Socket } from 'node:net';
+import { connect, isIP, type Socket, type TcpSocketConnectOpts } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Future } from '../future.js';
 import { HandoverFuture } from '../internal/handover.js';
@@ -23,6 +23,16 @@ export interface OpenConnectionOptions {
   ssl?: boolean | ConnectionOptions;
   /** The name the server's certificate must match (asyncio's `server_hostname`; default `host`). */
   serverHostname?: string;
+  /** The local end to bind, `[host, port]` (asyncio's `local_addr`; port 0 for any). */
+  localAddr?: readonly [string, number];
+  /** 4 or 6 to resolve `host` to that IP version only (asyncio's `family`); default either. */
+  family?: 0 | 4 | 6;
+  /**
+   * Happy Eyeballs (RFC 8305, asyncio's `happy_eyeballs_delay`): the ms to wait for one address
+   * before trying the next of `host`'s addresses (Node's floor: 10 ms). Default: Node's (on,
+   * 250 ms).
+   */
+  happyEyeballsDelay?: number;
 }
 
 /** Options of `openUnixConnection`. */
@@ -95,11 +105,12 @@ export function openConnection(host: string, port: number, opts?: OpenConnection
     throw new TypeError(`${op}: serverHostname must be a non-empty string, got ${describe(name)}`);
   }
   if (name !== undefined && ssl === false) throw new TypeError(`${op}: serverHostname is only meaningful with ssl`);
+  const where = { host, port, ...connectOptions(op, opts) };
   const loop = getRunningLoop();
-  if (ssl === false) return whenConnected(loop, connect({ host, port, allowHalfOpen: true, noDelay }), 'connect', limit, null);
+  if (ssl === false) return whenConnected(loop, connect({ ...where, allowHalfOpen: true, noDelay }), 'connect', limit, null);
   // Node checks the certificate against `servername`, or `host` without one (an IP address too).
   const servername = name ?? (isIP(host) === 0 ? host : undefined);
-  const tlsOpts: ConnectionOptions = { ...(ssl === true ? {} : ssl), host, port, servername };
+  const tlsOpts: ConnectionOptions = { ...(ssl === true ? {} : ssl), ...where, servername };
   const socket = tlsConnect(tlsOpts);
   socket.setNoDelay(noDelay);
   return whenConnected(loop, socket, 'secureConnect', limit, null);
@@ -124,6 +135,34 @@ export function openUnixConnection(path: string, opts?: OpenUnixConnectionOption
   const loop = getRunningLoop();
   const socket = connect({ path, allowHalfOpen: true });
   return whenConnected(loop, socket, 'connect', limit, { local: '', remote: path });
+}
+
+/** `localAddr`, `family` and `happyEyeballsDelay` checked, as Node's connect options. */
+function connectOptions(op: string, opts: OpenConnectionOptions | undefined): Partial<TcpSocketConnectOpts> {
+  const out: Partial<TcpSocketConnectOpts> = {};
+  const local = opts?.localAddr;
+  if (local !== undefined) {
+    const [h, p] = Array.isArray(local) && local.length === 2 ? local : [undefined, undefined];
+    if (typeof h !== 'string' || typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 65535) {
+      throw new TypeError(`${op}: localAddr must be [host, port] with a port from 0 to 65535, got ${describe(local)}`);
+    }
+    out.localAddress = local[0];
+    out.localPort = local[1];
+  }
+  const family = opts?.family;
+  if (family !== undefined) {
+    if (family !== 0 && family !== 4 && family !== 6) throw new TypeError(`${op}: family must be 0, 4 or 6, got ${describe(family)}`);
+    out.family = family;
+  }
+  const delay = opts?.happyEyeballsDelay;
+  if (delay !== undefined) {
+    if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
+      throw new RangeError(`${op}: happyEyeballsDelay must be a number of ms >= 0, got ${describe(delay)}`);
+    }
+    out.autoSelectFamily = true;
+    out.autoSelectFamilyAttemptTimeout = Math.max(10, Math.round(delay)); // Node's floor: 10 ms
+  }
+  return out;
 }
 
 /** @internal A TCP port: an integer from 0 to 65535. */
