@@ -269,8 +269,10 @@ export class EventLoop extends PassLoop {
 
   /**
    * Closes the loop: drops every scheduled callback and timer and removes its signal handlers. A
-   * running loop cannot be closed.
-   * Idempotent.
+   * server of `startServer` still listening is closed with its connections, and a child process
+   * of `createSubprocessExec` still running is killed (as asyncio's transports end with the
+   * process), so that nothing of the loop keeps Node's process alive. A running loop cannot be
+   * closed. Idempotent.
    *
    * Cancellation: not a checkpoint. Use `run()`/`Runner`, which cancel leftover tasks first.
    *
@@ -299,6 +301,17 @@ export class EventLoop extends PassLoop {
     // (a task whose report waits for late callbacks puts itself back once: report until none is left)
     this._reportUnreadLost();
     while (this._unretrieved.length > 0) this._reportUnretrieved();
+    const hooks = this._closeHooks;
+    this._closeHooks = null;
+    if (hooks !== null) {
+      for (const hook of hooks) {
+        try {
+          hook();
+        } catch (e) {
+          this.callExceptionHandler({ message: 'close: failed to release a resource of the loop', exception: e });
+        }
+      }
+    }
     this._monitor.confirm(this); // a stall suspected in the last burst is reported now
     this._setFine(false); // (its suspension hooks go, unless another loop wants them)
     const ex = this._defaultExecutor;

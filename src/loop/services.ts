@@ -79,6 +79,12 @@ export abstract class LoopServices {
   /** @internal See `addSignalHandler` (made on first use). */
   _signals: SignalHandlers | null = null;
   /** @internal */ _closed = false;
+  /**
+   * @internal What `close()` ends that Node would keep alive: the listening servers and the
+   * running child processes of the streams and subprocess layers (asyncio's transports die with
+   * the process; a Node handle would keep it running). Each removes itself when it ends first.
+   */
+  _closeHooks: Set<() => void> | null = null;
   /** @internal Installed instruments, or null (no hook costs more than a null check). */
   _instruments: Instrument[] | null = null;
   /** @internal */ readonly _monitor = new LoopMonitor();

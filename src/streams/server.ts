@@ -44,6 +44,8 @@ export interface StartServerOptions {
  *
  * A client task that fails is reported to the loop's exception handler ("Unhandled exception in
  * client_connected_cb") and its connection is closed; one cancelled closes its connection too.
+ * A server still listening when its loop closes (at the end of `run()`) is closed and its
+ * connections dropped, so that it cannot keep Node's process alive.
  *
  * Cancellation: `serveForever()` is a checkpoint forever: cancelling it closes the server.
  * `waitClosed()` and `startServing()` are checkpoints; cancelling them changes nothing else.
@@ -97,7 +99,15 @@ export class Server {
       tlsServer.on('tlsClientError', (_e, socket) => socket.destroy());
       this._server = tlsServer;
     }
+    // A server left listening when its loop closes would keep Node's process alive.
+    const hooks = (loop._closeHooks ??= new Set());
+    const release = (): void => {
+      this.close();
+      this.abortClients();
+    };
+    hooks.add(release);
     this._server.on('close', () => {
+      loop._closeHooks?.delete(release);
       this._ended = true;
       for (const f of this._closeWaiters) if (!f.done()) f.setResult(undefined);
       this._closeWaiters.clear();

@@ -57,9 +57,10 @@ function checkSignal(op: string, sig: unknown): SignalLike {
  * stdout and stderr pipes. Reading is up to you: a child that fills a pipe nobody reads blocks,
  * so read its output, or use `communicate()`, which feeds stdin and reads both to their end.
  *
- * A child is not bound to its loop: one still running when the loop closes runs on, and Node's
- * process waits for it (as for any `child_process` child). Kill what you start, or start it with
- * `await using proc = …`, which kills it at the end of the block if it still runs.
+ * A child still running when its loop closes (at the end of `run()`) is killed, as asyncio's
+ * transport does when it is closed, so that it cannot keep Node's process alive. To end it
+ * earlier, kill it, or start it with `await using proc = …`, which kills it at the end of the
+ * block if it still runs.
  *
  * Cancellation: `wait()` and `communicate()` are checkpoints; cancelling them leaves the child
  * running.
@@ -104,7 +105,13 @@ export class Process {
     child.on('exit', (code, signal) => {
       if (this._returncode === null) this._returncode = returnCode(code, signal);
     });
+    // A child still running when its loop closes is killed (asyncio's transport.close()).
+    const release = (): void => {
+      if (this._returncode === null) this._child.kill('SIGKILL');
+    };
+    (loop._closeHooks ??= new Set()).add(release);
     child.on('close', (code, signal) => {
+      loop._closeHooks?.delete(release);
       if (this._returncode === null) this._returncode = returnCode(code, signal);
       this._finished = true;
       if (this._loop.isClosed()) return;

@@ -4,7 +4,7 @@
 // good call works afterwards), connection errors, a cancelled openConnection, startServing,
 // close() leaving connections open, the client handler's errors, serveForever and asyncDispose.
 // Every server and socket is closed in a finally.
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -378,4 +378,30 @@ describe('Server', () => {
         removePath(path);
       }
     }));
+});
+
+describe('a server its program forgot to close', () => {
+  it('is closed, with its connections, when its loop closes at the end of run()', async () => {
+    let server: Server | undefined;
+    let port = 0;
+    await run(async () => {
+      server = await startServer(async (reader) => {
+        await reader.read(); // waits until the end: run()'s shutdown cancels it
+      }, '127.0.0.1', 0);
+      port = (server.address() as AddressInfo).port;
+      await openConnection('127.0.0.1', port); // a connection left open too
+      while (server.connectionCount() === 0) await sleep(1);
+    });
+    expect(server!.isServing()).toBe(false);
+    // Nothing listens any more: a new connection is refused.
+    const refused = await new Promise<string>((resolve) => {
+      const s = createConnection(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve('connected');
+      });
+      s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+  });
 });

@@ -492,3 +492,14 @@ describe('Process[Symbol.asyncDispose]', () => {
       expect(proc.returncode).toBe(9);
     }));
 });
+
+describe('a child its program forgot', () => {
+  it('is killed when its loop closes at the end of run()', async () => {
+    let proc: Process | undefined;
+    await run(async () => {
+      proc = await createSubprocessExec('sleep', [LONG], { stdout: PIPE });
+    });
+    for (let i = 0; i < 500 && alive(proc!.pid) && proc!.returncode === null; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(proc!.returncode).toBe(-9);
+  });
+});
