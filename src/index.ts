@@ -64,7 +64,14 @@ export { Timeout, timeout, timeoutAt, waitFor } from './timeouts.js';
 export { TaskGroup, TaskStatus, TASK_STATUS_IGNORED } from './taskgroup.js';
 export { CancelScope, moveOnAfter, moveOnAt, failAfter, failAt, type CancelScopeOptions } from './cancelscope.js';
 export { toThread } from './threads.js';
-export { ThreadPoolExecutor, type SubmitOptions, type ThreadPoolOptions, type ThreadPoolShutdownOptions } from './executor/index.js';
+export {
+  ThreadPoolExecutor,
+  ProcessPoolExecutor,
+  type ProcessPoolOptions,
+  type SubmitOptions,
+  type ThreadPoolOptions,
+  type ThreadPoolShutdownOptions,
+} from './executor/index.js';
 
 // ---- streams (asyncio's streams over node:net) ---------------------------------------------------
 export { ConnectionResetError } from './errors.js';

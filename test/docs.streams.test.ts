@@ -1,5 +1,6 @@
-// The README's streams example (README.md:217), run as written over a real socket on 127.0.0.1,
-// in the same way as test/docs.examples.test.ts runs the other README examples.
+// The README's streams and subprocess examples (README.md:220 and :258), run as written over a
+// real socket on 127.0.0.1 and real child processes, in the same way as test/docs.examples.test.ts
+// runs the other README examples.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +9,7 @@ import { PIPE, TimeoutError, createSubprocessExec, openConnection, run, startSer
 
 const README = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
 
-describe('README.md:217 — a line echo server on streams, and a client with a timeout', () => {
+describe('README.md:220 — a line echo server on streams, and a client with a timeout', () => {
   it('the README still contains the example', () => {
     expect(README).toContain("const reply = await timeout(1000).run(() => reader.readuntil('\\n')); // a cancelled read takes no byte");
     expect(README).toContain('yield* writer.drain();                        // ...and a pause while the peer is slow');
@@ -57,7 +58,7 @@ describe('README.md:217 — a line echo server on streams, and a client with a t
     }));
 });
 
-describe('README.md:257 — a subprocess: communicate(), and a wait() cut short by a timeout', () => {
+describe('README.md:258 — a subprocess: communicate(), and a wait() cut short by a timeout', () => {
   it('the README still contains the example', () => {
     expect(README).toContain("const [out] = await proc.communicate('a\\nb\\nc\\n');  // feeds stdin, reads stdout to its end, waits");
     expect(README).toContain('try { await timeout(100).run(() => slow.wait()); } catch { slow.kill(); } // the child outlives a cancelled wait()');

@@ -1,5 +1,5 @@
 /**
- * What crosses the thread boundary of `ThreadPoolExecutor`: the code each worker thread runs, the
+ * What crosses the thread or process boundary of the pool executors: the code each worker runs, the
  * check that a function's source text can be rebuilt there, and the rebuilding of a job's error.
  *
  * Jobs and replies travel on a private `MessageChannel` per thread (not on `parentPort`), so a job
@@ -35,11 +35,28 @@ export type EncodedError =
       errors?: EncodedError[];
     };
 
-/** The code each worker runs: compiles each function source once, runs jobs, replies on its port. */
-export const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { inspect } = require('node:util');
-const port = workerData.port;
+/**
+ * How a worker receives jobs and sends replies: a worker thread on the private port it was given;
+ * a child process on its IPC channel (and it exits when the pool's process goes away).
+ */
+const TRANSPORTS = {
+  thread: `const port = require('node:worker_threads').workerData.port;`,
+  process: `const port = { on: (ev, fn) => process.on(ev, fn), postMessage: (m) => process.send(m) };
+process.on('disconnect', () => process.exit(0));`,
+};
+
+/**
+ * The code each worker runs (`pool` names the executor in its messages): compiles each function
+ * source once, runs jobs, replies on its port.
+ */
+export function workerSource(kind: 'thread' | 'process', pool: string): string {
+  return `const { inspect } = require('node:util');
+${TRANSPORTS[kind]}
+const POOL = ${JSON.stringify(pool)};
+${JOB_RUNNER}`;
+}
+
+const JOB_RUNNER = `
 // esbuild (tsx, vitest …) with keepNames wraps named inner functions in __name(fn, 'name'), a
 // helper of the module the source came from: the same helper here, so such code runs.
 globalThis.__name ??= (fn, name) => Object.defineProperty(fn, 'name', { value: name, configurable: true });
@@ -62,7 +79,7 @@ function encodeError(e, seen = new Set()) {
       return { plain: e };
     } catch (why) {
       if (seen.size > 0) return { plain: inspect(e, { depth: 3 }) };
-      e = new Error("ThreadPoolExecutor: the job's error cannot be sent back to the loop (" + why.message + '): ' + inspect(e, { depth: 3 }));
+      e = new Error(POOL + ": the job's error cannot be sent back to the loop (" + why.message + '): ' + inspect(e, { depth: 3 }));
     }
   }
   seen.add(e);
@@ -88,7 +105,7 @@ function reply(msg) {
     port.postMessage(msg);
   } catch (e) {
     const shown = inspect(msg.value, { depth: 3 });
-    const error = new Error("ThreadPoolExecutor: the job's result cannot be sent back to the loop (" + e.message + '): ' + shown);
+    const error = new Error(POOL + ": the job's result cannot be sent back to the loop (" + e.message + '): ' + shown);
     port.postMessage({ id: msg.id, ok: false, error: encodeError(error) });
   }
 }

@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { RuntimeError } from '../errors.js';
+import { checkOpts, describe } from '../internal/validate.js';
+import { WorkerPool, checkKnown, type WorkerEvents, type WorkerHandle } from './pool.js';
+import { workerSource, type Reply } from './worker.js';
+
+const PROCESS_SOURCE = workerSource('process', 'ProcessPoolExecutor');
+
+/** Options of `ProcessPoolExecutor`. */
+export interface ProcessPoolOptions {
+  /** The most processes at once (default, or null: the machine's available parallelism). */
+  maxWorkers?: number | null;
+  /**
+   * Jobs a process runs before it is replaced by a fresh one (Python's `max_tasks_per_child`),
+   * to bound what a job leaks; default null, no limit.
+   */
+  maxTasksPerChild?: number | null;
+  /** Extra flags of the worker processes' Node (`process.execArgv` is not passed on). */
+  execArgv?: string[];
+}
+
+/**
+ * A pool of child processes (Node processes, started on demand up to `maxWorkers`) that runs
+ * self-contained functions, as Python's `concurrent.futures.ProcessPoolExecutor` does: for work
+ * that must not share the loop's process — native code that may crash, a job that leaks or holds
+ * the CPU in ways a thread cannot be isolated from, a memory limit per job. Its API is
+ * `ThreadPoolExecutor`'s (`submit`, `submitWith`, `statistics`, `shutdown`), and it can be given
+ * to `runInExecutor(pool, fn, …args)`. A job's function travels as its source text, its arguments
+ * and result by structured clone (the IPC channel's `advanced` serialization); errors come back
+ * rebuilt. A process that dies while it runs a job (a crash, `process.exit()`, a signal) fails
+ * that job with `RuntimeError` and is replaced; the pool stays usable (Python's pool would be
+ * broken for good). Processes start slower than threads (tens of ms): prefer threads unless
+ * isolation matters.
+ *
+ * Cancellation: as `ThreadPoolExecutor`: cancelling a wait takes a job still queued out of the
+ * queue; a job a process already runs goes on to its end (or `shutdown({ terminate: true })` kills
+ * the processes).
+ *
+ * @example
+ * ```ts
+ * const pool = new ProcessPoolExecutor({ maxWorkers: 2, maxTasksPerChild: 100 });
+ * const digest = await runInExecutor(pool, (s: string) => require('node:crypto').createHash('sha256').update(s).digest('hex'), 'data');
+ * await pool.shutdown();
+ * ```
+ */
+export class ProcessPoolExecutor extends WorkerPool {
+  private readonly _execArgv: string[];
+
+  /**
+   * Makes a pool; no process starts before the first job.
+   *
+   * Cancellation: not involved.
+   *
+   * @throws TypeError for options that are not an object or an unknown option; RangeError for a
+   *   `maxWorkers` or `maxTasksPerChild` that is not a positive integer.
+   */
+  constructor(opts: ProcessPoolOptions = {}) {
+    const op = 'ProcessPoolExecutor';
+    checkOpts(op, opts);
+    checkKnown(op, opts, ['maxWorkers', 'maxTasksPerChild', 'execArgv']);
+    const perChild = opts.maxTasksPerChild ?? null;
+    if (perChild !== null && (typeof perChild !== 'number' || !Number.isInteger(perChild) || perChild < 1)) {
+      throw new RangeError(`${op}: maxTasksPerChild must be a positive integer or null, got ${describe(perChild)}`);
+    }
+    const execArgv = opts.execArgv ?? [];
+    if (!Array.isArray(execArgv) || execArgv.some((a) => typeof a !== 'string')) {
+      throw new TypeError(`${op}: execArgv must be an array of strings, got ${describe(execArgv)}`);
+    }
+    super(op, opts.maxWorkers, perChild);
+    this._execArgv = [...execArgv];
+  }
+
+  /** @internal A child Node process running the job loop, jobs and replies on its IPC channel. */
+  protected _spawn(events: WorkerEvents): WorkerHandle {
+    const child = spawn(process.execPath, [...this._execArgv, '-e', PROCESS_SOURCE], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+      windowsHide: true,
+    });
+    let ended = false;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.on('message', (msg: Reply) => events.reply(msg));
+    child.on('error', (e) => events.died(e));
+    child.on('exit', (code, signal) => {
+      if (ended) return;
+      const how = signal !== null ? `signal ${signal}` : `code ${code}`;
+      events.died(new RuntimeError(`ProcessPoolExecutor: the process exited (${how}) while the job ran`));
+    });
+    const unref = (): void => {
+      child.unref();
+      child.channel?.unref();
+    };
+    unref(); // only a busy process keeps the pool's process alive
+    return {
+      send: (msg) => void child.send(msg), // false only says the channel is backed up: it is queued
+      ref: () => {
+        child.ref();
+        child.channel?.ref();
+      },
+      unref,
+      end: () => {
+        ended = true;
+        if (child.exitCode === null && child.signalCode === null) child.kill();
+        return exited;
+      },
+    };
+  }
+
+  protected _workerNoun(): string {
+    return 'process';
+  }
+}
