@@ -100,7 +100,10 @@ export class ProcessPoolExecutor extends WorkerPool {
       unref,
       end: () => {
         ended = true;
-        if (child.exitCode === null && child.signalCode === null) child.kill();
+        if (child.exitCode === null && child.signalCode === null) {
+          child.ref(); // whoever awaits the end is kept alive until the process has gone
+          child.kill();
+        }
         return exited;
       },
     };

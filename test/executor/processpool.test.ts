@@ -1,14 +1,34 @@
 // ProcessPoolExecutor: the pool executors' behaviour (shared with ThreadPoolExecutor, see
 // threadpool.test.ts) over child processes, and what only processes have: isolation, a process
 // that dies and is replaced, maxTasksPerChild, execArgv.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, ProcessPoolExecutor, RuntimeError, createTask, gather, getRunningLoop, run, sleep, waitFor } from 'tulip';
 import { assertCancelled, errorOf, syncError } from '../support.js';
 
 const BOUND = 10_000;
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Runs fixtures/pool-exit.ts with `how`; resolves with its output and exit code. */
+function runProgram(how: string): Promise<{ out: string; code: number | null }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/executor/fixtures/pool-exit.ts'), how], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`pool-exit ${how} did not exit; printed: ${out}`));
+    }, 20_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      done({ out, code });
+    });
+  });
+}
 
 /** Runs `body` with a pool that is shut down (its processes killed) afterwards. */
 async function withPool<T>(opts: ConstructorParameters<typeof ProcessPoolExecutor>[0], body: (pool: ProcessPoolExecutor) => Promise<T>): Promise<T> {
@@ -114,6 +134,9 @@ describe('ProcessPoolExecutor', () => {
           expect(await waitFor(first, BOUND)).toBe('first');
           await pool.submit(() => 0); // the process is free again: the second job would have run by now
           expect(existsSync(marker)).toBe(false);
+          // (the same job, not cancelled, does write it: the check above could fail)
+          await pool.submit((f: string) => require('node:fs').writeFileSync(f, 'x'), marker);
+          expect(existsSync(marker)).toBe(true);
         });
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -133,14 +156,14 @@ describe('ProcessPoolExecutor', () => {
       );
 
       const pool2 = new ProcessPoolExecutor({ maxWorkers: 1 });
-      const long = pool2.submit(() => new Promise((r) => setTimeout(r, 60_000)));
-      const queued = pool2.submit(() => 1);
+      const long = errorOf(() => pool2.submit(() => new Promise((r) => setTimeout(r, 60_000))));
+      const queued = errorOf(() => pool2.submit(() => 1));
       await sleep(50);
       await waitFor(pool2.shutdown({ terminate: true }), BOUND);
-      const e = await errorOf(() => long);
+      const e = await long;
       expect(e).toBeInstanceOf(RuntimeError);
       expect(e.message).toBe('ProcessPoolExecutor.shutdown: the process was terminated while the job ran');
-      expect(await errorOf(() => queued)).toBeInstanceOf(CancelledError);
+      expect(await queued).toBeInstanceOf(CancelledError);
     }));
 
   it('arguments or a result that cannot be cloned fail the job, not the pool', () =>
@@ -161,5 +184,11 @@ describe('ProcessPoolExecutor', () => {
     expect(syncError(make({ execArgv: '--inspect' })).message).toBe('ProcessPoolExecutor: execArgv must be an array of strings, got "--inspect"');
     expect(syncError(make({ max_workers: 2 })).message).toMatch(/^ProcessPoolExecutor: unknown option "max_workers"/);
     expect(syncError(make('x'))).toBeInstanceOf(TypeError);
+  });
+
+  it.each(['shutdown', 'shutdown-wait', 'idle'])('a program that used a pool exits on its own with code 0 (%s)', async (how) => {
+    const { out, code } = await runProgram(how);
+    expect(out).toBe('[ 1, 2 ]\nend\n');
+    expect(code).toBe(0);
   });
 });
