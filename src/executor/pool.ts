@@ -17,6 +17,8 @@ import { decodeError, jobSource, type Reply } from './worker.js';
 interface Job {
   id: number;
   src: string;
+  /** The key of `src` (see `JobMessage`). */
+  key: number;
   args: unknown[];
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
@@ -24,10 +26,22 @@ interface Job {
   onAbort: (() => void) | undefined;
 }
 
+/**
+ * @internal A job as sent to a worker: its function's `key`, and the function's source only the
+ * first time that worker gets a job of it (cloning the source for every job cost more than the
+ * job's own message).
+ */
+export interface JobMessage {
+  id: number;
+  key: number;
+  src: string | undefined;
+  args: unknown[];
+}
+
 /** @internal What a pool needs of one worker, thread or process. */
 export interface WorkerHandle {
   /** Sends a job; throws when its arguments cannot be sent. */
-  send(msg: { id: number; src: string; args: unknown[] }): void;
+  send(msg: JobMessage): void;
   /** A busy worker keeps the process alive; an idle one does not. */
   ref(): void;
   unref(): void;
@@ -44,11 +58,12 @@ export interface WorkerEvents {
   died(error: unknown): void;
 }
 
-/** A worker, the job it runs, and how many jobs it has run. */
+/** A worker, the job it runs, how many jobs it has run, and the function keys it has the source of. */
 interface Thread {
   readonly handle: WorkerHandle;
   job: Job | null;
   jobs: number;
+  readonly known: Set<number>;
 }
 
 /** Options of `ThreadPoolExecutor`. */
@@ -118,6 +133,8 @@ export abstract class WorkerPool implements Executor {
   private readonly busy = new Set<Thread>();
   private readonly queue: Job[] = [];
   private nextId = 0;
+  /** A key per function source sent (see `JobMessage`); a pool runs few distinct functions. */
+  private readonly keys = new Map<string, number>();
   private closed = false;
   /** Settles once the pool is shut down and its threads have ended (made by the first `shutdown()`). */
   private ended: Promise<void> | null = null;
@@ -239,7 +256,9 @@ export abstract class WorkerPool implements Executor {
     const src = jobSource(op, fn);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<R>((resolve, reject) => {
-      const job: Job = { id: this.nextId++, src, args, resolve: resolve as (v: unknown) => void, reject, signal, onAbort: undefined };
+      let key = this.keys.get(src);
+      if (key === undefined) this.keys.set(src, (key = this.keys.size));
+      const job: Job = { id: this.nextId++, src, key, args, resolve: resolve as (v: unknown) => void, reject, signal, onAbort: undefined };
       if (signal !== undefined) {
         job.onAbort = () => this.dropQueued(job);
         signal.addEventListener('abort', job.onAbort, { once: true });
@@ -294,7 +313,8 @@ export abstract class WorkerPool implements Executor {
       this.busy.add(t);
       t.handle.ref(); // a running job keeps the process alive
       try {
-        t.handle.send({ id: job.id, src: job.src, args: job.args });
+        t.handle.send({ id: job.id, key: job.key, src: t.known.has(job.key) ? undefined : job.src, args: job.args });
+        t.known.add(job.key);
       } catch (e) {
         t.job = null;
         this.busy.delete(t);
@@ -315,7 +335,7 @@ export abstract class WorkerPool implements Executor {
       },
       died: (e) => this.retire(t!, e),
     });
-    t = { handle, job: null, jobs: 0 };
+    t = { handle, job: null, jobs: 0, known: new Set() };
     this.threads.add(t);
     return t;
   }

@@ -109,12 +109,17 @@ function reply(msg) {
     port.postMessage({ id: msg.id, ok: false, error: encodeError(error) });
   }
 }
-port.on('message', async ({ id, src, args }) => {
+// A function's source comes with the first job of it this worker runs; later jobs name its key.
+port.on('message', async ({ id, key, src, args }) => {
   try {
-    let fn = compiled.get(src);
+    let fn = compiled.get(key);
     if (fn === undefined) {
-      fn = (0, eval)(src);
-      compiled.set(src, fn);
+      try {
+        fn = (0, eval)(src);
+      } catch (e) {
+        fn = () => { throw e; };
+      }
+      compiled.set(key, fn);
     }
     const value = await fn(...args);
     reply({ id, ok: true, value });
