@@ -101,6 +101,8 @@ export const SYSTEMS: System[] = [
   { id: 'effect', label: 'Effect 4', runtime: 'node', requires: ['effect'] },
   { id: 'effect3', label: 'Effect 3 (reference)', runtime: 'node', requires: ['effect3'] },
   { id: 'async-mutex', label: 'async-mutex', runtime: 'node', requires: ['async-mutex'] },
+  { id: 'piscina', label: 'Piscina 5', runtime: 'node', requires: ['piscina'] },
+  { id: 'tinypool', label: 'tinypool 2', runtime: 'node', requires: ['tinypool'] },
   { id: 'asyncio', label: 'Python asyncio (stdlib)', runtime: 'python' },
 ];
 
@@ -190,6 +192,18 @@ export const WORKLOADS: Workload[] = [
     extra: [{ field: 'rss_bytes_per_task', label: 'RSS B/task', higherIsBetter: false, format: fmtInt }],
     note: 'Python heap is tracemalloc (traced allocations), its RSS from a separate untraced round in the same process.',
   },
+  {
+    id: 'g',
+    key: 'pool',
+    title: 'worker pool: N × sha256(1 KiB), one worker per core, all submitted at once',
+    n: { full: 10_000, quick: 2_000 },
+    metric: { field: 'ops_s', label: 'jobs/s', higherIsBetter: true, format: fmtRate },
+    extra: [wallMs, { field: 'cpu_us_per_op', label: 'loop CPU µs/job', higherIsBetter: false, format: fmtUs }],
+    note:
+      "The anchors' (e) pool workload. CPU is the submitting process's own (not its workers'). The Node anchor is a raw pool: " +
+      'one `Worker` per core, round-robin `postMessage`, an id → resolver map; tulip sends each job as a function source and ' +
+      'its argument, the others name a task module.',
+  },
 ];
 
 /**
@@ -266,6 +280,16 @@ export const CASES: Case[] = [
   { workload: 'f', system: 'effect', file: 'f_memory/effect.ts', label: 'Effect 4: `forkChild(Effect.never)`' },
   { workload: 'f', system: 'effect3', reference: true, file: 'f_memory/effect3.ts', label: 'Effect 3: `fork(Effect.never)` (reference)', n: SLOW },
   { workload: 'f', system: 'asyncio', file: 'f_memory/python-asyncio.py', label: 'asyncio: task `await fut`' },
+  // (g) worker pool
+  { workload: 'g', system: 'tulip-gen', file: 'g_pool/tulip.ts', args: ['thread'], label: 'tulip: `ThreadPoolExecutor`, `runInExecutor` + `gather`' },
+  { workload: 'g', system: 'tulip-gen', variant: 'process', file: 'g_pool/tulip.ts', args: ['process'], label: 'tulip: `ProcessPoolExecutor`, `runInExecutor` + `gather`' },
+  { workload: 'g', system: 'node', file: 'g_pool/node.ts', label: '**Node: raw `Worker`s, `postMessage`, all posted at once**' },
+  { workload: 'g', system: 'piscina', file: 'g_pool/piscina.ts', args: ['default'], label: 'Piscina 5 (defaults)' },
+  { workload: 'g', system: 'piscina', variant: 'c32', reference: true, file: 'g_pool/piscina.ts', args: ['c32'], label: 'Piscina 5, `concurrentTasksPerWorker: 32`' },
+  { workload: 'g', system: 'tinypool', file: 'g_pool/tinypool.ts', args: ['default'], label: 'tinypool 2 (defaults)' },
+  { workload: 'g', system: 'tinypool', variant: 'c32', reference: true, file: 'g_pool/tinypool.ts', args: ['c32'], label: 'tinypool 2, `concurrentTasksPerWorker: 32`' },
+  { workload: 'g', system: 'asyncio', file: 'g_pool/python-asyncio.py', args: ['thread'], label: 'asyncio: `run_in_executor(ThreadPoolExecutor)`' },
+  { workload: 'g', system: 'asyncio', variant: 'process', file: 'g_pool/python-asyncio.py', args: ['process'], label: 'asyncio: `run_in_executor(ProcessPoolExecutor)`' },
 ];
 
 /** Node 24 (AsyncContextFrame): the async-function style within 1.5x of the generator style. */

@@ -5,16 +5,11 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { emit } from './common.js';
+import { SOURCE_CASES } from './paths.js';
 
 /** bench/cases/d_echo in the source tree (also when this file runs precompiled from bench/.build). */
-export const ECHO_DIR = path.join(
-  path.dirname(fileURLToPath(import.meta.url)).replace(`${path.sep}.build${path.sep}bench${path.sep}`, path.sep),
-  '..',
-  'cases',
-  'd_echo',
-);
+export const ECHO_DIR = path.join(SOURCE_CASES, 'd_echo');
 
 function firstLine(child: ChildProcess, ms: number): Promise<string> {
   return new Promise((resolve, reject) => {
