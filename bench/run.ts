@@ -538,7 +538,7 @@ const fmtTarget = (r: number): string => (Number.isInteger(r) ? r.toFixed(1) : r
 /** The installed peer versions, for the header. */
 function peerVersions(): string {
   const out: string[] = [];
-  for (const name of ['effection', 'effect', 'effect3', 'async-mutex']) {
+  for (const name of ['effection', 'effect', 'effect3', 'async-mutex', 'piscina', 'tinypool']) {
     const f = path.join(BENCH, 'node_modules', name, 'package.json');
     if (existsSync(f)) out.push(`${name} ${(JSON.parse(readFileSync(f, 'utf8')) as { version: string }).version}`);
   }
