@@ -3,14 +3,15 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import Tinypool from 'tinypool';
 import { argN, bench } from '../../lib/common.js';
+import { peer } from '../../lib/peer.js';
 import { SOURCE_CASES } from '../../lib/paths.js';
 
+const { default: Tinypool } = await peer('tinypool');
 const N = argN(10_000);
 const variant = process.argv[3] ?? 'default';
 const T = availableParallelism();
 const filename = pathToFileURL(path.join(SOURCE_CASES, 'g_pool', 'task.mjs')).href;
 const pool = new Tinypool({ filename, minThreads: T, maxThreads: T, ...(variant === 'c32' ? { concurrentTasksPerWorker: 32 } : {}) });
-await bench(`tinypool ${variant} (${T})`, N, () => Promise.all(Array.from({ length: N }, (_, i) => pool.run(i))));
+await bench(`tinypool ${variant} (${T})`, N, () => Promise.all(Array.from({ length: N }, (_, i) => pool.run(i) as Promise<string>)));
 await pool.destroy();
