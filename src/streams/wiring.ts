@@ -42,6 +42,11 @@ class SocketFeed implements ReadFlow {
   private readonly _onEnd = (): void => {
     if (!this._reader._eof) this._reader.feedEof();
   };
+  /** The connection failed with `e`: the reader's next read and the writer's next drain() throw it. */
+  fail(e: Error): void {
+    this._onError(e);
+  }
+
   private readonly _onError = (e: Error): void => {
     const r = this._reader;
     if (r.exception() === undefined && !r._eof) r.setException(e);
@@ -125,9 +130,18 @@ function upgrade(feed: SocketFeed, writer: StreamWriter, opts: StartTlsOptions, 
     tls = tlsConnect({ ...(tlsOpts as ConnectionOptions), socket: raw, servername: serverHostname ?? (tlsOpts as ConnectionOptions).servername });
     ready = 'secureConnect';
   }
-  const onError = (e: Error): void => {
+  let abandoned = false;
+  // A failed (`e`) or cancelled handshake ends the connection: the reader and the writer, back on
+  // the plain socket, see its error and its close (the plain socket goes with the TLS one).
+  const abandon = (e: Error | undefined): void => {
+    if (abandoned) return;
+    abandoned = true;
+    feed.attach(raw);
+    if (e !== undefined) feed.fail(e);
     tls.destroy();
-    writer._failed(e);
+  };
+  const onError = (e: Error): void => {
+    abandon(e);
     if (!fut.done() && !loop.isClosed()) fut.setException(e);
   };
   tls.once('error', onError);
@@ -140,7 +154,7 @@ function upgrade(feed: SocketFeed, writer: StreamWriter, opts: StartTlsOptions, 
     fut.setResult(undefined);
   });
   fut.addDoneCallback((f) => {
-    if (f.cancelled()) tls.destroy(); // as asyncio: a cancelled handshake closes the connection
+    if (f.cancelled()) abandon(undefined); // as asyncio: a cancelled handshake closes the connection
   });
   return fut;
 }

@@ -119,10 +119,13 @@ describe('StreamWriter.startTls', () => {
         const [reader, writer] = await openConnection('127.0.0.1', portOf(server));
         writer.write('STARTTLS\n');
         await waitFor(reader.readline(), BOUND);
+        const pending = createTask(() => reader.read(10)); // a read waiting while the handshake fails
+        await sleep(0);
         const e = await errorOf(() => waitFor(writer.startTls({ ca: cert, serverHostname: 'example.com' }), BOUND));
         expect((e as NodeJS.ErrnoException).code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
         expect(writer.isClosing()).toBe(true);
         expect(await errorOf(() => writer.drain())).toBe(e);
+        expect(await errorOf(() => waitFor(pending, BOUND))).toBe(e);
       } finally {
         await shutdown(server);
       }
@@ -135,12 +138,14 @@ describe('StreamWriter.startTls', () => {
         const [reader, writer] = await openConnection('127.0.0.1', portOf(server));
         writer.write('STARTTLS\n');
         await waitFor(reader.readline(), BOUND);
+        const pending = createTask(() => reader.read(10));
         const t = createTask(() => writer.startTls({ ca: cert, serverHostname: 'localhost' }));
         await sleep(0);
         t.cancel();
         assertCancelled(await errorOf(() => t));
-        await waitFor(writer.waitClosed(), BOUND).catch(() => undefined);
+        await waitFor(writer.waitClosed(), BOUND);
         expect(writer.transport.destroyed).toBe(true);
+        expect((await waitFor(pending, BOUND)).length).toBe(0); // the reader sees the end of the stream
       } finally {
         await shutdown(server);
       }
