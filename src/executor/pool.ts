@@ -253,7 +253,7 @@ export abstract class WorkerPool implements Executor {
   private enqueue<R>(op: string, signal: AbortSignal | undefined, fn: (...args: never[]) => unknown, args: unknown[]): Promise<R> {
     if (this.closed) throw new RuntimeError(`${op}: cannot schedule new jobs after shutdown (the executor is shut down)`);
     checkFunction(op, 'fn', fn);
-    const src = jobSource(op, fn);
+    const src = jobSource(op, fn, `a ${this._workerNoun()}`);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<R>((resolve, reject) => {
       let key = this.keys.get(src);

@@ -182,14 +182,14 @@ function parses(expr: string): boolean {
  * literal made of it. Throws a `TypeError` naming `op` when the source cannot be rebuilt: a native
  * or bound function (its text is `[native code]`), or any other text that is not a function.
  */
-export function jobSource(op: string, fn: (...args: never[]) => unknown): string {
+export function jobSource(op: string, fn: (...args: never[]) => unknown, to = 'a thread'): string {
   const text = Function.prototype.toString.call(fn);
   const key = `${fn.name}\u0000${text}`;
   let src = sources.get(key);
   if (src !== undefined) return src;
   if (/\{\s*\[native code\]\s*\}\s*$/.test(text)) {
     throw new TypeError(
-      `${op}: the source of ${describe(fn)} cannot be sent to a thread: a native or bound function has no source text ` +
+      `${op}: the source of ${describe(fn)} cannot be sent to ${to}: a native or bound function has no source text ` +
         '(pass a self-contained function that calls it instead)',
     );
   }
@@ -199,7 +199,7 @@ export function jobSource(op: string, fn: (...args: never[]) => unknown): string
     const name = typeof fn.name === 'string' && /^[A-Za-z_$][\w$]*$/.test(fn.name) ? fn.name : '';
     src = name === '' ? `(${text}\n)` : `({ ${name}: (${text}\n) }).${name}`;
   } else if (parses(`({${text}\n})`)) src = `((o) => o[Reflect.ownKeys(o)[0]])({${text}\n})`;
-  else throw new TypeError(`${op}: the source of ${describe(fn)} cannot be sent to a thread: its text is not a function expression`);
+  else throw new TypeError(`${op}: the source of ${describe(fn)} cannot be sent to ${to}: its text is not a function expression`);
   if (sources.size >= 500) sources.clear();
   sources.set(key, src);
   return src;

@@ -186,6 +186,15 @@ describe('ProcessPoolExecutor', () => {
     expect(syncError(make('x'))).toBeInstanceOf(TypeError);
   });
 
+  it('a bound function is refused at submit(): its source cannot be sent to a process', () =>
+    run(() =>
+      withPool({ maxWorkers: 1 }, async (pool) => {
+        const e = syncError(() => pool.submit(Math.max.bind(Math), 1, 2));
+        expect(e).toBeInstanceOf(TypeError);
+        expect(e.message).toMatch(/^ProcessPoolExecutor\.submit: the source of .* cannot be sent to a process: a native or bound function has no source text/);
+      }),
+    ));
+
   it.each(['shutdown', 'shutdown-wait', 'idle'])('a program that used a pool exits on its own with code 0 (%s)', async (how) => {
     const { out, code } = await runProgram(how);
     expect(out).toBe('[ 1, 2 ]\nend\n');
