@@ -342,3 +342,20 @@ export class ProcessLookupError extends Error {
   override name = 'ProcessLookupError';
   readonly code = 'ESRCH';
 }
+
+/**
+ * A connection this side gave up on (Python's `ConnectionAbortedError`): a TLS handshake that
+ * took longer than its `sslHandshakeTimeout`. `code` is `'ECONNABORTED'`, as on Node's errors.
+ *
+ * Cancellation: unrelated to cancellation.
+ *
+ * @example
+ * ```ts
+ * try { await openConnection(host, 443, { ssl: true, sslHandshakeTimeout: 5_000 }); }
+ * catch (e) { if (e instanceof ConnectionAbortedError) console.log('the handshake stalled'); }
+ * ```
+ */
+export class ConnectionAbortedError extends Error {
+  override name = 'ConnectionAbortedError';
+  readonly code = 'ECONNABORTED';
+}

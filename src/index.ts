@@ -74,7 +74,7 @@ export {
 } from './executor/index.js';
 
 // ---- streams (asyncio's streams over node:net) ---------------------------------------------------
-export { ConnectionResetError } from './errors.js';
+export { ConnectionAbortedError, ConnectionResetError } from './errors.js';
 export {
   DEFAULT_LIMIT,
   StreamReader,

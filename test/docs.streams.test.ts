@@ -1,4 +1,4 @@
-// The README's streams and subprocess examples (README.md:220 and :258), run as written over a
+// The README's streams and subprocess examples (README.md:220 and :259), run as written over a
 // real socket on 127.0.0.1 and real child processes, in the same way as test/docs.examples.test.ts
 // runs the other README examples.
 import { readFileSync } from 'node:fs';
@@ -58,7 +58,7 @@ describe('README.md:220 — a line echo server on streams, and a client with a t
     }));
 });
 
-describe('README.md:258 — a subprocess: communicate(), and a wait() cut short by a timeout', () => {
+describe('README.md:259 — a subprocess: communicate(), and a wait() cut short by a timeout', () => {
   it('the README still contains the example', () => {
     expect(README).toContain("const [out] = await proc.communicate('a\\nb\\nc\\n');  // feeds stdin, reads stdout to its end, waits");
     expect(README).toContain('try { await timeout(100).run(() => slow.wait()); } catch { slow.kill(); } // the child outlives a cancelled wait()');

@@ -6,7 +6,7 @@ import { checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { checkLimit, type StreamReader } from './reader.js';
-import { wireSocket } from './wiring.js';
+import { checkHandshakeTimeout, handshakeTimedOut, wireSocket } from './wiring.js';
 import type { StreamWriter } from './writer.js';
 
 /** Options of `openConnection`. */
@@ -23,6 +23,11 @@ export interface OpenConnectionOptions {
   ssl?: boolean | ConnectionOptions;
   /** The name the server's certificate must match (asyncio's `server_hostname`; default `host`). */
   serverHostname?: string;
+  /**
+   * With `ssl`: how long the handshake may take, in ms (asyncio's `ssl_handshake_timeout`,
+   * default 60 s); past it the connection is aborted with `ConnectionAbortedError`.
+   */
+  sslHandshakeTimeout?: number;
   /** The local end to bind, `[host, port]` (asyncio's `local_addr`; port 0 for any). */
   localAddr?: readonly [string, number];
   /** 4 or 6 to resolve `host` to that IP version only (asyncio's `family`); default either. */
@@ -51,14 +56,18 @@ function whenConnected(
   ready: 'connect' | 'secureConnect',
   limit: number,
   unix: { local: string; remote: string } | null,
+  handshakeMs: number | null = null,
 ): Future<[StreamReader, StreamWriter]> {
   const fut = new HandoverFuture<[StreamReader, StreamWriter]>(loop);
   const onError = (e: Error): void => {
+    timer?.cancel();
     socket.destroy();
     if (!fut.done() && !loop.isClosed()) fut.setException(e);
   };
+  const timer = handshakeMs === null ? null : loop.callLater(handshakeMs, () => onError(handshakeTimedOut('openConnection', handshakeMs)));
   socket.once('error', onError);
   socket.once(ready, () => {
+    timer?.cancel();
     socket.removeListener('error', onError);
     if (fut.done() || loop.isClosed()) {
       socket.destroy(); // cancelled (or its loop ended) while connecting
@@ -67,7 +76,9 @@ function whenConnected(
     fut.setResult(wireSocket(socket, limit, unix, false));
   });
   fut.addDoneCallback((f) => {
-    if (f.cancelled()) socket.destroy();
+    if (!f.cancelled()) return;
+    timer?.cancel();
+    socket.destroy();
   });
   return fut;
 }
@@ -105,6 +116,8 @@ export function openConnection(host: string, port: number, opts?: OpenConnection
     throw new TypeError(`${op}: serverHostname must be a non-empty string, got ${describe(name)}`);
   }
   if (name !== undefined && ssl === false) throw new TypeError(`${op}: serverHostname is only meaningful with ssl`);
+  if (opts?.sslHandshakeTimeout !== undefined && ssl === false) throw new TypeError(`${op}: sslHandshakeTimeout is only meaningful with ssl`);
+  const handshakeMs = checkHandshakeTimeout(op, opts?.sslHandshakeTimeout);
   const where = { host, port, ...connectOptions(op, opts) };
   const loop = getRunningLoop();
   if (ssl === false) return whenConnected(loop, connect({ ...where, allowHalfOpen: true, noDelay }), 'connect', limit, null);
@@ -113,7 +126,7 @@ export function openConnection(host: string, port: number, opts?: OpenConnection
   const tlsOpts: ConnectionOptions = { ...(ssl === true ? {} : ssl), ...where, servername };
   const socket = tlsConnect(tlsOpts);
   socket.setNoDelay(noDelay);
-  return whenConnected(loop, socket, 'secureConnect', limit, null);
+  return whenConnected(loop, socket, 'secureConnect', limit, null, handshakeMs);
 }
 
 /**

@@ -8,7 +8,7 @@ import { checkFunction, checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { checkPort } from './connection.js';
-import { wireSocket } from './wiring.js';
+import { checkHandshakeTimeout, wireSocket } from './wiring.js';
 import { checkLimit, type StreamReader } from './reader.js';
 import type { StreamWriter } from './writer.js';
 
@@ -34,6 +34,11 @@ export interface StartServerOptions {
    * callback runs once its handshake succeeded (a failed handshake never reaches it).
    */
   ssl?: TlsOptions;
+  /**
+   * With `ssl`: how long a client's handshake may take, in ms (asyncio's `ssl_handshake_timeout`,
+   * default 60 s); past it the connection is dropped and the callback never runs.
+   */
+  sslHandshakeTimeout?: number;
 }
 
 /**
@@ -333,7 +338,9 @@ function checkServerArgs(
   if (ssl !== undefined && (ssl === null || typeof ssl !== 'object')) {
     throw new TypeError(`${op}: ssl must be an object of node:tls server options (key, cert …), got ${describe(ssl)}`);
   }
-  return { limit, backlog, start, ssl };
+  if (opts?.sslHandshakeTimeout !== undefined && ssl === undefined) throw new TypeError(`${op}: sslHandshakeTimeout is only meaningful with ssl`);
+  const handshakeTimeout = checkHandshakeTimeout(op, opts?.sslHandshakeTimeout);
+  return { limit, backlog, start, ssl: ssl === undefined ? undefined : { handshakeTimeout, ...ssl } };
 }
 
 /** A server that listens with `listen`, started now or not; its future is done once it listens. */

@@ -5,7 +5,8 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, connect as tlsConnect, createSecureContext, type ConnectionOptions, type TlsOptions } from 'node:tls';
 import type { Future } from '../future.js';
-import { describe } from '../internal/validate.js';
+import { ConnectionAbortedError } from '../errors.js';
+import { checkDelay, describe } from '../internal/validate.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { StreamReader, type ReadFlow } from './reader.js';
 import { StreamWriter } from './writer.js';
@@ -14,7 +15,19 @@ import { StreamWriter } from './writer.js';
 export type StartTlsOptions = (ConnectionOptions | TlsOptions) & {
   /** Client side: the name the server's certificate must match (asyncio's `server_hostname`). */
   serverHostname?: string;
+  /** How long the handshake may take, in ms (asyncio's `ssl_handshake_timeout`, default 60 s). */
+  sslHandshakeTimeout?: number;
 };
+
+/** @internal asyncio's error for a TLS handshake that took too long. */
+export function handshakeTimedOut(op: string, ms: number): ConnectionAbortedError {
+  return new ConnectionAbortedError(`${op}: the TLS handshake is taking longer than ${ms} ms: aborting the connection`);
+}
+
+/** @internal The `sslHandshakeTimeout` option in ms (default 60 s, as asyncio's). */
+export function checkHandshakeTimeout(op: string, v: unknown): number {
+  return v === undefined ? 60_000 : checkDelay(op, 'sslHandshakeTimeout', v);
+}
 
 /**
  * A connected socket feeding a reader (asyncio's `StreamReaderProtocol`): its data goes to the
@@ -105,7 +118,8 @@ export function wireSocket(
  */
 function upgrade(feed: SocketFeed, writer: StreamWriter, opts: StartTlsOptions, serverSide: boolean): Future<void> {
   const op = 'StreamWriter.startTls';
-  const { serverHostname, ...tlsOpts } = opts;
+  const { serverHostname, sslHandshakeTimeout, ...tlsOpts } = opts;
+  const handshakeMs = checkHandshakeTimeout(op, sslHandshakeTimeout);
   if (serverHostname !== undefined && (typeof serverHostname !== 'string' || serverHostname === '')) {
     throw new TypeError(`${op}: serverHostname must be a non-empty string, got ${describe(serverHostname)}`);
   }
@@ -141,11 +155,14 @@ function upgrade(feed: SocketFeed, writer: StreamWriter, opts: StartTlsOptions, 
     tls.destroy();
   };
   const onError = (e: Error): void => {
+    timer.cancel();
     abandon(e);
     if (!fut.done() && !loop.isClosed()) fut.setException(e);
   };
+  const timer = loop.callLater(handshakeMs, () => onError(handshakeTimedOut(op, handshakeMs)));
   tls.once('error', onError);
   tls.once(ready, () => {
+    timer.cancel();
     tls.removeListener('error', onError);
     if (fut.done() || loop.isClosed()) return;
     if (serverSide && refusesClient(tlsOpts as TlsOptions, tls)) return onError(tls.authorizationError ?? new Error('client certificate refused'));
@@ -154,7 +171,9 @@ function upgrade(feed: SocketFeed, writer: StreamWriter, opts: StartTlsOptions, 
     fut.setResult(undefined);
   });
   fut.addDoneCallback((f) => {
-    if (f.cancelled()) abandon(undefined); // as asyncio: a cancelled handshake closes the connection
+    if (!f.cancelled()) return;
+    timer.cancel();
+    abandon(undefined); // as asyncio: a cancelled handshake closes the connection
   });
   return fut;
 }

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { createServer as createTlsServer, TLSSocket, type PeerCertificate } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { RuntimeError, createTask, openConnection, run, sleep, startServer, waitFor, type Server, type StreamReader, type StreamWriter } from 'tulip';
+import { ConnectionAbortedError, RuntimeError, createTask, openConnection, run, sleep, startServer, waitFor, type Server, type StreamReader, type StreamWriter } from 'tulip';
 import { assertCancelled, errorOf, syncError } from '../support.js';
-import { BOUND, str } from './helpers.js';
+import { BOUND, rawClient, rawServer, str } from './helpers.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const key = readFileSync(join(FIXTURES, 'localhost.key'));
@@ -167,6 +167,70 @@ describe('TLS streams', () => {
       const serve = startServer as (...a: unknown[]) => unknown;
       expect(syncError(() => serve(() => undefined, '127.0.0.1', 0, { ssl: true })).message).toBe(
         'startServer: ssl must be an object of node:tls server options (key, cert …), got true',
+      );
+    }));
+
+  it('sslHandshakeTimeout: a server that never answers the handshake aborts openConnection with ConnectionAbortedError', () =>
+    run(async () => {
+      const peer = await rawServer((s) => s.resume()); // plain TCP: reads, never speaks TLS
+      try {
+        const e = await errorOf(() => openConnection('127.0.0.1', peer.port, { ssl: { ca: cert }, sslHandshakeTimeout: 100 }));
+        expect(e).toBeInstanceOf(ConnectionAbortedError);
+        expect((e as ConnectionAbortedError).code).toBe('ECONNABORTED');
+        expect(e.message).toBe('openConnection: the TLS handshake is taking longer than 100 ms: aborting the connection');
+        for (let i = 0; i < 200 && peer.sockets.size > 0; i++) await sleep(5);
+        expect(peer.sockets.size).toBe(0); // the half-made connection was closed
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('sslHandshakeTimeout: startTls against a peer that never upgrades aborts, and a waiting read gets the error', () =>
+    run(async () => {
+      const peer = await rawServer(() => undefined);
+      try {
+        const [reader, writer] = await openConnection('127.0.0.1', peer.port);
+        const pending = createTask(() => reader.read(10));
+        await sleep(0);
+        const e = await errorOf(() => writer.startTls({ ca: cert, serverHostname: 'localhost', sslHandshakeTimeout: 100 }));
+        expect(e).toBeInstanceOf(ConnectionAbortedError);
+        expect(e.message).toBe('StreamWriter.startTls: the TLS handshake is taking longer than 100 ms: aborting the connection');
+        expect(await errorOf(() => waitFor(pending, BOUND))).toBe(e);
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('sslHandshakeTimeout: a TLS server drops a client that never starts its handshake; the callback never runs', () =>
+    run(async () => {
+      let calls = 0;
+      const server = await startServer(() => void calls++, '127.0.0.1', 0, { ssl: { key, cert }, sslHandshakeTimeout: 100 });
+      try {
+        const client = await rawClient({ port: portOf(server) });
+        const closed = new Promise<number>((resolve) => {
+          const t0 = Date.now();
+          client.once('close', () => resolve(Date.now() - t0));
+        });
+        const after = await waitFor(closed, BOUND);
+        expect(after).toBeGreaterThanOrEqual(50);
+        expect(calls).toBe(0);
+      } finally {
+        await shutdown(server);
+      }
+    }));
+
+  it('sslHandshakeTimeout is checked: a number of ms >= 0, and only with ssl', () =>
+    run(() => {
+      const open = openConnection as (...a: unknown[]) => unknown;
+      const e = syncError(() => open('127.0.0.1', 1, { ssl: true, sslHandshakeTimeout: -1 }));
+      expect(e).toBeInstanceOf(RangeError);
+      expect(e.message).toBe('openConnection: sslHandshakeTimeout must not be negative, got -1');
+      expect(syncError(() => open('127.0.0.1', 1, { sslHandshakeTimeout: 10 })).message).toBe(
+        'openConnection: sslHandshakeTimeout is only meaningful with ssl',
+      );
+      const serve = startServer as (...a: unknown[]) => unknown;
+      expect(syncError(() => serve(() => undefined, '127.0.0.1', 0, { sslHandshakeTimeout: 10 })).message).toBe(
+        'startServer: sslHandshakeTimeout is only meaningful with ssl',
       );
     }));
 });
