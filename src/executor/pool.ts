@@ -123,8 +123,9 @@ function shutdownOptions(op: string, opts: boolean | ThreadPoolShutdownOptions |
 export abstract class WorkerPool implements Executor {
   /** The most workers the pool runs at once. */
   readonly maxWorkers: number;
-  /** The executor's class name, for messages. */
+  /** The executor's class name, and what its workers are ('thread', 'process'), for messages. */
   protected readonly _name: string;
+  private readonly _noun: string;
   /** Jobs a worker runs before it is replaced (null: no limit). */
   private readonly _maxJobs: number | null;
   /** Every worker started and not yet ended. */
@@ -142,13 +143,14 @@ export abstract class WorkerPool implements Executor {
   private ending = false;
 
   /** @internal Checks `maxWorkers` (default: the machine's available parallelism). */
-  protected constructor(name: string, maxWorkers: unknown, maxJobs: number | null) {
+  protected constructor(name: string, noun: string, maxWorkers: unknown, maxJobs: number | null) {
     const n = maxWorkers ?? Math.max(1, availableParallelism());
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
       throw new RangeError(`${name}: maxWorkers must be a positive integer, got ${describe(n)}`);
     }
     this.maxWorkers = n;
     this._name = name;
+    this._noun = noun;
     this._maxJobs = maxJobs;
   }
 
@@ -242,7 +244,7 @@ export abstract class WorkerPool implements Executor {
       for (const t of this.busy) {
         const job = t.job!;
         t.job = null;
-        this.settle(job, false, new RuntimeError(`${this._name}.shutdown: the ${this._workerNoun()} was terminated while the job ran`));
+        this.settle(job, false, new RuntimeError(`${this._name}.shutdown: the ${this._noun} was terminated while the job ran`));
       }
       this.busy.clear();
     }
@@ -253,7 +255,7 @@ export abstract class WorkerPool implements Executor {
   private enqueue<R>(op: string, signal: AbortSignal | undefined, fn: (...args: never[]) => unknown, args: unknown[]): Promise<R> {
     if (this.closed) throw new RuntimeError(`${op}: cannot schedule new jobs after shutdown (the executor is shut down)`);
     checkFunction(op, 'fn', fn);
-    const src = jobSource(op, fn, `a ${this._workerNoun()}`);
+    const src = jobSource(op, fn, `a ${this._noun}`);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<R>((resolve, reject) => {
       let key = this.keys.get(src);
@@ -340,9 +342,6 @@ export abstract class WorkerPool implements Executor {
     return t;
   }
 
-  /** 'thread' or 'process', for messages. */
-  protected abstract _workerNoun(): string;
-
   /** The reply of `t` to its job (a reply to no job it runs, after a `terminate`, is dropped). */
   private replied(t: Thread, msg: Reply): void {
     const job = t.job;
@@ -370,7 +369,7 @@ export abstract class WorkerPool implements Executor {
     const job = t.job;
     t.job = null;
     if (job !== null) this.settle(job, false, error);
-    else process.emitWarning(`${this._name}: a ${this._workerNoun()} died between jobs: ${String(error)}`);
+    else process.emitWarning(`${this._name}: a ${this._noun} died between jobs: ${String(error)}`);
     this.jobEnded();
   }
 }

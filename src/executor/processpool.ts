@@ -66,7 +66,7 @@ export class ProcessPoolExecutor extends WorkerPool {
     if (!Array.isArray(execArgv) || execArgv.some((a) => typeof a !== 'string')) {
       throw new TypeError(`${op}: execArgv must be an array of strings, got ${describe(execArgv)}`);
     }
-    super(op, opts.maxWorkers, perChild);
+    super(op, 'process', opts.maxWorkers, perChild);
     this._execArgv = [...execArgv];
   }
 
@@ -109,7 +109,4 @@ export class ProcessPoolExecutor extends WorkerPool {
     };
   }
 
-  protected _workerNoun(): string {
-    return 'process';
-  }
 }

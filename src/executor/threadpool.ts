@@ -37,7 +37,7 @@ export class ThreadPoolExecutor extends WorkerPool {
   constructor(opts: ThreadPoolOptions = {}) {
     checkOpts('ThreadPoolExecutor', opts);
     checkKnown('ThreadPoolExecutor', opts, ['maxWorkers']);
-    super('ThreadPoolExecutor', opts.maxWorkers, null);
+    super('ThreadPoolExecutor', 'thread', opts.maxWorkers, null);
   }
 
   /** @internal A worker thread; jobs and replies travel on a private port (not `parentPort`). */
@@ -65,7 +65,4 @@ export class ThreadPoolExecutor extends WorkerPool {
     };
   }
 
-  protected _workerNoun(): string {
-    return 'thread';
-  }
 }

@@ -170,7 +170,7 @@ class ReadFuture extends ParkFuture<Buffer> {
   }
 
   protected _passOn(): void {
-    if (this._reader._waiter === this) this._reader._waiter = null;
+    this._unpark(); // the reader wakes one read at a time: nothing to hand on
   }
 }
 

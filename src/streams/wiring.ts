@@ -29,6 +29,18 @@ export function checkHandshakeTimeout(op: string, v: unknown): number {
   return v === undefined ? 60_000 : checkDelay(op, 'sslHandshakeTimeout', v);
 }
 
+// What a transport's events do to its reader (for sockets and pipes alike): bytes are fed until
+// the end of the stream; the end and an error count only before the reader has ended.
+function feed(r: StreamReader, d: Buffer): void {
+  if (!r._eof) r.feedData(d);
+}
+function feedEnd(r: StreamReader): void {
+  if (!r._eof && r.exception() === undefined) r.feedEof();
+}
+function feedError(r: StreamReader, e: Error): void {
+  if (r.exception() === undefined && !r._eof) r.setException(e);
+}
+
 /**
  * A connected socket feeding a reader (asyncio's `StreamReaderProtocol`): its data goes to the
  * reader, which pauses the socket past twice its limit; the peer's end of the stream is the
@@ -49,26 +61,18 @@ class SocketFeed implements ReadFlow {
     this.attach(socket);
   }
 
-  private readonly _onData = (d: Buffer): void => {
-    if (!this._reader._eof) this._reader.feedData(d);
-  };
+  private readonly _onData = (d: Buffer): void => feed(this._reader, d);
   private readonly _onEnd = (): void => {
     if (!this._reader._eof) this._reader.feedEof();
   };
+  private readonly _onError = (e: Error): void => this.fail(e);
+  private readonly _onClose = (): void => feedEnd(this._reader);
+
   /** The connection failed with `e`: the reader's next read and the writer's next drain() throw it. */
   fail(e: Error): void {
-    this._onError(e);
-  }
-
-  private readonly _onError = (e: Error): void => {
-    const r = this._reader;
-    if (r.exception() === undefined && !r._eof) r.setException(e);
+    feedError(this._reader, e);
     this._writer._failed(e);
-  };
-  private readonly _onClose = (): void => {
-    const r = this._reader;
-    if (!r._eof && r.exception() === undefined) r.feedEof();
-  };
+  }
 
   attach(socket: Socket): void {
     this.socket = socket;
@@ -214,16 +218,12 @@ export function pipeReader(pipes: readonly Socket[], limit: number): StreamReade
     const end = (): void => {
       if (ended) return;
       ended = true;
-      if (--open === 0 && !reader._eof && reader.exception() === undefined) reader.feedEof();
+      if (--open === 0) feedEnd(reader);
     };
-    p.on('data', (d: Buffer) => {
-      if (!reader._eof) reader.feedData(d);
-    });
+    p.on('data', (d: Buffer) => feed(reader, d));
     p.on('end', end);
     p.on('close', end);
-    p.on('error', (e: Error) => {
-      if (reader.exception() === undefined && !reader._eof) reader.setException(e);
-    });
+    p.on('error', (e: Error) => feedError(reader, e));
   }
   return reader;
 }
