@@ -73,7 +73,7 @@ export {
   type ThreadPoolShutdownOptions,
 } from './executor/index.js';
 
-// ---- streams (asyncio's streams over node:net) ---------------------------------------------------
+// ---- streams, transports and protocols (over node:net, node:tls, node:dgram) ---------------------------------------------------
 export { ConnectionAbortedError, ConnectionResetError } from './errors.js';
 export {
   DEFAULT_LIMIT,
@@ -91,6 +91,23 @@ export {
   type ClientConnected,
   type StartServerOptions,
   type StartTlsOptions,
+  BaseTransport,
+  Transport,
+  DatagramTransport,
+  BaseProtocol,
+  Protocol,
+  BufferedProtocol,
+  DatagramProtocol,
+  type Address,
+  type BaseProtocolLike,
+  type ProtocolLike,
+  type BufferedProtocolLike,
+  type DatagramProtocolLike,
+  type ProtocolFactory,
+  type StreamProtocol,
+  type CreateConnectionOptions,
+  type CreateServerOptions,
+  type DatagramEndpointOptions,
 } from './streams/index.js';
 
 // ---- subprocesses (asyncio's subprocess over node:child_process) --------------------------------

@@ -20,6 +20,16 @@ export function setRunningLoop(loop: EventLoop | null): void {
   passing = loop;
 }
 
+/**
+ * @internal Makes `loop` the running loop until the matching call with the returned value (a
+ * transport running its protocol's callbacks from a Node event, between the loop's passes).
+ */
+export function swapRunningLoop(loop: EventLoop | null): EventLoop | null {
+  const prev = passing;
+  passing = loop;
+  return prev;
+}
+
 /** @internal Installed by the task layer: the current task's loop. */
 export function setTaskLoopHook(hook: () => EventLoop | undefined): void {
   taskLoop = hook;

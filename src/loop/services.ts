@@ -14,6 +14,7 @@ import { LoopMonitor, type LagStats } from './monitor.js';
 import { SignalHandlers, checkSignal, checkSignalName } from './signals.js';
 import { ThreadPoolExecutor } from '../executor/threadpool.js';
 import type { EventLoop } from './eventloop.js';
+import { LoopNetwork } from './network.js';
 import { dumpTasks as dumpLoopTasks, type DumpOptions } from '../debug/dump.js';
 
 /**
@@ -69,7 +70,7 @@ export function noteTaskFactoryInUse(): void {
  * loop.setExceptionHandler((loop, ctx) => console.error(ctx.message));
  * ```
  */
-export abstract class LoopServices {
+export abstract class LoopServices extends LoopNetwork {
   private _slowCallbackDuration = 100;
   /** @internal */ _debug: boolean;
   /** @internal Fine mode (debug, or after a stall): every entry and task step is timed. */
@@ -96,6 +97,7 @@ export abstract class LoopServices {
   private _executorShutdown: { executor: Executor; done: Promise<void> } | null = null;
 
   constructor(debug: boolean) {
+    super();
     this._debug = debug;
   }
 
@@ -543,7 +545,7 @@ export abstract class LoopServices {
   }
 
   /** @internal */
-  _checkClosed(op: string): void {
+  override _checkClosed(op: string): void {
     if (this._closed) throw new RuntimeError(`${op}: Event loop is closed`);
   }
 }

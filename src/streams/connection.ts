@@ -46,25 +46,30 @@ export interface OpenUnixConnectionOptions {
   limit?: number;
 }
 
+/** A socket on its way to being connected: `ready` is the event that says it is. */
+export interface Connecting {
+  /** The call that connects, for messages. */
+  op: string;
+  socket: Socket;
+  ready: 'connect' | 'secureConnect';
+  /** The TLS handshake's time limit in ms, or null without TLS. */
+  handshakeMs: number | null;
+}
+
 /**
- * Settles `fut` with a connected socket's streams once `socket` emits `ready` ('connect', or
- * 'secureConnect' after a TLS handshake), or with its error.
+ * @internal Settles a future with `make(socket)` once the socket is connected (and its TLS
+ * handshake done), or with its error. `make` may throw (a protocol factory that fails): the
+ * socket is then closed and the future gets the error.
  */
-function whenConnected(
-  loop: EventLoop,
-  socket: Socket,
-  ready: 'connect' | 'secureConnect',
-  limit: number,
-  unix: { local: string; remote: string } | null,
-  handshakeMs: number | null = null,
-): Future<[StreamReader, StreamWriter]> {
-  const fut = new HandoverFuture<[StreamReader, StreamWriter]>(loop);
-  const onError = (e: Error): void => {
+export function whenConnected<R>(loop: EventLoop, c: Connecting, make: (socket: Socket) => R): Future<R> {
+  const { op, socket, ready, handshakeMs } = c;
+  const fut = new HandoverFuture<R>(loop);
+  const onError = (e: unknown): void => {
     timer?.cancel();
     socket.destroy();
     if (!fut.done() && !loop.isClosed()) fut.setException(e);
   };
-  const timer = handshakeMs === null ? null : loop.callLater(handshakeMs, () => onError(handshakeTimedOut('openConnection', handshakeMs)));
+  const timer = handshakeMs === null ? null : loop.callLater(handshakeMs, () => onError(handshakeTimedOut(op, handshakeMs)));
   socket.once('error', onError);
   socket.once(ready, () => {
     timer?.cancel();
@@ -73,7 +78,14 @@ function whenConnected(
       socket.destroy(); // cancelled (or its loop ended) while connecting
       return;
     }
-    fut.setResult(wireSocket(socket, limit, unix, false));
+    let made: R;
+    try {
+      made = make(socket);
+    } catch (e) {
+      onError(e);
+      return;
+    }
+    fut.setResult(made);
   });
   fut.addDoneCallback((f) => {
     if (!f.cancelled()) return;
@@ -102,9 +114,16 @@ function whenConnected(
  */
 export function openConnection(host: string, port: number, opts?: OpenConnectionOptions): Future<[StreamReader, StreamWriter]> {
   const op = 'openConnection';
+  const limit = checkLimit(op, opts);
+  const start = connectTcp(op, host, port, opts);
+  return whenConnected(getRunningLoop(), start(), (s) => wireSocket(s, limit, null, false));
+}
+
+/** @internal Checks the arguments of a TCP or TLS connection; the function returned connects. */
+export function connectTcp(op: string, host: unknown, port: unknown, opts: Omit<OpenConnectionOptions, 'limit'> | undefined): () => Connecting {
   if (typeof host !== 'string' || host === '') throw new TypeError(`${op}: host must be a non-empty string, got ${describe(host)}`);
   checkPort(op, port);
-  const limit = checkLimit(op, opts);
+  checkOpts(op, opts);
   const noDelay = opts?.noDelay ?? true;
   if (typeof noDelay !== 'boolean') throw new TypeError(`${op}: noDelay must be a boolean, got ${describe(noDelay)}`);
   const ssl = opts?.ssl ?? false;
@@ -118,15 +137,22 @@ export function openConnection(host: string, port: number, opts?: OpenConnection
   if (name !== undefined && ssl === false) throw new TypeError(`${op}: serverHostname is only meaningful with ssl`);
   if (opts?.sslHandshakeTimeout !== undefined && ssl === false) throw new TypeError(`${op}: sslHandshakeTimeout is only meaningful with ssl`);
   const handshakeMs = checkHandshakeTimeout(op, opts?.sslHandshakeTimeout);
-  const where = { host, port, ...connectOptions(op, opts) };
-  const loop = getRunningLoop();
-  if (ssl === false) return whenConnected(loop, connect({ ...where, allowHalfOpen: true, noDelay }), 'connect', limit, null);
+  const where = { host, port: port as number, ...connectOptions(op, opts) };
+  if (ssl === false) return () => ({ op, socket: connect({ ...where, allowHalfOpen: true, noDelay }), ready: 'connect', handshakeMs: null });
   // Node checks the certificate against `servername`, or `host` without one (an IP address too).
   const servername = name ?? (isIP(host) === 0 ? host : undefined);
   const tlsOpts: ConnectionOptions = { ...(ssl === true ? {} : ssl), ...where, servername };
-  const socket = tlsConnect(tlsOpts);
-  socket.setNoDelay(noDelay);
-  return whenConnected(loop, socket, 'secureConnect', limit, null, handshakeMs);
+  return () => {
+    const socket = tlsConnect(tlsOpts);
+    socket.setNoDelay(noDelay);
+    return { op, socket, ready: 'secureConnect', handshakeMs };
+  };
+}
+
+/** @internal Checks a Unix socket's path; the function returned connects. */
+export function connectUnix(op: string, path: unknown): () => Connecting {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`${op}: path must be a non-empty string, got ${describe(path)}`);
+  return () => ({ op, socket: connect({ path, allowHalfOpen: true }), ready: 'connect', handshakeMs: null });
 }
 
 /**
@@ -142,16 +168,14 @@ export function openConnection(host: string, port: number, opts?: OpenConnection
  */
 export function openUnixConnection(path: string, opts?: OpenUnixConnectionOptions): Future<[StreamReader, StreamWriter]> {
   const op = 'openUnixConnection';
-  if (typeof path !== 'string' || path === '') throw new TypeError(`${op}: path must be a non-empty string, got ${describe(path)}`);
   if (opts !== undefined) checkOpts(op, opts);
   const limit = checkLimit(op, opts);
-  const loop = getRunningLoop();
-  const socket = connect({ path, allowHalfOpen: true });
-  return whenConnected(loop, socket, 'connect', limit, { local: '', remote: path });
+  const start = connectUnix(op, path);
+  return whenConnected(getRunningLoop(), start(), (s) => wireSocket(s, limit, { local: '', remote: path }, false));
 }
 
 /** `localAddr`, `family` and `happyEyeballsDelay` checked, as Node's connect options. */
-function connectOptions(op: string, opts: OpenConnectionOptions | undefined): Partial<TcpSocketConnectOpts> {
+function connectOptions(op: string, opts: Omit<OpenConnectionOptions, 'limit'> | undefined): Partial<TcpSocketConnectOpts> {
   const out: Partial<TcpSocketConnectOpts> = {};
   const local = opts?.localAddr;
   if (local !== undefined) {

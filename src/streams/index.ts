@@ -1,9 +1,13 @@
 /**
- * Streams: asyncio's high-level network I/O over Node's `net` sockets. `openConnection` connects
+ * Streams: asyncio's network I/O over Node's `net`, `tls` and `dgram` sockets. `openConnection` connects
  * and returns a `StreamReader` and a `StreamWriter`; `startServer` listens and runs a task per
  * connection with its own pair; the Unix-socket twins do the same over a path. Reads are tulip
  * futures (await them or `yield*` them) that take no byte when cancelled; writes never wait, and
  * `drain()` applies back pressure.
+ *
+ * Below them, as in asyncio, are transports and protocols: `loop.createConnection`,
+ * `loop.createServer` (and the Unix twins) and `loop.createDatagramEndpoint` (UDP) drive the
+ * methods of a `Protocol`, `BufferedProtocol` or `DatagramProtocol` as the socket's events come.
  *
  * @example
  * ```ts
@@ -24,3 +28,18 @@ export { StreamWriter } from './writer.js';
 export { openConnection, openUnixConnection, type OpenConnectionOptions, type OpenUnixConnectionOptions } from './connection.js';
 export { Server, startServer, startUnixServer, type ClientConnected, type StartServerOptions } from './server.js';
 export type { StartTlsOptions } from './wiring.js';
+export { BaseTransport, Transport } from './transport.js';
+export { DatagramTransport, type DatagramEndpointOptions } from './datagram.js';
+export {
+  BaseProtocol,
+  Protocol,
+  BufferedProtocol,
+  DatagramProtocol,
+  type Address,
+  type BaseProtocolLike,
+  type ProtocolLike,
+  type BufferedProtocolLike,
+  type DatagramProtocolLike,
+  type ProtocolFactory,
+} from './protocols.js';
+export type { StreamProtocol, CreateConnectionOptions, CreateServerOptions } from './endpoints.js';

@@ -8,7 +8,7 @@ import { checkFunction, checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { checkPort } from './connection.js';
-import { checkHandshakeTimeout, wireSocket } from './wiring.js';
+import { checkHandshakeTimeout, wireSocket, type UnixNames } from './wiring.js';
 import { checkLimit, type StreamReader } from './reader.js';
 import type { StreamWriter } from './writer.js';
 
@@ -17,6 +17,9 @@ import type { StreamWriter } from './writer.js';
  * function or one returning a generator or promise runs as a task of its own.
  */
 export type ClientConnected = (reader: StreamReader, writer: StreamWriter) => unknown;
+
+/** @internal What a server does with each connection it accepts: streams, or a transport. */
+export type OnConnection = (socket: Socket, unix: UnixNames | null) => void;
 
 /** How a server starts listening: calls `done` once it listens, or with the error. */
 type Listen = (server: NetServer, done: (e?: Error) => void) => void;
@@ -68,8 +71,7 @@ export interface StartServerOptions {
 export class Server {
   private readonly _loop: EventLoop;
   private readonly _server: NetServer;
-  private readonly _cb: ClientConnected;
-  private readonly _limit: number;
+  private readonly _onConnection: OnConnection;
   private readonly _listen: Listen;
   private readonly _unixPath: string | null;
   private readonly _connections = new Set<Socket>();
@@ -84,15 +86,13 @@ export class Server {
   /** @internal Made by `startServer` and `startUnixServer`. */
   constructor(
     loop: EventLoop,
-    cb: ClientConnected,
-    limit: number,
+    onConnection: OnConnection,
     listen: Listen,
     unixPath: string | null,
     ssl?: TlsOptions,
   ) {
     this._loop = loop;
-    this._cb = cb;
-    this._limit = limit;
+    this._onConnection = onConnection;
     this._listen = listen;
     this._unixPath = unixPath;
     const accept = (s: Socket): void => this._accept(s);
@@ -129,20 +129,7 @@ export class Server {
     this._connections.add(socket);
     socket.on('close', () => this._connections.delete(socket));
     const unix = this._unixPath === null ? null : { local: this._unixPath, remote: '' };
-    const [reader, writer] = wireSocket(socket, this._limit, unix, true);
-    const cb = this._cb;
-    const task = loop.createTask(() => cb(reader, writer));
-    task.addDoneCallback((t) => {
-      if (t.cancelled()) {
-        writer.close();
-        return;
-      }
-      const e = t.exception();
-      if (e !== undefined) {
-        loop.callExceptionHandler({ message: 'Unhandled exception in client_connected_cb', exception: e, task: t as Task<unknown>, socket });
-        writer.close();
-      }
-    });
+    this._onConnection(socket, unix);
   }
 
   /**
@@ -320,12 +307,30 @@ export class Server {
   }
 }
 
-function checkServerArgs(
+/** Each connection gets a reader and a writer and runs `cb` as a task (asyncio's streams server). */
+function runClient(loop: EventLoop, cb: ClientConnected, limit: number): OnConnection {
+  return (socket, unix) => {
+    const [reader, writer] = wireSocket(socket, limit, unix, true);
+    const task = loop.createTask(() => cb(reader, writer));
+    task.addDoneCallback((t) => {
+      if (t.cancelled()) {
+        writer.close();
+        return;
+      }
+      const e = t.exception();
+      if (e !== undefined) {
+        loop.callExceptionHandler({ message: 'Unhandled exception in client_connected_cb', exception: e, task: t as Task<unknown>, socket });
+        writer.close();
+      }
+    });
+  };
+}
+
+/** @internal The options of a server, checked (`op` names the call in errors). */
+export function checkServerArgs(
   op: string,
-  cb: unknown,
   opts: StartServerOptions | undefined,
 ): { limit: number; backlog: number | undefined; start: boolean; ssl: TlsOptions | undefined } {
-  checkFunction(op, 'clientConnected', cb);
   if (opts !== undefined) checkOpts(op, opts);
   const limit = checkLimit(op, opts);
   const backlog = opts?.backlog;
@@ -343,10 +348,19 @@ function checkServerArgs(
   return { limit, backlog, start, ssl: ssl === undefined ? undefined : { handshakeTimeout, ...ssl } };
 }
 
-/** A server that listens with `listen`, started now or not; its future is done once it listens. */
-function serve(cb: ClientConnected, limit: number, start: boolean, listen: Listen, unixPath: string | null, ssl: TlsOptions | undefined): Future<Server> {
-  const loop = getRunningLoop();
-  const server = new Server(loop, cb, limit, listen, unixPath, ssl);
+/**
+ * @internal A server that listens with `listen`, started now or not; its future is done once it
+ * listens. `onConnection` takes each connection it accepts.
+ */
+export function serve(
+  loop: EventLoop,
+  onConnection: OnConnection,
+  start: boolean,
+  listen: Listen,
+  unixPath: string | null,
+  ssl: TlsOptions | undefined,
+): Future<Server> {
+  const server = new Server(loop, onConnection, listen, unixPath, ssl);
   const out = new HandoverFuture<Server>(loop);
   if (!start) {
     out.setResult(server);
@@ -364,8 +378,8 @@ function serve(cb: ClientConnected, limit: number, start: boolean, listen: Liste
   return out;
 }
 
-/** Listens with `args`; calls `done` once listening, or with the error. */
-function listener(args: { host?: string; port?: number; path?: string; backlog?: number }): Listen {
+/** @internal Listens with `args`; calls `done` once listening, or with the error. */
+export function listener(args: { host?: string; port?: number; path?: string; backlog?: number }): Listen {
   return (server, done) => {
     const onError = (e: Error): void => done(e);
     server.once('error', onError);
@@ -395,10 +409,12 @@ function listener(args: { host?: string; port?: number; path?: string; backlog?:
  */
 export function startServer(clientConnected: ClientConnected, host?: string, port = 0, opts?: StartServerOptions): Future<Server> {
   const op = 'startServer';
-  const { limit, backlog, start, ssl } = checkServerArgs(op, clientConnected, opts);
+  checkFunction(op, 'clientConnected', clientConnected);
+  const { limit, backlog, start, ssl } = checkServerArgs(op, opts);
   if (host !== undefined && (typeof host !== 'string' || host === '')) throw new TypeError(`${op}: host must be a non-empty string or undefined, got ${describe(host)}`);
   checkPort(op, port);
-  return serve(clientConnected, limit, start, listener({ host, port, backlog }), null, ssl);
+  const loop = getRunningLoop();
+  return serve(loop, runClient(loop, clientConnected, limit), start, listener({ host, port, backlog }), null, ssl);
 }
 
 /**
@@ -414,7 +430,9 @@ export function startServer(clientConnected: ClientConnected, host?: string, por
  */
 export function startUnixServer(clientConnected: ClientConnected, path: string, opts?: StartServerOptions): Future<Server> {
   const op = 'startUnixServer';
-  const { limit, backlog, start, ssl } = checkServerArgs(op, clientConnected, opts);
+  checkFunction(op, 'clientConnected', clientConnected);
+  const { limit, backlog, start, ssl } = checkServerArgs(op, opts);
   if (typeof path !== 'string' || path === '') throw new TypeError(`${op}: path must be a non-empty string, got ${describe(path)}`);
-  return serve(clientConnected, limit, start, listener({ path, backlog }), path, ssl);
+  const loop = getRunningLoop();
+  return serve(loop, runClient(loop, clientConnected, limit), start, listener({ path, backlog }), path, ssl);
 }

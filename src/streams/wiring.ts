@@ -29,6 +29,34 @@ export function checkHandshakeTimeout(op: string, v: unknown): number {
   return v === undefined ? 60_000 : checkDelay(op, 'sslHandshakeTimeout', v);
 }
 
+/** The paths of a Unix socket's two ends ('' for an unnamed end, as asyncio). */
+export type UnixNames = { local: string; remote: string };
+
+/**
+ * @internal A connected socket's extra info by asyncio's names (`getExtraInfo` of writers and
+ * transports): `peername`, `sockname`, `socket`; over TLS `peercert`, `cipher`, `sslObject`.
+ */
+export function socketInfo(s: Socket, unix: UnixNames | null, name: string, dflt: unknown): unknown {
+  switch (name) {
+    case 'peername':
+      if (unix !== null) return unix.remote;
+      return s.remoteAddress !== undefined ? [s.remoteAddress, s.remotePort] : dflt;
+    case 'sockname':
+      if (unix !== null) return unix.local;
+      return s.localAddress !== undefined ? [s.localAddress, s.localPort] : dflt;
+    case 'socket':
+      return s;
+    case 'peercert':
+      return s instanceof TLSSocket ? s.getPeerCertificate() : dflt;
+    case 'cipher':
+      return s instanceof TLSSocket ? s.getCipher() : dflt;
+    case 'sslObject':
+      return s instanceof TLSSocket ? s : dflt;
+    default:
+      return dflt;
+  }
+}
+
 // What a transport's events do to its reader (for sockets and pipes alike): bytes are fed until
 // the end of the stream; the end and an error count only before the reader has ended.
 function feed(r: StreamReader, d: Buffer): void {
@@ -106,7 +134,7 @@ class SocketFeed implements ReadFlow {
 export function wireSocket(
   socket: Socket,
   limit: number,
-  unix: { local: string; remote: string } | null,
+  unix: UnixNames | null,
   serverSide: boolean,
 ): [StreamReader, StreamWriter] {
   const reader = new StreamReader({ limit });

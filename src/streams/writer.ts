@@ -7,7 +7,7 @@ import { describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { toBytes, type BytesLike, type StreamReader } from './reader.js';
-import type { StartTlsOptions } from './wiring.js';
+import { socketInfo, type StartTlsOptions, type UnixNames } from './wiring.js';
 
 const DRAIN = 0;
 const CLOSED = 1;
@@ -98,10 +98,10 @@ export class StreamWriter {
   _closing = false;
   private _eofWritten = false;
   /** For a Unix socket: the paths of its two ends ('' for an unnamed end, as asyncio). */
-  private readonly _unix: { local: string; remote: string } | null;
+  private readonly _unix: UnixNames | null;
 
   /** @internal Made by `openConnection` and `startServer`. */
-  constructor(socket: Socket, reader: StreamReader | null, unix: { local: string; remote: string } | null = null) {
+  constructor(socket: Socket, reader: StreamReader | null, unix: UnixNames | null = null) {
     this._socket = socket;
     this._reader = reader;
     this._unix = unix;
@@ -307,23 +307,7 @@ export class StreamWriter {
    * ```
    */
   getExtraInfo(name: string, dflt?: unknown): unknown {
-    const s = this._socket;
-    switch (name) {
-      case 'peername':
-        if (this._unix !== null) return this._unix.remote;
-        return s.remoteAddress !== undefined ? [s.remoteAddress, s.remotePort] : dflt;
-      case 'sockname':
-        if (this._unix !== null) return this._unix.local;
-        return s.localAddress !== undefined ? [s.localAddress, s.localPort] : dflt;
-      case 'socket':
-        return s;
-      case 'peercert':
-        return s instanceof TLSSocket ? s.getPeerCertificate() : dflt;
-      case 'cipher':
-        return s instanceof TLSSocket ? s.getCipher() : dflt;
-      default:
-        return dflt;
-    }
+    return socketInfo(this._socket, this._unix, name, dflt);
   }
 
   private _checkWritable(op: string): void {

@@ -1,0 +1,133 @@
+/**
+ * The event loop's network methods (asyncio's low-level API): connections, servers and UDP
+ * endpoints whose events a transport turns into calls of a protocol's methods. `EventLoop`
+ * inherits them; the work is done by the streams layer (streams/endpoints.ts, datagram.ts).
+ */
+import type { Future } from '../future.js';
+import { createDatagramEndpoint, type DatagramEndpointOptions, type DatagramTransport } from '../streams/datagram.js';
+import {
+  createConnection,
+  createServer,
+  createUnixConnection,
+  createUnixServer,
+  type CreateConnectionOptions,
+  type CreateServerOptions,
+  type StreamProtocol,
+} from '../streams/endpoints.js';
+import type { DatagramProtocolLike } from '../streams/protocols.js';
+import type { Server } from '../streams/server.js';
+import type { Transport } from '../streams/transport.js';
+import type { EventLoop } from './eventloop.js';
+
+/**
+ * The network half of `EventLoop` (see there): asyncio's transports and protocols. For streams
+ * with `await`able reads, see `openConnection` and `startServer`.
+ *
+ * Cancellation: each call is a checkpoint until its connection, server or endpoint is ready; a
+ * cancelled call closes what it had opened.
+ *
+ * @example
+ * ```ts
+ * const [transport, protocol] = await getRunningLoop().createConnection(() => new MyProtocol(), 'example.com', 80);
+ * ```
+ */
+export abstract class LoopNetwork {
+  /** @internal */
+  abstract _checkClosed(op: string): void;
+
+  /**
+   * Connects to `host`:`port` over TCP (or TLS with `opts.ssl`), makes the protocol with
+   * `protocolFactory()` and returns `[transport, protocol]` once `connectionMade` has been called
+   * (asyncio's `create_connection`). The options are `openConnection`'s (`ssl`,
+   * `serverHostname`, `localAddr`, `family`, `happyEyeballsDelay` …), and `sock` to use a Node
+   * socket already connected or connecting.
+   *
+   * Cancellation: a checkpoint until connected; a cancelled call closes the half-made
+   * connection and makes no protocol.
+   *
+   * @example
+   * ```ts
+   * class Hello extends Protocol {
+   *   override connectionMade(t: Transport) { t.write('hello\n'); }
+   *   override dataReceived(d: Buffer) { console.log(d.toString()); }
+   * }
+   * const [transport] = await loop.createConnection(() => new Hello(), '127.0.0.1', 7000);
+   * ```
+   */
+  createConnection<P extends StreamProtocol>(
+    protocolFactory: () => P,
+    host?: string,
+    port?: number,
+    opts?: CreateConnectionOptions,
+  ): Future<[Transport, P]> {
+    this._checkClosed('createConnection');
+    return createConnection(this as unknown as EventLoop, protocolFactory, host, port, opts);
+  }
+
+  /**
+   * Connects to the Unix socket at `path` (asyncio's `create_unix_connection`); as
+   * `createConnection`.
+   *
+   * Cancellation: a checkpoint until connected; a cancelled call closes the half-made connection.
+   *
+   * @example
+   * ```ts
+   * const [transport, protocol] = await loop.createUnixConnection(() => new Client(), '/run/app.sock');
+   * ```
+   */
+  createUnixConnection<P extends StreamProtocol>(protocolFactory: () => P, path: string): Future<[Transport, P]> {
+    this._checkClosed('createUnixConnection');
+    return createUnixConnection(this as unknown as EventLoop, protocolFactory, path);
+  }
+
+  /**
+   * Listens on `host`:`port` (asyncio's `create_server`; `port` 0 picks a free one): each
+   * connection gets its own protocol from `protocolFactory()` and a `Transport`. The `Server`
+   * is `startServer`'s (close, waitClosed, serveForever …); the options are `startServer`'s but
+   * `limit` (`backlog`, `startServing`, `ssl`, `sslHandshakeTimeout`).
+   *
+   * Cancellation: a checkpoint until the server listens; a cancelled call closes the server.
+   *
+   * @example
+   * ```ts
+   * const server = await loop.createServer(() => new Echo(), '127.0.0.1', 0);
+   * await server.serveForever();
+   * ```
+   */
+  createServer(protocolFactory: () => StreamProtocol, host?: string, port = 0, opts?: CreateServerOptions): Future<Server> {
+    this._checkClosed('createServer');
+    return createServer(this as unknown as EventLoop, protocolFactory, host, port, opts);
+  }
+
+  /**
+   * Listens on the Unix socket at `path` (asyncio's `create_unix_server`); as `createServer`.
+   *
+   * Cancellation: a checkpoint until the server listens; a cancelled call closes the server.
+   *
+   * @example
+   * ```ts
+   * const server = await loop.createUnixServer(() => new Echo(), '/tmp/echo.sock');
+   * ```
+   */
+  createUnixServer(protocolFactory: () => StreamProtocol, path: string, opts?: CreateServerOptions): Future<Server> {
+    this._checkClosed('createUnixServer');
+    return createUnixServer(this as unknown as EventLoop, protocolFactory, path, opts);
+  }
+
+  /**
+   * Opens a UDP endpoint (asyncio's `create_datagram_endpoint`): bound to `opts.localAddr`
+   * and/or connected to `opts.remoteAddr`; returns `[transport, protocol]` once the socket is
+   * ready. Datagrams go to the protocol's `datagramReceived(data, [host, port])`.
+   *
+   * Cancellation: a checkpoint until the socket is bound; a cancelled call closes it.
+   *
+   * @example
+   * ```ts
+   * const [t, p] = await loop.createDatagramEndpoint(() => new Collector(), { localAddr: ['127.0.0.1', 0] });
+   * ```
+   */
+  createDatagramEndpoint<P extends DatagramProtocolLike>(protocolFactory: () => P, opts?: DatagramEndpointOptions): Future<[DatagramTransport, P]> {
+    this._checkClosed('createDatagramEndpoint');
+    return createDatagramEndpoint(this as unknown as EventLoop, protocolFactory, opts);
+  }
+}

@@ -1,0 +1,443 @@
+/**
+ * asyncio's transports over Node sockets: `BaseTransport` (what every transport has: closing,
+ * extra info, the protocol, write-side flow control) and `Transport`, a connected stream socket
+ * (TCP, TLS or Unix) that calls a stream protocol's methods as the socket's events happen.
+ */
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { RuntimeError } from '../errors.js';
+import { checkOpts, describe } from '../internal/validate.js';
+import type { EventLoop } from '../loop/eventloop.js';
+import { swapRunningLoop } from '../loop/registry.js';
+import type { BaseProtocolLike, BufferedProtocolLike, ProtocolLike } from './protocols.js';
+import { toBytes, type BytesLike } from './reader.js';
+import { socketInfo, type UnixNames } from './wiring.js';
+
+/** asyncio's default high-water mark of a transport's write buffer, in bytes. */
+const DEFAULT_HIGH = 64 * 1024;
+
+/** A Node system error (`ECONNRESET`, `EPIPE` …): asyncio's OSError, which it does not report. */
+function isSystemError(e: unknown): boolean {
+  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && (e as { syscall?: unknown }).syscall !== undefined;
+}
+
+/**
+ * What every transport has (asyncio's `BaseTransport`, with `WriteTransport`'s flow control):
+ * its protocol, its extra info, closing, and the write buffer's limits, past which it calls the
+ * protocol's `pauseWriting()` (and `resumeWriting()` once the buffer has drained to the low mark).
+ *
+ * Cancellation: no method waits; none is a checkpoint.
+ *
+ * @example
+ * ```ts
+ * const [transport] = await loop.createConnection(() => new Protocol(), 'example.com', 80);
+ * console.log(transport.getExtraInfo('peername')); // ['93.184.215.14', 80]
+ * transport.close();
+ * ```
+ */
+export abstract class BaseTransport {
+  /** @internal */ readonly _loop: EventLoop;
+  /** @internal */ _protocol: BaseProtocolLike;
+  /** @internal close() or abort() was called, or the connection ended. */
+  _closing = false;
+  /** @internal connectionLost() was scheduled (it is called once). */
+  _lost = false;
+  private _high = DEFAULT_HIGH;
+  private _low = DEFAULT_HIGH / 4;
+  private _writingPaused = false;
+
+  /** @internal */
+  constructor(loop: EventLoop, protocol: BaseProtocolLike) {
+    this._loop = loop;
+    this._protocol = protocol;
+  }
+
+  /** The transport's protocol. */
+  getProtocol(): BaseProtocolLike {
+    return this._protocol;
+  }
+
+  /** Switches to another protocol: its methods are called from now on. */
+  setProtocol(protocol: BaseProtocolLike): void {
+    if (protocol === null || typeof protocol !== 'object') {
+      throw new TypeError(`${this._kind()}.setProtocol: protocol must be an object with protocol methods, got ${describe(protocol)}`);
+    }
+    this._protocol = protocol;
+  }
+
+  /** True once `close()` or `abort()` was called or the connection ended. */
+  isClosing(): boolean {
+    return this._closing;
+  }
+
+  /**
+   * Information about the connection, or `dflt` when it has none of that name (asyncio's names):
+   * `'peername'` and `'sockname'` (`[host, port]`, or a path for a Unix socket), `'socket'` (the
+   * Node socket); over TLS also `'peercert'`, `'cipher'`, `'sslObject'` (the TLS socket).
+   */
+  abstract getExtraInfo(name: string, dflt?: unknown): unknown;
+
+  /** Closes the transport once what was written is sent; `connectionLost(undefined)` follows. */
+  abstract close(): void;
+
+  /** The number of bytes written and not yet handed to the system. */
+  abstract getWriteBufferSize(): number;
+
+  /**
+   * The write buffer's marks, in bytes: over `high` the protocol's `pauseWriting()` is called,
+   * back at `low` its `resumeWriting()`. Defaults as asyncio's: `high` 64 KiB (or 4 × `low`),
+   * `low` a quarter of `high`. `RangeError` unless high >= low >= 0.
+   */
+  setWriteBufferLimits(high?: number, low?: number): void {
+    const op = `${this._kind()}.setWriteBufferLimits`;
+    for (const [name, v] of [['high', high], ['low', low]] as const) {
+      if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v))) {
+        throw new TypeError(`${op}: ${name} must be an integer number of bytes or undefined, got ${describe(v)}`);
+      }
+    }
+    const h = high ?? (low === undefined ? DEFAULT_HIGH : 4 * low);
+    const l = low ?? Math.floor(h / 4);
+    if (!(h >= l && l >= 0)) throw new RangeError(`${op}: high (${h}) must be >= low (${l}) must be >= 0`);
+    this._high = h;
+    this._low = l;
+    this._maybePauseProtocol();
+  }
+
+  /** The write buffer's marks as `[low, high]` (asyncio's order). */
+  getWriteBufferLimits(): [number, number] {
+    return [this._low, this._high];
+  }
+
+  /** @internal After a write: over the high mark, the protocol is told to pause (once). */
+  _maybePauseProtocol(): void {
+    if (this._writingPaused || this.getWriteBufferSize() <= this._high) return;
+    this._writingPaused = true;
+    this._callProtocol('pauseWriting', () => this._protocol.pauseWriting?.());
+  }
+
+  /** @internal After bytes were sent: back at the low mark, the protocol is told to resume. */
+  _maybeResumeProtocol(): void {
+    if (!this._writingPaused || this.getWriteBufferSize() > this._low) return;
+    this._writingPaused = false;
+    this._callProtocol('resumeWriting', () => this._protocol.resumeWriting?.());
+  }
+
+  /**
+   * @internal Runs a protocol callback with the loop as the running loop (Node's events come
+   * between its passes); an error is reported to the loop's exception handler as asyncio's
+   * `protocol.<name>() failed` and returned.
+   */
+  _callProtocol<R>(name: string, fn: () => R): R | Error {
+    const prev = swapRunningLoop(this._loop);
+    try {
+      return fn();
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      if (!this._loop.isClosed()) {
+        this._loop.callExceptionHandler({ message: `protocol.${name}() failed`, exception: error, transport: this, protocol: this._protocol });
+      }
+      return error;
+    } finally {
+      swapRunningLoop(prev);
+    }
+  }
+
+  /**
+   * @internal The connection ended (with `exc`, or normally): `connectionLost(exc)` is called
+   * once, in a loop callback, as asyncio calls it.
+   */
+  _connectionLost(exc: Error | undefined): void {
+    if (this._lost) return;
+    this._lost = true;
+    this._closing = true;
+    if (this._loop.isClosed()) return;
+    this._loop.callSoon(() => this._protocol.connectionLost?.(exc));
+  }
+
+  /**
+   * @internal A failure that ends the connection (asyncio's `_fatal_error`): reported to the
+   * exception handler unless it is a system error (a reset, a broken pipe …), then the
+   * connection is dropped and `connectionLost(exc)` follows.
+   */
+  _fatalError(exc: Error, message: string): void {
+    if (!isSystemError(exc) && !this._loop.isClosed()) {
+      this._loop.callExceptionHandler({ message, exception: exc, transport: this, protocol: this._protocol });
+    }
+    this._forceClose(exc);
+  }
+
+  /** @internal Drops the connection at once; `connectionLost(exc)` follows. */
+  abstract _forceClose(exc: Error | undefined): void;
+
+  /** @internal The class name for messages. */
+  _kind(): string {
+    return this.constructor.name;
+  }
+}
+
+/**
+ * A connected stream socket — TCP, TLS or Unix — driving a stream protocol (asyncio's
+ * `Transport`, made by `loop.createConnection`, `loop.createServer` and their Unix twins). Its
+ * protocol gets `connectionMade(transport)`, then `dataReceived(data)` per chunk (or
+ * `getBuffer`/`bufferUpdated` for a `BufferedProtocol`), `eofReceived()` at the peer's end of
+ * stream, and `connectionLost(exc)` last. A protocol method that throws ends the connection and
+ * is reported to the loop's exception handler ("Fatal error: protocol.dataReceived() call
+ * failed."), as asyncio does.
+ *
+ * Cancellation: no method waits; none is a checkpoint. `write()` never blocks: the protocol's
+ * `pauseWriting()` says when to stop.
+ *
+ * @example
+ * ```ts
+ * class Client extends Protocol {
+ *   override connectionMade(t: Transport) { t.write('PING\r\n'); }
+ *   override dataReceived(d: Buffer) { console.log(d.toString()); }
+ * }
+ * const [transport] = await getRunningLoop().createConnection(() => new Client(), '127.0.0.1', 6379);
+ * ```
+ */
+export class Transport extends BaseTransport {
+  /** @internal */ declare _protocol: ProtocolLike | BufferedProtocolLike;
+  private readonly _socket: Socket;
+  private readonly _unix: UnixNames | null;
+  private _reading = false;
+  private _readingPaused = false;
+  private _eofWritten = false;
+  private _error: Error | undefined = undefined;
+
+  /**
+   * @internal Made once `socket` is connected: `connectionMade` is called in the next loop pass,
+   * then reading starts (the order of asyncio's socket transport).
+   */
+  constructor(loop: EventLoop, socket: Socket, protocol: ProtocolLike | BufferedProtocolLike, unix: UnixNames | null) {
+    super(loop, protocol);
+    this._socket = socket;
+    this._unix = unix;
+    socket.on('error', this._onError);
+    socket.on('close', this._onClose);
+    loop.callSoon(() => this._protocol.connectionMade?.(this));
+    loop.callSoon(() => this._startReading());
+  }
+
+  private readonly _onData = (chunk: Buffer): void => {
+    if (this._closing) return; // close() stops reading, as asyncio removes the reader
+    if ('getBuffer' in this._protocol) this._fillBuffers(this._protocol, chunk);
+    else {
+      const p = this._protocol;
+      const r = this._callProtocol('dataReceived', () => p.dataReceived?.(chunk));
+      if (r instanceof Error) this._fatalError(r, 'Fatal error: protocol.dataReceived() call failed.');
+    }
+  };
+
+  private readonly _onEnd = (): void => {
+    if (this._closing) return;
+    const p = this._protocol;
+    const keepOpen = this._callProtocol('eofReceived', () => p.eofReceived?.());
+    if (keepOpen instanceof Error) this._fatalError(keepOpen, 'Fatal error: protocol.eofReceived() call failed.');
+    else if (keepOpen !== true || this._socket instanceof TLSSocket) this.close();
+  };
+
+  private readonly _onError = (e: Error): void => {
+    if (this._error === undefined) this._error = e;
+    this._fatalError(e, 'Fatal read error on socket transport');
+  };
+
+  private readonly _onClose = (): void => {
+    this._connectionLost(this._error);
+  };
+
+  private readonly _afterWrite = (): void => {
+    this._maybeResumeProtocol();
+  };
+
+  private _startReading(): void {
+    if (this._closing || this._reading) return;
+    this._reading = true;
+    this._socket.on('data', this._onData);
+    this._socket.on('end', this._onEnd);
+    if (this._readingPaused) this._socket.pause();
+  }
+
+  /** A chunk copied into the buffers a `BufferedProtocol` hands out, as many as it takes. */
+  private _fillBuffers(p: BufferedProtocolLike, chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length && !this._closing) {
+      const left = chunk.length - at;
+      const buf = this._callProtocol('getBuffer', () => p.getBuffer(left));
+      if (buf instanceof Error) return this._fatalError(buf, 'Fatal error: protocol.getBuffer() call failed.');
+      if (!(buf instanceof Uint8Array) || buf.length === 0) {
+        const what = buf instanceof Uint8Array ? 'an empty buffer' : describe(buf);
+        return this._fatalError(new RuntimeError(`Transport: protocol.getBuffer() returned ${what}; expected a non-empty Uint8Array`), 'Fatal error: protocol.getBuffer() call failed.');
+      }
+      const n = Math.min(buf.length, left);
+      chunk.copy(buf, 0, at, at + n);
+      at += n;
+      const r = this._callProtocol('bufferUpdated', () => p.bufferUpdated(n));
+      if (r instanceof Error) return this._fatalError(r, 'Fatal error: protocol.bufferUpdated() call failed.');
+    }
+  }
+
+  /**
+   * Queues `data` (a string goes as UTF-8). Never waits; once the write buffer is over its high
+   * mark the protocol's `pauseWriting()` is called. After the connection is lost, writes are
+   * dropped (as asyncio's). `RuntimeError` after `writeEof()`.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * transport.write('hello\n');
+   * ```
+   */
+  write(data: BytesLike): void {
+    const b = toBytes('Transport.write', 'data', data);
+    if (this._eofWritten) throw new RuntimeError(`Transport.write: cannot write after writeEof() on ${this}`);
+    if (b.length === 0) return;
+    if (this._closing) return; // as asyncio's after the connection is lost: dropped
+    this._socket.write(b, this._afterWrite);
+    this._maybePauseProtocol();
+  }
+
+  /**
+   * Queues each item of `list` in order (as `write`).
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * transport.writelines(['a\n', 'b\n']);
+   * ```
+   */
+  writelines(list: Iterable<BytesLike>): void {
+    if (list === null || typeof (list as Iterable<BytesLike>)?.[Symbol.iterator] !== 'function') {
+      throw new TypeError(`Transport.writelines: list must be an iterable of Uint8Array or strings, got ${describe(list)}`);
+    }
+    const chunks = Array.from(list, (d) => toBytes('Transport.writelines', 'an item of list', d));
+    for (const c of chunks) this.write(c);
+  }
+
+  /** True when `writeEof()` can half-close the connection: not over TLS (as asyncio's). */
+  canWriteEof(): boolean {
+    return !(this._socket instanceof TLSSocket);
+  }
+
+  /**
+   * Ends this side of the stream once the buffer is sent (a TCP half-close); the peer can go
+   * on sending. A no-op when closing or done already.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * transport.write(request);
+   * transport.writeEof(); // the server reads to the end, then answers
+   * ```
+   */
+  writeEof(): void {
+    if (this._closing || this._eofWritten) return;
+    if (!this.canWriteEof()) throw new RuntimeError(`Transport.writeEof: a TLS transport cannot half-close (${this})`);
+    this._eofWritten = true;
+    this._socket.end();
+  }
+
+  /** True while the protocol receives data: not paused, not closing. */
+  isReading(): boolean {
+    return !this._readingPaused && !this._closing;
+  }
+
+  /**
+   * Stops delivering data until `resumeReading()` (the socket stops reading: the peer's writes
+   * meet back pressure). A no-op when paused or closing.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * transport.pauseReading(); // … later: transport.resumeReading();
+   * ```
+   */
+  pauseReading(): void {
+    if (!this.isReading()) return;
+    this._readingPaused = true;
+    if (this._reading) this._socket.pause();
+  }
+
+  /** Delivers data again after `pauseReading()`. A no-op when not paused or closing. */
+  resumeReading(): void {
+    if (this._closing || !this._readingPaused) return;
+    this._readingPaused = false;
+    if (this._reading) this._socket.resume();
+  }
+
+  /**
+   * Closes the connection after the buffered bytes are sent; no more data is delivered;
+   * `connectionLost(undefined)` follows. A no-op once closing.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * transport.write('bye\n');
+   * transport.close();
+   * ```
+   */
+  override close(): void {
+    if (this._closing) return;
+    this._closing = true;
+    const s = this._socket;
+    if (s.destroyed) return;
+    s.end();
+    s.destroySoon();
+  }
+
+  /**
+   * Drops the connection at once; buffered bytes are lost; `connectionLost(undefined)` follows.
+   *
+   * Cancellation: not a checkpoint.
+   *
+   * @example
+   * ```ts
+   * transport.abort();
+   * ```
+   */
+  abort(): void {
+    this._forceClose(undefined);
+  }
+
+  /** @internal */
+  override _forceClose(exc: Error | undefined): void {
+    if (exc !== undefined && this._error === undefined) this._error = exc;
+    this._closing = true;
+    if (this._socket.destroyed) this._connectionLost(this._error);
+    else this._socket.destroy();
+  }
+
+  override getWriteBufferSize(): number {
+    return this._socket.writableLength;
+  }
+
+  override getExtraInfo(name: string, dflt?: unknown): unknown {
+    return socketInfo(this._socket, this._unix, name, dflt);
+  }
+
+  /** `<Transport open>` (`closing`, `closed`, `eof written`, `paused` as they apply). */
+  override toString(): string {
+    const state = this._lost ? 'closed' : this._closing ? 'closing' : this._eofWritten ? 'eof written' : 'open';
+    return `<Transport ${state}${this._readingPaused && !this._closing ? ' paused' : ''}>`;
+  }
+}
+
+/** @internal A protocol factory's product, checked to be an object. */
+export function makeProtocol<P>(op: string, factory: () => P): P {
+  const p = factory();
+  if (p === null || typeof p !== 'object') {
+    throw new TypeError(`${op}: protocolFactory must return a protocol object, got ${describe(p)}`);
+  }
+  return p;
+}
+
+/** @internal The `protocolFactory` argument and the options object, checked. */
+export function checkFactory(op: string, factory: unknown, opts: unknown): void {
+  if (typeof factory !== 'function') throw new TypeError(`${op}: protocolFactory must be a function returning a protocol, got ${describe(factory)}`);
+  checkOpts(op, opts);
+}
