@@ -57,11 +57,11 @@ export interface Connecting {
 }
 
 /**
- * @internal Settles a future with `make(socket)` once the socket is connected (and its TLS
- * handshake done), or with its error. `make` may throw (a protocol factory that fails): the
- * socket is then closed and the future gets the error.
+ * @internal A future that `settle(socket, fut)` settles once the socket is connected (and its
+ * TLS handshake done), or that gets the socket's error. `settle` may throw (a protocol factory
+ * that fails): the socket is then closed and the future gets the error.
  */
-export function whenConnected<R>(loop: EventLoop, c: Connecting, make: (socket: Socket) => R): Future<R> {
+export function whenConnected<R>(loop: EventLoop, c: Connecting, settle: (socket: Socket, fut: Future<R>) => void): Future<R> {
   const { op, socket, ready, handshakeMs } = c;
   const fut = new HandoverFuture<R>(loop);
   const onError = (e: unknown): void => {
@@ -78,14 +78,11 @@ export function whenConnected<R>(loop: EventLoop, c: Connecting, make: (socket: 
       socket.destroy(); // cancelled (or its loop ended) while connecting
       return;
     }
-    let made: R;
     try {
-      made = make(socket);
+      settle(socket, fut);
     } catch (e) {
       onError(e);
-      return;
     }
-    fut.setResult(made);
   });
   fut.addDoneCallback((f) => {
     if (!f.cancelled()) return;
@@ -116,7 +113,7 @@ export function openConnection(host: string, port: number, opts?: OpenConnection
   const op = 'openConnection';
   const limit = checkLimit(op, opts);
   const start = connectTcp(op, host, port, opts);
-  return whenConnected(getRunningLoop(), start(), (s) => wireSocket(s, limit, null, false));
+  return whenConnected(getRunningLoop(), start(), (s, fut) => fut.setResult(wireSocket(s, limit, null, false)));
 }
 
 /** @internal Checks the arguments of a TCP or TLS connection; the function returned connects. */
@@ -171,7 +168,7 @@ export function openUnixConnection(path: string, opts?: OpenUnixConnectionOption
   if (opts !== undefined) checkOpts(op, opts);
   const limit = checkLimit(op, opts);
   const start = connectUnix(op, path);
-  return whenConnected(getRunningLoop(), start(), (s) => wireSocket(s, limit, { local: '', remote: path }, false));
+  return whenConnected(getRunningLoop(), start(), (s, fut) => fut.setResult(wireSocket(s, limit, { local: '', remote: path }, false)));
 }
 
 /** `localAddr`, `family` and `happyEyeballsDelay` checked, as Node's connect options. */

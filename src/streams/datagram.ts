@@ -87,12 +87,12 @@ export class DatagramTransport extends BaseTransport {
   private readonly _onMessage = (msg: Buffer, from: { address: string; port: number }): void => {
     if (this._closing) return;
     const p = this._protocol;
-    this._callProtocol('datagramReceived', () => p.datagramReceived?.(msg, [from.address, from.port]));
+    this._notifyProtocol('datagramReceived', () => p.datagramReceived?.(msg, [from.address, from.port]));
   };
 
   private readonly _onError = (e: Error): void => {
     const p = this._protocol;
-    this._callProtocol('errorReceived', () => p.errorReceived?.(e));
+    this._notifyProtocol('errorReceived', () => p.errorReceived?.(e));
   };
 
   /**
@@ -248,7 +248,8 @@ export function createDatagramEndpoint<P extends DatagramProtocolLike>(
       fail(e as Error);
       return;
     }
-    fut.setResult([new DatagramTransport(loop, socket, protocol, remote ?? null), protocol]);
+    const transport = new DatagramTransport(loop, socket, protocol, remote ?? null);
+    transport._handOver(fut, [transport, protocol]);
   };
   socket.once('error', fail);
   const connect = (): void => {

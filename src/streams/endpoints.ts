@@ -29,11 +29,15 @@ export interface CreateConnectionOptions extends Omit<OpenConnectionOptions, 'li
 /** Options of `loop.createServer` and `loop.createUnixServer`: those of `startServer` but `limit`. */
 export type CreateServerOptions = Omit<StartServerOptions, 'limit'>;
 
-/** A transport and its protocol for a connected socket, once the factory made the protocol. */
+/**
+ * Settles a connection's future with a transport and the protocol the factory made, once
+ * `connectionMade` has run (asyncio's waiter).
+ */
 function transportFor<P extends StreamProtocol>(loop: EventLoop, op: string, factory: () => P, unix: UnixNames | null) {
-  return (socket: Socket): [Transport, P] => {
+  return (socket: Socket, fut: Future<[Transport, P]>): void => {
     const protocol = makeProtocol(op, factory);
-    return [new Transport(loop, socket, protocol, unix), protocol];
+    const transport = new Transport(loop, socket, protocol, unix);
+    transport._handOver(fut, [transport, protocol]);
   };
 }
 
@@ -56,7 +60,7 @@ export function createConnection<P extends StreamProtocol>(
   if (sock.connecting) return whenConnected(loop, { op, socket: sock, ready: 'connect', handshakeMs: null }, make);
   if (sock.destroyed || sock.readyState !== 'open') throw new TypeError(`${op}: sock must be a connected socket, got one in state ${sock.readyState}`);
   const fut = new HandoverFuture<[Transport, P]>(loop);
-  fut.setResult(make(sock));
+  make(sock, fut);
   return fut;
 }
 

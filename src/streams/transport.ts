@@ -6,12 +6,13 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { RuntimeError } from '../errors.js';
+import type { Future } from '../future.js';
 import { checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { swapRunningLoop } from '../loop/registry.js';
 import type { BaseProtocolLike, BufferedProtocolLike, ProtocolLike } from './protocols.js';
 import { toBytes, type BytesLike } from './reader.js';
-import { socketInfo, type UnixNames } from './wiring.js';
+import { socketInfo, socketNames, type SocketNames, type UnixNames } from './wiring.js';
 
 /** asyncio's default high-water mark of a transport's write buffer, in bytes. */
 const DEFAULT_HIGH = 64 * 1024;
@@ -112,34 +113,51 @@ export abstract class BaseTransport {
   _maybePauseProtocol(): void {
     if (this._writingPaused || this.getWriteBufferSize() <= this._high) return;
     this._writingPaused = true;
-    this._callProtocol('pauseWriting', () => this._protocol.pauseWriting?.());
+    this._notifyProtocol('pauseWriting', () => this._protocol.pauseWriting?.());
   }
 
   /** @internal After bytes were sent: back at the low mark, the protocol is told to resume. */
   _maybeResumeProtocol(): void {
     if (!this._writingPaused || this.getWriteBufferSize() > this._low) return;
     this._writingPaused = false;
-    this._callProtocol('resumeWriting', () => this._protocol.resumeWriting?.());
+    this._notifyProtocol('resumeWriting', () => this._protocol.resumeWriting?.());
   }
 
   /**
    * @internal Runs a protocol callback with the loop as the running loop (Node's events come
-   * between its passes); an error is reported to the loop's exception handler as asyncio's
-   * `protocol.<name>() failed` and returned.
+   * between its passes) and returns its result, or the error it threw.
    */
-  _callProtocol<R>(name: string, fn: () => R): R | Error {
+  _callProtocol<R>(fn: () => R): R | Error {
     const prev = swapRunningLoop(this._loop);
     try {
       return fn();
     } catch (e) {
-      const error = e instanceof Error ? e : new Error(String(e));
-      if (!this._loop.isClosed()) {
-        this._loop.callExceptionHandler({ message: `protocol.${name}() failed`, exception: error, transport: this, protocol: this._protocol });
-      }
-      return error;
+      return e instanceof Error ? e : new Error(String(e));
     } finally {
       swapRunningLoop(prev);
     }
+  }
+
+  /**
+   * @internal Runs a protocol callback whose failure does not end the connection: an error is
+   * reported to the loop's exception handler as asyncio's `protocol.<name>() failed`.
+   */
+  _notifyProtocol(name: string, fn: () => void): void {
+    const e = this._callProtocol(fn);
+    if (e instanceof Error && !this._loop.isClosed()) {
+      this._loop.callExceptionHandler({ message: `protocol.${name}() failed`, exception: e, transport: this, protocol: this._protocol });
+    }
+  }
+
+  /**
+   * @internal Gives `result` to `fut` in a loop callback queued after `connectionMade`'s (asyncio's
+   * waiter, so the caller resumes after it); a call cancelled meanwhile closes the transport.
+   */
+  _handOver<R>(fut: Future<R>, result: R): void {
+    this._loop.callSoon(() => {
+      if (fut.done()) this.close();
+      else fut.setResult(result);
+    });
   }
 
   /**
@@ -199,7 +217,8 @@ export abstract class BaseTransport {
 export class Transport extends BaseTransport {
   /** @internal */ declare _protocol: ProtocolLike | BufferedProtocolLike;
   private readonly _socket: Socket;
-  private readonly _unix: UnixNames | null;
+  /** The two ends' names, read when the transport was made (asyncio keeps them too). */
+  private readonly _names: SocketNames;
   private _reading = false;
   private _readingPaused = false;
   private _eofWritten = false;
@@ -212,7 +231,7 @@ export class Transport extends BaseTransport {
   constructor(loop: EventLoop, socket: Socket, protocol: ProtocolLike | BufferedProtocolLike, unix: UnixNames | null) {
     super(loop, protocol);
     this._socket = socket;
-    this._unix = unix;
+    this._names = socketNames(socket, unix);
     socket.on('error', this._onError);
     socket.on('close', this._onClose);
     loop.callSoon(() => this._protocol.connectionMade?.(this));
@@ -224,7 +243,7 @@ export class Transport extends BaseTransport {
     if ('getBuffer' in this._protocol) this._fillBuffers(this._protocol, chunk);
     else {
       const p = this._protocol;
-      const r = this._callProtocol('dataReceived', () => p.dataReceived?.(chunk));
+      const r = this._callProtocol(() => p.dataReceived?.(chunk));
       if (r instanceof Error) this._fatalError(r, 'Fatal error: protocol.dataReceived() call failed.');
     }
   };
@@ -232,7 +251,7 @@ export class Transport extends BaseTransport {
   private readonly _onEnd = (): void => {
     if (this._closing) return;
     const p = this._protocol;
-    const keepOpen = this._callProtocol('eofReceived', () => p.eofReceived?.());
+    const keepOpen = this._callProtocol(() => p.eofReceived?.());
     if (keepOpen instanceof Error) this._fatalError(keepOpen, 'Fatal error: protocol.eofReceived() call failed.');
     else if (keepOpen !== true || this._socket instanceof TLSSocket) this.close();
   };
@@ -256,6 +275,7 @@ export class Transport extends BaseTransport {
     this._socket.on('data', this._onData);
     this._socket.on('end', this._onEnd);
     if (this._readingPaused) this._socket.pause();
+    else this._socket.resume(); // a socket handed over paused (`sock`) flows too
   }
 
   /** A chunk copied into the buffers a `BufferedProtocol` hands out, as many as it takes. */
@@ -263,7 +283,7 @@ export class Transport extends BaseTransport {
     let at = 0;
     while (at < chunk.length && !this._closing) {
       const left = chunk.length - at;
-      const buf = this._callProtocol('getBuffer', () => p.getBuffer(left));
+      const buf = this._callProtocol(() => p.getBuffer(left));
       if (buf instanceof Error) return this._fatalError(buf, 'Fatal error: protocol.getBuffer() call failed.');
       if (!(buf instanceof Uint8Array) || buf.length === 0) {
         const what = buf instanceof Uint8Array ? 'an empty buffer' : describe(buf);
@@ -272,7 +292,7 @@ export class Transport extends BaseTransport {
       const n = Math.min(buf.length, left);
       chunk.copy(buf, 0, at, at + n);
       at += n;
-      const r = this._callProtocol('bufferUpdated', () => p.bufferUpdated(n));
+      const r = this._callProtocol(() => p.bufferUpdated(n));
       if (r instanceof Error) return this._fatalError(r, 'Fatal error: protocol.bufferUpdated() call failed.');
     }
   }
@@ -417,7 +437,7 @@ export class Transport extends BaseTransport {
   }
 
   override getExtraInfo(name: string, dflt?: unknown): unknown {
-    return socketInfo(this._socket, this._unix, name, dflt);
+    return socketInfo(this._socket, this._names, name, dflt);
   }
 
   /** `<Transport open>` (`closing`, `closed`, `eof written`, `paused` as they apply). */

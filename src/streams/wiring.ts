@@ -24,26 +24,45 @@ export function handshakeTimedOut(op: string, ms: number): ConnectionAbortedErro
   return new ConnectionAbortedError(`${op}: the TLS handshake is taking longer than ${ms} ms: aborting the connection`);
 }
 
-/** @internal The `sslHandshakeTimeout` option in ms (default 60 s, as asyncio's). */
+/** @internal The `sslHandshakeTimeout` option in ms: positive, as asyncio's (default 60 s). */
 export function checkHandshakeTimeout(op: string, v: unknown): number {
-  return v === undefined ? 60_000 : checkDelay(op, 'sslHandshakeTimeout', v);
+  if (v === undefined) return 60_000;
+  const ms = checkDelay(op, 'sslHandshakeTimeout', v);
+  if (ms === 0) throw new RangeError(`${op}: sslHandshakeTimeout must be a positive number of ms, got 0`);
+  return ms;
 }
 
 /** The paths of a Unix socket's two ends ('' for an unnamed end, as asyncio). */
 export type UnixNames = { local: string; remote: string };
 
 /**
+ * @internal The two ends' names of a connected socket, read once when its writer or transport
+ * is made (as asyncio's transports keep them): `[host, port]`, or a Unix path ('' if unnamed).
+ */
+export interface SocketNames {
+  peer: unknown;
+  sock: unknown;
+}
+
+/** @internal Reads a connected socket's names (`undefined` for one Node does not know). */
+export function socketNames(s: Socket, unix: UnixNames | null): SocketNames {
+  if (unix !== null) return { peer: unix.remote, sock: unix.local };
+  return {
+    peer: s.remoteAddress !== undefined ? [s.remoteAddress, s.remotePort] : undefined,
+    sock: s.localAddress !== undefined ? [s.localAddress, s.localPort] : undefined,
+  };
+}
+
+/**
  * @internal A connected socket's extra info by asyncio's names (`getExtraInfo` of writers and
  * transports): `peername`, `sockname`, `socket`; over TLS `peercert`, `cipher`, `sslObject`.
  */
-export function socketInfo(s: Socket, unix: UnixNames | null, name: string, dflt: unknown): unknown {
+export function socketInfo(s: Socket, names: SocketNames, name: string, dflt: unknown): unknown {
   switch (name) {
     case 'peername':
-      if (unix !== null) return unix.remote;
-      return s.remoteAddress !== undefined ? [s.remoteAddress, s.remotePort] : dflt;
+      return names.peer ?? dflt;
     case 'sockname':
-      if (unix !== null) return unix.local;
-      return s.localAddress !== undefined ? [s.localAddress, s.localPort] : dflt;
+      return names.sock ?? dflt;
     case 'socket':
       return s;
     case 'peercert':

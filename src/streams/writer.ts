@@ -7,7 +7,7 @@ import { describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { toBytes, type BytesLike, type StreamReader } from './reader.js';
-import { socketInfo, type StartTlsOptions, type UnixNames } from './wiring.js';
+import { socketInfo, socketNames, type SocketNames, type StartTlsOptions, type UnixNames } from './wiring.js';
 
 const DRAIN = 0;
 const CLOSED = 1;
@@ -97,14 +97,14 @@ export class StreamWriter {
   /** @internal close() was called. */
   _closing = false;
   private _eofWritten = false;
-  /** For a Unix socket: the paths of its two ends ('' for an unnamed end, as asyncio). */
-  private readonly _unix: UnixNames | null;
+  /** The two ends' names, read when the writer was made. */
+  private readonly _names: SocketNames;
 
   /** @internal Made by `openConnection` and `startServer`. */
   constructor(socket: Socket, reader: StreamReader | null, unix: UnixNames | null = null) {
     this._socket = socket;
     this._reader = reader;
-    this._unix = unix;
+    this._names = socketNames(socket, unix);
     socket.on('drain', this._onDrain);
     socket.on('close', this._onClose);
   }
@@ -307,7 +307,7 @@ export class StreamWriter {
    * ```
    */
   getExtraInfo(name: string, dflt?: unknown): unknown {
-    return socketInfo(this._socket, this._unix, name, dflt);
+    return socketInfo(this._socket, this._names, name, dflt);
   }
 
   private _checkWritable(op: string): void {

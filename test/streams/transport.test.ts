@@ -1,0 +1,791 @@
+// Transports and protocols over stream sockets (src/streams/transport.ts, endpoints.ts,
+// loop/network.ts): the order of a protocol's calls, half-close, reading and writing flow
+// control, failures of protocol methods, buffered protocols, servers of protocols, TLS and
+// bad input. The CPython behaviour ports are in test/conformance/protocols.ported.test.ts.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import {
+  BufferedProtocol,
+  Protocol,
+  RuntimeError,
+  createTask,
+  getRunningLoop,
+  run,
+  sleep,
+  waitFor,
+  type EventLoop,
+  type Future,
+  type Server,
+  type Transport,
+} from 'tulip';
+import { assertCancelled, errorOf, recordExceptions, syncError } from '../support.js';
+import { BOUND, rawServer, sockPath } from './helpers.js';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+const key = readFileSync(join(FIXTURES, 'localhost.key'));
+const cert = readFileSync(join(FIXTURES, 'localhost.crt'));
+
+/** A protocol that records every call, and a future done at connectionLost. */
+class Recorder extends Protocol {
+  calls: string[] = [];
+  data = '';
+  transport!: Transport;
+  lostWith: Error | undefined;
+  readonly lost: Future<void>;
+  keepOpen = false;
+  constructor(loop: EventLoop = getRunningLoop()) {
+    super();
+    this.lost = loop.createFuture<void>();
+  }
+  override connectionMade(t: Transport): void {
+    this.transport = t;
+    this.calls.push('made');
+  }
+  override dataReceived(d: Buffer): void {
+    this.calls.push('data');
+    this.data += d.toString('latin1');
+  }
+  override eofReceived(): boolean {
+    this.calls.push('eof');
+    return this.keepOpen;
+  }
+  override connectionLost(exc: Error | undefined): void {
+    this.calls.push('lost');
+    this.lostWith = exc;
+    this.lost.setResult(undefined);
+  }
+}
+
+/** An echo protocol for servers: writes back what it gets; keeps writing after the peer's EOF. */
+class Echo extends Recorder {
+  override dataReceived(d: Buffer): void {
+    super.dataReceived(d);
+    this.transport.write(d);
+  }
+}
+
+const portOf = (s: Server): number => (s.address() as AddressInfo).port;
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) await sleep(2);
+  if (!cond()) throw new Error(`timed out waiting for ${what}`);
+}
+
+async function shutdown(server: Server): Promise<void> {
+  server.close();
+  server.abortClients();
+  await waitFor(server.waitClosed(), BOUND);
+}
+
+describe('a connection through createConnection', () => {
+  it('calls connectionMade before the awaiting task resumes, then data, eof and connectionLost in order', () =>
+    run(async () => {
+      const peer = await rawServer((s) => s.end('hello'));
+      try {
+        const loop = getRunningLoop();
+        const [t, p] = await loop.createConnection(() => new Recorder(), '127.0.0.1', peer.port);
+        expect(p.calls[0]).toBe('made');
+        expect(p.transport).toBe(t);
+        expect(t.getProtocol()).toBe(p);
+        await waitFor(p.lost, BOUND);
+        expect(p.calls).toEqual(['made', 'data', 'eof', 'lost']);
+        expect(p.data).toBe('hello');
+        expect(p.lostWith).toBeUndefined();
+        expect(t.isClosing()).toBe(true);
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('resolves in a generator task too, with the transport and the protocol the factory made', () =>
+    run(function* () {
+      const peer = yield* waitFor(rawServer(() => undefined), BOUND);
+      try {
+        const made: Recorder[] = [];
+        const [t, p] = yield* getRunningLoop().createConnection(() => {
+          const r = new Recorder();
+          made.push(r);
+          return r;
+        }, '127.0.0.1', peer.port);
+        expect(made).toEqual([p]);
+        expect(t.getExtraInfo('peername')).toEqual(['127.0.0.1', peer.port]);
+        const [host, port] = t.getExtraInfo('sockname') as [string, number];
+        expect(host).toBe('127.0.0.1');
+        expect(port).toBeGreaterThan(0);
+        expect(t.getExtraInfo('socket')).toBeDefined();
+        expect(t.getExtraInfo('peercert', 'none')).toBe('none');
+        expect(t.getExtraInfo('nonsense', 42)).toBe(42);
+        t.close();
+        yield* waitFor(p.lost, BOUND);
+      } finally {
+        yield* waitFor(peer.close(), BOUND);
+      }
+    }));
+
+  it('keeps the transport writable after the peer EOF when eofReceived returns true', () =>
+    run(async () => {
+      const loop = getRunningLoop();
+      const server = await loop.createServer(() => {
+        const e = new Echo();
+        e.keepOpen = true;
+        return e;
+      }, '127.0.0.1', 0);
+      try {
+        const [t, p] = await loop.createConnection(() => new Recorder(), '127.0.0.1', portOf(server));
+        t.write('abc');
+        t.writeEof();
+        expect(t.canWriteEof()).toBe(true);
+        await until(() => p.data === 'abc', 'the echo');
+        // The server side half-closed: it wrote after the client's EOF; the client still reads.
+        expect(p.calls.slice(0, 2)).toEqual(['made', 'data']);
+      } finally {
+        await shutdown(server);
+      }
+    }));
+
+  it('closes the transport at the peer EOF when eofReceived does not return true', () =>
+    run(async () => {
+      let sawEnd = false;
+      const peer = await rawServer((s) => {
+        s.on('end', () => (sawEnd = true));
+        s.end();
+      });
+      try {
+        const [t, p] = await getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', peer.port);
+        await waitFor(p.lost, BOUND);
+        expect(p.calls).toEqual(['made', 'eof', 'lost']);
+        expect(t.isClosing()).toBe(true);
+        await until(() => sawEnd, "the peer's end");
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('drops writes after close() without an error, and refuses writes after writeEof() with RuntimeError', () =>
+    run(async () => {
+      const got: Buffer[] = [];
+      const peer = await rawServer((s) => s.on('data', (d: Buffer) => got.push(d)));
+      try {
+        const loop = getRunningLoop();
+        const [t1, p1] = await loop.createConnection(() => new Recorder(), '127.0.0.1', peer.port);
+        t1.write('x');
+        t1.writeEof();
+        t1.writeEof(); // a no-op the second time
+        const e = syncError(() => t1.write('y'));
+        expect(e).toBeInstanceOf(RuntimeError);
+        expect(e.message).toMatch(/Transport\.write: cannot write after writeEof\(\)/);
+        await until(() => Buffer.concat(got).toString() === 'x', 'the byte');
+        t1.close();
+        await waitFor(p1.lost, BOUND);
+        const [t2, p2] = await loop.createConnection(() => new Recorder(), '127.0.0.1', peer.port);
+        t2.close();
+        t2.write('dropped'); // no throw
+        t2.close(); // idempotent
+        await waitFor(p2.lost, BOUND);
+        t2.write('still dropped');
+        expect(Buffer.concat(got).toString()).toBe('x');
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('write takes strings, Buffers and Uint8Arrays, skips empty data, and refuses anything else naming the argument', () =>
+    run(async () => {
+      const got: Buffer[] = [];
+      const peer = await rawServer((s) => s.on('data', (d: Buffer) => got.push(d)));
+      try {
+        const [t, p] = await getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', peer.port);
+        t.write('a');
+        t.write(Buffer.from('b'));
+        t.write(new Uint8Array([99]));
+        t.write('');
+        t.writelines(['d', Buffer.from('e')]);
+        const e = syncError(() => t.write(42 as never));
+        expect(e).toBeInstanceOf(TypeError);
+        expect(e.message).toMatch(/Transport\.write: data must be a Uint8Array, a Buffer or a string, got 42/);
+        const e2 = syncError(() => t.writelines(['f', 7 as never]));
+        expect(e2.message).toMatch(/Transport\.writelines: an item of list must be/);
+        await until(() => Buffer.concat(got).toString() === 'abcde', 'the bytes');
+        expect(t.isClosing()).toBe(false); // still usable after bad input
+        t.close();
+        await waitFor(p.lost, BOUND);
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('abort() drops the connection at once: connectionLost(undefined), the peer sees it closed', () =>
+    run(async () => {
+      let peerClosed = false;
+      const peer = await rawServer((s) => s.on('close', () => (peerClosed = true)));
+      try {
+        const [t, p] = await getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', peer.port);
+        t.abort();
+        expect(t.isClosing()).toBe(true);
+        await waitFor(p.lost, BOUND);
+        expect(p.lostWith).toBeUndefined();
+        expect(p.calls.filter((c) => c === 'lost')).toHaveLength(1);
+        await until(() => peerClosed, "the peer's close");
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('reports a peer reset as connectionLost(error) without calling the exception handler', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const peer = await rawServer((s) => s.once('data', () => s.resetAndDestroy()));
+      try {
+        const [t, p] = await getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', peer.port);
+        t.write('reset me');
+        await waitFor(p.lost, BOUND);
+        expect((p.lostWith as NodeJS.ErrnoException | undefined)?.code).toBe('ECONNRESET');
+        expect(seen).toEqual([]);
+      } finally {
+        await peer.close();
+      }
+    }));
+});
+
+describe('a protocol method that throws', () => {
+  it('dataReceived: reported as a fatal error, the transport closed, connectionLost gets the error', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const peer = await rawServer((s) => s.write('boom'));
+      try {
+        const boom = new Error('bad parse');
+        class Bad extends Recorder {
+          override dataReceived(): void {
+            throw boom;
+          }
+        }
+        const [t, p] = await getRunningLoop().createConnection(() => new Bad(), '127.0.0.1', peer.port);
+        await waitFor(p.lost, BOUND);
+        expect(p.lostWith).toBe(boom);
+        expect(seen).toHaveLength(1);
+        expect(seen[0]!.message).toBe('Fatal error: protocol.dataReceived() call failed.');
+        expect(seen[0]!.exception).toBe(boom);
+        expect(seen[0]!.transport).toBe(t);
+        expect(seen[0]!.protocol).toBe(p);
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('eofReceived: reported, and connectionLost gets the error', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const peer = await rawServer((s) => s.end());
+      try {
+        class Bad extends Recorder {
+          override eofReceived(): boolean {
+            throw new RangeError('no eof for me');
+          }
+        }
+        const [, p] = await getRunningLoop().createConnection(() => new Bad(), '127.0.0.1', peer.port);
+        await waitFor(p.lost, BOUND);
+        expect(p.lostWith).toBeInstanceOf(RangeError);
+        expect(seen.map((c) => c.message)).toEqual(['Fatal error: protocol.eofReceived() call failed.']);
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('connectionMade: reported as a callback error; the connection goes on', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const peer = await rawServer((s) => s.write('after'));
+      try {
+        class Bad extends Recorder {
+          override connectionMade(t: Transport): void {
+            super.connectionMade(t);
+            throw new Error('made failed');
+          }
+        }
+        const [t, p] = await getRunningLoop().createConnection(() => new Bad(), '127.0.0.1', peer.port);
+        await until(() => p.data === 'after', 'the data');
+        expect(seen).toHaveLength(1);
+        expect((seen[0]!.exception as Error).message).toBe('made failed');
+        t.close();
+        await waitFor(p.lost, BOUND);
+      } finally {
+        await peer.close();
+      }
+    }));
+});
+
+describe('reading flow control', () => {
+  it('pauseReading stops dataReceived until resumeReading; isReading says which', () =>
+    run(async () => {
+      let peerSocket: Socket | undefined;
+      const peer = await rawServer((s) => (peerSocket = s));
+      try {
+        const [t, p] = await getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', peer.port);
+        await until(() => peerSocket !== undefined, 'the accept');
+        expect(t.isReading()).toBe(true);
+        t.pauseReading();
+        t.pauseReading(); // no-op
+        expect(t.isReading()).toBe(false);
+        peerSocket!.write('while paused');
+        await sleep(30);
+        expect(p.data).toBe('');
+        t.resumeReading();
+        expect(t.isReading()).toBe(true);
+        await until(() => p.data === 'while paused', 'the data after resume');
+        t.close();
+        expect(t.isReading()).toBe(false);
+        t.resumeReading(); // no-op when closing
+        expect(t.isReading()).toBe(false);
+        await waitFor(p.lost, BOUND);
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('pauseReading inside connectionMade holds back even the first bytes', () =>
+    run(async () => {
+      const peer = await rawServer((s) => s.write('early'));
+      try {
+        class Pauser extends Recorder {
+          override connectionMade(t: Transport): void {
+            super.connectionMade(t);
+            t.pauseReading();
+          }
+        }
+        const [t, p] = await getRunningLoop().createConnection(() => new Pauser(), '127.0.0.1', peer.port);
+        await sleep(30);
+        expect(p.data).toBe('');
+        t.resumeReading();
+        await until(() => p.data === 'early', 'the early bytes');
+        t.close();
+        await waitFor(p.lost, BOUND);
+      } finally {
+        await peer.close();
+      }
+    }));
+});
+
+describe('writing flow control', () => {
+  it('has asyncio defaults and derives the missing mark: [low, high] = [16 KiB, 64 KiB]', () =>
+    run(async () => {
+      const peer = await rawServer(() => undefined);
+      try {
+        const [t, p] = await getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', peer.port);
+        expect(t.getWriteBufferLimits()).toEqual([16384, 65536]);
+        t.setWriteBufferLimits(1000);
+        expect(t.getWriteBufferLimits()).toEqual([250, 1000]);
+        t.setWriteBufferLimits(undefined, 100);
+        expect(t.getWriteBufferLimits()).toEqual([100, 400]);
+        t.setWriteBufferLimits(10, 10);
+        expect(t.getWriteBufferLimits()).toEqual([10, 10]);
+        const e = syncError(() => t.setWriteBufferLimits(1, 2));
+        expect(e).toBeInstanceOf(RangeError);
+        expect(e.message).toBe('Transport.setWriteBufferLimits: high (1) must be >= low (2) must be >= 0');
+        expect(syncError(() => t.setWriteBufferLimits(undefined, -1))).toBeInstanceOf(RangeError);
+        expect(syncError(() => t.setWriteBufferLimits('big' as never)).message).toMatch(/high must be an integer number of bytes/);
+        expect(t.getWriteBufferLimits()).toEqual([10, 10]); // unchanged by the refused calls
+        expect(t.getWriteBufferSize()).toBe(0);
+        t.close();
+        await waitFor(p.lost, BOUND);
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('calls pauseWriting once over the high mark and resumeWriting once drained to the low mark', () =>
+    run(async () => {
+      let peerSocket: Socket | undefined;
+      const peer = await rawServer((s) => {
+        peerSocket = s;
+        s.pause(); // read nothing: the client's buffers fill up
+      });
+      try {
+        const events: string[] = [];
+        class Writer extends Recorder {
+          override pauseWriting(): void {
+            events.push(`pause ${this.transport.getWriteBufferSize() > 4096}`);
+          }
+          override resumeWriting(): void {
+            events.push(`resume ${this.transport.getWriteBufferSize() <= 1024}`);
+          }
+        }
+        const [t, p] = await getRunningLoop().createConnection(() => new Writer(), '127.0.0.1', peer.port);
+        t.setWriteBufferLimits(4096, 1024);
+        const chunk = Buffer.alloc(64 * 1024, 1);
+        for (let i = 0; i < 64 && events.length === 0; i++) {
+          t.write(chunk);
+          await sleep(1);
+        }
+        expect(events).toEqual(['pause true']);
+        t.write(chunk); // still paused: no second call
+        expect(events).toEqual(['pause true']);
+        await until(() => peerSocket !== undefined, 'the accept');
+        peerSocket!.resume();
+        await until(() => events.length === 2, 'resumeWriting');
+        expect(events).toEqual(['pause true', 'resume true']);
+        t.abort();
+        await waitFor(p.lost, BOUND);
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('setWriteBufferLimits below what is buffered pauses the protocol at once', () =>
+    run(async () => {
+      const peer = await rawServer((s) => s.pause());
+      try {
+        let paused = 0;
+        class Writer extends Recorder {
+          override pauseWriting(): void {
+            paused++;
+          }
+        }
+        const [t, p] = await getRunningLoop().createConnection(() => new Writer(), '127.0.0.1', peer.port);
+        const big = Buffer.alloc(8 * 1024 * 1024, 2);
+        t.write(big); // more than the kernel takes at once: part stays in Node's buffer
+        const size = t.getWriteBufferSize();
+        expect(size).toBeGreaterThan(0);
+        expect(paused).toBe(1); // 8 MiB is over the default 64 KiB
+        t.abort();
+        await waitFor(p.lost, BOUND);
+      } finally {
+        await peer.close();
+      }
+    }));
+});
+
+describe('a BufferedProtocol', () => {
+  it('receives the bytes through its own small buffers, in order', () =>
+    run(async () => {
+      const text = 'the quick brown fox jumps over the lazy dog';
+      const peer = await rawServer((s) => s.end(text));
+      try {
+        const hints: number[] = [];
+        class Small extends BufferedProtocol {
+          buf = Buffer.alloc(5);
+          out = '';
+          lost = getRunningLoop().createFuture<Error | undefined>();
+          getBuffer(hint: number): Uint8Array {
+            hints.push(hint);
+            return this.buf;
+          }
+          bufferUpdated(n: number): void {
+            this.out += this.buf.subarray(0, n).toString();
+          }
+          override connectionLost(e: Error | undefined): void {
+            this.lost.setResult(e);
+          }
+        }
+        const [, p] = await getRunningLoop().createConnection(() => new Small(), '127.0.0.1', peer.port);
+        expect(await waitFor(p.lost, BOUND)).toBeUndefined();
+        expect(p.out).toBe(text);
+        expect(hints[0]).toBeGreaterThan(0);
+        expect(hints.length).toBeGreaterThanOrEqual(Math.ceil(text.length / 5));
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('an empty buffer from getBuffer is a fatal error naming it', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const peer = await rawServer((s) => s.write('x'));
+      try {
+        class Empty extends BufferedProtocol {
+          lost = getRunningLoop().createFuture<Error | undefined>();
+          getBuffer(): Uint8Array {
+            return new Uint8Array(0);
+          }
+          bufferUpdated(): void {}
+          override connectionLost(e: Error | undefined): void {
+            this.lost.setResult(e);
+          }
+        }
+        const [, p] = await getRunningLoop().createConnection(() => new Empty(), '127.0.0.1', peer.port);
+        const e = await waitFor(p.lost, BOUND);
+        expect(e).toBeInstanceOf(RuntimeError);
+        expect(e!.message).toMatch(/getBuffer\(\) returned an empty buffer/);
+        expect(seen.map((c) => c.message)).toEqual(['Fatal error: protocol.getBuffer() call failed.']);
+      } finally {
+        await peer.close();
+      }
+    }));
+});
+
+describe('setProtocol', () => {
+  it('switches the protocol whose methods are called, mid-connection', () =>
+    run(async () => {
+      let peerSocket: Socket | undefined;
+      const peer = await rawServer((s) => (peerSocket = s));
+      try {
+        const [t, first] = await getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', peer.port);
+        await until(() => peerSocket !== undefined, 'the accept');
+        peerSocket!.write('one');
+        await until(() => first.data === 'one', 'the first bytes');
+        const second = new Recorder();
+        t.setProtocol(second);
+        expect(t.getProtocol()).toBe(second);
+        peerSocket!.end('two');
+        await waitFor(second.lost, BOUND);
+        expect(first.data).toBe('one');
+        expect(second.data).toBe('two');
+        expect(first.calls).toEqual(['made', 'data']);
+        expect(syncError(() => t.setProtocol(null as never)).message).toMatch(/Transport\.setProtocol: protocol must be an object/);
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('a plain object with only some methods serves as a protocol', () =>
+    run(async () => {
+      const peer = await rawServer((s) => s.end('plain'));
+      try {
+        let got = '';
+        const lost = getRunningLoop().createFuture<void>();
+        await getRunningLoop().createConnection(
+          () => ({ dataReceived: (d: Buffer) => (got += d.toString()), connectionLost: () => lost.setResult(undefined) }),
+          '127.0.0.1',
+          peer.port,
+        );
+        await waitFor(lost, BOUND);
+        expect(got).toBe('plain');
+      } finally {
+        await peer.close();
+      }
+    }));
+});
+
+describe('createServer', () => {
+  it('gives each connection its own protocol and transport; the server waits for them to close', () =>
+    run(async () => {
+      const loop = getRunningLoop();
+      const protocols: Echo[] = [];
+      const server = await loop.createServer(() => {
+        const e = new Echo();
+        protocols.push(e);
+        return e;
+      }, '127.0.0.1', 0);
+      expect(server.isServing()).toBe(true);
+      const [t1, c1] = await loop.createConnection(() => new Recorder(), '127.0.0.1', portOf(server));
+      const [t2, c2] = await loop.createConnection(() => new Recorder(), '127.0.0.1', portOf(server));
+      t1.write('one');
+      t2.write('two');
+      await until(() => c1.data === 'one' && c2.data === 'two', 'both echoes');
+      expect(protocols).toHaveLength(2);
+      expect(protocols[0]!.transport).not.toBe(protocols[1]!.transport);
+      expect(server.connectionCount()).toBe(2);
+      server.close();
+      let closed = false;
+      const waiting = server.waitClosed().then(() => (closed = true));
+      await sleep(20);
+      expect(closed).toBe(false); // two connections still open
+      server.closeClients();
+      await waitFor(waiting, BOUND);
+      await waitFor(c1.lost, BOUND);
+      await waitFor(c2.lost, BOUND);
+      for (const p of protocols) expect(p.calls.at(-1)).toBe('lost');
+    }));
+
+  it('a factory that throws is reported and its connection closed; the server goes on', () =>
+    run(async () => {
+      const seen = recordExceptions();
+      const loop = getRunningLoop();
+      let n = 0;
+      const server = await loop.createServer(() => {
+        if (n++ === 0) throw new Error('no protocol');
+        return new Echo();
+      }, '127.0.0.1', 0);
+      try {
+        const [, c1] = await loop.createConnection(() => new Recorder(), '127.0.0.1', portOf(server));
+        await waitFor(c1.lost, BOUND);
+        expect(seen.map((c) => c.message)).toEqual(['Error on transport creation for incoming connection']);
+        const [t2, c2] = await loop.createConnection(() => new Recorder(), '127.0.0.1', portOf(server));
+        t2.write('ok');
+        await until(() => c2.data === 'ok', 'the echo');
+        t2.close();
+      } finally {
+        await shutdown(server);
+      }
+    }));
+
+  it('createUnixServer and createUnixConnection name both ends by path', () =>
+    run(async () => {
+      const loop = getRunningLoop();
+      const path = sockPath();
+      let serverSide: Echo | undefined;
+      const server = await loop.createUnixServer(() => (serverSide = new Echo()), path);
+      try {
+        const [t, p] = await loop.createUnixConnection(() => new Recorder(), path);
+        expect(t.getExtraInfo('peername')).toBe(path);
+        expect(t.getExtraInfo('sockname')).toBe('');
+        t.write('unix');
+        await until(() => p.data === 'unix', 'the echo');
+        expect(serverSide?.transport.getExtraInfo('sockname')).toBe(path);
+        t.close();
+        await waitFor(p.lost, BOUND);
+      } finally {
+        await shutdown(server);
+      }
+    }));
+});
+
+describe('connecting', () => {
+  it('a factory that throws fails the call with its error and closes the socket', () =>
+    run(async () => {
+      let peerClosed = false;
+      const peer = await rawServer((s) => s.on('close', () => (peerClosed = true)));
+      try {
+        const boom = new Error('factory');
+        const e = await errorOf(() => getRunningLoop().createConnection(() => { throw boom; }, '127.0.0.1', peer.port));
+        expect(e).toBe(boom);
+        await until(() => peerClosed, 'the close');
+        const e2 = await errorOf(() => getRunningLoop().createConnection(() => 5 as never, '127.0.0.1', peer.port));
+        expect(e2).toBeInstanceOf(TypeError);
+        expect(e2.message).toBe('createConnection: protocolFactory must return a protocol object, got 5');
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('a cancelled call makes no protocol and closes the half-made socket', () =>
+    run(async () => {
+      const peer = await rawServer(() => undefined);
+      try {
+        let made = 0;
+        const t = createTask(() => getRunningLoop().createConnection(() => (made++, new Recorder()), '127.0.0.1', peer.port));
+        await sleep(0);
+        t.cancel();
+        assertCancelled(await errorOf(() => t));
+        await sleep(30);
+        expect(made).toBe(0);
+        await until(() => peer.sockets.size === 0, 'the close');
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('a refused connection fails with Node\'s error and makes no protocol', () =>
+    run(async () => {
+      const peer = await rawServer(() => undefined);
+      const port = peer.port;
+      await peer.close();
+      let made = 0;
+      const e = await errorOf(() => getRunningLoop().createConnection(() => (made++, new Recorder()), '127.0.0.1', port));
+      expect((e as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+      expect(made).toBe(0);
+    }));
+
+  it('sock: wraps a Node socket already connected, or still connecting', () =>
+    run(async () => {
+      const peer = await rawServer((s) => s.end('via sock'));
+      try {
+        const loop = getRunningLoop();
+        const connecting = connect(peer.port, '127.0.0.1');
+        const [, p1] = await loop.createConnection(() => new Recorder(), undefined, undefined, { sock: connecting });
+        await waitFor(p1.lost, BOUND);
+        expect(p1.data).toBe('via sock');
+        const raw = connect(peer.port, '127.0.0.1');
+        await new Promise((r) => raw.once('connect', r));
+        raw.pause();
+        const [, p2] = await loop.createConnection(() => new Recorder(), undefined, undefined, { sock: raw });
+        await waitFor(p2.lost, BOUND);
+        expect(p2.data).toBe('via sock');
+        const e = syncError(() => loop.createConnection(() => new Recorder(), '127.0.0.1', peer.port, { sock: raw }));
+        expect(e.message).toBe('createConnection: host/port and sock can not be specified at the same time');
+        expect(syncError(() => loop.createConnection(() => new Recorder(), undefined, undefined, { sock: raw })).message).toMatch(/sock must be a connected socket/);
+      } finally {
+        await peer.close();
+      }
+    }));
+
+  it('refuses bad arguments synchronously, naming them', () =>
+    run(async () => {
+      const loop = getRunningLoop();
+      expect(syncError(() => loop.createConnection(42 as never, '127.0.0.1', 1)).message).toBe(
+        'createConnection: protocolFactory must be a function returning a protocol, got 42',
+      );
+      expect(syncError(() => loop.createConnection(() => new Recorder(), '', 1))).toBeInstanceOf(TypeError);
+      expect(syncError(() => loop.createConnection(() => new Recorder(), '127.0.0.1', 70000))).toBeInstanceOf(RangeError);
+      expect(syncError(() => loop.createServer(() => new Recorder(), '127.0.0.1', -1))).toBeInstanceOf(RangeError);
+      expect(syncError(() => loop.createServer(null as never)).message).toMatch(/createServer: protocolFactory must be a function/);
+      expect(syncError(() => loop.createUnixServer(() => new Recorder(), '')).message).toMatch(/createUnixServer: path must be a non-empty string/);
+      expect(syncError(() => loop.createUnixConnection(() => new Recorder(), 3 as never)).message).toMatch(/createUnixConnection: path must be/);
+    }));
+
+  it('a closed loop refuses every network call with RuntimeError', async () => {
+    let loop!: EventLoop;
+    await run(() => {
+      loop = getRunningLoop();
+    });
+    expect(syncError(() => loop.createConnection(() => new Recorder(loop), '127.0.0.1', 1)).message).toBe('createConnection: Event loop is closed');
+    expect(syncError(() => loop.createServer(() => new Recorder(loop))).message).toBe('createServer: Event loop is closed');
+    expect(syncError(() => loop.createDatagramEndpoint(() => ({}), { localAddr: ['127.0.0.1', 0] })).message).toBe(
+      'createDatagramEndpoint: Event loop is closed',
+    );
+  });
+
+  it('protocol callbacks run with their loop as the running loop', () =>
+    run(async () => {
+      const loop = getRunningLoop();
+      const peer = await rawServer((s) => s.end('x'));
+      try {
+        const loops: EventLoop[] = [];
+        const lost = loop.createFuture<void>();
+        await loop.createConnection(
+          () => ({
+            connectionMade: () => loops.push(getRunningLoop()),
+            dataReceived: () => loops.push(getRunningLoop()),
+            connectionLost: () => {
+              loops.push(getRunningLoop());
+              lost.setResult(undefined);
+            },
+          }),
+          '127.0.0.1',
+          peer.port,
+        );
+        await waitFor(lost, BOUND);
+        expect(loops.length).toBeGreaterThanOrEqual(3);
+        for (const l of loops) expect(l).toBe(loop);
+      } finally {
+        await peer.close();
+      }
+    }));
+});
+
+describe('over TLS', () => {
+  it('connects, exchanges bytes, reports the certificate, and cannot half-close', () =>
+    run(async () => {
+      const loop = getRunningLoop();
+      const server = await loop.createServer(() => new Echo(), '127.0.0.1', 0, { ssl: { key, cert } });
+      try {
+        const [t, p] = await loop.createConnection(() => new Recorder(), '127.0.0.1', portOf(server), { ssl: { ca: cert } });
+        expect(t.canWriteEof()).toBe(false);
+        expect(syncError(() => t.writeEof())).toBeInstanceOf(RuntimeError);
+        expect((t.getExtraInfo('peercert') as { subject?: { CN?: string } }).subject?.CN).toBe('localhost');
+        expect(t.getExtraInfo('cipher')).toHaveProperty('name');
+        expect(t.getExtraInfo('sslObject')).toBe(t.getExtraInfo('socket'));
+        t.write('secret');
+        await until(() => p.data === 'secret', 'the echo');
+        t.close();
+        await waitFor(p.lost, BOUND);
+      } finally {
+        await shutdown(server);
+      }
+    }));
+
+  it('a certificate the client does not trust fails the call', () =>
+    run(async () => {
+      const loop = getRunningLoop();
+      const server = await loop.createServer(() => new Echo(), '127.0.0.1', 0, { ssl: { key, cert } });
+      try {
+        let made = 0;
+        const e = await errorOf(() => loop.createConnection(() => (made++, new Recorder()), '127.0.0.1', portOf(server), { ssl: true }));
+        expect((e as NodeJS.ErrnoException).code).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY|DEPTH_ZERO/);
+        expect(made).toBe(0);
+      } finally {
+        await shutdown(server);
+      }
+    }));
+});
