@@ -1,11 +1,25 @@
-// The README's streams and subprocess examples (README.md:220 and :259), run as written over a
-// real socket on 127.0.0.1 and real child processes, in the same way as test/docs.examples.test.ts
-// runs the other README examples.
+// The README's streams, protocols and subprocess examples (README.md:220, :262 and :301), run as
+// written over real sockets on 127.0.0.1 and real child processes, in the same way as
+// test/docs.examples.test.ts runs the other README examples.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { PIPE, TimeoutError, createSubprocessExec, openConnection, run, startServer, timeout, type StreamReader, type StreamWriter } from 'tulip';
+import {
+  PIPE,
+  Protocol,
+  TimeoutError,
+  createSubprocessExec,
+  getRunningLoop,
+  openConnection,
+  run,
+  startServer,
+  timeout,
+  waitFor,
+  type StreamReader,
+  type StreamWriter,
+  type Transport,
+} from 'tulip';
 
 const README = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
 
@@ -58,7 +72,50 @@ describe('README.md:220 — a line echo server on streams, and a client with a t
     }));
 });
 
-describe('README.md:259 — a subprocess: communicate(), and a wait() cut short by a timeout', () => {
+describe('README.md:262 — an echo server of protocols, and a client protocol that writes and half-closes', () => {
+  it('the README still contains the example', () => {
+    expect(README).toContain("console.log(await hello.done);       // 'hello': at the client's EOF the server's transport closes");
+    expect(README).toContain('override dataReceived(data: Buffer) { this.transport.write(data); }  // no task, no await');
+  });
+
+  it('the client gets its bytes back and its connection ends; the server then closes cleanly', () =>
+    run(async () => {
+      class Echo extends Protocol {
+        private transport!: Transport;
+        override connectionMade(t: Transport) {
+          this.transport = t;
+        }
+        override dataReceived(data: Buffer) {
+          this.transport.write(data); // no task, no await
+        }
+      }
+
+      class Hello extends Protocol {
+        reply = '';
+        done = getRunningLoop().createFuture<string>();
+        override connectionMade(t: Transport) {
+          t.write('hello');
+          t.writeEof();
+        }
+        override dataReceived(data: Buffer) {
+          this.reply += data.toString();
+        }
+        override connectionLost() {
+          this.done.setResult(this.reply);
+        }
+      }
+
+      const loop = getRunningLoop();
+      const server = await loop.createServer(() => new Echo(), '127.0.0.1', 0);
+      const { port } = server.address() as AddressInfo;
+      const [, hello] = await loop.createConnection(() => new Hello(), '127.0.0.1', port);
+      expect(await waitFor(hello.done, 5000)).toBe('hello');
+      server.close();
+      await waitFor(server.waitClosed(), 5000); // the server's side of the connection is gone too
+    }));
+});
+
+describe('README.md:301 — a subprocess: communicate(), and a wait() cut short by a timeout', () => {
   it('the README still contains the example', () => {
     expect(README).toContain("const [out] = await proc.communicate('a\\nb\\nc\\n');  // feeds stdin, reads stdout to its end, waits");
     expect(README).toContain('try { await timeout(100).run(() => slow.wait()); } catch { slow.kill(); } // the child outlives a cancelled wait()');

@@ -173,6 +173,7 @@ export class DatagramTransport extends BaseTransport {
     closeQuietly(this._socket);
   }
 
+  /** The bytes of sends in flight (handed to Node, not yet sent). */
   override getWriteBufferSize(): number {
     return this._inFlight;
   }

@@ -78,9 +78,13 @@ export type ProtocolFactory<P> = () => P;
  * ```
  */
 export class BaseProtocol implements BaseProtocolLike {
+  /** The connection is made; called once, first. Does nothing here. */
   connectionMade(_transport: BaseTransport): void {}
+  /** The connection ended, with `exc` or normally; called once, last. Does nothing here. */
   connectionLost(_exc: Error | undefined): void {}
+  /** The write buffer is over its high mark. Does nothing here. */
   pauseWriting(): void {}
+  /** The write buffer is back at its low mark. Does nothing here. */
   resumeWriting(): void {}
 }
 
@@ -102,8 +106,11 @@ export class BaseProtocol implements BaseProtocolLike {
  * ```
  */
 export class Protocol extends BaseProtocol implements ProtocolLike {
+  /** The connection is made over `transport`. Does nothing here. */
   override connectionMade(_transport: Transport): void {}
+  /** Bytes arrived. Does nothing here. */
   dataReceived(_data: Buffer): void {}
+  /** The peer ended its side; returns nothing here, so the transport closes. */
   eofReceived(): boolean | void {}
 }
 
@@ -123,9 +130,13 @@ export class Protocol extends BaseProtocol implements ProtocolLike {
  * ```
  */
 export abstract class BufferedProtocol extends BaseProtocol implements BufferedProtocolLike {
+  /** The connection is made over `transport`. Does nothing here. */
   override connectionMade(_transport: Transport): void {}
+  /** A non-empty buffer for the next bytes (`sizeHint` of them are waiting). */
   abstract getBuffer(sizeHint: number): Uint8Array;
+  /** `nbytes` bytes were copied to the start of the last buffer `getBuffer` returned. */
   abstract bufferUpdated(nbytes: number): void;
+  /** The peer ended its side; returns nothing here, so the transport closes. */
   eofReceived(): boolean | void {}
 }
 
@@ -144,7 +155,10 @@ export abstract class BufferedProtocol extends BaseProtocol implements BufferedP
  * ```
  */
 export class DatagramProtocol extends BaseProtocol implements DatagramProtocolLike {
+  /** The endpoint is ready, as `transport`. Does nothing here. */
   override connectionMade(_transport: DatagramTransport): void {}
+  /** A datagram arrived from `addr`. Does nothing here. */
   datagramReceived(_data: Buffer, _addr: Address): void {}
+  /** A send or receive failed. Does nothing here. */
   errorReceived(_exc: Error): void {}
 }

@@ -432,10 +432,15 @@ export class Transport extends BaseTransport {
     else this._socket.destroy();
   }
 
+  /** The bytes written and not yet handed to the system (Node's `writableLength`). */
   override getWriteBufferSize(): number {
     return this._socket.writableLength;
   }
 
+  /**
+   * `'peername'`, `'sockname'` (`[host, port]`, or a path for a Unix socket; kept after the
+   * connection ends), `'socket'`; over TLS `'peercert'`, `'cipher'`, `'sslObject'`; else `dflt`.
+   */
   override getExtraInfo(name: string, dflt?: unknown): unknown {
     return socketInfo(this._socket, this._names, name, dflt);
   }
