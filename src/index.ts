@@ -108,6 +108,8 @@ export {
   type CreateConnectionOptions,
   type CreateServerOptions,
   type DatagramEndpointOptions,
+  type ReadTransport,
+  type WriteTransport,
 } from './streams/index.js';
 
 // ---- subprocesses (asyncio's subprocess over node:child_process) --------------------------------

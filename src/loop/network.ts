@@ -3,6 +3,7 @@
  * endpoints whose events a transport turns into calls of a protocol's methods. `EventLoop`
  * inherits them; the work is done by the streams layer (streams/endpoints.ts, datagram.ts).
  */
+import type { Readable, Writable } from 'node:stream';
 import type { Future } from '../future.js';
 import { createDatagramEndpoint, type DatagramEndpointOptions, type DatagramTransport } from '../streams/datagram.js';
 import {
@@ -14,6 +15,7 @@ import {
   type CreateServerOptions,
   type StreamProtocol,
 } from '../streams/endpoints.js';
+import { connectReadPipe, connectWritePipe, type ReadTransport, type WriteTransport } from '../streams/pipes.js';
 import type { DatagramProtocolLike } from '../streams/protocols.js';
 import type { Server } from '../streams/server.js';
 import type { Transport } from '../streams/transport.js';
@@ -129,5 +131,48 @@ export abstract class LoopNetwork {
   createDatagramEndpoint<P extends DatagramProtocolLike>(protocolFactory: () => P, opts?: DatagramEndpointOptions): Future<[DatagramTransport, P]> {
     this._checkClosed('createDatagramEndpoint');
     return createDatagramEndpoint(this as unknown as EventLoop, protocolFactory, opts);
+  }
+
+  /**
+   * Reads a pipe through a protocol (asyncio's `connect_read_pipe`): `pipe` is a file descriptor
+   * of a FIFO, socket or terminal, or a Node socket (a child's stdout, `process.stdin` when it is
+   * a pipe or a terminal). The protocol gets `dataReceived` per chunk, `eofReceived()` at the end
+   * (the transport then closes, whatever it returns) and `connectionLost` last; closing the
+   * transport closes the pipe.
+   *
+   * Cancellation: a checkpoint (one loop pass, as connectionMade runs); a cancelled call closes
+   * the transport.
+   *
+   * @example
+   * ```ts
+   * const reader = new StreamReader();
+   * await loop.connectReadPipe(() => ({ dataReceived: (d: Buffer) => reader.feedData(d), eofReceived: () => reader.feedEof() }), process.stdin);
+   * for await (const line of reader) console.log('stdin:', line.toString());
+   * ```
+   */
+  connectReadPipe<P extends StreamProtocol>(protocolFactory: () => P, pipe: number | Readable): Future<[ReadTransport, P]> {
+    this._checkClosed('connectReadPipe');
+    return connectReadPipe(this as unknown as EventLoop, protocolFactory, pipe);
+  }
+
+  /**
+   * Writes to a pipe through a transport (asyncio's `connect_write_pipe`): `pipe` is a file
+   * descriptor of a FIFO, socket or terminal, or a Node socket (a child's stdin). Writes never
+   * wait; the protocol's `pauseWriting()`/`resumeWriting()` follow the buffer's marks; a reader
+   * that went away ends it with `connectionLost(EPIPE)`.
+   *
+   * Cancellation: a checkpoint (one loop pass, as connectionMade runs); a cancelled call closes
+   * the transport.
+   *
+   * @example
+   * ```ts
+   * const [out] = await loop.connectWritePipe(() => new Protocol(), fifoFd);
+   * out.write('hello\n');
+   * out.close();
+   * ```
+   */
+  connectWritePipe<P extends StreamProtocol>(protocolFactory: () => P, pipe: number | Writable): Future<[WriteTransport, P]> {
+    this._checkClosed('connectWritePipe');
+    return connectWritePipe(this as unknown as EventLoop, protocolFactory, pipe);
   }
 }

@@ -43,3 +43,4 @@ export {
   type ProtocolFactory,
 } from './protocols.js';
 export type { StreamProtocol, CreateConnectionOptions, CreateServerOptions } from './endpoints.js';
+export type { ReadTransport, WriteTransport } from './pipes.js';

@@ -14,6 +14,12 @@ import type { BaseProtocolLike, BufferedProtocolLike, ProtocolLike } from './pro
 import { toBytes, type BytesLike } from './reader.js';
 import { socketInfo, socketNames, type SocketNames, type UnixNames } from './wiring.js';
 
+/** What a `Transport` is over: a connected socket, the read end or the write end of a pipe. */
+type TransportKind = 0 | 1 | 2;
+/** @internal */ export const SOCKET = 0;
+/** @internal */ export const READ_PIPE = 1;
+/** @internal */ export const WRITE_PIPE = 2;
+
 /** asyncio's default high-water mark of a transport's write buffer, in bytes. */
 const DEFAULT_HIGH = 64 * 1024;
 
@@ -217,6 +223,8 @@ export abstract class BaseTransport {
 export class Transport extends BaseTransport {
   /** @internal */ declare _protocol: ProtocolLike | BufferedProtocolLike;
   private readonly _socket: Socket;
+  /** A connected socket, or one end of a pipe. */
+  private readonly _what: TransportKind;
   /** The two ends' names, read when the transport was made (asyncio keeps them too). */
   private readonly _names: SocketNames;
   private _reading = false;
@@ -228,14 +236,21 @@ export class Transport extends BaseTransport {
    * @internal Made once `socket` is connected: `connectionMade` is called in the next loop pass,
    * then reading starts (the order of asyncio's socket transport).
    */
-  constructor(loop: EventLoop, socket: Socket, protocol: ProtocolLike | BufferedProtocolLike, unix: UnixNames | null) {
+  constructor(
+    loop: EventLoop,
+    socket: Socket,
+    protocol: ProtocolLike | BufferedProtocolLike,
+    unix: UnixNames | null,
+    kind: TransportKind = SOCKET,
+  ) {
     super(loop, protocol);
     this._socket = socket;
-    this._names = socketNames(socket, unix);
+    this._what = kind;
+    this._names = kind === SOCKET ? socketNames(socket, unix) : { peer: undefined, sock: undefined };
     socket.on('error', this._onError);
     socket.on('close', this._onClose);
     loop.callSoon(() => this._protocol.connectionMade?.(this));
-    loop.callSoon(() => this._startReading());
+    if (kind !== WRITE_PIPE) loop.callSoon(() => this._startReading());
   }
 
   private readonly _onData = (chunk: Buffer): void => {
@@ -253,7 +268,8 @@ export class Transport extends BaseTransport {
     const p = this._protocol;
     const keepOpen = this._callProtocol(() => p.eofReceived?.());
     if (keepOpen instanceof Error) this._fatalError(keepOpen, 'Fatal error: protocol.eofReceived() call failed.');
-    else if (keepOpen !== true || this._socket instanceof TLSSocket) this.close();
+    // A read pipe ends at its EOF whatever eofReceived says (asyncio's read pipe transport).
+    else if (keepOpen !== true || this._what === READ_PIPE || this._socket instanceof TLSSocket) this.close();
   };
 
   private readonly _onError = (e: Error): void => {
@@ -406,6 +422,10 @@ export class Transport extends BaseTransport {
     this._closing = true;
     const s = this._socket;
     if (s.destroyed) return;
+    if (this._what === READ_PIPE) {
+      s.destroy(); // nothing to send: the end is now
+      return;
+    }
     s.end();
     s.destroySoon();
   }
@@ -442,6 +462,7 @@ export class Transport extends BaseTransport {
    * connection ends), `'socket'`; over TLS `'peercert'`, `'cipher'`, `'sslObject'`; else `dflt`.
    */
   override getExtraInfo(name: string, dflt?: unknown): unknown {
+    if (this._what !== SOCKET) return name === 'pipe' ? this._socket : dflt;
     return socketInfo(this._socket, this._names, name, dflt);
   }
 
