@@ -92,6 +92,7 @@ export {
   type StartServerOptions,
   type StartTlsOptions,
   BaseTransport,
+  FlowControlTransport,
   Transport,
   DatagramTransport,
   BaseProtocol,
@@ -124,6 +125,10 @@ export {
   type Stdio,
   type SubprocessOptions,
   type SignalLike,
+  SubprocessProtocol,
+  SubprocessTransport,
+  type SubprocessProtocolLike,
+  type SubprocessTransportOptions,
 } from './subprocess/index.js';
 
 // ---- synchronisation primitives, queues and channels --------------------------------------------

@@ -14,7 +14,7 @@ import { LoopMonitor, type LagStats } from './monitor.js';
 import { SignalHandlers, checkSignal, checkSignalName } from './signals.js';
 import { ThreadPoolExecutor } from '../executor/threadpool.js';
 import type { EventLoop } from './eventloop.js';
-import { LoopNetwork } from './network.js';
+import { LoopTransports } from './transports.js';
 import { dumpTasks as dumpLoopTasks, type DumpOptions } from '../debug/dump.js';
 
 /**
@@ -70,7 +70,7 @@ export function noteTaskFactoryInUse(): void {
  * loop.setExceptionHandler((loop, ctx) => console.error(ctx.message));
  * ```
  */
-export abstract class LoopServices extends LoopNetwork {
+export abstract class LoopServices extends LoopTransports {
   private _slowCallbackDuration = 100;
   /** @internal */ _debug: boolean;
   /** @internal Fine mode (debug, or after a stall): every entry and task step is timed. */

@@ -10,7 +10,7 @@ import { describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import type { Address, DatagramProtocolLike } from './protocols.js';
 import { toBytes, type BytesLike } from './reader.js';
-import { BaseTransport, checkFactory, makeProtocol } from './transport.js';
+import { checkFactory, FlowControlTransport, makeProtocol } from './transport.js';
 
 /** Options of `loop.createDatagramEndpoint` (asyncio's keywords, in camelCase). */
 export interface DatagramEndpointOptions {
@@ -65,7 +65,7 @@ function checkAddress(op: string, name: string, v: unknown): Address | undefined
  * t.close();
  * ```
  */
-export class DatagramTransport extends BaseTransport {
+export class DatagramTransport extends FlowControlTransport {
   /** @internal */ declare _protocol: DatagramProtocolLike;
   private readonly _socket: UdpSocket;
   private readonly _remote: Address | null;

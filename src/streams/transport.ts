@@ -29,9 +29,7 @@ function isSystemError(e: unknown): boolean {
 }
 
 /**
- * What every transport has (asyncio's `BaseTransport`, with `WriteTransport`'s flow control):
- * its protocol, its extra info, closing, and the write buffer's limits, past which it calls the
- * protocol's `pauseWriting()` (and `resumeWriting()` once the buffer has drained to the low mark).
+ * What every transport has (asyncio's `BaseTransport`): its protocol, its extra info, closing.
  *
  * Cancellation: no method waits; none is a checkpoint.
  *
@@ -49,9 +47,6 @@ export abstract class BaseTransport {
   _closing = false;
   /** @internal connectionLost() was scheduled (it is called once). */
   _lost = false;
-  private _high = DEFAULT_HIGH;
-  private _low = DEFAULT_HIGH / 4;
-  private _writingPaused = false;
 
   /** @internal */
   constructor(loop: EventLoop, protocol: BaseProtocolLike) {
@@ -78,56 +73,13 @@ export abstract class BaseTransport {
   }
 
   /**
-   * Information about the connection, or `dflt` when it has none of that name (asyncio's names):
-   * `'peername'` and `'sockname'` (`[host, port]`, or a path for a Unix socket), `'socket'` (the
-   * Node socket); over TLS also `'peercert'`, `'cipher'`, `'sslObject'` (the TLS socket).
+   * Information about the transport by asyncio's names, or `dflt` when it has none of that name:
+   * a socket's `'peername'`, `'sockname'`, `'socket'` …, a pipe's `'pipe'`, a child's `'subprocess'`.
    */
   abstract getExtraInfo(name: string, dflt?: unknown): unknown;
 
-  /** Closes the transport once what was written is sent; `connectionLost(undefined)` follows. */
+  /** Closes the transport (once what was written is sent); `connectionLost` follows. */
   abstract close(): void;
-
-  /** The number of bytes written and not yet handed to the system. */
-  abstract getWriteBufferSize(): number;
-
-  /**
-   * The write buffer's marks, in bytes: over `high` the protocol's `pauseWriting()` is called,
-   * back at `low` its `resumeWriting()`. Defaults as asyncio's: `high` 64 KiB (or 4 × `low`),
-   * `low` a quarter of `high`. `RangeError` unless high >= low >= 0.
-   */
-  setWriteBufferLimits(high?: number, low?: number): void {
-    const op = `${this._kind()}.setWriteBufferLimits`;
-    for (const [name, v] of [['high', high], ['low', low]] as const) {
-      if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v))) {
-        throw new TypeError(`${op}: ${name} must be an integer number of bytes or undefined, got ${describe(v)}`);
-      }
-    }
-    const h = high ?? (low === undefined ? DEFAULT_HIGH : 4 * low);
-    const l = low ?? Math.floor(h / 4);
-    if (!(h >= l && l >= 0)) throw new RangeError(`${op}: high (${h}) must be >= low (${l}) must be >= 0`);
-    this._high = h;
-    this._low = l;
-    this._maybePauseProtocol();
-  }
-
-  /** The write buffer's marks as `[low, high]` (asyncio's order). */
-  getWriteBufferLimits(): [number, number] {
-    return [this._low, this._high];
-  }
-
-  /** @internal After a write: over the high mark, the protocol is told to pause (once). */
-  _maybePauseProtocol(): void {
-    if (this._writingPaused || this.getWriteBufferSize() <= this._high) return;
-    this._writingPaused = true;
-    this._notifyProtocol('pauseWriting', () => this._protocol.pauseWriting?.());
-  }
-
-  /** @internal After bytes were sent: back at the low mark, the protocol is told to resume. */
-  _maybeResumeProtocol(): void {
-    if (!this._writingPaused || this.getWriteBufferSize() > this._low) return;
-    this._writingPaused = false;
-    this._notifyProtocol('resumeWriting', () => this._protocol.resumeWriting?.());
-  }
 
   /**
    * @internal Runs a protocol callback with the loop as the running loop (Node's events come
@@ -200,6 +152,66 @@ export abstract class BaseTransport {
 }
 
 /**
+ * A transport that writes (asyncio's `WriteTransport` flow control, its `_FlowControlMixin`):
+ * the write buffer's limits, past which it calls the protocol's `pauseWriting()` (and
+ * `resumeWriting()` once the buffer has drained to the low mark).
+ *
+ * Cancellation: no method waits; none is a checkpoint.
+ *
+ * @example
+ * ```ts
+ * transport.setWriteBufferLimits(256 * 1024); // pause the protocol past 256 KiB, resume at 64 KiB
+ * ```
+ */
+export abstract class FlowControlTransport extends BaseTransport {
+  private _high = DEFAULT_HIGH;
+  private _low = DEFAULT_HIGH / 4;
+  private _writingPaused = false;
+
+  /** The number of bytes written and not yet handed to the system. */
+  abstract getWriteBufferSize(): number;
+
+  /**
+   * The write buffer's marks, in bytes: over `high` the protocol's `pauseWriting()` is called,
+   * back at `low` its `resumeWriting()`. Defaults as asyncio's: `high` 64 KiB (or 4 × `low`),
+   * `low` a quarter of `high`. `RangeError` unless high >= low >= 0.
+   */
+  setWriteBufferLimits(high?: number, low?: number): void {
+    const op = `${this._kind()}.setWriteBufferLimits`;
+    for (const [name, v] of [['high', high], ['low', low]] as const) {
+      if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v))) {
+        throw new TypeError(`${op}: ${name} must be an integer number of bytes or undefined, got ${describe(v)}`);
+      }
+    }
+    const h = high ?? (low === undefined ? DEFAULT_HIGH : 4 * low);
+    const l = low ?? Math.floor(h / 4);
+    if (!(h >= l && l >= 0)) throw new RangeError(`${op}: high (${h}) must be >= low (${l}) must be >= 0`);
+    this._high = h;
+    this._low = l;
+    this._maybePauseProtocol();
+  }
+
+  /** The write buffer's marks as `[low, high]` (asyncio's order). */
+  getWriteBufferLimits(): [number, number] {
+    return [this._low, this._high];
+  }
+
+  /** @internal After a write: over the high mark, the protocol is told to pause (once). */
+  _maybePauseProtocol(): void {
+    if (this._writingPaused || this.getWriteBufferSize() <= this._high) return;
+    this._writingPaused = true;
+    this._notifyProtocol('pauseWriting', () => this._protocol.pauseWriting?.());
+  }
+
+  /** @internal After bytes were sent: back at the low mark, the protocol is told to resume. */
+  _maybeResumeProtocol(): void {
+    if (!this._writingPaused || this.getWriteBufferSize() > this._low) return;
+    this._writingPaused = false;
+    this._notifyProtocol('resumeWriting', () => this._protocol.resumeWriting?.());
+  }
+}
+
+/**
  * A connected stream socket — TCP, TLS or Unix — driving a stream protocol (asyncio's
  * `Transport`, made by `loop.createConnection`, `loop.createServer` and their Unix twins). Its
  * protocol gets `connectionMade(transport)`, then `dataReceived(data)` per chunk (or
@@ -220,7 +232,7 @@ export abstract class BaseTransport {
  * const [transport] = await getRunningLoop().createConnection(() => new Client(), '127.0.0.1', 6379);
  * ```
  */
-export class Transport extends BaseTransport {
+export class Transport extends FlowControlTransport {
   /** @internal */ declare _protocol: ProtocolLike | BufferedProtocolLike;
   private readonly _socket: Socket;
   /** A connected socket, or one end of a pipe. */

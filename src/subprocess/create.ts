@@ -2,6 +2,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import type { Future } from '../future.js';
 import { HandoverFuture } from '../internal/handover.js';
 import { checkOpts, describe } from '../internal/validate.js';
+import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { checkLimit } from '../streams/reader.js';
 import { Process, type ProcessPipes } from './process.js';
@@ -82,15 +83,16 @@ function stdioOf(op: string, name: string, v: unknown): 'pipe' | 'inherit' | 'ig
   throw new TypeError(`${op}: ${name} must be PIPE ('pipe'), DEVNULL ('devnull'), 'inherit'${also} or a file descriptor, got ${describe(v)}`);
 }
 
-interface Plan {
+/** @internal A child's start: Node's stdio and spawn options, the pipes tulip reads, the readers' limit. */
+export interface Plan {
   stdio: StdioOptions;
   pipes: ProcessPipes;
   limit: number;
   spawnOpts: { cwd?: string | URL; env?: NodeJS.ProcessEnv; detached?: boolean; uid?: number; gid?: number };
 }
 
-/** The options checked and turned into Node's spawn options. */
-function plan(op: string, opts: SubprocessOptions | undefined): Plan {
+/** @internal The options checked and turned into Node's spawn options. */
+export function plan(op: string, opts: SubprocessOptions | undefined): Plan {
   checkOpts(op, opts);
   const o = opts ?? {};
   for (const key of Object.keys(o)) {
@@ -127,10 +129,19 @@ function plan(op: string, opts: SubprocessOptions | undefined): Plan {
   return { stdio: [stdin, stdout, stderr], pipes, limit, spawnOpts };
 }
 
-/** Starts `file args`; the future is done once the child runs (or with the spawn error). */
-function start(file: string, args: readonly string[], shell: boolean, p: Plan): Future<Process> {
-  const loop = getRunningLoop();
-  const fut = new HandoverFuture<Process>(loop);
+/**
+ * @internal Starts `file args`; once the child runs, `settle(child, fut)` settles the future
+ * (else the spawn error does). A call cancelled meanwhile kills the child.
+ */
+export function spawnChild<R>(
+  loop: EventLoop,
+  file: string,
+  args: readonly string[],
+  shell: boolean,
+  p: Plan,
+  settle: (child: ChildProcess, fut: Future<R>) => void,
+): Future<R> {
+  const fut = new HandoverFuture<R>(loop);
   let child: ChildProcess;
   try {
     child = spawn(file, args, { ...p.spawnOpts, stdio: p.stdio, shell, windowsHide: true });
@@ -152,12 +163,37 @@ function start(file: string, args: readonly string[], shell: boolean, p: Plan): 
       drop(); // cancelled (or its loop ended) while starting
       return;
     }
-    fut.setResult(new Process(loop, child, p.pipes, p.limit));
+    try {
+      settle(child, fut);
+    } catch (e) {
+      drop();
+      fut.setException(e);
+    }
   });
   fut.addDoneCallback((f) => {
     if (f.cancelled() && child.pid !== undefined) drop();
   });
   return fut;
+}
+
+/** @internal The program and its arguments, checked. */
+export function checkProgram(op: string, program: unknown, args: unknown): void {
+  if (typeof program !== 'string' || program === '') throw new TypeError(`${op}: program must be a non-empty string, got ${describe(program)}`);
+  if (!Array.isArray(args)) throw new TypeError(`${op}: args must be an array of strings, got ${describe(args)}`);
+  args.forEach((a, i) => {
+    if (typeof a !== 'string') throw new TypeError(`${op}: args[${i}] must be a string, got ${describe(a)}`);
+  });
+}
+
+/** @internal The shell command, checked. */
+export function checkCommand(op: string, cmd: unknown): void {
+  if (typeof cmd !== 'string' || cmd === '') throw new TypeError(`${op}: cmd must be a non-empty string, got ${describe(cmd)}`);
+}
+
+/** A `Process` for the child, once it runs. */
+function startProcess(file: string, args: readonly string[], shell: boolean, p: Plan): Future<Process> {
+  const loop = getRunningLoop();
+  return spawnChild(loop, file, args, shell, p, (child, fut) => fut.setResult(new Process(loop, child, p.pipes, p.limit)));
 }
 
 /**
@@ -181,12 +217,8 @@ function start(file: string, args: readonly string[], shell: boolean, p: Plan): 
  */
 export function createSubprocessExec(program: string, args: readonly string[] = [], opts?: SubprocessOptions): Future<Process> {
   const op = 'createSubprocessExec';
-  if (typeof program !== 'string' || program === '') throw new TypeError(`${op}: program must be a non-empty string, got ${describe(program)}`);
-  if (!Array.isArray(args)) throw new TypeError(`${op}: args must be an array of strings, got ${describe(args)}`);
-  args.forEach((a, i) => {
-    if (typeof a !== 'string') throw new TypeError(`${op}: args[${i}] must be a string, got ${describe(a)}`);
-  });
-  return start(program, args, false, plan(op, opts));
+  checkProgram(op, program, args);
+  return startProcess(program, args, false, plan(op, opts));
 }
 
 /**
@@ -204,6 +236,6 @@ export function createSubprocessExec(program: string, args: readonly string[] = 
  */
 export function createSubprocessShell(cmd: string, opts?: SubprocessOptions): Future<Process> {
   const op = 'createSubprocessShell';
-  if (typeof cmd !== 'string' || cmd === '') throw new TypeError(`${op}: cmd must be a non-empty string, got ${describe(cmd)}`);
-  return start(cmd, [], true, plan(op, opts));
+  checkCommand(op, cmd);
+  return startProcess(cmd, [], true, plan(op, opts));
 }

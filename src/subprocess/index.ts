@@ -3,7 +3,8 @@
  * `child_process`. A `Process` gives the child's pid, its pipes as tulip streams (`stdin` a
  * `StreamWriter`, `stdout`/`stderr` `StreamReader`s, opened with `PIPE`), `wait()`,
  * `communicate()` and signals; `returncode` follows asyncio (minus the signal number when a
- * signal ended the child).
+ * signal ended the child). Below it, as in asyncio, `loop.subprocessExec`/`subprocessShell` drive a
+ * `SubprocessProtocol` through a `SubprocessTransport` (pipe data, pipe ends and the exit as calls).
  *
  * @example
  * ```ts
@@ -16,3 +17,9 @@
  */
 export { PIPE, DEVNULL, STDOUT, createSubprocessExec, createSubprocessShell, type Stdio, type SubprocessOptions } from './create.js';
 export { Process, type SignalLike } from './process.js';
+export {
+  SubprocessProtocol,
+  SubprocessTransport,
+  type SubprocessProtocolLike,
+  type SubprocessTransportOptions,
+} from './transport.js';

@@ -24,8 +24,8 @@ export interface ProcessPipes {
   merged: boolean;
 }
 
-/** The exit status as asyncio reports it: the exit code, or minus the signal's number. */
-function returnCode(code: number | null, signal: NodeJS.Signals | null): number {
+/** @internal The exit status as asyncio reports it: the exit code, or minus the signal's number. */
+export function returnCode(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code;
   const n = signal === null ? undefined : constants.signals[signal];
   return n === undefined ? -1 : -n;
@@ -40,8 +40,8 @@ function isBrokenPipe(e: unknown): boolean {
 
 const SIGNAL_NUMBERS = new Set<number>(Object.values(constants.signals));
 
-/** `sig` checked: a known signal name, a known signal number, or 0 (checks that the child exists). */
-function checkSignal(op: string, sig: unknown): SignalLike {
+/** @internal `sig` checked: a known signal name, a known signal number, or 0 (checks that the child exists). */
+export function checkSignal(op: string, sig: unknown): SignalLike {
   if (typeof sig === 'string' && Object.hasOwn(constants.signals, sig)) return sig as NodeJS.Signals;
   if (typeof sig === 'number' && (sig === 0 || SIGNAL_NUMBERS.has(sig))) return sig;
   throw new TypeError(`${op}: signal must be a signal name such as 'SIGTERM' or a signal number of this system, got ${describe(sig)}`);

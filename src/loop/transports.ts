@@ -1,7 +1,8 @@
 /**
- * The event loop's network methods (asyncio's low-level API): connections, servers and UDP
- * endpoints whose events a transport turns into calls of a protocol's methods. `EventLoop`
- * inherits them; the work is done by the streams layer (streams/endpoints.ts, datagram.ts).
+ * The event loop's transport methods (asyncio's low-level API): connections, servers, UDP
+ * endpoints, pipes and child processes whose events a transport turns into calls of a
+ * protocol's methods. `EventLoop` inherits them; the work is done by the streams and subprocess
+ * layers (streams/endpoints.ts, datagram.ts, pipes.ts; subprocess/transport.ts).
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Future } from '../future.js';
@@ -19,11 +20,19 @@ import { connectReadPipe, connectWritePipe, type ReadTransport, type WriteTransp
 import type { DatagramProtocolLike } from '../streams/protocols.js';
 import type { Server } from '../streams/server.js';
 import type { Transport } from '../streams/transport.js';
+import {
+  subprocessExec,
+  subprocessShell,
+  type SubprocessProtocolLike,
+  type SubprocessTransport,
+  type SubprocessTransportOptions,
+} from '../subprocess/transport.js';
 import type { EventLoop } from './eventloop.js';
 
 /**
- * The network half of `EventLoop` (see there): asyncio's transports and protocols. For streams
- * with `await`able reads, see `openConnection` and `startServer`.
+ * The transport methods of `EventLoop` (see there): asyncio's transports and protocols. For
+ * streams with `await`able reads, see `openConnection` and `startServer`; for a child process
+ * with streams, `createSubprocessExec`.
  *
  * Cancellation: each call is a checkpoint until its connection, server or endpoint is ready; a
  * cancelled call closes what it had opened.
@@ -33,7 +42,7 @@ import type { EventLoop } from './eventloop.js';
  * const [transport, protocol] = await getRunningLoop().createConnection(() => new MyProtocol(), 'example.com', 80);
  * ```
  */
-export abstract class LoopNetwork {
+export abstract class LoopTransports {
   /** @internal */
   abstract _checkClosed(op: string): void;
 
@@ -174,5 +183,44 @@ export abstract class LoopNetwork {
   connectWritePipe<P extends StreamProtocol>(protocolFactory: () => P, pipe: number | Writable): Future<[WriteTransport, P]> {
     this._checkClosed('connectWritePipe');
     return connectWritePipe(this as unknown as EventLoop, protocolFactory, pipe);
+  }
+
+  /**
+   * Runs `program` with `args` (no shell) and drives `protocolFactory()`'s subprocess protocol
+   * with its pipes and its exit (asyncio's `subprocess_exec`); returns `[transport, protocol]`
+   * once the child runs and `connectionMade` has been called. The options are
+   * `createSubprocessExec`'s but `limit` (`stdin`, `stdout`, `stderr` as `PIPE`, `DEVNULL`,
+   * `'inherit'`, a file descriptor or, for stderr, `STDOUT`; `cwd`, `env` …).
+   *
+   * Cancellation: a checkpoint until the child runs; a cancelled call kills it.
+   *
+   * @example
+   * ```ts
+   * const [transport, p] = await loop.subprocessExec(() => new Collect(), 'ls', ['-l'], { stdout: PIPE });
+   * ```
+   */
+  subprocessExec<P extends SubprocessProtocolLike>(
+    protocolFactory: () => P,
+    program: string,
+    args: readonly string[] = [],
+    opts?: SubprocessTransportOptions,
+  ): Future<[SubprocessTransport, P]> {
+    this._checkClosed('subprocessExec');
+    return subprocessExec(this as unknown as EventLoop, protocolFactory, program, args, opts);
+  }
+
+  /**
+   * Runs `cmd` through `/bin/sh -c` (asyncio's `subprocess_shell`); as `subprocessExec`.
+   *
+   * Cancellation: a checkpoint until the shell runs; a cancelled call kills it.
+   *
+   * @example
+   * ```ts
+   * const [transport, p] = await loop.subprocessShell(() => new Collect(), 'ls *.ts | wc -l', { stdout: PIPE });
+   * ```
+   */
+  subprocessShell<P extends SubprocessProtocolLike>(protocolFactory: () => P, cmd: string, opts?: SubprocessTransportOptions): Future<[SubprocessTransport, P]> {
+    this._checkClosed('subprocessShell');
+    return subprocessShell(this as unknown as EventLoop, protocolFactory, cmd, opts);
   }
 }
