@@ -249,6 +249,7 @@ export const CASES: Case[] = [
   // (d) TCP echo
   { workload: 'd', system: 'tulip-gen', file: 'd_echo/tulip.ts', args: ['gen'], label: 'tulip gen streams: `yield* read(65536)` → `write` → `yield* drain()`' },
   { workload: 'd', system: 'tulip-async', file: 'd_echo/tulip.ts', args: ['async'], label: 'tulip async streams: `await read(65536)` → `write` → `await drain()`' },
+  { workload: 'd', system: 'tulip-gen', variant: 'protocol', reference: true, file: 'd_echo/tulip.ts', args: ['protocol'], label: 'tulip `Protocol` (`loop.createServer`): `dataReceived` → `write`' },
   { workload: 'd', system: 'node', file: 'd_echo/node.ts', args: ['data'], label: "**Node `net`: `on('data')` → `write`**" },
   { workload: 'd', system: 'node', variant: 'for-await', reference: true, file: 'd_echo/node.ts', args: ['for-await'], label: 'Node `net`: `for await (chunk of socket)` → `write`' },
   { workload: 'd', system: 'asyncio', file: 'd_echo/python-asyncio.ts', args: ['streams'], label: 'asyncio streams: `start_server`, `read` / `write` / `drain`' },

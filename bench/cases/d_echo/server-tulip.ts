@@ -1,9 +1,11 @@
-// (d) tulip echo server on its own streams: node server-tulip.js MODE LIFETIME_MS
-// MODE 'gen': a generator task per connection, `yield* reader.read(65536)` → `write` →
-// `yield* writer.drain()`; 'async': the same as an async function with `await`. Prints its port,
-// and exits on its own after LIFETIME_MS (the orchestrator kills it earlier).
+// (d) tulip echo server: node server-tulip.js MODE LIFETIME_MS
+// MODE 'gen': on tulip's streams, a generator task per connection, `yield* reader.read(65536)` →
+// `write` → `yield* writer.drain()`; 'async': the same as an async function with `await`;
+// 'protocol': no task, a `Protocol` per connection (`loop.createServer`), `dataReceived` → `write`
+// (asyncio's protocol server). Prints its port, and exits on its own after LIFETIME_MS (the
+// orchestrator kills it earlier).
 import type { AddressInfo } from 'node:net';
-import { run, sleep, startServer, type StreamReader, type StreamWriter } from '../../lib/tulip.js';
+import { Protocol, getRunningLoop, run, sleep, startServer, type Server, type StreamReader, type StreamWriter, type Transport } from '../../lib/tulip.js';
 
 const [mode, lifetime] = [process.argv[2] ?? 'gen', Number(process.argv[3] ?? 30_000)];
 
@@ -35,9 +37,22 @@ async function echoAsync(reader: StreamReader, writer: StreamWriter): Promise<vo
   writer.close();
 }
 
+class Echo extends Protocol {
+  private transport!: Transport;
+  override connectionMade(t: Transport): void {
+    this.transport = t;
+  }
+  override dataReceived(data: Buffer): void {
+    this.transport.write(data);
+  }
+}
+
 // The main body is a generator so that the 'gen' server never switches AsyncLocalStorage on.
 run(function* () {
-  const server = yield* startServer(mode === 'async' ? echoAsync : echoGen, '127.0.0.1', 0);
+  const server: Server =
+    mode === 'protocol'
+      ? yield* getRunningLoop().createServer(() => new Echo(), '127.0.0.1', 0)
+      : yield* startServer(mode === 'async' ? echoAsync : echoGen, '127.0.0.1', 0);
   console.log((server.address() as AddressInfo).port);
   yield* sleep(lifetime);
   server.close();

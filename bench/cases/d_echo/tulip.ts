@@ -1,5 +1,6 @@
-// (d) TCP echo, tulip server on tulip's streams (argv[3]: 'gen' = generator tasks, 'async' = async
-// functions; see server-tulip.ts), driven by the shared Node client. argv[2]: measured ms.
+// (d) TCP echo, tulip server (argv[3]: 'gen' = streams in generator tasks, 'async' = in async
+// functions, 'protocol' = a Protocol per connection; see server-tulip.ts), driven by the shared
+// Node client. argv[2]: measured ms.
 // The server runs the way this file runs: precompiled (server-tulip.js beside it) or through tsx.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
