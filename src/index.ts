@@ -111,6 +111,7 @@ export {
   type DatagramEndpointOptions,
   type ReadTransport,
   type WriteTransport,
+  type StartTlsTransportOptions,
 } from './streams/index.js';
 
 // ---- subprocesses (asyncio's subprocess over node:child_process) --------------------------------

@@ -20,6 +20,7 @@ import { connectReadPipe, connectWritePipe, type ReadTransport, type WriteTransp
 import type { DatagramProtocolLike } from '../streams/protocols.js';
 import type { Server } from '../streams/server.js';
 import type { Transport } from '../streams/transport.js';
+import { startTls, type StartTlsTransportOptions } from '../streams/endpoints.js';
 import {
   subprocessExec,
   subprocessShell,
@@ -222,5 +223,27 @@ export abstract class LoopTransports {
   subprocessShell<P extends SubprocessProtocolLike>(protocolFactory: () => P, cmd: string, opts?: SubprocessTransportOptions): Future<[SubprocessTransport, P]> {
     this._checkClosed('subprocessShell');
     return subprocessShell(this as unknown as EventLoop, protocolFactory, cmd, opts);
+  }
+
+  /**
+   * Upgrades a plain connection to TLS in the middle of its life (asyncio's `start_tls`, for
+   * STARTTLS-style protocols): runs the handshake over `transport`'s socket — the server's side
+   * with `opts.serverSide` (then with `key`/`cert`), else the client's (`ca`, `serverHostname`
+   * …) — and returns a new transport over TLS that drives `protocol` from then on (its
+   * `connectionMade` is not called again). The old transport must not be used after the call.
+   * A handshake longer than `sslHandshakeTimeout` (60 s) fails with `ConnectionAbortedError`.
+   *
+   * Cancellation: a checkpoint until the handshake is done; a cancelled call closes the
+   * connection.
+   *
+   * @example
+   * ```ts
+   * transport.write('STARTTLS\r\n');  // … once the server agreed:
+   * const tlsTransport = await loop.startTls(transport, protocol, { serverHostname: 'mail.example.com' });
+   * ```
+   */
+  startTls(transport: Transport, protocol: StreamProtocol, opts: StartTlsTransportOptions = {}): Future<Transport> {
+    this._checkClosed('startTls');
+    return startTls(transport, protocol, opts);
   }
 }

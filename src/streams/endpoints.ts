@@ -6,13 +6,13 @@
 import { Socket } from 'node:net';
 import type { Future } from '../future.js';
 import { HandoverFuture } from '../internal/handover.js';
-import { describe } from '../internal/validate.js';
+import { checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { checkPort, connectTcp, connectUnix, whenConnected, type OpenConnectionOptions } from './connection.js';
 import type { BufferedProtocolLike, ProtocolLike } from './protocols.js';
 import { checkServerArgs, listener, serve, type OnConnection, type Server, type StartServerOptions } from './server.js';
 import { checkFactory, makeProtocol, Transport } from './transport.js';
-import type { UnixNames } from './wiring.js';
+import type { StartTlsOptions, UnixNames } from './wiring.js';
 
 /** A stream protocol: a plain one (`dataReceived`) or a buffered one (`getBuffer`). */
 export type StreamProtocol = ProtocolLike | BufferedProtocolLike;
@@ -114,4 +114,21 @@ export function createUnixServer(loop: EventLoop, protocolFactory: () => StreamP
   const { backlog, start, ssl } = checkServerArgs(op, opts);
   if (typeof path !== 'string' || path === '') throw new TypeError(`${op}: path must be a non-empty string, got ${describe(path)}`);
   return serve(loop, protocolPerConnection(loop, op, protocolFactory), start, listener({ path, backlog }), path, ssl);
+}
+
+/** Options of `loop.startTls`: `StreamWriter.startTls`'s, and which side of the handshake to play. */
+export type StartTlsTransportOptions = StartTlsOptions & {
+  /** Play the server's side (then the options need `key` and `cert`); default the client's. */
+  serverSide?: boolean;
+};
+
+/** asyncio's `start_tls` on a transport's loop. */
+export function startTls(transport: Transport, protocol: StreamProtocol, opts: StartTlsTransportOptions): Future<Transport> {
+  const op = 'startTls';
+  if (!(transport instanceof Transport)) throw new TypeError(`${op}: transport must be a Transport of a connection, got ${describe(transport)}`);
+  if (protocol === null || typeof protocol !== 'object') throw new TypeError(`${op}: protocol must be a protocol object, got ${describe(protocol)}`);
+  checkOpts(op, opts);
+  const { serverSide = false, ...rest } = opts;
+  if (typeof serverSide !== 'boolean') throw new TypeError(`${op}: serverSide must be a boolean, got ${describe(serverSide)}`);
+  return transport._startTls(op, protocol, rest, serverSide);
 }

@@ -42,5 +42,5 @@ export {
   type DatagramProtocolLike,
   type ProtocolFactory,
 } from './protocols.js';
-export type { StreamProtocol, CreateConnectionOptions, CreateServerOptions } from './endpoints.js';
+export type { StreamProtocol, CreateConnectionOptions, CreateServerOptions, StartTlsTransportOptions } from './endpoints.js';
 export type { ReadTransport, WriteTransport } from './pipes.js';

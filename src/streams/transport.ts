@@ -12,7 +12,7 @@ import type { EventLoop } from '../loop/eventloop.js';
 import { swapRunningLoop } from '../loop/registry.js';
 import type { BaseProtocolLike, BufferedProtocolLike, ProtocolLike } from './protocols.js';
 import { toBytes, type BytesLike } from './reader.js';
-import { socketInfo, socketNames, type SocketNames, type UnixNames } from './wiring.js';
+import { socketInfo, socketNames, tlsUpgrade, type SocketNames, type StartTlsOptions, type UnixNames } from './wiring.js';
 
 /** What a `Transport` is over: a connected socket, the read end or the write end of a pipe. */
 type TransportKind = 0 | 1 | 2;
@@ -245,8 +245,9 @@ export class Transport extends FlowControlTransport {
   private _error: Error | undefined = undefined;
 
   /**
-   * @internal Made once `socket` is connected: `connectionMade` is called in the next loop pass,
-   * then reading starts (the order of asyncio's socket transport).
+   * @internal Made once `socket` is connected: `connectionMade` is called in the next loop pass
+   * (unless `made` says it was, for the transport a TLS upgrade hands over to), then reading
+   * starts (the order of asyncio's socket transport).
    */
   constructor(
     loop: EventLoop,
@@ -254,6 +255,7 @@ export class Transport extends FlowControlTransport {
     protocol: ProtocolLike | BufferedProtocolLike,
     unix: UnixNames | null,
     kind: TransportKind = SOCKET,
+    made = false,
   ) {
     super(loop, protocol);
     this._socket = socket;
@@ -261,8 +263,33 @@ export class Transport extends FlowControlTransport {
     this._names = kind === SOCKET ? socketNames(socket, unix) : { peer: undefined, sock: undefined };
     socket.on('error', this._onError);
     socket.on('close', this._onClose);
-    loop.callSoon(() => this._protocol.connectionMade?.(this));
+    if (!made) loop.callSoon(() => this._protocol.connectionMade?.(this));
     if (kind !== WRITE_PIPE) loop.callSoon(() => this._startReading());
+  }
+
+  /**
+   * @internal `loop.startTls`: a TLS handshake over this plain socket connection, whose result is
+   * a new transport over the TLS socket driving `protocol` (no second `connectionMade`). This
+   * transport is done with from the start: it delivers nothing more and drops writes; a failed
+   * or cancelled handshake ends the connection with `connectionLost(exc)` of this transport's
+   * protocol.
+   */
+  _startTls(op: string, protocol: ProtocolLike | BufferedProtocolLike, opts: StartTlsOptions, serverSide: boolean): Future<Transport> {
+    if (this._what !== SOCKET || this._socket instanceof TLSSocket) throw new RuntimeError(`${op}: ${this} is not a plain socket connection`);
+    if (this._closing) throw new RuntimeError(`${op}: ${this} is closing`);
+    const start = tlsUpgrade(op, opts, serverSide);
+    const raw = this._socket;
+    for (const [event, fn] of [['data', this._onData], ['end', this._onEnd], ['error', this._onError], ['close', this._onClose]] as const) {
+      raw.off(event, fn);
+    }
+    this._closing = true;
+    return start(raw, {
+      secure: (tls) => {
+        this._lost = true; // handed over: its successor reports the end of the connection
+        return new Transport(this._loop, tls, protocol, null, SOCKET, true);
+      },
+      abandon: (e) => this._connectionLost(e),
+    });
   }
 
   private readonly _onData = (chunk: Buffer): void => {

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { TLSSocket, connect as tlsConnect, createSecureContext, type ConnectionOptions, type TlsOptions } from 'node:tls';
 import type { Future } from '../future.js';
 import { ConnectionAbortedError } from '../errors.js';
+import { HandoverFuture } from '../internal/handover.js';
 import { checkDelay, describe } from '../internal/validate.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { StreamReader, type ReadFlow } from './reader.js';
@@ -163,22 +164,43 @@ export function wireSocket(
   return [reader, writer];
 }
 
+/** What a TLS upgrade does at its end: move onto the TLS socket, or give the connection up. */
+export interface UpgradeHooks<R> {
+  /** The handshake succeeded (and the certificates were checked): the upgrade's result. */
+  secure(tls: TLSSocket): R;
+  /** The handshake failed with `e`, or the call was cancelled (`e` undefined); `tls` is destroyed after. */
+  abandon(e: Error | undefined): void;
+}
+
 /**
- * Runs a TLS handshake over the feed's plain socket and moves the reader and the writer onto the
- * TLS socket once it succeeds (asyncio's `loop.start_tls`). What the reader holds stays.
+ * @internal Checks the options of a TLS upgrade (asyncio's `start_tls`; the server's side with
+ * `serverSide`); the function returned runs the handshake over the plain socket `raw`, from which
+ * the caller has detached its listeners. Its future is done once `hooks.secure` has moved the
+ * connection onto the TLS socket, or fails with the handshake's error (a timeout is
+ * `ConnectionAbortedError`). A failed or cancelled handshake ends the connection:
+ * `hooks.abandon` runs, then both sockets are destroyed.
  */
-function upgrade(feed: SocketFeed, writer: StreamWriter, opts: StartTlsOptions, serverSide: boolean): Future<void> {
-  const op = 'StreamWriter.startTls';
+export function tlsUpgrade(op: string, opts: StartTlsOptions, serverSide: boolean): <R>(raw: Socket, hooks: UpgradeHooks<R>) => Future<R> {
   const { serverHostname, sslHandshakeTimeout, ...tlsOpts } = opts;
   const handshakeMs = checkHandshakeTimeout(op, sslHandshakeTimeout);
   if (serverHostname !== undefined && (typeof serverHostname !== 'string' || serverHostname === '')) {
     throw new TypeError(`${op}: serverHostname must be a non-empty string, got ${describe(serverHostname)}`);
   }
   if (serverSide && serverHostname !== undefined) throw new TypeError(`${op}: serverHostname is for the client side; this is a server's connection`);
+  return (raw, hooks) => handshake(op, raw, tlsOpts, serverHostname, handshakeMs, serverSide, hooks);
+}
+
+function handshake<R>(
+  op: string,
+  raw: Socket,
+  tlsOpts: ConnectionOptions | TlsOptions,
+  serverHostname: string | undefined,
+  handshakeMs: number,
+  serverSide: boolean,
+  hooks: UpgradeHooks<R>,
+): Future<R> {
   const loop = getRunningLoop();
-  const fut = loop.createFuture<void>();
-  const raw = feed.socket;
-  feed.detach();
+  const fut = new HandoverFuture<R>(loop); // the connection has moved on: the caller must get it
   let tls: TLSSocket;
   let ready: string;
   if (serverSide) {
@@ -196,13 +218,10 @@ function upgrade(feed: SocketFeed, writer: StreamWriter, opts: StartTlsOptions, 
     ready = 'secureConnect';
   }
   let abandoned = false;
-  // A failed (`e`) or cancelled handshake ends the connection: the reader and the writer, back on
-  // the plain socket, see its error and its close (the plain socket goes with the TLS one).
   const abandon = (e: Error | undefined): void => {
     if (abandoned) return;
     abandoned = true;
-    feed.attach(raw);
-    if (e !== undefined) feed.fail(e);
+    hooks.abandon(e);
     tls.destroy();
   };
   const onError = (e: Error): void => {
@@ -217,9 +236,7 @@ function upgrade(feed: SocketFeed, writer: StreamWriter, opts: StartTlsOptions, 
     tls.removeListener('error', onError);
     if (fut.done() || loop.isClosed()) return;
     if (serverSide && refusesClient(tlsOpts as TlsOptions, tls)) return onError(tls.authorizationError ?? new Error('client certificate refused'));
-    feed.attach(tls);
-    writer._rebind(tls);
-    fut.setResult(undefined);
+    fut.setResult(hooks.secure(tls));
   });
   fut.addDoneCallback((f) => {
     if (!f.cancelled()) return;
@@ -227,6 +244,27 @@ function upgrade(feed: SocketFeed, writer: StreamWriter, opts: StartTlsOptions, 
     abandon(undefined); // as asyncio: a cancelled handshake closes the connection
   });
   return fut;
+}
+
+/**
+ * Moves a stream connection onto TLS (`StreamWriter.startTls`): what the reader holds stays; a
+ * failed or cancelled handshake ends the connection for the reader and the writer too, back on
+ * the plain socket, which see its error and its close.
+ */
+function upgrade(feed: SocketFeed, writer: StreamWriter, opts: StartTlsOptions, serverSide: boolean): Future<void> {
+  const start = tlsUpgrade('StreamWriter.startTls', opts, serverSide);
+  const raw = feed.socket;
+  feed.detach();
+  return start(raw, {
+    secure(tls) {
+      feed.attach(tls);
+      writer._rebind(tls);
+    },
+    abandon(e) {
+      feed.attach(raw);
+      if (e !== undefined) feed.fail(e);
+    },
+  });
 }
 
 /** A server that asked for a client certificate and rejects unauthorized ones: did this one fail? */

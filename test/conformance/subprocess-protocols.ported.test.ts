@@ -365,8 +365,8 @@ describe('test_subprocess.py: SubprocessProtocol through loop.subprocessExec', (
       try {
         assertCancelled(await errorOf(() => task));
         await waitFor(
-          (async () => {
-            while (pids().length > 0) await sleep(10);
+          (function* () {
+            while (pids().length > 0) yield* sleep(10);
           })(),
           BOUND,
         );
