@@ -191,7 +191,8 @@ export abstract class LoopTransports {
    * with its pipes and its exit (asyncio's `subprocess_exec`); returns `[transport, protocol]`
    * once the child runs and `connectionMade` has been called. The options are
    * `createSubprocessExec`'s but `limit` (`stdin`, `stdout`, `stderr` as `PIPE`, `DEVNULL`,
-   * `'inherit'`, a file descriptor or, for stderr, `STDOUT`; `cwd`, `env` …).
+   * `'inherit'`, a file descriptor or, for stderr, `STDOUT`; `cwd`, `env` …); each of the three
+   * streams is a `PIPE` unless given, as asyncio's defaults are.
    *
    * Cancellation: a checkpoint until the child runs; a cancelled call kills it.
    *

@@ -80,7 +80,10 @@ export class DatagramTransport extends FlowControlTransport {
     this._remote = remote;
     socket.on('message', this._onMessage);
     socket.on('error', this._onError);
-    socket.on('close', () => this._connectionLost(undefined));
+    socket.on('close', () => {
+      this._closing = true;
+      this._connectionLost(undefined);
+    });
     loop.callSoon(() => this._protocol.connectionMade?.(this));
   }
 

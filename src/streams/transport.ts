@@ -125,7 +125,6 @@ export abstract class BaseTransport {
   _connectionLost(exc: Error | undefined): void {
     if (this._lost) return;
     this._lost = true;
-    this._closing = true;
     if (this._loop.isClosed()) return;
     this._loop.callSoon(() => this._protocol.connectionLost?.(exc));
   }
@@ -317,6 +316,7 @@ export class Transport extends FlowControlTransport {
   };
 
   private readonly _onClose = (): void => {
+    this._closing = true;
     this._connectionLost(this._error);
   };
 

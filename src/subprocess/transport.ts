@@ -9,7 +9,7 @@ import type { Future } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { BaseProtocol, type BaseProtocolLike, type ProtocolLike } from '../streams/protocols.js';
 import { BaseTransport, checkFactory, makeProtocol, READ_PIPE, Transport, WRITE_PIPE } from '../streams/transport.js';
-import { checkCommand, checkProgram, plan, spawnChild, type SubprocessOptions } from './create.js';
+import { PIPE, checkCommand, checkProgram, plan, spawnChild, type SubprocessOptions } from './create.js';
 import { checkSignal, returnCode, type ProcessPipes, type SignalLike } from './process.js';
 
 /** Options of `loop.subprocessExec` and `loop.subprocessShell`: those of `createSubprocessExec` but `limit`. */
@@ -106,8 +106,12 @@ export class SubprocessTransport extends BaseTransport {
   /** A pipe transport whose protocol passes its events on to this transport's protocol. */
   private _connectPipe(fd: number, socket: Socket, kind: typeof READ_PIPE | typeof WRITE_PIPE): void {
     this._open.set(fd, (this._open.get(fd) ?? 0) + 1);
+    // Each call reaches the protocol in a loop callback of its own (asyncio's `_call`): one that
+    // throws is reported as a callback error and the pipe goes on.
     const relay: ProtocolLike = {
-      dataReceived: (data) => this._protocol.pipeDataReceived?.(fd, data),
+      dataReceived: (data) => {
+        if (!this._loop.isClosed()) this._loop.callSoon(() => this._protocol.pipeDataReceived?.(fd, data));
+      },
       eofReceived: () => undefined,
       connectionLost: (exc) => this._pipeLost(fd, exc),
       pauseWriting: () => this._protocol.pauseWriting?.(),
@@ -121,7 +125,7 @@ export class SubprocessTransport extends BaseTransport {
     const left = this._open.get(fd)! - 1;
     this._open.set(fd, left);
     if (left > 0) return; // stdout and a merged stderr report as one pipe
-    this._protocol.pipeConnectionLost?.(fd, exc);
+    this._loop.callSoon(() => this._protocol.pipeConnectionLost?.(fd, exc));
     this._tryFinish();
   }
 
@@ -130,10 +134,8 @@ export class SubprocessTransport extends BaseTransport {
     if (this._returncode !== null) return;
     this._returncode = rc;
     if (this._loop.isClosed()) return;
-    this._loop.callSoon(() => {
-      this._protocol.processExited?.();
-      this._tryFinish();
-    });
+    this._loop.callSoon(() => this._protocol.processExited?.());
+    this._tryFinish();
   }
 
   /** Exited and every pipe closed: `connectionLost(undefined)`, once. */
@@ -141,6 +143,11 @@ export class SubprocessTransport extends BaseTransport {
     if (this._returncode === null || this._lost) return;
     for (const n of this._open.values()) if (n > 0) return;
     this._connectionLost(undefined);
+  }
+
+  /** True once `close()` was called (asyncio's: not merely because the child exited). */
+  override isClosing(): boolean {
+    return this._closing;
   }
 
   /** The child's process id. */
@@ -264,7 +271,8 @@ function start<P extends SubprocessProtocolLike>(
   shell: boolean,
   opts: SubprocessTransportOptions | undefined,
 ): Future<[SubprocessTransport, P]> {
-  const p = plan(op, opts);
+  // asyncio's loop.subprocess_exec/shell pipe all three streams unless told otherwise.
+  const p = plan(op, { stdin: PIPE, stdout: PIPE, stderr: PIPE, ...opts });
   const protocol = makeProtocol(op, factory);
   return spawnChild<[SubprocessTransport, P]>(loop, file, args, shell, p, (child, fut) => {
     const transport = new SubprocessTransport(loop, child, protocol, p.pipes);

@@ -37,6 +37,8 @@ import { BOUND, NODE } from '../subprocess/helpers.js';
 
 const { SIGKILL, SIGTERM, SIGHUP } = constants.signals;
 const PIPES = { stdin: PIPE, stdout: PIPE, stderr: PIPE } as const;
+/** asyncio's stdin=None, stdout=None, stderr=None: the parent's own streams (the default is PIPE). */
+const NO_PIPES = { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' } as const;
 /** echo2.py: reads one chunk, writes it to stdout as OUT:… and to stderr as ERR:…, exits 0. */
 const ECHO2 = "const fs = require('fs'); process.stdin.once('data', (d) => { fs.writeSync(1, 'OUT:' + d); fs.writeSync(2, 'ERR:' + d); process.exit(0); })";
 /** echo3.py: echoes each chunk as OUT:…; a failed write is reported on stderr as ERR:<code>. */
@@ -155,8 +157,7 @@ describe('test_events.py SubprocessTestsMixin', () => {
   // ports test_events.py::SubprocessTestsMixin.test_subprocess_exitcode
   it("with no pipes, 'exit 7' completes with returncode 7", () =>
     run(async () => {
-      const opts = { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' } as const;
-      const [t, p] = await waitFor(getRunningLoop().subprocessShell(proto, 'exit 7', opts), BOUND);
+      const [t, p] = await waitFor(getRunningLoop().subprocessShell(proto, 'exit 7', NO_PIPES), BOUND);
       await waitFor(p.completed, BOUND);
       expect(p.returncode).toBe(7);
       expect(t.getReturncode()).toBe(7);
@@ -167,7 +168,7 @@ describe('test_events.py SubprocessTestsMixin', () => {
   // ports test_events.py::SubprocessTestsMixin.test_subprocess_close_after_finish
   it('without pipes getPipeTransport gives null for 0, 1 and 2, and close() after the exit returns nothing', () =>
     run(function* () {
-      const [t, p] = yield* waitFor(getRunningLoop().subprocessShell(proto, 'exit 7'), BOUND);
+      const [t, p] = yield* waitFor(getRunningLoop().subprocessShell(proto, 'exit 7', NO_PIPES), BOUND);
       expect([0, 1, 2].map((fd) => t.getPipeTransport(fd))).toEqual([null, null, null]);
       yield* waitFor(p.completed, BOUND);
       expect(p.returncode).toBe(7);
@@ -408,11 +409,10 @@ describe('test_subprocess.py: SubprocessProtocol through loop.subprocessExec', (
       expect(p.wrong).toEqual([]);
     }));
 
-  // DISCREPANCY: asyncio's loop.subprocess_exec/subprocess_shell default stdin, stdout and stderr
-  // to subprocess.PIPE (test_subprocess_shell and test_subprocess_exec rely on it); tulip's
-  // default is 'inherit', as createSubprocessExec's, so getPipeTransport(0) is null.
+  // asyncio's loop.subprocess_exec/subprocess_shell default stdin, stdout and stderr to
+  // subprocess.PIPE (test_subprocess_shell and test_subprocess_exec rely on it).
   // ports test_events.py::SubprocessTestsMixin.test_subprocess_shell (with asyncio's defaults)
-  it.fails('with no stdio options all three streams are pipes, as asyncio defaults them', () =>
+  it('with no stdio options all three streams are pipes, as asyncio defaults them', () =>
     run(async () => {
       const [t, p] = await waitFor(getRunningLoop().subprocessShell(proto, 'echo Python'), BOUND);
       try {

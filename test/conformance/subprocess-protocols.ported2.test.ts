@@ -43,6 +43,8 @@ import { BOUND, NODE } from '../subprocess/helpers.js';
  * so that each expected failure costs little.
  */
 const SHORT = 1500;
+/** asyncio's stdin=None, stdout=None, stderr=None: the parent's own streams (the default is PIPE). */
+const NO_PIPES = { stdin: 'inherit', stdout: 'inherit', stderr: 'inherit' } as const;
 
 const dir = mkdtempSync(join(tmpdir(), 'tulip-subproto-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -304,7 +306,7 @@ describe('base_subprocess.py behaviours, from outside', () => {
   // ports test_subprocess.py::SubprocessTransportTests.test_proc_exited (a real child exiting 6)
   it('after the exit: connectionMade, processExited and connectionLost(undefined) came; signals throw ProcessLookupError; close() is fine', () =>
     run(async () => {
-      const [t, p] = await waitFor(getRunningLoop().subprocessShell(() => new Calls(), 'exit 6'), BOUND);
+      const [t, p] = await waitFor(getRunningLoop().subprocessShell(() => new Calls(), 'exit 6', NO_PIPES), BOUND);
       await waitFor(p.done, BOUND);
       expect(t.getReturncode()).toBe(6);
       expect(p.calls).toEqual(['made', 'exited', 'lost']);
@@ -315,13 +317,12 @@ describe('base_subprocess.py behaviours, from outside', () => {
       t.close();
     }));
 
-  // DISCREPANCY: asyncio's subprocess transport is closing only once close() was called
-  // (base_subprocess.py is_closing returns self._closed); tulip's says true as soon as
-  // connectionLost came.
+  // asyncio's subprocess transport is closing only once close() was called (base_subprocess.py
+  // is_closing returns self._closed), not because connectionLost came.
   // ports test_subprocess.py::SubprocessTransportTests.test_proc_exited (assertFalse(is_closing()))
-  it.fails('a child that exited by itself leaves the transport not closing until close()', () =>
+  it('a child that exited by itself leaves the transport not closing until close()', () =>
     run(async () => {
-      const [t, p] = await waitFor(getRunningLoop().subprocessShell(() => new Calls(), 'exit 6'), BOUND);
+      const [t, p] = await waitFor(getRunningLoop().subprocessShell(() => new Calls(), 'exit 6', NO_PIPES), BOUND);
       await waitFor(p.done, BOUND);
       expect(t.isClosing()).toBe(false);
       t.close();
@@ -331,7 +332,7 @@ describe('base_subprocess.py behaviours, from outside', () => {
   // base_subprocess.py _try_finish: connection_lost waits for the exit and for every pipe
   it('a shell that exits while a background job holds stdout: processExited first, connectionLost only after that pipe ends', () =>
     run(async () => {
-      const [t, p] = await waitFor(getRunningLoop().subprocessShell(() => new Calls(), '(sleep 0.2; echo late) &', { stdout: PIPE }), BOUND);
+      const [t, p] = await waitFor(getRunningLoop().subprocessShell(() => new Calls(), '(sleep 0.2; echo late) &', { ...NO_PIPES, stdout: PIPE }), BOUND);
       await waitFor(p.done, BOUND);
       expect(p.calls).toEqual(['made', 'exited', 'data1', 'pipe1', 'lost']);
       expect(p.out).toBe('late\n');
@@ -367,50 +368,47 @@ describe('base_subprocess.py behaviours, from outside', () => {
     run(async () => {
       const seen = recordExceptions();
       const boom = new Error('boom');
-      const [, p] = await waitFor(getRunningLoop().subprocessShell(throwing('connectionMade', boom), 'echo hi', { stdout: PIPE }), BOUND);
+      const [, p] = await waitFor(getRunningLoop().subprocessShell(throwing('connectionMade', boom), 'echo hi', { ...NO_PIPES, stdout: PIPE }), BOUND);
       await waitFor(p.done, BOUND);
       expect(seen.map((c) => [c.message.startsWith('Exception in callback'), c.exception])).toEqual([[true, boom]]);
       expect([...p.calls].sort()).toEqual(['data1', 'exited', 'lost', 'made', 'pipe1']);
     }));
 
-  // DISCREPANCY: base_subprocess.py _process_exited queues process_exited with loop.call_soon and
-  // calls _try_finish() itself, so a process_exited that raises is reported and connection_lost
-  // still comes; in tulip a throwing processExited skips the finish: connectionLost never comes.
-  it.fails('a processExited that throws is reported; connectionLost still comes after it', () =>
+  // base_subprocess.py _process_exited queues process_exited with loop.call_soon and calls
+  // _try_finish() itself, so a process_exited that raises is reported and connection_lost still comes.
+  it('a processExited that throws is reported; connectionLost still comes after it', () =>
     run(async () => {
       const seen = recordExceptions();
       const boom = new Error('boom');
       // stdout closes first, then the shell exits: processExited is the last event.
-      const [, p] = await waitFor(getRunningLoop().subprocessShell(throwing('processExited', boom), 'exec >&-; sleep 0.2', { stdout: PIPE }), BOUND);
-      await waitFor(p.done, SHORT); // tulip: never
+      const [, p] = await waitFor(getRunningLoop().subprocessShell(throwing('processExited', boom), 'exec >&-; sleep 0.2', { ...NO_PIPES, stdout: PIPE }), BOUND);
+      await waitFor(p.done, BOUND);
       expect(p.calls).toEqual(['made', 'pipe1', 'exited', 'lost']);
       expect(seen.map((c) => c.exception)).toEqual([boom]);
     }));
 
-  // DISCREPANCY: base_subprocess.py _pipe_connection_lost queues pipe_connection_lost with
-  // loop.call_soon and calls _try_finish() itself; in tulip a throwing pipeConnectionLost (the
-  // last pipe to end after the exit) skips the finish: connectionLost never comes.
-  it.fails('a pipeConnectionLost that throws is reported; connectionLost still comes after it', () =>
+  // base_subprocess.py _pipe_connection_lost queues pipe_connection_lost with loop.call_soon and
+  // calls _try_finish() itself: one that raises (here the last pipe to end, after the exit) is
+  // reported and connection_lost still comes.
+  it('a pipeConnectionLost that throws is reported; connectionLost still comes after it', () =>
     run(async () => {
       const seen = recordExceptions();
       const boom = new Error('boom');
       // The shell exits at once; its background job ends stdout later: pipeConnectionLost is last.
-      const [, p] = await waitFor(getRunningLoop().subprocessShell(throwing('pipeConnectionLost', boom), '(sleep 0.2; echo x) &', { stdout: PIPE }), BOUND);
-      await waitFor(p.done, SHORT); // tulip: never
+      const [, p] = await waitFor(getRunningLoop().subprocessShell(throwing('pipeConnectionLost', boom), '(sleep 0.2; echo x) &', { ...NO_PIPES, stdout: PIPE }), BOUND);
+      await waitFor(p.done, BOUND);
       expect(p.calls).toEqual(['made', 'exited', 'data1', 'pipe1', 'lost']);
       expect(seen.map((c) => c.exception)).toEqual([boom]);
     }));
 
-  // DISCREPANCY: base_subprocess.py _pipe_data_received queues pipe_data_received with
-  // loop.call_soon: one that raises is reported ("Exception in callback") and the pipe goes on.
-  // tulip treats it as the pipe's protocol failing ("Fatal error: protocol.dataReceived() call
-  // failed."): the pipe is closed and pipeConnectionLost(1, error) comes; later output is lost.
-  it.fails('a pipeDataReceived that throws is reported as a callback error; the pipe goes on delivering', () =>
+  // base_subprocess.py _pipe_data_received queues pipe_data_received with loop.call_soon: one that
+  // raises is reported ("Exception in callback") and the pipe goes on.
+  it('a pipeDataReceived that throws is reported as a callback error; the pipe goes on delivering', () =>
     run(async () => {
       const seen = recordExceptions();
       const boom = new Error('boom');
       const script = "const fs = require('fs'); fs.writeSync(1, 'first'); process.stdin.once('data', () => { try { fs.writeSync(1, 'second'); } catch {} process.exit(0); })";
-      const [t, p] = await waitFor(getRunningLoop().subprocessExec(throwing('pipeDataReceived', boom), NODE, ['-e', script], { stdin: PIPE, stdout: PIPE }), BOUND);
+      const [t, p] = await waitFor(getRunningLoop().subprocessExec(throwing('pipeDataReceived', boom), NODE, ['-e', script], { ...NO_PIPES, stdin: PIPE, stdout: PIPE }), BOUND);
       await waitFor(until(() => p.out.length > 0), BOUND);
       t.getPipeTransport(0)!.write('go');
       await waitFor(p.done, BOUND);
@@ -424,7 +422,7 @@ describe('base_subprocess.py behaviours, from outside', () => {
   // ports test_events.py::EventLoopTestsMixin.test_write_pipe_disconnect_on_close (subprocess stdin)
   it.fails('a child that closes its stdin and runs on brings pipeConnectionLost(0) while still running', () =>
     run(async () => {
-      const [t, p] = await waitFor(getRunningLoop().subprocessShell(() => new Calls(), 'exec sleep 20 0<&-', { stdin: PIPE }), BOUND);
+      const [t, p] = await waitFor(getRunningLoop().subprocessShell(() => new Calls(), 'exec sleep 20 0<&-', { ...NO_PIPES, stdin: PIPE }), BOUND);
       await waitFor(until(() => p.calls.includes('pipe0')), SHORT); // tulip: never
       expect(t.getReturncode()).toBeNull();
     }));

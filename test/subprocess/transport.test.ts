@@ -6,6 +6,7 @@
 // test_subprocess_close_client_stream …), in our own words.
 import { describe, expect, it } from 'vitest';
 import {
+  DEVNULL,
   PIPE,
   ProcessLookupError,
   STDOUT,
@@ -53,7 +54,7 @@ describe('subprocessExec', () => {
   it('runs the child: connectionMade first, its output per fd, the exit and every pipe end, connectionLost last', () =>
     run(async () => {
       const script = "process.stdout.write('out'); process.stderr.write('err'); process.exitCode = 3";
-      const [t, p] = await getRunningLoop().subprocessExec(() => new Collect(), NODE, ['-e', script], { stdout: PIPE, stderr: PIPE });
+      const [t, p] = await getRunningLoop().subprocessExec(() => new Collect(), NODE, ['-e', script], { stdin: DEVNULL, stdout: PIPE, stderr: PIPE });
       expect(p.calls).toEqual(['made']);
       expect(p.transport).toBe(t);
       expect(t.getPid()).toBeGreaterThan(0);
@@ -64,13 +65,15 @@ describe('subprocessExec', () => {
       expect(p.calls[0]).toBe('made');
       expect(p.calls.at(-1)).toBe('lost');
       expect([...p.calls].sort()).toEqual(['data1', 'data2', 'exited', 'lost', 'made', 'pipe1', 'pipe2']);
+      expect(t.isClosing()).toBe(false); // as asyncio's: closing means close() was called
+      t.close();
       expect(t.isClosing()).toBe(true);
       expect(String(t)).toMatch(/^<SubprocessTransport pid=\d+ returncode=3 closed>$/);
     }));
 
   it('talks to a child through its stdin pipe transport, in a generator task too', () =>
     run(function* () {
-      const [t, p] = yield* getRunningLoop().subprocessExec(() => new Collect(), 'cat', [], { stdin: PIPE, stdout: PIPE });
+      const [t, p] = yield* getRunningLoop().subprocessExec(() => new Collect(), 'cat', [], { stdin: PIPE, stdout: PIPE, stderr: 'inherit' });
       const stdin = t.getPipeTransport(0)!;
       expect(stdin.canWriteEof()).toBe(true);
       expect(t.getPipeTransport(1)).not.toBeNull();
@@ -84,9 +87,19 @@ describe('subprocessExec', () => {
       expect(p.calls).toContain('pipe0');
     }));
 
+  it('pipes stdin, stdout and stderr by default, as asyncio does', () =>
+    run(async () => {
+      const [t, p] = await getRunningLoop().subprocessExec(() => new Collect(), 'cat');
+      expect([0, 1, 2].map((fd) => t.getPipeTransport(fd) !== null)).toEqual([true, true, true]);
+      t.getPipeTransport(0)!.write('default');
+      t.getPipeTransport(0)!.close();
+      await waitFor(p.done, BOUND);
+      expect(p.out[1]).toBe('default');
+    }));
+
   it('with stderr: STDOUT, both streams arrive as fd 1 and end as one pipe', () =>
     run(async () => {
-      const [t, p] = await getRunningLoop().subprocessShell(() => new Collect(), 'echo out; echo err >&2', { stdout: PIPE, stderr: STDOUT });
+      const [t, p] = await getRunningLoop().subprocessShell(() => new Collect(), 'echo out; echo err >&2', { stdin: DEVNULL, stdout: PIPE, stderr: STDOUT });
       await waitFor(p.done, BOUND);
       expect(p.out[1].split('\n').sort()).toEqual(['', 'err', 'out']);
       expect(p.out[2]).toBe('');
@@ -141,18 +154,24 @@ describe('subprocessExec', () => {
       expect(p.calls.at(-1)).toBe('lost');
     }));
 
-  it('a pipeDataReceived that throws is reported and ends that pipe with the error; the child goes on to its exit', () =>
+  it('a pipeDataReceived that throws is reported as a callback error; the pipe goes on to its end', () =>
     run(async () => {
       const seen = recordExceptions();
+      let calls = 0;
       class Bad extends Collect {
-        override pipeDataReceived(): void {
-          throw new Error('bad output');
+        override pipeDataReceived(fd: number, data: Buffer): void {
+          if (calls++ === 0) throw new Error('bad output');
+          super.pipeDataReceived(fd, data);
         }
       }
-      const [t, p] = await getRunningLoop().subprocessExec(() => new Bad(), NODE, ['-e', "process.stdout.write('x')"], { stdout: PIPE });
+      const script = "const fs = require('fs'); fs.writeSync(1, 'a'); setTimeout(() => fs.writeSync(1, 'b'), 30)";
+      const [t, p] = await getRunningLoop().subprocessExec(() => new Bad(), NODE, ['-e', script], { stdin: DEVNULL, stdout: PIPE, stderr: 'inherit' });
       await waitFor(p.done, BOUND);
-      expect(seen.map((c) => c.message)).toEqual(['Fatal error: protocol.dataReceived() call failed.']);
-      expect(p.calls).toContain('pipe1 bad output'); // the pipe ends with the error
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!.message).toMatch(/^Exception in callback/);
+      expect((seen[0]!.exception as Error).message).toBe('bad output');
+      expect(p.out[1]).toBe('b'); // the second chunk came through the same pipe
+      expect(p.calls).toContain('pipe1'); // ended normally
       expect(t.getReturncode()).toBe(0);
     }));
 
