@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Protocol, getRunningLoop, run, sleep, waitFor, type Future, type ReadTransport, type Transport, type WriteTransport } from 'tulip';
+import { getRunningLoop, run, sleep, waitFor, type ReadTransport, type Transport, type WriteTransport } from 'tulip';
+import { Recorder, until } from './protocols.helpers.js';
 import { recordExceptions, syncError } from '../support.js';
 import { BOUND } from './helpers.js';
 
@@ -23,35 +24,6 @@ function fifo(): { readFd: number; openWriter: () => number; path: string } {
   execFileSync('mkfifo', [path]);
   const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   return { readFd, openWriter: () => openSync(path, constants.O_WRONLY | constants.O_NONBLOCK), path };
-}
-
-class Recorder extends Protocol {
-  calls: string[] = [];
-  data = '';
-  keepOpen = false;
-  lostWith: Error | undefined;
-  readonly lost: Future<void> = getRunningLoop().createFuture();
-  override connectionMade(): void {
-    this.calls.push('made');
-  }
-  override dataReceived(d: Buffer): void {
-    if (this.calls.at(-1) !== 'data') this.calls.push('data');
-    this.data += d.toString();
-  }
-  override eofReceived(): boolean {
-    this.calls.push('eof');
-    return this.keepOpen;
-  }
-  override connectionLost(exc: Error | undefined): void {
-    this.calls.push('lost');
-    this.lostWith = exc;
-    this.lost.setResult(undefined);
-  }
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000 && !cond(); i++) await sleep(2);
-  if (!cond()) throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('connectReadPipe', () => {
