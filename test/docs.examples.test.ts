@@ -64,9 +64,9 @@ describe('README.md: the examples this file runs are still the README\'s', () =>
   });
 });
 
-// ---- A tour (README.md:42) ------------------------------------------------------------------------
+// ---- A tour (README.md:43) ------------------------------------------------------------------------
 
-describe('README.md:42 — a tour', () => {
+describe('README.md:43 — a tour', () => {
   it('the async-function half prints [\'a\', 200], then "too slow", in virtual time', async () => {
     const url = 'http://example.test/';
     const signals: AbortSignal[] = [];
@@ -113,9 +113,9 @@ describe('README.md:42 — a tour', () => {
   });
 });
 
-// ---- TaskGroup.start (README.md:78) ---------------------------------------------------------------
+// ---- TaskGroup.start (README.md:79) ---------------------------------------------------------------
 
-describe('README.md:78 — tg.start() returns the port while the server runs on in the group', () => {
+describe('README.md:79 — tg.start() returns the port while the server runs on in the group', () => {
   it('start() returns with the value given to status.started(), and the group then waits for the server', async () => {
     const events: [string, number][] = [];
     const now = () => getRunningLoop().time();
@@ -149,9 +149,9 @@ describe('README.md:78 — tg.start() returns the port while the server runs on 
   });
 });
 
-// ---- staggeredRace (README.md:89, inline) -----------------------------------------------------------
+// ---- staggeredRace (README.md:90, inline) -----------------------------------------------------------
 
-describe('README.md:89 — staggeredRace(attempts, delayMs), inline', () => {
+describe('README.md:90 — staggeredRace(attempts, delayMs), inline', () => {
   it('asks replica B after 50 ms, takes its answer and returns [body, index, errors]', async () => {
     const get = async (replica: string) => { await sleep(replica === 'A' ? 500 : 20); return `from ${replica}`; };
     const replicaA = 'A';
@@ -170,9 +170,9 @@ describe('README.md:89 — staggeredRace(attempts, delayMs), inline', () => {
   });
 });
 
-// ---- eager tasks (README.md:94, inline) -------------------------------------------------------------
+// ---- eager tasks (README.md:95, inline) -------------------------------------------------------------
 
-describe('README.md:94 — eager tasks: a body that finishes without waiting costs no loop pass', () => {
+describe('README.md:95 — eager tasks: a body that finishes without waiting costs no loop pass', () => {
   it("a generator's task is done when createTask returns, an async function's a microtask later", () =>
     run(async () => {
       const g = createTask(function* () { return 1; }, { eagerStart: true });
@@ -195,9 +195,9 @@ describe('README.md:94 — eager tasks: a body that finishes without waiting cos
     }));
 });
 
-// ---- cancel scopes (README.md:151) ----------------------------------------------------------------
+// ---- cancel scopes (README.md:152) ----------------------------------------------------------------
 
-describe('README.md:151 — moveOnAfter, failAfter, a shielded CancelScope', () => {
+describe('README.md:152 — moveOnAfter, failAfter, a shielded CancelScope', () => {
   const fetchPage = (ms: number) => async () => { await sleep(ms); return 'page'; };
 
   it('moveOnAfter(500, …) gives undefined when too slow, the result otherwise', () =>
@@ -235,9 +235,9 @@ describe('README.md:151 — moveOnAfter, failAfter, a shielded CancelScope', () 
     }, virtual()));
 });
 
-// ---- sharing state between tasks (README.md:176) ----------------------------------------------------
+// ---- sharing state between tasks (README.md:177) ----------------------------------------------------
 
-describe('README.md:176 — Lock, Semaphore, Queue and memory channels', () => {
+describe('README.md:177 — Lock, Semaphore, Queue and memory channels', () => {
   for (const style of STYLES) {
     it(`lock.run(body) serialises read-modify-write across waits and releases on throw (${style})`, () =>
       run(async () => {
@@ -299,7 +299,7 @@ describe('README.md:176 — Lock, Semaphore, Queue and memory channels', () => {
 
   it("the README's order — send.close() and then send.clone() — throws ClosedResourceError (as Trio's clone of a closed end)", () =>
     run(async () => {
-      // README.md:190-190 as written: `await send.send(1); send.close();` then
+      // README.md:191-190 as written: `await send.send(1); send.close();` then
       // `{ using producer = send.clone(); … }`. Trio: MemorySendChannel.clone() on a closed
       // channel raises ClosedResourceError; tulip does the same, so the README's line fails.
       const [send, recv] = openMemoryChannel<number>(0);
@@ -318,9 +318,9 @@ describe('README.md:176 — Lock, Semaphore, Queue and memory channels', () => {
     }, virtual()));
 });
 
-// ---- AsyncLocalStorage (README.md:328) --------------------------------------------------------------
+// ---- AsyncLocalStorage (README.md:329) --------------------------------------------------------------
 
-describe('README.md:328 — a task runs in the AsyncLocalStorage context of the code that created it', () => {
+describe('README.md:329 — a task runs in the AsyncLocalStorage context of the code that created it', () => {
   it("requestId.run('req-7', () => createTask(…)): the task sees 'req-7' after its waits", () =>
     run(async () => {
       const seen: unknown[] = [];
@@ -353,9 +353,9 @@ describe('README.md:328 — a task runs in the AsyncLocalStorage context of the 
   }
 });
 
-// ---- testing: virtual time (README.md:363) ----------------------------------------------------------
+// ---- testing: virtual time (README.md:364) ----------------------------------------------------------
 
-describe('README.md:363 — MockClock: an hour in no time, a day\'s deadline exact', () => {
+describe('README.md:364 — MockClock: an hour in no time, a day\'s deadline exact', () => {
   it('prints true 90000000', async () => {
     const printed: unknown[][] = [];
     const console = { log: (...a: unknown[]) => printed.push(a) };
@@ -377,9 +377,9 @@ describe('README.md:363 — MockClock: an hour in no time, a day\'s deadline exa
   });
 });
 
-// ---- testing: stepping the loop (README.md:384) -----------------------------------------------------
+// ---- testing: stepping the loop (README.md:385) -----------------------------------------------------
 
-describe('README.md:384 — waitAllTasksBlocked() then runBriefly(2)', () => {
+describe('README.md:385 — waitAllTasksBlocked() then runBriefly(2)', () => {
   for (const style of STYLES) {
     it(`the task is parked in get() and, two passes after putNowait, got === 1 (${style})`, () =>
       run(async () => {
@@ -401,9 +401,9 @@ describe('README.md:384 — waitAllTasksBlocked() then runBriefly(2)', () => {
   }
 });
 
-// ---- testing: Sequencer (README.md:398) ---------------------------------------------------------------
+// ---- testing: Sequencer (README.md:399) ---------------------------------------------------------------
 
-describe('README.md:398 — a Sequencer forces the order a, b, c', () => {
+describe('README.md:399 — a Sequencer forces the order a, b, c', () => {
   it("log is ['a', 'b', 'c'] whatever order the tasks arrive in", () =>
     run(async () => {
       const seq = new Sequencer();
@@ -417,9 +417,9 @@ describe('README.md:398 — a Sequencer forces the order a, b, c', () => {
     }, virtual()));
 });
 
-// ---- testing: checkpoints (README.md:416) -----------------------------------------------------------
+// ---- testing: checkpoints (README.md:417) -----------------------------------------------------------
 
-describe('README.md:416 — assertCheckpoints / assertNoCheckpoints', () => {
+describe('README.md:417 — assertCheckpoints / assertNoCheckpoints', () => {
   it('a free lock is taken at once; sleep(0) suspends once (the README\'s two lines)', () =>
     run(async () => {
       const freeLock = new Lock();
@@ -442,9 +442,9 @@ describe('README.md:416 — assertCheckpoints / assertNoCheckpoints', () => {
   }
 });
 
-// ---- debugging: dumpTasks and printCallGraph (README.md:434) ---------------------------------------
+// ---- debugging: dumpTasks and printCallGraph (README.md:435) ---------------------------------------
 
-describe('README.md:434 — dumpTasks() and printCallGraph() of the example program', () => {
+describe('README.md:435 — dumpTasks() and printCallGraph() of the example program', () => {
   it('shows 6 live tasks as a tree, with what each waits on and where (debug mode)', async () => {
     let dump = '';
     let graph = '';
@@ -518,9 +518,9 @@ describe('README.md:434 — dumpTasks() and printCallGraph() of the example prog
   });
 });
 
-// ---- debugging: a future never awaited (README.md:515) ---------------------------------------------
+// ---- debugging: a future never awaited (README.md:516) ---------------------------------------------
 
-describe('README.md:515 — debug mode reports a timeout(…).run(…) that was never awaited', () => {
+describe('README.md:516 — debug mode reports a timeout(…).run(…) that was never awaited', () => {
   it('reaches the exception handler, naming Timeout.run and the function that made it', () =>
     run(async () => {
       const seen = recordExceptions();
@@ -542,9 +542,9 @@ describe('README.md:515 — debug mode reports a timeout(…).run(…) that was 
     }, { debug: true }));
 });
 
-// ---- debugging: lag statistics (README.md:545) -----------------------------------------------------
+// ---- debugging: lag statistics (README.md:546) -----------------------------------------------------
 
-describe('README.md:545 — slowCallbackDuration and lagStats() for metrics', () => {
+describe('README.md:546 — slowCallbackDuration and lagStats() for metrics', () => {
   it('the gauge callback reads a numeric p99; the threshold is settable', () =>
     run(async () => {
       const gauges: [string, number][] = [];
@@ -562,9 +562,9 @@ describe('README.md:545 — slowCallbackDuration and lagStats() for metrics', ()
     }));
 });
 
-// ---- signals (README.md:164, inline) ----------------------------------------------------------------
+// ---- signals (README.md:165, inline) ----------------------------------------------------------------
 
-describe('README.md:164 — addSignalHandler runs a callback in a loop pass', () => {
+describe('README.md:165 — addSignalHandler runs a callback in a loop pass', () => {
   // Signals reach a process, not a worker thread: skipped if vitest runs this file in a thread pool.
   it.skipIf(!isMainThread)('getRunningLoop().addSignalHandler(sig, () => stop.set()) wakes the task waiting for stop; removeSignalHandler removes it', () =>
     run(async () => {

@@ -1,4 +1,4 @@
-// The README's streams, protocols and subprocess examples (README.md:220, :262 and :301), run as
+// The README's streams, protocols and subprocess examples (README.md:221, :263 and :307), run as
 // written over real sockets on 127.0.0.1 and real child processes, in the same way as
 // test/docs.examples.test.ts runs the other README examples.
 import { readFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ import {
 
 const README = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
 
-describe('README.md:220 — a line echo server on streams, and a client with a timeout', () => {
+describe('README.md:221 — a line echo server on streams, and a client with a timeout', () => {
   it('the README still contains the example', () => {
     expect(README).toContain("const reply = await timeout(1000).run(() => reader.readuntil('\\n')); // a cancelled read takes no byte");
     expect(README).toContain('yield* writer.drain();                        // ...and a pause while the peer is slow');
@@ -72,7 +72,7 @@ describe('README.md:220 — a line echo server on streams, and a client with a t
     }));
 });
 
-describe('README.md:262 — an echo server of protocols, and a client protocol that writes and half-closes', () => {
+describe('README.md:263 — an echo server of protocols, and a client protocol that writes and half-closes', () => {
   it('the README still contains the example', () => {
     expect(README).toContain("console.log(await hello.done);       // 'hello': at the client's EOF the server's transport closes");
     expect(README).toContain('override dataReceived(data: Buffer) { this.transport.write(data); }  // no task, no await');
@@ -115,7 +115,7 @@ describe('README.md:262 — an echo server of protocols, and a client protocol t
     }));
 });
 
-describe('README.md:301 — a subprocess: communicate(), and a wait() cut short by a timeout', () => {
+describe('README.md:307 — a subprocess: communicate(), and a wait() cut short by a timeout', () => {
   it('the README still contains the example', () => {
     expect(README).toContain("const [out] = await proc.communicate('a\\nb\\nc\\n');  // feeds stdin, reads stdout to its end, waits");
     expect(README).toContain('try { await timeout(100).run(() => slow.wait()); } catch { slow.kill(); } // the child outlives a cancelled wait()');
