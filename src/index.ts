@@ -112,6 +112,8 @@ export {
   type ReadTransport,
   type WriteTransport,
   type StartTlsTransportOptions,
+  type AddrInfo,
+  type GetAddrInfoOptions,
 } from './streams/index.js';
 
 // ---- subprocesses (asyncio's subprocess over node:child_process) --------------------------------

@@ -1,8 +1,9 @@
 /**
  * The event loop's transport methods (asyncio's low-level API): connections, servers, UDP
  * endpoints, pipes and child processes whose events a transport turns into calls of a
- * protocol's methods. `EventLoop` inherits them; the work is done by the streams and subprocess
- * layers (streams/endpoints.ts, datagram.ts, pipes.ts; subprocess/transport.ts).
+ * protocol's methods, and name resolution (`getaddrinfo`, `getnameinfo`). `EventLoop` inherits
+ * them; the work is done by the streams and subprocess layers (streams/endpoints.ts,
+ * datagram.ts, pipes.ts, names.ts; subprocess/transport.ts).
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Future } from '../future.js';
@@ -17,7 +18,8 @@ import {
   type StreamProtocol,
 } from '../streams/endpoints.js';
 import { connectReadPipe, connectWritePipe, type ReadTransport, type WriteTransport } from '../streams/pipes.js';
-import type { DatagramProtocolLike } from '../streams/protocols.js';
+import { getaddrinfo, getnameinfo, type AddrInfo, type GetAddrInfoOptions } from '../streams/names.js';
+import type { Address, DatagramProtocolLike } from '../streams/protocols.js';
 import type { Server } from '../streams/server.js';
 import type { Transport } from '../streams/transport.js';
 import { startTls, type StartTlsTransportOptions } from '../streams/endpoints.js';
@@ -246,5 +248,41 @@ export abstract class LoopTransports {
   startTls(transport: Transport, protocol: StreamProtocol, opts: StartTlsTransportOptions = {}): Future<Transport> {
     this._checkClosed('startTls');
     return startTls(transport, protocol, opts);
+  }
+
+  /**
+   * Resolves `host` with the system's resolver (asyncio's `getaddrinfo`, Node's `dns.lookup` in
+   * libuv's thread pool): every address found, in the resolver's order, each as
+   * `{ family, address, port }` (asyncio's `(family, type, proto, canonname, sockaddr)` tuple,
+   * named; `port` is the one asked for). A name that does not resolve fails with Node's
+   * `ENOTFOUND` error.
+   *
+   * Cancellation: a checkpoint; a cancelled call drops the answer (the lookup itself runs on).
+   *
+   * @example
+   * ```ts
+   * const [first] = await loop.getaddrinfo('example.com', 443, { family: 4 });
+   * console.log(first.address); // '93.184.215.14'
+   * ```
+   */
+  getaddrinfo(host: string, port?: number, opts?: GetAddrInfoOptions): Future<AddrInfo[]> {
+    this._checkClosed('getaddrinfo');
+    return getaddrinfo(this as unknown as EventLoop, host, port, opts);
+  }
+
+  /**
+   * The host name and service name of an IP address and port (asyncio's `getnameinfo`, Node's
+   * `dns.lookupService`): `['localhost', 'ssh']` for `['127.0.0.1', 22]`.
+   *
+   * Cancellation: a checkpoint; a cancelled call drops the answer.
+   *
+   * @example
+   * ```ts
+   * const [host, service] = await loop.getnameinfo(['127.0.0.1', 80]); // ['localhost', 'http']
+   * ```
+   */
+  getnameinfo(sockaddr: Address): Future<[string, string]> {
+    this._checkClosed('getnameinfo');
+    return getnameinfo(this as unknown as EventLoop, sockaddr);
   }
 }

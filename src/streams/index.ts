@@ -44,3 +44,4 @@ export {
 } from './protocols.js';
 export type { StreamProtocol, CreateConnectionOptions, CreateServerOptions, StartTlsTransportOptions } from './endpoints.js';
 export type { ReadTransport, WriteTransport } from './pipes.js';
+export type { AddrInfo, GetAddrInfoOptions } from './names.js';

@@ -140,6 +140,11 @@ export class Server {
     return this._server.address();
   }
 
+  /** The loop the server belongs to (asyncio's `get_loop()`). */
+  getLoop(): EventLoop {
+    return this._loop;
+  }
+
   /** The number of open connections. */
   connectionCount(): number {
     return this._connections.size;
