@@ -113,7 +113,8 @@ export function openConnection(host: string, port: number, opts?: OpenConnection
   const op = 'openConnection';
   const limit = checkLimit(op, opts);
   const start = connectTcp(op, host, port, opts);
-  return whenConnected(getRunningLoop(), start(), (s, fut) => fut.setResult(wireSocket(s, limit, null, false)));
+  const loop = getRunningLoop();
+  return whenConnected(loop, start(), (s, fut) => fut.setResult(wireSocket(loop, s, limit, null, false)));
 }
 
 /** @internal Checks the arguments of a TCP or TLS connection; the function returned connects. */
@@ -168,7 +169,8 @@ export function openUnixConnection(path: string, opts?: OpenUnixConnectionOption
   if (opts !== undefined) checkOpts(op, opts);
   const limit = checkLimit(op, opts);
   const start = connectUnix(op, path);
-  return whenConnected(getRunningLoop(), start(), (s, fut) => fut.setResult(wireSocket(s, limit, { local: '', remote: path }, false)));
+  const loop = getRunningLoop();
+  return whenConnected(loop, start(), (s, fut) => fut.setResult(wireSocket(loop, s, limit, { local: '', remote: path }, false)));
 }
 
 /** `localAddr`, `family` and `happyEyeballsDelay` checked, as Node's connect options. */

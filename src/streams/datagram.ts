@@ -80,7 +80,11 @@ export class DatagramTransport extends FlowControlTransport {
     this._remote = remote;
     socket.on('message', this._onMessage);
     socket.on('error', this._onError);
+    // Closed when its loop closes, if still open: it would keep Node's process alive.
+    const end = (): void => closeQuietly(socket);
+    (loop._closeHooks ??= new Set()).add(end);
     socket.on('close', () => {
+      loop._closeHooks?.delete(end);
       this._closing = true;
       this._connectionLost(undefined);
     });

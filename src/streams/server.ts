@@ -315,7 +315,7 @@ export class Server {
 /** Each connection gets a reader and a writer and runs `cb` as a task (asyncio's streams server). */
 function runClient(loop: EventLoop, cb: ClientConnected, limit: number): OnConnection {
   return (socket, unix) => {
-    const [reader, writer] = wireSocket(socket, limit, unix, true);
+    const [reader, writer] = wireSocket(loop, socket, limit, unix, true);
     const task = loop.createTask(() => cb(reader, writer));
     task.addDoneCallback((t) => {
       if (t.cancelled()) {

@@ -12,7 +12,7 @@ import type { EventLoop } from '../loop/eventloop.js';
 import { swapRunningLoop } from '../loop/registry.js';
 import type { BaseProtocolLike, BufferedProtocolLike, ProtocolLike } from './protocols.js';
 import { toBytes, type BytesLike } from './reader.js';
-import { socketInfo, socketNames, tlsUpgrade, type SocketNames, type StartTlsOptions, type UnixNames } from './wiring.js';
+import { destroyAtLoopClose, socketInfo, socketNames, tlsUpgrade, type SocketNames, type StartTlsOptions, type UnixNames } from './wiring.js';
 
 /** What a `Transport` is over: a connected socket, the read end or the write end of a pipe. */
 type TransportKind = 0 | 1 | 2;
@@ -262,6 +262,7 @@ export class Transport extends FlowControlTransport {
     this._names = kind === SOCKET ? socketNames(socket, unix) : { peer: undefined, sock: undefined };
     socket.on('error', this._onError);
     socket.on('close', this._onClose);
+    destroyAtLoopClose(loop, socket);
     if (!made) loop.callSoon(() => this._protocol.connectionMade?.(this));
     if (kind !== WRITE_PIPE) loop.callSoon(() => this._startReading());
   }

@@ -8,6 +8,7 @@ import type { Future } from '../future.js';
 import { ConnectionAbortedError } from '../errors.js';
 import { HandoverFuture } from '../internal/handover.js';
 import { checkDelay, describe } from '../internal/validate.js';
+import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { StreamReader, type ReadFlow } from './reader.js';
 import { StreamWriter } from './writer.js';
@@ -148,15 +149,30 @@ class SocketFeed implements ReadFlow {
 }
 
 /**
+ * @internal Destroys `socket` when `loop` closes, unless it closed before: a connection left open
+ * (forgotten, or owned by a task that was cancelled) would keep Node's process alive after
+ * `run()`, where asyncio's would go with the process.
+ */
+export function destroyAtLoopClose(loop: EventLoop, socket: Socket): void {
+  const end = (): void => {
+    socket.destroy();
+  };
+  (loop._closeHooks ??= new Set()).add(end);
+  socket.once('close', () => loop._closeHooks?.delete(end));
+}
+
+/**
  * @internal A connected socket's reader and writer. `serverSide` says which end of a TLS
  * handshake `writer.startTls()` plays.
  */
 export function wireSocket(
+  loop: EventLoop,
   socket: Socket,
   limit: number,
   unix: UnixNames | null,
   serverSide: boolean,
 ): [StreamReader, StreamWriter] {
+  destroyAtLoopClose(loop, socket);
   const reader = new StreamReader({ limit });
   const writer = new StreamWriter(socket, reader, unix);
   const feed = new SocketFeed(socket, reader, writer);

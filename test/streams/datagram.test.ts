@@ -290,3 +290,15 @@ describe('createDatagramEndpoint', () => {
       await waitFor(cp.lost, BOUND);
     }));
 });
+
+describe('an endpoint still open when its loop closes', () => {
+  it("is closed, so that it cannot keep Node's process alive", async () => {
+    let socket: UdpSocket | undefined;
+    await run(async () => {
+      const [t] = await getRunningLoop().createDatagramEndpoint(() => new DatagramProtocol(), { localAddr: ['127.0.0.1', 0] });
+      socket = t.getExtraInfo('socket') as UdpSocket;
+    });
+    expect(() => socket!.address()).toThrow(/Not running/);
+  });
+});
+

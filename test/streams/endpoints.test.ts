@@ -1,11 +1,12 @@
 // loop.createServer, createConnection and their Unix twins (src/streams/endpoints.ts,
 // loop/transports.ts): a protocol per connection, factories that fail, cancellation while
 // connecting, the `sock` option, bad input, closed loops, and the running loop in callbacks.
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   createTask,
   getRunningLoop,
+  openConnection,
   run,
   sleep,
   waitFor,
@@ -210,4 +211,32 @@ describe('connecting', () => {
         await peer.close();
       }
     }));
+});
+
+describe('a connection still open when its loop closes', () => {
+  it('is destroyed, so that it cannot keep Node\'s process alive (transport and stream alike)', async () => {
+    const peer = await rawServer(() => undefined);
+    try {
+      let transportSocket: Socket | undefined;
+      let writerSocket: Socket | undefined;
+      let closedTransport: Socket | undefined;
+      await run(async () => {
+        const loop = getRunningLoop();
+        const [t] = await loop.createConnection(() => new Recorder(), '127.0.0.1', peer.port);
+        transportSocket = t.getExtraInfo('socket') as Socket;
+        const [, w] = await openConnection('127.0.0.1', peer.port);
+        writerSocket = w.transport;
+        const [t2, p2] = await loop.createConnection(() => new Recorder(), '127.0.0.1', peer.port);
+        closedTransport = t2.getExtraInfo('socket') as Socket;
+        t2.close(); // closed by its owner: its hook is gone before the loop closes
+        await waitFor(p2.lost, BOUND);
+        expect(loop._closeHooks?.size).toBe(2);
+      });
+      expect(transportSocket?.destroyed).toBe(true);
+      expect(writerSocket?.destroyed).toBe(true);
+      expect(closedTransport?.destroyed).toBe(true);
+    } finally {
+      await peer.close();
+    }
+  });
 });
