@@ -61,7 +61,9 @@ describe('runForever() and stop() (base_events.run_forever)', () => {
     const loop = newEventLoop();
     const f = loop.createFuture<number>();
     loop.callSoon(() => loop.stop());
-    loop.callLater(1, () => f.setResult(6));
+    // 30 ms rather than asyncio's 1: on a loaded machine 1 ms can pass before the first pass, and
+    // the timer would then be due in the same pass as the stop.
+    loop.callLater(30, () => f.setResult(6));
     const e = await errorOf(() => loop.runUntilComplete(f));
     expect(e).toBeInstanceOf(RuntimeError);
     expect(e.message).toBe('Event loop stopped before Future completed.');
