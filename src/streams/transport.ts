@@ -8,6 +8,7 @@ import { TLSSocket } from 'node:tls';
 import { RuntimeError } from '../errors.js';
 import type { Future } from '../future.js';
 import { checkOpts, describe } from '../internal/validate.js';
+import { alsExit } from '../internal/context.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { swapRunningLoop } from '../loop/registry.js';
 import type { BaseProtocolLike, BufferedProtocolLike, ProtocolLike } from './protocols.js';
@@ -82,13 +83,15 @@ export abstract class BaseTransport {
   abstract close(): void;
 
   /**
-   * @internal Runs a protocol callback with the loop as the running loop (Node's events come
-   * between its passes) and returns its result, or the error it threw.
+   * @internal Runs a protocol callback as a plain loop callback — with the loop as the running
+   * loop (Node's events come between its passes) and outside every task (the socket's events
+   * come in the async context of the task that made it) — and returns its result, or the error
+   * it threw.
    */
   _callProtocol<R>(fn: () => R): R | Error {
     const prev = swapRunningLoop(this._loop);
     try {
-      return fn();
+      return alsExit(fn);
     } catch (e) {
       return e instanceof Error ? e : new Error(String(e));
     } finally {

@@ -5,6 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   createTask,
+  currentTask,
   getRunningLoop,
   openConnection,
   run,
@@ -185,19 +186,26 @@ describe('connecting', () => {
     );
   });
 
-  it('protocol callbacks run with their loop as the running loop', () =>
+  it('protocol callbacks run as plain loop callbacks: their loop is the running loop, and no task is current', () =>
     run(async () => {
+      // An async task makes the connection: the socket's events come in its async context.
       const loop = getRunningLoop();
       const peer = await rawServer((s) => s.end('x'));
       try {
         const loops: EventLoop[] = [];
+        const tasks: unknown[] = [];
+        const seen = (): void => {
+          loops.push(getRunningLoop());
+          tasks.push(currentTask());
+        };
         const lost = loop.createFuture<void>();
         await loop.createConnection(
           () => ({
-            connectionMade: () => loops.push(getRunningLoop()),
-            dataReceived: () => loops.push(getRunningLoop()),
+            connectionMade: seen,
+            dataReceived: seen,
+            eofReceived: seen,
             connectionLost: () => {
-              loops.push(getRunningLoop());
+              seen();
               lost.setResult(undefined);
             },
           }),
@@ -205,8 +213,9 @@ describe('connecting', () => {
           peer.port,
         );
         await waitFor(lost, BOUND);
-        expect(loops.length).toBeGreaterThanOrEqual(3);
+        expect(loops.length).toBe(4);
         for (const l of loops) expect(l).toBe(loop);
+        expect(tasks).toEqual([undefined, undefined, undefined, undefined]);
       } finally {
         await peer.close();
       }
