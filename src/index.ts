@@ -99,6 +99,7 @@ export {
   Protocol,
   BufferedProtocol,
   DatagramProtocol,
+  StreamReaderProtocol,
   type Address,
   type BaseProtocolLike,
   type ProtocolLike,

@@ -158,7 +158,7 @@ export abstract class LoopTransports {
    * @example
    * ```ts
    * const reader = new StreamReader();
-   * await loop.connectReadPipe(() => ({ dataReceived: (d: Buffer) => reader.feedData(d), eofReceived: () => reader.feedEof() }), process.stdin);
+   * await loop.connectReadPipe(() => new StreamReaderProtocol(reader), process.stdin);
    * for await (const line of reader) console.log('stdin:', line.toString());
    * ```
    */

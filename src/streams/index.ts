@@ -35,6 +35,7 @@ export {
   Protocol,
   BufferedProtocol,
   DatagramProtocol,
+  StreamReaderProtocol,
   type Address,
   type BaseProtocolLike,
   type ProtocolLike,

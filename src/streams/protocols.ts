@@ -2,7 +2,9 @@
  * asyncio's protocols: the callbacks a transport calls as a connection's events happen. Subclass
  * one (every method has a do-nothing default) or pass any object with the methods you need.
  */
+import type { StreamReader } from './reader.js';
 import type { BaseTransport, Transport } from './transport.js';
+import { feed, feedEnd, feedError } from './wiring.js';
 import type { DatagramTransport } from './datagram.js';
 
 /** A `[host, port]` address, as a datagram's sender or destination (asyncio's address tuple). */
@@ -162,3 +164,60 @@ export class DatagramProtocol extends BaseProtocol implements DatagramProtocolLi
   /** A send or receive failed. Does nothing here. */
   errorReceived(_exc: Error): void {}
 }
+
+/**
+ * A stream protocol that feeds a `StreamReader` (asyncio's `StreamReaderProtocol`): turns any
+ * transport — a pipe from `loop.connectReadPipe`, a connection from `loop.createConnection` —
+ * into a reader that tasks `await`. The bytes go to the reader, the peer's end of stream is its
+ * EOF (the transport stays open for writing, except over TLS), an error that ends the connection
+ * is the reader's next read's error; a reader that holds more than twice its limit pauses the
+ * transport until it is read down.
+ *
+ * Cancellation: protocol methods are plain callbacks, never checkpoints; the reader's reads are
+ * checkpoints that take no byte when cancelled.
+ *
+ * @example
+ * ```ts
+ * const reader = new StreamReader();
+ * await getRunningLoop().connectReadPipe(() => new StreamReaderProtocol(reader), process.stdin);
+ * for await (const line of reader) console.log('got', line.toString().trimEnd());
+ * ```
+ */
+export class StreamReaderProtocol extends BaseProtocol implements ProtocolLike {
+  /** The reader it feeds. */
+  readonly reader: StreamReader;
+  private _overTls = false;
+
+  constructor(reader: StreamReader) {
+    super();
+    if (reader === null || typeof reader !== 'object' || typeof (reader as { feedData?: unknown }).feedData !== 'function') {
+      throw new TypeError(`StreamReaderProtocol: reader must be a StreamReader, got ${reader === null ? 'null' : typeof reader}`);
+    }
+    this.reader = reader;
+  }
+
+  /** The reader pauses and resumes `transport` as it fills up and is read down. */
+  override connectionMade(transport: Transport): void {
+    this.reader._flow = transport;
+    this._overTls = transport.getExtraInfo('sslObject') !== undefined;
+  }
+
+  /** Bytes go to the reader. */
+  dataReceived(data: Buffer): void {
+    feed(this.reader, data);
+  }
+
+  /** The reader's EOF; keeps the transport open for writing (not over TLS). */
+  eofReceived(): boolean {
+    feedEnd(this.reader);
+    return !this._overTls;
+  }
+
+  /** The reader's EOF, or with `exc` its error. */
+  override connectionLost(exc: Error | undefined): void {
+    if (exc === undefined) feedEnd(this.reader);
+    else feedError(this.reader, exc);
+    this.reader._flow = null;
+  }
+}
+

@@ -78,15 +78,19 @@ export function socketInfo(s: Socket, names: SocketNames, name: string, dflt: un
   }
 }
 
-// What a transport's events do to its reader (for sockets and pipes alike): bytes are fed until
-// the end of the stream; the end and an error count only before the reader has ended.
-function feed(r: StreamReader, d: Buffer): void {
+// What a transport's events do to its reader (for sockets, pipes and StreamReaderProtocol alike):
+// bytes are fed until the end of the stream; the end and an error count only before the reader
+// has ended.
+/** @internal */
+export function feed(r: StreamReader, d: Buffer): void {
   if (!r._eof) r.feedData(d);
 }
-function feedEnd(r: StreamReader): void {
+/** @internal */
+export function feedEnd(r: StreamReader): void {
   if (!r._eof && r.exception() === undefined) r.feedEof();
 }
-function feedError(r: StreamReader, e: Error): void {
+/** @internal */
+export function feedError(r: StreamReader, e: Error): void {
   if (r.exception() === undefined && !r._eof) r.setException(e);
 }
 
