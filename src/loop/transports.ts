@@ -5,6 +5,7 @@
  * them; the work is done by the streams and subprocess layers (streams/endpoints.ts,
  * datagram.ts, pipes.ts, names.ts; subprocess/transport.ts).
  */
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import type { Future } from '../future.js';
 import { createDatagramEndpoint, type DatagramEndpointOptions, type DatagramTransport } from '../streams/datagram.js';
@@ -18,6 +19,7 @@ import {
   type StreamProtocol,
 } from '../streams/endpoints.js';
 import { connectReadPipe, connectWritePipe, type ReadTransport, type WriteTransport } from '../streams/pipes.js';
+import { sendfile } from '../streams/sendfile.js';
 import { getaddrinfo, getnameinfo, type AddrInfo, type GetAddrInfoOptions } from '../streams/names.js';
 import type { Address, DatagramProtocolLike } from '../streams/protocols.js';
 import type { Server } from '../streams/server.js';
@@ -284,5 +286,29 @@ export abstract class LoopTransports {
   getnameinfo(sockaddr: Address): Future<[string, string]> {
     this._checkClosed('getnameinfo');
     return getnameinfo(this as unknown as EventLoop, sockaddr);
+  }
+
+  /**
+   * Sends a file over a transport (asyncio's `sendfile`, in its read-and-write way, the only one
+   * on Node): `count` bytes (default: to the end of the file) from `offset` of `file` (a file
+   * descriptor or a `FileHandle`, read at those positions; its own position is neither used nor
+   * moved), 64 KiB at a time, each written once the transport's buffer is under its high mark.
+   * Meanwhile the transport's protocol receives nothing (reading is paused) and is restored at
+   * the end. Returns the number of bytes sent; a connection that ends first fails it with
+   * `ConnectionResetError`.
+   *
+   * Cancellation: a checkpoint; a cancelled call stops after the chunk in hand, what was written
+   * stays written, and the protocol is restored.
+   *
+   * @example
+   * ```ts
+   * const fh = await open('index.html');
+   * transport.write(`HTTP/1.0 200 OK\r\nContent-Length: ${(await fh.stat()).size}\r\n\r\n`);
+   * await loop.sendfile(transport, fh);
+   * ```
+   */
+  sendfile(transport: Transport, file: number | FileHandle, offset = 0, count?: number): Future<number> {
+    this._checkClosed('sendfile');
+    return sendfile(this as unknown as EventLoop, transport, file, offset, count);
   }
 }

@@ -168,7 +168,8 @@ export abstract class BaseTransport {
 export abstract class FlowControlTransport extends BaseTransport {
   private _high = DEFAULT_HIGH;
   private _low = DEFAULT_HIGH / 4;
-  private _writingPaused = false;
+  /** @internal The protocol was told to pause writing and not yet to resume. */
+  _writingPaused = false;
 
   /** The number of bytes written and not yet handed to the system. */
   abstract getWriteBufferSize(): number;

@@ -1,0 +1,93 @@
+/**
+ * @internal asyncio's `loop.sendfile` (its fallback, the only way on Node: read a chunk, write
+ * it, wait while the transport's buffer is over its high mark). The loop's method of this name
+ * (loop/transports.ts) calls this.
+ */
+import { read } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { ConnectionResetError, RuntimeError } from '../errors.js';
+import type { Future } from '../future.js';
+import { describe } from '../internal/validate.js';
+import type { EventLoop } from '../loop/eventloop.js';
+import type { BaseProtocolLike } from './protocols.js';
+import { Transport } from './transport.js';
+
+/** The most read and written at a time, in bytes. */
+const CHUNK = 64 * 1024;
+
+/** The file as a descriptor: an fd, or a `fs/promises` FileHandle's. */
+function fdOf(op: string, file: unknown): number {
+  if (typeof file === 'number' && Number.isInteger(file) && file >= 0) return file;
+  const fd = (file as FileHandle | null)?.fd;
+  if (typeof fd === 'number' && fd >= 0) return fd;
+  throw new TypeError(`${op}: file must be an open file descriptor or a FileHandle, got ${describe(file)}`);
+}
+
+/** asyncio's `sendfile` on `loop`. */
+export function sendfile(loop: EventLoop, transport: Transport, file: number | FileHandle, offset: number, count: number | undefined): Future<number> {
+  const op = 'sendfile';
+  if (!(transport instanceof Transport)) throw new TypeError(`${op}: transport must be a Transport, got ${describe(transport)}`);
+  const fd = fdOf(op, file);
+  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) throw new RangeError(`${op}: offset must be a non-negative integer, got ${describe(offset)}`);
+  if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count <= 0)) {
+    throw new RangeError(`${op}: count must be a positive integer, got ${describe(count)}`);
+  }
+  if (transport.isClosing()) throw new RuntimeError(`${op}: the transport is closing (${transport})`);
+  const fut = loop.createFuture<number>();
+  const buf = Buffer.allocUnsafe(Math.min(count ?? CHUNK, CHUNK));
+  const proto = transport.getProtocol();
+  const wasReading = transport.isReading();
+  const wasPaused = transport._writingPaused;
+  let sent = 0;
+  let waiting = false; // for resumeWriting before the next chunk
+  let over = false;
+  // While the file goes out, the transport's events come here (asyncio's _SendfileFallbackProtocol):
+  // reading is paused, the write-side flow control paces the chunks, a lost connection ends it.
+  const stand: BaseProtocolLike = {
+    resumeWriting: () => {
+      if (waiting) step();
+    },
+    connectionLost: (exc) => {
+      finish(exc ?? new ConnectionResetError(`${op}: the connection was closed by the peer`));
+      proto.connectionLost?.(exc); // the protocol still hears of the end of its connection
+    },
+  };
+  const finish = (e?: unknown): void => {
+    if (over) return;
+    over = true;
+    transport.setProtocol(proto);
+    if (wasReading) transport.resumeReading();
+    if (wasPaused) proto.resumeWriting?.();
+    if (fut.done() || loop.isClosed()) return;
+    if (e === undefined) fut.setResult(sent);
+    else fut.setException(e);
+  };
+  const step = (): void => {
+    waiting = false;
+    if (over) return;
+    if (fut.done()) return finish(); // cancelled: what was written stays written
+    if (transport.isClosing()) return finish(new ConnectionResetError(`${op}: the connection was closed by the peer`));
+    if (transport._writingPaused) {
+      waiting = true;
+      return;
+    }
+    const n = count === undefined ? buf.length : Math.min(buf.length, count - sent);
+    if (n <= 0) return finish();
+    read(fd, buf, 0, n, offset + sent, (e, got) => {
+      if (e !== null) return finish(e);
+      if (over) return;
+      if (got === 0) return finish();
+      if (fut.done()) return finish();
+      transport.write(Buffer.from(buf.subarray(0, got))); // a copy: buf is reused for the next read
+      sent += got;
+      step();
+    });
+  };
+  transport.pauseReading();
+  transport.setProtocol(stand);
+  fut.addDoneCallback((f) => {
+    if (f.cancelled() && waiting) finish(); // else the read in flight finishes it
+  });
+  step();
+  return fut;
+}
