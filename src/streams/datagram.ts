@@ -23,8 +23,11 @@ export interface DatagramEndpointOptions {
   remoteAddr?: Address;
   /** 4 or 6: the IP version (default: the addresses', else 4). */
   family?: 0 | 4 | 6;
-  /** Let another socket bind the same address (SO_REUSEADDR, asyncio's `reuse_address`). */
-  reuseAddress?: boolean;
+  /**
+   * Refused when true, as asyncio 3.13 has no `reuse_address` here: SO_REUSEADDR on UDP would let
+   * another process bind the same address and receive its datagrams (bpo-37228).
+   */
+  reuseAddress?: false;
   /** Allow sending to broadcast addresses (SO_BROADCAST, asyncio's `allow_broadcast`). */
   allowBroadcast?: boolean;
 }
@@ -69,6 +72,8 @@ export class DatagramTransport extends FlowControlTransport {
   /** @internal */ declare _protocol: DatagramProtocolLike;
   private readonly _socket: UdpSocket;
   private readonly _remote: Address | null;
+  /** The bound address, kept once known (asyncio keeps it after close). */
+  private _sockname: Address | null = null;
   /** Bytes of sends not yet done. */
   private _inFlight = 0;
   private _sends = 0;
@@ -78,6 +83,7 @@ export class DatagramTransport extends FlowControlTransport {
     super(loop, protocol);
     this._socket = socket;
     this._remote = remote;
+    this._readSockname();
     socket.on('message', this._onMessage);
     socket.on('error', this._onError);
     // Closed when its loop closes, if still open: it would keep Node's process alive.
@@ -130,6 +136,7 @@ export class DatagramTransport extends FlowControlTransport {
     const done = (e: Error | null): void => {
       this._inFlight -= b.length;
       this._sends--;
+      if (this._sockname === null) this._readSockname(); // bound by its first send
       if (e !== null) this._onError(e);
       this._maybeResumeProtocol();
       if (this._closing && this._sends === 0) this._closeSocket();
@@ -176,6 +183,17 @@ export class DatagramTransport extends FlowControlTransport {
     this._closeSocket();
   }
 
+  /** The bound address: read from the socket while it is open, then the last one read. */
+  private _readSockname(): Address | null {
+    try {
+      const a = this._socket.address();
+      this._sockname = [a.address, a.port];
+    } catch {
+      // not bound yet, or closed: the last one known
+    }
+    return this._sockname;
+  }
+
   private _closeSocket(): void {
     closeQuietly(this._socket);
   }
@@ -191,14 +209,8 @@ export class DatagramTransport extends FlowControlTransport {
    */
   override getExtraInfo(name: string, dflt?: unknown): unknown {
     switch (name) {
-      case 'sockname': {
-        try {
-          const a = this._socket.address();
-          return [a.address, a.port];
-        } catch {
-          return dflt; // not bound yet, or closed
-        }
-      }
+      case 'sockname':
+        return this._readSockname() ?? dflt;
       case 'peername':
         return this._remote ?? dflt;
       case 'socket':
@@ -235,8 +247,11 @@ export function createDatagramEndpoint<P extends DatagramProtocolLike>(
   for (const k of ['reuseAddress', 'allowBroadcast'] as const) {
     if (opts[k] !== undefined && typeof opts[k] !== 'boolean') throw new TypeError(`${op}: ${k} must be a boolean, got ${describe(opts[k])}`);
   }
+  if ((opts.reuseAddress as boolean | undefined) === true) {
+    throw new RangeError(`${op}: reuseAddress is not supported: SO_REUSEADDR on UDP lets another process bind the same address and receive its datagrams (as asyncio 3.13 refuses it)`);
+  }
   const v6 = family === 6 || (family === 0 && (isIP(local?.[0] ?? '') === 6 || isIP(remote?.[0] ?? '') === 6));
-  const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', reuseAddr: opts.reuseAddress === true });
+  const socket = createSocket({ type: v6 ? 'udp6' : 'udp4' });
   const fut = new HandoverFuture<[DatagramTransport, P]>(loop);
   const fail = (e: Error): void => {
     closeQuietly(socket);
@@ -256,7 +271,13 @@ export function createDatagramEndpoint<P extends DatagramProtocolLike>(
       fail(e as Error);
       return;
     }
-    const transport = new DatagramTransport(loop, socket, protocol, remote ?? null);
+    // The peer as resolved (asyncio's `peername` is the socket's), e.g. 127.0.0.1 for localhost.
+    let peer: Address | null = null;
+    if (remote !== undefined) {
+      const r = socket.remoteAddress();
+      peer = [r.address, r.port];
+    }
+    const transport = new DatagramTransport(loop, socket, protocol, peer);
     transport._handOver(fut, [transport, protocol]);
   };
   socket.once('error', fail);

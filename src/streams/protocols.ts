@@ -4,7 +4,7 @@
  */
 import type { StreamReader } from './reader.js';
 import type { BaseTransport, Transport } from './transport.js';
-import { feed, feedEnd, feedError } from './wiring.js';
+import { feed, feedEnd } from './wiring.js';
 import type { DatagramTransport } from './datagram.js';
 
 /** A `[host, port]` address, as a datagram's sender or destination (asyncio's address tuple). */
@@ -213,10 +213,13 @@ export class StreamReaderProtocol extends BaseProtocol implements ProtocolLike {
     return !this._overTls;
   }
 
-  /** The reader's EOF, or with `exc` its error. */
+  /**
+   * The reader's EOF, or with `exc` its error — even after the EOF (asyncio's): the next read
+   * raises it.
+   */
   override connectionLost(exc: Error | undefined): void {
     if (exc === undefined) feedEnd(this.reader);
-    else feedError(this.reader, exc);
+    else if (this.reader.exception() === undefined) this.reader.setException(exc);
     this.reader._flow = null;
   }
 }

@@ -302,18 +302,37 @@ export class Transport extends FlowControlTransport {
     else {
       const p = this._protocol;
       const r = this._callProtocol(() => p.dataReceived?.(chunk));
-      if (r instanceof Error) this._fatalError(r, 'Fatal error: protocol.dataReceived() call failed.');
+      if (!(r instanceof Error)) return;
+      // asyncio's read pipe lets the error reach the loop (a callback error) and reads on.
+      if (this._what === READ_PIPE) this._callbackError('dataReceived', r);
+      else this._fatalError(r, this._tls() ? 'Fatal error on SSL protocol' : 'Fatal error: protocol.dataReceived() call failed.');
     }
   };
 
   private readonly _onEnd = (): void => {
     if (this._closing) return;
     const p = this._protocol;
+    if (this._what === READ_PIPE) {
+      // asyncio's read pipe: eofReceived and then connectionLost(None) as loop callbacks of their
+      // own, whatever eofReceived returns or throws.
+      this._loop.callSoon(() => p.eofReceived?.());
+      this.close();
+      return;
+    }
     const keepOpen = this._callProtocol(() => p.eofReceived?.());
-    if (keepOpen instanceof Error) this._fatalError(keepOpen, 'Fatal error: protocol.eofReceived() call failed.');
-    // A read pipe ends at its EOF whatever eofReceived says (asyncio's read pipe transport).
-    else if (keepOpen !== true || this._what === READ_PIPE || this._socket instanceof TLSSocket) this.close();
+    if (keepOpen instanceof Error) this._fatalError(keepOpen, this._tls() ? 'Error calling eof_received()' : 'Fatal error: protocol.eofReceived() call failed.');
+    else if (keepOpen !== true || this._tls()) this.close();
   };
+
+  private _tls(): boolean {
+    return this._socket instanceof TLSSocket;
+  }
+
+  /** A protocol error that does not end the connection, reported as a loop callback's would be. */
+  private _callbackError(name: string, e: Error): void {
+    if (this._loop.isClosed()) return;
+    this._loop.callExceptionHandler({ message: `Exception in callback protocol.${name}()`, exception: e, transport: this, protocol: this._protocol });
+  }
 
   private readonly _onError = (e: Error): void => {
     if (this._error === undefined) this._error = e;
@@ -398,7 +417,7 @@ export class Transport extends FlowControlTransport {
 
   /** True when `writeEof()` can half-close the connection: not over TLS (as asyncio's). */
   canWriteEof(): boolean {
-    return !(this._socket instanceof TLSSocket);
+    return !this._tls();
   }
 
   /**
@@ -415,6 +434,7 @@ export class Transport extends FlowControlTransport {
    */
   writeEof(): void {
     if (this._closing || this._eofWritten) return;
+    if (this._what === WRITE_PIPE) return this.close(); // a pipe's end of stream is its close (asyncio)
     if (!this.canWriteEof()) throw new RuntimeError(`Transport.writeEof: a TLS transport cannot half-close (${this})`);
     this._eofWritten = true;
     this._socket.end();

@@ -81,6 +81,8 @@ export class SubprocessTransport extends BaseTransport {
   /** The pipes still open, by the fd they report as (stdout counts two when stderr is merged). */
   private readonly _open = new Map<number, number>();
   private _returncode: number | null = null;
+  /** `connectionLost` has been called: the child is gone for good. */
+  private _done = false;
   private readonly _release: () => void;
 
   /** @internal Made once the child runs: `connectionMade` comes in the next loop pass. */
@@ -142,7 +144,12 @@ export class SubprocessTransport extends BaseTransport {
   private _tryFinish(): void {
     if (this._returncode === null || this._lost) return;
     for (const n of this._open.values()) if (n > 0) return;
-    this._connectionLost(undefined);
+    this._lost = true;
+    if (this._loop.isClosed()) return;
+    this._loop.callSoon(() => {
+      this._done = true; // signals refuse from now on, not before (asyncio's _call_connection_lost)
+      this._protocol.connectionLost?.(undefined);
+    });
   }
 
   /** True once `close()` was called (asyncio's: not merely because the child exited). */
@@ -194,7 +201,7 @@ export class SubprocessTransport extends BaseTransport {
   }
 
   private _signal(op: string, signal: SignalLike): void {
-    if (this._lost) throw new ProcessLookupError(`SubprocessTransport.${op}: ${this} is done`);
+    if (this._done) throw new ProcessLookupError(`SubprocessTransport.${op}: ${this} is done`);
     if (this._returncode === null) this._child.kill(signal);
   }
 
@@ -230,7 +237,7 @@ export class SubprocessTransport extends BaseTransport {
   /** `<SubprocessTransport pid=123 running>` (or `returncode=0`, ` closed`). */
   override toString(): string {
     const state = this._returncode === null ? 'running' : `returncode=${this._returncode}`;
-    return `<SubprocessTransport pid=${this._child.pid} ${state}${this._lost ? ' closed' : ''}>`;
+    return `<SubprocessTransport pid=${this._child.pid} ${state}${this._done ? ' closed' : ''}>`;
   }
 }
 
