@@ -318,9 +318,9 @@ describe('README.md:177 — Lock, Semaphore, Queue and memory channels', () => {
     }, virtual()));
 });
 
-// ---- AsyncLocalStorage (README.md:329) --------------------------------------------------------------
+// ---- AsyncLocalStorage (README.md:335) --------------------------------------------------------------
 
-describe('README.md:329 — a task runs in the AsyncLocalStorage context of the code that created it', () => {
+describe('README.md:335 — a task runs in the AsyncLocalStorage context of the code that created it', () => {
   it("requestId.run('req-7', () => createTask(…)): the task sees 'req-7' after its waits", () =>
     run(async () => {
       const seen: unknown[] = [];
@@ -353,9 +353,9 @@ describe('README.md:329 — a task runs in the AsyncLocalStorage context of the 
   }
 });
 
-// ---- testing: virtual time (README.md:364) ----------------------------------------------------------
+// ---- testing: virtual time (README.md:370) ----------------------------------------------------------
 
-describe('README.md:364 — MockClock: an hour in no time, a day\'s deadline exact', () => {
+describe('README.md:370 — MockClock: an hour in no time, a day\'s deadline exact', () => {
   it('prints true 90000000', async () => {
     const printed: unknown[][] = [];
     const console = { log: (...a: unknown[]) => printed.push(a) };
@@ -377,9 +377,9 @@ describe('README.md:364 — MockClock: an hour in no time, a day\'s deadline exa
   });
 });
 
-// ---- testing: stepping the loop (README.md:385) -----------------------------------------------------
+// ---- testing: stepping the loop (README.md:391) -----------------------------------------------------
 
-describe('README.md:385 — waitAllTasksBlocked() then runBriefly(2)', () => {
+describe('README.md:391 — waitAllTasksBlocked() then runBriefly(2)', () => {
   for (const style of STYLES) {
     it(`the task is parked in get() and, two passes after putNowait, got === 1 (${style})`, () =>
       run(async () => {
@@ -401,9 +401,9 @@ describe('README.md:385 — waitAllTasksBlocked() then runBriefly(2)', () => {
   }
 });
 
-// ---- testing: Sequencer (README.md:399) ---------------------------------------------------------------
+// ---- testing: Sequencer (README.md:405) ---------------------------------------------------------------
 
-describe('README.md:399 — a Sequencer forces the order a, b, c', () => {
+describe('README.md:405 — a Sequencer forces the order a, b, c', () => {
   it("log is ['a', 'b', 'c'] whatever order the tasks arrive in", () =>
     run(async () => {
       const seq = new Sequencer();
@@ -417,9 +417,9 @@ describe('README.md:399 — a Sequencer forces the order a, b, c', () => {
     }, virtual()));
 });
 
-// ---- testing: checkpoints (README.md:417) -----------------------------------------------------------
+// ---- testing: checkpoints (README.md:423) -----------------------------------------------------------
 
-describe('README.md:417 — assertCheckpoints / assertNoCheckpoints', () => {
+describe('README.md:423 — assertCheckpoints / assertNoCheckpoints', () => {
   it('a free lock is taken at once; sleep(0) suspends once (the README\'s two lines)', () =>
     run(async () => {
       const freeLock = new Lock();
@@ -442,9 +442,9 @@ describe('README.md:417 — assertCheckpoints / assertNoCheckpoints', () => {
   }
 });
 
-// ---- debugging: dumpTasks and printCallGraph (README.md:435) ---------------------------------------
+// ---- debugging: dumpTasks and printCallGraph (README.md:441) ---------------------------------------
 
-describe('README.md:435 — dumpTasks() and printCallGraph() of the example program', () => {
+describe('README.md:441 — dumpTasks() and printCallGraph() of the example program', () => {
   it('shows 6 live tasks as a tree, with what each waits on and where (debug mode)', async () => {
     let dump = '';
     let graph = '';
@@ -518,9 +518,9 @@ describe('README.md:435 — dumpTasks() and printCallGraph() of the example prog
   });
 });
 
-// ---- debugging: a future never awaited (README.md:516) ---------------------------------------------
+// ---- debugging: a future never awaited (README.md:522) ---------------------------------------------
 
-describe('README.md:516 — debug mode reports a timeout(…).run(…) that was never awaited', () => {
+describe('README.md:522 — debug mode reports a timeout(…).run(…) that was never awaited', () => {
   it('reaches the exception handler, naming Timeout.run and the function that made it', () =>
     run(async () => {
       const seen = recordExceptions();
@@ -542,9 +542,9 @@ describe('README.md:516 — debug mode reports a timeout(…).run(…) that was 
     }, { debug: true }));
 });
 
-// ---- debugging: lag statistics (README.md:546) -----------------------------------------------------
+// ---- debugging: lag statistics (README.md:552) -----------------------------------------------------
 
-describe('README.md:546 — slowCallbackDuration and lagStats() for metrics', () => {
+describe('README.md:552 — slowCallbackDuration and lagStats() for metrics', () => {
   it('the gauge callback reads a numeric p99; the threshold is settable', () =>
     run(async () => {
       const gauges: [string, number][] = [];

@@ -1,4 +1,4 @@
-// The README's streams, protocols and subprocess examples (README.md:221, :263 and :307), run as
+// The README's streams, protocols and subprocess examples (README.md:221, :263 and :309), run as
 // written over real sockets on 127.0.0.1 and real child processes, in the same way as
 // test/docs.examples.test.ts runs the other README examples.
 import { readFileSync } from 'node:fs';
@@ -115,7 +115,7 @@ describe('README.md:263 — an echo server of protocols, and a client protocol t
     }));
 });
 
-describe('README.md:307 — a subprocess: communicate(), and a wait() cut short by a timeout', () => {
+describe('README.md:309 — a subprocess: communicate(), and a wait() cut short by a timeout', () => {
   it('the README still contains the example', () => {
     expect(README).toContain("const [out] = await proc.communicate('a\\nb\\nc\\n');  // feeds stdin, reads stdout to its end, waits");
     expect(README).toContain('try { await timeout(100).run(() => slow.wait()); } catch { slow.kill(); } // the child outlives a cancelled wait()');
