@@ -321,7 +321,7 @@ export class Transport extends FlowControlTransport {
     }
     const keepOpen = this._callProtocol(() => p.eofReceived?.());
     if (keepOpen instanceof Error) this._fatalError(keepOpen, this._tls() ? 'Error calling eof_received()' : 'Fatal error: protocol.eofReceived() call failed.');
-    else if (keepOpen !== true || this._tls()) this.close();
+    else if (!keepOpen || this._tls()) this.close(); // any truthy value keeps it open, as asyncio's `if keep_open:`
   };
 
   private _tls(): boolean {

@@ -187,6 +187,36 @@ describe('a connection through createConnection', () => {
     }));
 });
 
+describe('eofReceived', () => {
+  it('any truthy value it returns keeps the transport open for writing (asyncio: `if keep_open:`)', () =>
+    run(async () => {
+      let got = '';
+      const peer = await rawServer((s) => {
+        s.on('data', (d: Buffer) => (got += d.toString()));
+        s.end();
+      });
+      try {
+        const eof = getRunningLoop().createFuture<void>();
+        class Truthy extends Recorder {
+          override eofReceived(): boolean {
+            eof.setResult(undefined);
+            return 1 as unknown as boolean; // a JavaScript caller's truthy value
+          }
+        }
+        const [t, p] = await getRunningLoop().createConnection(() => new Truthy(), '127.0.0.1', peer.port);
+        await waitFor(eof, BOUND);
+        await sleep(10);
+        expect(t.isClosing()).toBe(false);
+        t.write('still writing');
+        await until(() => got === 'still writing', 'the bytes after EOF');
+        t.close();
+        await waitFor(p.lost, BOUND);
+      } finally {
+        await peer.close();
+      }
+    }));
+});
+
 describe('a protocol method that throws', () => {
   it('dataReceived: reported as a fatal error, the transport closed, connectionLost gets the error', () =>
     run(async () => {
