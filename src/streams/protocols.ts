@@ -33,8 +33,9 @@ export interface ProtocolLike extends BaseProtocolLike<Transport> {
   /** Bytes arrived (a chunk of any size: a stream has no message boundaries). */
   dataReceived?(data: Buffer): void;
   /**
-   * The peer ended its side of the stream. Return true to keep the transport open for writing
-   * (half-closed); anything else closes it (not over TLS, which has no half-close).
+   * The peer ended its side of the stream. Return true (any truthy value) to keep the transport
+   * open for writing (half-closed); anything else closes it. Over TLS, which has no half-close,
+   * and on a read pipe the transport closes whatever it returns.
    */
   eofReceived?(): boolean | void;
 }
