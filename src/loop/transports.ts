@@ -294,8 +294,8 @@ export abstract class LoopTransports {
    * descriptor or a `FileHandle`, read at those positions; its own position is neither used nor
    * moved), 64 KiB at a time, each written once the transport's buffer is under its high mark.
    * Meanwhile the transport's protocol receives nothing (reading is paused) and is restored at
-   * the end. Returns the number of bytes sent; a connection that ends first fails it with
-   * `ConnectionResetError`.
+   * the end, and `transport.write()` throws `RuntimeError` ("sendfile is in progress"). Returns
+   * the number of bytes sent; a connection that ends first fails it with `ConnectionResetError`.
    *
    * Cancellation: a checkpoint; a cancelled call stops after the chunk in hand, what was written
    * stays written, and the protocol is restored.

@@ -33,6 +33,7 @@ export function sendfile(loop: EventLoop, transport: Transport, file: number | F
     throw new RangeError(`${op}: count must be a positive integer, got ${describe(count)}`);
   }
   if (transport.isClosing()) throw new RuntimeError(`${op}: the transport is closing (${transport})`);
+  if (transport._sending) throw new RuntimeError(`${op}: another sendfile is in progress on ${transport}`);
   const fut = loop.createFuture<number>();
   const buf = Buffer.allocUnsafe(Math.min(count ?? CHUNK, CHUNK));
   const proto = transport.getProtocol();
@@ -55,6 +56,7 @@ export function sendfile(loop: EventLoop, transport: Transport, file: number | F
   const finish = (e?: unknown): void => {
     if (over) return;
     over = true;
+    transport._sending = false;
     transport.setProtocol(proto);
     if (wasReading) transport.resumeReading();
     if (wasPaused) proto.resumeWriting?.();
@@ -78,11 +80,12 @@ export function sendfile(loop: EventLoop, transport: Transport, file: number | F
       if (over) return;
       if (got === 0) return finish();
       if (fut.done()) return finish();
-      transport.write(Buffer.from(buf.subarray(0, got))); // a copy: buf is reused for the next read
+      transport._writeNow(Buffer.from(buf.subarray(0, got))); // a copy: buf is reused for the next read
       sent += got;
       step();
     });
   };
+  transport._sending = true; // a write() meanwhile would mix its bytes into the file's
   transport.pauseReading();
   transport.setProtocol(stand);
   fut.addDoneCallback((f) => {

@@ -246,6 +246,8 @@ export class Transport extends FlowControlTransport {
   private _readingPaused = false;
   private _eofWritten = false;
   private _error: Error | undefined = undefined;
+  /** @internal A `loop.sendfile` is writing: `write()` refuses (asyncio's "sendfile is in progress"). */
+  _sending = false;
 
   /**
    * @internal Made once `socket` is connected: `connectionMade` is called in the next loop pass
@@ -391,6 +393,12 @@ export class Transport extends FlowControlTransport {
   write(data: BytesLike): void {
     const b = toBytes('Transport.write', 'data', data);
     if (this._eofWritten) throw new RuntimeError(`Transport.write: cannot write after writeEof() on ${this}`);
+    if (this._sending) throw new RuntimeError(`Transport.write: unable to write; sendfile is in progress on ${this}`);
+    this._writeNow(b);
+  }
+
+  /** @internal Queues `b` (a write of `loop.sendfile`, or of `write()`). */
+  _writeNow(b: Buffer): void {
     if (b.length === 0) return;
     if (this._closing) return; // as asyncio's after the connection is lost: dropped
     this._socket.write(b, this._afterWrite);

@@ -103,6 +103,34 @@ describe('loop.sendfile', () => {
       }
     }));
 
+  it('while it runs, write() and a second sendfile throw RuntimeError; write() works again after', () =>
+    run(async () => {
+      const { path, data } = fileOf(16 * 1024 * 1024); // more than the socket buffers take
+      const c = await collector(true);
+      const fd = openSync(path, 'r');
+      try {
+        const loop = getRunningLoop();
+        const [t, p] = await loop.createConnection(() => new Recorder(), '127.0.0.1', c.peer.port);
+        const sending = createTask(() => loop.sendfile(t, fd));
+        await sleep(10);
+        expect(sending.done()).toBe(false);
+        const e = syncError(() => t.write('bare'));
+        expect(e).toBeInstanceOf(RuntimeError);
+        expect(e.message).toMatch(/^Transport\.write: unable to write; sendfile is in progress/);
+        expect(syncError(() => loop.sendfile(t, fd)).message).toMatch(/^sendfile: another sendfile is in progress/);
+        c.socket()!.resume();
+        expect(await waitFor(sending, BOUND)).toBe(data.length);
+        t.write('after');
+        await until(() => c.received().length === data.length + 5, 'the file, then the bytes after');
+        expect(c.received().subarray(data.length).toString()).toBe('after');
+        t.close();
+        await waitFor(p.lost, BOUND);
+      } finally {
+        closeSync(fd);
+        await c.peer.close();
+      }
+    }));
+
   it('a cancelled call stops, keeps what it wrote, and restores the protocol', () =>
     run(async () => {
       const { path, data } = fileOf(8 * 1024 * 1024);
