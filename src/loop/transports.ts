@@ -290,12 +290,14 @@ export abstract class LoopTransports {
 
   /**
    * Sends a file over a transport (asyncio's `sendfile`, in its read-and-write way, the only one
-   * on Node): `count` bytes (default: to the end of the file) from `offset` of `file` (a file
+   * on Node): `count` bytes (default, or 0: to the end of the file) from `offset` of `file` (a file
    * descriptor or a `FileHandle`, read at those positions; its own position is neither used nor
    * moved), 64 KiB at a time, each written once the transport's buffer is under its high mark.
    * Meanwhile the transport's protocol receives nothing (reading is paused) and is restored at
    * the end, and `transport.write()` throws `RuntimeError` ("sendfile is in progress"). Returns
    * the number of bytes sent; a connection that ends first fails it with `ConnectionResetError`.
+   * Only connections can send files: a UDP endpoint, a pipe or a child's transport is refused
+   * with `RuntimeError`, as asyncio refuses them.
    *
    * Cancellation: a checkpoint; a cancelled call stops after the chunk in hand, what was written
    * stays written, and the protocol is restored.

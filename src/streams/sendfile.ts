@@ -10,7 +10,7 @@ import type { Future } from '../future.js';
 import { describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import type { BaseProtocolLike } from './protocols.js';
-import { Transport } from './transport.js';
+import { BaseTransport, Transport } from './transport.js';
 
 /** The most read and written at a time, in bytes. */
 const CHUNK = 64 * 1024;
@@ -26,12 +26,16 @@ function fdOf(op: string, file: unknown): number {
 /** asyncio's `sendfile` on `loop`. */
 export function sendfile(loop: EventLoop, transport: Transport, file: number | FileHandle, offset: number, count: number | undefined): Future<number> {
   const op = 'sendfile';
-  if (!(transport instanceof Transport)) throw new TypeError(`${op}: transport must be a Transport, got ${describe(transport)}`);
+  if (!(transport instanceof BaseTransport)) throw new TypeError(`${op}: transport must be a Transport, got ${describe(transport)}`);
+  if (!(transport instanceof Transport) || !transport._isSocket()) {
+    throw new RuntimeError(`${op}: sendfile is not supported for transport ${transport}`); // asyncio's: UDP, pipes, children
+  }
   const fd = fdOf(op, file);
   if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) throw new RangeError(`${op}: offset must be a non-negative integer, got ${describe(offset)}`);
-  if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count <= 0)) {
-    throw new RangeError(`${op}: count must be a positive integer, got ${describe(count)}`);
+  if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 0)) {
+    throw new RangeError(`${op}: count must be an integer >= 0 (0: to the end of the file), got ${describe(count)}`);
   }
+  if (count === 0) count = undefined; // asyncio's fallback: a count of 0 is the whole file
   if (transport.isClosing()) throw new RuntimeError(`${op}: the transport is closing (${transport})`);
   if (transport._sending) throw new RuntimeError(`${op}: another sendfile is in progress on ${transport}`);
   const fut = loop.createFuture<number>();

@@ -346,7 +346,9 @@ export class Transport extends FlowControlTransport {
     this._connectionLost(this._error);
   };
 
-  private readonly _afterWrite = (): void => {
+  private readonly _afterWrite = (err?: Error | null): void => {
+    // A failed write (EPIPE) or an aborted socket ends the connection: no resumeWriting first.
+    if (err || this._socket.destroyed) return;
     this._maybeResumeProtocol();
   };
 
@@ -395,6 +397,11 @@ export class Transport extends FlowControlTransport {
     if (this._eofWritten) throw new RuntimeError(`Transport.write: cannot write after writeEof() on ${this}`);
     if (this._sending) throw new RuntimeError(`Transport.write: unable to write; sendfile is in progress on ${this}`);
     this._writeNow(b);
+  }
+
+  /** @internal A connected socket (not a pipe's end): what `loop.sendfile` supports. */
+  _isSocket(): boolean {
+    return this._what === SOCKET;
   }
 
   /** @internal Queues `b` (a write of `loop.sendfile`, or of `write()`). */

@@ -190,7 +190,8 @@ describe('loop.sendfile', () => {
         expect(syncError(() => loop.sendfile({} as never, fd)).message).toMatch(/sendfile: transport must be a Transport/);
         expect(syncError(() => loop.sendfile(t, 'file.txt' as never)).message).toMatch(/sendfile: file must be an open file descriptor or a FileHandle, got "file.txt"/);
         expect(syncError(() => loop.sendfile(t, fd, -1))).toBeInstanceOf(RangeError);
-        expect(syncError(() => loop.sendfile(t, fd, 0, 0)).message).toBe('sendfile: count must be a positive integer, got 0');
+        expect(syncError(() => loop.sendfile(t, fd, 0, -1)).message).toBe('sendfile: count must be an integer >= 0 (0: to the end of the file), got -1');
+        expect(syncError(() => loop.sendfile(t, fd, 0, 1.5))).toBeInstanceOf(RangeError);
         expect(t.getProtocol()).toBe(p); // untouched by the refusals
         t.close();
         const e = syncError(() => loop.sendfile(t, fd));
