@@ -351,10 +351,10 @@ describe('base_subprocess.py behaviours, from outside', () => {
           events.push('resume');
         }
       }
-      const [t, p] = await waitFor(getRunningLoop().subprocessExec(() => new Flow(), 'cat', [], { stdin: PIPE, stdout: DEVNULL }), BOUND);
+      const [t, p] = await waitFor(getRunningLoop().subprocessShell(() => new Flow(), 'sleep 0.2; cat', { stdin: PIPE, stdout: DEVNULL, stderr: 'inherit' }), BOUND);
       const stdin = t.getPipeTransport(0)!;
       stdin.setWriteBufferLimits(1024, 0);
-      stdin.write(Buffer.alloc(1 << 20));
+      stdin.write(Buffer.alloc(1 << 20)); // the child reads nothing for 0.2 s: most of it stays buffered
       expect(events).toEqual(['pause']);
       await waitFor(until(() => events.length === 2), BOUND);
       expect(events).toEqual(['pause', 'resume']);
