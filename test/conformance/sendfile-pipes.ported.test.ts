@@ -338,8 +338,7 @@ describe('loop.sendfile (test_sendfile.py SendfileMixin)', () => {
 
   // not ported: test_sendfile_force_unsupported_native and
   // test_sendfile_no_fallback_for_fallback_transport need sendfile(..., fallback=False); tulip has
-  // no native path and no `fallback` option.
-  it.skip('fallback: false (no such option: tulip only has the fallback)', () => {});
+  // no native path and no `fallback` option: not ported.
 });
 
 // ---- pipes: test_unix_events.py -------------------------------------------------------------------
