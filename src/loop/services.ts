@@ -86,6 +86,17 @@ export abstract class LoopServices extends LoopTransports {
    * the process; a Node handle would keep it running). Each removes itself when it ends first.
    */
   _closeHooks: Set<() => void> | null = null;
+
+  /**
+   * @internal Runs `end` when this loop closes (see `_closeHooks`), unless the function returned
+   * is called first, when the thing `end` would end has ended on its own.
+   */
+  _endAtClose(end: () => void): () => void {
+    (this._closeHooks ??= new Set()).add(end);
+    return () => {
+      this._closeHooks?.delete(end);
+    };
+  }
   /** @internal Installed instruments, or null (no hook costs more than a null check). */
   _instruments: Instrument[] | null = null;
   /** @internal */ readonly _monitor = new LoopMonitor();

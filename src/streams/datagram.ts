@@ -87,10 +87,9 @@ export class DatagramTransport extends FlowControlTransport {
     socket.on('message', this._onMessage);
     socket.on('error', this._onError);
     // Closed when its loop closes, if still open: it would keep Node's process alive.
-    const end = (): void => closeQuietly(socket);
-    (loop._closeHooks ??= new Set()).add(end);
+    const forget = loop._endAtClose(() => closeQuietly(socket));
     socket.on('close', () => {
-      loop._closeHooks?.delete(end);
+      forget();
       this._closing = true;
       this._connectionLost(undefined);
     });

@@ -105,14 +105,12 @@ export class Server {
       this._server = tlsServer;
     }
     // A server left listening when its loop closes would keep Node's process alive.
-    const hooks = (loop._closeHooks ??= new Set());
-    const release = (): void => {
+    const forget = loop._endAtClose(() => {
       this.close();
       this.abortClients();
-    };
-    hooks.add(release);
+    });
     this._server.on('close', () => {
-      loop._closeHooks?.delete(release);
+      forget();
       this._ended = true;
       for (const f of this._closeWaiters) if (!f.done()) f.setResult(undefined);
       this._closeWaiters.clear();

@@ -89,8 +89,7 @@ export function feed(r: StreamReader, d: Buffer): void {
 export function feedEnd(r: StreamReader): void {
   if (!r._eof && r.exception() === undefined) r.feedEof();
 }
-/** @internal */
-export function feedError(r: StreamReader, e: Error): void {
+function feedError(r: StreamReader, e: Error): void {
   if (r.exception() === undefined && !r._eof) r.setException(e);
 }
 
@@ -158,11 +157,7 @@ class SocketFeed implements ReadFlow {
  * `run()`, where asyncio's would go with the process.
  */
 export function destroyAtLoopClose(loop: EventLoop, socket: Socket): void {
-  const end = (): void => {
-    socket.destroy();
-  };
-  (loop._closeHooks ??= new Set()).add(end);
-  socket.once('close', () => loop._closeHooks?.delete(end));
+  socket.once('close', loop._endAtClose(() => socket.destroy()));
 }
 
 /**

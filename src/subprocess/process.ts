@@ -106,12 +106,11 @@ export class Process {
       if (this._returncode === null) this._returncode = returnCode(code, signal);
     });
     // A child still running when its loop closes is killed (asyncio's transport.close()).
-    const release = (): void => {
+    const forget = loop._endAtClose(() => {
       if (this._returncode === null) this._child.kill('SIGKILL');
-    };
-    (loop._closeHooks ??= new Set()).add(release);
+    });
     child.on('close', (code, signal) => {
-      loop._closeHooks?.delete(release);
+      forget();
       if (this._returncode === null) this._returncode = returnCode(code, signal);
       this._finished = true;
       if (this._loop.isClosed()) return;

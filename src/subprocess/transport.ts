@@ -83,7 +83,8 @@ export class SubprocessTransport extends BaseTransport {
   private _returncode: number | null = null;
   /** `connectionLost` has been called: the child is gone for good. */
   private _done = false;
-  private readonly _release: () => void;
+  /** Drops the loop-close hook that kills a child still running (see `_endAtClose`). */
+  private readonly _forgetRelease: () => void;
 
   /** @internal Made once the child runs: `connectionMade` comes in the next loop pass. */
   constructor(loop: EventLoop, child: ChildProcess, protocol: SubprocessProtocolLike, pipes: ProcessPipes) {
@@ -98,10 +99,9 @@ export class SubprocessTransport extends BaseTransport {
       if (!loop.isClosed()) loop.callExceptionHandler({ message: `${this}: child process error`, exception: e, transport: this });
     });
     // A child still running when its loop closes is killed (as asyncio's transport.close()).
-    this._release = () => {
+    this._forgetRelease = loop._endAtClose(() => {
       if (this._returncode === null) child.kill('SIGKILL');
-    };
-    (loop._closeHooks ??= new Set()).add(this._release);
+    });
     child.on('exit', (code, signal) => this._exited(returnCode(code, signal)));
   }
 
@@ -132,7 +132,7 @@ export class SubprocessTransport extends BaseTransport {
   }
 
   private _exited(rc: number): void {
-    this._loop._closeHooks?.delete(this._release);
+    this._forgetRelease();
     if (this._returncode !== null) return;
     this._returncode = rc;
     if (this._loop.isClosed()) return;
