@@ -10,9 +10,9 @@
 // sees the data arrive exactly as the model's `waitForData` does: one chunk per wait.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IncompleteReadError, LimitOverrunError, StreamReader, TimeoutError, createTask, run, timeout, type Future } from 'tulip';
-import { waitAllTasksBlocked } from 'tulip/testing';
-import { STYLES, aw, body, fcOptions, scoped, type Prog, type Style } from './harness.js';
+import { IncompleteReadError, LimitOverrunError, StreamReader, TimeoutError, createTask, run, sleep, timeout, waitFor, type Future } from 'tulip';
+import { MockClock, waitAllTasksBlocked } from 'tulip/testing';
+import { STYLES, aw, body, fcOptions, nap, scoped, type Prog, type Style } from './harness.js';
 
 class Boom extends Error {
   override name = 'Boom';
@@ -295,6 +295,81 @@ describe('StreamReader under random chunking, limits and read programs', () => {
             const want = modelOutcomes(limit, arrivals, ops);
             const got = await tulipOutcomes(style, limit, arrivals, ops);
             expect(got).toEqual(want);
+          },
+        ),
+        fcOptions(150),
+      );
+    });
+  }
+});
+
+// ---- reads cut short by timeouts take nothing ----------------------------------------------------
+
+type TimedRead = { k: 'read'; n: number } | { k: 'readexactly'; n: number } | { k: 'readuntil'; seps: string[] };
+
+const timedReadArb: fc.Arbitrary<{ read: TimedRead; t: number | null; via: 'waitFor' | 'timeout' }> = fc.record({
+  read: fc.oneof(
+    fc.record({ k: fc.constant('read' as const), n: fc.integer({ min: 1, max: 8 }) }),
+    fc.record({ k: fc.constant('readexactly' as const), n: fc.integer({ min: 1, max: 8 }) }),
+    fc.record({ k: fc.constant('readuntil' as const), seps: fc.constantFrom(...SEPARATORS) }),
+  ),
+  t: fc.option(fc.integer({ min: 0, max: 6 }), { nil: null, freq: 4 }),
+  via: fc.constantFrom<'waitFor' | 'timeout'>('waitFor', 'timeout'),
+});
+
+describe('StreamReader reads cut short by timeouts while data trickles in (virtual time)', () => {
+  for (const style of STYLES) {
+    it(`a read that times out takes nothing: the reads that returned hold every byte once, in order (${style})`, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.record({ chunk: fc.stringMatching(/^[ab|\n]{0,6}$/), after: fc.integer({ min: 0, max: 5 }) }), { maxLength: 10 }),
+          fc.array(timedReadArb, { minLength: 1, maxLength: 6 }),
+          async (chunks, reads) => {
+            const data = chunks.map((c) => c.chunk).join('');
+            const got = await run(
+              async () => {
+                const reader = new StreamReader();
+                const taken: string[] = [];
+                const feeder = createTask(async () => {
+                  for (const c of chunks) {
+                    await sleep(c.after);
+                    reader.feedData(c.chunk);
+                  }
+                  await sleep(1);
+                  reader.feedEof();
+                });
+                const consumer = createTask(
+                  body(style, function* (): Prog<void> {
+                    for (let i = 0; ; i++) {
+                      const { read, t, via } = reads[i % reads.length]!;
+                      const start = (): Future<Buffer> =>
+                        read.k === 'read' ? reader.read(read.n) : read.k === 'readexactly' ? reader.readexactly(read.n) : reader.readuntil(read.seps);
+                      try {
+                        const fut =
+                          // (waitFor(…, 0) never starts the read: see the `now` op above; 1 ms at least)
+                          t === null ? start() : via === 'waitFor' ? waitFor(start(), t + 1) : timeout(t).run(scoped(style, () => aw(style, start())));
+                        const b = yield* aw(style, fut);
+                        if (b.length === 0) return; // read() at the end of the stream
+                        taken.push(b.toString('latin1'));
+                      } catch (e) {
+                        if (e instanceof IncompleteReadError) {
+                          taken.push(Buffer.from(e.partial).toString('latin1'));
+                          return; // at the end of the stream
+                        }
+                        if (!(e instanceof TimeoutError)) throw e;
+                        yield* nap(style, 1); // (a retry loop of waitFor(…, 0) alone would never let time pass)
+                      }
+                    }
+                  }),
+                );
+                await feeder;
+                await consumer;
+                expect(reader.bufferedLength()).toBe(0);
+                return taken.join('');
+              },
+              { clock: new MockClock({ autojumpThreshold: 0 }) },
+            );
+            expect(got).toBe(data);
           },
         ),
         fcOptions(150),
