@@ -352,10 +352,13 @@ export function isStepping(): boolean {
   return ctx.stepping !== null;
 }
 
-/** Runs `fn` outside every task's async context and returns its result (passes, captures run so). */
-export function alsExit<R>(fn: () => R): R {
+/**
+ * Runs `fn(a, b, c)` outside every task's async context and returns its result (passes, captures,
+ * protocol callbacks run so; the arguments spare a hot caller a closure).
+ */
+export function alsExit<R, A = undefined, B = undefined, C = undefined>(fn: (a: A, b: B, c: C) => R, a?: A, b?: B, c?: C): R {
   // run(undefined), not exit(): on Node 20 exit() disables the storage, toggling the promise hooks.
-  return ctx.als === null ? fn() : ctx.als.run(undefined as unknown as Task<unknown>, fn);
+  return ctx.als === null ? fn(a as A, b as B, c as C) : ctx.als.run(undefined as unknown as Task<unknown>, fn, a as A, b as B, c as C);
 }
 
 /**

@@ -32,6 +32,11 @@ export interface DatagramEndpointOptions {
   allowBroadcast?: boolean;
 }
 
+// The protocol calls, as functions of their arguments (no closure per datagram).
+const callDatagramReceived = (p: DatagramProtocolLike, msg: Buffer, from: { address: string; port: number }): unknown =>
+  p.datagramReceived?.(msg, [from.address, from.port]);
+const callErrorReceived = (p: DatagramProtocolLike, e: Error): unknown => p.errorReceived?.(e);
+
 /** Closes a UDP socket unless it is closed already. */
 function closeQuietly(socket: UdpSocket): void {
   try {
@@ -99,12 +104,12 @@ export class DatagramTransport extends FlowControlTransport {
   private readonly _onMessage = (msg: Buffer, from: { address: string; port: number }): void => {
     if (this._closing) return;
     const p = this._protocol;
-    this._notifyProtocol('datagramReceived', () => p.datagramReceived?.(msg, [from.address, from.port]));
+    this._notifyProtocol('datagramReceived', callDatagramReceived, p, msg, from);
   };
 
   private readonly _onError = (e: Error): void => {
     const p = this._protocol;
-    this._notifyProtocol('errorReceived', () => p.errorReceived?.(e));
+    this._notifyProtocol('errorReceived', callErrorReceived, p, e);
   };
 
   /**

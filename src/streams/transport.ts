@@ -29,6 +29,14 @@ function isSystemError(e: unknown): boolean {
   return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && (e as { syscall?: unknown }).syscall !== undefined;
 }
 
+// The protocol calls of the hot paths, as functions of their arguments (no closure per chunk).
+const callDataReceived = (p: ProtocolLike, chunk: Buffer): unknown => p.dataReceived?.(chunk);
+const callEofReceived = (p: ProtocolLike): unknown => p.eofReceived?.();
+const callGetBuffer = (p: BufferedProtocolLike, sizeHint: number): Uint8Array => p.getBuffer(sizeHint);
+const callBufferUpdated = (p: BufferedProtocolLike, n: number): unknown => p.bufferUpdated(n);
+const callPauseWriting = (p: BaseProtocolLike): unknown => p.pauseWriting?.();
+const callResumeWriting = (p: BaseProtocolLike): unknown => p.resumeWriting?.();
+
 /**
  * What every transport has (asyncio's `BaseTransport`): its protocol, its extra info, closing.
  *
@@ -83,15 +91,15 @@ export abstract class BaseTransport {
   abstract close(): void;
 
   /**
-   * @internal Runs a protocol callback as a plain loop callback — with the loop as the running
+   * @internal Runs a protocol callback, `fn(a, b, c)`, as a plain loop callback — with the loop as the running
    * loop (Node's events come between its passes) and outside every task (the socket's events
    * come in the async context of the task that made it) — and returns its result, or the error
    * it threw.
    */
-  _callProtocol<R>(fn: () => R): R | Error {
+  _callProtocol<R, A, B = undefined, C = undefined>(fn: (a: A, b: B, c: C) => R, a: A, b?: B, c?: C): R | Error {
     const prev = swapRunningLoop(this._loop);
     try {
-      return alsExit(fn);
+      return alsExit(fn, a, b as B, c as C);
     } catch (e) {
       return e instanceof Error ? e : new Error(String(e));
     } finally {
@@ -103,8 +111,8 @@ export abstract class BaseTransport {
    * @internal Runs a protocol callback whose failure does not end the connection: an error is
    * reported to the loop's exception handler as asyncio's `protocol.<name>() failed`.
    */
-  _notifyProtocol(name: string, fn: () => void): void {
-    const e = this._callProtocol(fn);
+  _notifyProtocol<A, B = undefined, C = undefined>(name: string, fn: (a: A, b: B, c: C) => unknown, a: A, b?: B, c?: C): void {
+    const e = this._callProtocol(fn, a, b, c);
     if (e instanceof Error && !this._loop.isClosed()) {
       this._loop.callExceptionHandler({ message: `protocol.${name}() failed`, exception: e, transport: this, protocol: this._protocol });
     }
@@ -203,14 +211,14 @@ export abstract class FlowControlTransport extends BaseTransport {
   _maybePauseProtocol(): void {
     if (this._writingPaused || this.getWriteBufferSize() <= this._high) return;
     this._writingPaused = true;
-    this._notifyProtocol('pauseWriting', () => this._protocol.pauseWriting?.());
+    this._notifyProtocol('pauseWriting', callPauseWriting, this._protocol);
   }
 
   /** @internal After bytes were sent: back at the low mark, the protocol is told to resume. */
   _maybeResumeProtocol(): void {
     if (!this._writingPaused || this.getWriteBufferSize() > this._low) return;
     this._writingPaused = false;
-    this._notifyProtocol('resumeWriting', () => this._protocol.resumeWriting?.());
+    this._notifyProtocol('resumeWriting', callResumeWriting, this._protocol);
   }
 }
 
@@ -303,7 +311,7 @@ export class Transport extends FlowControlTransport {
     if ('getBuffer' in this._protocol) this._fillBuffers(this._protocol, chunk);
     else {
       const p = this._protocol;
-      const r = this._callProtocol(() => p.dataReceived?.(chunk));
+      const r = this._callProtocol(callDataReceived, p, chunk);
       if (!(r instanceof Error)) return;
       // asyncio's read pipe lets the error reach the loop (a callback error) and reads on.
       if (this._what === READ_PIPE) this._callbackError('dataReceived', r);
@@ -321,7 +329,7 @@ export class Transport extends FlowControlTransport {
       this.close();
       return;
     }
-    const keepOpen = this._callProtocol(() => p.eofReceived?.());
+    const keepOpen = this._callProtocol(callEofReceived, p);
     if (keepOpen instanceof Error) this._fatalError(keepOpen, this._tls() ? 'Error calling eof_received()' : 'Fatal error: protocol.eofReceived() call failed.');
     else if (!keepOpen || this._tls()) this.close(); // any truthy value keeps it open, as asyncio's `if keep_open:`
   };
@@ -366,7 +374,7 @@ export class Transport extends FlowControlTransport {
     let at = 0;
     while (at < chunk.length && !this._closing) {
       const left = chunk.length - at;
-      const buf = this._callProtocol(() => p.getBuffer(left));
+      const buf = this._callProtocol(callGetBuffer, p, left);
       if (buf instanceof Error) return this._fatalError(buf, 'Fatal error: protocol.getBuffer() call failed.');
       if (!(buf instanceof Uint8Array) || buf.length === 0) {
         const what = buf instanceof Uint8Array ? 'an empty buffer' : describe(buf);
@@ -375,7 +383,7 @@ export class Transport extends FlowControlTransport {
       const n = Math.min(buf.length, left);
       chunk.copy(buf, 0, at, at + n);
       at += n;
-      const r = this._callProtocol(() => p.bufferUpdated(n));
+      const r = this._callProtocol(callBufferUpdated, p, n);
       if (r instanceof Error) return this._fatalError(r, 'Fatal error: protocol.bufferUpdated() call failed.');
     }
   }
