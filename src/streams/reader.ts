@@ -199,6 +199,11 @@ class LineFuture extends ReadFuture {
 
 const NEWLINE = Buffer.from('\n');
 
+/** An error as the repr shows it: `RangeError('bad')`, as Python's repr of an exception. */
+function describeError(e: unknown): string {
+  return e instanceof Error ? `${e.name}(${JSON.stringify(e.message)})` : String(e);
+}
+
 /**
  * The reading end of a byte stream (asyncio's `StreamReader`): a buffer that its transport fills
  * (`feedData`, `feedEof`, `setException`) and that tasks read from with `read`, `readline`,
@@ -415,6 +420,22 @@ export class StreamReader {
     this._start += n;
     if (this._start === this._end) this._start = this._end = 0;
     return out;
+  }
+
+  /**
+   * asyncio's repr: `<StreamReader 12 bytes eof limit=1024 waiter=<…> exception=… transport=<…> paused>`,
+   * each part only when it applies (`<StreamReader>` for a new reader).
+   */
+  toString(): string {
+    const info = ['StreamReader'];
+    if (this._length() > 0) info.push(`${this._length()} bytes`);
+    if (this._eof) info.push('eof');
+    if (this._limit !== DEFAULT_LIMIT) info.push(`limit=${this._limit}`);
+    if (this._waiter !== null) info.push(`waiter=${String(this._waiter)}`);
+    if (this._exception !== undefined) info.push(`exception=${describeError(this._exception)}`);
+    if (this._flow !== null) info.push(`transport=${String(this._flow)}`);
+    if (this._paused) info.push('paused');
+    return `<${info.join(' ')}>`;
   }
 
   /** @internal Resumes a paused transport once the buffer is back to `limit` (or always: `force`). */

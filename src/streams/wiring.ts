@@ -126,6 +126,13 @@ class SocketFeed implements ReadFlow {
     this._writer._failed(e);
   }
 
+  /** In the reader's repr: `<Socket 127.0.0.1:5000>` (the peer), `<Socket /tmp/s.sock>`, or `<Socket closed>`. */
+  toString(): string {
+    const s = this.socket;
+    if (s.destroyed) return '<Socket closed>';
+    return s.remoteAddress !== undefined ? `<Socket ${s.remoteAddress}:${s.remotePort}>` : '<Socket>';
+  }
+
   attach(socket: Socket): void {
     this.socket = socket;
     socket.on('data', this._onData);
@@ -297,6 +304,10 @@ class PipesFlow implements ReadFlow {
   }
   pauseReading(): void {
     for (const p of this._pipes) p.pause();
+  }
+  /** In the reader's repr: `<pipes (2)>`. */
+  toString(): string {
+    return `<pipes (${this._pipes.length})>`;
   }
   resumeReading(): void {
     for (const p of this._pipes) p.resume();

@@ -3,7 +3,7 @@
 // the aliases, async iteration and a randomized feed/read model check. The CPython ports are in
 // test/conformance/streams.ported*.test.ts.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMIT, RuntimeError, StreamReader, createTask, run, sleep } from 'tulip';
+import { DEFAULT_LIMIT, RuntimeError, StreamReader, createTask, openConnection, run, sleep, startServer, type StreamWriter } from 'tulip';
 import { assertCancelled, errorOf, passes, prng, rejection, syncError } from '../support.js';
 import { str } from './helpers.js';
 
@@ -325,5 +325,49 @@ describe('StreamReader: aliases and async iteration', () => {
       let n = 0;
       for await (const _ of r) n++;
       expect(n).toBe(0);
+    }));
+});
+
+// test_streams.py's test___repr__* (data, eof, nondefault_limit, exception, waiter, transport).
+describe('StreamReader: its repr (asyncio’s, part by part)', () => {
+  it('a new reader is <StreamReader>; buffered bytes, eof and a limit other than the default show', () =>
+    run(async () => {
+      const r = new StreamReader();
+      expect(String(r)).toBe('<StreamReader>');
+      r.feedData('data');
+      expect(String(r)).toBe('<StreamReader 4 bytes>');
+      r.feedEof();
+      expect(String(r)).toBe('<StreamReader 4 bytes eof>');
+      expect(String(new StreamReader({ limit: 123 }))).toBe('<StreamReader limit=123>');
+    }));
+
+  it('the waiting read and the exception show', () =>
+    run(async () => {
+      const r = new StreamReader();
+      const t = createTask(() => r.read());
+      await sleep(0);
+      expect(String(r)).toMatch(/^<StreamReader waiter=<\w+ pending>>$/);
+      r.setException(new RangeError('bad'));
+      expect(String(r)).toBe('<StreamReader exception=RangeError("bad")>');
+      expect(await errorOf(() => t)).toBeInstanceOf(RangeError);
+    }));
+
+  it('a connected reader shows its socket, and paused while its transport is paused', () =>
+    run(async () => {
+      const peers: StreamWriter[] = [];
+      const server = await startServer((_r, w) => void peers.push(w), '127.0.0.1', 0, { limit: 16 });
+      try {
+        const port = (server.address() as { port: number }).port;
+        const [reader, writer] = await openConnection('127.0.0.1', port, { limit: 16 });
+        expect(String(reader)).toBe(`<StreamReader limit=16 transport=<Socket 127.0.0.1:${port}>>`);
+        reader.feedData('x'.repeat(40)); // past twice the limit: the socket is paused
+        expect(String(reader)).toBe(`<StreamReader 40 bytes limit=16 transport=<Socket 127.0.0.1:${port}> paused>`);
+        writer.close();
+        for (const w of peers) w.close();
+        await writer.waitClosed();
+      } finally {
+        server.close();
+        await server.waitClosed();
+      }
     }));
 });
