@@ -77,8 +77,10 @@ export class Server {
   private readonly _connections = new Set<Socket>();
   private _listening = false;
   private _closed = false;
-  /** The server's 'close' event came: no listener, no connection left. */
+  /** No listener and no connection left: waitClosed() returns at once. */
   private _ended = false;
+  /** Node's server emitted `close` (see `_maybeEnd`). */
+  private _serverClosed = false;
   private _starting: Future<void> | null = null;
   private _forever: Future<void> | null = null;
   private readonly _closeWaiters = new Set<Future<void>>();
@@ -111,10 +113,21 @@ export class Server {
     });
     this._server.on('close', () => {
       forget();
-      this._ended = true;
-      for (const f of this._closeWaiters) if (!f.done()) f.setResult(undefined);
-      this._closeWaiters.clear();
+      this._serverClosed = true;
+      this._maybeEnd();
     });
+  }
+
+  /**
+   * The end that `waitClosed()` waits for: Node's server has closed (it emits that as soon as its
+   * own count of connections is 0) and the last connection's socket has emitted `close` too, which
+   * Node does a tick later — so the connections are really gone when `waitClosed()` resolves.
+   */
+  private _maybeEnd(): void {
+    if (this._ended || !this._serverClosed || this._connections.size > 0) return;
+    this._ended = true;
+    for (const f of this._closeWaiters) if (!f.done()) f.setResult(undefined);
+    this._closeWaiters.clear();
   }
 
   private _accept(socket: Socket): void {
@@ -125,7 +138,10 @@ export class Server {
     }
     if (this._unixPath === null) socket.setNoDelay(true);
     this._connections.add(socket);
-    socket.on('close', () => this._connections.delete(socket));
+    socket.on('close', () => {
+      this._connections.delete(socket);
+      this._maybeEnd();
+    });
     const unix = this._unixPath === null ? null : { local: this._unixPath, remote: '' };
     this._onConnection(socket, unix);
   }

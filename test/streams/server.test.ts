@@ -294,6 +294,28 @@ describe('Server', () => {
       }
     }));
 
+  it('waitClosed() after close() and closeClients() resolves only once every connection is gone (connectionCount() is 0)', () =>
+    run(async () => {
+      for (const how of ['closeClients', 'abortClients'] as const) {
+        const srv = await startServer(() => undefined, '127.0.0.1', 0);
+        const clients: Socket[] = [];
+        for (let i = 0; i < 3; i++) {
+          const c = createConnection(portOf(srv), '127.0.0.1');
+          c.on('error', () => {});
+          clients.push(c);
+          await new Promise<void>((resolve) => c.once('connect', () => resolve()));
+        }
+        for (let i = 0; i < BOUND && srv.connectionCount() < 3; i++) await sleep(1);
+        expect(srv.connectionCount()).toBe(3);
+        srv.close();
+        srv[how]();
+        await waitFor(srv.waitClosed(), BOUND);
+        // Node's server says "closed" a tick before the last socket does: waitClosed waits for both.
+        expect(srv.connectionCount()).toBe(0);
+        for (const c of clients) c.destroy();
+      }
+    }));
+
   it('serveForever(): a second call while one waits throws RuntimeError; cancelling it closes the server', () =>
     run(async () => {
       let srv: Server | undefined;
