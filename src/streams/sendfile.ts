@@ -46,6 +46,8 @@ export function sendfile(loop: EventLoop, transport: Transport, file: number | F
   let sent = 0;
   let waiting = false; // for resumeWriting before the next chunk
   let over = false;
+  let reading = false; // a read of the file is in flight
+  let lost: Error | null = null; // the connection ended (its error, or the peer's close)
   // While the file goes out, the transport's events come here (asyncio's _SendfileFallbackProtocol):
   // reading is paused, the write-side flow control paces the chunks, a lost connection ends it.
   const stand: BaseProtocolLike = {
@@ -53,7 +55,10 @@ export function sendfile(loop: EventLoop, transport: Transport, file: number | F
       if (waiting) step();
     },
     connectionLost: (exc) => {
-      finish(exc ?? new ConnectionResetError(`${op}: the connection was closed by the peer`));
+      lost = exc ?? new ConnectionResetError(`${op}: the connection was closed by the peer`);
+      // A read in flight decides: at the end of the file every byte went out, and the call
+      // returns the count, as asyncio's loop does (a peer that closes once it has every byte).
+      if (!reading) finish(lost);
       proto.connectionLost?.(exc); // the protocol still hears of the end of its connection
     },
   };
@@ -63,7 +68,7 @@ export function sendfile(loop: EventLoop, transport: Transport, file: number | F
     transport._sending = false;
     transport.setProtocol(proto);
     if (wasReading) transport.resumeReading();
-    if (wasPaused) proto.resumeWriting?.();
+    if (wasPaused && lost === null) proto.resumeWriting?.(); // (never after connectionLost)
     if (fut.done() || loop.isClosed()) return;
     if (e === undefined) fut.setResult(sent);
     else fut.setException(e);
@@ -79,10 +84,13 @@ export function sendfile(loop: EventLoop, transport: Transport, file: number | F
     }
     const n = count === undefined ? buf.length : Math.min(buf.length, count - sent);
     if (n <= 0) return finish();
+    reading = true;
     read(fd, buf, 0, n, offset + sent, (e, got) => {
-      if (e !== null) return finish(e);
+      reading = false;
       if (over) return;
+      if (e !== null) return finish(e);
       if (got === 0) return finish();
+      if (lost !== null) return finish(lost);
       if (fut.done()) return finish();
       transport._writeNow(Buffer.from(buf.subarray(0, got))); // a copy: buf is reused for the next read
       sent += got;

@@ -1,0 +1,79 @@
+// loop.sendfile when the peer closes while the last read of the file (the one that finds its
+// end) is still in flight: every byte went out, so the call returns the count, as asyncio's does.
+// `fs.read` is wrapped so that the test decides when that last read completes.
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { ConnectionResetError, getRunningLoop, run, waitFor } from 'tulip';
+import { errorOf } from '../support.js';
+import { BOUND, rawServer } from './helpers.js';
+import { Recorder, until } from './protocols.helpers.js';
+
+/** Reads at or past `heldFrom` wait for `release()` before their callback runs. */
+const gate = vi.hoisted(() => ({ heldFrom: Infinity, held: [] as (() => void)[], readsAt: [] as number[] }));
+
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  const read = (fd: number, buf: Buffer, off: number, len: number, pos: number, cb: (e: Error | null, n: number) => void) =>
+    real.read(fd, buf, off, len, pos, (e, n) => {
+      gate.readsAt.push(pos);
+      if (pos >= gate.heldFrom) gate.held.push(() => cb(e, n));
+      else cb(e, n);
+    });
+  return { ...real, read };
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'tulip-sendfile-race-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Sends a `size`-byte file to a peer that closes once it has `closeAt` bytes, holding the reads from `heldFrom`. */
+async function sendToClosingPeer(size: number, closeAt: number, check: (sending: Promise<number>) => Promise<void>) {
+  const path = join(dir, `f-${size}-${closeAt}`);
+  writeFileSync(path, Buffer.alloc(size, 7));
+  let got = 0;
+  const peer = await rawServer((s) => {
+    s.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got >= closeAt) s.destroy();
+    });
+  });
+  const fd = openSync(path, 'r');
+  gate.heldFrom = closeAt;
+  gate.held.length = 0;
+  gate.readsAt.length = 0;
+  try {
+    const loop = getRunningLoop();
+    const [t, p] = await loop.createConnection(() => new Recorder(), '127.0.0.1', peer.port);
+    const sending = loop.sendfile(t, fd);
+    await waitFor(p.lost, BOUND); // the peer had its bytes and went away; the transport knows
+    expect(got).toBe(closeAt);
+    await until(() => gate.held.length === 1, 'the read after those bytes held');
+    gate.held.splice(0)[0]!(); // that read completes only now, after the connection was lost
+    await check(sending);
+  } finally {
+    gate.heldFrom = Infinity;
+    for (const release of gate.held.splice(0)) release();
+    closeSync(fd);
+    await peer.close();
+  }
+}
+
+describe('loop.sendfile and a peer that closes while a read of the file is in flight', () => {
+  it('a read that finds the end of the file decides: every byte went out and the call returns the length', () =>
+    run(() =>
+      sendToClosingPeer(10_000, 10_000, async (sending) => {
+        expect(await waitFor(sending, BOUND)).toBe(10_000);
+        expect(gate.readsAt).toEqual([0, 10_000]);
+      }),
+    ));
+
+  it('a read that finds more of the file fails the call with ConnectionResetError', () =>
+    run(() =>
+      sendToClosingPeer(100_000, 65_536, async (sending) => {
+        const e = await errorOf(() => waitFor(sending, BOUND));
+        expect(e).toBeInstanceOf(ConnectionResetError);
+        expect(gate.readsAt).toEqual([0, 65_536]);
+      }),
+    ));
+});
