@@ -141,6 +141,8 @@ export abstract class WorkerPool implements Executor {
   private ended: Promise<void> | null = null;
   private endedResolve: (() => void) | null = null;
   private ending = false;
+  /** The ends of workers taken out before the shutdown (a job limit reached, or died): it waits for them too. */
+  private readonly retiring = new Set<Promise<unknown>>();
 
   /** @internal Checks `maxWorkers` (default: the machine's available parallelism). */
   protected constructor(name: string, noun: string, maxWorkers: unknown, maxJobs: number | null) {
@@ -244,7 +246,7 @@ export abstract class WorkerPool implements Executor {
       for (const t of this.busy) {
         const job = t.job!;
         t.job = null;
-        this.settle(job, false, new RuntimeError(`${this._name}.shutdown: the ${this._noun} was terminated while the job ran`));
+        this.settle(job, false, new RuntimeError(`${this._name}.shutdown: the ${this._noun} was terminated before the job finished (it may have run in part, or not at all)`));
       }
       this.busy.clear();
     }
@@ -299,7 +301,15 @@ export abstract class WorkerPool implements Executor {
     this.threads.clear();
     this.idle.length = 0;
     const done = (): void => this.endedResolve?.();
-    void Promise.all(threads.map((t) => t.handle.end())).then(done, done);
+    void Promise.all([...threads.map((t) => t.handle.end()), ...this.retiring]).then(done, done);
+  }
+
+  /** Ends a worker taken out of the pool; `shutdown()` waits for its end as for the others'. */
+  private endRetired(t: Thread): void {
+    const end = t.handle.end();
+    this.retiring.add(end);
+    const forget = (): void => void this.retiring.delete(end);
+    end.then(forget, forget);
   }
 
   private dispatch(): void {
@@ -352,7 +362,7 @@ export abstract class WorkerPool implements Executor {
     if (this._maxJobs !== null && ++t.jobs >= this._maxJobs) {
       // Done its share (maxTasksPerChild): replaced by a fresh worker when one is needed.
       this.threads.delete(t);
-      void t.handle.end();
+      this.endRetired(t);
     } else this.idle.push(t);
     if (msg.ok) this.settle(job, true, msg.value);
     else this.settle(job, false, decodeError(msg.error!));
@@ -365,7 +375,7 @@ export abstract class WorkerPool implements Executor {
     const i = this.idle.indexOf(t);
     if (i >= 0) this.idle.splice(i, 1);
     this.busy.delete(t);
-    void t.handle.end();
+    this.endRetired(t);
     const job = t.job;
     t.job = null;
     if (job !== null) this.settle(job, false, error);

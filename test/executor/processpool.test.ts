@@ -106,6 +106,31 @@ describe('ProcessPoolExecutor', () => {
       }),
     ));
 
+  it('shutdown() resolves only once the processes retired at their job limit have exited too', async () => {
+    const pool = new ProcessPoolExecutor({ maxWorkers: 1, maxTasksPerChild: 1 });
+    const pids = [await pool.submit(() => process.pid), await pool.submit(() => process.pid)];
+    await pool.shutdown();
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(pids.map(alive)).toEqual([false, false]);
+  });
+
+  it('shutdown() resolves only once a process that died between jobs has exited', async () => {
+    const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+    const pid = await pool.submit(() => process.pid);
+    process.kill(pid, 'SIGKILL'); // dies while idle: the pool retires it (with a warning)
+    const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
+    expect(String(await warned)).toMatch(/ProcessPoolExecutor: a process died between jobs/);
+    await pool.shutdown();
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+
   it('execArgv gives the processes Node flags of their own', () =>
     run(() =>
       withPool({ maxWorkers: 1, execArgv: ['--max-old-space-size=64'] }, async (pool) => {
@@ -162,7 +187,7 @@ describe('ProcessPoolExecutor', () => {
       await waitFor(pool2.shutdown({ terminate: true }), BOUND);
       const e = await long;
       expect(e).toBeInstanceOf(RuntimeError);
-      expect(e.message).toBe('ProcessPoolExecutor.shutdown: the process was terminated while the job ran');
+      expect(e.message).toBe('ProcessPoolExecutor.shutdown: the process was terminated before the job finished (it may have run in part, or not at all)');
       expect(await queued).toBeInstanceOf(CancelledError);
     }));
 
