@@ -32,6 +32,9 @@ export interface DatagramEndpointOptions {
   allowBroadcast?: boolean;
 }
 
+/** The most datagrams kept for a protocol whose `connectionMade` has not run yet. */
+const EARLY_MAX = 1024;
+
 // The protocol calls, as functions of their arguments (no closure per datagram).
 const callDatagramReceived = (p: DatagramProtocolLike, msg: Buffer, from: { address: string; port: number }): unknown =>
   p.datagramReceived?.(msg, [from.address, from.port]);
@@ -82,6 +85,12 @@ export class DatagramTransport extends FlowControlTransport {
   /** Bytes of sends not yet done. */
   private _inFlight = 0;
   private _sends = 0;
+  /**
+   * Datagrams that came before the protocol's `connectionMade` ran (Node receives from the bind
+   * on), delivered right after it, as asyncio starts reading after `connection_made`; null from
+   * then on. Beyond `EARLY_MAX` they are dropped, as a full socket buffer would.
+   */
+  private _early: [Buffer, { address: string; port: number }][] | null = [];
 
   /** @internal Made by `createDatagramEndpoint` once the socket is bound (and connected). */
   constructor(loop: EventLoop, socket: UdpSocket, protocol: DatagramProtocolLike, remote: Address | null) {
@@ -99,10 +108,22 @@ export class DatagramTransport extends FlowControlTransport {
       this._connectionLost(undefined);
     });
     loop.callSoon(() => this._protocol.connectionMade?.(this));
+    loop.callSoon(() => this._startReading());
+  }
+
+  /** After `connectionMade`: the datagrams that came before it, then each as it comes. */
+  private _startReading(): void {
+    const early = this._early!;
+    this._early = null;
+    for (const [msg, from] of early) this._onMessage(msg, from);
   }
 
   private readonly _onMessage = (msg: Buffer, from: { address: string; port: number }): void => {
     if (this._closing) return;
+    if (this._early !== null) {
+      if (this._early.length < EARLY_MAX) this._early.push([msg, from]);
+      return;
+    }
     const p = this._protocol;
     this._notifyProtocol('datagramReceived', callDatagramReceived, p, msg, from);
   };
