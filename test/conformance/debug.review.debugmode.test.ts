@@ -39,7 +39,7 @@ describe('debug mode: slow callbacks and steps (base_events._run_once: "Executin
       runDebug(async () => {
         const loop = getRunningLoop();
         loop.slowCallbackDuration = LIMIT;
-        const seen = recordExceptions();
+        const seen = recordExceptions(undefined, true);
         const name = `slow-first-${style}`;
         const t = createTask(
           styled(
@@ -72,7 +72,7 @@ describe('debug mode: slow callbacks and steps (base_events._run_once: "Executin
       runDebug(async () => {
         const loop = getRunningLoop();
         loop.slowCallbackDuration = LIMIT;
-        const seen = recordExceptions();
+        const seen = recordExceptions(undefined, true);
         const name = `slow-mid-${style}`;
         const t = createTask(
           styled(
@@ -106,7 +106,7 @@ describe('debug mode: slow callbacks and steps (base_events._run_once: "Executin
     runDebug(async () => {
       const loop = getRunningLoop();
       loop.slowCallbackDuration = LIMIT;
-      const seen = recordExceptions();
+      const seen = recordExceptions(undefined, true);
       const f = loop.createFuture<number>();
       f.addDoneCallback(function slowDone() {
         busyWait(BUSY);
@@ -124,7 +124,7 @@ describe('debug mode: slow callbacks and steps (base_events._run_once: "Executin
     runDebug(async () => {
       const loop = getRunningLoop();
       loop.slowCallbackDuration = LIMIT;
-      const seen = recordExceptions();
+      const seen = recordExceptions(undefined, true);
       loop.callSoon(() => loop.setDebug(false));
       loop.callSoon(function slowAfterOff() {
         busyWait(BUSY);
@@ -144,7 +144,7 @@ describe('debug mode: reports say where the failing thing was made (source_trace
   // had no stack).
   it('the report of a failing callback carries the stack of the callSoon that scheduled it', () =>
     runDebug(async () => {
-      const seen = recordExceptions();
+      const seen = recordExceptions(undefined, true);
       getRunningLoop().callSoon(function failing() {
         throw new ValueError('dbg');
       });
@@ -159,7 +159,7 @@ describe('debug mode: reports say where the failing thing was made (source_trace
     // tulip puts the stack it records in debug mode in the report as `sourceStack` (it did not).
     it(`the "never retrieved" report of a ${style} task carries the stack that created the task`, () =>
       runDebug(async () => {
-        const seen = recordExceptions();
+        const seen = recordExceptions(undefined, true);
         createTask(failingAfterAPass(style, new ValueError('b')));
         await passes(4);
         const report = seen.find((c) => c.message === 'Task exception was never retrieved')!;

@@ -149,7 +149,7 @@ describe('slow-callback reports (test_base_events BaseEventLoopTests.test_log_sl
   it('with slowCallbackDuration = 0 in debug mode, a plain callback and a task step are each reported as "Executing <…> took … ms"', async () => {
     const loop = newEventLoop({ debug: true });
     loop.slowCallbackDuration = 0;
-    const seen = recordExceptions(loop);
+    const seen = recordExceptions(loop, true);
     const h = loop.callSoon(function stopLoopCb() {
       loop.stop();
     });

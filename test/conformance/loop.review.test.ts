@@ -152,7 +152,7 @@ describe('debug mode switched on while the loop runs', () => {
     // asyncio (debug.py): set_debug(True) from a callback, then a 5 ms callback with
     // slow_callback_duration = 2 ms logs "Executing <Handle slow() …> took 0.005 seconds".
     const loop = newEventLoop();
-    const seen = recordExceptions(loop);
+    const seen = recordExceptions(loop, true);
     loop.slowCallbackDuration = 1;
     function slow(): void {
       busyWait(3);

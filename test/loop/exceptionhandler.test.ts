@@ -34,7 +34,7 @@ describe('exception handler', () => {
 
   it('a failing callback does not stop the pass: the next callback runs', async () => {
     const loop = newEventLoop();
-    recordExceptions(loop);
+    recordExceptions(loop, true);
     const log: string[] = [];
     loop.callSoon(() => {
       throw new Error('x');
@@ -215,7 +215,7 @@ describe('slowCallbackDuration', () => {
     const reportsWith = async (limit: number): Promise<number> => {
       const loop = newEventLoop({ debug: true });
       loop.slowCallbackDuration = limit;
-      const seen = recordExceptions(loop);
+      const seen = recordExceptions(loop, true);
       loop.callSoon(function busyWork() {
         busyWait(25);
       });
@@ -247,7 +247,7 @@ describe('debug mode', () => {
   it('reports a slow callback with a message naming the callback and the time it took', async () => {
     const loop = newEventLoop({ debug: true });
     loop.slowCallbackDuration = 15; // well above what a quick callback takes, even on a busy machine
-    const seen = recordExceptions(loop);
+    const seen = recordExceptions(loop, true);
     const h = loop.callSoon(function busyWork() {
       busyWait(25);
     });
@@ -268,7 +268,7 @@ describe('debug mode', () => {
   it('reports a slow task step with the task in the context', async () => {
     const loop = newEventLoop({ debug: true });
     loop.slowCallbackDuration = 15;
-    const seen = recordExceptions(loop);
+    const seen = recordExceptions(loop, true);
     const t = loop.createTask(
       function* () {
         busyWait(25);
@@ -287,7 +287,7 @@ describe('debug mode', () => {
   it('reports a stall outside debug mode too, then names the slow callbacks that follow', async () => {
     const loop = newEventLoop();
     loop.slowCallbackDuration = 15;
-    const seen = recordExceptions(loop);
+    const seen = recordExceptions(loop, true);
     function slowOne(): void {
       busyWait(25);
     }

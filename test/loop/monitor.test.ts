@@ -20,7 +20,7 @@ const stalls = (seen: ExceptionContext[]): ExceptionContext[] => seen.filter((c)
 async function fineMode(): Promise<ExceptionContext[]> {
   const loop = getRunningLoop();
   loop.slowCallbackDuration = LIMIT;
-  const seen = recordExceptions();
+  const seen = recordExceptions(undefined, true);
   loop.callSoon(() => busyWait(BUSY));
   await passes(3);
   return seen;
@@ -32,7 +32,7 @@ describe('stall reports outside debug mode', () => {
       const loop = getRunningLoop();
       expect(loop.getDebug()).toBe(false);
       loop.slowCallbackDuration = LIMIT;
-      const seen = recordExceptions();
+      const seen = recordExceptions(undefined, true);
       loop.callSoon(() => busyWait(BUSY));
       await passes(3);
       // (On a loaded machine a preemption may be reported too: look for the busy callback's report.)
@@ -47,7 +47,7 @@ describe('stall reports outside debug mode', () => {
       runVirtual(async () => {
         const loop = getRunningLoop();
         loop.slowCallbackDuration = LIMIT;
-        const seen = recordExceptions();
+        const seen = recordExceptions(undefined, true);
         // A (generator) ticker keeps the loop busy across the slow step, so it falls inside a burst.
         // (An async step that is the last work of a burst, or that shares passes with other async
         // tasks only, runs in the microtask queue after its burst was measured: see the skipped
@@ -82,7 +82,7 @@ describe('stall reports outside debug mode', () => {
     runVirtual(async () => {
       const loop = getRunningLoop();
       loop.slowCallbackDuration = LIMIT;
-      const seen = recordExceptions();
+      const seen = recordExceptions(undefined, true);
       await createTask(async () => {
         await sleep(1);
         busyWait(BUSY);
@@ -160,7 +160,7 @@ describe('stall reports outside debug mode', () => {
   it('a fast loop reports no stall', () =>
     runVirtual(async () => {
       const loop = getRunningLoop();
-      const seen = recordExceptions();
+      const seen = recordExceptions(undefined, true);
       for (let i = 0; i < 20; i++) await sleep(10);
       expect(stalls(seen)).toEqual([]);
       expect(loop.lagStats().stalls).toBe(0);
@@ -176,7 +176,7 @@ describe('garbage collection', () => {
     const live = Array.from({ length: 600_000 }, (_, i) => ({ i, s: String(i) }));
     await runVirtual(async () => {
       const loop = getRunningLoop();
-      const seen = recordExceptions();
+      const seen = recordExceptions(undefined, true);
       let took = 0;
       loop.callSoon(() => {
         const t0 = performance.now();
@@ -219,7 +219,7 @@ describe('lagStats', () => {
     runVirtual(async () => {
       const loop = getRunningLoop();
       loop.slowCallbackDuration = LIMIT;
-      const seen = recordExceptions();
+      const seen = recordExceptions(undefined, true);
       loop.callSoon(() => busyWait(BUSY));
       await passes(3);
       await sleep(1000);
