@@ -35,7 +35,6 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  Protocol,
   createTask,
   gather,
   getRunningLoop,
@@ -44,10 +43,10 @@ import {
   waitFor,
   type ExceptionContext,
   type ReadTransport,
-  type Transport,
   type WriteTransport,
 } from 'tulip';
 import { fcOptions } from './harness.js';
+import { CheckedProtocol } from './protocolcheck.js';
 
 type Wire = 'fifo' | 'unix' | 'child';
 /** Write-buffer marks: the high one, and the low one (undefined: asyncio's default, a quarter). */
@@ -116,106 +115,52 @@ const readerClosesArb: fc.Arbitrary<ReaderClosesProgram> = fc.record({
 /** The most a wait that should end soon may take (real time). */
 const BOUND = 10_000;
 
-/** A protocol that checks the order of its calls and records what it received. */
-class Checked extends Protocol {
-  transport: Transport | null = null;
-  readonly violations: string[] = [];
-  readonly received: Buffer[] = [];
-  readonly calls: string[] = [];
-  paused = false; // reading paused by the test
-  writingPaused = false;
-  eof = false;
+/** The state machine's checks, and a pipe's own: which end may be called, what an ending allows. */
+class Checked extends CheckedProtocol {
   /** eofReceived came while reading was paused (see eofReceived). */
   eofWhilePaused = false;
-  lost = false;
-  lostWith: Error | undefined;
   /** How the test ended the transport, once it did. */
   ended: 'close' | 'abort' | null = null;
-  private readonly done: Promise<void>;
-  private doneResolve!: () => void;
 
   constructor(readonly role: 'writer' | 'reader') {
-    super();
-    this.done = new Promise((resolve) => (this.doneResolve = resolve));
-  }
-
-  private check(ok: boolean, what: string): void {
-    if (!ok) this.violations.push(`${this.role}: ${what} (calls: ${this.calls.join(' ')})`);
-  }
-
-  override connectionMade(t: Transport): void {
-    this.check(this.calls.length === 0, 'connectionMade not first');
-    this.calls.push('made');
-    this.transport = t;
+    super(role);
   }
 
   override dataReceived(d: Buffer): void {
-    if (this.calls.at(-1) !== 'data') this.calls.push('data');
     this.check(this.role === 'reader', 'dataReceived on a write pipe');
-    this.check(this.transport !== null, 'data before connectionMade');
-    this.check(!this.paused, 'data while reading is paused');
     this.check(this.transport?.isReading() === true, 'data while isReading() is false');
-    this.check(!this.eof, 'data after eofReceived');
-    this.check(!this.lost, 'data after connectionLost');
-    this.received.push(Buffer.from(d));
+    super.dataReceived(d);
   }
 
   override eofReceived(): boolean {
-    this.calls.push('eof');
     this.check(this.role === 'reader', 'eofReceived on a write pipe');
-    this.check(!this.eof, 'eofReceived twice');
     // asyncio's read pipe cannot see its end of stream while paused (pause_reading removes the
     // reader); tulip's can: a known divergence, pinned by the `it.fails` test below — counted, not
     // a violation here.
     if (this.paused) this.eofWhilePaused = true;
-    this.check(!this.lost, 'eofReceived after connectionLost');
-    this.eof = true;
-    return false;
+    return super.eofReceived();
   }
 
   override pauseWriting(): void {
-    this.calls.push('pauseW');
     this.check(this.role === 'writer', 'pauseWriting on a read pipe');
-    this.check(!this.writingPaused, 'pauseWriting twice');
-    this.check(!this.lost, 'pauseWriting after connectionLost');
     this.check(this.ended === null, `pauseWriting after ${this.ended}()`);
-    const t = this.transport!;
-    this.check(t.getWriteBufferSize() > t.getWriteBufferLimits()[1], `pauseWriting at ${t.getWriteBufferSize()} bytes, limits ${t.getWriteBufferLimits()}`);
-    this.writingPaused = true;
+    super.pauseWriting();
   }
 
   override resumeWriting(): void {
-    this.calls.push('resumeW');
     this.check(this.role === 'writer', 'resumeWriting on a read pipe');
-    this.check(this.writingPaused, 'resumeWriting without pauseWriting');
-    this.check(!this.lost, 'resumeWriting after connectionLost');
     this.check(this.ended !== 'abort', 'resumeWriting after abort()');
-    const t = this.transport!;
-    this.check(t.getWriteBufferSize() <= t.getWriteBufferLimits()[0], `resumeWriting at ${t.getWriteBufferSize()} bytes, limits ${t.getWriteBufferLimits()}`);
-    this.writingPaused = false;
+    super.resumeWriting();
   }
 
   override connectionLost(exc: Error | undefined): void {
-    this.calls.push('lost');
-    this.check(!this.lost, 'connectionLost twice');
-    this.check(this.transport !== null, 'connectionLost before connectionMade');
     // asyncio's write pipe empties its buffer before connection_lost, whatever the ending. tulip's
     // still counts the unsent bytes when a broken connection ends it: a known divergence, pinned by
     // the `it.fails` test below — checked here only for a clean end.
     if (this.role === 'writer' && this.transport !== null && exc === undefined) {
       this.check(this.transport.getWriteBufferSize() === 0, `connectionLost(undefined) with ${this.transport.getWriteBufferSize()} bytes still buffered`);
     }
-    this.lost = true;
-    this.lostWith = exc;
-    this.doneResolve();
-  }
-
-  whenLost(): Promise<void> {
-    return this.done;
-  }
-
-  bytes(): Buffer {
-    return Buffer.concat(this.received);
+    super.connectionLost(exc);
   }
 }
 

@@ -16,9 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Protocol, createTask, gather, getRunningLoop, run, sleep, waitFor, type ExceptionContext, type Transport } from 'tulip';
+import { createTask, gather, getRunningLoop, run, sleep, waitFor, type ExceptionContext } from 'tulip';
 import { cert, key } from '../streams/protocols.helpers.js';
 import { fcOptions } from './harness.js';
+import { CheckedProtocol } from './protocolcheck.js';
 
 type Wire = 'tcp' | 'unix' | 'tls';
 type Op = { write: number } | { pause: number } | { nap: number };
@@ -52,51 +53,13 @@ const programArb: fc.Arbitrary<Program> = fc
   })
   .map((p) => (p.wire === 'tls' && p.ending === 'halfClose' ? { ...p, ending: 'close' as const } : p)); // TLS has no half-close
 
-/** A protocol that checks the order of its calls and records what it received. */
-class Checked extends Protocol {
-  transport: Transport | null = null;
-  readonly violations: string[] = [];
-  readonly received: Buffer[] = [];
-  readonly calls: string[] = [];
-  paused = false; // reading paused by this side
-  writingPaused = false;
-  eof = false;
-  lost = false;
-  lostWith: Error | undefined;
+/** The state machine's checks, and a half-close's far side that answers at eofReceived. */
+class Checked extends CheckedProtocol {
   /** On eofReceived: answer with these bytes and then close (a half-close's far side). */
   answerAtEof: Buffer | null = null;
-  private readonly ended: Promise<void>;
-  private endedResolve!: () => void;
-
-  constructor(readonly side: string) {
-    super();
-    this.ended = new Promise((resolve) => (this.endedResolve = resolve));
-  }
-
-  private check(ok: boolean, what: string): void {
-    if (!ok) this.violations.push(`${this.side}: ${what} (calls: ${this.calls.join(' ')})`);
-  }
-
-  override connectionMade(t: Transport): void {
-    this.check(this.calls.length === 0, 'connectionMade not first');
-    this.calls.push('made');
-    this.transport = t;
-  }
-
-  override dataReceived(d: Buffer): void {
-    if (this.calls.at(-1) !== 'data') this.calls.push('data');
-    this.check(this.transport !== null, 'data before connectionMade');
-    this.check(!this.paused, 'data while reading is paused');
-    this.check(!this.eof, 'data after eofReceived');
-    this.check(!this.lost, 'data after connectionLost');
-    this.received.push(Buffer.from(d));
-  }
 
   override eofReceived(): boolean {
-    this.calls.push('eof');
-    this.check(!this.eof, 'eofReceived twice');
-    this.check(!this.lost, 'eofReceived after connectionLost');
-    this.eof = true;
+    super.eofReceived();
     if (this.answerAtEof === null) return false;
     const t = this.transport!;
     const answer = this.answerAtEof;
@@ -105,41 +68,6 @@ class Checked extends Protocol {
       t.close();
     });
     return true;
-  }
-
-  override pauseWriting(): void {
-    this.calls.push('pauseW');
-    this.check(!this.writingPaused, 'pauseWriting twice');
-    this.check(!this.lost, 'pauseWriting after connectionLost');
-    const t = this.transport!;
-    this.check(t.getWriteBufferSize() > t.getWriteBufferLimits()[1], `pauseWriting at ${t.getWriteBufferSize()} bytes, limits ${t.getWriteBufferLimits()}`);
-    this.writingPaused = true;
-  }
-
-  override resumeWriting(): void {
-    this.calls.push('resumeW');
-    this.check(this.writingPaused, 'resumeWriting without pauseWriting');
-    this.check(!this.lost, 'resumeWriting after connectionLost');
-    const t = this.transport!;
-    this.check(t.getWriteBufferSize() <= t.getWriteBufferLimits()[0], `resumeWriting at ${t.getWriteBufferSize()} bytes, limits ${t.getWriteBufferLimits()}`);
-    this.writingPaused = false;
-  }
-
-  override connectionLost(exc: Error | undefined): void {
-    this.calls.push('lost');
-    this.check(!this.lost, 'connectionLost twice');
-    this.check(this.transport !== null, 'connectionLost before connectionMade');
-    this.lost = true;
-    this.lostWith = exc;
-    this.endedResolve();
-  }
-
-  whenLost(): Promise<void> {
-    return this.ended;
-  }
-
-  bytes(): Buffer {
-    return Buffer.concat(this.received);
   }
 }
 

@@ -53,6 +53,7 @@ import {
 } from 'tulip';
 import { cert, key } from '../streams/protocols.helpers.js';
 import { fcOptions } from './harness.js';
+import { CheckedProtocol } from './protocolcheck.js';
 
 /** 0: the end that connected (createConnection/openConnection), 1: the end the server accepted. */
 type Side = 0 | 1;
@@ -166,50 +167,20 @@ const END = u32(0);
 const MAX_FRAME = 100_000;
 
 /**
- * A protocol that checks the order of its calls, parses the plaintext phase's frames and keeps
- * every byte after the end marker as the TLS phase's.
+ * The state machine's checks (one connectionMade across both transports); it parses the plaintext
+ * phase's frames and keeps every byte after the end marker as the TLS phase's (`received`).
  */
-class Checked extends Protocol {
-  /** The transport in use: the plain one, then the one startTls returned. */
-  transport: Transport | null = null;
-  readonly violations: string[] = [];
-  readonly calls: string[] = [];
+class Checked extends CheckedProtocol {
   readonly plainFrames: Buffer[] = [];
   private plainBuf = Buffer.alloc(0);
   /** The peer's end marker came. */
   plainDone = false;
-  readonly tlsReceived: Buffer[] = [];
-  paused = false; // reading paused by this side
-  writingPaused = false;
-  eof = false;
-  lost = false;
-  lostWith: Error | undefined;
-  private readonly ended: Promise<void>;
-  private endedResolve!: () => void;
-
-  constructor(readonly side: string) {
-    super();
-    this.ended = new Promise((resolve) => (this.endedResolve = resolve));
-  }
-
-  private check(ok: boolean, what: string): void {
-    if (!ok) this.violations.push(`${this.side}: ${what} (calls: ${this.calls.join(' ')})`);
-  }
-
-  override connectionMade(t: Transport): void {
-    this.check(this.calls.length === 0, 'connectionMade not first (a second connectionMade after startTls?)');
-    this.calls.push('made');
-    this.transport = t;
-  }
+  protected override madeNotFirst = 'connectionMade not first (a second connectionMade after startTls?)';
 
   override dataReceived(d: Buffer): void {
-    if (this.calls.at(-1) !== 'data') this.calls.push('data');
-    this.check(this.transport !== null, 'data before connectionMade');
-    this.check(!this.paused, 'data while reading is paused');
-    this.check(!this.eof, 'data after eofReceived');
-    this.check(!this.lost, 'data after connectionLost');
+    this.checkData();
     if (this.plainDone) {
-      this.tlsReceived.push(Buffer.from(d));
+      this.received.push(Buffer.from(d));
       return;
     }
     this.plainBuf = Buffer.concat([this.plainBuf, d]);
@@ -231,49 +202,6 @@ class Checked extends Protocol {
       this.plainFrames.push(this.plainBuf.subarray(4, 4 + n));
       this.plainBuf = this.plainBuf.subarray(4 + n);
     }
-  }
-
-  override eofReceived(): boolean {
-    this.calls.push('eof');
-    this.check(!this.eof, 'eofReceived twice');
-    this.check(!this.lost, 'eofReceived after connectionLost');
-    this.eof = true;
-    return false;
-  }
-
-  override pauseWriting(): void {
-    this.calls.push('pauseW');
-    this.check(!this.writingPaused, 'pauseWriting twice');
-    this.check(!this.lost, 'pauseWriting after connectionLost');
-    const t = this.transport!;
-    this.check(t.getWriteBufferSize() > t.getWriteBufferLimits()[1], `pauseWriting at ${t.getWriteBufferSize()} bytes, limits ${t.getWriteBufferLimits()}`);
-    this.writingPaused = true;
-  }
-
-  override resumeWriting(): void {
-    this.calls.push('resumeW');
-    this.check(this.writingPaused, 'resumeWriting without pauseWriting');
-    this.check(!this.lost, 'resumeWriting after connectionLost');
-    const t = this.transport!;
-    this.check(t.getWriteBufferSize() <= t.getWriteBufferLimits()[0], `resumeWriting at ${t.getWriteBufferSize()} bytes, limits ${t.getWriteBufferLimits()}`);
-    this.writingPaused = false;
-  }
-
-  override connectionLost(exc: Error | undefined): void {
-    this.calls.push('lost');
-    this.check(!this.lost, 'connectionLost twice');
-    this.check(this.transport !== null, 'connectionLost before connectionMade');
-    this.lost = true;
-    this.lostWith = exc;
-    this.endedResolve();
-  }
-
-  whenLost(): Promise<void> {
-    return this.ended;
-  }
-
-  tlsBytes(): Buffer {
-    return Buffer.concat(this.tlsReceived);
   }
 }
 
@@ -385,7 +313,7 @@ async function play(prog: Program): Promise<void> {
       if (prog.ending === 'close') {
         // The ender has every byte the other wrote (so nothing lands on its closed socket and
         // resets the connection), and closes with its own last writes possibly still in flight.
-        await until(() => done[o]! && p.tlsBytes().length >= tlsWrote[o]!.length, () => `every TLS byte of the other; ${where()}`);
+        await until(() => done[o]! && p.bytes().length >= tlsWrote[o]!.length, () => `every TLS byte of the other; ${where()}`);
         p.transport!.close();
       } else {
         // Once both are over TLS, at once: bytes may be in flight both ways.
@@ -413,13 +341,13 @@ async function play(prog: Program): Promise<void> {
     const fromEnder = tlsWrote[prog.ender]!;
     const fromOther = tlsWrote[1 - prog.ender]!;
     if (prog.ending === 'close') {
-      expect(other.tlsBytes().equals(fromEnder), `the other got every TLS byte of the ender, once, in order; ${where()}`).toBe(true);
-      expect(ender.tlsBytes().equals(fromOther), `the ender got every TLS byte of the other; ${where()}`).toBe(true);
+      expect(other.bytes().equals(fromEnder), `the other got every TLS byte of the ender, once, in order; ${where()}`).toBe(true);
+      expect(ender.bytes().equals(fromOther), `the ender got every TLS byte of the other; ${where()}`).toBe(true);
       expect([ender.lostWith, other.lostWith], where()).toEqual([undefined, undefined]);
       expect(other.eof, `the close reached the other as the end of the stream; ${where()}`).toBe(true);
     } else {
-      expect(startsWith(fromEnder, other.tlsBytes()), `the other got a prefix of the ender's TLS bytes; ${where()}`).toBe(true);
-      expect(startsWith(fromOther, ender.tlsBytes()), `the ender got a prefix of the other's TLS bytes; ${where()}`).toBe(true);
+      expect(startsWith(fromEnder, other.bytes()), `the other got a prefix of the ender's TLS bytes; ${where()}`).toBe(true);
+      expect(startsWith(fromOther, ender.bytes()), `the ender got a prefix of the other's TLS bytes; ${where()}`).toBe(true);
       expect(ender.lostWith, where()).toBe(undefined); // abort() is asyncio's: connectionLost(None)
     }
     expect(described(reported), where()).toEqual([]);
