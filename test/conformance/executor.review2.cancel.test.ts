@@ -23,7 +23,7 @@ import {
   type Task,
 } from 'tulip';
 import { STYLES, passes, styled, waiting } from './helpers.js';
-import { drain, installHooks, isSet, nap, newFlag, oneThread, outcomeOf, withSharedDefault } from './executor.review2.helpers.js';
+import { drain, hold, installHooks, isSet, nap, newFlag, oneThread, outcomeOf, release, withSharedDefault } from './executor.review2.helpers.js';
 
 installHooks();
 
@@ -104,11 +104,13 @@ describe('cancelling a task that awaits a job', () => {
     run(async () => {
       const loop = getRunningLoop();
       const done = newFlag();
-      const f = loop.runInExecutor(oneThread, nap, 10, done);
+      const gate = newFlag();
+      const f = loop.runInExecutor(oneThread, hold, gate, done);
       await passes(1);
       expect(f.cancel()).toBe(true);
       expect(f.cancelled()).toBe(true);
       expect(isSet(done)).toBe(false);
+      release(gate);
       await drain();
       expect(isSet(done)).toBe(true);
     }));

@@ -20,6 +20,22 @@ export const nap = (ms: number, flag?: Int32Array): number => {
   return ms;
 };
 
+/**
+ * A self-contained job that holds its thread until the main thread calls `release(gate)` (10 s at
+ * most), then sets `flag` (when given) and returns `result`: a running job whose end the test
+ * decides, so that "not done yet" checks do not race a real-time nap on a loaded machine.
+ */
+export const hold = (gate: Int32Array, flag?: Int32Array, result = 0): number => {
+  Atomics.wait(gate, 0, 0, 10_000);
+  if (flag !== undefined) Atomics.store(flag, 0, 1);
+  return result;
+};
+/** Lets every `hold(gate)` job go on. */
+export const release = (gate: Int32Array): void => {
+  Atomics.store(gate, 0, 1);
+  Atomics.notify(gate, 0);
+};
+
 /** What awaiting `aw` in `style` inside a task gives: ['ok', value] or ['err', error]. */
 export function outcomeOf(style: Style, aw: () => Future<unknown>) {
   return styled(

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledError, RuntimeError, ThreadPoolExecutor, createTask, getRunningLoop, newEventLoop, run, toThread } from 'tulip';
 import { STYLES, passes, styled, waiting } from './helpers.js';
-import { isSet, nap, newFlag, outcomeOf } from './executor.review2.helpers.js';
+import { hold, isSet, nap, newFlag, outcomeOf, release } from './executor.review2.helpers.js';
 
 /** Polls (every 2 ms, up to `maxMs` real ms) until a worker sets `flag`. */
 async function flagSet(flag: Int32Array, maxMs: number): Promise<boolean> {
@@ -101,13 +101,15 @@ describe('shutting a pool down while tasks await its jobs', () => {
       const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
       loop.setDefaultExecutor(pool);
       const done = newFlag();
-      const job = toThread(nap, 15, done);
+      const gate = newFlag();
+      const job = toThread(hold, gate, done, 15);
       await passes(1);
       const waiter = createTask(() => loop.shutdownDefaultExecutor());
       await passes(2);
       waiter.cancel();
       await expect(waiter).rejects.toBeInstanceOf(CancelledError);
       expect(isSet(done)).toBe(false);
+      release(gate);
       expect(await job).toBe(15);
       expect(() => toThread(nap, 0)).toThrow(/Executor shutdown has been called/);
       expect(() => pool.submit(nap, 0)).toThrow(RuntimeError);

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { CancelledError, TimeoutError, createTask, getRunningLoop, run, timeout, toThread, waitFor, type Future } from 'tulip';
 import { MockClock } from 'tulip/testing';
 import { STYLES, passes, styled } from './helpers.js';
-import { drain, installHooks, isSet, nap, newFlag, oneThread, outcomeOf, withSharedDefault } from './executor.review2.helpers.js';
+import { drain, hold, installHooks, isSet, nap, newFlag, oneThread, outcomeOf, release, withSharedDefault } from './executor.review2.helpers.js';
 
 installHooks();
 
@@ -32,13 +32,15 @@ describe('timeouts around a job', () => {
       runManual(async (clock) => {
         const loop = getRunningLoop();
         const done = newFlag();
-        const t = createTask(outcomeOf(style, () => waitFor(loop.runInExecutor(oneThread, nap, 15, done), 10)));
+        const gate = newFlag();
+        const t = createTask(outcomeOf(style, () => waitFor(loop.runInExecutor(oneThread, hold, gate, done), 10)));
         await passes(2);
         clock.jump(10);
         const [kind, e] = await t;
         expect(kind).toBe('err');
         expect(e).toBeInstanceOf(TimeoutError);
         expect(isSet(done)).toBe(false);
+        release(gate);
         expect(await loop.runInExecutor(oneThread, nap, 0)).toBe(0);
         expect(isSet(done)).toBe(true);
       }));
@@ -82,7 +84,8 @@ describe('timeouts around a job', () => {
         const loop = getRunningLoop();
         const done = newFlag();
         const ran = newFlag();
-        const running = loop.runInExecutor(oneThread, nap, 10, done);
+        const gate = newFlag();
+        const running = loop.runInExecutor(oneThread, hold, gate, done);
         const queued = loop.runInExecutor(oneThread, nap, 0, ran);
         const outcomes = await createTask(
           styled(
@@ -113,6 +116,7 @@ describe('timeouts around a job', () => {
         );
         expect(outcomes.map((o) => o instanceof TimeoutError)).toEqual([true, true]);
         expect([running.cancelled(), queued.cancelled(), isSet(done)]).toEqual([true, true, false]);
+        release(gate);
         await drain();
         expect([isSet(done), isSet(ran)]).toEqual([true, false]);
       }));
@@ -126,13 +130,14 @@ describe('timeouts around a job', () => {
       runManual((clock) =>
         withSharedDefault(async () => {
           const done = newFlag();
+          const gate = newFlag();
           const t = createTask(
             outcomeOf(style, () =>
               style === 'generator'
                 ? timeout(5).run(function* () {
-                    return yield* toThread(nap, 15, done);
+                    return yield* toThread(hold, gate, done);
                   })
-                : timeout(5).run(async () => toThread(nap, 15, done)),
+                : timeout(5).run(async () => toThread(hold, gate, done)),
             ),
           );
           await passes(2);
@@ -142,6 +147,7 @@ describe('timeouts around a job', () => {
           expect(e).toBeInstanceOf(TimeoutError);
           expect((e as Error).cause).toBeInstanceOf(CancelledError);
           expect(isSet(done)).toBe(false);
+          release(gate);
           expect(await toThread(nap, 1)).toBe(1);
           expect(isSet(done)).toBe(true);
         })(),
