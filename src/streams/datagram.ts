@@ -10,7 +10,7 @@ import { describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import type { Address, DatagramProtocolLike } from './protocols.js';
 import { toBytes, type BytesLike } from './reader.js';
-import { checkFactory, FlowControlTransport, makeProtocol } from './transport.js';
+import { checkFactory, FlowControlTransport, makeProtocol } from './basetransport.js';
 
 /** Options of `loop.createDatagramEndpoint` (asyncio's keywords, in camelCase). */
 export interface DatagramEndpointOptions {

@@ -11,7 +11,8 @@ import type { EventLoop } from '../loop/eventloop.js';
 import { checkPort, connectTcp, connectUnix, whenConnected, type OpenConnectionOptions } from './connection.js';
 import type { BufferedProtocolLike, ProtocolLike } from './protocols.js';
 import { checkServerArgs, listener, serve, type OnConnection, type Server, type StartServerOptions } from './server.js';
-import { checkFactory, makeProtocol, Transport } from './transport.js';
+import { checkFactory, makeProtocol } from './basetransport.js';
+import { Transport } from './transport.js';
 import type { StartTlsOptions, UnixNames } from './wiring.js';
 
 /** A stream protocol: a plain one (`dataReceived`) or a buffered one (`getBuffer`). */

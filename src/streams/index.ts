@@ -28,7 +28,8 @@ export { StreamWriter } from './writer.js';
 export { openConnection, openUnixConnection, type OpenConnectionOptions, type OpenUnixConnectionOptions } from './connection.js';
 export { Server, startServer, startUnixServer, type ClientConnected, type StartServerOptions } from './server.js';
 export type { StartTlsOptions } from './wiring.js';
-export { BaseTransport, FlowControlTransport, Transport } from './transport.js';
+export { BaseTransport, FlowControlTransport } from './basetransport.js';
+export { Transport } from './transport.js';
 export { DatagramTransport, type DatagramEndpointOptions } from './datagram.js';
 export {
   BaseProtocol,

@@ -11,7 +11,8 @@ import { HandoverFuture } from '../internal/handover.js';
 import { describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import type { StreamProtocol } from './endpoints.js';
-import { checkFactory, makeProtocol, READ_PIPE, Transport, WRITE_PIPE } from './transport.js';
+import { checkFactory, makeProtocol } from './basetransport.js';
+import { READ_PIPE, Transport, WRITE_PIPE } from './transport.js';
 
 /**
  * The read end of a pipe as `connectReadPipe` returns it (asyncio's `ReadTransport`): the

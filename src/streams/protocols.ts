@@ -3,7 +3,8 @@
  * one (every method has a do-nothing default) or pass any object with the methods you need.
  */
 import type { StreamReader } from './reader.js';
-import type { BaseTransport, Transport } from './transport.js';
+import type { BaseTransport } from './basetransport.js';
+import type { Transport } from './transport.js';
 import { feed, feedEnd } from './wiring.js';
 import type { DatagramTransport } from './datagram.js';
 

@@ -10,7 +10,8 @@ import type { Future } from '../future.js';
 import { describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import type { BaseProtocolLike } from './protocols.js';
-import { BaseTransport, Transport } from './transport.js';
+import { BaseTransport } from './basetransport.js';
+import { Transport } from './transport.js';
 
 /** The most read and written at a time, in bytes. */
 const CHUNK = 64 * 1024;

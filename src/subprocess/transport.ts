@@ -8,7 +8,8 @@ import { ProcessLookupError } from '../errors.js';
 import type { Future } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { BaseProtocol, type BaseProtocolLike, type ProtocolLike } from '../streams/protocols.js';
-import { BaseTransport, checkFactory, makeProtocol, READ_PIPE, Transport, WRITE_PIPE } from '../streams/transport.js';
+import { BaseTransport, checkFactory, makeProtocol } from '../streams/basetransport.js';
+import { READ_PIPE, Transport, WRITE_PIPE } from '../streams/transport.js';
 import { PIPE, checkCommand, checkProgram, plan, spawnChild, type SubprocessOptions } from './create.js';
 import { checkSignal, returnCode, type ProcessPipes, type SignalLike } from './process.js';
 

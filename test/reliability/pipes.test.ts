@@ -13,7 +13,8 @@
 // asyncio's _UnixWritePipeTransport does not report), and the reader's bytes are a prefix.
 // A protocol that checks asyncio's protocol state machine records every violation:
 // - connectionMade first and once; connectionLost last and once; nothing after connectionLost;
-// - no dataReceived while reading is paused, nor after eofReceived; eofReceived at most once;
+// - no dataReceived nor eofReceived while reading is paused, no data after eofReceived;
+//   eofReceived at most once;
 //   only the reader gets them, only the writer gets pauseWriting/resumeWriting;
 // - pauseWriting and resumeWriting alternate, pause first; pauseWriting only when the buffer is over
 //   the high mark (and never after close()/abort()), resumeWriting at or under the low mark (and
@@ -22,10 +23,9 @@
 //   resumes, then ends).
 // No exception reaches the loop's exception handler (but the real-time stall reports of a loaded
 // machine). Real pipes, real time, bounded waits: a few dozen small programs.
-// Three divergences from asyncio the property found are pinned by `it.fails` tests at the end and
-// left out of the property: eofReceived while the read pipe is paused; a paused read pipe over a
-// child's stdout fed at the child's exit (so over the `cat` wire the writer ends only once the
-// reader is done pausing); the unsent bytes still counted at connectionLost of a broken write pipe.
+// The three divergences from asyncio the property found (fixed in 0.3.3) have deterministic tests
+// at the end: eofReceived while the read pipe is paused; a paused read pipe over a child's stdout
+// fed at the child's exit; the unsent bytes still counted at connectionLost of a broken write pipe.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants, mkdtempSync, openSync, rmSync } from 'node:fs';
@@ -117,8 +117,6 @@ const BOUND = 10_000;
 
 /** The state machine's checks, and a pipe's own: which end may be called, what an ending allows. */
 class Checked extends CheckedProtocol {
-  /** eofReceived came while reading was paused (see eofReceived). */
-  eofWhilePaused = false;
   /** How the test ended the transport, once it did. */
   ended: 'close' | 'abort' | null = null;
 
@@ -134,10 +132,6 @@ class Checked extends CheckedProtocol {
 
   override eofReceived(): boolean {
     this.check(this.role === 'reader', 'eofReceived on a write pipe');
-    // asyncio's read pipe cannot see its end of stream while paused (pause_reading removes the
-    // reader); tulip's can: a known divergence, pinned by the `it.fails` test below — counted, not
-    // a violation here.
-    if (this.paused) this.eofWhilePaused = true;
     return super.eofReceived();
   }
 
@@ -154,11 +148,9 @@ class Checked extends CheckedProtocol {
   }
 
   override connectionLost(exc: Error | undefined): void {
-    // asyncio's write pipe empties its buffer before connection_lost, whatever the ending. tulip's
-    // still counts the unsent bytes when a broken connection ends it: a known divergence, pinned by
-    // the `it.fails` test below — checked here only for a clean end.
-    if (this.role === 'writer' && this.transport !== null && exc === undefined) {
-      this.check(this.transport.getWriteBufferSize() === 0, `connectionLost(undefined) with ${this.transport.getWriteBufferSize()} bytes still buffered`);
+    // asyncio's write pipe empties its buffer before connection_lost, whatever the ending.
+    if (this.role === 'writer' && this.transport !== null) {
+      this.check(this.transport.getWriteBufferSize() === 0, `connectionLost(${String(exc)}) with ${this.transport.getWriteBufferSize()} bytes still buffered`);
     }
     super.connectionLost(exc);
   }
@@ -232,11 +224,8 @@ async function driveReader(t: ReadTransport, p: Checked, ops: ReaderOp[]): Promi
   }
 }
 
-/**
- * The writer's operations, then its ending (after `before`, when given); returns the bytes it
- * wrote before the ending.
- */
-async function driveWriter(t: WriteTransport, p: Checked, prog: Program, before?: PromiseLike<unknown>): Promise<Buffer> {
+/** The writer's operations, then its ending; returns the bytes it wrote before the ending. */
+async function driveWriter(t: WriteTransport, p: Checked, prog: Program): Promise<Buffer> {
   const wrote: Buffer[] = [];
   for (const op of prog.writer) {
     if ('write' in op) {
@@ -249,7 +238,6 @@ async function driveWriter(t: WriteTransport, p: Checked, prog: Program, before?
       await sleep(op.nap);
     }
   }
-  if (before !== undefined) await before;
   if (prog.ending === 'abort') {
     p.ended = 'abort';
     t.abort();
@@ -276,10 +264,7 @@ async function play(prog: Program): Promise<void> {
     expect(wt.canWriteEof(), 'a write pipe can write its end of stream').toBe(true);
     wt.setWriteBufferLimits(...prog.limits);
     const reading = createTask(() => driveReader(rt, r, prog.reader));
-    // `cat` exits once its stdin ends, and Node then resumes its stdout behind the transport's
-    // back (a known bug, pinned by the `it.fails` test below): over that wire the writer ends
-    // once the reader is done pausing.
-    const writing = createTask(() => driveWriter(wt, w, prog, prog.wire === 'child' ? reading : undefined));
+    const writing = createTask(() => driveWriter(wt, w, prog));
     const [wrote] = await gather([writing, reading]);
     await waitFor(gather([w.whenLost(), r.whenLost()]), BOUND).catch((err: unknown) => {
       throw new Error(`${String(err)}: both ends lost; ${where()}`);
@@ -391,10 +376,7 @@ describe('pipe transports under random writes, buffer marks, pauses and endings'
     }), 120_000);
 });
 
-// ---- divergences from asyncio the property met (shrunk, deterministic), not fixed -----------------
-// Each test carries asyncio's expectation as `it.fails`: when a fix lands it starts passing, vitest
-// reports it, and the property's matching exemption above (in Checked, or the `child` wire's
-// ending after the reader's pauses) can go.
+// ---- divergences from asyncio the property met (shrunk, deterministic), fixed in 0.3.3 -----------
 
 /** Polls `cond` every 2 ms, up to BOUND. */
 async function until(cond: () => boolean, what: string): Promise<void> {
@@ -405,13 +387,11 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   }
 }
 
-describe('found by the property (asyncio behaves otherwise)', () => {
+describe('found by the property: paused read pipes and broken write pipes behave as asyncio', () => {
   // asyncio: _UnixReadPipeTransport.pause_reading removes the reader, and only _read_ready sees
   // the end of the stream, so a paused read pipe learns of its writer's close at resume_reading.
-  // tulip: the read pipe's eofReceived and connectionLost come while it is paused (Node's socket
-  // reads on after pause(), and at EOF calls read(0), which emits 'end' at once when nothing is
-  // buffered; Transport._onEnd does not look at _readingPaused).
-  it.fails('a paused read pipe hears of its writer closing only once it resumes reading', () =>
+  // (Node emits 'end' on a paused stream with nothing buffered: the transport holds it.)
+  it('a paused read pipe hears of its writer closing only once it resumes reading', () =>
     run(async () => {
       const e = await ends('fifo');
       const [wt, wp, rt, rp] = await connectBoth(e);
@@ -428,11 +408,10 @@ describe('found by the property (asyncio behaves otherwise)', () => {
     }));
 
   // asyncio: nothing reaches a paused read pipe (its reader is off the selector), whoever owns the
-  // other end. tulip: Node's ChildProcess resumes its stdio streams at the child's exit
-  // (internal/child_process.js: process.nextTick(flushStdio) on 'exit', `stream.resume()`), which
-  // undoes the transport's socket.pause(): the bytes, eofReceived and connectionLost arrive while
-  // the read pipe over the child's stdout is paused.
-  it.fails("a paused read pipe over a child's stdout receives nothing when the child exits, until it resumes", () =>
+  // other end. (Node's ChildProcess resumes its stdio streams at the child's exit —
+  // internal/child_process.js: flushStdio, `stream.resume()` — which undoes the transport's
+  // socket.pause(): the transport holds what comes until resumeReading.)
+  it("a paused read pipe over a child's stdout receives nothing when the child exits, until it resumes", () =>
     run(async () => {
       const child = spawn('sh', ['-c', 'printf hello'], { stdio: ['ignore', 'pipe', 'ignore'] });
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -450,11 +429,9 @@ describe('found by the property (asyncio behaves otherwise)', () => {
     }));
 
   // asyncio: _UnixWritePipeTransport._close clears the buffer before connection_lost, so
-  // get_write_buffer_size() is 0 there, whatever ended the pipe. tulip: getWriteBufferSize() is
-  // Node's writableLength, which still counts the unsent bytes when connectionLost(ECONNRESET)
-  // runs (a write pipe over a Unix socket whose reader closed with bytes pending); it drops to 0
-  // a little later.
-  it.fails('a write pipe broken with bytes pending has an empty buffer at connectionLost', () =>
+  // get_write_buffer_size() is 0 there, whatever ended the pipe (Node's writableLength still
+  // counts the unsent bytes of a destroyed socket for a while).
+  it('a write pipe broken with bytes pending has an empty buffer at connectionLost', () =>
     run(async () => {
       const e = await ends('unix');
       try {

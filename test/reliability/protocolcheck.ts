@@ -6,7 +6,8 @@ import { Protocol, type Transport } from 'tulip';
 /**
  * Records every violation of asyncio's protocol state machine:
  * - connectionMade first and once; connectionLost last and once;
- * - no dataReceived while reading is paused, nor after eofReceived; eofReceived at most once;
+ * - no dataReceived nor eofReceived while reading is paused (asyncio's paused transport reads
+ *   nothing, so it cannot see the end either), no data after eofReceived; eofReceived at most once;
  * - pauseWriting and resumeWriting alternate, pause first, and never come after connectionLost;
  * - pauseWriting only when the buffer is over the high mark, resumeWriting at or under the low.
  */
@@ -57,6 +58,7 @@ export class CheckedProtocol extends Protocol {
 
   override eofReceived(): boolean {
     this.calls.push('eof');
+    this.check(!this.paused, 'eofReceived while reading is paused');
     this.check(!this.eof, 'eofReceived twice');
     this.check(!this.lost, 'eofReceived after connectionLost');
     this.eof = true;

@@ -74,6 +74,62 @@ describe('connectReadPipe', () => {
       await waitFor(p.lost, BOUND);
     }));
 
+  it("a paused read pipe whose writer closed gets the bytes, eof and lost only after resumeReading; a re-pause in dataReceived holds the eof again", () =>
+    run(async () => {
+      const f = fifo();
+      class Repauser extends Recorder {
+        override dataReceived(d: Buffer): void {
+          super.dataReceived(d);
+          this.transport.pauseReading();
+        }
+      }
+      const [t, p] = await getRunningLoop().connectReadPipe(() => new Repauser(), f.readFd);
+      const w = f.openWriter();
+      t.pauseReading();
+      writeSync(w, 'last words');
+      closeSync(w);
+      await sleep(30);
+      expect(p.calls).toEqual(['made']);
+      expect(t.isClosing()).toBe(false);
+      t.resumeReading();
+      await until(() => p.data === 'last words', 'the bytes');
+      await sleep(30);
+      expect(p.calls).toEqual(['made', 'data']); // paused again by dataReceived: the eof waits
+      t.resumeReading();
+      await waitFor(p.lost, BOUND);
+      expect(p.calls).toEqual(['made', 'data', 'eof', 'lost']);
+      expect(p.lostWith).toBeUndefined();
+    }));
+
+  it('close() of a paused read pipe whose writer closed ends it without eofReceived', () =>
+    run(async () => {
+      const f = fifo();
+      const [t, p] = await getRunningLoop().connectReadPipe(() => new Recorder(), f.readFd);
+      const w = f.openWriter();
+      t.pauseReading();
+      closeSync(w);
+      await sleep(30);
+      t.close();
+      await waitFor(p.lost, BOUND);
+      expect(p.calls).toEqual(['made', 'lost']);
+      expect(p.lostWith).toBeUndefined();
+    }));
+
+  it("a paused read pipe over a child's stdout gets nothing at the child's exit, then all of it after resumeReading", () =>
+    run(function* () {
+      const child = spawn('sh', ['-c', 'printf "exit words"'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const [t, p] = yield* getRunningLoop().connectReadPipe(() => new Recorder(), child.stdout!);
+      t.pauseReading();
+      yield* waitFor(exited, BOUND);
+      yield* sleep(30);
+      expect(p.calls).toEqual(['made']);
+      t.resumeReading();
+      yield* waitFor(p.lost, BOUND);
+      expect(p.calls).toEqual(['made', 'data', 'eof', 'lost']);
+      expect(p.data).toBe('exit words');
+    }));
+
   it('close() ends it at once: connectionLost(undefined), no more data', () =>
     run(async () => {
       const f = fifo();

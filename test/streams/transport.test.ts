@@ -284,19 +284,28 @@ describe('a protocol method that throws', () => {
     }));
 });
 
+/** Runs `body` with a connection to a raw peer: its transport, its Recorder and the peer's socket. */
+async function withPeer(body: (t: Transport, p: Recorder, peer: Socket) => Promise<void>, make = () => new Recorder()): Promise<void> {
+  let peerSocket: Socket | undefined;
+  const peer = await rawServer((s) => (peerSocket = s));
+  try {
+    const [t, p] = await getRunningLoop().createConnection(make, '127.0.0.1', peer.port);
+    await until(() => peerSocket !== undefined, 'the accept');
+    await body(t, p, peerSocket!);
+  } finally {
+    await peer.close();
+  }
+}
+
 describe('reading flow control', () => {
   it('pauseReading stops dataReceived until resumeReading; isReading says which', () =>
-    run(async () => {
-      let peerSocket: Socket | undefined;
-      const peer = await rawServer((s) => (peerSocket = s));
-      try {
-        const [t, p] = await getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', peer.port);
-        await until(() => peerSocket !== undefined, 'the accept');
+    run(() =>
+      withPeer(async (t, p, peerSocket) => {
         expect(t.isReading()).toBe(true);
         t.pauseReading();
         t.pauseReading(); // no-op
         expect(t.isReading()).toBe(false);
-        peerSocket!.write('while paused');
+        peerSocket.write('while paused');
         await sleep(30);
         expect(p.data).toBe('');
         t.resumeReading();
@@ -307,10 +316,8 @@ describe('reading flow control', () => {
         t.resumeReading(); // no-op when closing
         expect(t.isReading()).toBe(false);
         await waitFor(p.lost, BOUND);
-      } finally {
-        await peer.close();
-      }
-    }));
+      }),
+    ));
 
   it('pauseReading inside connectionMade holds back even the first bytes', () =>
     run(async () => {
@@ -333,6 +340,50 @@ describe('reading flow control', () => {
         await peer.close();
       }
     }));
+});
+
+describe('the end of stream while reading is paused', () => {
+  for (const keepOpen of [false, true]) {
+    it(`waits for resumeReading: the held bytes, then eofReceived (returning ${keepOpen}), then ${keepOpen ? 'the connection stays open' : 'connectionLost'}`, () =>
+      run(() =>
+        withPeer(async (t, p, peerSocket) => {
+          t.pauseReading();
+          peerSocket.end('bye');
+          await sleep(50);
+          expect(p.calls).toEqual(['made']);
+          expect(t.isClosing()).toBe(false);
+          t.resumeReading();
+          await until(() => p.calls.includes('eof'), 'the eof');
+          expect(p.data).toBe('bye');
+          if (keepOpen) {
+            await sleep(20);
+            expect(p.calls).toEqual(['made', 'data', 'eof']);
+            t.write('still here'); // a half-closed connection can still send
+            t.close();
+          }
+          await waitFor(p.lost, BOUND);
+          expect(p.calls).toEqual(['made', 'data', 'eof', 'lost']);
+          expect(p.lostWith).toBeUndefined();
+        }, () => Object.assign(new Recorder(), { keepOpen })),
+      ));
+  }
+
+  it('a reset while paused ends the connection with the error once a write meets it, the buffer emptied', () =>
+    run(() =>
+      withPeer(async (t, p, peerSocket) => {
+        t.pauseReading();
+        peerSocket.resetAndDestroy();
+        // A paused transport reads nothing (as asyncio's): a write meets the reset.
+        for (let i = 0; i < 200 && !p.calls.includes('lost'); i++) {
+          t.write('x'.repeat(100));
+          await sleep(5);
+        }
+        await waitFor(p.lost, BOUND);
+        expect(p.calls).toEqual(['made', 'lost']);
+        expect((p.lostWith as NodeJS.ErrnoException | undefined)?.code).toMatch(/ECONNRESET|EPIPE/);
+        expect(t.getWriteBufferSize()).toBe(0);
+      }),
+    ));
 });
 
 describe('writing flow control', () => {
