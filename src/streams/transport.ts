@@ -301,7 +301,9 @@ export class Transport extends FlowControlTransport {
 
   /**
    * Stops delivering data until `resumeReading()` (the socket stops reading: the peer's writes
-   * meet back pressure). A no-op when paused or closing.
+   * meet back pressure). As in asyncio, a paused transport does not see the peer's end of stream
+   * either: `eofReceived` (and, for a read pipe, `connectionLost`) waits for `resumeReading()`;
+   * a connection error still ends it at once. A no-op when paused or closing.
    *
    * Cancellation: not a checkpoint.
    *
