@@ -101,8 +101,10 @@ export function sendfile(loop: EventLoop, transport: Transport, file: number | F
   transport._sending = true; // a write() meanwhile would mix its bytes into the file's
   transport.pauseReading();
   transport.setProtocol(stand);
+  // A cancelled call restores the protocol before its caller resumes (asyncio's `finally:
+  // await proto.restore()`); a read still in flight then finds the call over and writes nothing.
   fut.addDoneCallback((f) => {
-    if (f.cancelled() && waiting) finish(); // else the read in flight finishes it
+    if (f.cancelled()) finish();
   });
   step();
   return fut;

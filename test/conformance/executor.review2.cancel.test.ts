@@ -38,9 +38,10 @@ describe('cancelling a task that awaits a job', () => {
       run(async () => {
         const loop = getRunningLoop();
         let f!: Future<number>;
+        const gate = newFlag();
         const t = createTask(
           waiting(style, () => {
-            f = loop.runInExecutor(oneThread, nap, 10);
+            f = loop.runInExecutor(oneThread, hold, gate);
             return f;
           }),
         );
@@ -54,6 +55,7 @@ describe('cancelling a task that awaits a job', () => {
         expect(e).toBeInstanceOf(CancelledError);
         expect((e as Error).message).toBe('enough');
         expect(f.cancelled()).toBe(true);
+        release(gate);
         await drain();
       }));
   }
@@ -66,7 +68,8 @@ describe('cancelling a task that awaits a job', () => {
       run(
         withSharedDefault(async () => {
           const ran = newFlag();
-          const blocker = toThread(nap, 10);
+          const gate = newFlag();
+          const blocker = toThread(hold, gate);
           const t: Task<unknown> = createTask(
             styled(
               style,
@@ -75,6 +78,7 @@ describe('cancelling a task that awaits a job', () => {
                   return yield* toThread(nap, 0, ran);
                 } catch (e) {
                   if (!(e instanceof CancelledError)) throw e;
+                  release(gate); // the dropped job is out of the queue by now
                   return ['caught', yield* toThread(nap, 3)];
                 }
               },
@@ -83,6 +87,7 @@ describe('cancelling a task that awaits a job', () => {
                   return await toThread(nap, 0, ran);
                 } catch (e) {
                   if (!(e instanceof CancelledError)) throw e;
+                  release(gate); // the dropped job is out of the queue by now
                   return ['caught', await toThread(nap, 3)];
                 }
               },
@@ -126,7 +131,8 @@ describe('one job future awaited by two tasks', () => {
       run(async () => {
         const loop = getRunningLoop();
         const ran = newFlag();
-        const blocker = loop.runInExecutor(oneThread, nap, 10);
+        const gate = newFlag();
+        const blocker = loop.runInExecutor(oneThread, hold, gate);
         const f = loop.runInExecutor(oneThread, nap, 0, ran);
         const a = createTask(waiting(style, () => f));
         const b = createTask(waiting(style, () => f));
@@ -135,6 +141,7 @@ describe('one job future awaited by two tasks', () => {
         const outcomes = await gather([a, b], { returnExceptions: true });
         expect(outcomes.map((o) => o instanceof CancelledError)).toEqual([true, true]);
         expect([f.cancelled(), b.cancelled()]).toEqual([true, true]);
+        release(gate);
         await blocker;
         await drain();
         expect(isSet(ran)).toBe(false);
@@ -149,12 +156,14 @@ describe('one job future awaited by two tasks', () => {
       run(async () => {
         const loop = getRunningLoop();
         const ran = newFlag();
-        const futs = [loop.runInExecutor(oneThread, nap, 10), loop.runInExecutor(oneThread, nap, 0, ran)];
+        const gate = newFlag();
+        const futs = [loop.runInExecutor(oneThread, hold, gate), loop.runInExecutor(oneThread, nap, 0, ran)];
         const t = createTask(waiting(style, () => gather(futs)));
         await passes(1);
         t.cancel();
         await expect(t).rejects.toBeInstanceOf(CancelledError);
         expect(futs.map((f) => f.cancelled())).toEqual([true, true]);
+        release(gate);
         await drain();
         expect(isSet(ran)).toBe(false);
       }));
@@ -172,13 +181,15 @@ describe('combinators over jobs', () => {
       run(async () => {
         const loop = getRunningLoop();
         const ran = newFlag();
-        const blocker = loop.runInExecutor(oneThread, nap, 10);
+        const gate = newFlag();
+        const blocker = loop.runInExecutor(oneThread, hold, gate);
         const inner = loop.runInExecutor(oneThread, nap, 0, ran);
         const t = createTask(waiting(style, () => shield(inner)));
         await passes(1);
         t.cancel();
         await expect(t).rejects.toBeInstanceOf(CancelledError);
         expect(inner.cancelled()).toBe(false);
+        release(gate);
         await blocker;
         expect(await inner).toBe(0);
         expect(isSet(ran)).toBe(true);
@@ -197,22 +208,23 @@ describe('combinators over jobs', () => {
         loop.setDefaultExecutor(new ThreadPoolExecutor({ maxWorkers: 2 }));
         await gather([toThread(nap, 5), toThread(nap, 5)]); // both threads started (they start at different speeds)
         const ran = newFlag();
+        const gate = newFlag(); // the blockers hold their threads until the group is done
         const log: string[] = [];
         const boom = (): never => {
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3);
           throw new RangeError('boom');
         };
-        const blockers = [toThread(nap, 20)];
+        const blockers = [toThread(hold, gate)];
         const failing = styled(
           style,
           function* () {
             const f = toThread(boom);
-            blockers.push(toThread(nap, 20)); // queued between this job and the sibling's
+            blockers.push(toThread(hold, gate)); // queued between this job and the sibling's
             yield* f;
           },
           async () => {
             const f = toThread(boom);
-            blockers.push(toThread(nap, 20));
+            blockers.push(toThread(hold, gate));
             await f;
           },
         );
@@ -255,6 +267,7 @@ describe('combinators over jobs', () => {
         const errors = (eg as ExceptionGroup).errors as Error[];
         expect(errors.map((e) => [e.constructor, e.message])).toEqual([[RangeError, 'boom']]);
         expect(log).toEqual(['sibling cancelled']);
+        release(gate);
         await gather(blockers);
         expect(await toThread(nap, 0)).toBe(0);
         expect(isSet(ran)).toBe(false);
@@ -269,16 +282,18 @@ describe('combinators over jobs', () => {
       run(async () => {
         const loop = getRunningLoop();
         const ran = newFlag();
+        const gate = newFlag();
         const futs = [
           loop.runInExecutor(oneThread, () => {
             throw new TypeError('x');
           }),
-          loop.runInExecutor(oneThread, nap, 5, ran),
+          loop.runInExecutor(oneThread, hold, gate, ran, 5),
         ] as const;
         const [kind, e] = await createTask(outcomeOf(style, () => gather(futs)));
         expect(kind).toBe('err');
         expect(e).toBeInstanceOf(TypeError);
         expect(futs[1].done()).toBe(false);
+        release(gate);
         expect(await futs[1]).toBe(5);
         expect(isSet(ran)).toBe(true);
       }));

@@ -35,12 +35,14 @@ describe('shutting a pool down while tasks await its jobs', () => {
         const loop = getRunningLoop();
         const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
         const ran = newFlag();
-        const blocker = loop.runInExecutor(pool, nap, 10);
+        const gate = newFlag();
+        const blocker = loop.runInExecutor(pool, hold, gate, undefined, 10);
         const t = createTask(waiting(style, () => loop.runInExecutor(pool, nap, 0, ran)));
         await passes(2);
         await pool.shutdown({ wait: false, cancelFutures: true });
         await expect(t).rejects.toBeInstanceOf(CancelledError);
         expect(t.cancelled()).toBe(true);
+        release(gate);
         expect(await blocker).toBe(10);
         expect(isSet(ran)).toBe(false);
         expect(() => loop.runInExecutor(pool, nap, 0)).toThrow(RuntimeError);
@@ -54,10 +56,12 @@ describe('shutting a pool down while tasks await its jobs', () => {
   // "second shutdown 10 True True").
   it('a second shutdown({ cancelFutures: true }) after shutdown(false) still drops the queued jobs', async () => {
     const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
-    const running = pool.submit(nap, 10);
+    const gate = newFlag();
+    const running = pool.submit(hold, gate, undefined, 10);
     const queued = [pool.submit(nap, 0), pool.submit(nap, 0)].map((p) => p.catch((e: unknown) => e));
     await pool.shutdown(false);
     expect(pool.statistics().queued).toBe(2);
+    release(gate); // the main thread hands out the jobs: the shutdown below drops them first
     await pool.shutdown({ cancelFutures: true });
     expect(await running).toBe(10);
     expect((await Promise.all(queued)).map((e) => e instanceof CancelledError)).toEqual([true, true]);
@@ -74,7 +78,8 @@ describe('shutting a pool down while tasks await its jobs', () => {
         const loop = getRunningLoop();
         const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
         loop.setDefaultExecutor(pool);
-        const running = createTask(waiting(style, () => toThread(nap, 10)));
+        const gate = newFlag();
+        const running = createTask(waiting(style, () => toThread(hold, gate, undefined, 10)));
         const queued = createTask(waiting(style, () => toThread(nap, 1)));
         await passes(2);
         expect(pool.statistics()).toMatchObject({ busy: 1, queued: 1 });
@@ -85,6 +90,7 @@ describe('shutting a pool down while tasks await its jobs', () => {
         expect(e).toBeInstanceOf(RuntimeError);
         expect(String(e)).toMatch(/Executor shutdown has been called/);
         expect(() => pool.submit(nap, 0)).toThrow(RuntimeError);
+        release(gate);
         await shut;
         expect([await running, await queued]).toEqual([10, 1]);
         expect(pool.statistics()).toEqual({ threads: 0, busy: 0, queued: 0 });

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledError, RuntimeError, ThreadPoolExecutor, createTask, gather, getRunningLoop, run, sleep, toThread } from 'tulip';
 import { STYLES, passes, recordExceptions } from './helpers.js';
-import { drain, installHooks, nap, oneThread, outcomeOf } from './executor.review2.helpers.js';
+import { drain, hold, installHooks, nap, newFlag, oneThread, outcomeOf, release } from './executor.review2.helpers.js';
 
 installHooks();
 
@@ -175,11 +175,13 @@ describe('what crosses the thread boundary', () => {
     it(`an argument that cannot be cloned fails the awaiting task with DataCloneError, also when queued; the next job runs (${style})`, () =>
       run(async () => {
         const loop = getRunningLoop();
-        const blocker = loop.runInExecutor(oneThread, nap, 10);
+        const gate = newFlag();
+        const blocker = loop.runInExecutor(oneThread, hold, gate, undefined, 10);
         const t = createTask(outcomeOf(style, () => loop.runInExecutor(oneThread, (s: unknown) => typeof s, Symbol('s'))));
         const after = loop.runInExecutor(oneThread, nap, 1);
         await passes(2);
         expect(oneThread.statistics().queued).toBe(2);
+        release(gate);
         const [kind, e] = await t;
         expect(kind).toBe('err');
         expect((e as Error).name).toBe('DataCloneError');
@@ -255,10 +257,12 @@ describe('a job that breaks its thread', () => {
     run(async () => {
       const loop = getRunningLoop();
       const seen = recordExceptions(loop);
-      const t = createTask(() => loop.runInExecutor(oneThread, nap, 5));
+      const gate = newFlag();
+      const t = createTask(() => loop.runInExecutor(oneThread, hold, gate));
       await passes(2);
       t.cancel();
       await expect(t).rejects.toBeInstanceOf(CancelledError);
+      release(gate);
       await drain();
       await sleep(0);
       expect(seen).toEqual([]);

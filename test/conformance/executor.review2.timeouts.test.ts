@@ -54,7 +54,8 @@ describe('timeouts around a job', () => {
       runManual(async (clock) => {
         const loop = getRunningLoop();
         const ran = newFlag();
-        const blocker = loop.runInExecutor(oneThread, nap, 10);
+        const gate = newFlag();
+        const blocker = loop.runInExecutor(oneThread, hold, gate);
         let q!: Future<number>;
         const t = createTask(
           outcomeOf(style, () => {
@@ -68,6 +69,7 @@ describe('timeouts around a job', () => {
         expect(kind).toBe('err');
         expect(e).toBeInstanceOf(TimeoutError);
         expect(q.cancelled()).toBe(true);
+        release(gate);
         await blocker;
         await drain();
         expect(isSet(ran)).toBe(false);

@@ -7,8 +7,8 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { getRunningLoop, run, waitFor } from 'tulip';
-import { errorOf } from '../support.js';
+import { createTask, getRunningLoop, run, sleep, waitFor } from 'tulip';
+import { assertCancelled, errorOf } from '../support.js';
 import { BOUND, rawServer } from './helpers.js';
 import { Recorder, until } from './protocols.helpers.js';
 
@@ -78,4 +78,42 @@ describe('loop.sendfile and a peer that closes while a read of the file is in fl
         expect(gate.readsAt).toEqual([0, 65_536]);
       }),
     ));
+});
+
+describe('loop.sendfile cancelled while a read of the file is in flight', () => {
+  it('restores the protocol and reading before its caller resumes; the read, when it completes, writes nothing', () =>
+    run(async () => {
+      const path = join(dir, 'f-cancel');
+      writeFileSync(path, Buffer.alloc(100_000, 7));
+      let got = 0;
+      const peer = await rawServer((s) => s.on('data', (d: Buffer) => (got += d.length)));
+      const fd = openSync(path, 'r');
+      gate.heldFrom = 65_536;
+      gate.held.length = 0;
+      gate.readsAt.length = 0;
+      try {
+        const loop = getRunningLoop();
+        const [t, p] = await loop.createConnection(() => new Recorder(), '127.0.0.1', peer.port);
+        const sending = createTask(() => loop.sendfile(t, fd));
+        await until(() => gate.held.length === 1, 'the second read held');
+        sending.cancel();
+        assertCancelled(await errorOf(() => sending));
+        expect(t.getProtocol()).toBe(p);
+        expect(t.isReading()).toBe(true);
+        gate.held.splice(0)[0]!(); // the read completes only now
+        await until(() => got === 65_536, 'the first chunk at the peer');
+        await sleep(20);
+        expect(got).toBe(65_536);
+        expect(gate.readsAt).toEqual([0, 65_536]);
+        t.write('after'); // the transport is the caller's again
+        await until(() => got === 65_541, 'a write after the cancel');
+        t.close();
+        await waitFor(p.lost, BOUND);
+      } finally {
+        gate.heldFrom = Infinity;
+        for (const release of gate.held.splice(0)) release();
+        closeSync(fd);
+        await peer.close();
+      }
+    }));
 });
