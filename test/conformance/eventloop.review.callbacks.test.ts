@@ -7,6 +7,7 @@
 // cancel(), and the string of a handle.
 import { describe, expect, it } from 'vitest';
 import { newEventLoop, type Handle } from 'tulip';
+import { MockClock } from 'tulip/testing';
 import { ticker } from './eventloop.review.helpers.js';
 
 // ---- scheduling order ---------------------------------------------------------------------------
@@ -16,7 +17,9 @@ describe('callSoon, callLater and callAt in one pass (base_events._run_once)', (
   // → [('A', 1), ('C', 1), ('P', 1), ('N', 1), ('B', 1)]: due timers are appended to the ready
   // queue after the callSoon callbacks, in deadline order, and all run in the same pass.
   it('due timers (callLater(0), a negative delay, callAt in the past) run in the same pass as the callSoon callbacks, after them, in deadline order', async () => {
-    const loop = newEventLoop();
+    // A clock that stands still: on the real one, a stall of 5 ms between the two callLater calls
+    // would put N's deadline after B's.
+    const loop = newEventLoop({ clock: new MockClock() });
     const tick = ticker(loop);
     const log: [string, number][] = [];
     loop.callSoon(() => log.push(['A', tick()]));
