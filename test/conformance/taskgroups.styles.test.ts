@@ -3,6 +3,7 @@
 // /work/shared/conformance/taskgroups.test.ts. Same behaviour, same pass counts and order.
 import { describe, it, expect } from 'vitest';
 import {
+  Event,
   ExceptionGroup,
   RuntimeError,
   TaskGroup,
@@ -120,16 +121,20 @@ describe('a failing child (style twins)', () => {
   // twin of grouperrors.test.ts::errors of several children failing in the same pass are all collected
   it('errors of several async children failing in the same pass are all collected', () =>
     run(async () => {
+      // One event wakes both in the same pass (two timers of the same delay may not share a pass).
+      const go = new Event();
       const e = await rejection(
         new TaskGroup().run(async (g) => {
           g.createTask(async () => {
-            await sleep(5);
+            await go.wait();
             throw new ValueError();
           });
           g.createTask(async () => {
-            await sleep(5);
+            await go.wait();
             throw new KeyError();
           });
+          await sleep(0);
+          go.set();
         }),
       );
       expect(typeSet(e)).toEqual(new Set([ValueError, KeyError]));
