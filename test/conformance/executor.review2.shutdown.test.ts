@@ -203,7 +203,7 @@ describe('loop.close() with jobs queued', () => {
     loop.runInExecutor(null, nap, 10, first);
     loop.runInExecutor(null, nap, 0, second);
     loop.close();
-    expect(await flagSet(second, 1000)).toBe(true);
+    expect(await flagSet(second, 5000)).toBe(true);
     expect(isSet(first)).toBe(true);
   });
 
@@ -222,7 +222,7 @@ describe('loop.close() with jobs queued', () => {
       }, ended),
     ];
     loop.close();
-    expect(await flagSet(ended, 1000)).toBe(true);
+    expect(await flagSet(ended, 5000)).toBe(true);
     await new Promise((r) => setTimeout(r, 20)); // the reply's way back
     expect(futs.map((f) => f.done())).toEqual([false, false]);
   });
