@@ -210,14 +210,10 @@ async function connectBoth(e: Ends): Promise<[WriteTransport, Checked, ReadTrans
 }
 
 /** The reader's operations: pauses (pauseReading … resumeReading) and naps. */
-async function driveReader(t: ReadTransport, p: Checked, ops: ReaderOp[]): Promise<void> {
+async function driveReader(p: Checked, ops: ReaderOp[]): Promise<void> {
   for (const op of ops) {
     if ('pause' in op) {
-      t.pauseReading();
-      p.paused = !t.isClosing(); // (a no-op once closing)
-      await sleep(op.pause);
-      p.paused = false;
-      t.resumeReading();
+      await p.pauseReadingFor(op.pause);
     } else {
       await sleep(op.nap);
     }
@@ -263,7 +259,7 @@ async function play(prog: Program): Promise<void> {
     rp = r;
     expect(wt.canWriteEof(), 'a write pipe can write its end of stream').toBe(true);
     wt.setWriteBufferLimits(...prog.limits);
-    const reading = createTask(() => driveReader(rt, r, prog.reader));
+    const reading = createTask(() => driveReader(r, prog.reader));
     const writing = createTask(() => driveWriter(wt, w, prog));
     const [wrote] = await gather([writing, reading]);
     await waitFor(gather([w.whenLost(), r.whenLost()]), BOUND).catch((err: unknown) => {
@@ -330,7 +326,7 @@ async function playReaderCloses(prog: ReaderClosesProgram): Promise<void> {
       wt.write(randomBytes(10)); // after connectionLost: dropped
     };
     const reader = async (): Promise<void> => {
-      await driveReader(rt, r, prog.reader);
+      await driveReader(r, prog.reader);
       if (prog.pausedAtClose) {
         rt.pauseReading();
         r.paused = !rt.isClosing();

@@ -1,7 +1,7 @@
 // The protocol the transport property suites (protocols, pipes, starttls) drive: it checks
 // asyncio's protocol state machine at every call and records what it received. Each suite
 // subclasses it for the checks of its own transports (which side may be called, a framing).
-import { Protocol, type Transport } from 'tulip';
+import { Protocol, sleep, type Transport } from 'tulip';
 
 /**
  * Records every violation of asyncio's protocol state machine:
@@ -40,6 +40,16 @@ export class CheckedProtocol extends Protocol {
     this.check(this.calls.length === 0, this.madeNotFirst);
     this.calls.push('made');
     this.transport = t;
+  }
+
+  /** Pauses its transport's reading for `ms` real ms, `paused` meanwhile (a pause is a no-op once closing). */
+  async pauseReadingFor(ms: number): Promise<void> {
+    const t = this.transport!;
+    t.pauseReading();
+    this.paused = !t.isClosing();
+    await sleep(ms);
+    this.paused = false;
+    t.resumeReading();
   }
 
   /** The checks of a dataReceived call (subclasses that parse the data call this). */

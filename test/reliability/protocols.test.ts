@@ -85,11 +85,7 @@ async function drive(p: Checked, ops: Op[]): Promise<Buffer[]> {
       t.write(b);
       wrote.push(b);
     } else if ('pause' in op) {
-      t.pauseReading();
-      p.paused = true;
-      await sleep(op.pause);
-      p.paused = false;
-      t.resumeReading();
+      await p.pauseReadingFor(op.pause);
     } else {
       await sleep(op.nap);
     }

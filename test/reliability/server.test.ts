@@ -81,7 +81,6 @@ async function play(p: Program): Promise<void> {
 
     // Plain Node clients: they send, end their side when told, and take whatever comes back.
     const sockets: Socket[] = [];
-    const ended: boolean[] = p.clients.map(() => false);
     const timers: NodeJS.Timeout[] = [];
     await Promise.all(
       p.clients.map(
@@ -89,7 +88,7 @@ async function play(p: Program): Promise<void> {
           new Promise<void>((resolve) => {
             const s = connect(port, '127.0.0.1', () => {
               s.write(Buffer.alloc(spec.bytes, i));
-              if (spec.endAt !== null) timers.push(setTimeout(() => s.end(() => (ended[i] = true)), spec.endAt));
+              if (spec.endAt !== null) timers.push(setTimeout(() => s.end(), spec.endAt));
               resolve();
             });
             s.on('error', () => {});
@@ -99,7 +98,6 @@ async function play(p: Program): Promise<void> {
       ),
     );
     await later(p.closeAt);
-    const endedBeforeClose = [...ended];
     const seen = conns.length;
     server.close();
     if (p.then === 'closeClients') server.closeClients();

@@ -215,11 +215,7 @@ async function drive(p: Checked, ops: Op[], framed: boolean): Promise<Buffer[]> 
       t.write(framed ? frame(b) : b);
       wrote.push(b);
     } else if ('pause' in op) {
-      t.pauseReading();
-      p.paused = true;
-      await sleep(op.pause);
-      p.paused = false;
-      t.resumeReading();
+      await p.pauseReadingFor(op.pause);
     } else {
       await sleep(op.nap);
     }
