@@ -113,7 +113,9 @@ export function contextHere(keepTask = false, share = false): RunContext {
   if (share && !userStores) {
     const t = ctx.stepping;
     if (t !== null) {
-      if (t._inStep()) return t._context;
+      // (A function body runs under a store of its own, so even the context of a creator whose
+      // body function is being called serves it, as in the async case below.)
+      if (keepTask || t._inStep()) return t._context;
     } else if (keepTask && ctx.als !== null) {
       // In an async task's code: a function body runs under a store of its own, so the creator's
       // context (which holds the creator as tulip's store) serves it as well as a copy would.
