@@ -70,6 +70,12 @@ function newContext(): RunContext {
 const FRAME = Object.getOwnPropertySymbols(new AsyncResource('tulip.Probe')).find((s) => s.description === 'context_frame');
 
 /**
+ * Whether AsyncLocalStorage is kept in context frames (Node 24): then a promise costs no async
+ * hook once tulip's storage is on. Without frames (Node 20) every promise runs the init hook.
+ */
+export const alsFrames = FRAME !== undefined;
+
+/**
  * Node 20: the keys under which the storages enabled before tulip loaded keep their values on each
  * resource (an enabled storage writes its key onto every new resource, even to say "no value").
  * A storage enabled later does so in its first `run()` or `enterWith()`, which tulip watches.

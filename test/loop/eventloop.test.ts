@@ -4,6 +4,7 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import {
   EventLoop,
+  Queue,
   RuntimeError,
   createTask,
   getRunningLoop,
@@ -290,6 +291,31 @@ describe('passes', () => {
       expect(order).toEqual(['a resumed', 'a after a plain await', 'next entry']);
       f2.setResult();
       await a;
+    }));
+
+  it('many async tasks resumed in one pass each reach their next wait, through several microtask hops, before the next entry', () =>
+    run(async () => {
+      const loop = getRunningLoop();
+      const go = loop.createFuture<void>();
+      const q = new Queue<number>();
+      const order: string[] = [];
+      const tasks = [0, 1, 2].map((i) =>
+        createTask(async () => {
+          await go;
+          order.push(`${i} resumed`);
+          await q.put(i); // a done future: one hop, then the await's own
+          await Promise.resolve();
+          order.push(`${i} waits`);
+          await sleep(1000); // (cancelled below)
+        }),
+      );
+      await sleep(0);
+      go.setResult();
+      loop.callSoon(() => order.push('next pass'));
+      await sleep(0);
+      expect(order).toEqual(['0 resumed', '0 waits', '1 resumed', '1 waits', '2 resumed', '2 waits', 'next pass']);
+      expect(q.qsize()).toBe(3);
+      for (const t of tasks) t.cancel();
     }));
 });
 
