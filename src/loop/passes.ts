@@ -154,7 +154,7 @@ export abstract class PassLoop extends LoopServices {
   private _idleYielded = false;
   /** The loop stops once the current yield ends (the async continuations of its last pass ran). */
   private _stopAfterYield = false;
-  /** The current yield is a batch's, for async code to reach its wait (see `_drainBound`). */
+  /** Microtask hops left for the current yield to go on once async code waits again (0: it waits for the whole queue; see `_drainBound`). */
   private _quickResume = 0;
   /** The current yield is timed (fine mode, or the end of a burst): its async time is checked. */
   private _yieldTimed = false;
