@@ -298,9 +298,7 @@ export class EventLoop extends PassLoop {
     this._timers.clear();
     this._disarmHostTimer();
     this._signals?.clear();
-    // (a task whose report waits for late callbacks puts itself back once: report until none is left)
-    this._reportUnreadLost();
-    while (this._unretrieved.length > 0) this._reportUnretrieved();
+    this._reportAllUnread();
     const hooks = this._closeHooks;
     this._closeHooks = null;
     if (hooks !== null) {

@@ -12,11 +12,10 @@ import { MinHeap } from '../internal/heap.js';
 import { type Task, alsExit } from '../task.js';
 import type { Clock } from './clock.js';
 import type { Runnable, TimerEntry } from './handle.js';
-import type { ExceptionContext } from './exceptions.js';
 import { callInstruments } from './instruments.js';
 import { releaseProcess } from './keepalive.js';
 import { setLoopStarted, setRunningLoop } from './registry.js';
-import { LoopServices } from './services.js';
+import { LoopTasks } from './livetasks.js';
 
 const RESOLVED = Promise.resolve();
 /**
@@ -39,7 +38,7 @@ const CLOCK_RESOLUTION_MS = 1e-6;
 const MIN_CANCELLED_TIMERS = 100;
 
 /** @internal See the module doc; the public API is `EventLoop`'s. */
-export abstract class PassLoop extends LoopServices {
+export abstract class PassLoop extends LoopTasks {
   /**
    * @internal The ready queue. A pass runs the entries queued when it began (`_batchLeft` of
    * them, from the front); entries queued meanwhile wait for the next pass.
@@ -64,14 +63,6 @@ export abstract class PassLoop extends LoopServices {
    */
   _promiseWaits = 0;
   /** @internal */ _yieldMicro = false;
-  /** @internal The live tasks, newest first: an intrusive list (the loop owns its tasks). */
-  _liveHead: Task<unknown> | null = null;
-  /** @internal */ _unretrieved: Future<unknown>[] = [];
-  /**
-   * @internal Failures kept from an awaiter by a cancel that came first (or by a cancelled
-   * shield): reported when the next pass begins, unless someone else read them by then.
-   */
-  private _unreadLost: Array<{ fut: Future<unknown>; context: ExceptionContext }> = [];
   /** @internal The loop's time source (set by the EventLoop constructor). */
   declare _clock: Clock & { now(): number };
 
@@ -229,37 +220,6 @@ export abstract class PassLoop extends LoopServices {
 
   // ---- the pass machinery -----------------------------------------------------------------
 
-  /** @internal Adds a new task to the live-task list (the loop owns its tasks until they end). */
-  _linkLive(t: Task<unknown>): void {
-    const head = this._liveHead;
-    if (head !== null) head._prevLive = t;
-    t._nextLive = head;
-    this._liveHead = t;
-  }
-
-  /** @internal Takes a task that ended out of the live-task list. */
-  _unlinkLive(t: Task<unknown>): void {
-    const prev = t._prevLive;
-    const next = t._nextLive;
-    if (prev !== null) prev._nextLive = next;
-    else if (this._liveHead === t) this._liveHead = next;
-    if (next !== null) next._prevLive = prev;
-    t._prevLive = null;
-    t._nextLive = null;
-  }
-
-  /** @internal True while `t` is in the live-task list. */
-  _isLive(t: Task<unknown>): boolean {
-    return t._prevLive !== null || t._nextLive !== null || this._liveHead === t;
-  }
-
-  /** @internal The tasks not done yet, oldest first. */
-  _liveTasks(): Task<unknown>[] {
-    const out: Task<unknown>[] = [];
-    for (let t = this._liveHead; t !== null; t = t._nextLive) out.push(t);
-    return out.reverse();
-  }
-
   /** @internal Resolves `fut` once every task is blocked (and has been for `cushion` ms). */
   _whenAllBlocked(fut: Future<void>, cushion: number): void {
     this._blockedWaiters.push({ fut, cushion, since: -1 });
@@ -302,8 +262,7 @@ export abstract class PassLoop extends LoopServices {
   private _beginPass(): void {
     // Tasks that failed in the previous pass with nobody awaiting them: reported now, once the
     // async continuations of that pass (an `await` that attaches late) have run too.
-    if (this._unreadLost.length > 0) this._reportUnreadLost();
-    if (this._unretrieved.length > 0) this._reportUnretrieved();
+    this._reportUnread();
     const timers = this._timers;
     if (timers.size > 0) {
       const now = this._clock.now();
@@ -625,30 +584,5 @@ export abstract class PassLoop extends LoopServices {
       this._hostTimer = null;
       this._hostTimerWhen = Infinity;
     }
-  }
-
-  /**
-   * @internal Reports `context` (about `fut`'s failure, which a cancel kept from its awaiter) when
-   * the next pass begins, unless someone read the error by then (a TaskGroup, another awaiter):
-   * nothing is lost, and nothing is reported twice (a report counts as a read).
-   */
-  _reportIfUnread(fut: Future<unknown>, context: ExceptionContext): void {
-    this._unreadLost.push({ fut, context });
-  }
-
-  protected _reportUnreadLost(): void {
-    const list = this._unreadLost;
-    this._unreadLost = [];
-    for (const { fut, context } of list) {
-      if (fut._state !== 2 || fut._errorRead(true)) continue; // (marked read: reported once)
-      fut._markRetrieved();
-      this.callExceptionHandler(context);
-    }
-  }
-
-  protected _reportUnretrieved(): void {
-    const list = this._unretrieved;
-    this._unretrieved = [];
-    for (const fut of list) fut._reportIfUnretrieved();
   }
 }
