@@ -337,7 +337,9 @@ describe('test_subprocess.py: SubprocessProtocol through loop.subprocessExec', (
         }
       }
       const script = "process.stdout.write('stdout'); process.stderr.write('stderr')";
-      const [t] = await waitFor(getRunningLoop().subprocessExec(() => new Events(), NODE, ['-e', script], { stdout: PIPE, stderr: PIPE }), BOUND);
+      // (stdin not a pipe, as CPython's stdin=None: a stdin pipe may report its own loss once the child is gone)
+      const opts = { stdin: 'inherit', stdout: PIPE, stderr: PIPE } as const;
+      const [t] = await waitFor(getRunningLoop().subprocessExec(() => new Events(), NODE, ['-e', script], opts), BOUND);
       await waitFor(all, BOUND);
       t.close();
       expect([...events].sort()).toEqual([...expected].sort());
