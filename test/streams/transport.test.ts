@@ -432,11 +432,14 @@ describe('writing flow control', () => {
         }
         const [t, p] = await getRunningLoop().createConnection(() => new Writer(), '127.0.0.1', peer.port);
         t.setWriteBufferLimits(4096, 1024);
-        const chunk = Buffer.alloc(64 * 1024, 1);
-        for (let i = 0; i < 64 && events.length === 0; i++) {
-          t.write(chunk);
-          await sleep(1);
-        }
+        // 16 MiB at once, more than the kernel's socket buffers take from a peer that reads nothing
+        // (tcp_wmem max 4 MiB here, and the receiver's buffer grows only as it reads): the
+        // transport stays over its low mark until the peer reads. (64 KiB a time, the kernel
+        // could take it all within a millisecond, and rightly resume.)
+        const chunk = Buffer.alloc(1024 * 1024, 1);
+        for (let i = 0; i < 16; i++) t.write(chunk);
+        expect(events).toEqual(['pause true']); // at the first write, which crossed the high mark
+        await sleep(1);
         expect(events).toEqual(['pause true']);
         t.write(chunk); // still paused: no second call
         expect(events).toEqual(['pause true']);
