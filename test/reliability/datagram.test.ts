@@ -121,9 +121,11 @@ async function play(p: Program): Promise<void> {
   const loop = getRunningLoop();
   const reported: ExceptionContext[] = [];
   loop.setExceptionHandler((_l, c) => reported.push(c));
-  const port = await freePort();
-  // The stranger: 3-byte datagrams (they are not echoed) to the port, from before the server binds it.
+  // The stranger: 3-byte datagrams (they are not echoed) to the port, from before the server binds
+  // it. Bound first, so that the free port found next cannot become its own implicit one.
   const stranger = createSocket('udp4');
+  await new Promise<void>((resolve) => stranger.bind(0, '127.0.0.1', () => resolve()));
+  let port = await freePort();
   let strangerOn = p.stranger;
   const pester = (): void => {
     if (!strangerOn) return;
@@ -131,7 +133,17 @@ async function play(p: Program): Promise<void> {
     setImmediate(pester);
   };
   pester();
-  const [st, server] = await loop.createDatagramEndpoint(() => new Checked('server', true), { localAddr: ['127.0.0.1', port] });
+  let endpoint: Awaited<ReturnType<typeof loop.createDatagramEndpoint<Checked>>> | undefined;
+  for (let attempt = 1; endpoint === undefined; attempt++) {
+    try {
+      endpoint = await loop.createDatagramEndpoint(() => new Checked('server', true), { localAddr: ['127.0.0.1', port] });
+    } catch (e) {
+      // Another test file of the run may bind the port between the probe and here: take another.
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 5) throw e;
+      port = await freePort();
+    }
+  }
+  const [st, server] = endpoint;
   await sleep(2);
   strangerOn = false;
   const to: Address = ['127.0.0.1', port];
