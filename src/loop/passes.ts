@@ -303,8 +303,7 @@ export abstract class PassLoop extends LoopTasks {
       } else break;
       if (this._mustYield(r)) {
         this._batchLeft = n;
-        this._quickResume = QUICK_HOPS;
-        return this._yieldToMicrotasks(false);
+        return this._yieldToMicrotasks(false, true);
       }
       if (front.length > 0) front.shift();
       else {
@@ -383,9 +382,11 @@ export abstract class PassLoop extends LoopTasks {
    * Lets the async continuations resumed so far run to their next wait (the microtask queue
    * drains), then goes on. `timed`: the monitor's window is checked once they ran (at the end of
    * a pass, and mid-pass in fine mode, which also times them on their own to name their tasks).
+   * `quick`: it goes on once async code waits again, not once the queue is empty (`_drainBound`).
    */
-  private _yieldToMicrotasks(timed: boolean): false {
+  private _yieldToMicrotasks(timed: boolean, quick = false): false {
     this._yieldTimed = timed;
+    this._quickResume = quick ? QUICK_HOPS : 0;
     if (timed && this._fine) {
       this._yieldStart = performance.now();
       this._yieldEntries = this._monitor.entries;
@@ -434,8 +435,7 @@ export abstract class PassLoop extends LoopTasks {
         // full host turn.
         this._asyncFlag = false;
         this._settling = true;
-        this._quickResume = QUICK_HOPS;
-        this._yieldToMicrotasks(true);
+        this._yieldToMicrotasks(true, true);
         return false;
       }
       return true;
@@ -465,8 +465,7 @@ export abstract class PassLoop extends LoopTasks {
       this._asyncFlag = false;
       this._settling = true;
       this._hostAfterYield = true;
-      this._quickResume = QUICK_HOPS; // (taken only if their code makes work: see `_drainBound`)
-      this._yieldToMicrotasks(true);
+      this._yieldToMicrotasks(true, true); // (quick only if their code makes work: see `_drainBound`)
       return false;
     }
     this._overBudget = false;
