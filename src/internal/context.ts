@@ -111,9 +111,10 @@ export function captureContext(keepTask = false): RunContext {
  * The context for a callback (or, with `share`, a task) made here: captured here (see
  * `captureContext`). A task made in a generator task's step (or, with an async or plain function
  * body, in an async task's code) while no user AsyncLocalStorage has ever held a value shares its
- * creator's instead: every context is empty, so sharing cannot be
- * told from copying, and it is free; the first write gives each sharer a context of its own
- * (`noteUserStores`). Callbacks, short-lived and not tracked, always get a copy.
+ * creator's instead, and a generator task made in an async task's code shares one copy with the
+ * others made so on its loop: every context is empty, so sharing cannot be told from copying, and
+ * it is free; the first write gives each sharer a context of its own (`noteUserStores`).
+ * Callbacks, short-lived and not tracked, always get a copy.
  */
 export function contextHere(keepTask = false, share = false): RunContext {
   if (share && !userStores) {
@@ -122,14 +123,29 @@ export function contextHere(keepTask = false, share = false): RunContext {
       // (A function body runs under a store of its own, so even the context of a creator whose
       // body function is being called serves it, as in the async case below.)
       if (keepTask || t._inStep()) return t._context;
-    } else if (keepTask && ctx.als !== null) {
+      return sharedOutside(t._loop); // (a generator task made in a body function: see below)
+    } else if (ctx.als !== null) {
       // In an async task's code: a function body runs under a store of its own, so the creator's
-      // context (which holds the creator as tulip's store) serves it as well as a copy would.
+      // context (which holds the creator as tulip's store) serves it as well as a copy would. A
+      // generator's steps may run in their context, which must not hold the creator: such tasks
+      // share one context without tulip's store, one per loop.
       const creator = ctx.als.getStore();
-      if (creator !== undefined) return creator._context;
+      if (creator !== undefined) return keepTask ? creator._context : sharedOutside(creator._loop);
     }
   }
   return captureContext(keepTask);
+}
+
+/** The context generator tasks made in async code share (see `contextHere`), and its loop. */
+let outsideShared: RunContext | null = null;
+let outsideLoop: object | null = null;
+
+function sharedOutside(loop: object): RunContext {
+  if (outsideLoop !== loop || outsideShared === null) {
+    outsideShared = captureContext(false);
+    outsideLoop = loop;
+  }
+  return outsideShared;
 }
 
 /**
@@ -171,6 +187,8 @@ function stopWatching(): void {
 
 function noteUserStores(): void {
   userStores = true;
+  outsideShared = null;
+  outsideLoop = null;
   const stepping = ctx.stepping;
   // In a bare step the write lands on the resource the step was called in, which the next entries
   // share: the watch goes on until the step ends, to undo every write made there.
@@ -184,7 +202,7 @@ function noteUserStores(): void {
   if (stepping !== null) seen.add(stepping._context);
   for (const t of loop._liveTasks()) {
     if (t === stepping) continue;
-    if (seen.has(t._context)) t._context = newContext();
+    if (seen.has(t._context)) t._context = captureContext(false); // (without the writer as tulip's store)
     else seen.add(t._context);
   }
 }
