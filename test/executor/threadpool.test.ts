@@ -13,10 +13,17 @@ describe('ThreadPoolExecutor', () => {
 
   it('runs jobs in parallel while the loop keeps running its tasks', () =>
     run(async () => {
-      const spin = (ms: number): [number, number] => {
+      // Each job waits (up to 10 s) for the other to start: both meet only if they run at once, on
+      // two threads, however late a loaded machine starts the second; then each spins 150 ms.
+      const meet = (sab: SharedArrayBuffer): boolean => {
+        const n = new Int32Array(sab);
+        Atomics.add(n, 0, 1);
+        Atomics.notify(n, 0);
+        const deadline = Date.now() + 10_000;
+        while (Atomics.load(n, 0) < 2 && Date.now() < deadline) Atomics.wait(n, 0, 1, 50);
         const t = Date.now();
-        while (Date.now() - t < ms);
-        return [t, Date.now()];
+        while (Date.now() - t < 150);
+        return Atomics.load(n, 0) >= 2;
       };
       let ticks = 0;
       const ticker = createTask(async () => {
@@ -25,10 +32,10 @@ describe('ThreadPoolExecutor', () => {
           ticks++;
         }
       });
-      const [[s1, e1], [s2, e2]] = await gather([toThread(spin, 150), toThread(spin, 150)]);
+      const sab = new SharedArrayBuffer(4);
+      const met = await gather([toThread(meet, sab), toThread(meet, sab)]);
       ticker.cancel();
-      expect(s2).toBeLessThan(e1); // the two jobs ran at the same time, on two threads
-      expect(s1).toBeLessThan(e2);
+      expect(met).toEqual([true, true]); // the two jobs ran at the same time, on two threads
       expect(ticks).toBeGreaterThan(5); // and the loop was never blocked
     }));
 
