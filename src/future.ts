@@ -195,7 +195,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     if (typeof cb !== 'function') {
       throw new TypeError(`addDoneCallback: callback must be a function, got ${describe(cb)}`);
     }
-    this._addEntry(callbackHere(cb, this._loop._baseContext));
+    this._addEntry(callbackHere(cb));
   }
 
   /** @internal `addDoneCallback` for tulip's own callbacks (no context is captured for them). */

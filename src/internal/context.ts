@@ -285,13 +285,11 @@ type AnyFn = (...args: never[]) => unknown;
 const wrapped = new WeakMap<AnyFn, AnyFn>();
 
 /**
- * A done callback as a future keeps it (asyncio's `add_done_callback` copies the context): `cb`
- * itself when it was added in the context the loop's passes run in (`base`), else a wrapper that
- * calls it in the context here.
+ * A done callback as a future keeps it (asyncio's `add_done_callback` copies the context): a
+ * wrapper that calls it in a copy of the context here (`contextHere`).
  */
-export function callbackHere<A>(cb: (arg: A) => unknown, base: RunContext | null): (arg: A) => unknown {
+export function callbackHere<A>(cb: (arg: A) => unknown): (arg: A) => unknown {
   const c = contextHere();
-  if (c === base) return cb;
   const w = (arg: A): unknown => callIn(c, cb, undefined, arg);
   wrapped.set(w, cb);
   return w;
