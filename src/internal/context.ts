@@ -9,6 +9,7 @@ import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { NO_ERROR, setAwaitingTaskHook, setOnSuspend } from './hooks.js';
 import { runningLoopOrUndefined, setTaskLoopHook } from '../loop/registry.js';
 import type { Task } from '../task.js';
+import type { EventLoop } from '../loop/eventloop.js';
 import { describe } from './validate.js';
 
 export const ctx: {
@@ -136,16 +137,9 @@ export function contextHere(keepTask = false, share = false): RunContext {
   return captureContext(keepTask);
 }
 
-/** The context generator tasks made in async code share (see `contextHere`), and its loop. */
-let outsideShared: RunContext | null = null;
-let outsideLoop: object | null = null;
-
-function sharedOutside(loop: object): RunContext {
-  if (outsideLoop !== loop || outsideShared === null) {
-    outsideShared = captureContext(false);
-    outsideLoop = loop;
-  }
-  return outsideShared;
+/** The context the generator tasks made in async code on `loop` share (see `contextHere`). */
+function sharedOutside(loop: EventLoop): RunContext {
+  return (loop._outsideContext ??= captureContext(false));
 }
 
 /**
@@ -187,8 +181,6 @@ function stopWatching(): void {
 
 function noteUserStores(): void {
   userStores = true;
-  outsideShared = null;
-  outsideLoop = null;
   const stepping = ctx.stepping;
   // In a bare step the write lands on the resource the step was called in, which the next entries
   // share: the watch goes on until the step ends, to undo every write made there.

@@ -51,6 +51,11 @@ export abstract class PassLoop extends LoopTasks {
    */
   _baseContext: RunContext | null = null;
   /**
+   * @internal The context the generator tasks made in async code share while no user
+   * AsyncLocalStorage has held a value (see `contextHere`); made by the first of them.
+   */
+  _outsideContext: RunContext | null = null;
+  /**
    * @internal Async-function tasks whose code runs in microtasks right now (started or resumed,
    * and not yet waiting on a tulip future again): the next entry waits for them.
    */
