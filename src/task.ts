@@ -5,7 +5,7 @@ import { callTaskBody, toRunContext } from './internal/context.js';
 import { PromiseWait, checkBody, checkTaskOptions, inheritNext } from './internal/taskext.js';
 import { describe, genNext, genThrow, isGenerator, isNativeGenerator, isThenable } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
-import { getRunningLoop } from './loop/registry.js';
+import { getRunningLoop, runningLoopOrUndefined } from './loop/registry.js';
 import { callInstruments } from './loop/instruments.js';
 import { anchorShapes } from './loop/shapes.js';
 import { TaskInfo } from './taskinfo.js';
@@ -56,9 +56,11 @@ export class Task<T = unknown> extends TaskInfo<T> implements Waiter, AwaitingTa
     const name = opts?.name;
     const eagerStart = opts?.eagerStart;
     const fnBody = typeof body === 'function' && !isGeneratorFunction(body);
-    const context =
-      opts?.runContext ?? (opts?.context !== undefined ? toRunContext('createTask', opts.context) : taskContextHere(fnBody, eagerStart === true));
-    super(opts?.loop ?? getRunningLoop());
+    const loopGiven = opts?.loop;
+    // (A task for another loop than the running one copies: see `taskContextHere`.)
+    const copy = eagerStart === true || (loopGiven !== undefined && loopGiven !== runningLoopOrUndefined());
+    const context = opts?.runContext ?? (opts?.context !== undefined ? toRunContext('createTask', opts.context) : taskContextHere(fnBody, copy));
+    super(loopGiven ?? getRunningLoop());
     this._context = context;
     if (inheritNext.scopes !== null) {
       const scopes = inheritNext.scopes;

@@ -4,7 +4,7 @@
 // The `it` below must make this file's first write: keep ALS out of the top level.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
-import { createTask, currentTask, ensureFuture, getRunningLoop, run, sleep, type Task } from 'tulip';
+import { createTask, currentTask, ensureFuture, getRunningLoop, newEventLoop, run, sleep, type Task } from 'tulip';
 
 const als = new AsyncLocalStorage<string>();
 
@@ -12,6 +12,7 @@ describe('generator children made in an async task’s code', () => {
   // (The checks are made after run(): vitest's expect may write a store of its own.)
   it('share one context that is not their creator’s, until a write gives each its own', async () => {
     type Seen = { before: string | undefined; after: string | undefined; innerIsCreator: boolean };
+    const elsewhere = newEventLoop();
     const out = await run(async () => {
       const me = currentTask()!;
       await sleep(0);
@@ -32,12 +33,22 @@ describe('generator children made in an async task’s code', () => {
       const a = createTask(child('a'));
       const b = createTask(child('b'));
       const [other] = await createTask(async () => [createTask(child('c'))]); // (in a list: a task is a thenable)
-      const shared = [a.getContext() === b.getContext(), b.getContext() === other.getContext(), a.getContext() !== me.getContext()];
+      // One for another loop copies instead: the first write splits the sharers of one loop only.
+      const far = elsewhere.createTask(child('far'));
+      const shared = [
+        a.getContext() === b.getContext(),
+        b.getContext() === other.getContext(),
+        a.getContext() !== me.getContext(),
+        far.getContext() !== a.getContext(),
+      ];
+      far.cancel();
       als.enterWith('parent');
       const split = [a.getContext() !== b.getContext(), b.getContext() !== other.getContext(), a.getContext() !== me.getContext()];
       return { shared, split, seen: [await a, await b, await other], mine: als.getStore() };
     });
-    expect(out.shared).toEqual([true, true, true]);
+    await elsewhere.runUntilComplete(() => sleep(1)); // (the cancelled task ends)
+    elsewhere.close();
+    expect(out.shared).toEqual([true, true, true, true]);
     expect(out.split).toEqual([true, true, true]);
     expect(out.seen).toEqual([
       { before: undefined, after: 'a', innerIsCreator: false },
