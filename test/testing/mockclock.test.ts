@@ -190,9 +190,15 @@ describe('MockClock driving a loop', () => {
   it('with threshold 0 a pending foreign promise does not hold the jump back (the contrast case)', () =>
     run(
       async () => {
-        const io = new Promise<string>((r) => setTimeout(() => r('io arrived'), 10));
-        await expect(waitFor(ensureFuture(io), 1000)).rejects.toBeInstanceOf(TimeoutError);
-        expect(getRunningLoop().time()).toBe(1000);
+        // (2 s of real time: a loaded machine must not deliver it before the loop goes idle.)
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const io = new Promise<string>((r) => (timer = setTimeout(() => r('io arrived'), 2000)));
+        try {
+          await expect(waitFor(ensureFuture(io), 1000)).rejects.toBeInstanceOf(TimeoutError);
+          expect(getRunningLoop().time()).toBe(1000);
+        } finally {
+          clearTimeout(timer);
+        }
       },
       { clock: new MockClock({ autojumpThreshold: 0 }) },
     ));
