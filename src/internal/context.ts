@@ -123,7 +123,7 @@ export function contextHere(keepTask = false, share = false): RunContext {
     if (t !== null) {
       // (A function body runs under a store of its own, so even the context of a creator whose
       // body function is being called serves it, as in the async case below.)
-      if (keepTask || t._inStep()) return t._context;
+      if (keepTask || t._inStep()) return sharedOn(t._loop, t._context);
       return sharedOutside(t._loop); // (a generator task made in a body function: see below)
     } else if (ctx.als !== null) {
       // In an async task's code: a function body runs under a store of its own, so the creator's
@@ -131,7 +131,7 @@ export function contextHere(keepTask = false, share = false): RunContext {
       // generator's steps may run in their context, which must not hold the creator: such tasks
       // share one context without tulip's store, one per loop.
       const creator = ctx.als.getStore();
-      if (creator !== undefined) return keepTask ? creator._context : sharedOutside(creator._loop);
+      if (creator !== undefined) return keepTask ? sharedOn(creator._loop, creator._context) : sharedOutside(creator._loop);
     }
   }
   return captureContext(keepTask);
@@ -139,7 +139,22 @@ export function contextHere(keepTask = false, share = false): RunContext {
 
 /** The context the generator tasks made in async code on `loop` share (see `contextHere`). */
 function sharedOutside(loop: EventLoop): RunContext {
-  return (loop._outsideContext ??= captureContext(false));
+  return sharedOn(loop, (loop._outsideContext ??= captureContext(false)));
+}
+
+/**
+ * The loops whose tasks were given shared contexts: the first write splits the sharers of each,
+ * running or not (a stopped Runner's tasks resume in its next run). Weak: a loop let go of is gone.
+ */
+const sharingLoops: WeakRef<EventLoop>[] = [];
+
+/** `c`, shared by a task made for `loop` (which is noted as sharing). */
+function sharedOn(loop: EventLoop, c: RunContext): RunContext {
+  if (!loop._sharesContexts) {
+    loop._sharesContexts = true;
+    sharingLoops.push(new WeakRef(loop));
+  }
+  return c;
 }
 
 /**
@@ -187,15 +202,24 @@ function noteUserStores(): void {
   if (ctx.bare !== null) bareWrite = new Set();
   else stopWatching();
   // Every context shared so far is empty, so a fresh one is an exact copy: of the tasks sharing
-  // one, all but one get their own (the stepping task, where this first write may land, keeps its).
-  const loop = stepping?._loop ?? runningLoopOrUndefined();
-  if (loop === undefined) return;
+  // one, all but one get their own (the stepping task, where this first write may land, keeps its),
+  // on every loop that handed out shared contexts.
+  const loops = new Set<EventLoop>();
+  const running = stepping?._loop ?? runningLoopOrUndefined();
+  if (running !== undefined) loops.add(running);
+  for (const ref of sharingLoops) {
+    const loop = ref.deref();
+    if (loop !== undefined) loops.add(loop);
+  }
+  sharingLoops.length = 0;
   const seen = new Set<RunContext>();
   if (stepping !== null) seen.add(stepping._context);
-  for (const t of loop._liveTasks()) {
-    if (t === stepping) continue;
-    if (seen.has(t._context)) t._context = captureContext(false); // (without the writer as tulip's store)
-    else seen.add(t._context);
+  for (const loop of loops) {
+    for (const t of loop._liveTasks()) {
+      if (t === stepping) continue;
+      if (seen.has(t._context)) t._context = captureContext(false); // (without the writer as tulip's store)
+      else seen.add(t._context);
+    }
   }
 }
 

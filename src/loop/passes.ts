@@ -55,6 +55,8 @@ export abstract class PassLoop extends LoopTasks {
    * AsyncLocalStorage has held a value (see `contextHere`); made by the first of them.
    */
   _outsideContext: RunContext | null = null;
+  /** @internal Some task of this loop was given a shared context (see `contextHere`). */
+  _sharesContexts = false;
   /**
    * @internal Async-function tasks whose code runs in microtasks right now (started or resumed,
    * and not yet waiting on a tulip future again): the next entry waits for them.
