@@ -258,7 +258,8 @@ if (!userStores) {
  * The context of a task made here (see `contextHere`). An async or plain function body (`fnBody`)
  * gets a store of its own, so its copy may keep the caller's. `copy`: no sharing — for an eager
  * task, whose first step runs right here, inside whatever `als.run()` the caller is in, and for
- * one on another loop than its creator's (the first write splits the sharers of one loop only).
+ * one on another loop than its creator's (the first write splits the tasks of the loops noted as
+ * sharing, which are the creators' loops: see `sharedOn`).
  */
 export function taskContextHere(fnBody: boolean, copy: boolean): RunContext {
   return copy ? captureContext(fnBody) : contextHere(fnBody, true);
