@@ -66,8 +66,8 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   /** @internal */ declare _value: unknown;
   /** @internal */ declare readonly _loop: EventLoop;
   /** @internal */ declare _retrieved: boolean;
-  private declare _cb0: Entry | null;
-  private declare _cbs: Entry[] | null;
+  /** The callbacks and waiters: none, one (the common case, no array), or an array of them. */
+  private declare _cbs: Entry | Entry[] | null;
 
   /** Binds to `loop`, or to the running loop (throws `RuntimeError` when there is none). */
   constructor(loop?: EventLoop) {
@@ -78,7 +78,6 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     this._value = undefined;
     this._loop = loop ?? getRunningLoop();
     this._retrieved = false;
-    this._cb0 = null;
     this._cbs = null;
     if (onSuspend !== null && onFutureCreated !== null) onFutureCreated(this as Future<unknown>);
   }
@@ -480,7 +479,8 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
 
   /** @internal */
   _hasCallbacks(): boolean {
-    return this._cb0 !== null || (this._cbs !== null && this._cbs.length > 0);
+    const cbs = this._cbs;
+    return cbs !== null && (!Array.isArray(cbs) || cbs.length > 0);
   }
 
   /** @internal True when an awaiter (not a plain done callback, not an observer) is attached. */
@@ -494,8 +494,10 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   }
 
   private _someEntry(test: (e: Entry) => boolean): boolean {
-    if (this._cb0 !== null && test(this._cb0)) return true;
-    if (this._cbs !== null) for (const e of this._cbs) if (test(e)) return true;
+    const cbs = this._cbs;
+    if (cbs === null) return false;
+    if (!Array.isArray(cbs)) return test(cbs);
+    for (const e of cbs) if (test(e)) return true;
     return false;
   }
 
@@ -509,33 +511,28 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
       if (this._state === FAILED && !this._retrieved) this._lateEntry(e);
       return;
     }
-    if (this._cb0 === null && this._cbs === null) this._cb0 = e;
-    else if (this._cbs === null) this._cbs = [e];
-    else this._cbs.push(e);
+    const cbs = this._cbs;
+    if (cbs === null) this._cbs = e;
+    else if (Array.isArray(cbs)) cbs.push(e);
+    else this._cbs = [cbs, e];
   }
 
   private _removeEntry(e: Entry): number {
     // Once done, the callbacks are as good as scheduled (asyncio hands them to call_soon).
     if (this._state !== PENDING) return 0;
     let removed = 0;
-    const all: Entry[] = [];
-    if (this._cb0 !== null) all.push(this._cb0);
-    if (this._cbs !== null) for (const x of this._cbs) all.push(x);
     const kept: Entry[] = [];
-    for (const x of all) {
+    for (const x of this._entries() as Entry[]) {
       if (x === e || (typeof x === 'function' && userCallback(x) === e)) removed++;
       else kept.push(x);
     }
-    if (removed > 0) {
-      this._cb0 = kept.length > 0 ? kept[0]! : null;
-      this._cbs = kept.length > 1 ? kept.slice(1) : null;
-    }
+    if (removed > 0) this._cbs = kept.length === 0 ? null : kept.length === 1 ? kept[0]! : kept;
     return removed;
   }
 
   /** Completion: the callbacks run together, in order, in a later pass (one queue entry). */
   private _scheduleCallbacks(): void {
-    if (this._cb0 === null && this._cbs === null) return;
+    if (this._cbs === null) return;
     this._loop._enqueue(this);
     if (this._loop._instruments !== null) this._notifyScheduled();
   }
@@ -550,21 +547,19 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
    * await graph reads it).
    */
   _entries(): readonly unknown[] {
-    const out: unknown[] = [];
-    if (this._cb0 !== null) out.push(this._cb0);
-    if (this._cbs !== null) for (const e of this._cbs) out.push(e);
-    return out;
+    const cbs = this._cbs;
+    return cbs === null ? [] : Array.isArray(cbs) ? cbs.slice() : [cbs];
   }
 
   /** @internal The last waiter or callback registered (gather's dedup check). */
   _lastEntry(): unknown {
-    const rest = this._cbs;
-    return rest !== null && rest.length > 0 ? rest[rest.length - 1] : this._cb0;
+    const cbs = this._cbs;
+    return Array.isArray(cbs) ? cbs[cbs.length - 1] : cbs;
   }
 
   /** @internal True when the only callback is an async awaiter (see EventLoop._runBatch). */
   _asyncOnly(): boolean {
-    return this._cbs === null && this._cb0 instanceof ThenAwaiter;
+    return this._cbs instanceof ThenAwaiter;
   }
 
   /** @internal Runs the callbacks registered before completion (from the ready queue). */
@@ -574,21 +569,15 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
 
   /** The callbacks, in order (every subclass's `_run` of a done future comes here). */
   private _runCallbacks(): void {
-    const first = this._cb0;
-    const rest = this._cbs;
-    this._cb0 = null;
+    const cbs = this._cbs;
+    if (cbs === null) return;
     this._cbs = null;
-    if (first !== null) {
-      this._runEntry(first);
-      if (rest !== null && first instanceof ThenAwaiter) {
-        // The async task it resumed runs to its next wait before the next callback (asyncio gives
-        // each callback its own call_soon): the rest go first in the pass, after the microtasks.
-        this._loop._runNext(new RestCallbacks(this as Future<unknown>, rest, 0));
-        return;
-      }
-    }
-    if (rest !== null) this._runEntries(rest, 0);
+    // (After an async awaiter, `_runEntries` hands the rest on: the async task it resumed runs
+    // to its next wait before the next callback, as asyncio gives each callback its own call_soon.)
+    if (Array.isArray(cbs)) this._runEntries(cbs, 0);
+    else this._runEntry(cbs);
   }
+
 
   /** @internal Runs `entries` from index `from`, handing the rest on after an async awaiter. */
   _runEntries(entries: Entry[], from: number): void {
