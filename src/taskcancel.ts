@@ -6,7 +6,7 @@
  */
 import { CancelledError } from './errors.js';
 import { Future, NO_ERROR } from './future.js';
-import { TaskExt, shieldIndex, type ScopeLike } from './internal/taskext.js';
+import { TaskExt, shieldIndex, withDepth, type ScopeLike } from './internal/taskext.js';
 import type { ExceptionContext } from './loop/exceptions.js';
 
 /**
@@ -27,8 +27,6 @@ export abstract class TaskCancellation<T> extends Future<T> {
   _futWaiter: Future<unknown> | null = null;
   /** @internal A cancel request not yet delivered. */
   _mustCancel = false;
-  /** Cancel requests not taken back with `uncancel()`. */
-  protected _cancelsRequested = 0;
   /** The side state most tasks never need (see `_x()`). */
   protected _ext: TaskExt | null = null;
 
@@ -83,34 +81,34 @@ export abstract class TaskCancellation<T> extends Future<T> {
       this._markRetrieved(); // as asyncio's cancel(): the error of a failed task counts as handled
       return false;
     }
-    this._cancelsRequested++;
     const message = msg === undefined ? undefined : String(msg);
-    if (message !== undefined || this._ext !== null) this._x().cancelMsg = message;
-    const ext = this._ext;
-    if (ext !== null && ext.scopes !== null) {
+    const ext = this._x(); // (a cancel is rare: the count lives in the side state)
+    ext.cancelsRequested++;
+    ext.cancelMsg = message;
+    if (ext.scopes !== null) {
       if (!this._mustCancel && !ext.cancelInFlight) {
         ext.cancelDepth = depth;
         ext.cancelDepths = [depth];
       } else {
         ext.cancelDepth = Math.max(ext.cancelDepth, depth);
-        ext.cancelDepths.push(depth);
+        ext.cancelDepths = withDepth(ext.cancelDepths, depth);
+      }
+      if (shieldIndex(ext.scopes) >= depth) {
+        ext.heldDepths = withDepth(ext.heldDepths, depth);
+        this._mustCancel = true; // held back by a shield: delivered after it exits
+        ext.mustCancelMsg = message;
+        return true;
       }
     }
-    if (ext !== null && ext.scopes !== null && shieldIndex(ext.scopes) >= depth) {
-      ext.heldDepths.push(depth);
-      this._mustCancel = true; // held back by a shield: delivered after it exits
-      this._x().mustCancelMsg = message;
-      return true;
-    }
-    const ctrl = ext?.ctrl;
-    if (ctrl && !ctrl.signal.aborted) ctrl.abort(new CancelledError(message));
+    const ctrl = ext.ctrl;
+    if (ctrl !== null && !ctrl.signal.aborted) ctrl.abort(new CancelledError(message));
     const waiter = this._futWaiter;
     if (waiter !== null && !waiter._bareYield() && waiter._cancelForTask(message)) {
-      if (ext !== null && ext.scopes !== null) ext.cancelInFlight = true;
+      if (ext.scopes !== null) ext.cancelInFlight = true;
       return true;
     }
     this._mustCancel = true;
-    if (message !== undefined || this._ext !== null) this._x().mustCancelMsg = message;
+    ext.mustCancelMsg = message;
     return true;
   }
 
@@ -269,7 +267,7 @@ export abstract class TaskCancellation<T> extends Future<T> {
 
   /** The number of cancel requests not yet taken back with `uncancel()`. */
   cancelling(): number {
-    return this._cancelsRequested;
+    return this._ext === null ? 0 : this._ext.cancelsRequested;
   }
 
   /**
@@ -277,19 +275,15 @@ export abstract class TaskCancellation<T> extends Future<T> {
    * cancellation not yet delivered is dropped and `signal` is renewed. Returns the new count.
    */
   uncancel(): number {
-    if (this._cancelsRequested > 0) {
-      this._cancelsRequested--;
-      if (this._cancelsRequested === 0) {
-        this._mustCancel = false;
-        const ext = this._ext;
-        if (ext !== null) {
-          ext.cancelInFlight = false;
-          if (ext.heldDepths.length > 0) ext.heldDepths = [];
-          if (ext.ctrl !== null && ext.ctrl.signal.aborted) ext.ctrl = null;
-        }
-      }
+    const ext = this._ext;
+    if (ext === null) return 0;
+    if (ext.cancelsRequested > 0 && --ext.cancelsRequested === 0) {
+      this._mustCancel = false;
+      ext.cancelInFlight = false;
+      if (ext.heldDepths.length > 0) ext.heldDepths = [];
+      if (ext.ctrl !== null && ext.ctrl.signal.aborted) ext.ctrl = null;
     }
-    return this._cancelsRequested;
+    return ext.cancelsRequested;
   }
 
   /**
@@ -301,7 +295,7 @@ export abstract class TaskCancellation<T> extends Future<T> {
     if (ext.ctrl === null) {
       ext.ctrl = new AbortController();
       const heldBack = this._mustCancel && ext.scopes !== null && shieldIndex(ext.scopes) >= ext.cancelDepth;
-      if (this._cancelsRequested > 0 && !heldBack) ext.ctrl.abort(new CancelledError(ext.cancelMsg));
+      if (ext.cancelsRequested > 0 && !heldBack) ext.ctrl.abort(new CancelledError(ext.cancelMsg));
     }
     return ext.ctrl.signal;
   }

@@ -46,6 +46,16 @@ export function shieldIndex(scopes: readonly ScopeLike[]): number {
   return -1;
 }
 
+/** The empty depth list every TaskExt starts with (frozen: a list is made on the first depth). */
+const NO_DEPTHS: number[] = Object.freeze([]) as unknown as number[];
+
+/** `list` with `depth` added: a new list in place of `NO_DEPTHS`, else `list` itself. */
+export function withDepth(list: number[], depth: number): number[] {
+  if (list === NO_DEPTHS) return [depth];
+  list.push(depth);
+  return list;
+}
+
 /** Task state that most tasks never need, allocated on first use. */
 export class TaskExt {
   name: string | null = null;
@@ -81,10 +91,15 @@ export class TaskExt {
   stepped = true;
   /** The deepest scope depth a pending task cancel was requested from (see _cancelFrom). */
   cancelDepth = 0;
-  /** The depths of the pending requests: a cancelled scope outside every deliverable one goes first. */
-  cancelDepths: number[] = [];
+  /** Cancel requests not taken back with `uncancel()` (asyncio's `_num_cancels_requested`). */
+  cancelsRequested = 0;
+  /**
+   * The depths of the pending requests: a cancelled scope outside every deliverable one goes
+   * first. `NO_DEPTHS` (shared, never written) until the first one.
+   */
+  cancelDepths: number[] = NO_DEPTHS;
   /** The depths of requests a shield held back (counted until `uncancel()` reaches zero). */
-  heldDepths: number[] = [];
+  heldDepths: number[] = NO_DEPTHS;
   /**
    * Inside cancel scopes: a task cancel was delivered by cancelling the waiter and the task has
    * not stepped yet. At that step it keeps its precedence over a scope cancelled meanwhile, as a
