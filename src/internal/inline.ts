@@ -213,8 +213,6 @@ export class InlineFuture<T> extends Future<T> {
 class PassFuture<T> extends Future<T> {
   /** 0: fresh; 1: iterated as a bare yield (the task resumes after one pass); 2: in the queue. */
   private _phase = 0;
-  /** Waits exactly one pass (`sleep(0)`), as asyncio's bare `yield`. */
-  private readonly _bare: boolean;
 
   /** The value to resolve with is kept in `_value` while pending (a pending future has none). */
   constructor(
@@ -224,11 +222,11 @@ class PassFuture<T> extends Future<T> {
   ) {
     super(loop);
     this._value = value;
-    this._bare = _passes === 1;
   }
 
+  /** It waits exactly one pass (`sleep(0)`), as asyncio's bare `yield` (see `MultiPassFuture`). */
   override _bareYield(): boolean {
-    return this._bare;
+    return true;
   }
 
   override _run(): void {
@@ -292,10 +290,18 @@ class PassFuture<T> extends Future<T> {
 /** The result of a bare `yield`, shared: `yield*` hands it to the stepping task, which only reads it. */
 const BARE_YIELD: IteratorResult<undefined, never> = Object.freeze({ done: false, value: undefined });
 
+/** A `PassFuture` of more than one pass (a test's wait): not a bare `yield`. */
+class MultiPassFuture<T> extends PassFuture<T> {
+  override _bareYield(): boolean {
+    return false;
+  }
+}
+
 /** A future that resolves with `value` after `passes` loop passes (default 1). */
 export function onePass<T>(loop: EventLoop, value: T, passes = 1): Future<T> {
-  const fut = new PassFuture(loop, value, passes);
-  if (passes > 1) fut._queue();
+  if (passes === 1) return new PassFuture(loop, value, 1);
+  const fut = new MultiPassFuture(loop, value, passes);
+  fut._queue();
   return fut;
 }
 
