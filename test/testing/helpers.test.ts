@@ -75,6 +75,42 @@ describe('runBriefly', () => {
       t.cancel();
       await expect(t).rejects.toBeInstanceOf(CancelledError);
     }));
+
+  it('a cancel cancels a runBriefly(n > 1) wait at once, but a one-pass wait is a bare yield: the cancel waits for its pass (async)', () =>
+    run(async () => {
+      for (const passes of [5, 1]) {
+        let wait: Future<void> | undefined;
+        const t = createTask(async () => {
+          wait = runBriefly(passes);
+          await wait;
+        });
+        await runBriefly();
+        t.cancel();
+        expect(wait!.cancelled(), `passes=${passes}`).toBe(passes > 1);
+        await expect(t).rejects.toBeInstanceOf(CancelledError);
+      }
+    }));
+
+  it('a cancel cancels a runBriefly(n > 1) wait at once, but a one-pass wait is a bare yield: the cancel waits for its pass (generator)', () =>
+    run(function* () {
+      for (const passes of [5, 1]) {
+        let wait: Future<void> | undefined;
+        const t = createTask(function* () {
+          wait = runBriefly(passes);
+          yield* wait;
+        });
+        yield* runBriefly();
+        t.cancel();
+        expect(wait!.cancelled(), `passes=${passes}`).toBe(passes > 1);
+        let caught: unknown;
+        try {
+          yield* t;
+        } catch (e) {
+          caught = e;
+        }
+        expect(caught).toBeInstanceOf(CancelledError);
+      }
+    }));
 });
 
 describe('waitAllTasksBlocked', () => {
