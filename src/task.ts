@@ -68,7 +68,8 @@ export class Task<T = unknown> extends TaskInfo<T> implements Waiter, AwaitingTa
       this._inheritScopes(scopes);
     }
     const hidden = opts?.hidden === true;
-    this._num = hidden ? 0 : ++taskCounter;
+    this._num = hidden ? 0 : ++taskCounter; // (counted for named tasks too, as it always was)
+    if (name !== undefined) this._num = String(name);
     this._coro = body;
     if (typeof body === 'function') {
       this._fnName = typeof body.name === 'string' ? body.name : '';
@@ -79,11 +80,7 @@ export class Task<T = unknown> extends TaskInfo<T> implements Waiter, AwaitingTa
       this._mode = native ? GENERATOR : ITERATOR;
     }
     const loop = this._loop;
-    if (name !== undefined || hidden) {
-      const ext = this._x();
-      ext.name = name === undefined ? null : String(name);
-      ext.hidden = hidden;
-    }
+    if (hidden) this._x().hidden = true;
     if (loop._debug) {
       this._x().sourceStack = new Error('task created here').stack;
       loop._setFine(true); // (debug mode: its suspensions are recorded from now on)

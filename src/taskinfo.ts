@@ -33,8 +33,11 @@ export abstract class TaskInfo<T> extends TaskCancellation<T> {
   protected _coro!: TaskBody<T> | null;
   /** The name of the body function, for the repr's `coro=` ('' for a generator object or an anonymous function). */
   protected _fnName!: string;
-  /** Its number in the default name `Task-<n>` (0 for a hidden helper). */
-  protected _num!: number;
+  /**
+   * Its number in the default name `Task-<n>` (0 for a hidden helper), or the name it was given:
+   * a named task needs no side state for its name.
+   */
+  protected _num!: number | string;
   /**
    * @internal The AsyncLocalStorage context its code runs in (see `TaskOptions.context`); replaced
    * only while no user store has a value (see internal/context.ts).
@@ -53,12 +56,13 @@ export abstract class TaskInfo<T> extends TaskCancellation<T> {
 
   /** The task's name: the one given, or `Task-<n>`. */
   getName(): string {
-    return this._ext?.name ?? `Task-${this._num}`;
+    const n = this._num;
+    return typeof n === 'string' ? n : `Task-${n}`;
   }
 
   /** Renames the task. */
   setName(name: string): void {
-    this._x().name = String(name);
+    this._num = String(name);
   }
 
   /** The AsyncLocalStorage context the task runs in (asyncio's `get_context()`; `opts.context`). */

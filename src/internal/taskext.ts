@@ -58,7 +58,6 @@ export function withDepth(list: number[], depth: number): number[] {
 
 /** Task state that most tasks never need, allocated on first use. */
 export class TaskExt {
-  name: string | null = null;
   /** The message of a cancel request not yet delivered. */
   cancelMsg: string | undefined = undefined;
   /**
