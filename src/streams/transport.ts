@@ -14,6 +14,9 @@ import type { BufferedProtocolLike, ProtocolLike } from './protocols.js';
 import { toBytes, type BytesLike } from './reader.js';
 import { destroyAtLoopClose, socketInfo, socketNames, tlsUpgrade, type SocketNames, type StartTlsOptions, type UnixNames } from './wiring.js';
 
+/** How long a closed TLS connection waits for the peer's end (asyncio's `ssl_shutdown_timeout`). */
+const TLS_SHUTDOWN_TIMEOUT_MS = 30_000;
+
 /** What a `Transport` is over: a connected socket, the read end or the write end of a pipe. */
 type TransportKind = 0 | 1 | 2;
 /** @internal */ export const SOCKET = 0;
@@ -375,7 +378,19 @@ export class Transport extends FlowControlTransport {
       return;
     }
     s.end();
-    s.destroySoon();
+    if (!this._tls()) {
+      s.destroySoon();
+      return;
+    }
+    // TLS: the socket stays open, reading (and dropping) what comes, until the peer answers the
+    // close_notify with its own end, as asyncio's SSL shutdown waits for the peer's close_notify
+    // (for at most `ssl_shutdown_timeout`, 30 s). Destroying it once the writes are handed over
+    // would close it under the peer's last records: whatever the kernel still had to send, or
+    // the peer still had to read when those records met the closed socket (a reset), was lost.
+    s.resume();
+    const timer = setTimeout(() => s.destroy(), TLS_SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    s.once('close', () => clearTimeout(timer));
   }
 
   /**

@@ -1,5 +1,6 @@
 // Transports over TLS (src/streams/transport.ts, wiring.ts): createConnection / createServer
 // with `ssl`, and loop.startTls upgrading a plain protocol connection (asyncio's start_tls).
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, createTask, getRunningLoop, run, sleep, waitFor, type Server, type Transport } from 'tulip';
 import { assertCancelled, errorOf, syncError } from '../support.js';
@@ -24,6 +25,40 @@ describe('over TLS', () => {
         await waitFor(p.lost, BOUND);
       } finally {
         await shutdown(server);
+      }
+    }));
+
+  it("close() keeps the connection until the peer ends it (asyncio's SSL shutdown): what the peer sends meanwhile is dropped, and its end ends the connection", () =>
+    run(async () => {
+      // A peer that stays open after the client's end: the client's socket must not be closed
+      // under it (a close under the peer's last records resets the connection, and the peer
+      // loses what it had not read yet).
+      let peer: TLSSocket | undefined;
+      let peerGot = '';
+      let peerSawEnd = false;
+      const server = createTlsServer({ key, cert, allowHalfOpen: true }, (sock) => {
+        peer = sock;
+        sock.on('data', (d: Buffer) => (peerGot += d.toString('latin1')));
+        sock.on('end', () => (peerSawEnd = true));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (server.address() as { port: number }).port;
+        const [t, p] = await getRunningLoop().createConnection(() => new Recorder(), '127.0.0.1', port, { ssl: { ca: cert } });
+        t.write('x'.repeat(100_000));
+        t.close();
+        await until(() => peerSawEnd, "the peer's end of stream");
+        expect(peerGot.length).toBe(100_000);
+        peer!.write('late'); // after the client's close: not delivered
+        await sleep(50);
+        expect(p.lost.done()).toBe(false);
+        expect(t.isClosing()).toBe(true);
+        peer!.end();
+        await waitFor(p.lost, BOUND);
+        expect(p.lostWith).toBeUndefined();
+        expect(p.data).toBe('');
+      } finally {
+        server.close();
       }
     }));
 
