@@ -355,7 +355,9 @@ export class Transport extends FlowControlTransport {
 
   /**
    * Closes the connection after the buffered bytes are sent; no more data is delivered;
-   * `connectionLost(undefined)` follows. A no-op once closing.
+   * `connectionLost(undefined)` follows. Over TLS it follows the peer's answering end (what the
+   * peer sends meanwhile is dropped), or 30 s, as asyncio's SSL shutdown waits for the peer's
+   * close_notify (`ssl_shutdown_timeout`). A no-op once closing.
    *
    * Cancellation: not a checkpoint.
    *
