@@ -39,7 +39,7 @@ import {
 describe('errors raised inside the block, and the TimeoutError cause', () => {
   // ports test_timeouts.py::TimeoutTests.test_foreign_exception_passed
   it('an error thrown by a generator body passes through unchanged', () =>
-    run(function* () {
+    runVirtual(function* () {
       const cm = timeout(10);
       const exc = new KeyError('k');
       const e = yield* rejectionG(
