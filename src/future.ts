@@ -578,7 +578,6 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     else this._runEntry(cbs);
   }
 
-
   /** @internal Runs `entries` from index `from`, handing the rest on after an async awaiter. */
   _runEntries(entries: Entry[], from: number): void {
     for (let i = from; i < entries.length; i++) {

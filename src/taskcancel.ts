@@ -6,7 +6,7 @@
  */
 import { CancelledError } from './errors.js';
 import { Future, NO_ERROR } from './future.js';
-import { TaskExt, shieldIndex, withDepth, type ScopeLike } from './internal/taskext.js';
+import { NO_DEPTHS, TaskExt, shieldIndex, withDepth, type ScopeLike } from './internal/taskext.js';
 import type { ExceptionContext } from './loop/exceptions.js';
 
 /**
@@ -280,7 +280,7 @@ export abstract class TaskCancellation<T> extends Future<T> {
     if (ext.cancelsRequested > 0 && --ext.cancelsRequested === 0) {
       this._mustCancel = false;
       ext.cancelInFlight = false;
-      if (ext.heldDepths.length > 0) ext.heldDepths = [];
+      ext.heldDepths = NO_DEPTHS;
       if (ext.ctrl !== null && ext.ctrl.signal.aborted) ext.ctrl = null;
     }
     return ext.cancelsRequested;

@@ -47,7 +47,7 @@ export function shieldIndex(scopes: readonly ScopeLike[]): number {
 }
 
 /** The empty depth list every TaskExt starts with (frozen: a list is made on the first depth). */
-const NO_DEPTHS: number[] = Object.freeze([]) as unknown as number[];
+export const NO_DEPTHS: number[] = Object.freeze([]) as unknown as number[];
 
 /** `list` with `depth` added: a new list in place of `NO_DEPTHS`, else `list` itself. */
 export function withDepth(list: number[], depth: number): number[] {
