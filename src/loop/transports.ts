@@ -100,7 +100,7 @@ export abstract class LoopTransports {
    * Listens on `host`:`port` (asyncio's `create_server`; `port` 0 picks a free one): each
    * connection gets its own protocol from `protocolFactory()` and a `Transport`. The `Server`
    * is `startServer`'s (close, waitClosed, serveForever …); the options are `startServer`'s but
-   * `limit` (`backlog`, `startServing`, `ssl`, `sslHandshakeTimeout`).
+   * `limit` (`backlog`, `startServing`, `ssl`, `sslHandshakeTimeout`, `sslShutdownTimeout`).
    *
    * Cancellation: a checkpoint until the server listens; a cancelled call closes the server.
    *
@@ -236,7 +236,8 @@ export abstract class LoopTransports {
    * with `opts.serverSide` (then with `key`/`cert`), else the client's (`ca`, `serverHostname`
    * …) — and returns a new transport over TLS that drives `protocol` from then on (its
    * `connectionMade` is not called again). The old transport must not be used after the call.
-   * A handshake longer than `sslHandshakeTimeout` (60 s) fails with `ConnectionAbortedError`.
+   * A handshake longer than `sslHandshakeTimeout` (60 s) fails with `ConnectionAbortedError`;
+   * `sslShutdownTimeout` (30 s) bounds the new transport's `close()` (see `Transport.close`).
    *
    * Cancellation: a checkpoint until the handshake is done; a cancelled call closes the
    * connection.

@@ -6,7 +6,7 @@ import { checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { checkLimit, type StreamReader } from './reader.js';
-import { checkHandshakeTimeout, handshakeTimedOut, wireSocket } from './wiring.js';
+import { checkSslTimeouts, handshakeTimedOut, setShutdownTimeout, wireSocket } from './wiring.js';
 import type { StreamWriter } from './writer.js';
 
 /** Options of `openConnection`. */
@@ -28,6 +28,11 @@ export interface OpenConnectionOptions {
    * default 60 s); past it the connection is aborted with `ConnectionAbortedError`.
    */
   sslHandshakeTimeout?: number;
+  /**
+   * With `ssl`: how long a close waits for the server to end the TLS connection, in ms (asyncio's
+   * `ssl_shutdown_timeout`, default 30 s); past it the connection is aborted with `TimeoutError`.
+   */
+  sslShutdownTimeout?: number;
   /** The local end to bind, `[host, port]` (asyncio's `local_addr`; port 0 for any). */
   localAddr?: readonly [string, number];
   /** 4 or 6 to resolve `host` to that IP version only (asyncio's `family`); default either. */
@@ -133,8 +138,7 @@ export function connectTcp(op: string, host: unknown, port: unknown, opts: Omit<
     throw new TypeError(`${op}: serverHostname must be a non-empty string, got ${describe(name)}`);
   }
   if (name !== undefined && ssl === false) throw new TypeError(`${op}: serverHostname is only meaningful with ssl`);
-  if (opts?.sslHandshakeTimeout !== undefined && ssl === false) throw new TypeError(`${op}: sslHandshakeTimeout is only meaningful with ssl`);
-  const handshakeMs = checkHandshakeTimeout(op, opts?.sslHandshakeTimeout);
+  const { handshakeMs, shutdownMs } = checkSslTimeouts(op, opts, ssl !== false);
   const where = { host, port: port as number, ...connectOptions(op, opts) };
   if (ssl === false) return () => ({ op, socket: connect({ ...where, allowHalfOpen: true, noDelay }), ready: 'connect', handshakeMs: null });
   // Node checks the certificate against `servername`, or `host` without one (an IP address too).
@@ -143,6 +147,7 @@ export function connectTcp(op: string, host: unknown, port: unknown, opts: Omit<
   return () => {
     const socket = tlsConnect(tlsOpts);
     socket.setNoDelay(noDelay);
+    setShutdownTimeout(socket, shutdownMs);
     return { op, socket, ready: 'secureConnect', handshakeMs };
   };
 }

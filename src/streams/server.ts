@@ -8,7 +8,7 @@ import { checkFunction, checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { checkPort } from './connection.js';
-import { checkHandshakeTimeout, wireSocket, type UnixNames } from './wiring.js';
+import { checkSslTimeouts, setShutdownTimeout, wireSocket, type UnixNames } from './wiring.js';
 import { checkLimit, type StreamReader } from './reader.js';
 import type { StreamWriter } from './writer.js';
 
@@ -42,6 +42,17 @@ export interface StartServerOptions {
    * default 60 s); past it the connection is dropped and the callback never runs.
    */
   sslHandshakeTimeout?: number;
+  /**
+   * With `ssl`: how long closing a connection waits for the client to end it, in ms (asyncio's
+   * `ssl_shutdown_timeout`, default 30 s); past it the connection is aborted with `TimeoutError`.
+   */
+  sslShutdownTimeout?: number;
+}
+
+/** @internal A TLS server's settings: Node's server options, and each connection's shutdown bound. */
+export interface ServerTls {
+  options: TlsOptions;
+  shutdownMs: number;
 }
 
 /**
@@ -91,18 +102,20 @@ export class Server {
     onConnection: OnConnection,
     listen: Listen,
     unixPath: string | null,
-    ssl?: TlsOptions,
+    ssl?: ServerTls,
   ) {
     this._loop = loop;
     this._onConnection = onConnection;
     this._listen = listen;
     this._unixPath = unixPath;
-    const accept = (s: Socket): void => this._accept(s);
-    if (ssl === undefined) this._server = createServer({ allowHalfOpen: true, noDelay: true }, accept);
+    if (ssl === undefined) this._server = createServer({ allowHalfOpen: true, noDelay: true }, (s: Socket) => this._accept(s));
     else {
       // No half-open TLS (as asyncio's SSL transport, which closes at the peer's EOF): a
       // handshake the client gave up on then ends its socket instead of keeping the server open.
-      const tlsServer = createTlsServer(ssl, accept);
+      const tlsServer = createTlsServer(ssl.options, (s: Socket) => {
+        setShutdownTimeout(s, ssl.shutdownMs);
+        this._accept(s);
+      });
       tlsServer.on('tlsClientError', (_e, socket) => socket.destroy());
       this._server = tlsServer;
     }
@@ -349,7 +362,7 @@ function runClient(loop: EventLoop, cb: ClientConnected, limit: number): OnConne
 export function checkServerArgs(
   op: string,
   opts: StartServerOptions | undefined,
-): { limit: number; backlog: number | undefined; start: boolean; ssl: TlsOptions | undefined } {
+): { limit: number; backlog: number | undefined; start: boolean; ssl: ServerTls | undefined } {
   if (opts !== undefined) checkOpts(op, opts);
   const limit = checkLimit(op, opts);
   const backlog = opts?.backlog;
@@ -362,9 +375,8 @@ export function checkServerArgs(
   if (ssl !== undefined && (ssl === null || typeof ssl !== 'object')) {
     throw new TypeError(`${op}: ssl must be an object of node:tls server options (key, cert …), got ${describe(ssl)}`);
   }
-  if (opts?.sslHandshakeTimeout !== undefined && ssl === undefined) throw new TypeError(`${op}: sslHandshakeTimeout is only meaningful with ssl`);
-  const handshakeTimeout = checkHandshakeTimeout(op, opts?.sslHandshakeTimeout);
-  return { limit, backlog, start, ssl: ssl === undefined ? undefined : { handshakeTimeout, ...ssl } };
+  const { handshakeMs, shutdownMs } = checkSslTimeouts(op, opts, ssl !== undefined);
+  return { limit, backlog, start, ssl: ssl === undefined ? undefined : { options: { handshakeTimeout: handshakeMs, ...ssl }, shutdownMs } };
 }
 
 /**
@@ -377,7 +389,7 @@ export function serve(
   start: boolean,
   listen: Listen,
   unixPath: string | null,
-  ssl: TlsOptions | undefined,
+  ssl: ServerTls | undefined,
 ): Future<Server> {
   const server = new Server(loop, onConnection, listen, unixPath, ssl);
   const out = new HandoverFuture<Server>(loop);

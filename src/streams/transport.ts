@@ -12,10 +12,7 @@ import type { EventLoop } from '../loop/eventloop.js';
 import { FlowControlTransport } from './basetransport.js';
 import type { BufferedProtocolLike, ProtocolLike } from './protocols.js';
 import { toBytes, type BytesLike } from './reader.js';
-import { destroyAtLoopClose, socketInfo, socketNames, tlsUpgrade, type SocketNames, type StartTlsOptions, type UnixNames } from './wiring.js';
-
-/** How long a closed TLS connection waits for the peer's end (asyncio's `ssl_shutdown_timeout`). */
-const TLS_SHUTDOWN_TIMEOUT_MS = 30_000;
+import { destroyAtLoopClose, shutdownTls, socketInfo, socketNames, tlsUpgrade, type SocketNames, type StartTlsOptions, type UnixNames } from './wiring.js';
 
 /** What a `Transport` is over: a connected socket, the read end or the write end of a pipe. */
 type TransportKind = 0 | 1 | 2;
@@ -356,8 +353,9 @@ export class Transport extends FlowControlTransport {
   /**
    * Closes the connection after the buffered bytes are sent; no more data is delivered;
    * `connectionLost(undefined)` follows. Over TLS it follows the peer's answering end (what the
-   * peer sends meanwhile is dropped), or 30 s, as asyncio's SSL shutdown waits for the peer's
-   * close_notify (`ssl_shutdown_timeout`). A no-op once closing.
+   * peer sends meanwhile is dropped), as asyncio's SSL shutdown waits for the peer's close_notify:
+   * a peer that does not end within the connection's `sslShutdownTimeout` (default 30 s) gets
+   * the connection aborted, and `connectionLost` a `TimeoutError`. A no-op once closing.
    *
    * Cancellation: not a checkpoint.
    *
@@ -379,20 +377,13 @@ export class Transport extends FlowControlTransport {
       s.destroy(); // nothing to send: the end is now
       return;
     }
-    s.end();
-    if (!this._tls()) {
-      s.destroySoon();
+    if (this._tls()) {
+      // Open, dropping what comes, until the peer's end (asyncio's SSL shutdown): see shutdownTls.
+      shutdownTls('Transport.close', s, (e) => this._forceClose(e));
       return;
     }
-    // TLS: the socket stays open, reading (and dropping) what comes, until the peer answers the
-    // close_notify with its own end, as asyncio's SSL shutdown waits for the peer's close_notify
-    // (for at most `ssl_shutdown_timeout`, 30 s). Destroying it once the writes are handed over
-    // would close it under the peer's last records: whatever the kernel still had to send, or
-    // the peer still had to read when those records met the closed socket (a reset), was lost.
-    s.resume();
-    const timer = setTimeout(() => s.destroy(), TLS_SHUTDOWN_TIMEOUT_MS);
-    timer.unref();
-    s.once('close', () => clearTimeout(timer));
+    s.end();
+    s.destroySoon();
   }
 
   /**

@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, connect as tlsConnect, createSecureContext, type ConnectionOptions, type TlsOptions } from 'node:tls';
 import type { Future } from '../future.js';
-import { ConnectionAbortedError } from '../errors.js';
+import { ConnectionAbortedError, TimeoutError } from '../errors.js';
 import { HandoverFuture } from '../internal/handover.js';
 import { checkDelay, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
@@ -19,6 +19,11 @@ export type StartTlsOptions = (ConnectionOptions | TlsOptions) & {
   serverHostname?: string;
   /** How long the handshake may take, in ms (asyncio's `ssl_handshake_timeout`, default 60 s). */
   sslHandshakeTimeout?: number;
+  /**
+   * How long a close waits for the peer to end the TLS connection, in ms (asyncio's
+   * `ssl_shutdown_timeout`, default 30 s); past it the connection is aborted with `TimeoutError`.
+   */
+  sslShutdownTimeout?: number;
 };
 
 /** @internal asyncio's error for a TLS handshake that took too long. */
@@ -26,12 +31,60 @@ export function handshakeTimedOut(op: string, ms: number): ConnectionAbortedErro
   return new ConnectionAbortedError(`${op}: the TLS handshake is taking longer than ${ms} ms: aborting the connection`);
 }
 
-/** @internal The `sslHandshakeTimeout` option in ms: positive, as asyncio's (default 60 s). */
-export function checkHandshakeTimeout(op: string, v: unknown): number {
-  if (v === undefined) return 60_000;
-  const ms = checkDelay(op, 'sslHandshakeTimeout', v);
-  if (ms === 0) throw new RangeError(`${op}: sslHandshakeTimeout must be a positive number of ms, got 0`);
+/** asyncio's defaults of `ssl_handshake_timeout` and `ssl_shutdown_timeout`, in ms. */
+const SSL_DEFAULTS = { sslHandshakeTimeout: 60_000, sslShutdownTimeout: 30_000 };
+
+function checkSslTimeout(op: string, name: keyof typeof SSL_DEFAULTS, v: unknown): number {
+  if (v === undefined) return SSL_DEFAULTS[name];
+  const ms = checkDelay(op, name, v);
+  if (ms === 0) throw new RangeError(`${op}: ${name} must be a positive number of ms, got 0`);
   return ms;
+}
+
+/**
+ * @internal The options `sslHandshakeTimeout` and `sslShutdownTimeout` in ms, checked: positive,
+ * as asyncio's (defaults 60 s and 30 s), and given only with `ssl` (`tls` says whether it was).
+ */
+export function checkSslTimeouts(
+  op: string,
+  opts: { sslHandshakeTimeout?: number; sslShutdownTimeout?: number } | undefined,
+  tls: boolean,
+): { handshakeMs: number; shutdownMs: number } {
+  for (const name of ['sslHandshakeTimeout', 'sslShutdownTimeout'] as const) {
+    if (opts?.[name] !== undefined && !tls) throw new TypeError(`${op}: ${name} is only meaningful with ssl`);
+  }
+  return {
+    handshakeMs: checkSslTimeout(op, 'sslHandshakeTimeout', opts?.sslHandshakeTimeout),
+    shutdownMs: checkSslTimeout(op, 'sslShutdownTimeout', opts?.sslShutdownTimeout),
+  };
+}
+
+/** The `sslShutdownTimeout` of each TLS socket made with one (the rest wait the default). */
+const shutdownTimeouts = new WeakMap<Socket, number>();
+
+/** @internal Gives the TLS socket `s` its `sslShutdownTimeout` (in ms, checked). */
+export function setShutdownTimeout(s: Socket, ms: number): void {
+  if (ms !== SSL_DEFAULTS.sslShutdownTimeout) shutdownTimeouts.set(s, ms);
+}
+
+/**
+ * @internal Closes the TLS socket `s` as asyncio's SSL shutdown does: sends what is queued and
+ * the close_notify, then keeps reading (the caller drops what comes) until the peer answers with
+ * its own end, which closes the socket. Destroying it once the writes are handed over would close
+ * it under the peer's last records: whatever the kernel still had to send, or the peer still had
+ * to read when those records met the closed socket (a reset), would be lost. A peer that does
+ * not end within the socket's `sslShutdownTimeout` gets the connection aborted: `abort` gets
+ * asyncio's `TimeoutError`.
+ */
+export function shutdownTls(op: string, s: Socket, abort: (e: TimeoutError) => void): void {
+  const ms = shutdownTimeouts.get(s) ?? SSL_DEFAULTS.sslShutdownTimeout;
+  s.end();
+  s.resume();
+  const timer = setTimeout(() => {
+    if (!s.destroyed) abort(new TimeoutError(`${op}: the TLS shutdown timed out: the peer did not end the connection within ${ms} ms`));
+  }, ms);
+  timer.unref(); // the loop's close destroys the socket anyway
+  s.once('close', () => clearTimeout(timer));
 }
 
 /** The paths of a Unix socket's two ends ('' for an unnamed end, as asyncio). */
@@ -113,7 +166,9 @@ class SocketFeed implements ReadFlow {
     this.attach(socket);
   }
 
-  private readonly _onData = (d: Buffer): void => feed(this._reader, d);
+  private readonly _onData = (d: Buffer): void => {
+    if (!this._writer._closing) feed(this._reader, d); // close() stops reading, as asyncio's transport
+  };
   private readonly _onEnd = (): void => {
     if (!this._reader._eof) this._reader.feedEof();
   };
@@ -203,13 +258,13 @@ export interface UpgradeHooks<R> {
  * `hooks.abandon` runs, then both sockets are destroyed.
  */
 export function tlsUpgrade(op: string, opts: StartTlsOptions, serverSide: boolean): <R>(raw: Socket, hooks: UpgradeHooks<R>) => Future<R> {
-  const { serverHostname, sslHandshakeTimeout, ...tlsOpts } = opts;
-  const handshakeMs = checkHandshakeTimeout(op, sslHandshakeTimeout);
+  const { serverHostname, sslHandshakeTimeout, sslShutdownTimeout, ...tlsOpts } = opts;
+  const { handshakeMs, shutdownMs } = checkSslTimeouts(op, { sslHandshakeTimeout, sslShutdownTimeout }, true);
   if (serverHostname !== undefined && (typeof serverHostname !== 'string' || serverHostname === '')) {
     throw new TypeError(`${op}: serverHostname must be a non-empty string, got ${describe(serverHostname)}`);
   }
   if (serverSide && serverHostname !== undefined) throw new TypeError(`${op}: serverHostname is for the client side; this is a server's connection`);
-  return (raw, hooks) => handshake(op, raw, tlsOpts, serverHostname, handshakeMs, serverSide, hooks);
+  return (raw, hooks) => handshake(op, raw, tlsOpts, serverHostname, handshakeMs, shutdownMs, serverSide, hooks);
 }
 
 function handshake<R>(
@@ -218,6 +273,7 @@ function handshake<R>(
   tlsOpts: ConnectionOptions | TlsOptions,
   serverHostname: string | undefined,
   handshakeMs: number,
+  shutdownMs: number,
   serverSide: boolean,
   hooks: UpgradeHooks<R>,
 ): Future<R> {
@@ -239,6 +295,7 @@ function handshake<R>(
     tls = tlsConnect({ ...(tlsOpts as ConnectionOptions), socket: raw, servername: serverHostname ?? (tlsOpts as ConnectionOptions).servername });
     ready = 'secureConnect';
   }
+  setShutdownTimeout(tls, shutdownMs);
   let abandoned = false;
   const abandon = (e: Error | undefined): void => {
     if (abandoned) return;

@@ -7,7 +7,7 @@ import { describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { toBytes, type BytesLike, type StreamReader } from './reader.js';
-import { socketInfo, socketNames, type SocketNames, type StartTlsOptions, type UnixNames } from './wiring.js';
+import { shutdownTls, socketInfo, socketNames, type SocketNames, type StartTlsOptions, type UnixNames } from './wiring.js';
 
 const DRAIN = 0;
 const CLOSED = 1;
@@ -210,7 +210,11 @@ export class StreamWriter {
   }
 
   /**
-   * Closes the connection once the bytes written are sent (`waitClosed()` says when it is closed).
+   * Closes the connection once the bytes written are sent (`waitClosed()` says when it is closed);
+   * the reader gets no more data. Over TLS the connection closes at the peer's answering end, as
+   * asyncio's SSL shutdown waits for the peer's close_notify: a peer that does not end within
+   * the connection's `sslShutdownTimeout` (default 30 s) gets it aborted, and `waitClosed()`
+   * throws `TimeoutError`.
    *
    * Cancellation: not a checkpoint.
    *
@@ -225,6 +229,11 @@ export class StreamWriter {
     this._closing = true;
     const s = this._socket;
     if (s.destroyed) return;
+    if (s instanceof TLSSocket) {
+      // Open, its reader fed no more, until the peer's end (asyncio's SSL shutdown): see shutdownTls.
+      shutdownTls('StreamWriter.close', s, (e) => s.destroy(e));
+      return;
+    }
     // Sent first, then closed; a peer that never reads does not keep the socket forever.
     if (!this._eofWritten) s.end();
     if (s.writableFinished || s.writableLength === 0) s.destroySoon();
