@@ -4,7 +4,7 @@ import { frameSite, futureSources } from './internal/frames.js';
 import { describe } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { Handle, type Runnable } from './loop/handle.js';
-import { DONE_TRUE, DONE_UNDEFINED, FutureIterator, LateWake, RestCallbacks, ThenAwaiter, settledThen } from './internal/awaiters.js';
+import { DONE_TRUE, DONE_UNDEFINED, FutureIterator, LateWake, RestCallbacks, ThenAwaiter, doneResult, resumedPending, settledThen } from './internal/awaiters.js';
 import { getRunningLoop } from './loop/registry.js';
 import { anchorShapes } from './loop/shapes.js';
 import { NO_ERROR, awaitingTask, onFutureCreated, onSuspend, onWatch, type Waiter } from './internal/hooks.js';
@@ -27,6 +27,17 @@ const FAILED = 2;
 const CANCELLED = 3;
 type State = typeof PENDING | typeof FINISHED | typeof FAILED | typeof CANCELLED;
 const STATE_NAMES = ['pending', 'finished', 'failed', 'cancelled'] as const;
+
+// `_flags`: bits of a future's bookkeeping, in one small integer (subclasses add bits from 16 up).
+/** Its error was read, or someone who reads it awaits it: it is never reported as unretrieved. */
+const RETRIEVED = 1;
+/**
+ * @internal Its first `yield*` took the future itself as the iterator (no `FutureIterator`; later
+ * ones get their own). Set from the start by a subclass whose `next()` is another protocol.
+ */
+export const OWN_ITERATOR = 2;
+/** That iteration yielded it: a `next()` while it is still pending is a misuse. */
+const YIELDED = 4;
 
 /** @internal A done callback: a user function or an internal waiter. Typed without `T` so that
  *  `Future<T>` stays assignable to `Future<unknown>`. */
@@ -65,7 +76,8 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   /** @internal */ declare _state: State;
   /** @internal */ declare _value: unknown;
   /** @internal */ declare readonly _loop: EventLoop;
-  /** @internal */ declare _retrieved: boolean;
+  /** @internal RETRIEVED, OWN_ITERATOR, YIELDED (and the bits of subclasses). */
+  declare _flags: number;
   /** The callbacks and waiters: none, one (the common case, no array), or an array of them. */
   private declare _cbs: Entry | Entry[] | null;
 
@@ -77,7 +89,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     this._state = PENDING;
     this._value = undefined;
     this._loop = loop ?? getRunningLoop();
-    this._retrieved = false;
+    this._flags = 0;
     this._cbs = null;
     if (onSuspend !== null && onFutureCreated !== null) onFutureCreated(this as Future<unknown>);
   }
@@ -85,6 +97,15 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   /** The loop this future belongs to. */
   getLoop(): EventLoop {
     return this._loop;
+  }
+
+  /** @internal Its error was read (or will be, by an awaiter): see RETRIEVED. */
+  get _retrieved(): boolean {
+    return (this._flags & RETRIEVED) !== 0;
+  }
+
+  set _retrieved(yes: true) {
+    this._flags |= RETRIEVED;
   }
 
   /** True once finished, failed or cancelled. */
@@ -267,12 +288,50 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   /** `yield* fut` in a generator task: yields the future while pending, then returns its result. */
   [Symbol.iterator](): Generator<Future<T>, T, unknown> {
     if (onWatch !== null) onWatch(this as Future<unknown>);
+    return this._iterator();
+  }
+
+  /**
+   * @internal The iterator of a `yield*`: a shared one for a future finished with a constant (the
+   * primitives' fast paths), the future itself for its first `yield*` (the common case of one
+   * waiting task: no allocation), else a `FutureIterator` of its own.
+   */
+  _iterator(): Generator<Future<T>, T, unknown> {
     if (this._state === FINISHED) {
-      // Finished with a constant (the primitives' fast paths): a shared iterator, no allocation.
       if (this._value === undefined) return DONE_UNDEFINED as unknown as Generator<Future<T>, T, unknown>;
       if (this._value === true) return DONE_TRUE as unknown as Generator<Future<T>, T, unknown>;
     }
+    if ((this._flags & OWN_ITERATOR) === 0) {
+      this._flags |= OWN_ITERATOR;
+      return this as unknown as Generator<Future<T>, T, unknown>;
+    }
     return new FutureIterator(this) as unknown as Generator<Future<T>, T, unknown>;
+  }
+
+  /**
+   * @internal The iterator protocol of the future's first `yield*`, where it is its own iterator
+   * (`FutureIterator`'s, which it mirrors): yields the future while it is pending, then returns
+   * its result or throws its error (a subclass may yield `undefined`, a bare yield). Not for
+   * direct use.
+   */
+  next(): IteratorResult<Future<T> | undefined, T> {
+    if (this._state === PENDING) {
+      if ((this._flags & YIELDED) !== 0) throw resumedPending(this);
+      this._flags |= YIELDED;
+      if (onSuspend !== null) onSuspend();
+      return { done: false, value: this };
+    }
+    return doneResult(this.result());
+  }
+
+  /** @internal See `next()`: an error thrown in at the `yield*` goes on to the generator. */
+  throw(e: unknown): never {
+    throw e;
+  }
+
+  /** @internal See `next()`. */
+  return(value: T): IteratorResult<Future<T> | undefined, T> {
+    return { done: true, value };
   }
 
   get [Symbol.toStringTag](): string {

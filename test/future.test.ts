@@ -8,6 +8,7 @@ import {
   InvalidStateError,
   RuntimeError,
   createTask,
+  gather,
   getRunningLoop,
   newEventLoop,
   run,
@@ -285,6 +286,42 @@ describe('the yield* iterator', () => {
       expect(e).toBeInstanceOf(RuntimeError);
       expect(e.message).toMatch(/still pending/);
       f.cancel();
+    }));
+
+  it('the first yield* takes the future itself as its iterator; another one at the same time gets its own, and each yields once, then returns the result', () =>
+    run(async () => {
+      const f = newFuture<string>();
+      const first = f[Symbol.iterator]();
+      const second = f[Symbol.iterator]();
+      expect(first).toBe(f); // no iterator object for the common case of one waiting task
+      expect(second).not.toBe(f);
+      for (const it of [first, second]) {
+        const r = it.next(); // (not toEqual: it would iterate the future inside)
+        expect(r.done).toBe(false);
+        expect(r.value).toBe(f);
+      }
+      expect(syncError(() => second.next())).toBeInstanceOf(RuntimeError);
+      expect(syncError(() => first.next())).toBeInstanceOf(RuntimeError);
+      f.setResult('r');
+      expect(first.next()).toEqual({ done: true, value: 'r' });
+      expect(second.next()).toEqual({ done: true, value: 'r' });
+      expect(f[Symbol.iterator]().next()).toEqual({ done: true, value: 'r' }); // a later one too
+    }));
+
+  it('two generator tasks waiting on one future both get its result, and both its error', () =>
+    run(function* () {
+      const ok = newFuture<number>();
+      const waiters = [0, 1].map(() => createTask(function* () { return (yield* ok) * 2; }));
+      yield* sleep(0);
+      ok.setResult(21);
+      expect(yield* gather(waiters)).toEqual([42, 42]);
+      const bad = newFuture<number>();
+      const err = new Error('bad');
+      const failing = [0, 1].map(() => createTask(function* () { return yield* bad; }));
+      yield* sleep(0);
+      bad.setException(err);
+      const outcomes = yield* gather(failing, { returnExceptions: true });
+      expect(outcomes).toEqual([err, err]);
     }));
 
   it('a generator resumed by hand while its future is pending gets the RuntimeError inside', () =>

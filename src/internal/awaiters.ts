@@ -72,9 +72,15 @@ export function doneResult<T>(value: T): IteratorResult<never, T> {
   return { done: true, value };
 }
 
+/** @internal A `yield*` iterator resumed while its future is still pending (asyncio's check). */
+export function resumedPending(f: Future<unknown>): RuntimeError {
+  return new RuntimeError(`resumed while ${String(f)} is still pending (await wasn't used with future)`);
+}
+
 /**
- * The iterator behind `yield* fut`: one small object instead of a generator per wait. It yields
- * the future while it is pending and returns its result (or throws its error) once done.
+ * The iterator behind `yield* fut` when the future is not its own (a second `yield*` of it, see
+ * `Future._iterator`): one small object instead of a generator per wait. It yields the future
+ * while it is pending and returns its result (or throws its error) once done.
  */
 export class FutureIterator<T> {
   private yielded = false;
@@ -83,7 +89,7 @@ export class FutureIterator<T> {
   next(): IteratorResult<Future<T>, T> {
     const f = this.fut;
     if (f._state === 0 /* pending */) {
-      if (this.yielded) throw new RuntimeError(`resumed while ${String(f)} is still pending (await wasn't used with future)`);
+      if (this.yielded) throw resumedPending(f);
       this.yielded = true;
       if (onSuspend !== null) onSuspend();
       return { done: false, value: f };

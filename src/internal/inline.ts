@@ -8,7 +8,7 @@
  *    awaited outside any task, it runs in a helper task of its own.
  */
 import { CancelledError, RuntimeError } from '../errors.js';
-import { Future, NO_ERROR, onSuspend, onWatch, type Waiter } from '../future.js';
+import { Future, NO_ERROR, OWN_ITERATOR, onSuspend, onWatch, type Waiter } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { doneResult } from './awaiters.js';
 import { PromiseWait, Task, callInTask, isStepping, type Coroutine } from '../task.js';
@@ -109,7 +109,7 @@ export class InlineFuture<T> extends Future<T> {
 
   override [Symbol.iterator](): Generator<Future<T>, T, unknown> {
     if (onWatch !== null) onWatch(this as Future<unknown>);
-    if (this._started) return super[Symbol.iterator]();
+    if (this._started) return this._iterator();
     this._started = true;
     return this._inline(modeHere()) as unknown as Generator<Future<T>, T, unknown>;
   }
@@ -222,6 +222,7 @@ class PassFuture<T> extends Future<T> {
   ) {
     super(loop);
     this._value = value;
+    this._flags = OWN_ITERATOR; // its own next() is the bare yield: the base never hands it out
   }
 
   /** It waits exactly one pass (`sleep(0)`), as asyncio's bare `yield` (see `MultiPassFuture`). */
@@ -262,12 +263,12 @@ class PassFuture<T> extends Future<T> {
 
   override [Symbol.iterator](): Generator<Future<T>, T, unknown> {
     if (onWatch !== null) onWatch(this as Future<unknown>);
-    if (this._phase !== 0 || this._passes !== 1 || this._state !== 0) return super[Symbol.iterator]();
+    if (this._phase !== 0 || this._passes !== 1 || this._state !== 0) return this._iterator();
     return this as unknown as Generator<Future<T>, T, unknown>;
   }
 
   /** The bare-yield protocol: first a bare `yield` (one pass), then the value. */
-  next(): IteratorResult<undefined, T> {
+  override next(): IteratorResult<undefined, T> {
     if (this._state === 0 && this._phase === 0) {
       this._phase = 1;
       if (onSuspend !== null) onSuspend();
@@ -277,12 +278,12 @@ class PassFuture<T> extends Future<T> {
     return doneResult(this.result());
   }
 
-  throw(e: unknown): never {
+  override throw(e: unknown): never {
     if (this._state === 0) this._cancelNow(e instanceof CancelledError ? e : undefined);
     throw e;
   }
 
-  return(value: T): IteratorResult<undefined, T> {
+  override return(value: T): IteratorResult<undefined, T> {
     return { done: true, value };
   }
 }

@@ -18,10 +18,9 @@
  *    ran it hands the wake-up on (`_passOn`) when its entry runs, in the next pass, as asyncio's
  *    cancelled waiter does in its task's next step: no item, unit or lock is lost.
  */
-import { CancelledError, RuntimeError } from '../errors.js';
-import { Future, onSuspend, onWatch, type Waiter } from '../future.js';
+import type { CancelledError } from '../errors.js';
+import { Future, onWatch, type Waiter } from '../future.js';
 import type { EventLoop } from '../loop/eventloop.js';
-import { FutureIterator, doneResult } from './awaiters.js';
 
 const FRESH = 0;
 const PARKED = 1;
@@ -31,26 +30,20 @@ const RAN = 3;
 const LEAVING = 4;
 /** Watched (not awaited by a task): it tries and parks when its entry runs (see `_armSoon`). */
 const ARMING = 5;
-/** `_iterated`: first used by a watcher (see `_armSoon`). */
-const WATCHED = 3;
+/** A `_flags` bit: first used by a watcher, as asyncio's coroutine wrapped in a task (`_armSoon`). */
+const WATCHED = 16;
 
 /** See the module doc. Subclasses implement the primitive's side. */
 export abstract class ParkFuture<T> extends Future<T> {
   // Assigned in the constructor, not as field initializers (shared by every subclass: see Future).
   /** @internal FRESH (not used yet), ARMING, PARKED, WOKEN (its wake entry is queued), LEAVING, RAN. */
   declare _phase: number;
-  /**
-   * 0: not iterated; 1: its first `yield*` uses it as the iterator; 2: that one yielded it;
-   * 3 (WATCHED): first used by a watcher, as asyncio's coroutine wrapped in a task (`_armSoon`).
-   */
-  private declare _iterated: number;
   /** A waiting task's cancel came after the wake-up: it stays pending with the task (see `_run`). */
   private declare _taskCancelled: boolean;
 
   constructor(loop: EventLoop) {
     super(loop);
     this._phase = FRESH;
-    this._iterated = 0;
     this._taskCancelled = false;
   }
 
@@ -89,7 +82,7 @@ export abstract class ParkFuture<T> extends Future<T> {
 
   /** Finishes with `value`: waiters resume in this pass when resumed from a wake-up, else later. */
   protected _finish(value: T, resumed: boolean): void {
-    if (resumed && this._iterated !== WATCHED) this._resolveInline(value);
+    if (resumed && (this._flags & WATCHED) === 0) this._resolveInline(value);
     else this._setResultNow(value); // (watched: the wrapping task's step, then its callbacks)
   }
 
@@ -98,7 +91,7 @@ export abstract class ParkFuture<T> extends Future<T> {
    * or observers (`wait()`) it is reported, as a plain future's, if nobody reads it.
    */
   protected _fail(error: unknown, resumed: boolean): void {
-    if (resumed && this._iterated !== WATCHED) {
+    if (resumed && (this._flags & WATCHED) === 0) {
       this._failInline(error);
     } else {
       this._failNow(error);
@@ -136,7 +129,7 @@ export abstract class ParkFuture<T> extends Future<T> {
   private _armSoon(): void {
     if (this._phase !== FRESH || this._state !== 0) return;
     this._phase = ARMING;
-    this._iterated = WATCHED;
+    this._flags |= WATCHED;
     this._loop._enqueue(this);
   }
 
@@ -217,39 +210,11 @@ export abstract class ParkFuture<T> extends Future<T> {
     this._loop._enqueue(this);
   }
 
-  /**
-   * `yield* fut`: the first iteration uses the future itself as its iterator (no allocation; the
-   * common case of one waiting task), later ones get their own.
-   */
+  /** `yield* fut`: the first use tries at once, or parks (see the module doc). */
   override [Symbol.iterator](): Generator<Future<T>, T, unknown> {
     if (onWatch !== null) onWatch(this as Future<unknown>);
-    if (this._phase === FRESH) {
-      this._arm();
-      if (this._iterated === 0) {
-        this._iterated = 1;
-        return this as unknown as Generator<Future<T>, T, unknown>;
-      }
-    }
-    return new FutureIterator(this) as unknown as Generator<Future<T>, T, unknown>;
-  }
-
-  /** The iterator protocol of the first `yield*` (see `FutureIterator`, which it mirrors). */
-  next(): IteratorResult<Future<T>, T> {
-    if (this._state === 0) {
-      if (this._iterated === 2) throw new RuntimeError(`resumed while ${String(this)} is still pending (await wasn't used with future)`);
-      this._iterated = 2;
-      if (onSuspend !== null) onSuspend();
-      return { done: false, value: this };
-    }
-    return doneResult(this.result());
-  }
-
-  throw(e: unknown): never {
-    throw e;
-  }
-
-  return(value: T): IteratorResult<Future<T>, T> {
-    return { done: true, value };
+    if (this._phase === FRESH) this._arm();
+    return this._iterator();
   }
 
   override _then<R1 = T, R2 = never>(
