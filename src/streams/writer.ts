@@ -282,6 +282,8 @@ export class StreamWriter {
    * `openConnection`, as the server for one `startServer` accepted (then `opts` holds `key` and
    * `cert`) — and goes on over TLS; the reader and this writer stay the same objects, and what the
    * reader holds stays in it. Bytes written before the call are sent before the handshake.
+   * `opts.sslHandshakeTimeout` (60 s) bounds the handshake (`ConnectionAbortedError`), and
+   * `opts.sslShutdownTimeout` (30 s) the wait of a later `close()` for the peer's end.
    *
    * Cancellation: a checkpoint until the handshake ends; a cancelled or failed handshake closes
    * the connection.
