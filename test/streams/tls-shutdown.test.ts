@@ -7,7 +7,7 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
-import { TimeoutError, getRunningLoop, openConnection, run, sleep, startServer, waitFor, type StreamWriter, type Transport } from 'tulip';
+import { TimeoutError, getRunningLoop, openConnection, run, sleep, startServer, waitFor, type Server, type StreamWriter, type Transport } from 'tulip';
 import { errorOf, syncError } from '../support.js';
 import { BOUND, shutdown, str } from './helpers.js';
 import { Recorder, cert, key, until } from './protocols.helpers.js';
@@ -41,6 +41,20 @@ function halfOpenClient(port: number): Promise<TLSSocket> {
     s.on('error', reject);
     s.resume();
   });
+}
+
+/** Runs `body` while a half-open node:tls client is connected to `server`; then drops both. */
+async function withClient(server: Server, body: () => Promise<void>): Promise<void> {
+  try {
+    const client = await halfOpenClient((server.address() as AddressInfo).port);
+    try {
+      await body();
+    } finally {
+      client.destroy();
+    }
+  } finally {
+    await shutdown(server);
+  }
 }
 
 /** Runs `body` against a half-open peer, closing the peer after. */
@@ -104,16 +118,12 @@ describe('closing a TLS stream', () => {
         0,
         { ssl: { key, cert }, sslShutdownTimeout: 100 },
       );
-      try {
-        const client = await halfOpenClient((server.address() as AddressInfo).port);
+      await withClient(server, async () => {
         await until(() => closes.length === 1, 'the connection');
         const { ms, error } = await closes[0]!;
         expect(error).toBeInstanceOf(TimeoutError);
         expect(ms).toBeGreaterThanOrEqual(90);
-        client.destroy();
-      } finally {
-        await shutdown(server);
-      }
+      });
     }));
 
   it('StreamWriter.startTls sslShutdownTimeout bounds the close of the upgraded connection', () =>
@@ -154,15 +164,11 @@ describe('closing a TLS transport', () => {
         }
       }
       const server = await loop.createServer(() => (made.push(new CloseAtOnce()), made.at(-1)!), '127.0.0.1', 0, { ssl: { key, cert }, sslShutdownTimeout: 100 });
-      try {
-        const client = await halfOpenClient((server.address() as AddressInfo).port);
+      await withClient(server, async () => {
         await until(() => made.length === 1, 'the connection');
         await waitFor(made[0]!.lost, BOUND);
         expect(made[0]!.lostWith).toBeInstanceOf(TimeoutError);
-        client.destroy();
-      } finally {
-        await shutdown(server);
-      }
+      });
     }));
 
   it('loop.startTls sslShutdownTimeout bounds the close of the upgraded transport', () =>
