@@ -19,30 +19,31 @@ export type AwaitedOf<A> = A extends Future<infer T>
 
 // ---- sleep ------------------------------------------------------------------------------------
 
-/** A sleep's future: cancelling it (or its waiting task) removes its timer at once. */
+/** A `_flags` bit of a sleep's future: its timer entry has not run (nor been dropped) yet. */
+const TIMING = 16;
+
+/**
+ * A sleep's future: cancelling it (or its waiting task) removes its timer at once. While pending it
+ * keeps the sleep's result in `_value` (a pending future's is unused) and its timer state in
+ * `_flags`, so that a sleeping task holds as little as possible.
+ */
 class SleepFuture<T> extends Future<T> implements TimerEntry {
   /** @internal Timer-heap fields (see `TimerEntry`). */
-  declare _when: number;
-  /** @internal */ declare _seq: number;
-  /** @internal */ declare _scheduled: boolean;
+  declare _scheduled: boolean;
   /** @internal */ declare _cancelled: boolean;
-  /** True until its timer entry has run (or been dropped): a `_run` then is the timer firing. */
-  private declare _timing: boolean;
 
-  constructor(
-    loop: EventLoop,
-    private readonly _result: T,
-  ) {
+  constructor(loop: EventLoop, result: T) {
     super(loop);
+    this._value = result;
     this._cancelled = false;
-    this._timing = true;
+    this._flags = TIMING;
   }
 
   /** @internal Its timer fired (finishing it; the waiters run in the next pass), else callbacks. */
   override _run(): void {
-    if (this._timing) {
-      this._timing = false;
-      if (this._state === 0) this._setResultNow(this._result);
+    if ((this._flags & TIMING) !== 0) {
+      this._flags &= ~TIMING;
+      if (this._state === 0) this._setResultNow(this._value as T);
       return;
     }
     super._run();
@@ -53,7 +54,7 @@ class SleepFuture<T> extends Future<T> implements TimerEntry {
     if (this._scheduled) {
       // Still in the heap: dropped there, never run. (Due already: its entry runs first, a no-op.)
       this._cancelled = true;
-      this._timing = false;
+      this._flags &= ~TIMING;
       this._loop._timerCancelled();
     }
     return true;

@@ -153,8 +153,8 @@ export class EventLoop extends PassLoop {
 
   /** @internal `callAt` without the checks (see `_soon`). */
   _at(context: RunContext | null, whenMs: number, cb: (...a: never[]) => unknown, args: unknown[]): TimerHandle {
-    const h = new TimerHandle(whenMs, this._timerSeq++, cb, args, this, context);
-    this._addTimer(h);
+    const h = new TimerHandle(whenMs, cb, args, this, context);
+    this._scheduleTimer(h, whenMs);
     return h;
   }
 

@@ -1,5 +1,4 @@
 import { callIn, ctx, userCallback, type RunContext } from '../internal/context.js';
-import type { HeapItem } from '../internal/heap.js';
 import type { EventLoop } from './eventloop.js';
 import { anchorShapes } from './shapes.js';
 
@@ -12,10 +11,11 @@ export interface Runnable {
 
 /**
  * @internal What the loop's timer heap holds: a `TimerHandle`, or an object that is its own timer
- * (a sleep's future). `_scheduled` is true while in the heap; `_cancelled` marks an entry the heap
- * drops when it reaches the top. A due entry is run from the ready queue (`_run`).
+ * (a sleep's future); its deadline is kept by the heap. `_scheduled` is true while in the heap;
+ * `_cancelled` marks an entry the heap drops when it reaches the top. A due entry is run from the
+ * ready queue (`_run`).
  */
-export interface TimerEntry extends HeapItem, Runnable {
+export interface TimerEntry extends Runnable {
   _scheduled: boolean;
   _cancelled: boolean;
 }
@@ -123,13 +123,11 @@ export class Handle implements Runnable {
  */
 export class TimerHandle extends Handle implements TimerEntry {
   /** @internal */ _when: number;
-  /** @internal */ _seq: number;
-  /** @internal */ _scheduled = true;
+  /** @internal Set by the loop when it schedules it. */ _scheduled = false;
 
   /** @internal Use `loop.callLater()` / `loop.callAt()`. */
   constructor(
     when: number,
-    seq: number,
     callback: (...args: never[]) => unknown,
     args: unknown[],
     loop: EventLoop,
@@ -137,7 +135,6 @@ export class TimerHandle extends Handle implements TimerEntry {
   ) {
     super(callback, args, loop, context);
     this._when = when;
-    this._seq = seq;
   }
 
   /** The deadline, in ms on the loop's clock (`loop.time()`). */
@@ -155,5 +152,5 @@ export class TimerHandle extends Handle implements TimerEntry {
   }
 }
 
-anchorShapes((loop) => [new Handle(noop, [], loop), new TimerHandle(0, 0, noop, [], loop)]);
+anchorShapes((loop) => [new Handle(noop, [], loop), new TimerHandle(0, noop, [], loop)]);
 function noop(): void {}

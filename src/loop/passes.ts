@@ -82,7 +82,6 @@ export abstract class PassLoop extends LoopTasks {
   private _batchLeft = 0;
   protected readonly _timers = new MinHeap<TimerEntry>();
   private _cancelledTimers = 0;
-  protected _timerSeq = 0;
   protected _running = false;
   protected _stopping = false;
   private _hostScheduled = false;
@@ -201,18 +200,11 @@ export abstract class PassLoop extends LoopTasks {
    * `_timerCancelled()` if it was `_scheduled`).
    */
   _scheduleTimer(entry: TimerEntry, whenMs: number): void {
-    entry._when = whenMs;
-    entry._seq = this._timerSeq++;
     entry._scheduled = true;
-    this._addTimer(entry);
-  }
-
-  /** @internal */
-  _addTimer(h: TimerEntry): void {
-    this._timers.push(h);
+    this._timers.push(entry, whenMs);
     if (!this._inBatch && !this._hostScheduled && this._running) {
       // Idle: re-arm the host timer if this deadline is the new earliest one.
-      if (h._when < this._hostTimerWhen) this._wakeHost();
+      if (whenMs < this._hostTimerWhen) this._wakeHost();
     }
   }
 
@@ -274,7 +266,7 @@ export abstract class PassLoop extends LoopTasks {
     if (timers.size > 0) {
       const now = this._clock.now();
       let top = timers.peek();
-      while (top !== undefined && (top._cancelled || top._when - now < CLOCK_RESOLUTION_MS)) {
+      while (top !== undefined && (top._cancelled || timers.peekWhen() - now < CLOCK_RESOLUTION_MS)) {
         timers.pop();
         top._scheduled = false;
         if (top._cancelled) this._cancelledTimers--;
@@ -482,7 +474,7 @@ export abstract class PassLoop extends LoopTasks {
 
   private _timerDue(): boolean {
     const top = this._timers.peek();
-    return top !== undefined && (top._cancelled || top._when - this._clock.now() < CLOCK_RESOLUTION_MS);
+    return top !== undefined && (top._cancelled || this._timers.peekWhen() - this._clock.now() < CLOCK_RESOLUTION_MS);
   }
 
   /** Every task is blocked: wake a waitAllTasksBlocked() caller, jump virtual time, or arm a timer. */
@@ -511,18 +503,19 @@ export abstract class PassLoop extends LoopTasks {
         this._yieldToMicrotasks(false);
         return false;
       }
-      if (clock.idle(top === undefined ? null : top._when, this._clockWake)) {
+      if (clock.idle(top === undefined ? null : this._timers.peekWhen(), this._clockWake)) {
         this._idleYielded = false;
         return true;
       }
     }
     let real = Infinity;
+    const when = this._timers.peekWhen();
     if (top !== undefined) {
-      const wait = top._when - clock.now();
+      const wait = when - clock.now();
       real = clock.realDelay ? clock.realDelay(wait) : wait;
     }
     if (cushionWait < real) this._armHostTimer(NaN, cushionWait);
-    else if (real !== Infinity) this._armHostTimer(top!._when, real);
+    else if (real !== Infinity) this._armHostTimer(when, real);
     else this._disarmHostTimer();
     if (this._instruments !== null) {
       this._ioWait = Math.min(cushionWait, real);
