@@ -1,5 +1,6 @@
 import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
 import { Future, NO_ERROR, type Waiter } from './future.js';
+import { loopCancelledError } from './internal/cancelerror.js';
 import { onePass } from './internal/inline.js';
 import { checkDelay, checkOpts, describe, isGenerator } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
@@ -143,7 +144,7 @@ class Gathering implements Waiter {
     const results: unknown[] = new Array(this.children.length);
     for (let i = 0; i < this.children.length; i++) {
       const child = this.children[i]!;
-      if (child.cancelled()) results[i] = new CancelledError(child._cancelMessage);
+      if (child.cancelled()) results[i] = loopCancelledError(child._cancelMessage);
       else {
         const e = child._awaiterError();
         results[i] = e === NO_ERROR ? child._value : e;
@@ -154,7 +155,7 @@ class Gathering implements Waiter {
       // that child's cancellation, or the message of a cancel request it swallowed (a task that
       // was cancelled with nothing to wait on, e.g. a duplicate child cancelled twice), or none.
       const last = this.children[this.children.length - 1]!;
-      outer._failNow(last.cancelled() ? last._makeCancelledError() : new CancelledError(last._cancelRequestMessage()));
+      outer._failNow(last.cancelled() ? last._makeCancelledError() : loopCancelledError(last._cancelRequestMessage()));
       outer._retrieved = true;
     } else outer.setResult(results);
   }

@@ -18,6 +18,12 @@ import { describe } from './internal/validate.js';
  * Cancellation: this *is* the cancellation signal; catching it without re-throwing ends the cancel
  * request for the task's code but leaves `task.cancelling()` counting it (see `Task.uncancel`).
  *
+ * The CancelledErrors the loop makes — the one a cancelled task gets at its wait, the ones a
+ * `gather` or a `TaskGroup` makes — have no stack frames (their `stack` is their first line): the
+ * stack there would show only the loop's own frames, and recording it made cancelling many tasks
+ * several times slower. One made by a call in your code (`result()` of a cancelled future, `new
+ * CancelledError()`, the reason of an aborted `task.signal`) keeps its stack.
+ *
  * @example
  * ```ts
  * try { await sleep(1000); } catch (e) { if (isCancelledError(e)) cleanup(); throw e; }

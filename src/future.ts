@@ -1,4 +1,5 @@
 import { CancelledError, InvalidStateError } from './errors.js';
+import { loopCancelledError } from './internal/cancelerror.js';
 import { callbackHere, userCallback } from './internal/context.js';
 import { frameSite, futureSources } from './internal/frames.js';
 import { describe } from './internal/validate.js';
@@ -129,7 +130,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
       case FAILED:
         throw this._readError();
       case CANCELLED:
-        throw this._makeCancelledError();
+        throw this._makeCancelledError(true);
       default:
         throw new InvalidStateError(`result: Result is not ready: ${this._describe()} is not done yet`);
     }
@@ -146,7 +147,7 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
       case FAILED:
         return this._readError();
       case CANCELLED:
-        throw this._makeCancelledError();
+        throw this._makeCancelledError(true);
       default:
         throw new InvalidStateError(`exception: Exception is not set: ${this._describe()} is not done yet`);
     }
@@ -451,11 +452,15 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     return false;
   }
 
-  /** @internal */
-  _makeCancelledError(): CancelledError {
+  /**
+   * @internal The CancelledError of a cancelled future, made once and kept. Made for the loop's
+   * own use it has no stack (see internal/cancelerror.ts); `fromUser`: made for a call in user code
+   * (`result()`, `exception()`), whose stack it keeps.
+   */
+  _makeCancelledError(fromUser = false): CancelledError {
     const v = this._value;
     if (v instanceof CancelledError) return v;
-    const e = new CancelledError(v as string | undefined);
+    const e = fromUser ? new CancelledError(v as string | undefined) : loopCancelledError(v as string | undefined);
     this._value = e;
     return e;
   }

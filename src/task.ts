@@ -1,5 +1,6 @@
 import { CancelledError, InvalidStateError, RuntimeError } from './errors.js';
 import { Future, NO_ERROR, type AwaitingTask, type Waiter } from './future.js';
+import { loopCancelledError } from './internal/cancelerror.js';
 import { bareWrite, callIn, callInTask, ctx, enableAls, endBareWrite, isGeneratorFunction, taskContextHere, userStores } from './internal/context.js';
 import { callTaskBody, toRunContext } from './internal/context.js';
 import { PromiseWait, checkBody, checkTaskOptions, inheritNext } from './internal/taskext.js';
@@ -169,7 +170,7 @@ export class Task<T = unknown> extends TaskInfo<T> implements Waiter, AwaitingTa
     if (this._mustCancel) {
       // Cancelled before its first step: the body never runs.
       this._mustCancel = false;
-      this._endCancelled(new CancelledError(this._ext?.cancelMsg));
+      this._endCancelled(loopCancelledError(this._ext?.cancelMsg));
       return;
     }
     let r: unknown;
@@ -388,7 +389,7 @@ export class Task<T = unknown> extends TaskInfo<T> implements Waiter, AwaitingTa
     if (this._mustCancel) {
       // Cancelled right before the body returned: the task ends cancelled (as asyncio).
       this._mustCancel = false;
-      this._endCancelled(new CancelledError(this._ext?.cancelMsg));
+      this._endCancelled(loopCancelledError(this._ext?.cancelMsg));
       return;
     }
     this._unlink();

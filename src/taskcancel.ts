@@ -6,6 +6,7 @@
  */
 import { CancelledError } from './errors.js';
 import { Future, NO_ERROR } from './future.js';
+import { loopCancelledError } from './internal/cancelerror.js';
 import { NO_DEPTHS, TaskExt, shieldIndex, withDepth, type ScopeLike } from './internal/taskext.js';
 import type { ExceptionContext } from './loop/exceptions.js';
 
@@ -305,7 +306,7 @@ export abstract class TaskCancellation<T> extends Future<T> {
    * what a cancel scope throws instead of swallowing its own while a task cancel is outstanding.
    */
   _cancelErrorToThrow(): CancelledError {
-    const e = new CancelledError(this._ext?.cancelMsg);
+    const e = loopCancelledError(this._ext?.cancelMsg);
     this._x().lastCancel = e;
     return e;
   }

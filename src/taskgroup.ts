@@ -1,5 +1,6 @@
 import { CancelledError, ExceptionGroup, RuntimeError } from './errors.js';
 import { Future } from './future.js';
+import { loopCancelledError } from './internal/cancelerror.js';
 import { InlineFuture, callBody, type Body, type Mode } from './internal/inline.js';
 import { describe, isGenerator } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';
@@ -428,7 +429,7 @@ class StartScope implements ScopeLike {
   }
 
   _makeError(): CancelledError {
-    return new CancelledError(this._msg);
+    return loopCancelledError(this._msg);
   }
 
   _adopt(): void {}
