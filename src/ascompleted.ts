@@ -8,6 +8,7 @@ import { Future, type Waiter } from './future.js';
 import { InlineFuture } from './internal/inline.js';
 import { ParkFuture } from './internal/park.js';
 import { checkDelay, checkOpts, describe, isGenerator } from './internal/validate.js';
+import { Deque } from './internal/waiters.js';
 import type { EventLoop } from './loop/eventloop.js';
 import type { TimerHandle } from './loop/handle.js';
 import { getRunningLoop } from './loop/registry.js';
@@ -56,9 +57,7 @@ class NextCompletion<T, R> extends ParkFuture<R> {
   }
 
   protected _unpark(): void {
-    const w = this._it._waiters;
-    const i = w.indexOf(this as ParkFuture<unknown>);
-    if (i >= 0) w.splice(i, 1);
+    this._it._waiters.remove(this as ParkFuture<unknown>);
   }
 
   protected _passOn(): void {
@@ -72,10 +71,10 @@ class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
     return true;
   }
 
-  /** Completions not taken yet, in order. */
-  private readonly _done: Array<Completion<T>> = [];
+  /** Completions not taken yet, in order (a deque: thousands can queue up in one pass). */
+  private readonly _done = new Deque<Completion<T>>();
   /** @internal Waits parked for the next completion, first come first served. */
-  readonly _waiters: Array<ParkFuture<unknown>> = [];
+  readonly _waiters = new Deque<ParkFuture<unknown>>();
   private readonly _todo: Set<Future<T>>;
   /** Iteration steps left (sync: futures still to hand out; async: completions still to yield). */
   private _left: number;
@@ -127,7 +126,7 @@ class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
 
   /** @internal The next completion, or undefined when none is there yet. */
   _take(): Completion<T> | undefined {
-    return this._done.length > 0 ? this._done.shift() : undefined;
+    return this._done.shift();
   }
 
   next(): IteratorResult<Future<T>, undefined> {

@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { CancelledError, RuntimeError } from '../errors.js';
 import { checkFunction, checkOpts, describe } from '../internal/validate.js';
+import { Deque } from '../internal/waiters.js';
 import type { Executor } from '../loop/services.js';
 import { decodeError, jobSource, type Reply } from './worker.js';
 
@@ -132,7 +133,7 @@ export abstract class WorkerPool implements Executor {
   private readonly threads = new Set<Thread>();
   private readonly idle: Thread[] = [];
   private readonly busy = new Set<Thread>();
-  private readonly queue: Job[] = [];
+  private readonly queue = new Deque<Job>();
   private nextId = 0;
   /** A key per function source sent (see `JobMessage`); a pool runs few distinct functions. */
   private readonly keys = new Map<string, number>();
@@ -238,7 +239,9 @@ export abstract class WorkerPool implements Executor {
     this.closed = true;
     this.ended ??= new Promise<void>((resolve) => (this.endedResolve = resolve));
     if (cancelFutures) {
-      for (const job of this.queue.splice(0)) {
+      const dropped = this.queue.toArray();
+      this.queue.clear();
+      for (const job of dropped) {
         this.settle(job, false, new CancelledError(`${this._name}.shutdown: the job was dropped from the queue before it ran`));
       }
     }
@@ -274,9 +277,7 @@ export abstract class WorkerPool implements Executor {
 
   /** A job whose signal was aborted: taken out if still queued (a running one goes on). */
   private dropQueued(job: Job): void {
-    const i = this.queue.indexOf(job);
-    if (i < 0) return;
-    this.queue.splice(i, 1);
+    if (!this.queue.remove(job)) return;
     this.settle(job, false, job.signal!.reason);
     this.endIfDone();
   }
