@@ -4,7 +4,6 @@
  */
 import { Future } from '../future.js';
 import { Task } from '../task.js';
-import { taskGroupParents } from '../taskgroup.js';
 
 import { isOwnFrame, userFrames } from '../internal/frames.js';
 import { current } from '../internal/context.js';
@@ -22,7 +21,7 @@ export const taskSites = new WeakMap<Task<unknown>, string[]>();
 
 /** @internal Debug mode: the task that created `task` (undefined outside debug mode or from a callback). */
 export function spawnerOf(task: Task<unknown>): Task<unknown> | undefined {
-  return spawners.get(task) ?? taskGroupParents.get(task);
+  return spawners.get(task);
 }
 
 /** @internal Debug mode: the tulip function that created `fut` (e.g. `Lock._acquireSlow`), if known. */

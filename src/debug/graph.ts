@@ -6,6 +6,7 @@
  */
 import { Future } from '../future.js';
 import { Task } from '../task.js';
+import { taskGroupOwner } from '../taskgroup.js';
 import { creatorOf, gatherChildren, inlineHelper, shortFrame, spawnerOf, taskState, taskWhere, waitChildren } from './frames.js';
 import './unawaited.js';
 import { current, userCallback } from '../internal/context.js';
@@ -142,9 +143,9 @@ export function awaitersOf(fut: Future<unknown>): Awaiter[] {
     else if (e instanceof Future) add({ future: e as Future<unknown>, via: 'waiter' });
     else if (typeof e === 'function') {
       const name = userCallback(e as (...a: never[]) => unknown).name || '(anonymous)';
-      // A TaskGroup's child: the group's owner awaits it (known in debug mode, by who created it).
+      // A TaskGroup's child: the task running the group awaits it (or, in debug mode, its creator).
       if (name === '_onTaskDone' && fut instanceof Task) {
-        const parent = spawnerOf(fut as Task<unknown>);
+        const parent = taskGroupOwner(e) ?? spawnerOf(fut as Task<unknown>);
         if (parent !== undefined && !parent.done()) add({ future: parent, via: 'TaskGroup' });
         else add({ future: null, kind: 'taskgroup', name: 'a TaskGroup (its owner is named in debug mode)' });
       } else add({ future: null, kind: 'callback', name: `callback ${name}()` });

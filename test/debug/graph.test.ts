@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   Lock,
+  TaskGroup,
   captureCallGraph,
   createTask,
   formatCallGraph,
@@ -146,6 +147,32 @@ describe('captureCallGraph: what a task awaits', () => {
         },
         { debug: true, clock: new MockClock({ autojumpThreshold: 0 }) },
       ));
+
+    it(`puts a TaskGroup's children under the task running the group, outside debug mode too (${style})`, () =>
+      runVirtual(async () => {
+        let child: Task<unknown> | undefined;
+        const owner = createTask(
+          styled(
+            style,
+            function* () {
+              yield* new TaskGroup().run(function* (tg) {
+                child = tg.createTask(sleeper(style, 50), { name: 'child' });
+              });
+            },
+            async () => {
+              await new TaskGroup().run((tg) => {
+                child = tg.createTask(sleeper(style, 50), { name: 'child' });
+              });
+            },
+          ),
+          { name: 'owner' },
+        );
+        await passes(3);
+        expect(getRunningLoop().getDebug()).toBe(false);
+        const g = captureCallGraph(child!)!;
+        expect(names(g.awaitedBy)).toEqual(["<Task pending name='owner'>"]);
+        await owner;
+      }));
 
     it(`defaults to the current task, which is running and shows who awaits it (${style})`, () =>
       runVirtual(async () => {
