@@ -59,6 +59,22 @@ describe('Deque', () => {
     expect(contents(d)).toEqual(model);
   });
 
+  it('remove() closes the gap from the nearer end, keeping the order across the wrap-around', () => {
+    const d = new Deque<number>();
+    for (let i = 0; i < 6; i++) d.push(i);
+    for (let i = 0; i < 6; i++) d.shift(); // the head is now mid-buffer
+    for (let i = 0; i < 8; i++) d.push(i); // 0..7, wrapping around the end of the 8-slot buffer
+    expect(d.remove(1)).toBe(true); // near the front: the front moves
+    expect(d.remove(6)).toBe(true); // near the back: the back moves
+    expect(d.remove(3)).toBe(true); // the middle
+    expect(contents(d)).toEqual([0, 2, 4, 5, 7]);
+    d.push(8);
+    d.unshift(-1);
+    expect(contents(d)).toEqual([-1, 0, 2, 4, 5, 7, 8]);
+    expect(d.shift()).toBe(-1);
+    expect(d.pop()).toBe(8);
+  });
+
   it('a buffer that grew past 1024 slots is let go once the deque is empty; small ones stay', () => {
     const d = new Deque<number>();
     for (let i = 0; i < 5000; i++) d.push(i);
