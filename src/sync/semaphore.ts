@@ -44,8 +44,15 @@ export interface SemaphoreStatistics {
  */
 export class Semaphore extends LoopBound {
   /** @internal */ _value: number;
-  /** @internal Blocked and woken acquirers, FIFO (cancelled ones leave at once). */
+  /** @internal Blocked and woken acquirers, FIFO (cancelled ones leave in their next pass). */
   readonly _waiters = new Deque<SemaphoreAcquire>();
+  /**
+   * @internal How many of `_waiters` are parked (neither woken nor cancelled), and how many were
+   * cancelled while parked and have not left yet: so that a wake-up with nobody to wake, and
+   * `locked()`, need not walk a queue full of cancelled waiters (a cancel storm was quadratic).
+   */
+  _parkedCount = 0;
+  /** @internal */ _leavingCount = 0;
 
   /** `value` (default 1): the number of units, a non-negative integer (RangeError otherwise). */
   constructor(value = 1) {
@@ -57,9 +64,7 @@ export class Semaphore extends LoopBound {
   locked(): boolean {
     if (this._value === 0) return true;
     // asyncio: any(not w.cancelled() for w in self._waiters) — a cancelled one may not have left yet.
-    const waiters = this._waiters;
-    for (let i = 0; i < waiters.length; i++) if (!waiters.at(i)!._cancelledWaiting()) return true;
-    return false;
+    return this._waiters.length > this._leavingCount;
   }
 
   /**
@@ -125,10 +130,12 @@ export class Semaphore extends LoopBound {
 
   /** @internal Wakes the first waiter not woken yet, taking a unit off for it; false: none. */
   _wakeUpNext(): boolean {
+    if (this._parkedCount === 0) return false;
     for (let i = 0; i < this._waiters.length; i++) {
       const w = this._waiters.at(i)!;
       if (w._parked()) {
         this._value--;
+        this._parkedCount--;
         w._wakeLater();
         return true;
       }
@@ -174,6 +181,7 @@ class SemaphoreAcquire extends ParkFuture<true> {
 
   protected _park(): void {
     this._sem._waiters.push(this);
+    this._sem._parkedCount++;
   }
 
   /**
@@ -182,6 +190,8 @@ class SemaphoreAcquire extends ParkFuture<true> {
    */
   protected _unpark(): void {
     this._leaving = true;
+    this._sem._parkedCount--;
+    this._sem._leavingCount++;
     this._leaveLater();
   }
 
@@ -192,7 +202,8 @@ class SemaphoreAcquire extends ParkFuture<true> {
   protected _passOn(): void {
     const sem = this._sem;
     sem._waiters.remove(this);
-    if (!this._leaving) sem._value++;
+    if (this._leaving) sem._leavingCount--;
+    else sem._value++;
     sem._wakeAllowed();
   }
 }

@@ -79,6 +79,57 @@ describe('Semaphore', () => {
       expect(sem.locked()).toBe(false);
     }));
 
+  it('after a cancel storm, the one waiter behind the cancelled ones gets the unit, and the semaphore is free again', () =>
+    run(function* () {
+      const sem = new Semaphore(1);
+      yield* sem.acquire();
+      const got: string[] = [];
+      const cancelled = Array.from({ length: 50 }, () =>
+        createTask(function* () {
+          yield* sem.acquire();
+          got.push('cancelled one');
+        }),
+      );
+      const last = createTask(function* () {
+        yield* sem.acquire();
+        got.push('last');
+        sem.release();
+      });
+      yield* sleep(0);
+      expect(sem.statistics().tasksWaiting).toBe(51);
+      for (const t of cancelled) t.cancel();
+      sem.release(); // the unit goes to `last`, past the 50 cancelled waiters still listed
+      expect(sem.locked()).toBe(true); // (`last` woken, not run yet: nobody barges)
+      yield* gather([...cancelled, last], { returnExceptions: true });
+      expect(got).toEqual(['last']);
+      expect(sem.statistics()).toEqual({ value: 1, tasksWaiting: 0 });
+      expect(sem.locked()).toBe(false);
+      expect(String(sem)).toBe('<Semaphore [unlocked, value:1]>');
+    }));
+
+  it('while cancelled waiters have not left, locked() is false once units are free, and a new acquire() takes one at once', () =>
+    run(function* () {
+      const sem = new Semaphore(0);
+      const ts = Array.from({ length: 5 }, () => createTask(() => sem.acquire()));
+      yield* sleep(0);
+      for (const t of ts) t.cancel(); // they leave in their next pass
+      sem.release();
+      expect(sem.locked()).toBe(false);
+      expect(String(sem)).toBe('<Semaphore [unlocked, value:1, waiters:5]>');
+      yield* sem.acquire(); // no wait
+      expect(sem.statistics().value).toBe(0);
+      yield* gather(ts, { returnExceptions: true });
+      expect(String(sem)).toBe('<Semaphore [locked]>');
+      // Those that left count no more: a woken waiter that has not run still keeps others out.
+      const a = createTask(() => sem.acquire());
+      yield* sleep(0);
+      sem.release(); // wakes `a`
+      sem.release(); // a free unit, but `a` is ahead
+      expect(sem.locked()).toBe(true);
+      yield* a;
+      expect(sem.locked()).toBe(false);
+    }));
+
   it('Semaphore(10) lets at most 10 of 1000 tasks in at once', () =>
     run(async () => {
       const sem = new Semaphore(10);
