@@ -1,6 +1,6 @@
 import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
 import { Future, NO_ERROR, type Waiter } from './future.js';
-import { loopCancelledError } from './internal/cancelerror.js';
+import { loopCancelledError } from './internal/looperrors.js';
 import { onePass } from './internal/inline.js';
 import { checkDelay, checkOpts, describe, isGenerator } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';

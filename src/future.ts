@@ -1,5 +1,5 @@
 import { CancelledError, InvalidStateError } from './errors.js';
-import { loopCancelledError } from './internal/cancelerror.js';
+import { loopCancelledError } from './internal/looperrors.js';
 import { callbackHere, userCallback } from './internal/context.js';
 import { frameSite, futureSources } from './internal/frames.js';
 import { describe } from './internal/validate.js';
@@ -9,7 +9,7 @@ import { DONE_TRUE, DONE_UNDEFINED, FutureIterator, LateWake, RestCallbacks, The
 import { getRunningLoop } from './loop/registry.js';
 import { anchorShapes } from './loop/shapes.js';
 import { NO_ERROR, awaitingTask, onFutureCreated, onSuspend, onWatch, type Waiter } from './internal/hooks.js';
-import { errorWasRead, forgetUnread, markErrorRead, stateInfo, watchUnread } from './internal/futurereports.js';
+import { forgetUnread, stateInfo, watchUnread } from './internal/futurereports.js';
 
 export {
   NO_ERROR,
@@ -39,6 +39,11 @@ const RETRIEVED = 1;
 export const OWN_ITERATOR = 2;
 /** That iteration yielded it: a `next()` while it is still pending is a misuse. */
 const YIELDED = 4;
+/**
+ * Its error was read by someone (`result()`, `exception()`, an awaiter resuming with it): a
+ * failure a cancel kept from one awaiter is reported only if no other read it.
+ */
+const ERROR_READ = 8;
 
 /** @internal A done callback: a user function or an internal waiter. Typed without `T` so that
  *  `Future<T>` stays assignable to `Future<unknown>`. */
@@ -438,23 +443,23 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     return this._readError();
   }
 
-  /** A failed future's error, read by someone: retrieved, and counted as read (see internal/futurereports.ts). */
+  /** A failed future's error, read by someone: retrieved, and counted as read (`ERROR_READ`). */
   private _readError(): unknown {
     this._markRetrieved();
-    markErrorRead(this);
+    this._flags |= ERROR_READ;
     return this._value;
   }
 
   /** @internal Whether someone read this failed future's error; `mark`: it is read now. */
   _errorRead(mark = false): boolean {
-    if (errorWasRead(this)) return true;
-    if (mark) markErrorRead(this);
+    if ((this._flags & ERROR_READ) !== 0) return true;
+    if (mark) this._flags |= ERROR_READ;
     return false;
   }
 
   /**
    * @internal The CancelledError of a cancelled future, made once and kept. Made for the loop's
-   * own use it has no stack (see internal/cancelerror.ts); `fromUser`: made for a call in user code
+   * own use it has no stack (see internal/looperrors.ts); `fromUser`: made for a call in user code
    * (`result()`, `exception()`), whose stack it keeps.
    */
   _makeCancelledError(fromUser = false): CancelledError {

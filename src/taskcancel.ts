@@ -6,7 +6,7 @@
  */
 import { CancelledError } from './errors.js';
 import { Future, NO_ERROR } from './future.js';
-import { loopCancelledError } from './internal/cancelerror.js';
+import { loopCancelledError } from './internal/looperrors.js';
 import { NO_DEPTHS, TaskExt, shieldIndex, withDepth, type ScopeLike } from './internal/taskext.js';
 import type { ExceptionContext } from './loop/exceptions.js';
 

@@ -1,6 +1,6 @@
 import { CancelledError, ExceptionGroup, RuntimeError } from './errors.js';
 import { Future } from './future.js';
-import { loopCancelledError } from './internal/cancelerror.js';
+import { loopCancelledError } from './internal/looperrors.js';
 import { InlineFuture, callBody, type Body, type Mode } from './internal/inline.js';
 import { describe, isGenerator } from './internal/validate.js';
 import type { EventLoop } from './loop/eventloop.js';

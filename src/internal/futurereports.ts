@@ -1,9 +1,9 @@
 /**
  * What a future reports about itself: the state part of its repr, and the bookkeeping behind
  * "exception was never retrieved" for plain futures, which asyncio reports when such a future is
- * garbage-collected — a FinalizationRegistry of failed futures nobody has read yet, and the set of
- * failed futures whose error someone did read. Failures are rare, so both cost the common path
- * nothing. (Tasks are reported at the end of a pass instead; see TaskInfo.)
+ * garbage-collected — a FinalizationRegistry of failed futures nobody has read yet (whether someone
+ * read an error is a bit of the future's own flags). Failures are rare, so this costs the common
+ * path nothing. (Tasks are reported at the end of a pass instead; see TaskInfo.)
  */
 import type { EventLoop } from '../loop/eventloop.js';
 import { userCallback } from './context.js';
@@ -33,12 +33,6 @@ const unread = new FinalizationRegistry<Unread>((held) => {
 /** The unregister tokens of the futures `unread` watches. */
 const unreadTokens = new WeakMap<object, object>();
 
-/**
- * Failed futures whose error someone read (`result()`, `exception()`, an awaiter resuming with it):
- * a failure a cancel kept from one awaiter is reported only if no other read it.
- */
-const errorsRead = new WeakSet<object>();
-
 /** Watches `fut`, failed with nobody to read its error: reported with `held` if it is collected unread. */
 export function watchUnread(fut: object, held: Unread): void {
   const token = {};
@@ -52,16 +46,6 @@ export function forgetUnread(fut: object): void {
   if (token === undefined) return;
   unread.unregister(token);
   unreadTokens.delete(fut);
-}
-
-/** Counts `fut`'s error as read by someone. */
-export function markErrorRead(fut: object): void {
-  errorsRead.add(fut);
-}
-
-/** Whether someone read `fut`'s error (see `markErrorRead`). */
-export function errorWasRead(fut: object): boolean {
-  return errorsRead.has(fut);
 }
 
 /**

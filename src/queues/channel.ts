@@ -1,5 +1,6 @@
 import { BrokenResourceError, ClosedResourceError, EndOfChannelError, WouldBlockError } from '../errors.js';
 import type { Future } from '../future.js';
+import { withoutStack } from '../internal/looperrors.js';
 import { ParkFuture } from '../internal/park.js';
 import { describe } from '../internal/validate.js';
 import { Deque, LoopBound, countPending, doneFuture, shiftPending } from '../internal/waiters.js';
@@ -163,10 +164,10 @@ export class MemorySendChannel<T> {
     const st = this._state;
     const mine = st.sendWaiters.toArray().filter((w) => w._owner === this);
     st.sendWaiters.filter((w) => w._owner !== this);
-    for (const w of mine) w._abort(new ClosedResourceError('MemorySendChannel.send: the send channel was closed'));
+    for (const w of mine) w._abort(withoutStack(ClosedResourceError, 'MemorySendChannel.send: the send channel was closed'));
     if (--st.openSend > 0) return;
     for (let rw = st.receiveWaiters.shift(); rw !== undefined; rw = st.receiveWaiters.shift()) {
-      rw._abort(new EndOfChannelError('MemoryReceiveChannel.receive: every send channel is closed'));
+      rw._abort(withoutStack(EndOfChannelError, 'MemoryReceiveChannel.receive: every send channel is closed'));
     }
   }
 
@@ -293,10 +294,10 @@ export class MemoryReceiveChannel<T> implements AsyncIterable<T> {
     const st = this._state;
     const mine = st.receiveWaiters.toArray().filter((w) => w._owner === this);
     st.receiveWaiters.filter((w) => w._owner !== this);
-    for (const w of mine) w._abort(new ClosedResourceError('MemoryReceiveChannel.receive: the receive channel was closed'));
+    for (const w of mine) w._abort(withoutStack(ClosedResourceError, 'MemoryReceiveChannel.receive: the receive channel was closed'));
     if (--st.openReceive > 0) return;
     for (let sw = st.sendWaiters.shift(); sw !== undefined; sw = st.sendWaiters.shift()) {
-      sw._abort(new BrokenResourceError('MemorySendChannel.send: every receive channel is closed'));
+      sw._abort(withoutStack(BrokenResourceError, 'MemorySendChannel.send: every receive channel is closed'));
     }
     st.data.clear();
   }

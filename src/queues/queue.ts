@@ -1,5 +1,6 @@
 import { QueueEmptyError, QueueFullError, QueueShutDownError } from '../errors.js';
 import { Future } from '../future.js';
+import { withoutStack } from '../internal/looperrors.js';
 import { ParkFuture } from '../internal/park.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { anchorShapes } from '../loop/shapes.js';
@@ -328,7 +329,7 @@ class QueueGet<T> extends ParkFuture<T> {
       return true;
     }
     if (q._isShutDown()) {
-      this._fail(new QueueShutDownError(`${q.constructor.name}.get: the queue is shut down and empty`), resumed);
+      this._fail(withoutStack(QueueShutDownError, `${q.constructor.name}.get: the queue is shut down and empty`), resumed);
       return true;
     }
     return false;
@@ -392,7 +393,7 @@ class QueuePut<T> extends ParkFuture<void> {
   protected _attempt(resumed: boolean): boolean {
     const q = this._q;
     if (q._isShutDown()) {
-      this._fail(new QueueShutDownError(`${q.constructor.name}.put: the queue is shut down`), resumed);
+      this._fail(withoutStack(QueueShutDownError, `${q.constructor.name}.put: the queue is shut down`), resumed);
       return true;
     }
     if (q.full()) return false;

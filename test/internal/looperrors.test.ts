@@ -1,8 +1,21 @@
-// Unit tests of src/internal/cancelerror.ts: the CancelledErrors the loop makes carry no stack
+// Unit tests of src/internal/looperrors.ts: the errors the loop makes for waiters carry no stack
 // frames (only the loop's own would be there), those made for user calls keep theirs.
 import { afterEach, describe, it, expect } from 'vitest';
-import { CancelledError, Future, TaskGroup, createTask, gather, isCancelledError, run, sleep } from '../../src/index.js';
-import { loopCancelledError } from '../../src/internal/cancelerror.js';
+import {
+  CancelledError,
+  EndOfChannelError,
+  Future,
+  Queue,
+  QueueShutDownError,
+  TaskGroup,
+  createTask,
+  gather,
+  isCancelledError,
+  openMemoryChannel,
+  run,
+  sleep,
+} from '../../src/index.js';
+import { loopCancelledError, withoutStack } from '../../src/internal/looperrors.js';
 
 /** The `at …` lines of an error's stack. */
 const frames = (e: unknown): string[] => String((e as Error).stack).split('\n').filter((l) => l.trim().startsWith('at '));
@@ -27,6 +40,53 @@ describe('loopCancelledError', () => {
     expect(Error.stackTraceLimit).toBe(7);
     expect(frames(new Error('after')).length).toBeGreaterThan(0);
   });
+});
+
+describe('withoutStack', () => {
+  it('makes any error class with its arguments and no frames, and restores the limit', () => {
+    Error.stackTraceLimit = 5;
+    const e = withoutStack(RangeError, 'bad');
+    expect(e).toBeInstanceOf(RangeError);
+    expect(String(e.stack)).toBe('RangeError: bad');
+    expect(Error.stackTraceLimit).toBe(5);
+  });
+});
+
+describe('the errors waiters get when the object ends under them', () => {
+  it("the getters of a queue shut down get QueueShutDownErrors without frames; a call's own keeps its stack", () =>
+    run(function* () {
+      const q = new Queue<number>();
+      const getters = [createTask(() => q.get()), createTask(() => q.get())];
+      yield* sleep(0);
+      q.shutdown(true);
+      const errors = yield* gather(getters, { returnExceptions: true });
+      for (const e of errors) {
+        expect(e).toBeInstanceOf(QueueShutDownError);
+        expect(frames(e)).toEqual([]);
+      }
+      expect(errors[0]).not.toBe(errors[1]); // each its own, as in asyncio
+      let direct: unknown;
+      try {
+        q.getNowait();
+      } catch (e) {
+        direct = e;
+      }
+      expect(direct).toBeInstanceOf(QueueShutDownError);
+      expect(frames(direct).some((l) => l.includes('looperrors.test'))).toBe(true);
+    }));
+
+  it('the receivers of a channel whose senders all closed get EndOfChannelErrors without frames', () =>
+    run(function* () {
+      const [send, receive] = openMemoryChannel<number>(0);
+      const receivers = [createTask(() => receive.receive()), createTask(() => receive.receive())];
+      yield* sleep(0);
+      send.close();
+      const errors = yield* gather(receivers, { returnExceptions: true });
+      for (const e of errors) {
+        expect(e).toBeInstanceOf(EndOfChannelError);
+        expect(frames(e)).toEqual([]);
+      }
+    }));
 });
 
 describe('the CancelledErrors of a cancellation', () => {
@@ -111,11 +171,11 @@ describe('the CancelledErrors of a cancellation', () => {
       }
       expect(isCancelledError(e)).toBe(true);
       expect((e as Error).message).toBe('gone');
-      expect(frames(e).some((l) => l.includes('cancelerror.test'))).toBe(true);
+      expect(frames(e).some((l) => l.includes('looperrors.test'))).toBe(true);
       yield* sleep(0);
     }));
 
   it('new CancelledError() in user code keeps its stack', () => {
-    expect(frames(new CancelledError('mine')).some((l) => l.includes('cancelerror.test'))).toBe(true);
+    expect(frames(new CancelledError('mine')).some((l) => l.includes('looperrors.test'))).toBe(true);
   });
 });
