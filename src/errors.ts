@@ -160,7 +160,9 @@ export class QueueFullError extends Error {
 }
 
 /**
- * A put on a shut-down queue, or a get on one that is shut down and empty.
+ * A put on a shut-down queue, or a get on one that is shut down and empty. A getter or putter that
+ * was blocked when the queue shut down gets one of its own with no stack frames (see
+ * `CancelledError`); a call that throws it at once keeps its stack.
  *
  * Cancellation: unrelated to cancellation.
  *
@@ -272,7 +274,9 @@ export class WouldBlockError extends Error {
 
 /**
  * A memory channel's `receive()` when every send end is closed and the buffer is drained (Trio's
- * `EndOfChannel`). `for await` over the receive end ends instead of throwing it.
+ * `EndOfChannel`). `for await` over the receive end ends instead of throwing it. A receiver that
+ * was blocked when the last send end closed gets one of its own with no stack frames (see
+ * `CancelledError`), as do the waiters of the closing errors below.
  *
  * Cancellation: unrelated to cancellation.
  *
