@@ -455,6 +455,8 @@ export class LifoQueue<T> extends Queue<T> {
 export class PriorityQueue<T> extends Queue<T> {
   private readonly _heap: { readonly item: T; readonly seq: number }[] = [];
   private _seq = 0;
+  /** `_get`'s walk down the heap, kept between calls (a get allocates nothing). */
+  private readonly _path: number[] = [];
   private readonly _compare: (a: T, b: T) => number;
 
   /** `maxsize` as `Queue`'s; `compare` (optional) orders the items. */
@@ -500,20 +502,22 @@ export class PriorityQueue<T> extends Queue<T> {
     const n = heap.length - 1;
     const last = heap[n]!;
     // Walk down first (the comparator may throw), then move the entries along the path.
-    const path: number[] = [];
+    const path = this._path;
+    let depth = 0;
     let i = 0;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) break;
       if (child + 1 < n && this._less(heap[child + 1]!, heap[child]!)) child++;
       if (!this._less(heap[child]!, last)) break;
-      path.push(child);
+      path[depth++] = child;
       i = child;
     }
     heap.pop();
     if (n > 0) {
       let hole = 0;
-      for (const child of path) {
+      for (let d = 0; d < depth; d++) {
+        const child = path[d]!;
         heap[hole] = heap[child]!;
         hole = child;
       }
@@ -551,6 +555,10 @@ function kindOf(x: unknown): Kind {
  * ```
  */
 export function defaultCompare(a: unknown, b: unknown): number {
+  // The common cases first: two numbers, two strings.
+  if ((typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string')) {
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
   const ka = kindOf(a);
   const kb = kindOf(b);
   if (ka !== kb || ka === 'other') {

@@ -113,6 +113,38 @@ describe('PriorityQueue', () => {
     expect(defaultCompare([1, 2], [1, 2])).toBe(0);
     expect(() => defaultCompare(null, 1)).toThrow(TypeError);
   });
+
+  it('defaultCompare: two numbers or two strings directly, a number and a string refused', () => {
+    expect(defaultCompare(2, 10)).toBeLessThan(0);
+    expect(defaultCompare('10', '2')).toBeLessThan(0); // code units, not numbers
+    expect(defaultCompare('b', 'b')).toBe(0);
+    expect(defaultCompare(-0, 0)).toBe(0);
+    expect(defaultCompare(NaN, 1)).toBe(0); // unordered, as Python's NaN: neither less nor greater
+    expect(() => defaultCompare(1, '1')).toThrow(TypeError);
+    expect(() => defaultCompare('1', 1)).toThrow(TypeError);
+  });
+
+  it('many puts and gets interleaved come out as a stable sort would give them', () =>
+    run(() => {
+      const q = new PriorityQueue<[number, number]>();
+      const model: [number, number][] = [];
+      let seq = 0;
+      const takeMin = (): [number, number] => {
+        let best = 0;
+        for (let k = 1; k < model.length; k++) if (model[k]![0] < model[best]![0]) best = k; // first of equals: put order
+        return model.splice(best, 1)[0]!;
+      };
+      for (let round = 0; round < 50; round++) {
+        for (let i = 0; i < 40; i++) {
+          const x: [number, number] = [(i * 7 + round) % 5, seq++];
+          q.putNowait(x);
+          model.push(x);
+        }
+        for (let i = 0; i < 30; i++) expect(q.getNowait()).toBe(takeMin());
+      }
+      while (model.length > 0) expect(q.getNowait()).toBe(takeMin());
+      expect(q.empty()).toBe(true);
+    }));
 });
 
 describe('LifoQueue', () => {
