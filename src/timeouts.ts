@@ -2,7 +2,7 @@ import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
 import { Future, type Waiter } from './future.js';
 import { InlineFuture, WeakAwait, callBody, type Body, type Mode } from './internal/inline.js';
 import { checkDeadline, describe, isGenerator } from './internal/validate.js';
-import type { Handle } from './loop/handle.js';
+import type { Handle, TimerEntry } from './loop/handle.js';
 import { getRunningLoop } from './loop/registry.js';
 import { checkAwaitable, ensureFuture, isAbortOf, type Awaitable, type Coroutine, type Task } from './task.js';
 import { current } from './internal/context.js';
@@ -30,12 +30,21 @@ type State = typeof CREATED | typeof ENTERED | typeof EXPIRING | typeof EXPIRED 
  * yield* timeout(500).run(function* (t) { yield* slowThing(); });       // generator style
  * ```
  */
-export class Timeout {
+export class Timeout implements TimerEntry {
   private _state: State = CREATED;
   private _when: number | null;
   private _task: Task<unknown> | null = null;
   private _cancelling = 0;
-  private _handle: Handle | null = null;
+  /**
+   * The deadline's timer: the timeout itself for its first deadline (no handle, no callback to
+   * allocate), a loop handle after a `reschedule()`, or null.
+   */
+  private _handle: Handle | Timeout | null = null;
+  /** Its own timer entry was used (by the first deadline): later ones take a handle. */
+  private _selfUsed = false;
+  /** @internal Timer-heap fields of its own entry (see `TimerEntry`). */
+  _scheduled = false;
+  /** @internal */ _cancelled = false;
   /** run() was called: a timeout is entered once. */
   private _claimed = false;
   /** The task's cancel-scope depth at entry (its cancel passes shields entered outside it). */
@@ -62,11 +71,32 @@ export class Timeout {
       throw new RuntimeError(`Timeout.reschedule: Cannot change state of ${this._state} Timeout`);
     }
     this._when = when;
-    this._handle?.cancel();
-    this._handle = null;
+    this._cancelTimer();
     if (when === null) return;
     const loop = this._task!._loop;
-    this._handle = when <= loop.time() ? loop._soon(null, this._onTimeout, []) : loop._at(null, when, this._onTimeout, []);
+    if (when <= loop.time()) this._handle = loop._soon(null, expire, [this]);
+    else if (!this._selfUsed) {
+      this._selfUsed = true;
+      this._handle = this;
+      loop._scheduleTimer(this, when);
+    } else this._handle = loop._at(null, when, expire, [this]);
+  }
+
+  /** Drops the deadline's timer (its own entry: the heap drops it, or its queued run does nothing). */
+  private _cancelTimer(): void {
+    const h = this._handle;
+    this._handle = null;
+    if (h === this) {
+      if (this._scheduled) {
+        this._cancelled = true;
+        this._task!._loop._timerCancelled();
+      }
+    } else if (h !== null) (h as Handle).cancel();
+  }
+
+  /** @internal Its own timer entry is due: the deadline passes, unless that timer was dropped. */
+  _run(): void {
+    if (this._handle === this) this._expire();
   }
 
   /** True once the deadline has passed and cancelled the task. */
@@ -125,8 +155,7 @@ export class Timeout {
 
   /** Converts the deadline's cancellation into a TimeoutError (thrown from here). */
   private _exit(error: unknown, failed: boolean): void {
-    this._handle?.cancel();
-    this._handle = null;
+    this._cancelTimer();
     if (this._state === EXPIRING) {
       this._state = EXPIRED;
       const task = this._task!;
@@ -143,12 +172,18 @@ export class Timeout {
     }
   }
 
-  private readonly _onTimeout = (): void => {
+  /** @internal The deadline passed: the task is cancelled (the scope converts it on exit). */
+  _expire(): void {
     if (this._state !== ENTERED) return;
     this._task!._cancelFrom(this._depth);
     this._state = EXPIRING;
     this._handle = null;
-  };
+  }
+}
+
+/** A rescheduled deadline's handle callback. */
+function expire(t: Timeout): void {
+  t._expire();
 }
 
 /**

@@ -127,6 +127,80 @@ describe('Timeout.run', () => {
     }));
 
   for (const style of STYLES) {
+    it(`a deadline moved later, then earlier, fires once, at the last one (${style})`, () =>
+      runVirtual(
+        styled(
+          style,
+          function* () {
+            const loop = getRunningLoop();
+            const t0 = loop.time();
+            const t = timeout(10);
+            let fired = -1;
+            try {
+              yield* t.run(function* () {
+                t.reschedule(t0 + 50); // the first deadline's timer is dropped
+                t.reschedule(t0 + 30);
+                yield* sleep(1000);
+              });
+            } catch (e) {
+              expect(e).toBeInstanceOf(TimeoutError);
+              fired = loop.time() - t0;
+            }
+            expect(fired).toBe(30);
+            expect(t.expired()).toBe(true);
+          },
+          async () => {
+            const loop = getRunningLoop();
+            const t0 = loop.time();
+            const t = timeout(10);
+            let fired = -1;
+            try {
+              await t.run(async () => {
+                t.reschedule(t0 + 50);
+                t.reschedule(t0 + 30);
+                await sleep(1000);
+              });
+            } catch (e) {
+              expect(e).toBeInstanceOf(TimeoutError);
+              fired = loop.time() - t0;
+            }
+            expect(fired).toBe(30);
+            expect(t.expired()).toBe(true);
+          },
+        ),
+      ));
+
+    it(`a deadline taken back in the pass where it falls due, by a callback before it, does not fire (${style})`, () =>
+      runVirtual(
+        styled(
+          style,
+          function* () {
+            const loop = getRunningLoop();
+            const t = timeout(20);
+            // Scheduled before the deadline, for the same time: it runs first in that pass, once
+            // the deadline's own timer is already due.
+            loop.callLater(20, () => t.reschedule(null));
+            const v = yield* t.run(function* () {
+              yield* sleep(40);
+              return 'done';
+            });
+            expect(v).toBe('done');
+            expect(t.expired()).toBe(false);
+          },
+          async () => {
+            const loop = getRunningLoop();
+            const t = timeout(20);
+            loop.callLater(20, () => t.reschedule(null));
+            const v = await t.run(async () => {
+              await sleep(40);
+              return 'done';
+            });
+            expect(v).toBe('done');
+            expect(t.expired()).toBe(false);
+          },
+        ),
+      ));
+
     it(`the body runs in the calling task, and its value comes out (${style})`, () =>
       run(
         styled(
