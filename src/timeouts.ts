@@ -40,9 +40,11 @@ export class Timeout implements TimerEntry {
    * allocate), a loop handle after a `reschedule()`, or null.
    */
   private _handle: Handle | Timeout | null = null;
-  /** Its own timer entry was used (by the first deadline): later ones take a handle. */
-  private _selfUsed = false;
-  /** @internal Timer-heap fields of its own entry (see `TimerEntry`). */
+  /**
+   * @internal Timer-heap fields of its own entry (see `TimerEntry`). Once that entry was scheduled
+   * it is never scheduled again (dropped, it is `_cancelled`; fired, the timeout is no longer active):
+   * later deadlines take a handle.
+   */
   _scheduled = false;
   /** @internal */ _cancelled = false;
   /** run() was called: a timeout is entered once. */
@@ -75,8 +77,7 @@ export class Timeout implements TimerEntry {
     if (when === null) return;
     const loop = this._task!._loop;
     if (when <= loop.time()) this._handle = loop._soon(null, expire, [this]);
-    else if (!this._selfUsed) {
-      this._selfUsed = true;
+    else if (!this._scheduled && !this._cancelled) {
       this._handle = this;
       loop._scheduleTimer(this, when);
     } else this._handle = loop._at(null, when, expire, [this]);
@@ -87,10 +88,8 @@ export class Timeout implements TimerEntry {
     const h = this._handle;
     this._handle = null;
     if (h === this) {
-      if (this._scheduled) {
-        this._cancelled = true;
-        this._task!._loop._timerCancelled();
-      }
+      this._cancelled = true; // (due already, out of the heap: its queued run does nothing)
+      if (this._scheduled) this._task!._loop._timerCancelled();
     } else if (h !== null) (h as Handle).cancel();
   }
 
