@@ -674,7 +674,8 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
     const before = loop._monitor.accounted;
     const t0 = performance.now();
     this._call(e);
-    loop._monitor.timedCallback(loop, e, this, performance.now() - t0, before);
+    const took = performance.now() - t0;
+    if (took >= loop.slowCallbackDuration) loop._monitor.timedCallback(loop, e, this, took, before);
   }
 
   private _call(e: (fut: never) => unknown): void {

@@ -444,7 +444,7 @@ export class Task<T = unknown> extends TaskInfo<T> implements Waiter, AwaitingTa
     const loop = this._loop;
     if (this._mode === ASYNC || this._mode === GEN_PROMISE) this._setLive(true);
     loop._monitor.entries++; // an async step counts as an entry for the stall monitor
-    if (loop._fine) loop._resumedAsync.push(this as Task<unknown>);
+    if (loop._fine) loop._noteResumed(this as Task<unknown>);
     if (loop._instruments !== null) callInstruments(loop, 'beforeTaskStep', this);
   }
 

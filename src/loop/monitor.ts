@@ -238,21 +238,26 @@ export class LoopMonitor {
    * the microtasks). Over the limit it is a stall, named by the tasks resumed before it.
    */
   asyncTime(loop: EventLoop, took: number, resumes: number): void {
-    const resumed = loop._resumedAsync;
-    if (resumed.length > 0) loop._resumedAsync = [];
-    if (!this.isStall(loop, took, resumes)) return;
+    if (!this.isStall(loop, took, resumes)) {
+      loop._forgetResumed();
+      return;
+    }
+    const count = loop._resumedCount;
+    const resumed = loop._takeResumed();
     if (resumed.length === 0) {
       this.stall(loop, took, 'async continuations');
       return;
     }
     this.stalls++;
     this.accounted += took;
-    // One task: asyncio's form ("Executing <Task pending name=…> took …"); several, their names.
-    const what = resumed.length === 1 ? String(resumed[0]) : `the async continuations of ${resumed.map((t) => t.getName()).join(', ')}`;
+    // One task: asyncio's form ("Executing <Task pending name=…> took …"); several, their names
+    // (the first ones the loop kept, and how many more there were).
+    const more = count > resumed.length ? ` … and ${count - resumed.length} more` : '';
+    const what = count === 1 ? String(resumed[0]) : `the async continuations of ${resumed.map((t) => t.getName()).join(', ')}${more}`;
     loop.callExceptionHandler({
       message: `Executing ${what} took ${took.toFixed(3)} ms`,
       durationMs: took,
-      ...(resumed.length === 1 ? { task: resumed[0] } : { tasks: resumed }),
+      ...(count === 1 ? { task: resumed[0] } : { tasks: resumed }),
     });
   }
 

@@ -34,6 +34,8 @@ const MAX_HOST_DELAY = 2 ** 31 - 1;
  * a frozen `MockClock` runs a timer a rounding error ahead instead of waiting forever.
  */
 const CLOCK_RESOLUTION_MS = 1e-6;
+/** Fine mode: how many of the async tasks resumed between two yields are kept to be named in a stall. */
+const RESUMED_KEPT = 10;
 /** Purge cancelled timers when more than this many sit in the heap and they are over half of it. */
 const MIN_CANCELLED_TIMERS = 100;
 
@@ -124,7 +126,7 @@ export abstract class PassLoop extends LoopTasks {
       // mode times them on their own (to name their tasks); otherwise the window covers them.
       const now = performance.now();
       if (this._fine) this._monitor.asyncTime(this.loop(), now - this._yieldStart, this._monitor.entries - this._yieldEntries);
-      else if (this._resumedAsync.length > 0) this._resumedAsync = [];
+      else if (this._resumedCount > 0) this._forgetResumed();
       this._monitor.checkWindow(this.loop(), 'window', now);
     }
     if (this._stopAfterYield) {
@@ -164,8 +166,12 @@ export abstract class PassLoop extends LoopTasks {
   /** @internal Fine mode: the task stepped in the entry being timed, and where it resumed from. */
   _steppedTask: Task<unknown> | null = null;
   /** @internal */ _steppedFrom: string | undefined = undefined;
-  /** @internal Fine mode: the async tasks resumed since the last yield (named in a stall). */
-  _resumedAsync: Task<unknown>[] = [];
+  /**
+   * @internal Fine mode: the first RESUMED_KEPT async tasks resumed since the last yield (named in
+   * a stall), in a buffer of the loop's own, and how many were resumed in all.
+   */
+  private readonly _resumedAsync: (Task<unknown> | null)[] = new Array<Task<unknown> | null>(RESUMED_KEPT).fill(null);
+  /** @internal */ _resumedCount = 0;
   private readonly _hostWake = (): void => {
     this._hostScheduled = false;
     this._takeActivity();
@@ -319,6 +325,7 @@ export abstract class PassLoop extends LoopTasks {
 
   /** Fine mode: `_runBatch` timing every entry (task steps time themselves, so they are not reported twice). */
   private _runBatchTimed(): boolean {
+    const loop = this.loop();
     const ready = this._ready;
     const front = this._front;
     let last = performance.now();
@@ -328,7 +335,7 @@ export abstract class PassLoop extends LoopTasks {
       else if (this._batchLeft > 0) r = ready.peek();
       else if (this._mustYieldAtEnd()) return this._yieldToMicrotasks(true);
       else break;
-      if (this._mustYield(r)) return this._yieldToMicrotasks(true);
+      if (this._mustYield(r)) return this._yieldToMicrotasks(true, true); // (quick, as `_runBatch`: fine mode keeps the order)
       if (front.length > 0) front.shift();
       else {
         ready.drop();
@@ -338,7 +345,8 @@ export abstract class PassLoop extends LoopTasks {
       this._steppedTask = null;
       r._run();
       const now = performance.now(); // one clock read per entry: each entry's time is since the last
-      this._monitor.timedEntry(this.loop(), r, now - last, before);
+      // (Only an entry over the limit goes on to the monitor: the common one costs no call.)
+      if (now - last >= loop.slowCallbackDuration) this._monitor.timedEntry(loop, r, now - last, before);
       last = now;
       if (!this._fine) return this._runBatch(); // setDebug(false): the rest untimed
     }
@@ -375,6 +383,26 @@ export abstract class PassLoop extends LoopTasks {
   _runNext(r: Runnable): void {
     if (!this._inBatch) this._enqueue(r);
     else this._front.push(r);
+  }
+
+  /** @internal Fine mode: an async task resumes (see `_resumedAsync`). */
+  _noteResumed(task: Task<unknown>): void {
+    const n = this._resumedCount++;
+    if (n < RESUMED_KEPT) this._resumedAsync[n] = task;
+  }
+
+  /** @internal The tasks kept since the last yield (a new array), forgetting them. */
+  _takeResumed(): Task<unknown>[] {
+    const kept = this._resumedAsync.slice(0, Math.min(this._resumedCount, RESUMED_KEPT)) as Task<unknown>[];
+    this._forgetResumed();
+    return kept;
+  }
+
+  /** @internal Forgets the tasks noted since the last yield (the buffer holds no task after it). */
+  _forgetResumed(): void {
+    const n = Math.min(this._resumedCount, RESUMED_KEPT);
+    for (let i = 0; i < n; i++) this._resumedAsync[i] = null;
+    this._resumedCount = 0;
   }
 
   /**

@@ -158,6 +158,33 @@ describe('stall reports outside debug mode', () => {
       expect(named.every((c) => c.task === parent)).toBe(true);
     }));
 
+  it('a stall of many async continuations names the first ten tasks and counts the rest, keeping none after', () =>
+    runVirtual(async () => {
+      const loop = getRunningLoop();
+      const seen = await fineMode();
+      const before = stalls(seen).length;
+      const tasks = Array.from({ length: 15 }, (_, i) => createTask(async () => {}, { name: `cont-${i}` }));
+      // As if all fifteen had resumed between two yields and their code had held the loop (the
+      // window noted this task's own resumption already: forgotten first).
+      loop._forgetResumed();
+      for (const t of tasks) loop._noteResumed(t);
+      loop._monitor.asyncTime(loop, 2 * LIMIT, 1);
+      const r = stalls(seen).slice(before);
+      expect(r.length).toBe(1);
+      const names = tasks.slice(0, 10).map((t) => t.getName()).join(', ');
+      expect(r[0]!.message).toBe(`Executing the async continuations of ${names} … and 5 more took ${(2 * LIMIT).toFixed(3)} ms`);
+      const listed = r[0]!.tasks as unknown[];
+      expect(listed.length).toBe(10);
+      expect(listed.every((t, i) => t === tasks[i])).toBe(true);
+      expect(loop._resumedCount).toBe(0);
+      // A window under the limit forgets its tasks too, and reports nothing.
+      loop._noteResumed(tasks[0]!);
+      loop._monitor.asyncTime(loop, LIMIT / 2, 1);
+      expect(stalls(seen).length).toBe(before + 1);
+      expect(loop._resumedCount).toBe(0);
+      await Promise.all(tasks);
+    }));
+
   it('a fast loop reports no stall', () =>
     runVirtual(async () => {
       const loop = getRunningLoop();
