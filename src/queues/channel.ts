@@ -136,8 +136,11 @@ export class MemorySendChannel<T> {
    * ```
    */
   send(value: T): Future<void> {
-    const done = this._state._done(undefined); // first: it throws outside a loop
-    if (this._trySend('send', value)) return done;
+    // The loop first (it throws outside one); the done future only once the send went through:
+    // in debug mode each is tracked, and one made for a send that throws or waits would be
+    // reported as never awaited.
+    const loop = getRunningLoop();
+    if (this._trySend('send', value)) return doneFuture(loop, undefined);
     return new ChannelSend(this, this._state, value);
   }
 

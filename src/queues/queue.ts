@@ -122,9 +122,9 @@ export class Queue<T> extends LoopBound implements AsyncIterable<T> {
   put(item: T): Future<void> {
     if (this._shutdown !== 'alive') throw new QueueShutDownError(`${this.constructor.name}.put: the queue is shut down`);
     if (!this.full()) {
-      const done = this._done(undefined); // first: it throws outside a loop, before anything changes
-      this._putNow(item);
-      return done;
+      const loop = getRunningLoop(); // first: it throws outside a loop, before anything changes
+      this._putNow(item); // (a PriorityQueue's comparator may throw: then no done future is made)
+      return doneFuture(loop, undefined);
     }
     return new QueuePut(this, item);
   }

@@ -2,7 +2,10 @@
 // debug mode's "never awaited" report (src/debug/unawaited.ts), in both coroutine styles.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  BrokenResourceError,
+  ClosedResourceError,
   Event,
+  PriorityQueue,
   TaskGroup,
   captureTasks,
   createTask,
@@ -10,6 +13,7 @@ import {
   formatTasks,
   gather,
   getRunningLoop,
+  openMemoryChannel,
   printTasks,
   run,
   sleep,
@@ -205,6 +209,29 @@ describe('debug mode: a future never awaited is reported with its creation stack
       expect(reports[0]!.message).toMatch(/^sleep\(\) returned a future \(SleepFuture\) that was never awaited, yield\*-ed or watched \(created at test\/debug\/dump\.test\.ts:\d+/);
       expect(reports[0]!.api).toBe('sleep');
       expect(String(reports[0]!.sourceStack)).toMatch(/dump\.test\.ts/);
+    }));
+
+  it('a send() or put() that threw or had to wait leaves no future behind to be reported', () =>
+    runDebug(async () => {
+      const seen = recordExceptions();
+      const [send, receive] = openMemoryChannel<number>(0);
+      const sender = createTask(async () => {
+        await send.send(1); // no receiver yet: it waits
+      });
+      await sleep(0);
+      expect(await receive.receive()).toBe(1);
+      await sender;
+      receive.close();
+      expect(() => send.send(2)).toThrow(BrokenResourceError);
+      send.close();
+      expect(() => send.send(3)).toThrow(ClosedResourceError);
+      const q = new PriorityQueue<unknown>();
+      q.putNowait(1);
+      expect(() => q.put('two')).toThrow(TypeError); // the default order refuses a number and a string
+      expect(q.qsize()).toBe(1);
+      await sleep(1);
+      await collectGarbage();
+      expect(neverAwaited(seen)).toEqual([]);
     }));
 
   it('timeout(…).run(…) never awaited: its body never ran', () =>
