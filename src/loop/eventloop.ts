@@ -18,8 +18,21 @@ import { noteTaskFactoryInUse } from './services.js';
 export interface LoopOptions {
   /** The loop's time source (default: the host's monotonic clock). `MockClock` gives virtual time. */
   clock?: Clock;
-  /** Debug mode: slow-callback reports. */
+  /**
+   * Debug mode: slow-callback reports, where tasks and futures were created, stricter checks.
+   * Default: on when the environment variable `TULIP_DEBUG` is set to anything but `''` or `'0'`
+   * (asyncio's `PYTHONASYNCIODEBUG`), else off.
+   */
   debug?: boolean;
+}
+
+/**
+ * The debug mode of a loop made without `debug`: `TULIP_DEBUG` (read at each loop's creation),
+ * as asyncio reads `PYTHONASYNCIODEBUG`.
+ */
+export function debugFromEnv(): boolean {
+  const v = process.env.TULIP_DEBUG;
+  return v !== undefined && v !== '' && v !== '0';
 }
 
 /**
@@ -42,7 +55,7 @@ export interface LoopOptions {
  */
 export class EventLoop extends PassLoop {
   constructor(opts: LoopOptions = {}) {
-    super(opts?.debug ?? false);
+    super(opts?.debug ?? debugFromEnv());
     checkLoopOptions('newEventLoop', opts);
     const clock = opts.clock ?? new RealClock();
     this._clock = clock as Clock & { now(): number };

@@ -13,7 +13,10 @@ import { runningLoopOrUndefined } from './registry.js';
 
 /** Options of `run()` and `new Runner()`. */
 export interface RunOptions {
-  /** Debug mode (slow-callback reports, creation stacks). */
+  /**
+   * Debug mode (slow-callback reports, creation stacks). Default: the environment variable
+   * `TULIP_DEBUG` (see `LoopOptions.debug`).
+   */
   debug?: boolean;
   /** The loop's clock; `new MockClock(...)` from `tulip/testing` gives virtual time. */
   clock?: Clock;
@@ -78,7 +81,7 @@ export class Runner {
       const { clock, debug, loopFactory } = this._opts;
       let loop: EventLoop;
       if (loopFactory === undefined) {
-        loop = new EventLoop({ ...(clock !== undefined ? { clock } : {}), debug: debug ?? false });
+        loop = new EventLoop({ ...(clock !== undefined ? { clock } : {}), ...(debug !== undefined ? { debug } : {}) });
       } else {
         loop = loopFactory();
         if (!(loop instanceof EventLoop)) {

@@ -3,7 +3,7 @@
 // setDebug(), and the slow-callback, slow-step and stall reports (the rest of the event loop is in
 // eventloop.test.ts).
 import { describe, it, expect, vi, afterEach } from 'vitest';
-import { EventLoop, ExceptionGroup, newEventLoop, sleep, type ExceptionContext } from 'tulip';
+import { EventLoop, ExceptionGroup, Runner, getRunningLoop, newEventLoop, run, sleep, type ExceptionContext } from 'tulip';
 import { busyWait, recordExceptions, syncError } from '../support.js';
 
 afterEach(() => {
@@ -242,6 +242,42 @@ describe('debug mode', () => {
     expect(a.slowCallbackDuration).toBe(100);
     a.close();
     b.close();
+  });
+
+  describe('TULIP_DEBUG in the environment (asyncio: PYTHONASYNCIODEBUG)', () => {
+    afterEach(() => {
+      vi.unstubAllEnvs();
+    });
+
+    it('turns debug mode on for loops made without a debug option; an explicit option wins', () => {
+      vi.stubEnv('TULIP_DEBUG', '1');
+      const a = newEventLoop();
+      const b = newEventLoop({ debug: false });
+      const c = new EventLoop();
+      expect([a.getDebug(), b.getDebug(), c.getDebug()]).toEqual([true, false, true]);
+      for (const l of [a, b, c]) l.close();
+    });
+
+    it("is off when unset, empty or '0'", () => {
+      for (const v of [undefined, '', '0']) {
+        vi.stubEnv('TULIP_DEBUG', v);
+        const loop = newEventLoop();
+        expect(loop.getDebug()).toBe(false);
+        loop.close();
+      }
+    });
+
+    it('is read when each loop is made, and run() and Runner follow it unless given debug', async () => {
+      vi.stubEnv('TULIP_DEBUG', 'yes');
+      expect(await run(async () => getRunningLoop().getDebug())).toBe(true);
+      expect(await run(async () => getRunningLoop().getDebug(), { debug: false })).toBe(false);
+      const runner = new Runner();
+      expect(runner.getLoop().getDebug()).toBe(true);
+      await runner.close();
+      vi.stubEnv('TULIP_DEBUG', '0');
+      expect(await run(async () => getRunningLoop().getDebug())).toBe(false);
+      expect(await run(async () => getRunningLoop().getDebug(), { debug: true })).toBe(true);
+    });
   });
 
   it('reports a slow callback with a message naming the callback and the time it took', async () => {
