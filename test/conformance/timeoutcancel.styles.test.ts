@@ -34,7 +34,7 @@ import {
 describe('errors raised inside the block (style twins)', () => {
   // twin of timeoutcancel.test.ts::an error thrown by a generator body passes through unchanged
   it('an error thrown by an async body after a wait passes through unchanged', () =>
-    run(async () => {
+    runVirtual(async () => {
       const cm = timeout(10);
       const exc = new KeyError('k');
       const e = await rejection(
@@ -49,7 +49,7 @@ describe('errors raised inside the block (style twins)', () => {
 
   // twin of shared timeouts.test.ts::an error of the body passes through unchanged (no wait)
   it('an error thrown by a generator body before any wait passes through unchanged', () =>
-    run(function* () {
+    runVirtual(function* () {
       const cm = timeout(10);
       const exc = new KeyError('k');
       const e = yield* rejectionG(
