@@ -30,7 +30,7 @@ export interface LoopOptions {
  * The debug mode of a loop made without `debug`: `TULIP_DEBUG` (read at each loop's creation),
  * as asyncio reads `PYTHONASYNCIODEBUG`.
  */
-export function debugFromEnv(): boolean {
+function debugFromEnv(): boolean {
   const v = process.env.TULIP_DEBUG;
   return v !== undefined && v !== '' && v !== '0';
 }
