@@ -211,12 +211,10 @@ export class LoopBound {
   private _loopConfirmed = false;
 
   /**
-   * @internal A finished future of the running loop for the fast paths (`put` with room, a free
-   * `acquire`); throws outside a loop, before the caller changes anything.
+   * @internal A future of the running loop finished with `true`, for the fast paths (a free
+   * `acquire`, a set event); throws outside a loop, before the caller changes anything.
    */
-  _done(value: undefined): Future<undefined>;
-  _done(value: true): Future<true>;
-  _done(value: undefined | true): Future<undefined | true> {
+  _done(value: true): Future<true> {
     return doneFuture(getRunningLoop(), value);
   }
 
