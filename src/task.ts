@@ -17,6 +17,14 @@ const GENERATOR = 1; // stepped by the task
 const ASYNC = 2; // a promise (async function) runs; the task waits for it to settle
 const GEN_PROMISE = 3; // a generator waits on a promise whose code runs in the task's context
 const ITERATOR = 4; // like GENERATOR, for a generator look-alike (an object with next/throw)
+type Mode = typeof STARTING | typeof GENERATOR | typeof ASYNC | typeof GEN_PROMISE | typeof ITERATOR;
+
+// `_flags` bits of a task (above `Future`'s and taskcancel.ts's MUST_CANCEL): its mode, three
+// bits from MODE_SHIFT, and LIVE. Each field is 8 bytes of every task, and a program that spawns
+// many tasks at once is mostly the young-generation GC copying them: small state goes here.
+const LIVE = 64;
+const MODE_SHIFT = 7;
+const MODE_MASK = 7 << MODE_SHIFT;
 
 let taskCounter = 0;
 
@@ -41,12 +49,17 @@ let taskCounter = 0;
  * ```
  */
 export class Task<T = unknown> extends TaskInfo<T> implements Waiter, AwaitingTask {
-  private _mode: typeof STARTING | typeof GENERATOR | typeof ASYNC | typeof GEN_PROMISE | typeof ITERATOR;
   /** @internal Links of the loop's live-task list. */
   _prevLive: Task<unknown> | null = null;
   /** @internal */ _nextLive: Task<unknown> | null = null;
-  /** Counted in the loop's `_liveAsync` (see `_setLive`). */
-  private _live = false;
+
+  /** STARTING, GENERATOR, ASYNC, GEN_PROMISE or ITERATOR: bits of `_flags` (see LIVE). */
+  private get _mode(): Mode {
+    return ((this._flags & MODE_MASK) >> MODE_SHIFT) as Mode;
+  }
+  private set _mode(mode: Mode) {
+    this._flags = (this._flags & ~MODE_MASK) | (mode << MODE_SHIFT);
+  }
 
   /** @internal Use `createTask()` or `loop.createTask()`. */
   constructor(body: TaskBody<T>, opts?: InternalTaskOptions) {
@@ -478,8 +491,8 @@ export class Task<T = unknown> extends TaskInfo<T> implements Waiter, AwaitingTa
 
   /** Counts the task in the loop's `_liveAsync` while its code runs in microtasks. */
   private _setLive(live: boolean): void {
-    if (this._live === live) return;
-    this._live = live;
+    if (((this._flags & LIVE) !== 0) === live) return; // (counted in the loop's `_liveAsync`)
+    this._flags ^= LIVE;
     this._loop._liveAsync += live ? 1 : -1;
   }
 

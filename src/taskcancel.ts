@@ -10,6 +10,9 @@ import { loopCancelledError } from './internal/looperrors.js';
 import { NO_DEPTHS, TaskExt, shieldIndex, withDepth, type ScopeLike } from './internal/taskext.js';
 import type { ExceptionContext } from './loop/exceptions.js';
 
+/** A `_flags` bit of a task (above the bits of `Future` and its other subclasses): `_mustCancel`. */
+const MUST_CANCEL = 32;
+
 /**
  * The cancellation state of a `Task` (see `Task`; `TaskInfo` is its only direct subclass).
  *
@@ -26,11 +29,20 @@ import type { ExceptionContext } from './loop/exceptions.js';
 export abstract class TaskCancellation<T> extends Future<T> {
   /** @internal The future the task waits on (a cancel cancels it), or null. */
   _futWaiter: Future<unknown> | null = null;
-  /** @internal A cancel request not yet delivered. */
-  _mustCancel = false;
   /** The side state most tasks never need (see `_x()`). */
   protected _ext: TaskExt | null = null;
 
+  /**
+   * @internal A cancel request not yet delivered (asyncio's `_must_cancel`): a bit of `_flags`,
+   * as the task's other small state, so that a task object stays small (see `Task`).
+   */
+  get _mustCancel(): boolean {
+    return (this._flags & MUST_CANCEL) !== 0;
+  }
+  set _mustCancel(due: boolean) {
+    if (due) this._flags |= MUST_CANCEL;
+    else this._flags &= ~MUST_CANCEL;
+  }
   /**
    * Requests cancellation; returns false when the task is done already (a failed task's error then
    * counts as handled, as in asyncio: it is not reported as never retrieved). See `Task`'s class doc.

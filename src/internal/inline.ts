@@ -211,18 +211,13 @@ export class InlineFuture<T> extends Future<T> {
  * so the common `yield* sleep(0)` costs no waiter and no extra queue entry.
  */
 class PassFuture<T> extends Future<T> {
-  /** 0: fresh; 1: iterated as a bare yield (the task resumes after one pass); 2: in the queue. */
-  private _phase = 0;
-
   /** The value to resolve with is kept in `_value` while pending (a pending future has none). */
-  constructor(
-    loop: EventLoop,
-    value: T,
-    private _passes: number,
-  ) {
+  constructor(loop: EventLoop, value: T) {
     super(loop);
     this._value = value;
-    this._flags = OWN_ITERATOR; // its own next() is the bare yield: the base never hands it out
+    // Its own next() is the bare yield: the base never hands it out. Its phase (fresh, ITERATED
+    // or QUEUED) is kept in `_flags` too: a `sleep(0)` future is no bigger than a plain one.
+    this._flags = OWN_ITERATOR;
   }
 
   /** It waits exactly one pass (`sleep(0)`), as asyncio's bare `yield` (see `MultiPassFuture`). */
@@ -232,14 +227,18 @@ class PassFuture<T> extends Future<T> {
 
   override _run(): void {
     if (this._state !== 0) super._run();
-    else if (--this._passes > 0) this._loop._enqueue(this);
-    else this._resolveInline(this._value as T);
+    else this._passDone();
+  }
+
+  /** Its entry ran while pending: the pass it waited for is over. */
+  protected _passDone(): void {
+    this._resolveInline(this._value as T);
   }
 
   /** @internal Someone watches the future: start counting passes (once). */
   _queue(): void {
-    if (this._phase === 2 || this._state !== 0) return;
-    this._phase = 2;
+    if ((this._flags & QUEUED) !== 0 || this._state !== 0) return;
+    this._flags |= QUEUED;
     this._loop._enqueue(this);
   }
 
@@ -263,14 +262,14 @@ class PassFuture<T> extends Future<T> {
 
   override [Symbol.iterator](): Generator<Future<T>, T, unknown> {
     if (onWatch !== null) onWatch(this as Future<unknown>);
-    if (this._phase !== 0 || this._passes !== 1 || this._state !== 0) return this._iterator();
+    if ((this._flags & (ITERATED | QUEUED)) !== 0 || !this._bareYield() || this._state !== 0) return this._iterator();
     return this as unknown as Generator<Future<T>, T, unknown>;
   }
 
   /** The bare-yield protocol: first a bare `yield` (one pass), then the value. */
   override next(): IteratorResult<undefined, T> {
-    if (this._state === 0 && this._phase === 0) {
-      this._phase = 1;
+    if (this._state === 0 && (this._flags & (ITERATED | QUEUED)) === 0) {
+      this._flags |= ITERATED;
       if (onSuspend !== null) onSuspend();
       return BARE_YIELD;
     }
@@ -288,19 +287,36 @@ class PassFuture<T> extends Future<T> {
   }
 }
 
+/** `_flags` bits of a `PassFuture` (above `Future`'s): iterated as a bare yield; in the queue. */
+const ITERATED = 16;
+const QUEUED = 32;
+
 /** The result of a bare `yield`, shared: `yield*` hands it to the stepping task, which only reads it. */
 const BARE_YIELD: IteratorResult<undefined, never> = Object.freeze({ done: false, value: undefined });
 
 /** A `PassFuture` of more than one pass (a test's wait): not a bare `yield`. */
 class MultiPassFuture<T> extends PassFuture<T> {
+  constructor(
+    loop: EventLoop,
+    value: T,
+    private _passes: number,
+  ) {
+    super(loop, value);
+  }
+
   override _bareYield(): boolean {
     return false;
+  }
+
+  protected override _passDone(): void {
+    if (--this._passes > 0) this._loop._enqueue(this);
+    else super._passDone();
   }
 }
 
 /** A future that resolves with `value` after `passes` loop passes (default 1). */
 export function onePass<T>(loop: EventLoop, value: T, passes = 1): Future<T> {
-  if (passes === 1) return new PassFuture(loop, value, 1);
+  if (passes === 1) return new PassFuture(loop, value);
   const fut = new MultiPassFuture(loop, value, passes);
   fut._queue();
   return fut;
