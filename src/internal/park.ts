@@ -20,7 +20,6 @@
  */
 import type { CancelledError } from '../errors.js';
 import { Future, onWatch, type Waiter } from '../future.js';
-import type { EventLoop } from '../loop/eventloop.js';
 
 const FRESH = 0;
 const PARKED = 1;
@@ -32,20 +31,27 @@ const LEAVING = 4;
 const ARMING = 5;
 /** A `_flags` bit: first used by a watcher, as asyncio's coroutine wrapped in a task (`_armSoon`). */
 const WATCHED = 16;
+/**
+ * A waiting task's cancel came after the wake-up: the future stays pending with the task (see
+ * `_run`). A `_flags` bit, as the phase is (FRESH, ARMING, PARKED, WOKEN: its wake entry is
+ * queued, LEAVING, RAN; three bits from PHASE_SHIFT): a park future is made per blocked call (each
+ * `Queue` hand-off makes one), and every field would be 8 bytes more per call.
+ */
+const TASK_CANCELLED = 32;
+const PHASE_SHIFT = 6;
+const PHASE_MASK = 7 << PHASE_SHIFT;
+
+/** The phase of a park future (plain functions, not accessors: these inline in every caller). */
+function phaseOf(f: ParkFuture<unknown>): number {
+  return (f._flags & PHASE_MASK) >> PHASE_SHIFT;
+}
+
+function setPhase(f: ParkFuture<unknown>, phase: number): void {
+  f._flags = (f._flags & ~PHASE_MASK) | (phase << PHASE_SHIFT);
+}
 
 /** See the module doc. Subclasses implement the primitive's side. */
 export abstract class ParkFuture<T> extends Future<T> {
-  // Assigned in the constructor, not as field initializers (shared by every subclass: see Future).
-  /** @internal FRESH (not used yet), ARMING, PARKED, WOKEN (its wake entry is queued), LEAVING, RAN. */
-  declare _phase: number;
-  /** A waiting task's cancel came after the wake-up: it stays pending with the task (see `_run`). */
-  private declare _taskCancelled: boolean;
-
-  constructor(loop: EventLoop) {
-    super(loop);
-    this._phase = FRESH;
-    this._taskCancelled = false;
-  }
 
   /**
    * Tries to complete now: finishes (or fails) the future through `_finish`/`_fail` and returns
@@ -61,23 +67,23 @@ export abstract class ParkFuture<T> extends Future<T> {
 
   /** @internal The primitive woke it: it tries again in the next pass, as its own queue entry. */
   _wakeLater(): void {
-    this._phase = WOKEN;
+    setPhase(this, WOKEN);
     this._loop._enqueue(this);
   }
 
   /** True while parked (neither woken nor done): the primitive may wake it. */
   _parked(): boolean {
-    return this._phase === PARKED && this._state === 0;
+    return phaseOf(this) === PARKED && this._state === 0;
   }
 
   /** @internal Cancelled while parked and still listed (it leaves when its entry runs). */
   _cancelledWaiting(): boolean {
-    return this._phase === LEAVING;
+    return phaseOf(this) === LEAVING;
   }
 
   /** True once woken and not yet run. */
   _woken(): boolean {
-    return this._phase === WOKEN && this._state === 0;
+    return phaseOf(this) === WOKEN && this._state === 0;
   }
 
   /** Finishes with `value`: waiters resume in this pass when resumed from a wake-up, else later. */
@@ -101,8 +107,8 @@ export abstract class ParkFuture<T> extends Future<T> {
 
   /** First use: try at once, else park. */
   private _arm(): void {
-    if (this._phase !== FRESH || this._state !== 0) return;
-    this._phase = PARKED;
+    if (phaseOf(this) !== FRESH || this._state !== 0) return;
+    setPhase(this, PARKED);
     if (!this._tryAttempt(false)) this._park();
   }
 
@@ -127,25 +133,25 @@ export abstract class ParkFuture<T> extends Future<T> {
    * so the call tries, and joins the waiter line, when its entry runs.
    */
   private _armSoon(): void {
-    if (this._phase !== FRESH || this._state !== 0) return;
-    this._phase = ARMING;
+    if (phaseOf(this) !== FRESH || this._state !== 0) return;
+    setPhase(this, ARMING);
     this._flags |= WATCHED;
     this._loop._enqueue(this);
   }
 
   /** @internal A wake-up entry (then, once done, the done callbacks as for any future). */
   override _run(): void {
-    if (this._phase === ARMING) {
+    if (phaseOf(this) === ARMING) {
       // (Cancelled meanwhile: its callbacks run from the entry its completion queued.)
-      this._phase = this._state === 0 ? FRESH : RAN;
+      setPhase(this, this._state === 0 ? FRESH : RAN);
       this._arm();
       return;
     }
-    if (this._phase === WOKEN || this._phase === LEAVING) {
-      this._phase = RAN;
+    if (phaseOf(this) === WOKEN || phaseOf(this) === LEAVING) {
+      setPhase(this, RAN);
       // A waiting task that still wants its cancel (not taken back with uncancel()) gets it here,
       // at this wait, and the wake-up goes on: asyncio's task raises at its done waiter.
-      if (this._taskCancelled && this._state === 0) {
+      if ((this._flags & TASK_CANCELLED) !== 0 && this._state === 0) {
         const c = this._waiterCancel();
         if (c !== null) this._cancelNow(c as CancelledError);
       }
@@ -157,7 +163,7 @@ export abstract class ParkFuture<T> extends Future<T> {
         super._run();
         return;
       }
-      this._phase = PARKED;
+      setPhase(this, PARKED);
       if (!this._tryAttempt(true)) this._park();
       return;
     }
@@ -169,8 +175,8 @@ export abstract class ParkFuture<T> extends Future<T> {
    * finds nothing to cancel and stays pending with the task; `_run` looks at it then.
    */
   override _cancelForTask(msg?: string): boolean {
-    if (this._phase === WOKEN && this._state === 0) {
-      this._taskCancelled = true;
+    if (phaseOf(this) === WOKEN && this._state === 0) {
+      this._flags |= TASK_CANCELLED;
       return false;
     }
     return this.cancel(msg);
@@ -191,10 +197,10 @@ export abstract class ParkFuture<T> extends Future<T> {
       // Cancelled after its wake-up and its entry not run yet: asyncio's waiter future was done
       // by then, so every cancel of the waiting task is a pending cancel whose message replaces
       // the last one. The waiting task reads this future's error: it carries the latest message.
-      if (this._phase === WOKEN && this.cancelled()) this._value = msg === undefined ? undefined : String(msg);
+      if (phaseOf(this) === WOKEN && this.cancelled()) this._value = msg === undefined ? undefined : String(msg);
       return false;
     }
-    const phase = this._phase;
+    const phase = phaseOf(this);
     this._cancelNow(msg);
     if (phase === PARKED) this._unpark(); // (woken: it hands the wake-up on when its entry runs)
     return true;
@@ -206,14 +212,14 @@ export abstract class ParkFuture<T> extends Future<T> {
    * calls `_passOn` and resumes its waiters.
    */
   protected _leaveLater(): void {
-    this._phase = LEAVING;
+    setPhase(this, LEAVING);
     this._loop._enqueue(this);
   }
 
   /** `yield* fut`: the first use tries at once, or parks (see the module doc). */
   override [Symbol.iterator](): Generator<Future<T>, T, unknown> {
     if (onWatch !== null) onWatch(this as Future<unknown>);
-    if (this._phase === FRESH) this._arm();
+    if (phaseOf(this) === FRESH) this._arm();
     return this._iterator();
   }
 

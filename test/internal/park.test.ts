@@ -154,3 +154,25 @@ describe('park futures', () => {
       await theirs;
     }));
 });
+
+describe('park future size', () => {
+  // One park future is made per blocked call (each Queue hand-off makes one); its phase and the
+  // late-cancel mark are bits of the future's flags, so it is a plain future plus its primitive.
+  it('a blocked get() is a future with one field more, in each phase', () =>
+    run(function* () {
+      const plain = Object.keys(getRunningLoop().createFuture()).length;
+      const q = new Queue<number>();
+      const get = q.get();
+      const counts = [Object.keys(get).length]; // fresh
+      const t = createTask(function* () {
+        return yield* get;
+      });
+      yield* sleep(0);
+      counts.push(Object.keys(get).length); // parked
+      q.putNowait(7);
+      counts.push(Object.keys(get).length); // woken
+      expect(yield* t).toBe(7);
+      counts.push(Object.keys(get).length); // done
+      expect(counts).toEqual([plain + 1, plain + 1, plain + 1, plain + 1]);
+    }));
+});
