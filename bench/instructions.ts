@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildAll } from './lib/build.js';
+import { INSTR_CASES } from './lib/instrcases.js';
 import { resolveNode } from './run.js';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
@@ -39,7 +40,8 @@ function option(name: string): string | null {
 const base = option('--base');
 const node = resolveNode(option('--node'));
 const [caseName, nArg] = args;
-if (caseName === undefined) usage('name a case');
+const known = Object.keys(INSTR_CASES);
+if (caseName === undefined || !known.includes(caseName)) usage(`name a case (${known.join(', ')}), got ${caseName}`);
 const n = nArg === undefined ? 100_000 : Number(nArg);
 if (!Number.isInteger(n) || n <= SMALL) usage(`N must be an integer above ${SMALL}, got ${nArg}`);
 if (spawnSync('valgrind', ['--version']).status !== 0) usage('valgrind is not installed (Debian: apt-get install valgrind)');
