@@ -3,11 +3,41 @@
 // valgrind every step is slow enough to trip it, and fine mode would then be what gets counted.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Queue, createTask, gather, getRunningLoop, openMemoryChannel, run, sleep, type Coroutine, type Task } from './tulip.js';
+import { Queue, createTask, gather, getRunningLoop, openMemoryChannel, run, sleep, type Coroutine, type Future, type Task } from './tulip.js';
 
 const quiet = (): void => {
   getRunningLoop().slowCallbackDuration = 1e9;
 };
+
+/** One direction of a ping-pong: a `Queue`, or the two ends of a memory channel. */
+interface Pipe {
+  put(x: number): Future<void>;
+  get(): Future<number>;
+}
+
+function queuePipe(): Pipe {
+  const q = new Queue<number>();
+  return { put: (x) => q.put(x), get: () => q.get() };
+}
+
+function channelPipe(): Pipe {
+  const [send, receive] = openMemoryChannel<number>(Infinity);
+  return { put: (x) => send.send(x), get: () => receive.receive() };
+}
+
+/** `n` hand-offs (n/2 round trips) between the main task and a second one, generator style. */
+function* pingPong(n: number, there: Pipe, back: Pipe): Coroutine<void> {
+  quiet();
+  const m = n >> 1;
+  const echo = createTask(function* () {
+    for (let i = 0; i < m; i++) yield* back.put(yield* there.get());
+  });
+  for (let i = 0; i < m; i++) {
+    yield* there.put(i);
+    yield* back.get();
+  }
+  yield* echo;
+}
 
 /** Each workload as in the suite: (a) spawn-and-join, (b) ping-pong hand-offs, (c) sleeps. */
 export const INSTR_CASES: Record<string, (n: number) => Promise<unknown>> = {
@@ -31,36 +61,8 @@ export const INSTR_CASES: Record<string, (n: number) => Promise<unknown>> = {
       for (let i = 0; i < n; i++) ts[i] = createTask(child);
       await gather(ts);
     }),
-  'b-gen-queue': (n) =>
-    run(function* () {
-      quiet();
-      const q1 = new Queue<number>();
-      const q2 = new Queue<number>();
-      const m = n >> 1;
-      const p = createTask(function* () {
-        for (let i = 0; i < m; i++) yield* q2.put(yield* q1.get());
-      });
-      for (let i = 0; i < m; i++) {
-        yield* q1.put(i);
-        yield* q2.get();
-      }
-      yield* p;
-    }),
-  'b-gen-channel': (n) =>
-    run(function* () {
-      quiet();
-      const [s1, r1] = openMemoryChannel<number>(Infinity);
-      const [s2, r2] = openMemoryChannel<number>(Infinity);
-      const m = n >> 1;
-      const p = createTask(function* () {
-        for (let i = 0; i < m; i++) yield* s2.send(yield* r1.receive());
-      });
-      for (let i = 0; i < m; i++) {
-        yield* s1.send(i);
-        yield* r2.receive();
-      }
-      yield* p;
-    }),
+  'b-gen-queue': (n) => run(() => pingPong(n, queuePipe(), queuePipe())),
+  'b-gen-channel': (n) => run(() => pingPong(n, channelPipe(), channelPipe())),
   'b-async-queue': (n) =>
     run(async () => {
       quiet();
