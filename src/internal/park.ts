@@ -52,7 +52,6 @@ function setPhase(f: ParkFuture<unknown>, phase: number): void {
 
 /** See the module doc. Subclasses implement the primitive's side. */
 export abstract class ParkFuture<T> extends Future<T> {
-
   /**
    * Tries to complete now: finishes (or fails) the future through `_finish`/`_fail` and returns
    * true, or returns false to park. `resumed` is true when called from a wake-up.
@@ -141,13 +140,14 @@ export abstract class ParkFuture<T> extends Future<T> {
 
   /** @internal A wake-up entry (then, once done, the done callbacks as for any future). */
   override _run(): void {
-    if (phaseOf(this) === ARMING) {
+    const phase = phaseOf(this);
+    if (phase === ARMING) {
       // (Cancelled meanwhile: its callbacks run from the entry its completion queued.)
       setPhase(this, this._state === 0 ? FRESH : RAN);
       this._arm();
       return;
     }
-    if (phaseOf(this) === WOKEN || phaseOf(this) === LEAVING) {
+    if (phase === WOKEN || phase === LEAVING) {
       setPhase(this, RAN);
       // A waiting task that still wants its cancel (not taken back with uncancel()) gets it here,
       // at this wait, and the wake-up goes on: asyncio's task raises at its done waiter.
