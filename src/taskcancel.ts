@@ -43,6 +43,7 @@ export abstract class TaskCancellation<T> extends Future<T> {
     if (due) this._flags |= MUST_CANCEL;
     else this._flags &= ~MUST_CANCEL;
   }
+
   /**
    * Requests cancellation; returns false when the task is done already (a failed task's error then
    * counts as handled, as in asyncio: it is not reported as never retrieved). See `Task`'s class doc.

@@ -262,7 +262,8 @@ class PassFuture<T> extends Future<T> {
 
   override [Symbol.iterator](): Generator<Future<T>, T, unknown> {
     if (onWatch !== null) onWatch(this as Future<unknown>);
-    if ((this._flags & (ITERATED | QUEUED)) !== 0 || !this._bareYield() || this._state !== 0) return this._iterator();
+    // (A multi-pass future is queued from the start: it is never a bare yield.)
+    if ((this._flags & (ITERATED | QUEUED)) !== 0 || this._state !== 0) return this._iterator();
     return this as unknown as Generator<Future<T>, T, unknown>;
   }
 
