@@ -50,8 +50,8 @@ let taskCounter = 0;
  */
 export class Task<T = unknown> extends TaskInfo<T> implements Waiter, AwaitingTask {
   /** @internal Links of the loop's live-task list. */
-  _prevLive: Task<unknown> | null = null;
-  /** @internal */ _nextLive: Task<unknown> | null = null;
+  declare _prevLive: Task<unknown> | null;
+  /** @internal */ declare _nextLive: Task<unknown> | null;
 
   /** STARTING, GENERATOR, ASYNC, GEN_PROMISE or ITERATOR: bits of `_flags` (see LIVE). */
   private get _mode(): Mode {
@@ -75,22 +75,26 @@ export class Task<T = unknown> extends TaskInfo<T> implements Waiter, AwaitingTa
     const copy = eagerStart === true || (loopGiven !== undefined && loopGiven !== runningLoopOrUndefined());
     const context = opts?.runContext ?? (opts?.context !== undefined ? toRunContext('createTask', opts.context) : taskContextHere(fnBody, copy));
     super(loopGiven ?? getRunningLoop());
+    // Every field, in one order (one hidden class for every task; see TaskCancellation's fields).
+    this._futWaiter = null;
+    this._ext = null;
+    this._coro = body;
+    this._fnName = typeof body === 'function' && typeof body.name === 'string' ? body.name : '';
+    const hidden = opts?.hidden === true;
+    const num = hidden ? 0 : ++taskCounter; // (counted for named tasks too, as it always was)
+    this._num = name !== undefined ? String(name) : num;
     this._context = context;
+    this._prevLive = null;
+    this._nextLive = null;
     if (inheritNext.scopes !== null) {
       const scopes = inheritNext.scopes;
       inheritNext.scopes = null; // (only this task, the group's child, takes them)
       this._inheritScopes(scopes);
     }
-    const hidden = opts?.hidden === true;
-    this._num = hidden ? 0 : ++taskCounter; // (counted for named tasks too, as it always was)
-    if (name !== undefined) this._num = String(name);
-    this._coro = body;
     if (typeof body === 'function') {
-      this._fnName = typeof body.name === 'string' ? body.name : '';
       this._mode = STARTING;
       if (fnBody) enableAls();
     } else {
-      this._fnName = '';
       this._mode = native ? GENERATOR : ITERATOR;
     }
     const loop = this._loop;

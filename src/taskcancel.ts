@@ -27,10 +27,12 @@ const MUST_CANCEL = 32;
  * ```
  */
 export abstract class TaskCancellation<T> extends Future<T> {
+  // Declared, and assigned in Task's constructor (as Future's fields are in its own): a class
+  // with field initializers runs them as a constructor step of its own, on every task made.
   /** @internal The future the task waits on (a cancel cancels it), or null. */
-  _futWaiter: Future<unknown> | null = null;
+  declare _futWaiter: Future<unknown> | null;
   /** The side state most tasks never need (see `_x()`). */
-  protected _ext: TaskExt | null = null;
+  protected declare _ext: TaskExt | null;
 
   /**
    * @internal A cancel request not yet delivered (asyncio's `_must_cancel`): a bit of `_flags`,

@@ -30,14 +30,14 @@ export abstract class TaskInfo<T> extends TaskCancellation<T> {
    * The body function until it is called, then the generator (or the function, in async mode);
    * null once a task that finished in its eager first step let go of it.
    */
-  protected _coro!: TaskBody<T> | null;
+  protected declare _coro: TaskBody<T> | null;
   /** The name of the body function, for the repr's `coro=` ('' for a generator object or an anonymous function). */
-  protected _fnName!: string;
+  protected declare _fnName: string;
   /**
    * Its number in the default name `Task-<n>` (0 for a hidden helper), or the name it was given:
    * a named task needs no side state for its name.
    */
-  protected _num!: number | string;
+  protected declare _num: number | string;
   /**
    * @internal The AsyncLocalStorage context its code runs in (see `TaskOptions.context`); replaced
    * only while no user store has a value (see internal/context.ts).

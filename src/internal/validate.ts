@@ -96,8 +96,13 @@ const GeneratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf((function
 /** True for a real generator object (not a look-alike iterator). */
 export function isNativeGenerator(x: object): boolean {
   const proto = Object.getPrototypeOf(x) as object | null;
-  return proto !== null && Object.getPrototypeOf(proto) === GeneratorPrototype;
+  if (proto === lastGeneratorProto) return true;
+  if (proto === null || Object.getPrototypeOf(proto) !== GeneratorPrototype) return false;
+  lastGeneratorProto = proto;
+  return true;
 }
+
+let lastGeneratorProto: object | null = null;
 
 /**
  * `%GeneratorPrototype%.next` and `.throw`. Every generator function has a prototype of its own,
