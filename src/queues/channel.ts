@@ -379,12 +379,17 @@ export class MemoryReceiveChannel<T> implements AsyncIterable<T> {
  * queue until a receiver takes the value (completing it at once: the value is delivered).
  */
 class ChannelSend<T> extends ParkFuture<void> {
-  constructor(
-    readonly _owner: MemorySendChannel<T>,
-    private readonly _st: ChannelState<T>,
-    readonly _value_: T,
-  ) {
-    super(_st._getLoop());
+  // Declared and assigned in the constructor, not parameter properties (whose field definitions
+  // are a constructor step of their own): one of these is made per blocked send.
+  declare readonly _owner: MemorySendChannel<T>;
+  private declare readonly _st: ChannelState<T>;
+  declare readonly _value_: T;
+
+  constructor(owner: MemorySendChannel<T>, st: ChannelState<T>, value: T) {
+    super(st._getLoop());
+    this._owner = owner;
+    this._st = st;
+    this._value_ = value;
   }
 
   protected _attempt(): boolean {
@@ -431,13 +436,16 @@ class ChannelSend<T> extends ParkFuture<void> {
  * back to the channel (to the next receiver, or the front of the buffer).
  */
 class ChannelReceive<T> extends ParkFuture<T> {
-  private _handed: T | undefined = undefined;
+  // Declared and assigned in the constructor (see ChannelSend): one is made per blocked receive.
+  declare readonly _owner: MemoryReceiveChannel<T>;
+  private declare readonly _st: ChannelState<T>;
+  private declare _handed: T | undefined;
 
-  constructor(
-    readonly _owner: MemoryReceiveChannel<T>,
-    private readonly _st: ChannelState<T>,
-  ) {
-    super(_st._getLoop());
+  constructor(owner: MemoryReceiveChannel<T>, st: ChannelState<T>) {
+    super(st._getLoop());
+    this._owner = owner;
+    this._st = st;
+    this._handed = undefined;
   }
 
   protected _attempt(resumed: boolean): boolean {
