@@ -30,12 +30,14 @@ type Completion<T> = Future<T> | null;
  * task there, so a cancel never comes between the two), or hands the wake-up on if cancelled.
  */
 class NextCompletion<T, R> extends ParkFuture<R> {
-  constructor(
-    loop: EventLoop,
-    private readonly _it: AsCompleted<T>,
-    private readonly _wrap: (f: Completion<T>) => R,
-  ) {
+  // Declared and assigned in the constructor, as the other park futures' fields.
+  private declare readonly _it: AsCompleted<T>;
+  private declare readonly _wrap: (f: Completion<T>) => R;
+
+  constructor(loop: EventLoop, it: AsCompleted<T>, wrap: (f: Completion<T>) => R) {
     super(loop);
+    this._it = it;
+    this._wrap = wrap;
   }
 
   protected _attempt(resumed: boolean): boolean {

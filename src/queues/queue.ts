@@ -355,11 +355,11 @@ class QueueGet<T> extends ParkFuture<T> {
  * returns even if more items were put before it resumed (asyncio's `Event.wait()`).
  */
 class QueueJoin extends ParkFuture<void> {
-  constructor(
-    private readonly _q: Queue<unknown>,
-    loop: EventLoop = _q._getLoop(),
-  ) {
+  private declare readonly _q: Queue<unknown>;
+
+  constructor(q: Queue<unknown>, loop: EventLoop = q._getLoop()) {
     super(loop);
+    this._q = q;
   }
 
   protected _attempt(resumed: boolean): boolean {
@@ -382,12 +382,13 @@ class QueueJoin extends ParkFuture<void> {
 
 /** A blocked `Queue.put(item)`: puts when first awaited if there is room, else waits for a slot. */
 class QueuePut<T> extends ParkFuture<void> {
-  constructor(
-    private readonly _q: Queue<T>,
-    private readonly _item: T,
-    loop: EventLoop = _q._getLoop(),
-  ) {
+  private declare readonly _q: Queue<T>;
+  private declare readonly _item: T;
+
+  constructor(q: Queue<T>, item: T, loop: EventLoop = q._getLoop()) {
     super(loop);
+    this._q = q;
+    this._item = item;
   }
 
   protected _attempt(resumed: boolean): boolean {

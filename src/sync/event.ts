@@ -96,8 +96,12 @@ export class Event extends LoopBound {
  * wakes it — and then done even if the flag was cleared before it ran (asyncio's waiter future).
  */
 class EventWait extends ParkFuture<true> {
-  constructor(private readonly _ev: Event) {
-    super(_ev._getLoop());
+  // Declared and assigned in the constructor (see LockAcquire): one is made per blocked wait.
+  private declare readonly _ev: Event;
+
+  constructor(ev: Event) {
+    super(ev._getLoop());
+    this._ev = ev;
   }
 
   protected _attempt(resumed: boolean): boolean {

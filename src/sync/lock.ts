@@ -149,11 +149,13 @@ export class Lock extends LoopBound {
 
 /** A blocked `Lock.acquire()`: takes the lock when first awaited if it can, else queues for it. */
 class LockAcquire extends ParkFuture<true> {
-  constructor(
-    private readonly _lock: Lock,
-    loop: EventLoop = _lock._getLoop(),
-  ) {
+  // Declared and assigned in the constructor (a parameter property's field definition would be a
+  // constructor step of its own): one of these is made per blocked acquire.
+  private declare readonly _lock: Lock;
+
+  constructor(lock: Lock, loop: EventLoop = lock._getLoop()) {
     super(loop);
+    this._lock = lock;
   }
 
   protected _attempt(resumed: boolean): boolean {

@@ -154,14 +154,15 @@ export class Semaphore extends LoopBound {
  * queues, else queues. `release()` takes the unit off for the first waiter and wakes it.
  */
 class SemaphoreAcquire extends ParkFuture<true> {
+  // Declared and assigned in the constructor (see LockAcquire): one is made per blocked acquire.
+  private declare readonly _sem: Semaphore;
   /** Cancelled while waiting (no unit was taken off for it). */
-  private _leaving = false;
+  private declare _leaving: boolean;
 
-  constructor(
-    private readonly _sem: Semaphore,
-    loop: EventLoop = _sem._getLoop(),
-  ) {
+  constructor(sem: Semaphore, loop: EventLoop = sem._getLoop()) {
     super(loop);
+    this._sem = sem;
+    this._leaving = false;
   }
 
   protected _attempt(resumed: boolean): boolean {
