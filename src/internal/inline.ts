@@ -93,18 +93,24 @@ export async function drive<T>(gen: Coroutine<T>, loop: EventLoop): Promise<T> {
  * outcome. `make(mode)` builds the coroutine.
  */
 export class InlineFuture<T> extends Future<T> {
-  private _started = false;
-  private _promise: Promise<T> | null = null;
-  private _helper: Task<T> | null = null;
+  // Declared and assigned in the constructor, as Future's own fields (initializers and parameter
+  // properties would be a constructor step of their own): one is made per waitFor(), timeout…
+  private declare readonly _make: (mode: Mode) => Coroutine<T>;
+  private declare readonly _what: string;
+  /** asyncio's words for the same mistake, added to the error (e.g. "Timeout should be used inside a task"). */
+  private declare readonly _asyncioWords: string;
+  private declare _started: boolean;
+  private declare _promise: Promise<T> | null;
+  private declare _helper: Task<T> | null;
 
-  constructor(
-    loop: EventLoop,
-    private readonly _make: (mode: Mode) => Coroutine<T>,
-    private readonly _what = 'this wait',
-    /** asyncio's words for the same mistake, added to the error (e.g. "Timeout should be used inside a task"). */
-    private readonly _asyncioWords = '',
-  ) {
+  constructor(loop: EventLoop, make: (mode: Mode) => Coroutine<T>, what = 'this wait', asyncioWords = '') {
     super(loop);
+    this._make = make;
+    this._what = what;
+    this._asyncioWords = asyncioWords;
+    this._started = false;
+    this._promise = null;
+    this._helper = null;
   }
 
   override [Symbol.iterator](): Generator<Future<T>, T, unknown> {
