@@ -138,29 +138,56 @@ export const DONE_UNDEFINED = new ConstIterator<undefined>(undefined);
 /** @internal */
 export const DONE_TRUE = new ConstIterator<true>(true);
 
+/** The resolvers of the promise chained on a `ThenAwaiter` before it settled. */
+interface ChainLink {
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+}
+
+/** `ThenAwaiter.result` before it settled. */
+const UNSETTLED: unique symbol = Symbol('unsettled');
+
 /**
  * The awaiter behind `fut.then(…)`, settled from a loop pass. It is also what `then()` returns: a
  * thenable whose real promise is made only when someone chains on it — or when it fails, so that
  * an unhandled failure still reaches Node's unhandled-rejection report.
  */
 export class ThenAwaiter<T, R> implements Waiter, PromiseLike<R> {
-  private chain: Promise<R> | null = null;
-  private resolveChain: ((v: unknown) => void) | null = null;
-  private rejectChain: ((e: unknown) => void) | null = null;
-  private settled = false;
-  private result: unknown = undefined;
+  // Declared and assigned in the constructor (field initializers and parameter properties would
+  // define each field and then store it again): one is made per `await` of a pending future, so
+  // the rare chaining state shares one field (`link`) and "settled" is a sentinel of `result`.
+  private declare readonly fut: Future<T>;
+  private declare readonly onOk: ((value: T) => unknown) | null | undefined;
+  private declare readonly onErr: ((reason: unknown) => unknown) | null | undefined;
+  private declare readonly task: AwaitingTask | undefined;
+  /**
+   * A weak await (`waitFor` of a promise whose async function runs in this task): its end is
+   * the end of that function's code, not a wait, so a cancel due meanwhile waits for the next.
+   */
+  private declare readonly keep: boolean;
+  /** The promise someone chained on (or the failure's, for Node's unhandled-rejection report). */
+  private declare chain: Promise<R> | null;
+  /** The resolvers of `chain` while it waits for this awaiter. */
+  private declare link: ChainLink | null;
+  /** What the callback returned, once settled; UNSETTLED before. */
+  private declare result: unknown;
 
   constructor(
-    private readonly fut: Future<T>,
-    private readonly onOk: ((value: T) => unknown) | null | undefined,
-    private readonly onErr: ((reason: unknown) => unknown) | null | undefined,
-    private readonly task: AwaitingTask | undefined,
-    /**
-     * A weak await (`waitFor` of a promise whose async function runs in this task): its end is
-     * the end of that function's code, not a wait, so a cancel due meanwhile waits for the next.
-     */
-    private readonly keep = false,
-  ) {}
+    fut: Future<T>,
+    onOk: ((value: T) => unknown) | null | undefined,
+    onErr: ((reason: unknown) => unknown) | null | undefined,
+    task: AwaitingTask | undefined,
+    keep = false,
+  ) {
+    this.fut = fut;
+    this.onOk = onOk;
+    this.onErr = onErr;
+    this.task = task;
+    this.keep = keep;
+    this.chain = null;
+    this.link = null;
+    this.result = UNSETTLED;
+  }
 
   /** @internal The async task this awaiter resumes, if any (the await graph). */
   _awaitingTask(): AwaitingTask | undefined {
@@ -201,11 +228,10 @@ export class ThenAwaiter<T, R> implements Waiter, PromiseLike<R> {
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     if (this.chain === null) {
-      if (this.settled) this.chain = Promise.resolve(this.result) as Promise<R>;
+      if (this.result !== UNSETTLED) this.chain = Promise.resolve(this.result) as Promise<R>;
       else {
         this.chain = new Promise<R>((resolve, reject) => {
-          this.resolveChain = resolve as (v: unknown) => void;
-          this.rejectChain = reject;
+          this.link = { resolve: resolve as (v: unknown) => void, reject };
         });
       }
     }
@@ -225,18 +251,17 @@ export class ThenAwaiter<T, R> implements Waiter, PromiseLike<R> {
   }
 
   private succeed(v: unknown): void {
-    if (this.resolveChain !== null) this.resolveChain(v);
+    if (this.link !== null) this.link.resolve(v);
     else if (this.chain === null && v !== null && typeof v === 'object' && typeof (v as PromiseLike<unknown>).then === 'function') {
       this.chain = Promise.resolve(v) as Promise<R>; // a returned promise may reject: keep it tracked
     }
-    this.settled = true;
     this.result = v;
   }
 
   private fail(e: unknown): void {
-    if (this.rejectChain !== null) this.rejectChain(e);
+    if (this.link !== null) this.link.reject(e);
     else this.chain = Promise.reject(e); // unchained: Node reports it as an unhandled rejection
-    this.settled = true;
+    this.result = undefined;
   }
 
   /** @internal Only async continuations behind it: the loop need not yield to microtasks first. */
