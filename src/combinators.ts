@@ -90,12 +90,14 @@ export function sleep<T = void>(delayMs: number, result?: T): Future<T> {
 
 /** gather's outer future: cancelling it cancels every child still running. */
 class GatheringFuture<T> extends Future<T> {
-  /** @internal */ _cancelRequested = false;
-  constructor(
-    loop: Future<unknown>['_loop'],
-    private readonly children: Future<unknown>[],
-  ) {
+  // Declared and assigned in the constructor, as every future's fields (test/shapes.test.ts).
+  /** @internal */ declare _cancelRequested: boolean;
+  private declare readonly children: Future<unknown>[];
+
+  constructor(loop: Future<unknown>['_loop'], children: Future<unknown>[]) {
     super(loop);
+    this._cancelRequested = false;
+    this.children = children;
   }
 
   override cancel(msg?: string): boolean {
@@ -320,25 +322,32 @@ export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
 export const ALL_COMPLETED = 'ALL_COMPLETED';
 
 class WaitFuture<F extends Future<unknown>> extends Future<{ done: Set<F>; pending: Set<F> }> implements Waiter {
-  /** @internal */ timer: TimerHandle | null = null;
+  // Declared and assigned in the constructor, as every future's fields (test/shapes.test.ts).
+  /** @internal */ declare timer: TimerHandle | null;
+  /** The futures, as read at the call; read again when the wait starts if `source` is a collection. */
+  private declare fs: Set<F>;
+  private declare readonly source: Iterable<F> | null;
+  private declare readonly returnWhen: string;
+  private declare readonly timeout: number | null;
+  private declare counter: number;
+  private declare started: boolean;
+  private declare triggered: boolean;
+
+  constructor(loop: Future<unknown>['_loop'], fs: Set<F>, source: Iterable<F> | null, returnWhen: string, timeout: number | null) {
+    super(loop);
+    this.timer = null;
+    this.fs = fs;
+    this.source = source;
+    this.returnWhen = returnWhen;
+    this.timeout = timeout;
+    this.counter = 0;
+    this.started = false;
+    this.triggered = false;
+  }
 
   /** @internal It sorts the futures into done and pending; their errors stay for the caller to read. */
   get _observes(): boolean {
     return true;
-  }
-  private counter = 0;
-  private started = false;
-  private triggered = false;
-
-  constructor(
-    loop: Future<unknown>['_loop'],
-    /** The futures, as read at the call; read again when the wait starts if `source` is a collection. */
-    private fs: Set<F>,
-    private readonly source: Iterable<F> | null,
-    private readonly returnWhen: string,
-    private readonly timeout: number | null,
-  ) {
-    super(loop);
   }
 
   /**

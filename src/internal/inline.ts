@@ -303,12 +303,11 @@ const BARE_YIELD: IteratorResult<undefined, never> = Object.freeze({ done: false
 
 /** A `PassFuture` of more than one pass (a test's wait): not a bare `yield`. */
 class MultiPassFuture<T> extends PassFuture<T> {
-  constructor(
-    loop: EventLoop,
-    value: T,
-    private _passes: number,
-  ) {
+  private declare _passes: number;
+
+  constructor(loop: EventLoop, value: T, passes: number) {
     super(loop, value);
+    this._passes = passes;
   }
 
   override _bareYield(): boolean {

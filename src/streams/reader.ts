@@ -66,12 +66,13 @@ const NAMES = ['read', 'read', 'readexactly', 'readuntil', 'readline'];
  * nothing.
  */
 class ReadFuture extends ParkFuture<Buffer> {
-  protected readonly _reader: StreamReader;
-  private readonly _op: number;
-  private readonly _n: number;
-  private readonly _seps: readonly Buffer[];
+  // Declared and assigned in the constructor, as every future's fields (test/shapes.test.ts).
+  protected declare readonly _reader: StreamReader;
+  private declare readonly _op: number;
+  private declare readonly _n: number;
+  private declare readonly _seps: readonly Buffer[];
   /** For UNTIL/LINE: where the next search starts (bytes already searched, minus a separator's tail). */
-  private _offset = 0;
+  private declare _offset: number;
 
   constructor(loop: EventLoop, reader: StreamReader, op: number, n: number, seps: readonly Buffer[]) {
     super(loop);
@@ -79,6 +80,7 @@ class ReadFuture extends ParkFuture<Buffer> {
     this._op = op;
     this._n = n;
     this._seps = seps;
+    this._offset = 0;
   }
 
   protected _attempt(resumed: boolean): boolean {

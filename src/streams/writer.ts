@@ -18,8 +18,9 @@ const CLOSED = 1;
  * so a cancelled wait cancels nobody else's.
  */
 class WriterWait extends ParkFuture<void> {
-  private readonly _writer: StreamWriter;
-  private readonly _what: number;
+  // Declared and assigned in the constructor, as every future's fields (test/shapes.test.ts).
+  private declare readonly _writer: StreamWriter;
+  private declare readonly _what: number;
 
   constructor(loop: EventLoop, writer: StreamWriter, kind: number) {
     super(loop);
