@@ -3,11 +3,12 @@
 // ±10–30%). `npx tsx bench/instructions.ts CASE [N] [--base REV] [--node 24]`, e.g.
 // `npx tsx bench/instructions.ts b-gen-queue 200000 --base HEAD~1`. Cases: bench/lib/instrcases.ts.
 //
-// Node runs with `--single-threaded` (no concurrent compiler or GC threads: two runs of one build
-// then agree within about 0.5%), each case twice in one process (the first warms the JIT up), and
-// once more with N = 1,000, whose count (start-up, compilation) is taken off. GC work is counted
-// too, and moves in steps with object sizes (when a scavenge falls decides how much is live), so
-// read "JIT code" differences under about 1% of the total as noise. Needs `valgrind` (Debian:
+// Node runs with `--single-threaded` (no concurrent compiler or GC threads: invocations of a-gen
+// agree within about 1%), each case twice in one process (the first warms the JIT up), and once
+// more with N = 1,000, whose count (start-up, compilation) is taken off. GC work is counted too,
+// and moves in steps with object sizes (when a scavenge falls decides how much is live): the
+// GC-heavy cases (a-async, the b cases at N = 200,000) vary by up to 7% between invocations, so
+// compare builds within one invocation and run those twice. Needs `valgrind` (Debian:
 // `apt-get install valgrind`); instructions are not time (a cache miss costs more than an add).
 
 import { spawnSync } from 'node:child_process';
