@@ -160,12 +160,16 @@ describe('subprocessExec', () => {
       let calls = 0;
       class Bad extends Collect {
         override pipeDataReceived(fd: number, data: Buffer): void {
-          if (calls++ === 0) throw new Error('bad output');
+          if (calls++ === 0) {
+            // The child writes its second chunk only once told to, so the two never arrive as one.
+            this.transport.getPipeTransport(0)!.write(Buffer.from('go'));
+            throw new Error('bad output');
+          }
           super.pipeDataReceived(fd, data);
         }
       }
-      const script = "const fs = require('fs'); fs.writeSync(1, 'a'); setTimeout(() => fs.writeSync(1, 'b'), 30)";
-      const [t, p] = await getRunningLoop().subprocessExec(() => new Bad(), NODE, ['-e', script], { stdin: DEVNULL, stdout: PIPE, stderr: 'inherit' });
+      const script = "const fs = require('fs'); fs.writeSync(1, 'a'); process.stdin.once('data', () => { fs.writeSync(1, 'b'); process.exit(0); })";
+      const [t, p] = await getRunningLoop().subprocessExec(() => new Bad(), NODE, ['-e', script], { stdin: PIPE, stdout: PIPE, stderr: 'inherit' });
       await waitFor(p.done, BOUND);
       expect(seen).toHaveLength(1);
       expect(seen[0]!.message).toMatch(/^Exception in callback/);
