@@ -5,9 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = join(import.meta.dirname, '..');
-const ENTRIES = [join(ROOT, 'src/index.ts'), join(ROOT, 'src/testing/index.ts')];
+import { ENTRIES, ROOT, sourceProgram } from './sourceprogram.js';
 
 function tsdocOf(node: ts.Node): string {
   return ts
@@ -25,13 +23,7 @@ function isPublicMember(m: ts.ClassElement): boolean {
 
 /** What the public API's documentation lacks, one line per export or member. */
 function undocumented(): string[] {
-  const program = ts.createProgram(ENTRIES, {
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    target: ts.ScriptTarget.ES2022,
-    strict: true,
-    noEmit: true,
-  });
+  const program = sourceProgram();
   const checker = program.getTypeChecker();
   const problems: string[] = [];
   for (const entry of ENTRIES) {

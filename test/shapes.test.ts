@@ -10,9 +10,7 @@
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = join(import.meta.dirname, '..');
-const ENTRIES = [join(ROOT, 'src/index.ts'), join(ROOT, 'src/testing/index.ts')];
+import { ROOT, sourceProgram } from './sourceprogram.js';
 /** Classes outside Future's family that are made as often as a task. */
 const ALSO = new Set(['ThenAwaiter']);
 
@@ -39,13 +37,7 @@ function lineage(cls: ts.ClassDeclaration & { name: ts.Identifier }, checker: ts
 
 /** Every field of a hot class that is not declared and assigned in a constructor, as `file: Class.field`. */
 function definedFields(): string[] {
-  const program = ts.createProgram(ENTRIES, {
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    target: ts.ScriptTarget.ES2022,
-    strict: true,
-    noEmit: true,
-  });
+  const program = sourceProgram();
   const checker = program.getTypeChecker();
   const found: string[] = [];
   let hot = 0;
