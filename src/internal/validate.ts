@@ -93,6 +93,13 @@ export function isThenable(x: unknown): x is PromiseLike<unknown> {
 /** %GeneratorPrototype%: the prototype of every generator function's `prototype`. */
 const GeneratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})())) as Generator;
 
+/**
+ * The prototype of the last generator object recognised (its generator function's `prototype`):
+ * the common case, many generators of one function, then takes one `Object.getPrototypeOf` where
+ * it took two (V8 11 runs each as a runtime call, about 140 instructions).
+ */
+let lastGeneratorProto: object | null = null;
+
 /** True for a real generator object (not a look-alike iterator). */
 export function isNativeGenerator(x: object): boolean {
   const proto = Object.getPrototypeOf(x) as object | null;
@@ -101,8 +108,6 @@ export function isNativeGenerator(x: object): boolean {
   lastGeneratorProto = proto;
   return true;
 }
-
-let lastGeneratorProto: object | null = null;
 
 /**
  * `%GeneratorPrototype%.next` and `.throw`. Every generator function has a prototype of its own,

@@ -7,6 +7,7 @@ import {
   checkFunction,
   describe,
   isGenerator,
+  isNativeGenerator,
   isThenable,
 } from '../../src/internal/validate.js';
 import { syncError } from '../support.js';
@@ -168,6 +169,23 @@ suite('isGenerator()', () => {
       },
     };
     expect(isGenerator(it)).toBe(true);
+  });
+
+  it('tells native generators from look-alikes whichever it saw last (it remembers the last generator prototype)', () => {
+    function* g(): Generator<number> {}
+    function* h(): Generator<number> {}
+    const lookAlike = {
+      next: () => ({ done: true, value: 1 }),
+      throw: (e: unknown) => {
+        throw e;
+      },
+      [Symbol.iterator]() {
+        return this;
+      },
+    };
+    const seen = [g(), g(), lookAlike, h(), g(), lookAlike, [1][Symbol.iterator](), h()].map((x) => isNativeGenerator(x));
+    expect(seen).toEqual([true, true, false, true, true, false, false, true]);
+    expect(isGenerator(lookAlike)).toBe(true); // a coroutine all the same, stepped through its own methods
   });
 
   it('is false for generator functions, async generators, arrays, array iterators and plain values', () => {
