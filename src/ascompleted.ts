@@ -30,7 +30,7 @@ type Completion<T> = Future<T> | null;
  * task there, so a cancel never comes between the two), or hands the wake-up on if cancelled.
  */
 class NextCompletion<T, R> extends ParkFuture<R> {
-  // Declared and assigned in the constructor, as the other park futures' fields.
+  // Declared and assigned in the constructor, as every future's fields (test/shapes.test.ts).
   private declare readonly _it: AsCompleted<T>;
   private declare readonly _wrap: (f: Completion<T>) => R;
 

@@ -79,6 +79,7 @@ export function isObserver(e: Entry): boolean {
 export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   // Declared, and assigned in the constructor: class-field initializers would run as one shared
   // function whose stores see every subclass's shape (megamorphic), on the hottest allocation.
+  // Every subclass declares its fields the same way (test/shapes.test.ts says why, and checks it).
   /** @internal */ declare _state: State;
   /** @internal */ declare _value: unknown;
   /** @internal */ declare readonly _loop: EventLoop;

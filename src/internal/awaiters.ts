@@ -153,9 +153,9 @@ const UNSETTLED: unique symbol = Symbol('unsettled');
  * an unhandled failure still reaches Node's unhandled-rejection report.
  */
 export class ThenAwaiter<T, R> implements Waiter, PromiseLike<R> {
-  // Declared and assigned in the constructor (field initializers and parameter properties would
-  // define each field and then store it again): one is made per `await` of a pending future, so
-  // the rare chaining state shares one field (`link`) and "settled" is a sentinel of `result`.
+  // Declared and assigned in the constructor, as every future's fields (test/shapes.test.ts). One
+  // is made per `await` of a pending future, so the rare chaining state shares one field (`link`)
+  // and "settled" is a sentinel of `result`.
   private declare readonly fut: Future<T>;
   private declare readonly onOk: ((value: T) => unknown) | null | undefined;
   private declare readonly onErr: ((reason: unknown) => unknown) | null | undefined;

@@ -93,8 +93,7 @@ export async function drive<T>(gen: Coroutine<T>, loop: EventLoop): Promise<T> {
  * outcome. `make(mode)` builds the coroutine.
  */
 export class InlineFuture<T> extends Future<T> {
-  // Declared and assigned in the constructor, as Future's own fields (initializers and parameter
-  // properties would be a constructor step of their own): one is made per waitFor(), timeout…
+  // Declared and assigned in the constructor, as every future's fields (test/shapes.test.ts).
   private declare readonly _make: (mode: Mode) => Coroutine<T>;
   private declare readonly _what: string;
   /** asyncio's words for the same mistake, added to the error (e.g. "Timeout should be used inside a task"). */

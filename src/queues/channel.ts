@@ -379,8 +379,7 @@ export class MemoryReceiveChannel<T> implements AsyncIterable<T> {
  * queue until a receiver takes the value (completing it at once: the value is delivered).
  */
 class ChannelSend<T> extends ParkFuture<void> {
-  // Declared and assigned in the constructor, not parameter properties (whose field definitions
-  // are a constructor step of their own): one of these is made per blocked send.
+  // Declared and assigned in the constructor, as every future's fields (test/shapes.test.ts).
   declare readonly _owner: MemorySendChannel<T>;
   private declare readonly _st: ChannelState<T>;
   declare readonly _value_: T;
@@ -436,7 +435,7 @@ class ChannelSend<T> extends ParkFuture<void> {
  * back to the channel (to the next receiver, or the front of the buffer).
  */
 class ChannelReceive<T> extends ParkFuture<T> {
-  // Declared and assigned in the constructor (see ChannelSend): one is made per blocked receive.
+  // Declared and assigned in the constructor, as every future's fields (test/shapes.test.ts).
   declare readonly _owner: MemoryReceiveChannel<T>;
   private declare readonly _st: ChannelState<T>;
   private declare _handed: T | undefined;

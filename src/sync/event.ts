@@ -96,7 +96,7 @@ export class Event extends LoopBound {
  * wakes it — and then done even if the flag was cleared before it ran (asyncio's waiter future).
  */
 class EventWait extends ParkFuture<true> {
-  // Declared and assigned in the constructor (see LockAcquire): one is made per blocked wait.
+  // Declared and assigned in the constructor, as every future's fields (test/shapes.test.ts).
   private declare readonly _ev: Event;
 
   constructor(ev: Event) {

@@ -149,8 +149,7 @@ export class Lock extends LoopBound {
 
 /** A blocked `Lock.acquire()`: takes the lock when first awaited if it can, else queues for it. */
 class LockAcquire extends ParkFuture<true> {
-  // Declared and assigned in the constructor (a parameter property's field definition would be a
-  // constructor step of its own): one of these is made per blocked acquire.
+  // Declared and assigned in the constructor, as every future's fields (test/shapes.test.ts).
   private declare readonly _lock: Lock;
 
   constructor(lock: Lock, loop: EventLoop = lock._getLoop()) {

@@ -154,7 +154,7 @@ export class Semaphore extends LoopBound {
  * queues, else queues. `release()` takes the unit off for the first waiter and wakes it.
  */
 class SemaphoreAcquire extends ParkFuture<true> {
-  // Declared and assigned in the constructor (see LockAcquire): one is made per blocked acquire.
+  // Declared and assigned in the constructor, as every future's fields (test/shapes.test.ts).
   private declare readonly _sem: Semaphore;
   /** Cancelled while waiting (no unit was taken off for it). */
   private declare _leaving: boolean;
