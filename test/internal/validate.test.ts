@@ -145,6 +145,17 @@ suite('isThenable()', () => {
 });
 
 suite('isGenerator()', () => {
+  /** A hand-made coroutine: an object with next, throw and Symbol.iterator. */
+  const lookAlike = (): IterableIterator<number> & { throw(e: unknown): never } => ({
+    next: () => ({ done: true, value: 1 }),
+    throw: (e: unknown) => {
+      throw e;
+    },
+    [Symbol.iterator]() {
+      return this;
+    },
+  });
+
   it('is true for generator objects, also of subclassed generator functions', () => {
     function* g(): Generator<number> {
       yield 1;
@@ -159,33 +170,15 @@ suite('isGenerator()', () => {
   });
 
   it('is true for a hand-made object with next, throw and Symbol.iterator', () => {
-    const it = {
-      next: () => ({ done: true, value: 1 }),
-      throw: (e: unknown) => {
-        throw e;
-      },
-      [Symbol.iterator]() {
-        return this;
-      },
-    };
-    expect(isGenerator(it)).toBe(true);
+    expect(isGenerator(lookAlike())).toBe(true);
   });
 
   it('tells native generators from look-alikes whichever it saw last (it remembers the last generator prototype)', () => {
     function* g(): Generator<number> {}
     function* h(): Generator<number> {}
-    const lookAlike = {
-      next: () => ({ done: true, value: 1 }),
-      throw: (e: unknown) => {
-        throw e;
-      },
-      [Symbol.iterator]() {
-        return this;
-      },
-    };
-    const seen = [g(), g(), lookAlike, h(), g(), lookAlike, [1][Symbol.iterator](), h()].map((x) => isNativeGenerator(x));
+    const seen = [g(), g(), lookAlike(), h(), g(), lookAlike(), [1][Symbol.iterator](), h()].map((x) => isNativeGenerator(x));
     expect(seen).toEqual([true, true, false, true, true, false, false, true]);
-    expect(isGenerator(lookAlike)).toBe(true); // a coroutine all the same, stepped through its own methods
+    expect(isGenerator(lookAlike())).toBe(true); // a coroutine all the same, stepped through its own methods
   });
 
   it('is false for generator functions, async generators, arrays, array iterators and plain values', () => {
