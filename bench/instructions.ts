@@ -1,14 +1,15 @@
 // Instructions per operation of one workload, counted by valgrind's cachegrind: a deterministic
 // A/B for changes too small for wall time on a shared VM (whose runs of the same build differ by
 // ±10–30%). `npx tsx bench/instructions.ts CASE [N] [--base REV] [--node 24]`, e.g.
-// `npx tsx bench/instructions.ts b-gen-queue 200000 --base HEAD~1`. Cases: bench/lib/instrcases.ts.
+// `npx tsx bench/instructions.ts b-gen-queue 1000000 --base HEAD~1`. Cases: bench/lib/instrcases.ts.
 //
 // Node runs with `--single-threaded` (no concurrent compiler or GC threads: invocations of a-gen
 // agree within about 1%), each case twice in one process (the first warms the JIT up), and once
 // more with N = 1,000, whose count (start-up, compilation) is taken off. GC work is counted too,
 // and moves in steps with object sizes (when a scavenge falls decides how much is live): the
-// GC-heavy cases (a-async, the b cases at N = 200,000) vary by up to 7% between invocations, so
-// compare builds within one invocation and run those twice. Needs `valgrind` (Debian:
+// GC-heavy cases (a-async, the b cases at N = 200,000) vary by up to 7% between invocations, and
+// c-gen by up to 4%, so compare builds within one invocation and run those twice; give the b
+// cases N = 1,000,000, where they agree within about 2%. Needs `valgrind` (Debian:
 // `apt-get install valgrind`); instructions are not time (a cache miss costs more than an add).
 
 import { spawnSync } from 'node:child_process';

@@ -25,6 +25,31 @@ function channelPipe(): Pipe {
   return { put: (x) => send.send(x), get: () => receive.receive() };
 }
 
+/**
+ * The floor of the (b) cases: the suite's minimal queue on bare futures
+ * (bench/cases/b_pingpong/tulip-queue.ts) — a buffer, waiting futures, no checks, no cancellation
+ * handling. What `Queue` and the channel cost above it is theirs.
+ */
+function futurePipe(): Pipe {
+  const loop = getRunningLoop();
+  const items: number[] = [];
+  const waiters: Future<number>[] = [];
+  return {
+    put: (x) => {
+      const w = waiters.shift();
+      if (w !== undefined) w.setResult(x);
+      else items.push(x);
+      return loop._doneVoid as Future<void>;
+    },
+    get: () => {
+      const f = loop.createFuture<number>();
+      if (items.length > 0) f.setResult(items.shift()!);
+      else waiters.push(f);
+      return f;
+    },
+  };
+}
+
 /** `n` hand-offs (n/2 round trips) between the main task and a second one, generator style. */
 function* pingPong(n: number, there: Pipe, back: Pipe): Coroutine<void> {
   quiet();
@@ -63,6 +88,7 @@ export const INSTR_CASES: Record<string, (n: number) => Promise<unknown>> = {
     }),
   'b-gen-queue': (n) => run(() => pingPong(n, queuePipe(), queuePipe())),
   'b-gen-channel': (n) => run(() => pingPong(n, channelPipe(), channelPipe())),
+  'b-gen-futures': (n) => run(() => pingPong(n, futurePipe(), futurePipe())),
   'b-async-queue': (n) =>
     run(async () => {
       quiet();
