@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { import: string }> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { default: string }> };
 
 /** The source file behind an export's built file: ./dist/testing/index.js → src/testing/index.ts. */
 function sourceOf(built: string): string {
@@ -24,13 +24,15 @@ function runModule(code: string): { out: string; err: string; status: number | n
 }
 
 describe('package entry points', () => {
-  it('lists the main module and tulip/testing', () => {
+  it('lists the main module and tulip/testing, each under the default condition', () => {
     expect(Object.keys(pkg.exports).sort()).toEqual(['.', './testing']);
+    // `default`, not `import`: `require()` of an ES module (Node 20.19+, 22.12+) finds it too.
+    for (const target of Object.values(pkg.exports)) expect(target.default).toMatch(/^\.\/dist\/.*\.js$/);
   });
 
   for (const [name, target] of Object.entries(pkg.exports)) {
     it(`${name} loads as a program's first import`, () => {
-      const url = new URL(`file://${sourceOf(target.import)}`).href;
+      const url = new URL(`file://${sourceOf(target.default)}`).href;
       const r = runModule(`const m = await import(${JSON.stringify(url)}); console.log(Object.keys(m).length);`);
       expect(r.err).not.toMatch(/Error/);
       expect(r.status).toBe(0);
@@ -39,8 +41,8 @@ describe('package entry points', () => {
   }
 
   it('tulip/testing imported before tulip runs a loop on virtual time', () => {
-    const testing = JSON.stringify(new URL(`file://${sourceOf(pkg.exports['./testing']!.import)}`).href);
-    const main = JSON.stringify(new URL(`file://${sourceOf(pkg.exports['.']!.import)}`).href);
+    const testing = JSON.stringify(new URL(`file://${sourceOf(pkg.exports['./testing']!.default)}`).href);
+    const main = JSON.stringify(new URL(`file://${sourceOf(pkg.exports['.']!.default)}`).href);
     const r = runModule(
       [
         `const { MockClock } = await import(${testing});`,
