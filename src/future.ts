@@ -695,6 +695,16 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
   }
 }
 
+/**
+ * @internal A new future of `loop`, finished with `value` (the shared done futures of the fast
+ * paths). Here, below the loop, so that the primitives' helpers need not import the loop itself.
+ */
+export function finishedFuture<T>(loop: EventLoop, value: T): Future<T> {
+  const fut = new Future<T>(loop);
+  fut.setResult(value);
+  return fut;
+}
+
 anchorShapes((loop) => {
   const fut = new Future<unknown>(loop);
   return [fut, new ThenAwaiter(fut, null, null, undefined), new FutureIterator(fut), new LateWake(fut as never, fut)];

@@ -6,9 +6,9 @@ import { CancelledError, RuntimeError } from './errors.js';
 import { Future } from './future.js';
 import { current } from './internal/context.js';
 import { checkFunction, checkOpts, describe, isGenerator, isThenable } from './internal/validate.js';
-import { taskFactoryInUse, type TaskFactory } from './loop/services.js';
+import type { TaskFactory } from './loop/services.js';
 import type { EventLoop } from './loop/eventloop.js';
-import { getRunningLoop, runningLoopOrUndefined } from './loop/registry.js';
+import { getRunningLoop, runningLoopOrUndefined, taskFactoryInUse } from './loop/registry.js';
 import { Task, type Awaitable, type Coroutine, type TaskBody, type TaskOptions } from './task.js';
 
 /**

@@ -4,8 +4,8 @@
  * and the `run(body)` scope that holds a resource around a body.
  */
 import { CancelledError, RuntimeError } from '../errors.js';
-import { Future, onSuspend } from '../future.js';
-import { settled, type EventLoop } from '../loop/eventloop.js';
+import { Future, finishedFuture, onSuspend } from '../future.js';
+import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop, runningLoopOrUndefined } from '../loop/registry.js';
 import type { Coroutine, Task } from '../task.js';
 import { current } from './context.js';
@@ -193,7 +193,7 @@ export function doneFuture<T>(loop: EventLoop, value: T): Future<T> {
   if ((value === undefined || value === true) && onSuspend === null) {
     return (value === undefined ? loop._doneVoid : loop._doneTrue) as Future<T>;
   }
-  return settled(loop, value);
+  return finishedFuture(loop, value);
 }
 
 /**

@@ -2,7 +2,7 @@ import { RuntimeError } from '../errors.js';
 import { captureContext, contextHere, type RunContext } from '../internal/context.js';
 import { checkDeadline, checkFunction, checkOpts, describe } from '../internal/validate.js';
 import { checkTaskOptions } from '../internal/taskext.js';
-import { Future } from '../future.js';
+import { Future, finishedFuture } from '../future.js';
 import { Task, type TaskBody, type TaskOptions, ensureFuture, byFactory, type Awaitable } from '../task.js';
 import { RealClock, type Clock } from './clock.js';
 import { Handle, TimerHandle } from './handle.js';
@@ -11,8 +11,7 @@ import { callInstruments } from './instruments.js';
 import { holdProcess } from './keepalive.js';
 import { watchGc } from './monitor.js';
 import { PassLoop } from './passes.js';
-import { runningLoopOrUndefined, setLoopStarted } from './registry.js';
-import { noteTaskFactoryInUse } from './services.js';
+import { noteTaskFactoryInUse, runningLoopOrUndefined, setLoopStarted } from './registry.js';
 
 /** Options of `newEventLoop()` and `new EventLoop()`. */
 export interface LoopOptions {
@@ -59,8 +58,8 @@ export class EventLoop extends PassLoop {
     checkLoopOptions('newEventLoop', opts);
     const clock = opts.clock ?? new RealClock();
     this._clock = clock as Clock & { now(): number };
-    this._doneVoid = settled(this, undefined);
-    this._doneTrue = settled(this, true);
+    this._doneVoid = finishedFuture(this, undefined);
+    this._doneTrue = finishedFuture(this, true);
     makeAnchors(() => new EventLoop());
     if (this.createTask !== EventLoop.prototype.createTask) {
       this._ownCreateTask = true; // createTask() and ensureFuture() go through the override, as in asyncio
@@ -402,9 +401,3 @@ export function newEventLoop(opts?: LoopOptions): EventLoop {
   return new EventLoop(opts);
 }
 
-/** @internal A new future of `loop`, finished with `value`. */
-export function settled<T>(loop: EventLoop, value: T): Future<T> {
-  const fut = new Future<T>(loop);
-  fut.setResult(value);
-  return fut;
-}

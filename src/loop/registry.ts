@@ -61,3 +61,15 @@ export function getRunningLoop(): EventLoop {
   }
   throw new RuntimeError('getRunningLoop: no running event loop');
 }
+
+/**
+ * @internal Set once any loop has had a task factory or is of a class that overrides `createTask`:
+ * `createTask` and `ensureFuture` look for either only then. (Kept here, at the bottom of the
+ * loop's modules, so that the task layer reads it without importing the loop's classes.)
+ */
+export let taskFactoryInUse = false;
+
+/** @internal Notes that some loop makes its tasks its own way (see `taskFactoryInUse`). */
+export function noteTaskFactoryInUse(): void {
+  taskFactoryInUse = true;
+}

@@ -11,6 +11,7 @@ import { contextHere, isAsyncFunction, isGeneratorFunction, recordSuspensions } 
 import { formatContext, type AnyExceptionHandler, type ExceptionContext, type ExceptionHandler } from './exceptions.js';
 import { checkInstrument, type Instrument } from './instruments.js';
 import { LoopMonitor, type LagStats } from './monitor.js';
+import { noteTaskFactoryInUse } from './registry.js';
 import { SignalHandlers, checkSignal, checkSignalName } from './signals.js';
 import { ThreadPoolExecutor } from '../executor/threadpool.js';
 import type { EventLoop } from './eventloop.js';
@@ -47,17 +48,6 @@ export interface Executor {
  * options given to `createTask`, and returns the new task.
  */
 export type TaskFactory = <T>(loop: EventLoop, body: TaskBody<T>, opts?: TaskOptions) => Task<T>;
-
-/**
- * @internal Set once any loop has had a task factory or is of a class that overrides `createTask`:
- * `createTask` and `ensureFuture` look for either only then.
- */
-export let taskFactoryInUse = false;
-
-/** @internal Notes that some loop makes its tasks its own way (see `taskFactoryInUse`). */
-export function noteTaskFactoryInUse(): void {
-  taskFactoryInUse = true;
-}
 
 /**
  * The non-scheduling half of `EventLoop` (see there).

@@ -6,11 +6,6 @@
  *
  * @module
  */
-// The core first, in the order of its own entry point: its modules import one another in a
-// cycle (the loop's classes and the tasks they run), which only that order enters at a module
-// every other one can wait for. Without it, `import … from 'tulip/testing'` as a program's first
-// import failed with "Cannot access 'LoopServices' before initialization".
-import '../index.js';
 import type { Future } from '../future.js';
 import { onePass } from '../internal/inline.js';
 import { checkDelay, describe } from '../internal/validate.js';
