@@ -1,8 +1,7 @@
 // The package's entry points (package.json `exports`), each loaded as the very first import of a
-// fresh Node process, through Node's own ESM loader. The modules of the core import one another
-// in a cycle, and an entry point that entered it at the wrong module failed at load time with a
-// `ReferenceError` (class used before its module ran) — which the test runner's own module graph
-// does not show, so each entry gets a process of its own here.
+// fresh Node process, through Node's own ESM loader. Before 0.3.12, `tulip/testing` loaded first
+// failed with a `ReferenceError` (a class used before its module ran: see test/imports.test.ts),
+// which the test runner's own module graph does not show, so each entry gets a process here.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
