@@ -4,7 +4,7 @@
  * futures as they complete).
  */
 import { TimeoutError } from './errors.js';
-import { Future, type Waiter } from './future.js';
+import { Future, finishedFuture, type Waiter } from './future.js';
 import { InlineFuture } from './internal/inline.js';
 import { ParkFuture } from './internal/park.js';
 import { checkDelay, checkOpts, describe, isGenerator } from './internal/validate.js';
@@ -161,11 +161,7 @@ class AsCompleted<T> implements AsCompletedIterator<T>, Waiter {
 
   /** A Future (so the awaiting task can be cancelled at it) of the next original future. */
   private _asyncNext(): Future<IteratorResult<Future<T>, undefined>> {
-    if (this._left === 0) {
-      const out = new Future<IteratorResult<Future<T>, undefined>>(this._loop);
-      out.setResult({ done: true, value: undefined });
-      return out;
-    }
+    if (this._left === 0) return finishedFuture<IteratorResult<Future<T>, undefined>>(this._loop, { done: true, value: undefined });
     return new NextCompletion<T, IteratorResult<Future<T>, undefined>>(this._loop, this, (f) => {
       this._left--;
       if (f === null) throw new TimeoutError('asCompleted: timed out');

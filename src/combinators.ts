@@ -1,5 +1,5 @@
 import { CancelledError, RuntimeError, TimeoutError } from './errors.js';
-import { Future, NO_ERROR, type Waiter } from './future.js';
+import { Future, NO_ERROR, finishedFuture, type Waiter } from './future.js';
 import { loopCancelledError } from './internal/looperrors.js';
 import { onePass } from './internal/inline.js';
 import { checkDelay, checkOpts, describe, isGenerator } from './internal/validate.js';
@@ -204,11 +204,7 @@ export function gather(aws: readonly Awaitable<unknown>[], opts: { returnExcepti
   // the running one.
   const first = items[0];
   const loop = first instanceof Future ? first._loop : getRunningLoop();
-  if (items.length === 0) {
-    const outer = new Future<unknown[]>(loop);
-    outer.setResult([]);
-    return outer;
-  }
+  if (items.length === 0) return finishedFuture<unknown[]>(loop, []);
   const children: Future<unknown>[] = new Array(items.length);
   const outer = new GatheringFuture<unknown[]>(loop, children);
   const g = new Gathering(outer, children, 0, returnExceptions);

@@ -696,8 +696,9 @@ export class Future<T = unknown> implements PromiseLike<T>, Runnable {
 }
 
 /**
- * @internal A new future of `loop`, finished with `value` (the shared done futures of the fast
- * paths). Here, below the loop, so that the primitives' helpers need not import the loop itself.
+ * @internal A new future of `loop`, already finished with `value` (the loop's shared done futures,
+ * the primitives' fast paths, an empty `gather`). Here, below the loop, so that the modules using
+ * it need not import the loop itself.
  */
 export function finishedFuture<T>(loop: EventLoop, value: T): Future<T> {
   const fut = new Future<T>(loop);
