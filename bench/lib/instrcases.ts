@@ -3,6 +3,7 @@
 // valgrind every step is slow enough to trip it, and fine mode would then be what gets counted.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FutureQueue } from '../cases/b_pingpong/tulip-queue.js';
 import { Queue, createTask, gather, getRunningLoop, openMemoryChannel, run, sleep, type Coroutine, type Future, type Task } from './tulip.js';
 
 const quiet = (): void => {
@@ -32,21 +33,13 @@ function channelPipe(): Pipe {
  */
 function futurePipe(): Pipe {
   const loop = getRunningLoop();
-  const items: number[] = [];
-  const waiters: Future<number>[] = [];
+  const q = new FutureQueue<number>(loop);
   return {
     put: (x) => {
-      const w = waiters.shift();
-      if (w !== undefined) w.setResult(x);
-      else items.push(x);
+      q.put(x);
       return loop._doneVoid as Future<void>;
     },
-    get: () => {
-      const f = loop.createFuture<number>();
-      if (items.length > 0) f.setResult(items.shift()!);
-      else waiters.push(f);
-      return f;
-    },
+    get: () => q.get(),
   };
 }
 
