@@ -36,12 +36,21 @@ class WriterWait extends ParkFuture<void> {
       else this._finish(undefined, resumed);
       return true;
     }
+    if (resumed) {
+      // A drain that waited ends as asyncio's drain waiter does: done once the bytes are sent,
+      // even if the writer was closed or half-closed meanwhile (asyncio's resume_writing, or its
+      // connection_lost(None)); failed only with the connection's error.
+      if (w._error !== undefined) throw w._error;
+      if (!w._lost && w._full()) return false;
+      this._finish(undefined, resumed);
+      return true;
+    }
     const e = w._reader?.exception();
     if (e !== undefined) throw e;
     if (w._lost) throw w._error ?? new ConnectionResetError('StreamWriter.drain: connection lost');
     // asyncio's drain() after close() waits for the connection to be lost, then raises.
     if (w._closing) throw new ConnectionResetError('StreamWriter.drain: the writer is closed');
-    if (w._socket.writableNeedDrain && !w._socket.destroyed) return false;
+    if (w._full()) return false;
     this._finish(undefined, resumed);
     return true;
   }
@@ -107,7 +116,19 @@ export class StreamWriter {
     this._reader = reader;
     this._names = socketNames(socket, unix);
     socket.on('drain', this._onDrain);
+    socket.on('finish', this._onDrain);
     socket.on('close', this._onClose);
+  }
+
+  /**
+   * @internal The socket holds more unsent bytes than it should: above its high-water mark, or,
+   * once ended (`writeEof()`, `close()`), any at all — Node emits no 'drain' after `end()`, only
+   * 'finish' when everything is sent.
+   */
+  _full(): boolean {
+    const s = this._socket;
+    if (s.destroyed) return false;
+    return s.writableEnded ? !s.writableFinished && s.writableNeedDrain : s.writableNeedDrain;
   }
 
   private readonly _onDrain = (): void => this._wakeAll();
@@ -120,9 +141,11 @@ export class StreamWriter {
   /** @internal `startTls()` succeeded: the writer goes on over `socket`. */
   _rebind(socket: Socket): void {
     this._socket.off('drain', this._onDrain);
+    this._socket.off('finish', this._onDrain);
     this._socket.off('close', this._onClose);
     this._socket = socket;
     socket.on('drain', this._onDrain);
+    socket.on('finish', this._onDrain);
     socket.on('close', this._onClose);
   }
 
@@ -264,7 +287,9 @@ export class StreamWriter {
   /**
    * Waits while the socket holds more than its high-water mark of unsent bytes (returns at once
    * otherwise). Throws the reader's error if it has one, and `ConnectionResetError` (or the
-   * socket's error) once the connection is lost or `close()` was called.
+   * socket's error) once the connection is lost or `close()` was called. A drain already waiting
+   * when `writeEof()` or `close()` is called returns once the bytes are sent (or the connection
+   * closes cleanly), as asyncio's does; it throws only the connection's error.
    *
    * Cancellation: a checkpoint when it waits; a cancelled drain leaves the bytes queued.
    *

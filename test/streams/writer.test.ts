@@ -273,6 +273,56 @@ describe('StreamWriter.drain', () => {
       }),
     ));
 
+  // asyncio: a waiting drain is woken by resume_writing() (the buffer emptied) or connection_lost(None)
+  // with None, whatever close()/write_eof() were called meanwhile. Node emits no 'drain' after end().
+  for (const [how, style] of [
+    ['writeEof()', 'async'],
+    ['writeEof()', 'generator'],
+    ['close()', 'async'],
+    ['close()', 'generator'],
+  ] as const) {
+    it(`a drain() waiting on a full socket when ${how} is called returns once the peer has read every byte (${style})`, () =>
+      run(() =>
+        withSink(
+          async (_r, w, peer) => {
+            const big = 'x'.repeat(8 * 1024 * 1024);
+            w.write(big);
+            const drainer =
+              style === 'async'
+                ? createTask(async () => {
+                    await w.drain();
+                    return 'drained';
+                  })
+                : createTask(function* (): Coroutine<string> {
+                    yield* w.drain();
+                    return 'drained';
+                  });
+            await sleep(20);
+            expect(drainer.done()).toBe(false); // the peer reads nothing yet: the socket is full
+            if (how === 'writeEof()') w.writeEof();
+            else w.close();
+            peer.socket()!.resume();
+            expect(await waitFor(drainer, BOUND)).toBe('drained');
+            await until(() => peer.received().length === big.length, 'the peer to read every byte');
+            if (how === 'close()') await waitFor(w.waitClosed(), BOUND);
+          },
+          (s) => s.pause(),
+        ),
+      ));
+  }
+
+  it('a drain() started after writeEof() once the bytes are sent returns at once', () =>
+    run(() =>
+      withSink(async (_r, w, peer) => {
+        const big = 'y'.repeat(4 * 1024 * 1024);
+        w.write(big);
+        w.writeEof();
+        await until(() => peer.ended(), 'the peer to read the end');
+        expect(peer.received().length).toBe(big.length);
+        await waitFor(w.drain(), BOUND);
+      }),
+    ));
+
   it('after close() and waitClosed(), drain() throws ConnectionResetError', () =>
     run(() =>
       withSink(async (_r, w) => {
