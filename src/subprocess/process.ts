@@ -105,9 +105,11 @@ export class Process {
     child.on('exit', (code, signal) => {
       if (this._returncode === null) this._returncode = returnCode(code, signal);
     });
-    // A child still running when its loop closes is killed (asyncio's transport.close()).
+    // A child still running when its loop closes is killed (asyncio's transport.close()), and its
+    // pipes are closed: a pipe a grandchild still holds open would keep Node's process alive.
     const forget = loop._endAtClose(() => {
       if (this._returncode === null) this._child.kill('SIGKILL');
+      for (const pipe of [child.stdin, child.stdout, child.stderr]) pipe?.destroy();
     });
     child.on('close', (code, signal) => {
       forget();

@@ -502,4 +502,23 @@ describe('a child its program forgot', () => {
     for (let i = 0; i < 500 && alive(proc!.pid) && proc!.returncode === null; i++) await new Promise((r) => setTimeout(r, 5));
     expect(proc!.returncode).toBe(-9);
   });
+
+  it('has its pipes closed when its loop closes, though a grandchild still holds them open (Node could not exit)', async () => {
+    let proc: Process | undefined;
+    let grandchild = 0;
+    try {
+      await run(async () => {
+        proc = await createSubprocessShell(`sleep ${LONG} & echo $!`, { stdout: PIPE });
+        grandchild = Number(str(await waitFor(proc.stdout!.readline(), BOUND)).trim());
+        // The shell exits; its child goes on, holding the pipe (wait() would wait for it to close).
+        for (let i = 0; i < 400 && proc.returncode === null; i++) await sleep(5);
+        expect(proc.returncode).toBe(0);
+      });
+      const stdout = (proc as unknown as { _child: { stdout: { destroyed: boolean } } })._child.stdout;
+      expect(alive(grandchild)).toBe(true);
+      expect(stdout.destroyed).toBe(true);
+    } finally {
+      if (grandchild > 0 && alive(grandchild)) process.kill(grandchild, 'SIGKILL');
+    }
+  });
 });
