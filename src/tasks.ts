@@ -5,7 +5,7 @@
 import { CancelledError, RuntimeError } from './errors.js';
 import { Future } from './future.js';
 import { current } from './internal/context.js';
-import { checkFunction, checkOpts, describe, isGenerator, isThenable } from './internal/validate.js';
+import { checkFunction, checkOpts, describe, isGenerator, isThenable, rejectionError } from './internal/validate.js';
 import type { TaskFactory } from './loop/services.js';
 import type { EventLoop } from './loop/eventloop.js';
 import { getRunningLoop, runningLoopOrUndefined, taskFactoryInUse } from './loop/registry.js';
@@ -189,12 +189,14 @@ export function ensureFuture<T>(aw: Awaitable<T>, loop?: EventLoop): Future<T> {
 /**
  * @internal A future of `loop` that settles as the thenable `aw` does (asyncio's `wrap_future`).
  * A failure after the future was cancelled goes to the exception handler under `lateMessage`,
- * unless it is the abort the cancellation caused or the loop is closed.
+ * unless it is the abort the cancellation caused or the loop is closed. A rejection with
+ * `undefined` fails it with a TypeError naming `what`.
  */
 export function wrapThenable<T>(
   aw: PromiseLike<T>,
   loop: EventLoop,
   lateMessage = 'exception in an awaitable whose future was cancelled',
+  what = 'the awaitable',
 ): Future<T> {
   const fut = new Future<T>(loop);
   aw.then(
@@ -211,7 +213,7 @@ export function wrapThenable<T>(
         return;
       }
       if (e instanceof CancelledError) fut._cancelNow(e); // the same error (a cancel scope's keeps its tag)
-      else fut.setException(e);
+      else fut.setException(rejectionError(e, what));
     },
   );
   return fut;

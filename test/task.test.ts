@@ -508,6 +508,28 @@ describe('bad input', () => {
       expect(syncError(() => ensureFuture('str' as never)).message).toMatch(/got "str"$/);
     }));
 
+  it('ensureFuture() of a promise rejected with undefined fails with a TypeError saying so, in both styles', () =>
+    run(function* () {
+      const viaGen = ensureFuture(Promise.reject(undefined));
+      let caught: unknown;
+      try {
+        yield* viaGen;
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(TypeError);
+      expect((caught as Error).message).toBe('the awaitable was rejected with undefined; throw or reject with an Error');
+      const viaAsync = createTask(async () => {
+        try {
+          await ensureFuture(Promise.reject(undefined));
+          return null;
+        } catch (e) {
+          return e;
+        }
+      });
+      expect(yield* viaAsync).toBeInstanceOf(TypeError);
+    }));
+
   it('ensureFuture() of a future with another loop given throws RangeError', () =>
     run(async () => {
       const other = newEventLoop();

@@ -76,6 +76,15 @@ export function checkOpts(op: string, opts: unknown): void {
   }
 }
 
+/**
+ * A rejection reason to fail a future with: `undefined` (a legal `throw`, but what `exception()`
+ * returns for a success) becomes a `TypeError` that says so, as a task's body throwing undefined
+ * does (Python's `raise None` is a TypeError too).
+ */
+export function rejectionError(e: unknown, what: string): unknown {
+  return e === undefined ? new TypeError(`${what} was rejected with undefined; throw or reject with an Error`) : e;
+}
+
 export function checkFunction(op: string, name: string, value: unknown): void {
   if (typeof value !== 'function') {
     throw new TypeError(`${op}: ${name} must be a function, got ${describe(value)}`);

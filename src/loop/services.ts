@@ -4,7 +4,7 @@
  */
 import { CancelledError, RuntimeError } from '../errors.js';
 import { Future } from '../future.js';
-import { checkDelay, checkFunction, describe, isThenable } from '../internal/validate.js';
+import { checkDelay, checkFunction, describe, isThenable, rejectionError } from '../internal/validate.js';
 import { ensureFuture, type Task, type TaskBody, type TaskOptions } from '../task.js';
 import { wrapThenable } from '../tasks.js';
 import { contextHere, isAsyncFunction, isGeneratorFunction, recordSuspensions } from '../internal/context.js';
@@ -184,7 +184,7 @@ export abstract class LoopServices extends LoopTransports {
    * a settlement after the loop closed is dropped, as is the abort's own rejection.
    */
   private _chainJob<R>(job: PromiseLike<R>, abort: AbortController | null): Future<R> {
-    const fut = wrapThenable(job, this.loop(), 'runInExecutor: the job failed after its future was cancelled');
+    const fut = wrapThenable(job, this.loop(), 'runInExecutor: the job failed after its future was cancelled', 'the executor job');
     if (abort !== null) {
       fut._addCallback(() => {
         if (fut.cancelled()) abort.abort(new CancelledError('runInExecutor: the future of the job was cancelled'));
@@ -350,7 +350,7 @@ export abstract class LoopServices extends LoopTransports {
         if (!out.done()) out.setResult(undefined);
       },
       (e: unknown) => {
-        if (!out.done()) out.setException(e);
+        if (!out.done()) out.setException(rejectionError(e, 'the executor\'s shutdown()'));
       },
     );
     if (timeoutMs !== null && timeoutMs !== Infinity) {

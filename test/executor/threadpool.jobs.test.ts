@@ -25,6 +25,32 @@ const spin = (ms: number): number => {
 };
 
 describe('an error thrown in the thread comes back rebuilt', () => {
+  it('a job that throws undefined fails its future with a TypeError, caught by the awaiting task (both styles)', () =>
+    run(function* () {
+      const loop = getRunningLoop();
+      let caught: unknown;
+      try {
+        yield* loop.runInExecutor(pool, () => {
+          throw undefined;
+        });
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(TypeError);
+      expect((caught as Error).message).toBe('the executor job was rejected with undefined; throw or reject with an Error');
+      const viaAsync = loop.createTask(async () => {
+        try {
+          await toThread(() => {
+            throw undefined;
+          });
+          return null;
+        } catch (e) {
+          return e;
+        }
+      });
+      expect(yield* viaAsync).toBeInstanceOf(TypeError);
+    }));
+
   it('a Node system error keeps its class, message, code, errno, syscall and path', async () => {
     const e = (await failure(pool.submit(() => require('node:fs').readFileSync('/nonexistent/x')))) as NodeJS.ErrnoException;
     expect(e).toBeInstanceOf(Error);
