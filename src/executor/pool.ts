@@ -8,7 +8,6 @@
  * clone; errors come back rebuilt (class, name, message, the worker's stack, own properties such
  * as `code`, `cause`, an `AggregateError`'s `errors`).
  */
-import { availableParallelism } from 'node:os';
 import { CancelledError, RuntimeError } from '../errors.js';
 import { checkFunction, checkOpts, describe } from '../internal/validate.js';
 import { Deque } from '../internal/waiters.js';
@@ -69,7 +68,10 @@ interface Thread {
 
 /** Options of `ThreadPoolExecutor`. */
 export interface ThreadPoolOptions {
-  /** The most threads at once (default, or null: the machine's available parallelism). */
+  /**
+   * The most threads at once (default, or null: asyncio's default, `min(32, cpus + 4)` with `cpus`
+   * the machine's available parallelism — threads also wait on blocking calls).
+   */
   maxWorkers?: number | null;
 }
 
@@ -101,6 +103,15 @@ export function checkKnown(op: string, opts: object, known: readonly string[]): 
   for (const k of Object.keys(opts)) {
     if (!known.includes(k)) throw new TypeError(`${op}: unknown option ${JSON.stringify(k)} (the options are: ${known.join(', ')})`);
   }
+}
+
+/**
+ * @internal A count option: a TypeError for a value that is not a number (concurrent.futures'
+ * TypeError), a RangeError for a number that is not a positive integer.
+ */
+export function checkPositiveInteger(op: string, name: string, n: unknown, orNull = ''): asserts n is number {
+  if (typeof n !== 'number') throw new TypeError(`${op}: ${name} must be a positive integer${orNull}, got ${describe(n)}`);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${op}: ${name} must be a positive integer${orNull}, got ${describe(n)}`);
 }
 
 /** The options of `shutdown()`, checked; a boolean is `wait`. */
@@ -145,12 +156,10 @@ export abstract class WorkerPool implements Executor {
   /** The ends of workers taken out before the shutdown (a job limit reached, or died): it waits for them too. */
   private readonly retiring = new Set<Promise<unknown>>();
 
-  /** @internal Checks `maxWorkers` (default: the machine's available parallelism). */
-  protected constructor(name: string, noun: string, maxWorkers: unknown, maxJobs: number | null) {
-    const n = maxWorkers ?? Math.max(1, availableParallelism());
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-      throw new RangeError(`${name}: maxWorkers must be a positive integer, got ${describe(n)}`);
-    }
+  /** @internal Checks `maxWorkers` (`defaultWorkers` when absent or null). */
+  protected constructor(name: string, noun: string, maxWorkers: unknown, maxJobs: number | null, defaultWorkers: number) {
+    const n = maxWorkers ?? defaultWorkers;
+    checkPositiveInteger(name, 'maxWorkers', n);
     this.maxWorkers = n;
     this._name = name;
     this._noun = noun;

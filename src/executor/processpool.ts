@@ -1,14 +1,15 @@
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { RuntimeError } from '../errors.js';
 import { checkOpts, describe } from '../internal/validate.js';
-import { WorkerPool, checkKnown, type WorkerEvents, type WorkerHandle } from './pool.js';
+import { WorkerPool, checkKnown, checkPositiveInteger, type WorkerEvents, type WorkerHandle } from './pool.js';
 import { workerSource, type Reply } from './worker.js';
 
 const PROCESS_SOURCE = workerSource('process', 'ProcessPoolExecutor');
 
 /** Options of `ProcessPoolExecutor`. */
 export interface ProcessPoolOptions {
-  /** The most processes at once (default, or null: the machine's available parallelism). */
+  /** The most processes at once (default, or null: the machine's available parallelism, as Python's). */
   maxWorkers?: number | null;
   /**
    * Jobs a process runs before it is replaced by a fresh one (Python's `max_tasks_per_child`),
@@ -51,22 +52,20 @@ export class ProcessPoolExecutor extends WorkerPool {
    *
    * Cancellation: not involved.
    *
-   * @throws TypeError for options that are not an object or an unknown option; RangeError for a
-   *   `maxWorkers` or `maxTasksPerChild` that is not a positive integer.
+   * @throws TypeError for options that are not an object, an unknown option, or a `maxWorkers` or
+   *   `maxTasksPerChild` that is not a number; RangeError for one that is not a positive integer.
    */
   constructor(opts: ProcessPoolOptions = {}) {
     const op = 'ProcessPoolExecutor';
     checkOpts(op, opts);
     checkKnown(op, opts, ['maxWorkers', 'maxTasksPerChild', 'execArgv']);
     const perChild = opts.maxTasksPerChild ?? null;
-    if (perChild !== null && (typeof perChild !== 'number' || !Number.isInteger(perChild) || perChild < 1)) {
-      throw new RangeError(`${op}: maxTasksPerChild must be a positive integer or null, got ${describe(perChild)}`);
-    }
+    if (perChild !== null) checkPositiveInteger(op, 'maxTasksPerChild', perChild, ' or null');
     const execArgv = opts.execArgv ?? [];
     if (!Array.isArray(execArgv) || execArgv.some((a) => typeof a !== 'string')) {
       throw new TypeError(`${op}: execArgv must be an array of strings, got ${describe(execArgv)}`);
     }
-    super(op, 'process', opts.maxWorkers, perChild);
+    super(op, 'process', opts.maxWorkers, perChild, Math.max(1, availableParallelism()));
     this._execArgv = [...execArgv];
   }
 

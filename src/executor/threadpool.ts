@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { RuntimeError } from '../errors.js';
 import { checkOpts } from '../internal/validate.js';
@@ -9,7 +10,7 @@ const THREAD_SOURCE = workerSource('thread', 'ThreadPoolExecutor');
 /**
  * A pool of worker threads that runs self-contained functions (see `submit`): the default
  * executor of `runInExecutor(null, …)` and `toThread`. Threads start on demand, up to
- * `maxWorkers`; jobs beyond that wait in FIFO order. A job's function travels as its source text
+ * `maxWorkers` (default `min(32, cpus + 4)`, as asyncio's); jobs beyond that wait in FIFO order. A job's function travels as its source text
  * and its arguments and result by structured clone, so it must be self-contained.
  *
  * Cancellation: `submit()` returns a plain promise. Through `runInExecutor`/`toThread`, cancelling
@@ -31,13 +32,14 @@ export class ThreadPoolExecutor extends WorkerPool {
    *
    * Cancellation: not involved.
    *
-   * @throws TypeError for options that are not an object, or an unknown option (such as
-   *   Piscina's `maxThreads`); RangeError for a `maxWorkers` that is not a positive integer.
+   * @throws TypeError for options that are not an object, an unknown option (such as Piscina's
+   *   `maxThreads`) or a `maxWorkers` that is not a number; RangeError for a `maxWorkers` that is
+   *   not a positive integer.
    */
   constructor(opts: ThreadPoolOptions = {}) {
     checkOpts('ThreadPoolExecutor', opts);
     checkKnown('ThreadPoolExecutor', opts, ['maxWorkers']);
-    super('ThreadPoolExecutor', 'thread', opts.maxWorkers, null);
+    super('ThreadPoolExecutor', 'thread', opts.maxWorkers, null, Math.min(32, availableParallelism() + 4));
   }
 
   /** @internal A worker thread; jobs and replies travel on a private port (not `parentPort`). */

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   CancelledError,
   EventLoop,
+  ProcessPoolExecutor,
   RuntimeError,
   ThreadPoolExecutor,
   createTask,
@@ -397,10 +398,24 @@ describe('what a job may be', () => {
     expect(() => new ThreadPoolExecutor({ maxThreads: 2 } as never)).toThrow(/unknown option "maxThreads"/);
   });
 
-  it('maxWorkers: a non-finite, negative or non-number value is refused; null means the default', () => {
-    for (const n of [Infinity, NaN, -1, '2']) {
-      expect(() => new ThreadPoolExecutor({ maxWorkers: n as number })).toThrow(/maxWorkers must be a positive integer/);
+  it('maxWorkers: a non-finite, negative or fractional number is a RangeError, a non-number a TypeError; null means the default', () => {
+    for (const n of [Infinity, NaN, -1, 0, 1.5]) {
+      expect(() => new ThreadPoolExecutor({ maxWorkers: n })).toThrow(RangeError);
+      expect(() => new ProcessPoolExecutor({ maxWorkers: n })).toThrow(RangeError);
+      expect(() => new ProcessPoolExecutor({ maxTasksPerChild: n })).toThrow(RangeError);
     }
-    expect(new ThreadPoolExecutor({ maxWorkers: null as never }).maxWorkers).toBe(Math.max(1, availableParallelism()));
+    for (const n of ['2', {}, true]) {
+      expect(() => new ThreadPoolExecutor({ maxWorkers: n as never })).toThrow(TypeError);
+      expect(() => new ThreadPoolExecutor({ maxWorkers: n as never })).toThrow(/maxWorkers must be a positive integer/);
+      expect(() => new ProcessPoolExecutor({ maxWorkers: n as never })).toThrow(TypeError);
+      expect(() => new ProcessPoolExecutor({ maxTasksPerChild: n as never })).toThrow(/maxTasksPerChild must be a positive integer or null/);
+    }
+  });
+
+  it('the default maxWorkers is asyncio\'s for threads, min(32, cpus + 4), and the cpu count for processes', () => {
+    const cpus = Math.max(1, availableParallelism());
+    expect(new ThreadPoolExecutor().maxWorkers).toBe(Math.min(32, cpus + 4));
+    expect(new ThreadPoolExecutor({ maxWorkers: null as never }).maxWorkers).toBe(Math.min(32, cpus + 4));
+    expect(new ProcessPoolExecutor().maxWorkers).toBe(cpus);
   });
 });
