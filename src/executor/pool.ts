@@ -9,7 +9,7 @@
  * as `code`, `cause`, an `AggregateError`'s `errors`).
  */
 import { CancelledError, RuntimeError } from '../errors.js';
-import { checkFunction, checkOpts, describe } from '../internal/validate.js';
+import { checkFunction, checkKnown, checkOpts, describe } from '../internal/validate.js';
 import { Deque } from '../internal/waiters.js';
 import type { Executor } from '../loop/services.js';
 import { decodeError, jobSource, type Reply } from './worker.js';
@@ -96,13 +96,6 @@ export interface ThreadPoolShutdownOptions {
    * `cancelFutures`.
    */
   terminate?: boolean;
-}
-
-/** @internal Refuses options other than `known` with a TypeError naming the option. */
-export function checkKnown(op: string, opts: object, known: readonly string[]): void {
-  for (const k of Object.keys(opts)) {
-    if (!known.includes(k)) throw new TypeError(`${op}: unknown option ${JSON.stringify(k)} (the options are: ${known.join(', ')})`);
-  }
 }
 
 /**

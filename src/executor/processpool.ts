@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { RuntimeError } from '../errors.js';
-import { checkOpts, describe } from '../internal/validate.js';
-import { WorkerPool, checkKnown, checkPositiveInteger, type WorkerEvents, type WorkerHandle } from './pool.js';
+import { checkKnown, checkOpts, describe } from '../internal/validate.js';
+import { WorkerPool, checkPositiveInteger, type WorkerEvents, type WorkerHandle } from './pool.js';
 import { workerSource, type Reply } from './worker.js';
 
 const PROCESS_SOURCE = workerSource('process', 'ProcessPoolExecutor');

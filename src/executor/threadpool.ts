@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { RuntimeError } from '../errors.js';
-import { checkOpts } from '../internal/validate.js';
-import { WorkerPool, checkKnown, type ThreadPoolOptions, type WorkerEvents, type WorkerHandle } from './pool.js';
+import { checkKnown, checkOpts } from '../internal/validate.js';
+import { WorkerPool, type ThreadPoolOptions, type WorkerEvents, type WorkerHandle } from './pool.js';
 import { workerSource, type Reply } from './worker.js';
 
 const THREAD_SOURCE = workerSource('thread', 'ThreadPoolExecutor');

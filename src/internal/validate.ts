@@ -76,6 +76,13 @@ export function checkOpts(op: string, opts: unknown): void {
   }
 }
 
+/** Refuses options other than `known` with a TypeError naming the option (a misspelt one would be lost). */
+export function checkKnown(op: string, opts: object, known: readonly string[]): void {
+  for (const k of Object.keys(opts)) {
+    if (!known.includes(k)) throw new TypeError(`${op}: unknown option ${JSON.stringify(k)} (the options are: ${known.join(', ')})`);
+  }
+}
+
 /**
  * A rejection reason to fail a future with: `undefined` (a legal `throw`, but what `exception()`
  * returns for a success) becomes a `TypeError` that says so, as a task's body throwing undefined

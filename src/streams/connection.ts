@@ -2,7 +2,7 @@ import { connect, isIP, type Socket, type TcpSocketConnectOpts } from 'node:net'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Future } from '../future.js';
 import { HandoverFuture } from '../internal/handover.js';
-import { checkOpts, describe } from '../internal/validate.js';
+import { checkKnown, checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { checkLimit, type StreamReader } from './reader.js';
@@ -46,6 +46,9 @@ export interface OpenConnectionOptions {
 }
 
 /** Options of `openUnixConnection`. */
+/** @internal The options of a TCP or TLS connection but `limit` (a misspelt one is refused). */
+export const CONNECTION_OPTIONS = ['noDelay', 'ssl', 'serverHostname', 'sslHandshakeTimeout', 'sslShutdownTimeout', 'localAddr', 'family', 'happyEyeballsDelay'];
+
 export interface OpenUnixConnectionOptions {
   /** The reader's buffer limit in bytes (default `DEFAULT_LIMIT`, 64 KiB). */
   limit?: number;
@@ -117,6 +120,7 @@ export function whenConnected<R>(loop: EventLoop, c: Connecting, settle: (socket
 export function openConnection(host: string, port: number, opts?: OpenConnectionOptions): Future<[StreamReader, StreamWriter]> {
   const op = 'openConnection';
   const limit = checkLimit(op, opts);
+  if (opts !== undefined) checkKnown(op, opts, ['limit', ...CONNECTION_OPTIONS]);
   const start = connectTcp(op, host, port, opts);
   const loop = getRunningLoop();
   return whenConnected(loop, start(), (s, fut) => fut.setResult(wireSocket(loop, s, limit, null, false)));
@@ -172,6 +176,7 @@ export function connectUnix(op: string, path: unknown): () => Connecting {
 export function openUnixConnection(path: string, opts?: OpenUnixConnectionOptions): Future<[StreamReader, StreamWriter]> {
   const op = 'openUnixConnection';
   if (opts !== undefined) checkOpts(op, opts);
+  if (opts !== undefined) checkKnown(op, opts, ['limit']);
   const limit = checkLimit(op, opts);
   const start = connectUnix(op, path);
   const loop = getRunningLoop();

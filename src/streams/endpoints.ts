@@ -6,9 +6,9 @@
 import { Socket } from 'node:net';
 import type { Future } from '../future.js';
 import { HandoverFuture } from '../internal/handover.js';
-import { checkOpts, describe } from '../internal/validate.js';
+import { checkKnown, checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
-import { checkPort, connectTcp, connectUnix, whenConnected, type OpenConnectionOptions } from './connection.js';
+import { CONNECTION_OPTIONS, checkPort, connectTcp, connectUnix, whenConnected, type OpenConnectionOptions } from './connection.js';
 import type { BufferedProtocolLike, ProtocolLike } from './protocols.js';
 import { checkServerArgs, listener, serve, type OnConnection, type Server, type StartServerOptions } from './server.js';
 import { checkFactory, makeProtocol } from './basetransport.js';
@@ -52,6 +52,7 @@ export function createConnection<P extends StreamProtocol>(
 ): Future<[Transport, P]> {
   const op = 'createConnection';
   checkFactory(op, protocolFactory, opts);
+  checkKnown(op, opts, ['sock', ...CONNECTION_OPTIONS]);
   const { sock, ...rest } = opts;
   const make = transportFor(loop, op, protocolFactory, null);
   if (sock === undefined) return whenConnected(loop, connectTcp(op, host, port, rest)(), make);
@@ -102,7 +103,7 @@ export function createServer(
 ): Future<Server> {
   const op = 'createServer';
   checkFactory(op, protocolFactory, opts);
-  const { backlog, start, ssl } = checkServerArgs(op, opts);
+  const { backlog, start, ssl } = checkServerArgs(op, opts, false);
   if (host !== undefined && (typeof host !== 'string' || host === '')) throw new TypeError(`${op}: host must be a non-empty string or undefined, got ${describe(host)}`);
   checkPort(op, port);
   return serve(loop, protocolPerConnection(loop, op, protocolFactory), start, listener({ host, port, backlog }), null, ssl);
@@ -112,7 +113,7 @@ export function createServer(
 export function createUnixServer(loop: EventLoop, protocolFactory: () => StreamProtocol, path: string, opts: CreateServerOptions | undefined): Future<Server> {
   const op = 'createUnixServer';
   checkFactory(op, protocolFactory, opts);
-  const { backlog, start, ssl } = checkServerArgs(op, opts);
+  const { backlog, start, ssl } = checkServerArgs(op, opts, false);
   if (typeof path !== 'string' || path === '') throw new TypeError(`${op}: path must be a non-empty string, got ${describe(path)}`);
   return serve(loop, protocolPerConnection(loop, op, protocolFactory), start, listener({ path, backlog }), path, ssl);
 }

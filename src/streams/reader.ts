@@ -1,7 +1,7 @@
 import { IncompleteReadError, LimitOverrunError, RuntimeError } from '../errors.js';
 import { Future } from '../future.js';
 import { ParkFuture } from '../internal/park.js';
-import { checkOpts, describe } from '../internal/validate.js';
+import { checkKnown, checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 
@@ -246,6 +246,7 @@ export class StreamReader {
 
   constructor(opts?: StreamReaderOptions) {
     this._limit = checkLimit('StreamReader', opts);
+    if (opts !== undefined) checkKnown('StreamReader', opts, ['limit']);
   }
 
   /** The buffer limit in bytes. */

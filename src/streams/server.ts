@@ -4,7 +4,7 @@ import { RuntimeError } from '../errors.js';
 import type { Future } from '../future.js';
 import type { Task } from '../task.js';
 import { HandoverFuture } from '../internal/handover.js';
-import { checkFunction, checkOpts, describe } from '../internal/validate.js';
+import { checkFunction, checkKnown, checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
 import { getRunningLoop } from '../loop/registry.js';
 import { checkPort } from './connection.js';
@@ -358,12 +358,20 @@ function runClient(loop: EventLoop, cb: ClientConnected, limit: number): OnConne
   };
 }
 
-/** @internal The options of a server, checked (`op` names the call in errors). */
+/** The options of a server but `limit`. */
+const SERVER_OPTIONS = ['backlog', 'startServing', 'ssl', 'sslHandshakeTimeout', 'sslShutdownTimeout'];
+
+/**
+ * @internal The options of a server, checked (`op` names the call in errors); `streams`: a
+ * streams server (`startServer`), whose options have a `limit`.
+ */
 export function checkServerArgs(
   op: string,
   opts: StartServerOptions | undefined,
+  streams: boolean,
 ): { limit: number; backlog: number | undefined; start: boolean; ssl: ServerTls | undefined } {
   if (opts !== undefined) checkOpts(op, opts);
+  if (opts !== undefined) checkKnown(op, opts, streams ? ['limit', ...SERVER_OPTIONS] : SERVER_OPTIONS);
   const limit = checkLimit(op, opts);
   const backlog = opts?.backlog;
   if (backlog !== undefined && (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0)) {
@@ -441,7 +449,7 @@ export function listener(args: { host?: string; port?: number; path?: string; ba
 export function startServer(clientConnected: ClientConnected, host?: string, port = 0, opts?: StartServerOptions): Future<Server> {
   const op = 'startServer';
   checkFunction(op, 'clientConnected', clientConnected);
-  const { limit, backlog, start, ssl } = checkServerArgs(op, opts);
+  const { limit, backlog, start, ssl } = checkServerArgs(op, opts, true);
   if (host !== undefined && (typeof host !== 'string' || host === '')) throw new TypeError(`${op}: host must be a non-empty string or undefined, got ${describe(host)}`);
   checkPort(op, port);
   const loop = getRunningLoop();
@@ -462,7 +470,7 @@ export function startServer(clientConnected: ClientConnected, host?: string, por
 export function startUnixServer(clientConnected: ClientConnected, path: string, opts?: StartServerOptions): Future<Server> {
   const op = 'startUnixServer';
   checkFunction(op, 'clientConnected', clientConnected);
-  const { limit, backlog, start, ssl } = checkServerArgs(op, opts);
+  const { limit, backlog, start, ssl } = checkServerArgs(op, opts, true);
   if (typeof path !== 'string' || path === '') throw new TypeError(`${op}: path must be a non-empty string, got ${describe(path)}`);
   const loop = getRunningLoop();
   return serve(loop, runClient(loop, clientConnected, limit), start, listener({ path, backlog }), path, ssl);

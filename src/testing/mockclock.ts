@@ -1,5 +1,5 @@
 import type { Clock } from '../loop/clock.js';
-import { checkOpts, describe } from '../internal/validate.js';
+import { checkKnown, checkOpts, describe } from '../internal/validate.js';
 
 /** Options of `MockClock`. */
 export interface MockClockOptions {
@@ -53,6 +53,7 @@ export class MockClock implements Clock {
 
   constructor(opts: MockClockOptions = {}) {
     checkOpts('MockClock', opts);
+    checkKnown('MockClock', opts, ['autojumpThreshold', 'rate']);
     this._rate = checkRate('MockClock', 'rate', opts.rate ?? 0);
     this._threshold = checkNonNegative('MockClock', 'autojumpThreshold', opts.autojumpThreshold ?? Infinity);
   }

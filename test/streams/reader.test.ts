@@ -38,6 +38,11 @@ describe('new StreamReader(): the limit', () => {
 });
 
 describe('StreamReader: bad input leaves the reader usable', () => {
+  it('new StreamReader({ limt }) (a misspelt option) is a TypeError naming it', () => {
+    expect(() => new StreamReader({ limt: 10 } as never)).toThrow(/^StreamReader: unknown option "limt" \(the options are: limit\)$/);
+    expect(new StreamReader({ limit: 10 }).limit).toBe(10);
+  });
+
   it('readexactly(-1) throws RangeError naming n; the buffer is untouched and the next read works', () =>
     run(async () => {
       const r = new StreamReader();

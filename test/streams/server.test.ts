@@ -13,6 +13,7 @@ import {
   StreamReader,
   StreamWriter,
   createTask,
+  getRunningLoop,
   openConnection,
   openUnixConnection,
   run,
@@ -126,6 +127,26 @@ describe('startServer / startUnixServer: bad input', () => {
 });
 
 describe('openConnection / openUnixConnection: bad input and errors', () => {
+  it('a misspelt or unknown option is a TypeError naming it and listing the options (asyncio: an unexpected keyword)', () =>
+    run(async () => {
+      const cases: [string, () => unknown][] = [
+        ['openConnection', () => openConnection('127.0.0.1', 80, { limt: 10 } as never)],
+        ['openUnixConnection', () => openUnixConnection(sockPath(), { limt: 10 } as never)],
+        ['startServer', () => startServer(echoLines, '127.0.0.1', 0, { reusePort: true } as never)],
+        ['startUnixServer', () => startUnixServer(echoLines, sockPath(), { limt: 10 } as never)],
+        ['loop.createConnection', () => getRunningLoop().createConnection(() => ({}), '127.0.0.1', 80, { limit: 10 } as never)],
+        ['loop.createServer', () => getRunningLoop().createServer(() => ({}), '127.0.0.1', 0, { limit: 10 } as never)],
+      ];
+      for (const [what, call] of cases) {
+        const e = await errorOf(call as () => PromiseLike<unknown>);
+        expect(e, what).toBeInstanceOf(TypeError);
+        expect(e.message, what).toMatch(/unknown option "(limt|reusePort|limit)" \(the options are: /);
+      }
+      const s = await startServer(echoLines, '127.0.0.1', 0, { limit: 10, backlog: 5 }); // the right ones still work
+      s.close();
+      await s.waitClosed();
+    }));
+
   it('an empty host: TypeError naming the host; a bad port: RangeError naming the port; limit 0: RangeError naming the limit', () =>
     run(async () => {
       const e1 = await errorOf(() => openConnection('', 80));

@@ -68,6 +68,10 @@ describe('MockClock basics', () => {
     const d = syncError(() => new MockClock(null as never));
     expect(d).toBeInstanceOf(TypeError);
     expect(d.message).toBe('MockClock: opts must be an object, got null');
+    // Trio's MockClock(autojump=0) is a TypeError too: a misspelt option would leave autojump off.
+    const e = syncError(() => new MockClock({ autojump: 0 } as never));
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e.message).toBe('MockClock: unknown option "autojump" (the options are: autojumpThreshold, rate)');
   });
 
   it('the rate and autojumpThreshold setters refuse bad values and keep the old ones', () => {
