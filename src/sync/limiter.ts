@@ -184,7 +184,8 @@ export class CapacityLimiter extends LoopBound {
   }
 
   private _acquire(op: string, borrower: unknown): Future<void> {
-    if (this._tryBorrow(op, borrower)) return doneFuture(getRunningLoop(), undefined);
+    const running = getRunningLoop(); // (first: a call outside a loop throws before it borrows anything)
+    if (this._tryBorrow(op, borrower)) return doneFuture(running, undefined);
     const loop = this._getLoop();
     return new InlineFuture<void>(loop, () => this._acquireSlow(op, loop, borrower));
   }

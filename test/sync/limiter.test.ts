@@ -24,6 +24,19 @@ describe('CapacityLimiter', () => {
       expect(limiter.availableTokens).toBe(2);
     }));
 
+  it('acquireOnBehalfOf() outside a running loop throws RuntimeError and borrows nothing', async () => {
+    const lim = new CapacityLimiter(1);
+    const e = syncError(() => lim.acquireOnBehalfOf('job-1'));
+    expect(e).toBeInstanceOf(RuntimeError);
+    expect(e.message).toMatch(/no running event loop/);
+    expect(lim.statistics().borrowers).toEqual([]);
+    expect(lim.availableTokens).toBe(1);
+    await run(async () => {
+      await lim.acquireOnBehalfOf('job-2'); // the token is there for the next borrower
+      expect(lim.statistics().borrowers).toEqual(['job-2']);
+    });
+  });
+
   it('release() by a task holding no token gets RuntimeError', () =>
     run(() => {
       expect((syncError(() => new CapacityLimiter(1).release()) as Error).message).toMatch(/isn't holding/);
