@@ -93,7 +93,8 @@ export interface ThreadPoolShutdownOptions {
   cancelFutures?: boolean;
   /**
    * Ends the workers now (default false): running jobs fail with `RuntimeError`; implies
-   * `cancelFutures`.
+   * `cancelFutures`. A process whose job keeps it from ending on SIGTERM (a SIGTERM listener, a
+   * loop that never yields) is killed with SIGKILL a second later.
    */
   terminate?: boolean;
 }

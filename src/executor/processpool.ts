@@ -6,6 +6,8 @@ import { WorkerPool, checkPositiveInteger, type WorkerEvents, type WorkerHandle 
 import { workerSource, type Reply } from './worker.js';
 
 const PROCESS_SOURCE = workerSource('process', 'ProcessPoolExecutor');
+/** How long a worker that survives its SIGTERM gets before SIGKILL (see `end`). */
+const KILL_GRACE_MS = 1000;
 
 /** Options of `ProcessPoolExecutor`. */
 export interface ProcessPoolOptions {
@@ -101,7 +103,13 @@ export class ProcessPoolExecutor extends WorkerPool {
         ended = true;
         if (child.exitCode === null && child.signalCode === null) {
           child.ref(); // whoever awaits the end is kept alive until the process has gone
+          // The channel's end makes an idle worker exit by itself, SIGTERM a busy one; a job may
+          // have hooked both (a library's graceful-shutdown listener, a loop that never yields):
+          // SIGKILL after a grace period.
+          if (child.connected) child.disconnect();
           child.kill();
+          const kill = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+          void exited.then(() => clearTimeout(kill));
         }
         return exited;
       },

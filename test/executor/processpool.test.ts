@@ -131,6 +131,35 @@ describe('ProcessPoolExecutor', () => {
     expect(() => process.kill(pid, 0)).toThrow();
   });
 
+  it('shutdown() ends an idle process whose job hooked SIGTERM (a graceful-shutdown listener), and resolves', async () => {
+    const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+    const pid = await pool.submit(() => {
+      process.on('SIGTERM', () => {});
+      return process.pid;
+    });
+    await Promise.race([pool.shutdown(), new Promise((_, fail) => setTimeout(() => fail(new Error('shutdown() hung')), BOUND).unref())]);
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  it('shutdown({ terminate: true }) kills a busy process whose job ignores SIGTERM, after a grace period', async () => {
+    const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+    const pid = await pool.submit(() => process.pid);
+    const job = pool.submit(() => {
+      process.on('SIGTERM', () => {});
+      for (;;); // never yields: neither the channel's end nor the SIGTERM listener can run
+    });
+    const failed = job.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await new Promise((r) => setTimeout(r, 200)); // the job is running
+    const start = Date.now();
+    await Promise.race([pool.shutdown({ terminate: true }), new Promise((_, fail) => setTimeout(() => fail(new Error('shutdown() hung')), BOUND).unref())]);
+    expect(Date.now() - start).toBeLessThan(BOUND);
+    expect(await failed).toBeInstanceOf(RuntimeError);
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+
   it('execArgv gives the processes Node flags of their own', () =>
     run(() =>
       withPool({ maxWorkers: 1, execArgv: ['--max-old-space-size=64'] }, async (pool) => {
