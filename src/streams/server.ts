@@ -1,3 +1,4 @@
+import { lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { RuntimeError } from '../errors.js';
@@ -417,9 +418,14 @@ export function serve(
   return out;
 }
 
-/** @internal Listens with `args`; calls `done` once listening, or with the error. */
+/**
+ * @internal Listens with `args`; calls `done` once listening, or with the error. A Unix socket
+ * file left at `path` (by a server that crashed) is removed first, as asyncio does; any other kind
+ * of file stays, and listening fails with EADDRINUSE.
+ */
 export function listener(args: { host?: string; port?: number; path?: string; backlog?: number }): Listen {
   return (server, done) => {
+    if (args.path !== undefined && !args.path.startsWith('\0')) removeStaleSocket(args.path);
     const onError = (e: Error): void => done(e);
     server.once('error', onError);
     server.listen(args, () => {
@@ -427,6 +433,15 @@ export function listener(args: { host?: string; port?: number; path?: string; ba
       done();
     });
   };
+}
+
+/** Removes the Unix socket file at `path`, if there is one (not a file of another kind). */
+function removeStaleSocket(path: string): void {
+  try {
+    if (lstatSync(path).isSocket()) unlinkSync(path);
+  } catch {
+    // Nothing there, or not ours to remove: listen() says what is wrong.
+  }
 }
 
 /**
@@ -458,7 +473,8 @@ export function startServer(clientConnected: ClientConnected, host?: string, por
 
 /**
  * Listens on the Unix socket at `path` (asyncio's `start_unix_server`); each connection calls
- * `clientConnected(reader, writer)` in a task of its own.
+ * `clientConnected(reader, writer)` in a task of its own. A socket file already at `path` (left
+ * by a server that crashed) is removed first, as asyncio does; a file of another kind is not.
  *
  * Cancellation: a checkpoint until the server listens; a cancelled call closes the server.
  *

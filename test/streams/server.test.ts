@@ -5,7 +5,8 @@
 // close() leaving connections open, the client handler's errors, serveForever and asyncDispose.
 // Every server and socket is closed in a finally.
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   RuntimeError,
@@ -420,6 +421,40 @@ describe('Server', () => {
       } finally {
         w?.transport.destroy();
         await shutdown(srv);
+        removePath(path);
+      }
+    }));
+});
+
+describe('startUnixServer over a file left at its path', () => {
+  it('removes the socket file a crashed server left behind and listens (asyncio does the same)', () =>
+    run(async () => {
+      const path = sockPath();
+      // A server process killed outright leaves its socket file: nothing unlinks it.
+      const crashed = spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+      expect(crashed.signal).toBe('SIGKILL');
+      expect(existsSync(path)).toBe(true);
+      const server = await startUnixServer(echoLines, path);
+      try {
+        const [r, w] = await openUnixConnection(path);
+        w.write('ping\n');
+        expect(str(await waitFor(r.readline(), BOUND))).toBe('ping\n');
+        w.close();
+      } finally {
+        server.close();
+        await server.waitClosed();
+      }
+    }));
+
+  it('leaves a file that is not a socket alone: listening fails with EADDRINUSE and the file keeps its bytes', () =>
+    run(async () => {
+      const path = sockPath();
+      writeFileSync(path, 'precious');
+      try {
+        const e = await errorOf(() => startUnixServer(echoLines, path));
+        expect((e as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
+        expect(readFileSync(path, 'utf8')).toBe('precious');
+      } finally {
         removePath(path);
       }
     }));
