@@ -1,9 +1,10 @@
 import { lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError, isCancelledError } from '../errors.js';
 import type { Future } from '../future.js';
-import type { Task } from '../task.js';
+import { InlineFuture } from '../internal/inline.js';
+import type { Coroutine, Task } from '../task.js';
 import { HandoverFuture } from '../internal/handover.js';
 import { checkFunction, checkKnown, checkOpts, describe } from '../internal/validate.js';
 import type { EventLoop } from '../loop/eventloop.js';
@@ -224,7 +225,10 @@ export class Server {
   /**
    * Serves until cancelled, then closes the server (asyncio's `serve_forever`).
    *
-   * Cancellation: a checkpoint that never returns; cancelling it calls `close()`.
+   * Cancellation: a checkpoint that never returns. Cancelled (or ended by `close()`), it closes
+   * the server and waits, as asyncio's does, until the server's connections are closed (see
+   * `waitClosed()`: a handler that never closes its writer keeps it waiting); then it throws the
+   * `CancelledError`.
    *
    * @example
    * ```ts
@@ -248,7 +252,20 @@ export class Server {
       if (this._forever === f) this._forever = null;
       if (f.cancelled()) this.close();
     });
-    return fut;
+    return new InlineFuture<void>(this._loop, () => this._serveForever(fut), 'Server.serveForever()');
+  }
+
+  /** asyncio's `serve_forever`: cancelled, it closes the server and waits for it to be closed. */
+  private *_serveForever(fut: Future<void>): Coroutine<void> {
+    try {
+      yield* fut;
+    } catch (e) {
+      if (isCancelledError(e)) {
+        this.close();
+        yield* this.waitClosed();
+      }
+      throw e;
+    }
   }
 
   /**

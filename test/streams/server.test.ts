@@ -22,6 +22,7 @@ import {
   startServer,
   startUnixServer,
   waitFor,
+  type Coroutine,
 } from 'tulip';
 import { assertCancelled, errorOf, recordExceptions, rejection } from '../support.js';
 import { BOUND, str, sockPath, removePath } from './helpers.js';
@@ -363,6 +364,41 @@ describe('Server', () => {
         await shutdown(srv);
       }
     }));
+
+  // asyncio's serve_forever: cancelled, it runs close() and then `await wait_closed()` before it
+  // re-raises, so the caller resumes only once the open connections have ended (their handlers
+  // keep serving them meanwhile; no new connection is accepted).
+  for (const style of ['async', 'generator'] as const) {
+    it(`cancelling serveForever() (${style}) ends it only once the open connections are closed; they keep being served`, () =>
+      run(async () => {
+        let srv: Server | undefined;
+        try {
+          srv = await startServer(echoLines, '127.0.0.1', 0);
+          const server = srv;
+          const port = portOf(server);
+          const [r, w] = await openConnection('127.0.0.1', port);
+          const forever =
+            style === 'async'
+              ? createTask(() => server.serveForever())
+              : createTask(function* (): Coroutine<void> {
+                  yield* server.serveForever();
+                });
+          await sleep(5);
+          forever.cancel();
+          await sleep(20);
+          expect(forever.done()).toBe(false); // waiting for the connection to end
+          expect(server.isServing()).toBe(false);
+          w.write('still here\n');
+          expect(str(await waitFor(r.readline(), BOUND))).toBe('still here\n');
+          expect(await errorOf(() => openConnection('127.0.0.1', port))).toMatchObject({ code: 'ECONNREFUSED' });
+          w.close(); // the handler reads EOF and closes its end: the server is closed
+          assertCancelled(await rejection(waitFor(forever, BOUND)));
+          expect(server.connectionCount()).toBe(0);
+        } finally {
+          await shutdown(srv);
+        }
+      }));
+  }
 
   it('close() cancels a serveForever() in progress', () =>
     run(async () => {
