@@ -37,6 +37,14 @@ export class ChannelState<T> extends LoopBound {
   openReceive = 0;
   readonly sendWaiters = new Deque<ChannelSend<T>>();
   readonly receiveWaiters = new Deque<ChannelReceive<T>>();
+  /** Receivers handed a value whose entry has not run yet (they run in the order of their values). */
+  handed = 0;
+  /**
+   * Values given back by receivers cancelled after a hand-off, oldest first, while receivers
+   * handed later values have not run yet: each of those takes the oldest and leaves its own, so
+   * values are received in the order they were sent (see `redeliver`).
+   */
+  carry: T[] | null = null;
 
   constructor(readonly maxBufferSize: number) {
     super();
@@ -53,15 +61,40 @@ export class ChannelState<T> extends LoopBound {
     };
   }
 
-  /** A receiver got `value` but was cancelled before resuming: give it to the next one, or keep it first in line. */
+  /** A receiver handed `value` runs: returns the value it receives (see `carry`). */
+  received(value: T): T {
+    this.handed--;
+    const carry = this.carry;
+    if (carry === null) return value;
+    carry.push(value);
+    const v = carry.shift()!;
+    if (this.handed === 0) this.flushCarry();
+    return v;
+  }
+
+  /**
+   * A receiver got `value` but was cancelled before resuming: the value goes to the next waiting
+   * receiver, or first in line in the buffer — after the receivers handed later values took
+   * theirs in turn (see `carry`).
+   */
   redeliver(value: T): void {
+    this.handed--;
+    (this.carry ??= []).push(value);
+    if (this.handed === 0) this.flushCarry();
+  }
+
+  /** No handed receiver is left: the values given back go to waiting receivers, the rest first in the buffer. */
+  private flushCarry(): void {
+    const values = this.carry!;
+    this.carry = null;
     if (this.openReceive === 0) return;
-    const rw = shiftPending(this.receiveWaiters);
-    if (rw === undefined) {
-      this.data.unshift(value);
-      return;
+    let i = 0;
+    for (; i < values.length; i++) {
+      const rw = shiftPending(this.receiveWaiters);
+      if (rw === undefined) break;
+      rw._handOff(values[i]!);
     }
-    rw._handOff(value);
+    for (let j = values.length - 1; j >= i; j--) this.data.unshift(values[j]!);
   }
 
   override toString(): string {
@@ -449,7 +482,7 @@ class ChannelReceive<T> extends ParkFuture<T> {
 
   protected _attempt(resumed: boolean): boolean {
     if (resumed) {
-      const v = this._handed as T;
+      const v = this._st.received(this._handed as T);
       this._handed = undefined;
       this._finish(v, true);
       return true;
@@ -484,6 +517,7 @@ class ChannelReceive<T> extends ParkFuture<T> {
   /** @internal A sender hands it `value` (it has left the receive queue). */
   _handOff(value: T): void {
     this._handed = value;
+    this._st.handed++;
     this._wakeLater();
   }
 

@@ -138,6 +138,61 @@ describe('openMemoryChannel', () => {
       expect(receive.receiveNowait()).toBe(2);
     }));
 
+  // Two receivers are each handed a value in one pass; the first is cancelled before it resumes.
+  // Its value must not go behind the one the second already holds: values keep the order sent.
+  for (const style of ['generator', 'async'] as const) {
+    it(`a receiver cancelled after a hand-off, while a later receiver holds the next value, keeps the order: the later one gets the earlier value (${style})`, () =>
+      run(function* () {
+        const [send, receive] = openMemoryChannel<string>(0);
+        const got: string[] = [];
+        const recv = (name: string) =>
+          style === 'generator'
+            ? createTask(function* () {
+                got.push(`${name} ${yield* receive.receive()}`);
+              })
+            : createTask(async () => {
+                got.push(`${name} ${await receive.receive()}`);
+              });
+        const a = recv('a');
+        const b = recv('b');
+        const c = recv('c');
+        yield* sleep(0);
+        send.sendNowait('v1'); // handed to a
+        send.sendNowait('v2'); // handed to b
+        send.sendNowait('v3'); // handed to c
+        a.cancel();
+        b.cancel(); // two of three leave before they resume
+        assertCancelled(yield* rejectionG(a));
+        assertCancelled(yield* rejectionG(b));
+        yield* c;
+        expect(got).toEqual(['c v1']);
+        expect(receive.receiveNowait()).toBe('v2'); // the rest stay first in line, in order
+        expect(receive.receiveNowait()).toBe('v3');
+        expect(syncError(() => receive.receiveNowait())).toBeInstanceOf(WouldBlockError);
+      }));
+  }
+
+  it('values given back while a later receiver waits go to the waiting receivers in order', () =>
+    run(function* () {
+      const [send, receive] = openMemoryChannel<number>(0);
+      const recv = () =>
+        createTask(function* () {
+          return yield* receive.receive();
+        });
+      const a = recv();
+      const b = recv();
+      const c = recv();
+      const d = recv();
+      yield* sleep(0); // all four wait, in this order
+      send.sendNowait(1); // handed to a
+      send.sendNowait(2); // handed to b; c and d still wait
+      a.cancel();
+      b.cancel();
+      yield* rejectionG(a);
+      yield* rejectionG(b);
+      expect([yield* c, yield* d]).toEqual([1, 2]);
+    }));
+
   it('a sender cancelled while waiting sends nothing (generator)', () =>
     run(function* () {
       const [send, receive] = openMemoryChannel<number>(0);
