@@ -92,9 +92,10 @@ function encodeError(e, seen = new Set()) {
     }
   }
   const props = {};
-  for (const k of Object.keys(e)) props[k] = cloneable(e[k]);
+  // (A cause is rebuilt as an error too, however it was set: given to the constructor, or assigned.)
+  for (const k of Object.keys(e)) if (k !== 'cause') props[k] = cloneable(e[k]);
   const out = { base, name: String(e.name), message: String(e.message), stack: typeof e.stack === 'string' ? e.stack : undefined, props };
-  if (Object.prototype.hasOwnProperty.call(e, 'cause') && !('cause' in props)) out.cause = encodeError(e.cause, seen);
+  if (Object.prototype.hasOwnProperty.call(e, 'cause')) out.cause = encodeError(e.cause, seen);
   if (base === 'AggregateError' && Array.isArray(e.errors)) out.errors = e.errors.map((x) => encodeError(x, seen));
   return out;
 }

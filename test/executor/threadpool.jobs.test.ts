@@ -97,6 +97,30 @@ describe('an error thrown in the thread comes back rebuilt', () => {
     expect((inner.cause as Error).message).toBe('root');
   });
 
+  it('a cause assigned after construction (err.cause = inner) comes back rebuilt too, with its name and own fields; a non-error cause as it is', async () => {
+    const e = (await failure(
+      pool.submit(() => {
+        const inner = new RangeError('inner') as RangeError & { code: string };
+        inner.code = 'E_INNER';
+        inner.name = 'InnerError';
+        const outer = new Error('outer') as Error & { cause: unknown };
+        outer.cause = inner;
+        throw outer;
+      }),
+    )) as Error;
+    const cause = e.cause as RangeError & { code: string };
+    expect(cause).toBeInstanceOf(RangeError);
+    expect([cause.name, cause.message, cause.code]).toEqual(['InnerError', 'inner', 'E_INNER']);
+    const e2 = (await failure(
+      pool.submit(() => {
+        const outer = new Error('outer') as Error & { cause: unknown };
+        outer.cause = { status: 503 };
+        throw outer;
+      }),
+    )) as Error;
+    expect(e2.cause).toEqual({ status: 503 });
+  });
+
   it('a field that cannot be cloned comes back as its inspect() text; a thrown non-error comes back as it is', async () => {
     const e = (await failure(
       pool.submit(() => {
