@@ -14,7 +14,8 @@ import { Task, type Awaitable, type Coroutine, type TaskBody, type TaskOptions }
 /**
  * Wraps `body` in a task on the running loop and schedules its first step for the next pass — or
  * runs it at once, inside this call, with `{ eagerStart: true }` or on a loop whose task factory is
- * `eagerTaskFactory` (then a body that finishes without waiting leaves the task already done).
+ * `eagerTaskFactory` (then a generator body that finishes without waiting leaves the task already
+ * done; an async body's task finishes a microtask later, as its promise cannot be read at once).
  * Keep the task (or use a `TaskGroup`): its error reaches the exception handler if nobody awaits it.
  *
  * Cancellation: not a checkpoint. The new task can be cancelled at once; if it is cancelled before

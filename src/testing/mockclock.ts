@@ -31,7 +31,10 @@ function checkNonNegative(op: string, name: string, v: unknown): number {
  * Virtual time for tests (Trio's `MockClock`): a one-hour timeout takes milliseconds. Time moves
  * when you `jump()` it, at `rate` times real time, and — with `autojumpThreshold` — by itself to
  * the next deadline once every task has been blocked for that many real ms. Pending foreign
- * promises (real I/O) count as blocked, so a threshold above 0 gives them time to arrive.
+ * promises (real I/O) count as blocked, so a threshold above 0 gives them time to arrive. An async
+ * task that awaits foreign promises one after another looks blocked all along (its code between
+ * them runs in microtasks the loop does not see), so time may jump in the middle of the sequence:
+ * await them through `ensureFuture(promise)`, whose settlement the loop sees, to keep it still.
  *
  * Cancellation: the clock has no waits of its own.
  *
