@@ -45,10 +45,10 @@ export interface OpenConnectionOptions {
   happyEyeballsDelay?: number;
 }
 
-/** Options of `openUnixConnection`. */
 /** @internal The options of a TCP or TLS connection but `limit` (a misspelt one is refused). */
 export const CONNECTION_OPTIONS = ['noDelay', 'ssl', 'serverHostname', 'sslHandshakeTimeout', 'sslShutdownTimeout', 'localAddr', 'family', 'happyEyeballsDelay'];
 
+/** Options of `openUnixConnection`. */
 export interface OpenUnixConnectionOptions {
   /** The reader's buffer limit in bytes (default `DEFAULT_LIMIT`, 64 KiB). */
   limit?: number;
