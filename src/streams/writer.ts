@@ -74,8 +74,9 @@ class WriterWait extends ParkFuture<void> {
  * mark (write, then drain, as asyncio's flow control asks), `writeEof()` half-closes,
  * `close()`/`waitClosed()` end the connection.
  *
- * Writing after `close()` or `writeEof()` throws `RuntimeError`; writing after the peer went away
- * drops the bytes and the next `drain()` throws (`ConnectionResetError` or the socket's error).
+ * Writing after `writeEof()` throws `RuntimeError`; writing after `close()`, or after the peer
+ * went away, drops the bytes, as asyncio's transport does, and the next `drain()` throws
+ * (`ConnectionResetError` or the socket's error).
  *
  * Cancellation: `drain()` and `waitClosed()` are checkpoints when they wait; cancelling one loses
  * nothing (the bytes written stay queued in the socket). `write`, `close` and `writeEof` never wait.
@@ -183,8 +184,10 @@ export class StreamWriter {
    */
   write(data: BytesLike): void {
     const b = toBytes('StreamWriter.write', 'data', data);
-    this._checkWritable('write');
-    if (b.length === 0 || this._lost) return;
+    if (this._eofWritten) throw new RuntimeError('StreamWriter.write: cannot write after writeEof()');
+    // After close(), as after the connection is lost, the bytes are dropped (asyncio's transport
+    // does the same); the next drain() throws ConnectionResetError.
+    if (b.length === 0 || this._lost || this._closing) return;
     this._socket.write(b);
   }
 
@@ -345,11 +348,6 @@ export class StreamWriter {
    */
   getExtraInfo(name: string, dflt?: unknown): unknown {
     return socketInfo(this._socket, this._names, name, dflt);
-  }
-
-  private _checkWritable(op: string): void {
-    if (this._closing) throw new RuntimeError(`StreamWriter.${op}: the writer is closed`);
-    if (this._eofWritten) throw new RuntimeError(`StreamWriter.${op}: cannot write after writeEof()`);
   }
 
   /** `<StreamWriter open>` (or `closing`, `closed`, `eof written`). */
