@@ -444,8 +444,10 @@ export class Task<T = unknown> extends TaskInfo<T> implements Waiter, AwaitingTa
   /** Leaves the loop's live-task list (once done), telling instruments it exited. */
   private _unlink(): void {
     if (this._loop._instruments !== null) {
-      if (this._mode === ASYNC) callInstruments(this._loop, 'afterTaskStep', this);
+      // Trio's order on a task's last step: before_task_step, task_exited, after_task_step (a
+      // generator task's `afterTaskStep` follows its step; an async task's last step ends here).
       callInstruments(this._loop, 'taskExited', this);
+      if (this._mode === ASYNC) callInstruments(this._loop, 'afterTaskStep', this);
     }
     this._loop._unlinkLive(this as Task<unknown>);
     if (this._ext !== null && this._ext.inherited > 0) this._releaseScopes();
