@@ -8,7 +8,7 @@ import { current } from './internal/context.js';
 import { checkFunction, checkOpts, describe, isGenerator, isThenable, rejectionError } from './internal/validate.js';
 import type { TaskFactory } from './loop/services.js';
 import type { EventLoop } from './loop/eventloop.js';
-import { getRunningLoop, runningLoopOrUndefined, taskFactoryInUse } from './loop/registry.js';
+import { getRunningLoop, runningLoopOrUndefined, someLoopHere, taskFactoryInUse } from './loop/registry.js';
 import { Task, type Awaitable, type Coroutine, type TaskBody, type TaskOptions } from './task.js';
 
 /**
@@ -116,8 +116,9 @@ function isAbort(e: unknown): boolean {
 }
 
 /**
- * The task running the calling code (either style), or `undefined` in a plain loop callback.
- * Outside any running loop it throws `RuntimeError`, as asyncio's `current_task()` does. Given a
+ * The task running the calling code (either style), or `undefined` in a plain loop callback (or
+ * a Node callback while a loop runs). Outside any running loop it throws `RuntimeError`, as
+ * asyncio's `current_task()` does. Given a
  * `loop`, it is the task running on that loop, or `undefined` (no error when it is not running).
  *
  * Cancellation: not a checkpoint.
@@ -133,9 +134,8 @@ export function currentTask(loop?: EventLoop): Task | undefined {
     checkLoop('currentTask', loop);
     return task !== undefined && task._loop === loop ? task : undefined;
   }
-  if (task === undefined && runningLoopOrUndefined() === undefined) {
-    throw new RuntimeError('currentTask: no running event loop');
-  }
+  // (Where getRunningLoop() finds a loop — a Node callback, an async helper — there is no error.)
+  if (task === undefined && !someLoopHere()) throw new RuntimeError('currentTask: no running event loop');
   return task;
 }
 

@@ -275,6 +275,16 @@ describe('currentTask()', () => {
       expect(await f).toBeUndefined();
     }));
 
+  it('is undefined, not an error, in a Node callback while a loop runs (where getRunningLoop() finds the loop)', () =>
+    run(function* () {
+      const seen = newFuture<[boolean, Task | undefined]>();
+      setTimeout(() => {
+        const loopFound = getRunningLoop() !== undefined;
+        seen.setResult([loopFound, currentTask()]);
+      }, 1);
+      expect(yield* seen).toEqual([true, undefined]);
+    }));
+
   // ports test_tasks.py::BaseTaskTests.test_current_task_no_running_loop_implicit
   it('throws RuntimeError outside any running loop, as asyncio.current_task()', () => {
     expect(() => currentTask()).toThrow(RuntimeError);

@@ -63,6 +63,14 @@ export function getRunningLoop(): EventLoop {
 }
 
 /**
+ * @internal True when `getRunningLoop()` would find a loop: the calling code runs in a loop's task
+ * or callback, or a loop is started (a Node callback, an async helper after its first await).
+ */
+export function someLoopHere(): boolean {
+  return runningLoopOrUndefined() !== undefined || started.size > 0;
+}
+
+/**
  * @internal Set once any loop has had a task factory or is of a class that overrides `createTask`:
  * `createTask` and `ensureFuture` look for either only then. (Kept here, at the bottom of the
  * loop's modules, so that the task layer reads it without importing the loop's classes.)
