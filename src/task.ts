@@ -23,6 +23,11 @@ type Mode = typeof STARTING | typeof GENERATOR | typeof ASYNC | typeof GEN_PROMI
 // bits from MODE_SHIFT, and LIVE. Each field is 8 bytes of every task, and a program that spawns
 // many tasks at once is mostly the young-generation GC copying them: small state goes here.
 const LIVE = 64;
+
+/** A `SuppressedError` (native, or as TypeScript and esbuild write `using` for older targets). */
+function isSuppressed(e: unknown): e is Error & { error: unknown; suppressed: unknown } {
+  return e instanceof Error && e.name === 'SuppressedError' && 'error' in e && 'suppressed' in e;
+}
 const MODE_SHIFT = 7;
 const MODE_MASK = 7 << MODE_SHIFT;
 
@@ -419,8 +424,12 @@ export class Task<T = unknown> extends TaskInfo<T> implements Waiter, AwaitingTa
     if (e === undefined) e = new TypeError(`${this.getName()}: its body threw undefined; throw an Error`);
     // Node's abortable APIs (timers/promises, events.once, fs, streams) reject with an AbortError
     // whose cause is the signal's reason: the echo of this task's cancellation ends it cancelled.
+    // `await using`: a disposal that a cancel interrupted throws a SuppressedError whose `error` is
+    // that cancel (asyncio's `__aexit__` cancelled again raises the CancelledError itself).
     const ctrl = this._ext?.ctrl;
-    if (ctrl != null && ctrl.signal.aborted && isAbortOf(e, ctrl.signal)) e = ctrl.signal.reason;
+    const ownAbort = (x: unknown): boolean => ctrl != null && ctrl.signal.aborted && isAbortOf(x, ctrl.signal);
+    if (isSuppressed(e) && (e.error instanceof CancelledError || ownAbort(e.error))) e = e.error;
+    if (ownAbort(e)) e = ctrl!.signal.reason;
     if (e instanceof CancelledError) {
       this._endCancelled(e);
       return;

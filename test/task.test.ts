@@ -292,6 +292,33 @@ describe('currentTask()', () => {
   });
 });
 
+describe('a cancel that interrupts an `await using` disposal', () => {
+  // asyncio: an `async with` whose __aexit__ is cancelled again raises that CancelledError; JS wraps
+  // it with the first one in a SuppressedError, which must still end the task cancelled.
+  it('ends the task cancelled (with the second message), not failed with a SuppressedError', () =>
+    run(async () => {
+      const disposing = newFuture<void>();
+      const slowResource = {
+        async [Symbol.asyncDispose]() {
+          disposing.setResult();
+          await sleep(1000);
+        },
+      };
+      const t = createTask(async () => {
+        await using _r = slowResource;
+        await sleep(1000);
+      });
+      await sleep(0);
+      t.cancel('first');
+      await disposing;
+      t.cancel('second');
+      const e = await rejection(t);
+      expect(t.cancelled()).toBe(true);
+      expect(e).toBeInstanceOf(CancelledError);
+      expect((e as Error).message).toBe('second');
+    }));
+});
+
 describe('allTasks()', () => {
   it('holds the pending tasks and drops the done ones', () =>
     run(async () => {
@@ -538,6 +565,14 @@ describe('bad input', () => {
         }
       });
       expect(yield* viaAsync).toBeInstanceOf(TypeError);
+    }));
+
+  it('createTask() of an async generator function throws a TypeError (its body would never run), as asyncio refuses an async generator', () =>
+    run(async () => {
+      const e = syncError(() => createTask((async function* numbers() {}) as never));
+      expect(e).toBeInstanceOf(TypeError);
+      expect(e.message).toMatch(/^createTask: a coroutine was expected, got .*numbers.*, an async generator function/);
+      expect(await createTask(async () => 'still usable')).toBe('still usable');
     }));
 
   it('ensureFuture() of a future with another loop given throws RangeError', () =>

@@ -131,8 +131,16 @@ export class TaskExt {
   observed = false;
 }
 
+/** The prototype of every `async function*`: such a body makes an async iterator, not a coroutine. */
+const ASYNC_GENERATOR_FUNCTION = Object.getPrototypeOf(async function* () {});
+
 export function checkBody(op: string, body: unknown): void {
-  if (typeof body === 'function') return;
+  if (typeof body === 'function') {
+    if (Object.getPrototypeOf(body) !== ASYNC_GENERATOR_FUNCTION) return;
+    throw new TypeError(
+      `${op}: a coroutine was expected, got ${describe(body)}, an async generator function (its body would never run: iterate it with for await inside an async function)`,
+    );
+  }
   if (isGenerator(body)) return;
   if (body instanceof Future) {
     throw new TypeError(`${op}: a coroutine was expected, got ${describe(body)} (body must be a generator or a function; a Future is already scheduled: await it)`);
