@@ -79,10 +79,13 @@ export abstract class TaskInfo<T> extends TaskCancellation<T> {
   }
 
   /**
-   * Where the task comes from: the stack lines of its creation site (recorded in debug mode) and
-   * what it waits on. JavaScript cannot read a suspended coroutine's frames.
+   * Where the task is and comes from: the frames of its last suspension point (a generator task's,
+   * recorded in debug mode), its creation site (debug mode) and what it waits on. A done task has
+   * no suspension point any more (asyncio's `get_stack()` is empty then): only its creation site.
+   * JavaScript cannot read a suspended async function's frames.
    */
   getStack(): string[] {
+    if (this.done()) return taskStackLines(undefined, this._ext?.sourceStack, undefined);
     return taskStackLines(this._ext?.suspendStack, this._ext?.sourceStack, this._futWaiter?._shortRepr());
   }
 

@@ -440,6 +440,24 @@ describe('stacks', () => {
       { debug: true },
     ));
 
+  it('in debug mode a done generator task keeps its creation site in getStack(), not its last suspension point', () =>
+    run(
+      function* () {
+        const f = newFuture();
+        const t = createTask(function* suspendedHere() {
+          yield* f;
+        });
+        yield* sleep(0);
+        expect(t.getStack()[0]).toMatch(/suspendedHere/); // suspended there now
+        f.setResult(1);
+        yield* t;
+        const lines = t.getStack();
+        expect(lines.length).toBeGreaterThan(0);
+        expect(lines.every((l) => l.startsWith('created '))).toBe(true);
+      },
+      { debug: true },
+    ));
+
   it('outside debug mode getStack() only tells what the task waits on', () =>
     run(async () => {
       const f = newFuture();
