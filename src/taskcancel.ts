@@ -99,7 +99,7 @@ export abstract class TaskCancellation<T> extends Future<T> {
     }
     const message = msg === undefined ? undefined : String(msg);
     const ext = this._x(); // (a cancel is rare: the count lives in the side state)
-    ext.cancelsRequested++;
+    if (ext.cancelsRequested++ === 0) ext.signalMsg = message;
     ext.cancelMsg = message;
     if (ext.scopes !== null) {
       if (!this._mustCancel && !ext.cancelInFlight) {
@@ -311,7 +311,8 @@ export abstract class TaskCancellation<T> extends Future<T> {
     if (ext.ctrl === null) {
       ext.ctrl = new AbortController();
       const heldBack = this._mustCancel && ext.scopes !== null && shieldIndex(ext.scopes) >= ext.cancelDepth;
-      if (ext.cancelsRequested > 0 && !heldBack) ext.ctrl.abort(new CancelledError(ext.cancelMsg));
+      // (Made after the cancel: aborted as it would have been then, with the first request's message.)
+      if (ext.cancelsRequested > 0 && !heldBack) ext.ctrl.abort(new CancelledError(ext.signalMsg));
     }
     return ext.ctrl.signal;
   }

@@ -181,6 +181,21 @@ describe('the AbortSignal', () => {
       await expect(t).rejects.toBeInstanceOf(CancelledError);
     }));
 
+  for (const readBefore of [false, true]) {
+    it(`its reason is the first cancel's, as the error the task gets, whether it was read before the cancels (${readBefore}) or not`, () =>
+      run(async () => {
+        const t = createTask(async () => {
+          await sleep(1e9);
+        });
+        await runBriefly();
+        if (readBefore) void t.signal;
+        t.cancel('one');
+        t.cancel('two');
+        expect((t.signal.reason as Error).message).toBe('one');
+        expect(((await rejection(t)) as Error).message).toBe('one');
+      }));
+  }
+
   it('is renewed (a new, unaborted signal) when uncancel() brings the count back to 0, not before', () =>
     run(async () => {
       const gate = newFuture();

@@ -60,6 +60,8 @@ export function withDepth(list: number[], depth: number): number[] {
 export class TaskExt {
   /** The message of a cancel request not yet delivered. */
   cancelMsg: string | undefined = undefined;
+  /** The message of the first cancel request since the count was last 0: the reason of `signal`. */
+  signalMsg: string | undefined = undefined;
   /**
    * The message of the last cancel request that found no waiter to cancel (asyncio's
    * `_cancel_message`): what a cancelled gather reports when this task is its last child.
