@@ -52,19 +52,27 @@ describe('ProcessPoolExecutor', () => {
     ));
 
   it('runs jobs in parallel on separate processes', () =>
-    run(() =>
-      withPool({ maxWorkers: 2 }, async (pool) => {
-        const spin = (ms: number): [number, number, number] => {
-          const t = Date.now();
-          while (Date.now() - t < ms);
-          return [t, Date.now(), process.pid];
-        };
-        const [[s1, e1, p1], [s2, e2, p2]] = await waitFor(gather([pool.submit(spin, 300), pool.submit(spin, 300)]), BOUND);
-        expect(p1).not.toBe(p2);
-        expect(s2).toBeLessThan(e1);
-        expect(s1).toBeLessThan(e2);
-      }),
-    ));
+    run(async () => {
+      // A rendezvous through the file system: each job leaves its pid in `dir`, then waits (up to
+      // 8 s) for the other's. Only jobs running at the same time both see two files.
+      const dir = mkdtempSync(join(tmpdir(), 'tulip-pp-par-'));
+      try {
+        await withPool({ maxWorkers: 2 }, async (pool) => {
+          const meet = (d: string): [boolean, number] => {
+            const fs = require('node:fs') as typeof import('node:fs');
+            fs.writeFileSync(`${d}/${process.pid}`, '');
+            const end = Date.now() + 8000;
+            while (Date.now() < end) if (fs.readdirSync(d).length >= 2) return [true, process.pid];
+            return [false, process.pid];
+          };
+          const [[met1, p1], [met2, p2]] = await waitFor(gather([pool.submit(meet, dir), pool.submit(meet, dir)]), BOUND);
+          expect(p1).not.toBe(p2);
+          expect([met1, met2]).toEqual([true, true]);
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }));
 
   it("an error thrown in the process comes back with its class, message, code and cause", () =>
     run(() =>
