@@ -59,6 +59,9 @@ export function createConnection<P extends StreamProtocol>(
   if (host !== undefined || port !== undefined) throw new TypeError(`${op}: host/port and sock can not be specified at the same time`);
   if (!(sock instanceof Socket)) throw new TypeError(`${op}: sock must be a node:net Socket, got ${describe(sock)}`);
   if (rest.ssl !== undefined) throw new TypeError(`${op}: ssl with sock is not supported; connect with host and port`);
+  // Half-open as tulip's own sockets are: the peer's end must not end this side's writing (a
+  // protocol whose eofReceived() returns true still writes).
+  sock.allowHalfOpen = true;
   if (sock.connecting) return whenConnected(loop, { op, socket: sock, ready: 'connect', handshakeMs: null }, make);
   if (sock.destroyed || sock.readyState !== 'open') throw new TypeError(`${op}: sock must be a connected socket, got one in state ${sock.readyState}`);
   const fut = new HandoverFuture<[Transport, P]>(loop);

@@ -216,6 +216,15 @@ export class Transport extends FlowControlTransport {
       at += n;
       const r = this._callProtocol(callBufferUpdated, p, n);
       if (r instanceof Error) return this._fatalError(r, 'Fatal error: protocol.bufferUpdated() call failed.');
+      if (at === chunk.length || this._closing) return;
+      // The protocol paused reading, or handed over to another (`setProtocol`): the rest of the
+      // chunk is held first in line, or goes to the new protocol, as asyncio reads no further.
+      if (this._readingPaused) {
+        (this._held ??= []).unshift(chunk.subarray(at));
+        this._socket.pause();
+        return;
+      }
+      if (this._protocol !== p) return this._deliver(chunk.subarray(at));
     }
   }
 

@@ -160,6 +160,37 @@ describe('connecting', () => {
       }
     }));
 
+  it('sock: half-open like tulip\'s own sockets: a protocol whose eofReceived() returns true still writes after the peer\'s end', () =>
+    run(async () => {
+      let got = '';
+      const ended = getRunningLoop().createFuture<void>();
+      const peer = await rawServer((s) => {
+        s.on('data', (d: Buffer) => (got += d.toString()));
+        s.on('end', () => ended.setResult());
+        s.end(); // the peer's EOF first
+      });
+      try {
+        class Replier extends Recorder {
+          override eofReceived(): boolean {
+            super.eofReceived();
+            getRunningLoop().callLater(20, () => {
+              this.transport.write('reply after eof'); // later: the connection must still be open
+              this.transport.close();
+            });
+            return true;
+          }
+        }
+        const raw = connect(peer.port, '127.0.0.1'); // allowHalfOpen false, Node's default
+        await new Promise((r) => raw.once('connect', r));
+        const [, p] = await getRunningLoop().createConnection(() => new Replier(), undefined, undefined, { sock: raw });
+        await waitFor(p.lost, BOUND);
+        await waitFor(ended, BOUND);
+        expect(got).toBe('reply after eof');
+      } finally {
+        await peer.close();
+      }
+    }));
+
   it('refuses bad arguments synchronously, naming them', () =>
     run(async () => {
       const loop = getRunningLoop();

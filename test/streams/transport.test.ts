@@ -510,6 +510,44 @@ describe('a BufferedProtocol', () => {
       }
     }));
 
+  it('pauseReading() in bufferUpdated stops the deliveries at once, mid-chunk; resumeReading() goes on in order', () =>
+    run(async () => {
+      const text = 'x'.repeat(600) + 'y'.repeat(400);
+      const peer = await rawServer((s) => s.end(text));
+      try {
+        class Pausing extends BufferedProtocol {
+          buf = Buffer.alloc(10);
+          out = '';
+          calls = 0;
+          transport!: Transport;
+          lost = getRunningLoop().createFuture<void>();
+          override connectionMade(t: Transport): void {
+            this.transport = t;
+          }
+          getBuffer(): Uint8Array {
+            return this.buf;
+          }
+          bufferUpdated(n: number): void {
+            this.calls++;
+            this.out += this.buf.subarray(0, n).toString();
+            if (this.calls === 1) this.transport.pauseReading();
+          }
+          override connectionLost(): void {
+            this.lost.setResult();
+          }
+        }
+        const [t, p] = await getRunningLoop().createConnection(() => new Pausing(), '127.0.0.1', peer.port);
+        for (let i = 0; i < 20 && p.calls === 0; i++) await sleep(5);
+        await sleep(20);
+        expect([p.calls, p.out.length, t.isReading()]).toEqual([1, 10, false]);
+        t.resumeReading();
+        await waitFor(p.lost, BOUND);
+        expect(p.out).toBe(text);
+      } finally {
+        await peer.close();
+      }
+    }));
+
   it('an empty buffer from getBuffer is a fatal error naming it', () =>
     run(async () => {
       const seen = recordExceptions();
