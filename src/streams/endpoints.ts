@@ -92,7 +92,7 @@ function protocolPerConnection(loop: EventLoop, op: string, factory: () => Strea
       socket.destroy();
       return;
     }
-    new Transport(loop, socket, protocol, unix);
+    return new Transport(loop, socket, protocol, unix);
   };
 }
 

@@ -21,7 +21,17 @@ import type { StreamWriter } from './writer.js';
 export type ClientConnected = (reader: StreamReader, writer: StreamWriter) => unknown;
 
 /** @internal What a server does with each connection it accepts: streams, or a transport. */
-export type OnConnection = (socket: Socket, unix: UnixNames | null) => void;
+/**
+ * @internal What a server does with a new connection; it may return the transport it made, which
+ * `closeClients()`/`abortClients()` then close as a transport (flushing, its protocol told).
+ */
+export type OnConnection = (socket: Socket, unix: UnixNames | null) => ClientTransport | void;
+
+/** @internal A connection's transport, as `closeClients()`/`abortClients()` see it. */
+export interface ClientTransport {
+  close(): void;
+  abort(): void;
+}
 
 /** How a server starts listening: calls `done` once it listens, or with the error. */
 type Listen = (server: NetServer, done: (e?: Error) => void) => void;
@@ -88,6 +98,8 @@ export class Server {
   private readonly _listen: Listen;
   private readonly _unixPath: string | null;
   private readonly _connections = new Set<Socket>();
+  /** The transports of the connections that have one (a protocol server's), by socket. */
+  private readonly _transports = new Map<Socket, ClientTransport>();
   private _listening = false;
   private _closed = false;
   /** No listener and no connection left: waitClosed() returns at once. */
@@ -155,10 +167,12 @@ export class Server {
     this._connections.add(socket);
     socket.on('close', () => {
       this._connections.delete(socket);
+      this._transports.delete(socket);
       this._maybeEnd();
     });
     const unix = this._unixPath === null ? null : { local: this._unixPath, remote: '' };
-    this._onConnection(socket, unix);
+    const transport = this._onConnection(socket, unix);
+    if (transport !== undefined && !socket.destroyed) this._transports.set(socket, transport);
   }
 
   /**
@@ -301,8 +315,12 @@ export class Server {
    */
   closeClients(): void {
     for (const s of this._connections) {
-      s.end();
-      s.destroySoon();
+      const t = this._transports.get(s);
+      if (t !== undefined) t.close();
+      else {
+        s.end();
+        s.destroySoon();
+      }
     }
   }
 
@@ -317,7 +335,11 @@ export class Server {
    * ```
    */
   abortClients(): void {
-    for (const s of this._connections) s.destroy();
+    for (const s of this._connections) {
+      const t = this._transports.get(s);
+      if (t !== undefined) t.abort();
+      else s.destroy();
+    }
   }
 
   /**

@@ -191,6 +191,34 @@ describe('connecting', () => {
       }
     }));
 
+  for (const how of ['closeClients', 'abortClients'] as const) {
+    it(`server.${how}() of a loop.createServer server closes its transports as transports: isClosing() at once, connectionLost(undefined)`, () =>
+      run(async () => {
+        const loop = getRunningLoop();
+        const made: Recorder[] = [];
+        const server = await loop.createServer(() => {
+          const r = new Recorder();
+          made.push(r);
+          return r;
+        }, '127.0.0.1', 0);
+        const client = connect(portOf(server), '127.0.0.1');
+        client.on('error', () => {});
+        try {
+          await until(() => made.length === 1 && made[0]!.transport !== undefined, 'the connection');
+          const seen = recordExceptions();
+          server[how]();
+          expect(made[0]!.transport.isClosing()).toBe(true);
+          made[0]!.transport.write('dropped'); // after close(): dropped, no error
+          await waitFor(made[0]!.lost, BOUND);
+          expect(made[0]!.lostWith).toBeUndefined();
+          expect(seen).toEqual([]);
+        } finally {
+          client.destroy();
+          await shutdown(server);
+        }
+      }));
+  }
+
   it('refuses bad arguments synchronously, naming them', () =>
     run(async () => {
       const loop = getRunningLoop();
