@@ -487,7 +487,10 @@ function removeStaleSocket(path: string): void {
  * Listens on `host`:`port` over TCP (asyncio's `start_server`), or over TLS with `opts.ssl`
  * (`{ key, cert }`); each connection calls `clientConnected(reader, writer)` in a task of its own.
  * `host` undefined listens on every interface; `port` 0 (the default) picks a free port (see
- * `server.address()`).
+ * `server.address()`). A callback that fails or is cancelled has its connection closed; one that
+ * returns leaves it open (the writer may live on elsewhere), so close the writer when done: an
+ * open connection keeps `server.waitClosed()` waiting, where CPython closes a writer nobody
+ * holds when it is collected.
  *
  * Cancellation: a checkpoint until the server listens; a cancelled call closes the server.
  *
