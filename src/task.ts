@@ -23,13 +23,13 @@ type Mode = typeof STARTING | typeof GENERATOR | typeof ASYNC | typeof GEN_PROMI
 // bits from MODE_SHIFT, and LIVE. Each field is 8 bytes of every task, and a program that spawns
 // many tasks at once is mostly the young-generation GC copying them: small state goes here.
 const LIVE = 64;
+const MODE_SHIFT = 7;
+const MODE_MASK = 7 << MODE_SHIFT;
 
 /** A `SuppressedError` (native, or as TypeScript and esbuild write `using` for older targets). */
 function isSuppressed(e: unknown): e is Error & { error: unknown; suppressed: unknown } {
   return e instanceof Error && e.name === 'SuppressedError' && 'error' in e && 'suppressed' in e;
 }
-const MODE_SHIFT = 7;
-const MODE_MASK = 7 << MODE_SHIFT;
 
 let taskCounter = 0;
 
@@ -427,9 +427,9 @@ export class Task<T = unknown> extends TaskInfo<T> implements Waiter, AwaitingTa
     // `await using`: a disposal that a cancel interrupted throws a SuppressedError whose `error` is
     // that cancel (asyncio's `__aexit__` cancelled again raises the CancelledError itself).
     const ctrl = this._ext?.ctrl;
-    const ownAbort = (x: unknown): boolean => ctrl != null && ctrl.signal.aborted && isAbortOf(x, ctrl.signal);
-    if (isSuppressed(e) && (e.error instanceof CancelledError || ownAbort(e.error))) e = e.error;
-    if (ownAbort(e)) e = ctrl!.signal.reason;
+    const aborted = ctrl != null && ctrl.signal.aborted ? ctrl.signal : null;
+    if (isSuppressed(e) && (e.error instanceof CancelledError || (aborted !== null && isAbortOf(e.error, aborted)))) e = e.error;
+    if (aborted !== null && isAbortOf(e, aborted)) e = aborted.reason;
     if (e instanceof CancelledError) {
       this._endCancelled(e);
       return;

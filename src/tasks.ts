@@ -118,8 +118,8 @@ function isAbort(e: unknown): boolean {
 /**
  * The task running the calling code (either style), or `undefined` in a plain loop callback (or
  * a Node callback while a loop runs). Outside any running loop it throws `RuntimeError`, as
- * asyncio's `current_task()` does. Given a
- * `loop`, it is the task running on that loop, or `undefined` (no error when it is not running).
+ * asyncio's `current_task()` does. Given a `loop`, it is the task running on that loop, or
+ * `undefined` (no error when it is not running).
  *
  * Cancellation: not a checkpoint.
  *

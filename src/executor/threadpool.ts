@@ -10,8 +10,9 @@ const THREAD_SOURCE = workerSource('thread', 'ThreadPoolExecutor');
 /**
  * A pool of worker threads that runs self-contained functions (see `submit`): the default
  * executor of `runInExecutor(null, …)` and `toThread`. Threads start on demand, up to
- * `maxWorkers` (default `min(32, cpus + 4)`, as asyncio's); jobs beyond that wait in FIFO order. A job's function travels as its source text
- * and its arguments and result by structured clone, so it must be self-contained.
+ * `maxWorkers` (default `min(32, cpus + 4)`, as asyncio's); jobs beyond that wait in FIFO order.
+ * A job's function travels as its source text and its arguments and result by structured clone,
+ * so it must be self-contained.
  *
  * Cancellation: `submit()` returns a plain promise. Through `runInExecutor`/`toThread`, cancelling
  * the returned future (or the task waiting on it) takes a job still queued out of the queue, as

@@ -175,8 +175,10 @@ export function connectUnix(op: string, path: unknown): () => Connecting {
  */
 export function openUnixConnection(path: string, opts?: OpenUnixConnectionOptions): Future<[StreamReader, StreamWriter]> {
   const op = 'openUnixConnection';
-  if (opts !== undefined) checkOpts(op, opts);
-  if (opts !== undefined) checkKnown(op, opts, ['limit']);
+  if (opts !== undefined) {
+    checkOpts(op, opts);
+    checkKnown(op, opts, ['limit']);
+  }
   const limit = checkLimit(op, opts);
   const start = connectUnix(op, path);
   const loop = getRunningLoop();

@@ -20,10 +20,9 @@ import type { StreamWriter } from './writer.js';
  */
 export type ClientConnected = (reader: StreamReader, writer: StreamWriter) => unknown;
 
-/** @internal What a server does with each connection it accepts: streams, or a transport. */
 /**
- * @internal What a server does with a new connection; it may return the transport it made, which
- * `closeClients()`/`abortClients()` then close as a transport (flushing, its protocol told).
+ * @internal What a server does with each connection it accepts: streams, or a transport — which it
+ * returns, for `closeClients()`/`abortClients()` to close as a transport (its protocol told).
  */
 export type OnConnection = (socket: Socket, unix: UnixNames | null) => ClientTransport | void;
 
@@ -264,7 +263,6 @@ export class Server {
     }
     fut.addDoneCallback((f) => {
       if (this._forever === f) this._forever = null;
-      if (f.cancelled()) this.close();
     });
     return new InlineFuture<void>(this._loop, () => this._serveForever(fut), 'Server.serveForever()');
   }
@@ -410,8 +408,10 @@ export function checkServerArgs(
   opts: StartServerOptions | undefined,
   streams: boolean,
 ): { limit: number; backlog: number | undefined; start: boolean; ssl: ServerTls | undefined } {
-  if (opts !== undefined) checkOpts(op, opts);
-  if (opts !== undefined) checkKnown(op, opts, streams ? ['limit', ...SERVER_OPTIONS] : SERVER_OPTIONS);
+  if (opts !== undefined) {
+    checkOpts(op, opts);
+    checkKnown(op, opts, streams ? ['limit', ...SERVER_OPTIONS] : SERVER_OPTIONS);
+  }
   const limit = checkLimit(op, opts);
   const backlog = opts?.backlog;
   if (backlog !== undefined && (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0)) {

@@ -128,8 +128,7 @@ export class StreamWriter {
    */
   _full(): boolean {
     const s = this._socket;
-    if (s.destroyed) return false;
-    return s.writableEnded ? !s.writableFinished && s.writableNeedDrain : s.writableNeedDrain;
+    return s.writableNeedDrain && !s.writableFinished && !s.destroyed;
   }
 
   private readonly _onDrain = (): void => this._wakeAll();
